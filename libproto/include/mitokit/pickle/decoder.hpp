@@ -1,0 +1,37 @@
+// The restricted pickle decoder: every opcode CPython 3.11's unpickler reads
+// (protocols 0-5), mitogen's whitelist of globals and nothing else, the same
+// argument checks as mitogen's Message._find_global and constructors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "mitokit/pickle/value.hpp"
+#include "mitokit/result.hpp"
+
+namespace mitokit::pickle {
+
+// Every limit is named so an error can say which one was hit.
+struct Limits {
+    std::size_t max_depth = 512;              // nesting of containers (and MARK depth)
+    std::size_t max_memo = 1u << 20;          // memo entries
+    std::size_t max_nodes = 16u << 20;        // nodes in the Document, absolute
+    std::size_t memory_factor = 64;           // decoded bytes allowed per input byte...
+    std::size_t memory_base = 1u << 20;       // ...plus this many
+    std::size_t max_output = 64u << 20;       // printed forms (canonical JSON, dis listing)
+};
+
+struct DecodeOptions {
+    Limits limits{};
+    // Several pickles back to back (0.3.39+ Message.pickled(a, b, ...)): decode until
+    // the input is used up. When false, bytes after the first STOP are an error.
+    bool sequence = true;
+};
+
+// Decodes `in` into `doc` (cleared first). Each pickle becomes one root.
+// Error offsets are byte offsets into `in`; messages name the opcode, or the
+// refused module/name, e.g. "cannot unpickle 'builtins'/'set' at offset 2".
+Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {});
+
+} // namespace mitokit::pickle

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package mitokit needs to build, test, fuzz and run its
+# conformance suite. Idempotent: packages already present are left alone.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential g++ clang-14 libclang-rt-14-dev llvm-14 lld-14 cmake ninja-build pkg-config
+  zlib1g-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libfuzzer-14-dev libpcap-dev
+  wireshark-dev tshark wireshark-common
+  python3 python3-mitogen
+  util-linux iproute2 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: all ${#PACKAGES[@]} packages present" >&2
+fi
