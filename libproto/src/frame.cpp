@@ -1,0 +1,99 @@
+#include "mitokit/frame.hpp"
+
+#include <string>
+
+#include "mitokit/handles.hpp"
+
+namespace mitokit {
+namespace {
+
+std::uint32_t load_be32(const std::uint8_t* p) noexcept {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
+    p[0] = static_cast<std::uint8_t>(v >> 24);
+    p[1] = static_cast<std::uint8_t>(v >> 16);
+    p[2] = static_cast<std::uint8_t>(v >> 8);
+    p[3] = static_cast<std::uint8_t>(v);
+}
+
+} // namespace
+
+std::optional<Encoding> encoding_from_u16(std::uint16_t v) noexcept {
+    switch (v) {
+    case 0x4d49: return Encoding::legacy;
+    case 0x4d4a: return Encoding::pickle;
+    case 0x4d4b: return Encoding::binary;
+    default: return std::nullopt;
+    }
+}
+
+std::string_view encoding_name(Encoding e) noexcept {
+    switch (e) {
+    case Encoding::legacy: return "MI";
+    case Encoding::pickle: return "MJ";
+    case Encoding::binary: return "MK";
+    }
+    return "??";
+}
+
+bool Header::is_dead() const noexcept { return reply_to == handle::IS_DEAD; }
+
+HeaderBytes encode_header(const Header& h) noexcept {
+    HeaderBytes b{};
+    const auto enc = static_cast<std::uint16_t>(h.enc);
+    b[0] = static_cast<std::uint8_t>(enc >> 8);
+    b[1] = static_cast<std::uint8_t>(enc);
+    store_be32(&b[2], h.dst_id);
+    store_be32(&b[6], h.src_id);
+    store_be32(&b[10], h.auth_id);
+    store_be32(&b[14], h.handle);
+    store_be32(&b[18], h.reply_to);
+    store_be32(&b[22], h.length);
+    return b;
+}
+
+Result<Header> decode_header(std::span<const std::uint8_t> bytes, std::uint32_t max_message_size) {
+    if (bytes.size() < HEADER_SIZE)
+        return make_error(Errc::truncated,
+                          "frame header needs 26 bytes, got " + std::to_string(bytes.size()), 0);
+    const std::uint16_t first = static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
+    const auto enc = encoding_from_u16(first);
+    if (!enc) {
+        char hex[8];
+        static constexpr char digits[] = "0123456789abcdef";
+        hex[0] = '0'; hex[1] = 'x';
+        for (int i = 0; i < 4; ++i) hex[2 + i] = digits[(first >> (12 - 4 * i)) & 0xf];
+        hex[6] = 0;
+        return make_error(Errc::bad_encoding,
+                          std::string("bad frame encoding/magic ") + hex + " (want 0x4d49 MI, 0x4d4a MJ or 0x4d4b MK)", 0);
+    }
+    Header h;
+    h.enc = *enc;
+    const std::uint8_t* p = bytes.data();
+    h.dst_id = load_be32(p + 2);
+    h.src_id = load_be32(p + 6);
+    h.auth_id = load_be32(p + 10);
+    h.handle = load_be32(p + 14);
+    h.reply_to = load_be32(p + 18);
+    h.length = load_be32(p + 22);
+    if (h.length > max_message_size)
+        return make_error(Errc::oversize,
+                          "frame length " + std::to_string(h.length) + " exceeds max_message_size " +
+                              std::to_string(max_message_size),
+                          22);
+    return h;
+}
+
+std::vector<std::uint8_t> encode_frame(Header h, std::span<const std::uint8_t> payload) {
+    h.length = static_cast<std::uint32_t>(payload.size());
+    std::vector<std::uint8_t> out;
+    out.reserve(HEADER_SIZE + payload.size());
+    const auto hb = encode_header(h);
+    out.insert(out.end(), hb.begin(), hb.end());
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
+} // namespace mitokit

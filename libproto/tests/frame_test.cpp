@@ -1,0 +1,67 @@
+#include "mitokit/frame.hpp"
+#include "mitokit/handles.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mitokit {
+namespace {
+
+TEST(FrameHeader, RoundTripsEveryField) {
+    Header h{Encoding::pickle, 1, 2, 3, handle::CALL_FUNCTION, 1000, 67};
+    const auto bytes = encode_header(h);
+    EXPECT_EQ(bytes[0], 0x4d);
+    EXPECT_EQ(bytes[1], 0x4a);
+    auto back = decode_header(bytes);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(*back, h);
+}
+
+TEST(FrameHeader, MatchesReferenceHexForGetpidCall) {
+    // protocol-notes §8: CALL_FUNCTION master(0) -> child 1, reply_to 1000, 67 bytes.
+    const std::uint8_t hex[] = {0x4d, 0x49, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                                0,    0,    0, 0x65, 0, 0, 0x03, 0xe8, 0, 0, 0, 0x43};
+    auto h = decode_header(hex);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->enc, Encoding::legacy);
+    EXPECT_EQ(h->dst_id, 1u);
+    EXPECT_EQ(h->handle, handle::CALL_FUNCTION);
+    EXPECT_EQ(h->reply_to, 1000u);
+    EXPECT_EQ(h->length, 67u);
+    const auto again = encode_header(*h);
+    EXPECT_TRUE(std::equal(again.begin(), again.end(), std::begin(hex)));
+}
+
+TEST(FrameHeader, RejectsBadMagicNamingTheValue) {
+    std::uint8_t hex[26] = {'X', 'X'};
+    auto h = decode_header(hex);
+    ASSERT_FALSE(h);
+    EXPECT_EQ(h.error().code, Errc::bad_encoding);
+    EXPECT_NE(h.error().message.find("0x5858"), std::string::npos) << h.error().message;
+    EXPECT_EQ(h.error().offset, 0u);
+}
+
+TEST(FrameHeader, RejectsOversizeAtLengthField) {
+    Header big{Encoding::legacy, 0, 0, 0, 100, 0, 1000};
+    auto h = decode_header(encode_header(big), 999);
+    ASSERT_FALSE(h);
+    EXPECT_EQ(h.error().code, Errc::oversize);
+    EXPECT_EQ(h.error().offset, 22u);
+    EXPECT_NE(h.error().message.find("1000"), std::string::npos);
+}
+
+TEST(FrameHeader, RejectsShortInput) {
+    std::uint8_t hex[25] = {0x4d, 0x49};
+    auto h = decode_header(hex);
+    ASSERT_FALSE(h);
+    EXPECT_EQ(h.error().code, Errc::truncated);
+}
+
+TEST(Handles, NamesRoundTrip) {
+    EXPECT_EQ(handle_name(handle::LOAD_MODULE), "LOAD_MODULE");
+    EXPECT_EQ(handle_name(handle::IS_DEAD), "IS_DEAD");
+    EXPECT_EQ(handle_name(1000), "");
+    for (std::uint32_t h = 100; h <= 111; ++h) EXPECT_EQ(handle_by_name(handle_name(h)), h);
+}
+
+} // namespace
+} // namespace mitokit
