@@ -106,7 +106,7 @@ def pickle_cases(mc):
         'py2_int_text': P + b'I12345678901234\n.',
         'py2_long_text': b'L12345678901234567890L\n.',
         'py2_blob': P + b'cmitogen.core\nBlob\nU\x02hi\x85R.',
-        'py2_kwargs_bytes_keys': P + b'cmitogen.core\nKwargs\n}U\x01ak\x01s\x85R.',
+        'py2_kwargs_bytes_keys': P + b'cmitogen.core\nKwargs\n}U\x01aK\x01s\x85R.',
         'int_true_text': b'I01\n.',
         'int_false_text': b'I00\n.',
         'refused_os_system': P + b'cos\nsystem\nX\x04\x00\x00\x00echo\x85R.',
