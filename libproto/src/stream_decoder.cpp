@@ -173,8 +173,15 @@ std::size_t StreamDecoder::on_payload(const std::uint8_t* p, std::size_t n, std:
     }
     const std::size_t need = hdr_.length - buf_.size();
     const std::size_t take = std::min(need, n - pos);
-    if (buf_.capacity() < buf_.size() + take) // grow geometrically, never past the frame
-        buf_.reserve(std::min<std::size_t>(hdr_.length, std::max(buf_.size() + take, 2 * buf_.capacity())));
+    if (buf_.capacity() < buf_.size() + take) {
+        // Reserving the whole frame at once avoids copying it again on each growth
+        // (it is address space, not resident memory, until the bytes arrive); past
+        // max_prealloc the buffer grows geometrically with the bytes instead.
+        std::size_t want = hdr_.length <= opt_.max_prealloc
+                               ? hdr_.length
+                               : std::max<std::size_t>({buf_.size() + take, 2 * buf_.capacity(), opt_.max_prealloc});
+        buf_.reserve(std::min<std::size_t>(want, hdr_.length));
+    }
     buf_.insert(buf_.end(), p + pos, p + pos + take);
     pos += take;
     if (buf_.size() < hdr_.length) return pos;

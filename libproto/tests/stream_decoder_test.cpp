@@ -165,16 +165,30 @@ TEST(StreamDecoder, AssembledPayloadHasTheRightBytes) {
 
 TEST(StreamDecoder, StaysSmallAndReleasesABigAssemblyBuffer) {
     EXPECT_LE(sizeof(StreamDecoder), 160u);
-    Recorder r;
-    StreamDecoder d(r, {.start = StreamStart::frames, .retain_buffer = 4096});
-    EXPECT_EQ(d.heap_bytes(), 0u);
     const auto big = frame(Encoding::binary, 7, std::string(100000, 'b'));
-    ASSERT_TRUE(d.feed(std::span(big).first(50000)));
-    EXPECT_GE(d.heap_bytes(), 50000u - HEADER_SIZE);
-    EXPECT_LE(d.heap_bytes(), 100000u); // grows with the bytes, never past the frame
-    ASSERT_TRUE(d.feed(std::span(big).subspan(50000)));
-    EXPECT_EQ(r.payloads.size(), 1u);
-    EXPECT_EQ(d.heap_bytes(), 0u);
+    for (std::uint32_t prealloc : {16u << 20, 4096u}) {
+        SCOPED_TRACE("max_prealloc=" + std::to_string(prealloc));
+        Recorder r;
+        StreamDecoder d(r, {.start = StreamStart::frames, .retain_buffer = 4096, .max_prealloc = prealloc});
+        EXPECT_EQ(d.heap_bytes(), 0u);
+        ASSERT_TRUE(d.feed(std::span(big).first(50000)));
+        if (prealloc > 100000) {
+            EXPECT_EQ(d.heap_bytes(), 100000u); // reserved whole when the header came
+        } else {
+            EXPECT_GE(d.heap_bytes(), 50000u - HEADER_SIZE); // grows with the bytes...
+            EXPECT_LT(d.heap_bytes(), 100000u);              // ...not to the declared size
+        }
+        ASSERT_TRUE(d.feed(std::span(big).subspan(50000)));
+        EXPECT_EQ(r.payloads.size(), 1u);
+        EXPECT_EQ(d.heap_bytes(), 0u); // released: past retain_buffer
+    }
+    // A small assembly buffer is kept for the next split frame.
+    Recorder r;
+    StreamDecoder d(r, {.start = StreamStart::frames});
+    const auto small = frame(Encoding::binary, 7, std::string(1000, 's'));
+    ASSERT_TRUE(d.feed(std::span(small).first(500)));
+    ASSERT_TRUE(d.feed(std::span(small).subspan(500)));
+    EXPECT_EQ(d.heap_bytes(), 1000u);
 }
 
 // ---------------------------------------------------------------- errors
