@@ -116,10 +116,12 @@ std::size_t StreamDecoder::run(const std::uint8_t* p, std::size_t n, std::size_t
 bool StreamDecoder::header_ok(const std::uint8_t* h, std::uint64_t at_offset) {
     if (encoding_ok(h) && load_be32(h + 22) <= opt_.max_message_size) [[likely]]
         return true;
+    // Both errors are placed at the frame's first byte, as the conformance suite
+    // (conformance/frames.jsonl) expects: the whole frame is what gets refused.
     auto r = decode_header(std::span<const std::uint8_t>(h, HEADER_SIZE), opt_.max_message_size);
     Error e = std::move(r).error();
-    e.offset += at_offset;
-    e.message += at(e.offset);
+    e.offset = at_offset;
+    e.message += " in the frame" + at(at_offset);
     fail(std::move(e));
     return false;
 }
