@@ -129,7 +129,7 @@ public:
     }
     void on_gap(const capture::Conversation& c, capture::Direction d, const Error& e) override {
         Dir& dir = get(c, d);
-        f_.error(out_, &dir.label, e);
+        f_.gap(out_, &dir.label, e);
         // The decoder cannot find the next frame boundary after lost bytes.
         dir.dead = true;
     }

@@ -291,9 +291,18 @@ void MessageFormatter::bootstrap(std::string& out, const StreamLabel* label, con
     out += '\n';
 }
 
+void MessageFormatter::gap(std::string& out, const StreamLabel* label, const Error& e) {
+    note_error(nullptr, "", e.message);
+    print_error(out, label, e, 0);
+}
+
 void MessageFormatter::error(std::string& out, const StreamLabel* label, const Error& e, std::uint64_t packet) {
     const std::string where = packet ? std::string() : "offset " + std::to_string(e.offset) + ": ";
     note_error(packet ? nullptr : label, where, e.message);
+    print_error(out, label, e, packet);
+}
+
+void MessageFormatter::print_error(std::string& out, const StreamLabel* label, const Error& e, std::uint64_t packet) {
     if (!opt_.json) {
         if (packet) {
             out += "error: " + e.message + "\n";

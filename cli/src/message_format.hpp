@@ -32,8 +32,10 @@ public:
     // Each appends one line (with '\n') to `out`. `label` may be null.
     void message(std::string& out, const StreamLabel* label, const MessageView& m);
     void bootstrap(std::string& out, const StreamLabel* label, const BootstrapEvent& e);
-    // A stream error, a reassembly gap or a bad packet (packet != 0).
+    // A stream error, or a bad packet (packet != 0).
     void error(std::string& out, const StreamLabel* label, const Error& e, std::uint64_t packet = 0);
+    // A reassembly gap: its message already names the direction and offset.
+    void gap(std::string& out, const StreamLabel* label, const Error& e);
 
     std::uint64_t messages() const noexcept { return messages_; }
     std::uint64_t errors() const noexcept { return errors_; }
@@ -41,6 +43,7 @@ public:
     const std::string& first_error() const noexcept { return first_error_; }
 
 private:
+    void print_error(std::string& out, const StreamLabel* label, const Error& e, std::uint64_t packet);
     void note_error(const StreamLabel* label, const std::string& where, const std::string& what);
 
     FormatOptions opt_;
