@@ -280,13 +280,25 @@ void MessageFormatter::bootstrap(std::string& out, const StreamLabel* label, con
         out += bootstrap_kind_name(e.kind);
         out += " (" + std::to_string(e.length) + " bytes";
         if (e.kind == BootstrapKind::preamble) out += ", inflates to " + std::to_string(e.inflated_size);
-        out += ")\n";
+        out += ")";
+        if (!e.text.empty() && (e.kind == BootstrapKind::noise || e.kind == BootstrapKind::preamble)) {
+            std::string t;
+            json_string(t, e.text);
+            shorten(t, opt_.max_summary);
+            out += (e.kind == BootstrapKind::preamble ? ": config " : ": ") + t;
+        }
+        out += "\n";
         return;
     }
     JsonObject o(out);
     label_json(o, label);
     o.unum("offset", e.offset).str("event", bootstrap_kind_name(e.kind)).unum("length", e.length);
-    if (e.kind == BootstrapKind::preamble) o.unum("inflated_size", e.inflated_size);
+    if (e.kind == BootstrapKind::preamble) {
+        o.unum("inflated_size", e.inflated_size);
+        if (!e.text.empty()) o.str("config", e.text);
+    } else {
+        o.str("text", e.text);
+    }
     o.close();
     out += '\n';
 }
