@@ -70,6 +70,7 @@ class Frames(unittest.TestCase):
         items = r.json_lines()
         self.assertEqual([i.get("event") for i in items[:4]], ["noise", "MITO000", "MITO001", "MITO002"])
         self.assertEqual([i["offset"] for i in items[:4]], [0, 11, 19, 27])
+        self.assertEqual(items[0]["text"], "ssh banner")
         self.assertEqual(items[4]["offset"], 35)
         self.assertEqual(items[4]["payload"], {"type": "route", "id": 1, "name": None})
 
