@@ -50,13 +50,8 @@ void json_string(std::string& out, std::string_view s) {
             ++i;
             continue;
         }
-        if (c < 0x80) {
-            switch (c) {
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default: u_escape(out, c);
-            }
+        if (c < 0x80) { // control characters, as canonical JSON writes them
+            u_escape(out, c);
             ++i;
             continue;
         }

@@ -8,8 +8,8 @@
 
 namespace mitokit::cli {
 
-// Appends `s` as a JSON string. Printable ASCII is kept; other code points are
-// \uXXXX escapes (surrogate pairs above U+FFFF); bytes that are not UTF-8 become U+FFFD.
+// Appends `s` as a JSON string in the canonical style (value-json.md): printable ASCII
+// is kept, other code points are \uXXXX escapes (surrogate pairs above U+FFFF); bytes that are not UTF-8 become U+FFFD.
 void json_string(std::string& out, std::string_view s);
 void hex_append(std::string& out, std::span<const std::uint8_t> bytes);
 
