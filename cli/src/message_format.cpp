@@ -170,11 +170,9 @@ std::string typed_summary(const pl::Typed& t) {
                 }
                 return s;
             } else {
-                std::string s = std::to_string(p.bytes.size()) + " raw bytes";
-                if (!p.bytes.empty()) {
-                    s += ": ";
-                    hex_append(s, std::span<const std::uint8_t>(p.bytes).first(std::min<std::size_t>(p.bytes.size(), 32)));
-                }
+                if (p.bytes.empty()) return {};
+                std::string s = "raw ";
+                hex_append(s, std::span<const std::uint8_t>(p.bytes).first(std::min<std::size_t>(p.bytes.size(), 32)));
                 return s;
             }
         },
@@ -226,7 +224,8 @@ void MessageFormatter::message(std::string& out, const StreamLabel* label, const
         if (h.auth_id != h.src_id) out += " auth " + std::to_string(h.auth_id);
         const auto name = handle_name(h.handle);
         out += ' ';
-        out += name.empty() ? "handle " + std::to_string(h.handle) : std::string(name);
+        if (!name.empty()) out += name;
+        else out += (h.handle >= handle::FIRST_DYNAMIC ? "reply " : "handle ") + std::to_string(h.handle);
         if (h.reply_to == handle::IS_DEAD) out += " dead";
         else if (h.reply_to != 0) out += " reply_to " + std::to_string(h.reply_to);
         out += " len " + std::to_string(h.length);

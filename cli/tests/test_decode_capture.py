@@ -108,7 +108,7 @@ def conversation(client_payloads, server_payloads=(), drop=None):
 
 class Synthetic(unittest.TestCase):
     def test_frames_split_across_segments(self):
-        data = frame(b"a" * 50, handle=100) + frame(b"b" * 10, handle=102)
+        data = frame(b"a" * 50, handle=100) + frame(b"b" * 10, enc=0x4D4B, handle=1000)
         segs = conversation([data[:7], data[7:60], data[60:]], [frame(b"3", dst=0, src=1, handle=104)])
         r = mitokit("decode", "--json", "--start", "frames", temp_file(pcap(segs), ".cap"))
         self.assertEqual(r.code, 0, r.err)
