@@ -217,14 +217,15 @@ void Reassembler::feed(const TcpSegment& seg) {
             deliver(c, d, at, data);
             drain(c, d);
         } else {
-            const std::string reason = "out-of-order buffer full: max_buffered_bytes=" +
-                                       std::to_string(limits_.max_buffered_bytes) + ", max_buffered_segments=" +
-                                       std::to_string(limits_.max_buffered_segments);
+            const auto reason = [this] {
+                return "out-of-order buffer full: max_buffered_bytes=" + std::to_string(limits_.max_buffered_bytes) +
+                       ", max_buffered_segments=" + std::to_string(limits_.max_buffered_segments);
+            };
             // Give up on the oldest hole, one at a time, until this segment fits.
             while (!f.pending.empty() && at > f.delivered &&
                    (f.pending_bytes + data.size() > limits_.max_buffered_bytes ||
                     f.pending.size() >= limits_.max_buffered_segments))
-                skip_hole(c, d, Errc::limit, reason);
+                skip_hole(c, d, Errc::limit, reason());
             if (at <= f.delivered) {
                 deliver(c, d, at, data);
                 drain(c, d);
@@ -232,7 +233,7 @@ void Reassembler::feed(const TcpSegment& seg) {
                 // Cannot be held even alone: the hole before it is given up now.
                 f.pending.emplace(at, std::vector<std::uint8_t>(data.begin(), data.end()));
                 f.pending_bytes += data.size();
-                skip_hole(c, d, Errc::limit, reason);
+                skip_hole(c, d, Errc::limit, reason());
             } else {
                 auto [it, inserted] = f.pending.try_emplace(at);
                 if (inserted || it->second.size() < data.size()) {
