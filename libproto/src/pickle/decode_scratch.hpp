@@ -19,6 +19,7 @@ struct DecodeScratch {
     std::size_t memo_count = 0;              // len(memo), what MEMOIZE uses
     std::vector<std::uint32_t> depth;        // container nesting per node, 0 = leaf
     std::vector<NodeId> args;
+    std::vector<NodeId> patched;             // instances with a replaced __setstate__
     std::string text;
     KeyIndex keys;
 };

@@ -181,7 +181,7 @@ private:
     Status set_item(NodeId target, NodeId key, NodeId value);
     Status op_readonly_buffer();
     Status step();
-    detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_}; }
+    detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_, &s_.patched}; }
     Status after_call(Result<NodeId> r);
 
     std::span<const std::uint8_t> in_;
@@ -207,11 +207,7 @@ Status Decoder::leaf_text(Kind k, std::string_view data) {
 Status Decoder::op_str(std::string_view data) {
     std::size_t bad = 0;
     const char* why = nullptr;
-    if (!detail::utf8_check(data, true, bad, why)) {
-        char byte[8];
-        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(data[bad]));
-        return fail(Errc::bad_value, std::string("'utf-8' codec can't decode byte ") + byte + " in position " + std::to_string(bad) + ": " + why);
-    }
+    if (!detail::utf8_check(data, true, bad, why)) return fail(Errc::bad_value, detail::utf8_error(data, true));
     return leaf_text(Kind::str, data);
 }
 
@@ -836,6 +832,7 @@ Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptio
     s.memo_count = 0;
     if (!s.memo.empty()) std::fill(s.memo.begin(), s.memo.end(), NO_NODE);
     s.memo_sparse.clear();
+    s.patched.clear();
     std::fill(s.depth.begin(), s.depth.end(), 0);
     Decoder d(in, doc, opt);
     Status st = d.run();

@@ -1,10 +1,11 @@
 #include "text.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 namespace mitokit::pickle::detail {
 
-bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why) {
+bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why, std::size_t* bad_len) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
     std::size_t i = 0;
@@ -37,24 +38,39 @@ bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, con
             if (c == 0xf4) hi = 0x8f;
         } else {
             why = "invalid start byte";
+            if (bad_len) *bad_len = 1;
             return false;
         }
         for (std::size_t k = 1; k <= need; ++k) {
             if (i + k >= n) {
                 // CPython says "unexpected end of data" only if what is there so far is valid.
                 why = "unexpected end of data";
+                if (bad_len) *bad_len = n - i;
                 return false;
             }
             const unsigned b = p[i + k];
             const unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xbf;
             if (b < l || b > h) {
                 why = "invalid continuation byte";
+                if (bad_len) *bad_len = k;
                 return false;
             }
         }
         i += need + 1;
     }
     return true;
+}
+
+std::string utf8_error(std::string_view s, bool allow_surrogates) {
+    std::size_t pos = 0, len = 1;
+    const char* why = "";
+    if (utf8_check(s, allow_surrogates, pos, why, &len)) return {};
+    char buf[96];
+    if (len == 1)
+        std::snprintf(buf, sizeof buf, "'utf-8' codec can't decode byte 0x%02x in position %zu: ", static_cast<unsigned char>(s[pos]), pos);
+    else
+        std::snprintf(buf, sizeof buf, "'utf-8' codec can't decode bytes in position %zu-%zu: ", pos, pos + len - 1);
+    return buf + std::string(why);
 }
 
 std::size_t utf8_length(std::string_view s) noexcept {
