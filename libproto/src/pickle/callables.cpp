@@ -220,16 +220,15 @@ Result<NodeId> make_sender(CallEnv& env, std::span<const NodeId> args) {
 
 Result<NodeId> make_codecs_encode(CallEnv& env, std::span<const NodeId> args) {
     if (auto st = check_arity(args, "_unpickle_bytes", "s", "encoding"); !st) return Error(std::move(st).error());
-    const Node& s = env.doc[args[0]];
-    if (!text_like(s))
+    if (!text_like(env.doc[args[0]]))
         return type_error(std::string("latin_1_encode() argument 1 must be str, not ") + tname(env.doc, args[0]));
-    std::string data;
+    const NodeId out = env.doc.alloc(Kind::bytes); // convert straight into the new node
     std::size_t bad = 0;
     std::uint32_t cp = 0;
-    if (!utf8_to_latin1(s.s, data, bad, cp))
+    if (!utf8_to_latin1(env.doc[args[0]].s, env.doc[out].s, bad, cp))
         return make_error(Errc::bad_argument, "'latin-1' codec can't encode character '" + hex_cp(cp) + "' in position " +
                                                   std::to_string(bad) + ": ordinal not in range(256)");
-    return env.doc.text(Kind::bytes, data);
+    return out;
 }
 
 } // namespace
