@@ -290,10 +290,17 @@ TEST(PayloadsPickled, ParseAnyChoosesByHeader) {
     EXPECT_EQ(bad.error().message, "SHUTDOWN: payload must be empty, got 1 bytes");
 }
 
-// Every LOAD_MODULE of the real 0.3.52 capture (MJ frames) is a well-formed tuple.
-TEST(PayloadsPickled, CaptureLoadModulesParse) {
-    const auto data = read_file(mitokit::testing::fixture_dir() + "mitogen-0.3.52-child2-p2c.bin");
-    const auto items = decode_all(data).items;
+// Every message of the real links (0.3.52 capture, 0.3.3 recordings) parses, and
+// every LOAD_MODULE among them is a well-formed tuple whose source inflates.
+TEST(PayloadsPickled, RealLinksParse) {
+    std::vector<DecodedStream::Item> items;
+    for (const char* f : {"mitogen-0.3.52-child2-p2c.bin", "mitogen-0.3.52-child2-c2p.bin",
+                          "mitogen-0.3.3-local-p2c.bin", "mitogen-0.3.3-local-c2p.bin",
+                          "mitogen-0.3.3-fork-p2c.bin", "mitogen-0.3.3-fork-c2p.bin"}) {
+        auto got = decode_all(read_file(mitokit::testing::fixture_dir() + f)).items;
+        ASSERT_FALSE(got.empty()) << f;
+        items.insert(items.end(), got.begin(), got.end());
+    }
     int loads = 0;
     for (const auto& it : items) {
         if (it.kind != DecodedStream::Item::Kind::message) continue;
@@ -307,7 +314,7 @@ TEST(PayloadsPickled, CaptureLoadModulesParse) {
             }
         }
     }
-    EXPECT_GE(loads, 5);
+    EXPECT_GE(loads, 7);
 }
 
 } // namespace

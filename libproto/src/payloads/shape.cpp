@@ -24,9 +24,9 @@ const char* py_type(Kind k) noexcept {
     case Kind::call_error: return "CallError";
     case Kind::context: return "Context";
     case Kind::sender: return "Sender";
-    default: break; // kinds the receivers never expect here
+    default: break; // set, bytearray, ...: never expected in a payload field
     }
-    return pickle::kind_name(k);
+    return pickle::python_type_name(k);
 }
 
 Error bad(std::string_view handle, const std::string& what) {
@@ -66,8 +66,7 @@ bool is_hashable(const pickle::Document& doc, pickle::NodeId id) {
         seen[n] = true;
         const Kind k = doc[n].kind;
         if (k == Kind::list || k == Kind::dict || k == Kind::kwargs) return false;
-        if (k != Kind::tuple && std::string_view(pickle::kind_name(k)) == "set") return false;
-        if (k != Kind::tuple && std::string_view(pickle::kind_name(k)) == "bytearray") return false;
+        if (k == Kind::set || k == Kind::bytearray) return false;
         if (k == Kind::tuple) todo.insert(todo.end(), doc[n].items.begin(), doc[n].items.end());
     }
     return true;
