@@ -1,4 +1,4 @@
-#include "text.hpp"
+#include "python_text.hpp"
 
 namespace mitokit::payload::text {
 namespace {
