@@ -35,6 +35,10 @@ public:
     virtual ~LoadedModules() = default;
     virtual bool loaded(std::string_view name) const = 0;
     virtual bool stdlib(std::string_view name) const = 0;
+    // True when the module's __file__ is None (a namespace package): the
+    // reference's is_stdlib_name then raises TypeError, which fails the whole
+    // related-module computation it is part of.
+    virtual bool file_is_none(std::string_view) const { return false; }
 };
 
 } // namespace mitokit::modules

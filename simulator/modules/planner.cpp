@@ -14,22 +14,29 @@ bool Planner::blacklisted(std::string_view fullname) const {
            std::any_of(opt_.blacklist.begin(), opt_.blacklist.end(), starts);
 }
 
+std::shared_ptr<const ModuleTuple> Planner::negative(const std::string& fullname) const {
+    auto t = std::make_shared<ModuleTuple>();
+    t->fullname = fullname;
+    return t;
+}
+
 std::shared_ptr<const ModuleTuple> Planner::tuple(const std::string& fullname) {
     if (auto it = tuples_.find(fullname); it != tuples_.end()) return it->second;
-    auto negative = std::make_shared<ModuleTuple>();
-    negative->fullname = fullname;
-    if (blacklisted(fullname)) return negative; // not cached, as the reference raises here
+    if (blacklisted(fullname)) return nullptr;
     auto found = source_.find(fullname);
     if (!found || source_.is_stdlib_path(found->path)) {
-        tuples_.emplace(fullname, negative);
-        return negative;
+        auto neg = negative(fullname);
+        tuples_.emplace(fullname, neg);
+        return neg;
     }
+    auto rel = related(fullname);
+    if (!rel) return nullptr;
     auto t = std::make_shared<ModuleTuple>();
     t->fullname = fullname;
     if (found->is_pkg) t->pkg_present = found->pkg_present;
     t->path = found->path;
     t->source = std::move(found->source);
-    for (auto& name : related(fullname))
+    for (auto& name : *rel)
         if (!blacklisted(name)) t->related.push_back(std::move(name));
     tuples_.emplace(fullname, t);
     return t;
@@ -55,7 +62,7 @@ std::string Planner::resolve_relpath(std::string fullname, int level, bool is_pk
     return out;
 }
 
-const std::vector<std::string>& Planner::related_imports(const std::string& fullname) {
+std::optional<std::vector<std::string>> Planner::related_imports(const std::string& fullname) {
     if (auto it = related_imports_.find(fullname); it != related_imports_.end()) return it->second;
     std::vector<std::string> maybe;
     const auto found = source_.find(fullname);
@@ -73,47 +80,55 @@ const std::vector<std::string>& Planner::related_imports(const std::string& full
         }
     }
     std::vector<std::string> keep;
-    for (auto& name : maybe)
-        if (loaded_.loaded(name) && !loaded_.stdlib(name) && name.find("six.moves") == std::string::npos)
-            keep.push_back(std::move(name));
+    for (auto& name : maybe) {
+        if (!loaded_.loaded(name)) continue;
+        if (loaded_.file_is_none(name) && !loaded_.stdlib(name)) return std::nullopt;
+        if (!loaded_.stdlib(name) && name.find("six.moves") == std::string::npos) keep.push_back(std::move(name));
+    }
     std::sort(keep.begin(), keep.end());
     keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
     return related_imports_.emplace(fullname, std::move(keep)).first->second;
 }
 
-std::vector<std::string> Planner::related(const std::string& fullname) {
+std::optional<std::vector<std::string>> Planner::related(const std::string& fullname) {
     std::set<std::string> found;
     std::set<std::string> queued{fullname};
     std::deque<std::string> stack{fullname};
     while (!stack.empty()) {
         const std::string name = std::move(stack.front());
         stack.pop_front();
-        for (const auto& r : related_imports(name)) {
+        const auto imports = related_imports(name);
+        if (!imports) return std::nullopt;
+        for (const auto& r : *imports) {
             if (found.insert(r).second && queued.insert(r).second) stack.push_back(r);
         }
     }
     found.erase(fullname);
-    return {found.begin(), found.end()};
+    return std::vector<std::string>(found.begin(), found.end());
 }
 
 std::vector<std::shared_ptr<const ModuleTuple>> Planner::plan(const std::string& fullname,
                                                               std::set<std::string>& sent) {
     std::vector<std::shared_ptr<const ModuleTuple>> out;
     if (sent.count(fullname)) return out; // duplicate request: the reference sends nothing
-    if (blacklisted(fullname)) {
-        out.push_back(tuple(fullname)); // negative, and not marked as sent
+    // Where the reference raises, it answers negatively for `fullname` without
+    // recording it as sent, after whatever related modules already went out.
+    const auto failed = [&] {
+        out.push_back(negative(fullname));
         return out;
-    }
-    const auto send = [&](const std::string& name) {
-        if (sent.insert(name).second) out.push_back(tuple(name));
     };
     const auto t = tuple(fullname);
+    if (!t) return failed();
     for (const auto& name : t->related) {
         const std::string top = name.substr(0, name.find('.'));
         if (top != fullname && !sent.count(top)) continue;
-        send(name);
+        if (sent.count(name)) continue;
+        auto r = tuple(name);
+        if (!r) return failed();
+        out.push_back(std::move(r));
+        sent.insert(name);
     }
-    send(fullname);
+    if (sent.insert(fullname).second) out.push_back(t);
     return out;
 }
 

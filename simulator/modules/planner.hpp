@@ -37,13 +37,16 @@ public:
     Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt = {});
 
     // _build_tuple: the (cached) tuple for one name; negative when unservable.
-    // Blacklisted names give a negative tuple that is not cached (the reference
-    // raises and answers negatively without marking the name sent).
+    // nullptr where the reference raises (blacklisted name, or a related-module
+    // scan that hits a namespace package): nothing is cached then, and plan()
+    // answers with a negative tuple that is not recorded as sent.
     std::shared_ptr<const ModuleTuple> tuple(const std::string& fullname);
+    std::shared_ptr<const ModuleTuple> negative(const std::string& fullname) const;
 
-    // find_related_imports / find_related (cached, sorted).
-    const std::vector<std::string>& related_imports(const std::string& fullname);
-    std::vector<std::string> related(const std::string& fullname);
+    // find_related_imports / find_related (cached, sorted); nullopt where the
+    // reference raises.
+    std::optional<std::vector<std::string>> related_imports(const std::string& fullname);
+    std::optional<std::vector<std::string>> related(const std::string& fullname);
 
     // _on_get_module + _send_module_and_related: the tuples to send, in order.
     // `sent` is the stream's sent_modules; names sent are added to it. A duplicate

@@ -155,11 +155,15 @@ std::optional<modules::FoundModule> DirectorySource::find(std::string_view fulln
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const bool last = i + 1 == parts.size();
         std::optional<fs::path> next_pkg;
+        std::vector<fs::path> portions; // PEP 420 namespace package directories
         for (const auto& dir : search) {
             const fs::path pkg = dir / parts[i];
-            if (is_dir(pkg) && has_init(pkg)) {
-                next_pkg = pkg;
-                break;
+            if (is_dir(pkg)) {
+                if (has_init(pkg)) {
+                    next_pkg = pkg;
+                    break;
+                }
+                portions.push_back(pkg);
             }
             bool extension = false;
             for (const char* suf : EXTENSION_SUFFIXES)
@@ -173,7 +177,13 @@ std::optional<modules::FoundModule> DirectorySource::find(std::string_view fulln
                 return modules::FoundModule{file.string(), decode_python_source(std::move(*raw)), false, {}};
             }
         }
-        if (!next_pkg) return std::nullopt;
+        if (!next_pkg) {
+            // A namespace package has no source of its own; its submodules are
+            // found in all of its portions.
+            if (last || portions.empty()) return std::nullopt;
+            search = std::move(portions);
+            continue;
+        }
         if (last) {
             const fs::path init = *next_pkg / "__init__.py";
             if (!is_file(init)) return std::nullopt;
@@ -190,7 +200,7 @@ std::optional<modules::FoundModule> DirectorySource::find(std::string_view fulln
 Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::ModuleSource& source) {
     std::ifstream in(file);
     if (!in) return make_error(Errc::io, "cannot open loaded-modules file '" + file + "'");
-    std::set<std::string, std::less<>> loaded, stdlib;
+    std::set<std::string, std::less<>> loaded, stdlib, nofile;
     std::string line;
     std::uint64_t lineno = 0;
     while (std::getline(in, line)) {
@@ -204,18 +214,20 @@ Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::Modu
         if (tab != std::string::npos) {
             const std::string mark = line.substr(tab + 1);
             if (mark == "stdlib") stdlib.insert(name);
+            else if (mark == "nofile") nofile.insert(name);
             else if (!mark.empty() && mark != "-")
                 return make_error(Errc::usage, file + ":" + std::to_string(lineno) +
-                                                   ": second field must be 'stdlib' or '-', got '" + mark + "'");
+                                                   ": second field must be 'stdlib', 'nofile' or '-', got '" + mark + "'");
         } else if (!source.find(name)) {
             stdlib.insert(name);
         }
         loaded.insert(std::move(name));
     }
-    return LoadedFile(std::move(loaded), std::move(stdlib));
+    return LoadedFile(std::move(loaded), std::move(stdlib), std::move(nofile));
 }
 
 bool LoadedFile::loaded(std::string_view name) const { return loaded_.count(name) != 0; }
 bool LoadedFile::stdlib(std::string_view name) const { return stdlib_.count(name) != 0; }
+bool LoadedFile::file_is_none(std::string_view name) const { return nofile_.count(name) != 0; }
 
 } // namespace mitokit::sim

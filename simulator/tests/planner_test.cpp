@@ -32,9 +32,9 @@ TEST(Planner, RelatedOfPackageSkipsRelativeFromDotQuirkAndStdlib) {
     auto src = mypkg();
     Planner p(src, src);
     // `from . import sub` yields "mypkg." and "mypkg..sub": dropped by the loaded filter.
-    EXPECT_EQ(p.related_imports("mypkg"), (V{"mypkg", "mypkg.util"}));
-    EXPECT_EQ(p.related("mypkg"), (V{"mypkg.util"})) << "the closure drops the module itself";
-    EXPECT_EQ(p.related_imports("mypkg.sub"), (V{"mypkg", "mypkg.deep", "mypkg.deep.thing", "other"}));
+    EXPECT_EQ(*p.related_imports("mypkg"), (V{"mypkg", "mypkg.util"}));
+    EXPECT_EQ(*p.related("mypkg"), (V{"mypkg.util"})) << "the closure drops the module itself";
+    EXPECT_EQ(*p.related_imports("mypkg.sub"), (V{"mypkg", "mypkg.deep", "mypkg.deep.thing", "other"}));
 }
 
 TEST(Planner, ReproducesVerifiedSendSequences) {
@@ -60,6 +60,7 @@ TEST(Planner, TupleFieldsForPackageModuleAndNegative) {
     EXPECT_EQ(*mod->source, "import os\n");
     auto std = p.tuple("os");
     EXPECT_TRUE(std->negative()) << "stdlib is refused";
+    EXPECT_EQ(p.tuple("mypkg"), pkg) << "tuples are cached";
     auto missing = p.tuple("nosuchmod");
     EXPECT_TRUE(missing->negative());
     EXPECT_TRUE(missing->related.empty());
@@ -88,7 +89,7 @@ TEST(Planner, RelatedClosureIsTransitiveAndExcludesSelf) {
     s.add("d", "");
     s.add("e", "");
     Planner p(s, s);
-    EXPECT_EQ(p.related("a"), (V{"b", "c", "d"}));
+    EXPECT_EQ(*p.related("a"), (V{"b", "c", "d"}));
     auto t = p.tuple("a");
     EXPECT_EQ(t->related, (V{"b", "c", "d"}));
 }
@@ -101,7 +102,31 @@ TEST(Planner, UnloadedNamesAreNotRelated) {
     s.add("d", "", true);
     s.add("d.e", "");
     Planner p(s, s);
-    EXPECT_EQ(p.related_imports("a"), (V{"c", "d", "d.e"}));
+    EXPECT_EQ(*p.related_imports("a"), (V{"c", "d", "d.e"}));
+}
+
+TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
+    // wadllib.application imports lazr.uri; `lazr` is a namespace package whose
+    // __file__ is None, so the reference's is_stdlib_name raises TypeError.
+    struct Ns final : LoadedModules {
+        const MemorySource& s;
+        explicit Ns(const MemorySource& m) : s(m) {}
+        bool loaded(std::string_view n) const override { return s.loaded(n) || n == "lazr"; }
+        bool stdlib(std::string_view n) const override { return s.stdlib(n); }
+        bool file_is_none(std::string_view n) const override { return n == "lazr"; }
+    };
+    MemorySource s;
+    s.add("app", "import lazr.uri\n", true);
+    s.add("app.ok", "X = 1\n");
+    s.add("lazr.uri", "");
+    Ns loaded(s);
+    Planner p(s, loaded);
+    auto sent = Planner::initial_sent_modules();
+    auto out = p.plan("app", sent);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0]->negative());
+    EXPECT_FALSE(sent.count("app"));
+    EXPECT_EQ(names(p.plan("app.ok", sent)), (V{"app.ok"}));
 }
 
 TEST(Sha1, KnownVectors) {

@@ -34,19 +34,21 @@ std::vector<std::string> iter_modules(const std::string& dir);
 std::string decode_python_source(std::string raw);
 
 // The master's sys.modules as a file: one name per line, optionally followed by a
-// tab and "stdlib" (the master's is_stdlib_name). An unmarked name is taken as
+// tab and a mark: "stdlib" (the master's is_stdlib_name is true), "nofile" (its
+// __file__ is None, so is_stdlib_name raises) or "-". An unmarked name is taken as
 // stdlib when `source` cannot find it (it lives outside the served directories).
 class LoadedFile final : public modules::LoadedModules {
 public:
     static Result<LoadedFile> read(const std::string& file, const modules::ModuleSource& source);
     bool loaded(std::string_view name) const override;
     bool stdlib(std::string_view name) const override;
+    bool file_is_none(std::string_view name) const override;
 
 private:
-    LoadedFile(std::set<std::string, std::less<>> loaded, std::set<std::string, std::less<>> stdlib)
-        : loaded_(std::move(loaded)), stdlib_(std::move(stdlib)) {}
-    std::set<std::string, std::less<>> loaded_;
-    std::set<std::string, std::less<>> stdlib_;
+    using Names = std::set<std::string, std::less<>>;
+    LoadedFile(Names loaded, Names stdlib, Names nofile)
+        : loaded_(std::move(loaded)), stdlib_(std::move(stdlib)), nofile_(std::move(nofile)) {}
+    Names loaded_, stdlib_, nofile_;
 };
 
 } // namespace mitokit::sim
