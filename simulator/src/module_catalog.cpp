@@ -1,6 +1,7 @@
 #include "mitokit/sim/module_catalog.hpp"
 
 #include "mitokit/payloads.hpp"
+#include "mitokit/sim/module_sets.hpp"
 #include "modules/scanner.hpp"
 
 namespace mitokit::sim {
@@ -44,7 +45,7 @@ ModuleRef ModuleCatalog::find(std::string_view fullname) const {
 
 bool ModuleCatalog::child_local(std::string_view fullname) {
     if (fullname == "mitogen" || fullname == "mitogen.core") return true;
-    if (loaded_.stdlib(fullname)) return true;
+    if (loaded_.stdlib(fullname) || is_builtin_module(fullname)) return true;
     const auto it = local_.find(fullname);
     if (it != local_.end()) return it->second;
     // Standard library the master did not load is still on the child; anything

@@ -39,7 +39,10 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     // Account the frame (one write = one frame) per handle.
     if (auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
                                UINT32_MAX)) {
-        auto& st = per_handle_[h->reply_to == handle::IS_DEAD ? handle::IS_DEAD : h->handle];
+        const std::uint32_t key = h->reply_to == handle::IS_DEAD       ? handle::IS_DEAD
+                                  : h->handle >= handle::FIRST_DYNAMIC ? handle::FIRST_DYNAMIC
+                                                                       : h->handle;
+        auto& st = per_handle_[key];
         ++st.messages;
         st.bytes += bytes.size();
     }
