@@ -32,6 +32,7 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     Link& L = links_[li];
     const int d = L.node[0] == index_of(n) && L.stream[0] == s ? 0 : 1;
     Direction& dir = L.dir[d];
+    L.stats.bytes_written += bytes.size();
     if (dir.closed || L.cut) {
         L.stats.bytes_dropped += bytes.size();
         return;
@@ -56,7 +57,6 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
                       static_cast<unsigned long long>(now()), li, d);
         record(line);
     }
-    L.stats.bytes_written += bytes.size();
     // Segments of at most the buffer size, sometimes cut again at a random point.
     std::size_t off = 0;
     while (off < bytes.size()) {
