@@ -3,6 +3,9 @@
 // LOAD_MODULE it receives must match the plan, message for message.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -38,8 +41,9 @@ class ModulesConformance : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ModulesConformance, PlanMatchesTheRealMasterMessageForMessage) {
     const Case& c = GetParam();
-    const std::string dir = ::testing::TempDir();
-    const std::string loaded = dir + "/mitokit_loaded.txt", paths = dir + "/mitokit_paths.txt";
+    // ctest runs cases in parallel: one set of files per case.
+    const std::string base = ::testing::TempDir() + "/mitokit_plan_" + std::to_string(getpid());
+    const std::string loaded = base + "_loaded.txt", paths = base + "_paths.txt";
     std::string reqs, our_reqs;
     for (const auto& r : c.requests) {
         reqs += " " + r;
@@ -67,6 +71,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"cryptography.fernet", {"cryptography", "cryptography.fernet"}},
                       Case{"wadllib.application", {"wadllib", "wadllib.application"}},
                       Case{"jwt,six", {"six", "jwt", "jwt", "json", "nosuchmodule"}},
-                      Case{"dbus", {"dbus.service", "dbus"}}));
+                      Case{"dbus", {"dbus.service", "dbus"}}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+        std::string n;
+        for (const char* p = info.param.imports; *p; ++p) n.push_back(std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_');
+        return n;
+    });
 
 } // namespace
