@@ -1,0 +1,15 @@
+// Request/response tracking in Wireshark's manner: conversation tables filled on
+// the first pass, links shown on every pass. A call and its reply meet on
+// (caller context, reply_to handle) = (reply dst, reply handle); a GET_MODULE and
+// its LOAD_MODULE on (requesting context, module name).
+#pragma once
+
+#include "mitokit/frame.hpp"
+#include "payload_view.hpp"
+#include "ws_includes.hpp"
+
+namespace mitokit::ws {
+
+void track_message(const PayloadSpot& at, const Header& h, const PayloadFacts& facts);
+
+} // namespace mitokit::ws
