@@ -106,10 +106,9 @@ int dissect_frame(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree) {
     const int plen = static_cast<int>(std::min<std::uint64_t>(h.length, static_cast<std::uint64_t>(std::max(avail, 0))));
     PayloadFacts facts;
     PayloadSpot at{tvb, pinfo, pt, ti, static_cast<int>(HEADER_SIZE)};
-    if (plen > 0) {
-        proto_item* pi = proto_tree_add_item(pt, r.hf.payload, tvb, static_cast<int>(HEADER_SIZE), plen, ENC_NA);
-        at.tree = proto_item_add_subtree(pi, r.ett.payload);
-    }
+    // Always present (empty for an empty payload), so field occurrences line up per message.
+    proto_item* pi = proto_tree_add_item(pt, r.hf.payload, tvb, static_cast<int>(HEADER_SIZE), plen, ENC_NA);
+    at.tree = proto_item_add_subtree(pi, r.ett.payload);
     if (static_cast<std::uint32_t>(plen) < h.length) {
         // Only without TCP reassembly, or at the end of a cut capture.
         proto_tree_add_expert_format(pt, pinfo, &r.ei.malformed_pickle, tvb, 0, -1,
