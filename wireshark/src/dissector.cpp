@@ -135,6 +135,8 @@ void show_bootstrap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const S
 int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data) {
     Registry& r = registry();
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "Mitogen");
+    // Messages already shown for this frame (an earlier call) sit behind the fence.
+    col_clear(pinfo->cinfo, COL_INFO);
 
     ConversationState& cs = conversation_state(pinfo);
     Direction& d = cs.direction(pinfo);
@@ -151,7 +153,6 @@ int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
         return len;
     }
     if (si) {
-        col_clear(pinfo->cinfo, COL_INFO);
         if (si->boot_len > 0) show_bootstrap(tvb, pinfo, tree, *si);
         if (static_cast<int>(si->boot_len) >= len) return len;
         tvbuff_t* rest = tvb_new_subset_remaining(tvb, static_cast<int>(si->boot_len));

@@ -174,7 +174,7 @@ def messages(sb, capture, extra=()):
                 "handle": int(hdr[4][i]),
                 "reply_to": int(hdr[5][i]),
                 "len": int(hdr[6][i]),
-                "sha1": hashlib.sha1(bytes.fromhex(hdr[7][i])).hexdigest(),
+                "sha1": hashlib.sha1(bytes.fromhex(hdr[7][i].replace("<MISSING>", ""))).hexdigest(),
             })
     return result
 
