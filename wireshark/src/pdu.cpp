@@ -74,7 +74,8 @@ int dissect_fatal_header(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, co
     Registry& r = registry();
     proto_item* ti = proto_tree_add_item(tree, r.proto, tvb, 0, -1, ENC_NA);
     proto_tree* pt = proto_item_add_subtree(ti, r.ett.proto);
-    add_header_fields(pt, tvb);
+    // Not shown as mitogen.* header fields: the reference never takes this for a message.
+    proto_tree_add_item(pt, r.hf.undissected, tvb, 0, -1, ENC_NA);
     expert_field* ei = err.code == Errc::oversize ? &r.ei.oversize : &r.ei.bad_encoding;
     proto_tree_add_expert_format(pt, pinfo, ei, tvb, static_cast<int>(std::min<std::uint64_t>(err.offset, HEADER_SIZE - 2)), 2, "%s; the reference drops the connection",
                                  err.message.c_str());

@@ -134,9 +134,9 @@ HEADER_FIELDS = ["mitogen.encoding", "mitogen.dst", "mitogen.src", "mitogen.auth
                  "mitogen.reply_to", "mitogen.length", "mitogen.payload"]
 
 
-def fields(sb, capture, names, extra=()):
+def fields(sb, capture, names, extra=(), aggregator=","):
     """Rows of tshark -T fields output; each cell is the list of the field's occurrences."""
-    argv = ["-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
+    argv = ["-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", f"aggregator={aggregator}"]
     for n in names:
         argv += ["-e", n]
     out = sb.tshark(argv + list(extra)).stdout
@@ -144,7 +144,7 @@ def fields(sb, capture, names, extra=()):
     for line in out.splitlines():
         cells = line.split("\t")
         cells += [""] * (len(names) - len(cells))
-        rows.append([c.split(",") if c else [] for c in cells])
+        rows.append([c.split(aggregator) if c else [] for c in cells])
     return rows
 
 
