@@ -60,8 +60,8 @@ void register_fields(Registry& r) {
         {&f.dst, {"Destination context", "mitogen.dst", FT_UINT32, BASE_DEC, nullptr, 0, nullptr, HFILL}},
         {&f.src, {"Source context", "mitogen.src", FT_UINT32, BASE_DEC, nullptr, 0, nullptr, HFILL}},
         {&f.auth, {"Authority context", "mitogen.auth", FT_UINT32, BASE_DEC, nullptr, 0, nullptr, HFILL}},
-        {&f.handle, {"Handle", "mitogen.handle", FT_UINT32, BASE_DEC, handles, 0, "Destination handle", HFILL}},
-        {&f.reply_to, {"Reply to", "mitogen.reply_to", FT_UINT32, BASE_DEC, VALS(reply_to_names), 0, "Handle for the reply; 999 marks a dead message", HFILL}},
+        {&f.handle, {"Handle", "mitogen.handle", FT_UINT32, BASE_DEC | BASE_SPECIAL_VALS, handles, 0, "Destination handle", HFILL}},
+        {&f.reply_to, {"Reply to", "mitogen.reply_to", FT_UINT32, BASE_DEC | BASE_SPECIAL_VALS, VALS(reply_to_names), 0, "Handle for the reply; 999 marks a dead message", HFILL}},
         {&f.length, {"Length", "mitogen.length", FT_UINT32, BASE_DEC, nullptr, 0, "Payload length", HFILL}},
         {&f.payload, {"Payload", "mitogen.payload", FT_BYTES, BASE_NONE, nullptr, 0, nullptr, HFILL}},
 
