@@ -13,6 +13,7 @@
 #include "mitokit/stream_decoder.hpp"
 #include "pdu.hpp"
 #include "registry.hpp"
+#include "text.hpp"
 #include "wmem_object.hpp"
 
 namespace mitokit::ws {
@@ -110,13 +111,13 @@ void show_bootstrap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const S
             proto_item* pi = proto_tree_add_uint64(kt, r.hf.boot_preamble_size, tvb, at, n, e.length);
             if (e.stream_offset < si.stream_offset) proto_item_append_text(pi, " (began in an earlier segment)");
             proto_tree_add_uint64(kt, r.hf.boot_inflated_size, tvb, at, n, e.inflated_size);
-            if (!e.text.empty()) proto_tree_add_string(kt, r.hf.boot_config, tvb, at, n, e.text.c_str());
+            if (!e.text.empty()) proto_tree_add_string(kt, r.hf.boot_config, tvb, at, n, valid_utf8(e.text).c_str());
             col_append_sep_fstr(pinfo->cinfo, COL_INFO, ", ", "Preamble (%" PRIu64 " bytes, inflates to %" PRIu64 ")",
                                 e.length, e.inflated_size);
             break;
         }
         case BootstrapKind::noise:
-            proto_tree_add_string(kt, r.hf.boot_noise, tvb, at, n, e.text.c_str());
+            proto_tree_add_string(kt, r.hf.boot_noise, tvb, at, n, valid_utf8(e.text).c_str());
             col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Bootstrap noise");
             break;
         }
@@ -127,7 +128,7 @@ void show_bootstrap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const S
         if (si.events.empty()) col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Bootstrap data (continued)");
     }
     if (!si.error.empty()) {
-        expert_add_info_format(pinfo, ti, &r.ei.bootstrap, "Bootstrap cannot be decoded: %s", si.error.c_str());
+        expert_add_info_format(pinfo, ti, &r.ei.bootstrap, "Bootstrap cannot be decoded: %s", valid_utf8(si.error).c_str());
         col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "Bootstrap error");
     }
 }

@@ -11,6 +11,7 @@
 #include "mitokit/pickle/decoder.hpp"
 #include "mitokit/pickle/json.hpp"
 #include "registry.hpp"
+#include "text.hpp"
 #include "value_tree.hpp"
 
 namespace mitokit::ws {
@@ -29,11 +30,11 @@ struct View {
     int length;
     Registry& r = registry();
 
-    proto_item* str(int hf, const std::string& s) const {
-        return proto_tree_add_string(at.tree, hf, at.tvb, at.offset, length, s.c_str());
+    proto_item* str(int hf, std::string_view s) const {
+        return proto_tree_add_string(at.tree, hf, at.tvb, at.offset, length, valid_utf8(s).c_str());
     }
     void expert(expert_field* ei, const std::string& text) const {
-        proto_tree_add_expert_format(at.tree, at.pinfo, ei, at.tvb, at.offset, length, "%s", text.c_str());
+        proto_tree_add_expert_format(at.tree, at.pinfo, ei, at.tvb, at.offset, length, "%s", valid_utf8(text).c_str());
     }
     pickle::DecodeOptions decode_options() const {
         pickle::DecodeOptions o;

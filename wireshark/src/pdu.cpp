@@ -11,6 +11,7 @@
 #include "payload_view.hpp"
 #include "registry.hpp"
 #include "stats.hpp"
+#include "text.hpp"
 #include "tracking.hpp"
 
 namespace mitokit::ws {
@@ -78,7 +79,7 @@ int dissect_fatal_header(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, co
     proto_tree_add_item(pt, r.hf.undissected, tvb, 0, -1, ENC_NA);
     expert_field* ei = err.code == Errc::oversize ? &r.ei.oversize : &r.ei.bad_encoding;
     proto_tree_add_expert_format(pt, pinfo, ei, tvb, static_cast<int>(std::min<std::uint64_t>(err.offset, HEADER_SIZE - 2)), 2, "%s; the reference drops the connection",
-                                 err.message.c_str());
+                                 valid_utf8(err.message).c_str());
     col_append_sep_str(pinfo->cinfo, COL_INFO, ", ",
                        err.code == Errc::oversize ? "Over-size frame, connection dropped" : "Bad encoding, connection dropped");
     col_set_fence(pinfo->cinfo, COL_INFO);
@@ -126,6 +127,7 @@ int dissect_frame(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree) {
     std::string info = direction_text(h) + " " + handle_text(h);
     if (!facts.summary.empty()) info += " " + facts.summary;
     if (wants_reply_text(h)) info += " [reply_to " + std::to_string(h.reply_to) + "]";
+    info = valid_utf8(info);
     proto_item_append_text(ti, ", %s", info.c_str());
     col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", info.c_str());
     col_set_fence(pinfo->cinfo, COL_INFO);

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "registry.hpp"
+#include "text.hpp"
 
 namespace mitokit::ws {
 
@@ -145,8 +146,8 @@ public:
         const Registry& r = registry();
         const bool container = n.kind == Kind::tuple || n.kind == Kind::list || n.kind == Kind::dict ||
                                n.kind == Kind::kwargs;
-        std::string text = short_repr(doc_, id, 120);
-        std::string shown = label.empty() ? text : label + ": " + text;
+        std::string text = valid_utf8(short_repr(doc_, id, 120));
+        std::string shown = valid_utf8(label.empty() ? text : label + ": " + text);
         proto_item* it = proto_tree_add_string_format(parent, r.hf.value, tvb_, off_, len_, text.c_str(),
                                                       "%s", shown.c_str());
         proto_item_append_text(it, " [%s]", pickle::kind_name(n.kind));
