@@ -36,6 +36,47 @@ def compare(fails, seen, truth, ports, label):
                         break
 
 
+STANDARD = {100: "GET_MODULE", 101: "CALL_FUNCTION", 102: "FORWARD_LOG", 103: "ADD_ROUTE", 104: "DEL_ROUTE",
+            105: "ALLOCATE_ID", 106: "SHUTDOWN", 107: "LOAD_MODULE", 108: "FORWARD_MODULE", 109: "DETACHING",
+            110: "CALL_SERVICE"}
+
+
+def stats_section(text, title):
+    """{item: (count)} of one top node of tshark's -z mitogen,tree output."""
+    items, inside = {}, False
+    for line in text.splitlines():
+        if line.startswith(title):
+            inside = True
+            continue
+        if inside:
+            if not line.startswith(" "):
+                break
+            items[line[:31].strip()] = int(line[31:45].split()[0])
+    return items
+
+
+def check_stats(fails, sb, cap, truth):
+    text = sb.tshark(["-r", cap, "-q", "-z", "mitogen,tree"]).stdout
+    by_handle = stats_section(text, "Messages by handle")
+    want = {}
+    for t in truth:
+        name = "dead message" if t["reply_to"] == 999 else STANDARD.get(t["handle"], "reply (dynamic handle)")
+        want[name] = want.get(name, 0) + 1
+    fails.check(by_handle == want, f"-z mitogen,tree messages by handle {by_handle} != truth {want}")
+    by_pair = stats_section(text, "Messages by context pair")
+    want = {}
+    for t in truth:
+        key = f"{t['src']} -> {t['dst']}"
+        want[key] = want.get(key, 0) + 1
+    fails.check(by_pair == want, f"-z mitogen,tree messages by pair {by_pair} != truth {want}")
+    bytes_pair = stats_section(text, "Payload bytes by context pair")
+    want = {}
+    for t in truth:
+        key = f"{t['src']} -> {t['dst']}"
+        want[key] = want.get(key, 0) + t["len"]
+    fails.check(bytes_pair == want, f"-z mitogen,tree bytes by pair {bytes_pair} != truth {want}")
+
+
 def main():
     args = wstest.parse_args([(("--capture-dir",), {"default": None})])
     folder = args.capture_dir or os.path.join(args.shared, "captures", "mitogen-0.3.52-basic")
@@ -45,6 +86,7 @@ def main():
         cap = sb.add_file(os.path.join(folder, "real.pcapng"))
         seen = wstest.messages(sb, cap)
         compare(fails, seen, truth, ports, "heuristic")
+        check_stats(fails, sb, cap, truth)
         # The same through the port preference with the heuristic off.
         pref_ports = ",".join(str(c) for _, c in ports)
         seen = wstest.messages(sb, cap, ["--disable-heuristic", "mitogen_tcp", "-o", f"mitogen.tcp.port:{pref_ports}"])
