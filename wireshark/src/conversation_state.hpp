@@ -29,6 +29,7 @@ struct BootItem {
 struct SegmentInfo {
     std::uint32_t boot_len = 0;  // leading bytes of the segment that belong to the bootstrap
     bool after_failure = false;  // the direction was dropped earlier: nothing to dissect
+    bool midstream = false;      // the leading boot_len bytes end a frame that began before the capture
     std::uint64_t stream_offset = 0;
     std::vector<BootItem> events; // events that ended in this segment
     std::string error;            // bootstrap decoding failed in this segment

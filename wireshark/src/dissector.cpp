@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <span>
+#include <string_view>
 #include <string>
 
 #include "conversation_state.hpp"
@@ -30,13 +31,62 @@ bool starts_with(tvbuff_t* tvb, const char* text) {
     return tvb_captured_length(tvb) >= static_cast<guint>(n) && tvb_memeql(tvb, 0, reinterpret_cast<const guint8*>(text), n) == 0;
 }
 
+int find_plausible_header(tvbuff_t* tvb, int from) {
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    for (int k = from; k + static_cast<int>(HEADER_SIZE) <= len; ++k)
+        if (plausible_header(tvb, k)) return k;
+    return -1;
+}
+
+bool contains_marker(tvbuff_t* tvb) {
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    const guint8* p = tvb_get_ptr(tvb, 0, len);
+    static constexpr std::string_view marker = "MITO00";
+    return std::search(p, p + len, marker.begin(), marker.end()) != p + len;
+}
+
+// How a direction whose first bytes are not a frame header begins. A child's
+// bootstrap output has a MITO00x marker (perhaps after noise lines); the parent's
+// preamble starts with a zlib header (CMF 0x78, FCHECK making it a multiple of 31);
+// a capture that began inside a frame has a plausible header somewhere later.
+enum class Start { bootstrap, midstream };
+
+Start classify_start(tvbuff_t* tvb, int& first_header) {
+    first_header = -1;
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    if (len >= 2) {
+        const guint8 a = tvb_get_guint8(tvb, 0);
+        const guint8 b = tvb_get_guint8(tvb, 1);
+        if (a == 0x78 && ((a << 8) | b) % 31 == 0) return Start::bootstrap;
+    }
+    if (contains_marker(tvb)) return Start::bootstrap;
+    first_header = find_plausible_header(tvb, 1);
+    if (first_header >= 0) return Start::midstream;
+    // Text without a marker yet: noise lines (an ssh banner) before MITO000.
+    const guint8 a = len > 0 ? tvb_get_guint8(tvb, 0) : 0;
+    return (a >= 0x20 && a < 0x7f) || a == '\r' || a == '\n' || a == '\t' ? Start::bootstrap : Start::midstream;
+}
+
 // The first-pass decision for one segment of a direction that is not (yet) in frames.
 SegmentInfo* classify_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
     const int len = static_cast<int>(tvb_captured_length(tvb));
     if (d.mode == Direction::Mode::unknown) {
-        // Frames from the first byte (listener links, captures started mid-link, fork
-        // children after MITO002) or a bootstrap to follow.
-        d.mode = plausible_header(tvb, 0) ? Direction::Mode::frames : Direction::Mode::bootstrap;
+        // Frames from the first byte (listener links, fork children after MITO002), a
+        // bootstrap to follow, or a capture that started inside a frame.
+        if (plausible_header(tvb, 0)) {
+            d.mode = Direction::Mode::frames;
+        } else if (int first_header = -1; classify_start(tvb, first_header) == Start::bootstrap) {
+            d.mode = Direction::Mode::bootstrap;
+        } else {
+            auto* si = wmem_make<SegmentInfo>(wmem_file_scope());
+            si->stream_offset = d.stream_pos;
+            si->midstream = true;
+            si->boot_len = static_cast<std::uint32_t>(first_header >= 0 ? first_header : len);
+            if (first_header >= 0) d.mode = Direction::Mode::frames;
+            d.stream_pos += static_cast<std::uint64_t>(len);
+            p_add_proto_data(wmem_file_scope(), pinfo, registry().proto, 0, si);
+            return si;
+        }
         if (d.mode == Direction::Mode::bootstrap) {
             d.collector = std::make_unique<Direction::Collector>();
             StreamOptions opt;
@@ -153,8 +203,16 @@ int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
         col_set_str(pinfo->cinfo, COL_INFO, "Data after the connection was dropped");
         return len;
     }
+    if (si && si->midstream) {
+        proto_item* ti = proto_tree_add_item(tree, r.proto, tvb, 0, static_cast<int>(si->boot_len), ENC_NA);
+        proto_tree* st = proto_item_add_subtree(ti, r.ett.proto);
+        proto_tree_add_item(st, r.hf.midstream, tvb, 0, static_cast<int>(si->boot_len), ENC_NA);
+        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "End of a frame begun before the capture");
+        col_set_fence(pinfo->cinfo, COL_INFO);
+    } else if (si && si->boot_len > 0) {
+        show_bootstrap(tvb, pinfo, tree, *si);
+    }
     if (si) {
-        if (si->boot_len > 0) show_bootstrap(tvb, pinfo, tree, *si);
         if (static_cast<int>(si->boot_len) >= len) return len;
         tvbuff_t* rest = tvb_new_subset_remaining(tvb, static_cast<int>(si->boot_len));
         tcp_dissect_pdus(rest, pinfo, tree, TRUE, static_cast<guint>(HEADER_SIZE), pdu_length, dissect_pdu, data);

@@ -72,6 +72,7 @@ void register_fields(Registry& r) {
         {&f.boot_config, {"Child config", "mitogen.bootstrap.config", FT_STRING, BASE_NONE, nullptr, 0, "The config dict literal the preamble passes to ExternalContext", HFILL}},
         {&f.boot_noise, {"Noise line", "mitogen.bootstrap.noise", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
         {&f.boot_continuation, {"Bootstrap data", "mitogen.bootstrap.data", FT_BYTES, BASE_NONE, nullptr, 0, "Part of a bootstrap step that ends in a later segment", HFILL}},
+        {&f.midstream, {"Data before the first whole frame", "mitogen.midstream", FT_BYTES, BASE_NONE, nullptr, 0, "The capture began inside a frame", HFILL}},
         {&f.undissected, {"Data after the connection was dropped", "mitogen.undissected", FT_BYTES, BASE_NONE, nullptr, 0, nullptr, HFILL}},
 
         {&f.get_module_fullname, {"Module requested", "mitogen.get_module.fullname", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},

@@ -25,7 +25,7 @@ struct Hf {
     int payload = -1, header = -1;
     // bootstrap
     int boot_kind = -1, boot_marker = -1, boot_preamble_size = -1, boot_inflated_size = -1;
-    int boot_noise = -1, boot_config = -1, boot_continuation = -1, undissected = -1;
+    int boot_noise = -1, boot_config = -1, boot_continuation = -1, undissected = -1, midstream = -1;
     // raw payloads
     int get_module_fullname = -1, log_name = -1, log_level = -1, log_text = -1;
     int route_id = -1, route_name = -1, fwd_target = -1, fwd_fullname = -1, dead_reason = -1;

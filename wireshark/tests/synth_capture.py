@@ -20,6 +20,7 @@ MI, MJ, MK = 0x4D49, 0x4D4A, 0x4D4B
 BOOT_PORTS = (40001, 47301)   # child link from connect time
 BAD_ENC_PORTS = (40002, 47302)
 OVERSIZE_PORTS = (40003, 47303)
+MIDSTREAM_PORTS = (40004, 47304)  # a capture that starts inside a frame (found by port only)
 
 
 def p2(obj):
@@ -165,4 +166,12 @@ def build(path):
         r.flush("s")
         conv.send("s", frame(0, 1, 100, b"")[:22] + (200 * 1048576).to_bytes(4, "big") + b"partial")
         truth += r.truth
+
+        # --- a capture that begins inside a frame -------------------------------------------
+        conv = TcpConversation(w, *MIDSTREAM_PORTS, handshake=False)
+        first = frame(1, 0, 101, call("mymod", "cut", args=("y" * 100,)), reply_to=1200, enc=MJ)
+        later = [frame(1, 0, 101, call("mymod", "after", args=(i,)), reply_to=1201 + i, enc=MJ) for i in range(3)]
+        conv.send("c", first[60:] + later[0] + later[1])
+        conv.send("c", later[2])
+        expectations["midstream"] = [hashlib.sha1(f[26:]).hexdigest() for f in later]
     return truth, expectations

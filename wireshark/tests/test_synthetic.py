@@ -27,6 +27,15 @@ def main():
         ports = [[p, 0] for p in sorted({t["port"] for t in truth})]
         compare(fails, seen, truth, ports, "synthetic")
 
+        # A link whose capture began inside a frame: found through the port, resynchronised
+        # on the first plausible header.
+        mid = [m for m in wstest.messages(sb, cap, ["-o", f"mitogen.tcp.port:{synth_capture.MIDSTREAM_PORTS[1]}"])
+               if m["srcport"] == synth_capture.MIDSTREAM_PORTS[0]]
+        fails.check([m["sha1"] for m in mid] == expect["midstream"],
+                    f"mid-stream link: {len(mid)} frames, expected the 3 after the cut one")
+        cut = frames_matching(sb, cap, "mitogen.midstream", two_pass=False)
+        fails.check(len(cut) == 0, f"mid-stream bytes flagged without the port preference: {cut}")
+
         # The bootstrap: three markers and the preamble (split over segments) with its sizes.
         markers = frames_matching(sb, cap, "mitogen.bootstrap.marker", "mitogen.bootstrap.marker")
         fails.check(markers == ["MITO000", "MITO001", "MITO002"], f"bootstrap markers {markers}")
