@@ -224,12 +224,12 @@ def frame_cases(mc):
     yield 'truncated_payload', 'frames', 134217728, [('raw', ok[0][:40], {'error': 'truncated', 'offset': 0})]
     # A child link from connect time (child -> parent direction), with an ssh-style banner line first.
     child = [('raw', b'Warning: Permanently added host\n', {'event': 'noise', 'offset': 0}),
-             ('raw', b'MITO000\n', {'event': 'mito000'}), ('raw', b'MITO001\n', {'event': 'mito001'}),
-             ('raw', b'MITO002\n', {'event': 'mito002'}), ok[2], ok[1]]
+             ('raw', b'MITO000\n', {'event': 'MITO000'}), ('raw', b'MITO001\n', {'event': 'MITO001'}),
+             ('raw', b'MITO002\n', {'event': 'MITO002'}), ok[2], ok[1]]
     yield 'bootstrap_child_side', 'detect', 134217728, child
     pre = zlib.compress(b'# core source\n' * 50 + b"ExternalContext({'context_id': 1}).main()\n", 9)
     yield 'bootstrap_parent_side', 'detect', 134217728, [('raw', pre, {'event': 'preamble', 'inflated_size': len(zlib.decompress(pre))}), ok[0], ok[3]]
-    yield 'bootstrap_fork_only_mito002', 'detect', 134217728, [('raw', b'MITO002\n', {'event': 'mito002'}), ok[2]]
+    yield 'bootstrap_fork_only_mito002', 'detect', 134217728, [('raw', b'MITO002\n', {'event': 'MITO002'}), ok[2]]
 
 
 def write_frames(mc, out):

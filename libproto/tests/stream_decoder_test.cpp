@@ -165,16 +165,30 @@ TEST(StreamDecoder, AssembledPayloadHasTheRightBytes) {
 
 TEST(StreamDecoder, StaysSmallAndReleasesABigAssemblyBuffer) {
     EXPECT_LE(sizeof(StreamDecoder), 160u);
-    Recorder r;
-    StreamDecoder d(r, {.start = StreamStart::frames, .retain_buffer = 4096});
-    EXPECT_EQ(d.heap_bytes(), 0u);
     const auto big = frame(Encoding::binary, 7, std::string(100000, 'b'));
-    ASSERT_TRUE(d.feed(std::span(big).first(50000)));
-    EXPECT_GE(d.heap_bytes(), 50000u - HEADER_SIZE);
-    EXPECT_LE(d.heap_bytes(), 100000u); // grows with the bytes, never past the frame
-    ASSERT_TRUE(d.feed(std::span(big).subspan(50000)));
-    EXPECT_EQ(r.payloads.size(), 1u);
-    EXPECT_EQ(d.heap_bytes(), 0u);
+    for (std::uint32_t prealloc : {16u << 20, 4096u}) {
+        SCOPED_TRACE("max_prealloc=" + std::to_string(prealloc));
+        Recorder r;
+        StreamDecoder d(r, {.start = StreamStart::frames, .retain_buffer = 4096, .max_prealloc = prealloc});
+        EXPECT_EQ(d.heap_bytes(), 0u);
+        ASSERT_TRUE(d.feed(std::span(big).first(50000)));
+        if (prealloc > 100000) {
+            EXPECT_EQ(d.heap_bytes(), 100000u); // reserved whole when the header came
+        } else {
+            EXPECT_GE(d.heap_bytes(), 50000u - HEADER_SIZE); // grows with the bytes...
+            EXPECT_LT(d.heap_bytes(), 100000u);              // ...not to the declared size
+        }
+        ASSERT_TRUE(d.feed(std::span(big).subspan(50000)));
+        EXPECT_EQ(r.payloads.size(), 1u);
+        EXPECT_EQ(d.heap_bytes(), 0u); // released: past retain_buffer
+    }
+    // A small assembly buffer is kept for the next split frame.
+    Recorder r;
+    StreamDecoder d(r, {.start = StreamStart::frames});
+    const auto small = frame(Encoding::binary, 7, std::string(1000, 's'));
+    ASSERT_TRUE(d.feed(std::span(small).first(500)));
+    ASSERT_TRUE(d.feed(std::span(small).subspan(500)));
+    EXPECT_EQ(d.heap_bytes(), 1000u);
 }
 
 // ---------------------------------------------------------------- errors
@@ -189,7 +203,7 @@ TEST(StreamDecoder, BadMagicEndsTheStreamAtItsOffset) {
                              decode_bytewise(data, {.start = StreamStart::frames})}) {
         EXPECT_EQ(text, "frame 4d49 1 0 0 100 0 5 0\n"
                         "error bad_encoding 31 bad frame encoding/magic 0x5858 (want 0x4d49 MI, 0x4d4a MJ or 0x4d4b "
-                        "MK) at stream offset 31\n");
+                        "MK) in the frame at stream offset 31\n");
     }
 }
 
@@ -212,7 +226,7 @@ TEST(StreamDecoder, LaterFeedsAfterAnErrorAreIgnored) {
     EXPECT_EQ(r.errors.size(), 1u); // on_error exactly once
 }
 
-TEST(StreamDecoder, OversizeIsReportedAtTheLengthFieldBeforeTheBodyArrives) {
+TEST(StreamDecoder, OversizeIsReportedAtTheFrameBeforeTheBodyArrives) {
     const auto ok = frame(Encoding::pickle, 1000, std::string(1000, 'x'));
     const auto big = frame(Encoding::pickle, 1000, std::string(1001, 'x'));
     const StreamOptions opt{.max_message_size = 1000, .start = StreamStart::frames};
@@ -222,8 +236,8 @@ TEST(StreamDecoder, OversizeIsReportedAtTheLengthFieldBeforeTheBodyArrives) {
     auto s = d.feed(std::span(big).first(HEADER_SIZE)); // header only: already fatal
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, Errc::oversize);
-    EXPECT_EQ(s.error().offset, ok.size() + 22);
-    EXPECT_EQ(s.error().message, "frame length 1001 exceeds max_message_size 1000 at stream offset 1048");
+    EXPECT_EQ(s.error().offset, ok.size());
+    EXPECT_EQ(s.error().message, "frame length 1001 exceeds max_message_size 1000 in the frame at stream offset 1026");
     EXPECT_EQ(decode_bytewise(cat({ok, big}), opt), decode_whole(cat({ok, big}), opt));
 }
 

@@ -84,6 +84,10 @@ struct StreamOptions {
     // An assembly buffer grown past this is released after its frame, so one big
     // frame does not pin memory for the life of the link.
     std::uint32_t retain_buffer = 64u << 10;
+    // A frame split across chunks up to this size gets its whole buffer reserved
+    // when its header arrives (no re-copying as it grows); bigger ones grow with
+    // the bytes received.
+    std::uint32_t max_prealloc = 16u << 20;
 };
 
 class StreamDecoder {

@@ -1,0 +1,527 @@
+#include "callables.hpp"
+
+#include <string>
+#include <vector>
+
+#include "pynumber.hpp"
+#include "text.hpp"
+
+namespace mitokit::pickle::detail {
+namespace {
+
+Error type_error(std::string msg) { return make_error(Errc::bad_argument, std::move(msg)); }
+Error unsupported(std::string msg) { return make_error(Errc::unsupported, "mitokit does not model " + std::move(msg)); }
+
+const char* tname(const Document& doc, NodeId id) { return python_type_name(doc[id].kind, doc[id].i); }
+
+bool int_like(const Node& n) { return n.kind == Kind::boolean || n.kind == Kind::integer; }
+std::int64_t int_of(const Node& n) { return n.kind == Kind::boolean ? (n.flag ? 1 : 0) : n.i; }
+bool text_like(const Node& n) { return n.kind == Kind::str || n.kind == Kind::secret; }
+bool bytes_like(const Node& n) {
+    return n.kind == Kind::bytes || n.kind == Kind::blob || n.kind == Kind::bytearray || n.kind == Kind::memoryview;
+}
+
+enum class Codec { utf8, latin1, ascii, unknown };
+
+Codec codec_of(std::string_view name) {
+    std::string n;
+    for (char c : name) n.push_back(c == '-' || c == ' ' ? '_' : static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+    if (n == "utf_8" || n == "utf8" || n == "u8" || n == "utf" || n == "cp65001" || n == "utf8_ucs2" || n == "utf8_ucs4") return Codec::utf8;
+    if (n == "latin_1" || n == "latin1" || n == "iso_8859_1" || n == "iso8859_1" || n == "8859" || n == "cp819" || n == "l1" ||
+        n == "latin" || n == "iso_ir_100" || n == "csisolatin1" || n == "iso_8859_1:1987")
+        return Codec::latin1;
+    if (n == "ascii" || n == "us_ascii" || n == "646" || n == "us" || n == "cp367" || n == "csascii" || n == "ibm367" ||
+        n == "iso646_us" || n == "iso_ir_6" || n == "ansi_x3.4_1968" || n == "ansi_x3_4_1968" || n == "ansi_x3.4_1986")
+        return Codec::ascii;
+    return Codec::unknown;
+}
+
+bool has_surrogate(std::string_view s, std::size_t& index) {
+    std::size_t cp = 0;
+    for (std::size_t i = 0; i < s.size(); ++cp) {
+        if (static_cast<unsigned char>(s[i]) == 0xed && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xa0) {
+            index = cp;
+            return true;
+        }
+        utf8_next(s, i);
+    }
+    return false;
+}
+
+std::string hex_cp(std::uint32_t cp) {
+    char buf[16];
+    if (cp <= 0xff) std::snprintf(buf, sizeof buf, "\\x%02x", cp);
+    else if (cp <= 0xffff) std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+    else std::snprintf(buf, sizeof buf, "\\U%08x", cp);
+    return buf;
+}
+
+// str.encode(encoding, errors) of valid text.
+Result<std::string> encode_text(std::string_view text, std::string_view encoding, std::string_view errors) {
+    const Codec c = codec_of(encoding);
+    if (c == Codec::unknown) return unsupported("the codec '" + std::string(encoding) + "'");
+    std::string out;
+    std::size_t bad = 0;
+    std::uint32_t cp = 0;
+    const char* name = c == Codec::utf8 ? "utf-8" : c == Codec::latin1 ? "latin-1" : "ascii";
+    bool ok = true;
+    if (c == Codec::utf8) {
+        ok = !has_surrogate(text, bad);
+        if (ok) out.assign(text);
+        else {
+            std::size_t i = 0;
+            for (std::size_t k = 0; k < bad; ++k) utf8_next(text, i);
+            cp = utf8_next(text, i);
+        }
+    } else if (c == Codec::latin1) {
+        ok = utf8_to_latin1(text, out, bad, cp);
+    } else {
+        ok = utf8_to_ascii(text, out, bad, cp);
+    }
+    if (ok) return out;
+    if (errors != "strict") return unsupported("the error handler '" + std::string(errors) + "'");
+    const char* why = c == Codec::utf8 ? "surrogates not allowed" : c == Codec::latin1 ? "ordinal not in range(256)" : "ordinal not in range(128)";
+    return make_error(Errc::bad_argument, std::string("'") + name + "' codec can't encode character '" + hex_cp(cp) +
+                                              "' in position " + std::to_string(bad) + ": " + why);
+}
+
+// bytes.decode(encoding, errors) to our UTF-8 text form.
+Result<std::string> decode_bytes(std::string_view data, std::string_view encoding, std::string_view errors) {
+    const Codec c = codec_of(encoding);
+    if (c == Codec::unknown) return unsupported("the codec '" + std::string(encoding) + "'");
+    std::string out;
+    if (c == Codec::latin1) {
+        latin1_to_utf8(data, out);
+        return out;
+    }
+    std::size_t pos = 0;
+    const char* why = nullptr;
+    bool ok;
+    if (c == Codec::utf8) {
+        ok = utf8_check(data, false, pos, why);
+    } else {
+        ok = true;
+        for (std::size_t i = 0; i < data.size(); ++i)
+            if (static_cast<unsigned char>(data[i]) > 0x7f) {
+                ok = false;
+                pos = i;
+                why = "ordinal not in range(128)";
+                break;
+            }
+    }
+    if (ok) return std::string(data);
+    if (errors != "strict") return unsupported("the error handler '" + std::string(errors) + "'");
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(data[pos]));
+    return make_error(Errc::bad_argument, std::string("'") + (c == Codec::utf8 ? "utf-8" : "ascii") + "' codec can't decode byte " +
+                                              byte + " in position " + std::to_string(pos) + ": " + why);
+}
+
+void repr_quoted(std::string_view s, bool is_bytes, std::string& out) {
+    const bool sq = s.find('\'') != std::string_view::npos, dq = s.find('"') != std::string_view::npos;
+    const char q = sq && !dq ? '"' : '\'';
+    if (is_bytes) out.push_back('b');
+    out.push_back(q);
+    for (unsigned char c : s) {
+        if (c == q || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c == '\t') out += "\\t";
+        else if (c == '\n') out += "\\n";
+        else if (c == '\r') out += "\\r";
+        else if (c < 0x20 || c >= 0x7f) out += hex_cp(c);
+        else out.push_back(static_cast<char>(c));
+    }
+    out.push_back(q);
+}
+
+bool is_ascii(std::string_view s) {
+    for (unsigned char c : s)
+        if (c >= 0x80) return false;
+    return true;
+}
+
+// bytes(x) / Blob(x) with one argument.
+Status bytes_from_one(CallEnv& env, NodeId arg, std::string& out) {
+    const Node& n = env.doc[arg];
+    if (bytes_like(n)) {
+        out = n.s;
+        return {};
+    }
+    if (text_like(n)) return type_error("string argument without an encoding");
+    if (int_like(n)) {
+        const std::int64_t count = int_of(n);
+        if (count < 0) return type_error("negative count");
+        if (static_cast<std::uint64_t>(count) > env.bytes_left)
+            return make_error(Errc::limit, "bytes(" + std::to_string(count) + ") exceeds the memory limit");
+        env.bytes_left -= static_cast<std::size_t>(count);
+        out.assign(static_cast<std::size_t>(count), '\0');
+        return {};
+    }
+    if (n.kind == Kind::big_integer) return type_error("cannot fit 'int' into an index-sized integer");
+    if (n.kind == Kind::list || n.kind == Kind::tuple || n.kind == Kind::dict || n.kind == Kind::kwargs) {
+        const std::size_t stride = (n.kind == Kind::dict || n.kind == Kind::kwargs) ? 2 : 1;
+        out.clear();
+        for (std::size_t k = 0; k < n.items.size(); k += stride) {
+            const Node& e = env.doc[n.items[k]];
+            if (!int_like(e)) {
+                if (e.kind == Kind::big_integer) return type_error("bytes must be in range(0, 256)");
+                return type_error(std::string("'") + tname(env.doc, n.items[k]) + "' object cannot be interpreted as an integer");
+            }
+            const std::int64_t v = int_of(e);
+            if (v < 0 || v > 255) return type_error("bytes must be in range(0, 256)");
+            out.push_back(static_cast<char>(v));
+        }
+        return {};
+    }
+    if (n.kind == Kind::set || n.kind == Kind::frozenset) return unsupported("bytes() of a set (its order is CPython's hash order)");
+    return type_error(std::string("cannot convert '") + tname(env.doc, arg) + "' object to bytes");
+}
+
+Result<NodeId> make_bytes(CallEnv& env, Kind kind, std::span<const NodeId> args) {
+    std::string data;
+    if (args.size() == 1) {
+        if (auto st = bytes_from_one(env, args[0], data); !st) return Error(std::move(st).error());
+    } else if (args.size() == 2 || args.size() == 3) {
+        const Node& src = env.doc[args[0]];
+        if (!text_like(src)) return type_error("encoding without a string argument");
+        if (!text_like(env.doc[args[1]]))
+            return type_error(std::string("bytes() argument 'encoding' must be str, not ") + tname(env.doc, args[1]));
+        std::string errors = "strict";
+        if (args.size() == 3) {
+            if (!text_like(env.doc[args[2]]))
+                return type_error(std::string("bytes() argument 'errors' must be str, not ") + tname(env.doc, args[2]));
+            errors = env.doc[args[2]].s;
+        }
+        auto enc = encode_text(src.s, env.doc[args[1]].s, errors);
+        if (!enc) return Error(std::move(enc).error());
+        data = std::move(*enc);
+    } else if (args.size() > 3) {
+        return type_error("bytes() takes at most 3 arguments (" + std::to_string(args.size()) + " given)");
+    }
+    return env.doc.text(kind, data);
+}
+
+Result<NodeId> make_secret(CallEnv& env, std::span<const NodeId> args) {
+    std::string text;
+    if (args.size() == 1) {
+        if (!py_str(env.doc, args[0], text))
+            return unsupported(std::string("str() of a ") + tname(env.doc, args[0]) + " (Secret needs Python's repr of it)");
+    } else if (args.size() == 2 || args.size() == 3) {
+        const Node& src = env.doc[args[0]];
+        if (text_like(src)) return type_error("decoding str is not supported");
+        if (!bytes_like(src))
+            return type_error(std::string("decoding to str: need a bytes-like object, ") + tname(env.doc, args[0]) + " found");
+        if (!text_like(env.doc[args[1]]))
+            return type_error(std::string("str() argument 'encoding' must be str, not ") + tname(env.doc, args[1]));
+        std::string errors = "strict";
+        if (args.size() == 3) {
+            if (!text_like(env.doc[args[2]]))
+                return type_error(std::string("str() argument 'errors' must be str, not ") + tname(env.doc, args[2]));
+            errors = env.doc[args[2]].s;
+        }
+        auto dec = decode_bytes(src.s, env.doc[args[1]].s, errors);
+        if (!dec) return Error(std::move(dec).error());
+        text = std::move(*dec);
+    } else if (args.size() > 3) {
+        return type_error("str() takes at most 3 arguments (" + std::to_string(args.size()) + " given)");
+    }
+    return env.doc.text(Kind::secret, text);
+}
+
+Result<NodeId> make_kwargs(CallEnv& env, std::span<const NodeId> args) {
+    if (args.size() != 1)
+        return type_error(args.empty() ? "Kwargs.__init__() missing 1 required positional argument: 'dct'"
+                                       : "Kwargs.__init__() takes 2 positional arguments but " + std::to_string(args.size() + 1) + " were given");
+    const NodeId src = args[0];
+    if (env.doc[src].kind != Kind::dict && env.doc[src].kind != Kind::kwargs)
+        return type_error(std::string("'") + tname(env.doc, src) + "' object has no attribute 'items'");
+    const NodeId out = env.doc.alloc(Kind::kwargs);
+    const std::size_t n = env.doc[src].items.size();
+    for (std::size_t k = 0; k + 1 < n; k += 2) {
+        NodeId key = env.doc[src].items[k];
+        const NodeId value = env.doc[src].items[k + 1];
+        if (env.doc[key].kind == Kind::bytes) { // Python 3's Kwargs decodes bytes keys
+            std::size_t pos = 0;
+            const char* why = nullptr;
+            if (!utf8_check(env.doc[key].s, false, pos, why)) {
+                char byte[8];
+                std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(env.doc[key].s[pos]));
+                return make_error(Errc::bad_argument, std::string("'utf-8' codec can't decode byte ") + byte + " in position " +
+                                                          std::to_string(pos) + ": " + why);
+            }
+            const std::string text = env.doc[key].s;
+            key = env.doc.str(text);
+        }
+        env.keys.set_item(env.doc, out, key, value);
+    }
+    return out;
+}
+
+Result<NodeId> make_call_error(CallEnv& env, std::span<const NodeId> args) {
+    if (args.size() != 1)
+        return type_error(args.empty() ? "_unpickle_call_error() missing 1 required positional argument: 's'"
+                                       : "_unpickle_call_error() takes 1 positional argument but " + std::to_string(args.size()) + " were given");
+    const Node& s = env.doc[args[0]];
+    if (s.kind != Kind::str || utf8_length(s.s) >= 10000) return type_error("cannot unpickle CallError: bad input");
+    const std::string text = s.s;
+    return env.doc.call_error(text);
+}
+
+Status check_arity(std::span<const NodeId> args, const char* method, const char* a, const char* b) {
+    if (args.size() == 2) return {};
+    if (args.size() == 1) return type_error(std::string("Message.") + method + "() missing 1 required positional argument: '" + b + "'");
+    if (args.empty())
+        return type_error(std::string("Message.") + method + "() missing 2 required positional arguments: '" + a + "' and '" + b + "'");
+    return type_error(std::string("Message.") + method + "() takes 3 positional arguments but " + std::to_string(args.size() + 1) + " were given");
+}
+
+Result<NodeId> make_context(CallEnv& env, std::span<const NodeId> args) {
+    if (auto st = check_arity(args, "_unpickle_context", "context_id", "name"); !st) return Error(std::move(st).error());
+    const Node& id = env.doc[args[0]];
+    const Node& name = env.doc[args[1]];
+    const bool id_ok = (int_like(id) && int_of(id) >= 0) || (id.kind == Kind::big_integer && id.s[0] != '-');
+    const bool name_ok = name.kind == Kind::none || (text_like(name) && utf8_length(name.s) < 100);
+    if (!id_ok || !name_ok) return type_error("cannot unpickle Context: bad input");
+    if (id.kind == Kind::big_integer) return unsupported("a Context id beyond 64 bits");
+    const std::int64_t cid = int_of(id);
+    // Context.__init__ keeps the name only if it is truthy.
+    const std::string nm = name.kind == Kind::none ? std::string() : name.s;
+    return env.doc.context(cid, nm.empty() ? nullptr : &nm);
+}
+
+Result<NodeId> make_sender(CallEnv& env, std::span<const NodeId> args) {
+    if (auto st = check_arity(args, "_unpickle_sender", "context_id", "dst_handle"); !st) return Error(std::move(st).error());
+    const Node& id = env.doc[args[0]];
+    const Node& h = env.doc[args[1]];
+    const bool id_ok = (int_like(id) && int_of(id) >= 0) || (id.kind == Kind::big_integer && id.s[0] != '-');
+    const bool h_ok = (int_like(h) && int_of(h) > 0) || (h.kind == Kind::big_integer && h.s[0] != '-');
+    if (!id_ok || !h_ok) return type_error("cannot unpickle Sender: bad input or missing router");
+    if (id.kind == Kind::big_integer || h.kind == Kind::big_integer) return unsupported("a Sender id or handle beyond 64 bits");
+    return env.doc.sender(int_of(id), int_of(h));
+}
+
+Result<NodeId> make_codecs_encode(CallEnv& env, std::span<const NodeId> args) {
+    if (auto st = check_arity(args, "_unpickle_bytes", "s", "encoding"); !st) return Error(std::move(st).error());
+    const Node& s = env.doc[args[0]];
+    if (!text_like(s))
+        return type_error(std::string("latin_1_encode() argument 1 must be str, not ") + tname(env.doc, args[0]));
+    std::string data;
+    std::size_t bad = 0;
+    std::uint32_t cp = 0;
+    if (!utf8_to_latin1(s.s, data, bad, cp))
+        return make_error(Errc::bad_argument, "'latin-1' codec can't encode character '" + hex_cp(cp) + "' in position " +
+                                                  std::to_string(bad) + ": ordinal not in range(256)");
+    return env.doc.text(Kind::bytes, data);
+}
+
+} // namespace
+
+const char* callable_name(Callable c) noexcept {
+    switch (c) {
+    case Callable::call_error: return "mitogen.core._unpickle_call_error";
+    case Callable::context: return "mitogen.core._unpickle_context";
+    case Callable::sender: return "mitogen.core._unpickle_sender";
+    case Callable::blob: return "mitogen.core.Blob";
+    case Callable::secret: return "mitogen.core.Secret";
+    case Callable::kwargs: return "mitogen.core.Kwargs";
+    case Callable::codecs_encode: return "_codecs.encode";
+    case Callable::bytes: return "__builtin__.bytes";
+    }
+    return "?";
+}
+
+bool find_global(std::string_view module, std::string_view name, Callable& out) noexcept {
+    if (module == "mitogen.core") {
+        if (name == "_unpickle_call_error" || name == "CallError") out = Callable::call_error;
+        else if (name == "_unpickle_sender") out = Callable::sender;
+        else if (name == "_unpickle_context") out = Callable::context;
+        else if (name == "Blob") out = Callable::blob;
+        else if (name == "Secret") out = Callable::secret;
+        else if (name == "Kwargs") out = Callable::kwargs;
+        else return false;
+        return true;
+    }
+    if (module == "_codecs" && name == "encode") {
+        out = Callable::codecs_encode;
+        return true;
+    }
+    if (module == "__builtin__" && name == "bytes") {
+        out = Callable::bytes;
+        return true;
+    }
+    return false;
+}
+
+Result<NodeId> call(CallEnv& env, Callable c, std::span<const NodeId> args) {
+    switch (c) {
+    case Callable::call_error: return make_call_error(env, args);
+    case Callable::context: return make_context(env, args);
+    case Callable::sender: return make_sender(env, args);
+    case Callable::blob: return make_bytes(env, Kind::blob, args);
+    case Callable::bytes: return make_bytes(env, Kind::bytes, args);
+    case Callable::secret: return make_secret(env, args);
+    case Callable::kwargs: return make_kwargs(env, args);
+    case Callable::codecs_encode: return make_codecs_encode(env, args);
+    }
+    return type_error("unknown callable");
+}
+
+namespace {
+bool is_class(Callable c) {
+    return c == Callable::blob || c == Callable::secret || c == Callable::kwargs || c == Callable::bytes;
+}
+} // namespace
+
+Result<NodeId> new_object(CallEnv& env, Callable c, std::span<const NodeId> args, NodeId kwargs, const char* opname) {
+    if (!is_class(c))
+        return make_error(Errc::bad_value, std::string(opname) + " class argument must be a type, not " +
+                                               python_type_name(Kind::global, static_cast<std::int64_t>(c)));
+    if (c == Callable::kwargs) return env.doc.alloc(Kind::kwargs); // dict.__new__ ignores its arguments
+    if (kwargs != NO_NODE && !env.doc[kwargs].items.empty())
+        return unsupported(std::string(opname) + " keyword arguments to bytes or str");
+    return call(env, c, args);
+}
+
+Result<NodeId> instantiate(CallEnv& env, Callable c, std::span<const NodeId> args) {
+    if (args.empty() && is_class(c)) {
+        switch (c) {
+        case Callable::kwargs: return env.doc.alloc(Kind::kwargs);
+        case Callable::blob: return env.doc.alloc(Kind::blob);
+        case Callable::secret: return env.doc.alloc(Kind::secret);
+        default: return env.doc.alloc(Kind::bytes);
+        }
+    }
+    return call(env, c, args);
+}
+
+bool py_str(const Document& doc, NodeId id, std::string& out) {
+    const Node& n = doc[id];
+    switch (n.kind) {
+    case Kind::none: out = "None"; return true;
+    case Kind::boolean: out = n.flag ? "True" : "False"; return true;
+    case Kind::integer: out = std::to_string(n.i); return true;
+    case Kind::big_integer: out = n.s; return true;
+    case Kind::floating: out.clear(); float_repr(n.f, out); return true;
+    case Kind::str:
+    case Kind::secret:
+    case Kind::call_error: out = n.s; return true;
+    case Kind::bytes: out.clear(); repr_quoted(n.s, true, out); return true;
+    case Kind::bytearray: out = "bytearray("; repr_quoted(n.s, true, out); out += ")"; return true;
+    case Kind::blob: out = "[blob: " + std::to_string(n.s.size()) + " bytes]"; return true;
+    case Kind::context:
+        if (n.flag && !is_ascii(n.s)) return false;
+        out = "Context(" + std::to_string(n.i) + ", ";
+        if (n.flag) repr_quoted(n.s, false, out);
+        else out += "None";
+        out += ")";
+        return true;
+    case Kind::sender:
+        out = "Sender(Context(" + std::to_string(n.i) + ", None), " + std::to_string(n.i2) + ")";
+        return true;
+    case Kind::global:
+        switch (static_cast<Callable>(n.i)) {
+        case Callable::blob: out = "<class 'mitogen.core.Blob'>"; return true;
+        case Callable::secret: out = "<class 'mitogen.core.Secret'>"; return true;
+        case Callable::kwargs: out = "<class 'mitogen.core.Kwargs'>"; return true;
+        case Callable::bytes: out = "<class 'bytes'>"; return true;
+        default: return false; // the text holds a memory address
+        }
+    default: return false; // containers: Python's repr of nested values
+    }
+}
+
+Status build(CallEnv& env, NodeId inst, NodeId state) {
+    Document& doc = env.doc;
+    const Kind k = doc[inst].kind;
+    if (k == Kind::call_error) { // BaseException.__setstate__
+        if (doc[state].kind == Kind::none) return {};
+        if (doc[state].kind != Kind::dict && doc[state].kind != Kind::kwargs) return type_error("state is not a dictionary");
+        const auto items = doc[state].items;
+        for (std::size_t j = 0; j + 1 < items.size(); j += 2) {
+            const Node& key = doc[items[j]];
+            if (!text_like(key)) return type_error(std::string("attribute name must be string, not '") + tname(doc, items[j]) + "'");
+            const Node& v = doc[items[j + 1]];
+            if (key.s == "args") {
+                if (v.kind != Kind::tuple && v.kind != Kind::list) return unsupported("CallError.args set to a " + std::string(tname(doc, items[j + 1])));
+                std::string text;
+                if (!v.items.empty() && !py_str(doc, v.items[0], text)) return unsupported("CallError.args holding a container");
+                doc[inst].s = text;
+            } else if (key.s == "__traceback__" || key.s == "__cause__" || key.s == "__context__") {
+                if (v.kind != Kind::none && !(key.s != "__traceback__" && v.kind == Kind::call_error))
+                    return type_error(key.s + " must be set to an exception, a traceback or None");
+            }
+        }
+        return {};
+    }
+    NodeId dict_state = state, slot_state = NO_NODE;
+    if (doc[state].kind == Kind::tuple && doc[state].items.size() == 2) {
+        dict_state = doc[state].items[0];
+        slot_state = doc[state].items[1];
+    }
+    const bool has_dict = k == Kind::kwargs || k == Kind::blob || k == Kind::secret || k == Kind::context || k == Kind::sender;
+    auto apply = [&](NodeId key_id, NodeId value_id, bool as_attr) -> Status {
+        const Node& key = doc[key_id];
+        if (as_attr && !text_like(key)) return type_error(std::string("attribute name must be string, not '") + tname(doc, key_id) + "'");
+        if (!text_like(key)) return {};
+        if (key.s == "__setstate__" || key.s == "__class__" || key.s == "__dict__")
+            return unsupported("setting " + key.s + " on an instance through BUILD");
+        const Node& v = doc[value_id];
+        if (k == Kind::context && (key.s == "context_id" || key.s == "name")) {
+            if (key.s == "context_id") {
+                if (!int_like(v)) return unsupported("a Context id that is not an int");
+                doc[inst].i = int_of(v);
+            } else if (v.kind == Kind::none) {
+                doc[inst].flag = false;
+                doc[inst].s.clear();
+            } else if (text_like(v)) {
+                const std::string name = v.s;
+                doc[inst].flag = true;
+                doc[inst].s = name;
+            } else {
+                return unsupported("a Context name that is not a str");
+            }
+        } else if (k == Kind::sender && (key.s == "dst_handle" || key.s == "context")) {
+            if (key.s == "dst_handle") {
+                if (!int_like(v)) return unsupported("a Sender handle that is not an int");
+                doc[inst].i2 = int_of(v);
+            } else {
+                if (v.kind != Kind::context) return unsupported("a Sender context that is not a Context");
+                doc[inst].i = v.i;
+            }
+        }
+        return {};
+    };
+    if (doc[dict_state].kind != Kind::none) {
+        if (doc[dict_state].kind != Kind::dict && doc[dict_state].kind != Kind::kwargs)
+            return make_error(Errc::bad_value, "state is not a dictionary");
+        if (k == Kind::global) {
+            const auto c = static_cast<Callable>(doc[inst].i);
+            if (is_class(c) && !doc[dict_state].items.empty())
+                return type_error("'mappingproxy' object does not support item assignment");
+        } else if (!has_dict) {
+            return type_error(std::string("'") + tname(doc, inst) + "' object has no attribute '__dict__'");
+        }
+        const auto items = doc[dict_state].items;
+        for (std::size_t j = 0; j + 1 < items.size(); j += 2)
+            if (has_dict)
+                if (auto st = apply(items[j], items[j + 1], false); !st) return st;
+    }
+    if (slot_state != NO_NODE) {
+        if (doc[slot_state].kind != Kind::dict && doc[slot_state].kind != Kind::kwargs)
+            return make_error(Errc::bad_value, "slot state is not a dictionary");
+        const auto items = doc[slot_state].items;
+        for (std::size_t j = 0; j + 1 < items.size(); j += 2) {
+            if (!has_dict) {
+                if (!text_like(doc[items[j]]))
+                    return type_error(std::string("attribute name must be string, not '") + tname(doc, items[j]) + "'");
+                if (k == Kind::global) return unsupported("setting attributes on a class or function through BUILD");
+                return type_error(std::string("'") + tname(doc, inst) + "' object has no attribute '" + doc[items[j]].s + "'");
+            }
+            if (auto st = apply(items[j], items[j + 1], true); !st) return st;
+        }
+    }
+    return {};
+}
+
+} // namespace mitokit::pickle::detail

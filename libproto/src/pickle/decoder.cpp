@@ -1,0 +1,854 @@
+// The restricted unpickler. It mirrors CPython 3.11's C unpickler (an object
+// stack plus a separate mark stack with a fence, one memo shared by every pickle
+// of a payload) with mitogen's find_class in place of the default one.
+#include "mitokit/pickle/decoder.hpp"
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "bigint.hpp"
+#include "callables.hpp"
+#include "decode_scratch.hpp"
+#include "opcodes.hpp"
+#include "pynumber.hpp"
+#include "text.hpp"
+
+namespace mitokit::pickle {
+namespace {
+
+using detail::Arg;
+using detail::DecodeScratch;
+namespace op = detail::op;
+
+std::uint32_t le32(const std::uint8_t* p) {
+    return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 | static_cast<std::uint32_t>(p[2]) << 16 |
+           static_cast<std::uint32_t>(p[3]) << 24;
+}
+std::uint64_t le64(const std::uint8_t* p) { return le32(p) | static_cast<std::uint64_t>(le32(p + 4)) << 32; }
+
+std::string py_repr(std::string_view s) {
+    const bool sq = s.find('\'') != std::string_view::npos, dq = s.find('"') != std::string_view::npos;
+    const char q = sq && !dq ? '"' : '\'';
+    std::string out(1, q);
+    for (unsigned char c : s) {
+        if (c == q || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c == '\n') out += "\\n";
+        else if (c == '\r') out += "\\r";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else out.push_back(static_cast<char>(c));
+    }
+    out.push_back(q);
+    return out;
+}
+
+class Decoder {
+public:
+    Decoder(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt)
+        : in_(in), doc_(doc), opt_(opt), s_(doc.decode_scratch()) {
+        const Limits& l = opt.limits;
+        const std::size_t factor = l.memory_factor;
+        budget_ = in.size() > (SIZE_MAX - l.memory_base) / (factor ? factor : 1) ? SIZE_MAX : in.size() * factor + l.memory_base;
+    }
+
+    Status run();
+
+private:
+    // --- errors -------------------------------------------------------------
+    Error fail(Errc c, std::string what) const {
+        const char* name = detail::op_info(code_).name;
+        return make_error(c, std::move(what) + " (" + (name ? name : "opcode") + " at offset " + std::to_string(at_) + ")", at_);
+    }
+    Error truncated() const { return fail(Errc::truncated, "pickle data was truncated"); }
+    Error underflow() const {
+        return fail(Errc::bad_value, s_.marks.empty() ? "unpickling stack underflow" : "unexpected MARK found");
+    }
+    Error wrap(Error e) const {
+        const char* name = detail::op_info(code_).name;
+        e.message += std::string(" (") + (name ? name : "opcode") + " at offset " + std::to_string(at_) + ")";
+        e.offset = at_;
+        return e;
+    }
+
+    // --- reading ------------------------------------------------------------
+    bool need(std::size_t n) const { return in_.size() - pos_ >= n; }
+    const std::uint8_t* take(std::size_t n) {
+        const std::uint8_t* p = in_.data() + pos_;
+        pos_ += n;
+        return p;
+    }
+    // A line without its newline; false if there is no newline.
+    bool line(std::string_view& out) {
+        const void* nl = std::memchr(in_.data() + pos_, '\n', in_.size() - pos_);
+        if (!nl) return false;
+        const auto end = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - in_.data());
+        out = std::string_view(reinterpret_cast<const char*>(in_.data() + pos_), end - pos_);
+        pos_ = end + 1;
+        return true;
+    }
+    std::string_view view(const std::uint8_t* p, std::size_t n) const { return {reinterpret_cast<const char*>(p), n}; }
+
+    // --- budget and nodes ---------------------------------------------------
+    Status charge(std::size_t bytes) {
+        if (bytes > budget_)
+            return fail(Errc::limit, "decoded data exceeds the memory limit (" + std::to_string(opt_.limits.memory_factor) +
+                                         " x input + " + std::to_string(opt_.limits.memory_base) + " bytes)");
+        budget_ -= bytes;
+        return {};
+    }
+    Result<NodeId> node(Kind k) {
+        if (doc_.size() >= opt_.limits.max_nodes)
+            return fail(Errc::limit, "value has more than max_nodes=" + std::to_string(opt_.limits.max_nodes) + " nodes");
+        if (auto st = charge(sizeof(Node)); !st) return Error(std::move(st).error());
+        return doc_.alloc(k);
+    }
+    std::uint32_t depth_of(NodeId id) const { return id < s_.depth.size() ? s_.depth[id] : 0; }
+    Status set_depth(NodeId container, std::uint32_t d) {
+        if (d > opt_.limits.max_depth)
+            return fail(Errc::limit, "containers nest deeper than max_depth=" + std::to_string(opt_.limits.max_depth));
+        if (s_.depth.size() <= container) s_.depth.resize(static_cast<std::size_t>(container) + 1 + doc_.size() / 2, 0);
+        if (d > s_.depth[container]) s_.depth[container] = d;
+        return {};
+    }
+    Status child_added(NodeId container, NodeId child) { return set_depth(container, depth_of(child) + 1); }
+
+    // --- stack --------------------------------------------------------------
+    std::size_t fence() const { return s_.marks.empty() ? 0 : s_.marks.back(); }
+    void push(NodeId id) { s_.stack.push_back(id); }
+    Result<NodeId> pop() {
+        if (s_.stack.size() <= fence()) return underflow();
+        const NodeId id = s_.stack.back();
+        s_.stack.pop_back();
+        return id;
+    }
+    Result<std::size_t> marker() {
+        if (s_.marks.empty()) return fail(Errc::bad_value, "could not find MARK");
+        const std::size_t m = s_.marks.back();
+        s_.marks.pop_back();
+        return m;
+    }
+
+    // --- memo ---------------------------------------------------------------
+    Status memo_put(std::uint64_t idx) {
+        if (s_.stack.size() <= fence()) return underflow();
+        const NodeId v = s_.stack.back();
+        bool fresh;
+        if (idx < s_.memo.size() || idx < 65536 || idx < 2 * s_.memo_count + 1024) {
+            if (idx >= s_.memo.size()) s_.memo.resize(static_cast<std::size_t>(idx) + 1 + s_.memo.size() / 2, NO_NODE);
+            fresh = s_.memo[idx] == NO_NODE;
+            s_.memo[idx] = v;
+        } else {
+            fresh = s_.memo_sparse.insert_or_assign(idx, v).second;
+        }
+        if (fresh) {
+            if (++s_.memo_count > opt_.limits.max_memo)
+                return fail(Errc::limit, "memo holds more than max_memo=" + std::to_string(opt_.limits.max_memo) + " entries");
+            if (auto st = charge(sizeof(NodeId) * 2); !st) return st;
+        }
+        return {};
+    }
+    Status memo_get(std::uint64_t idx) {
+        NodeId v = NO_NODE;
+        if (idx < s_.memo.size()) v = s_.memo[idx];
+        else if (auto it = s_.memo_sparse.find(idx); it != s_.memo_sparse.end()) v = it->second;
+        if (v == NO_NODE) return fail(Errc::bad_value, "Memo value not found at index " + std::to_string(idx));
+        push(v);
+        return {};
+    }
+
+    // --- opcode groups ------------------------------------------------------
+    Status leaf_text(Kind k, std::string_view data);
+    Status op_str(std::string_view data);
+    Status op_int_text(bool long_form, std::string_view text);
+    Status op_long_binary(std::span<const std::uint8_t> le);
+    Status op_global(Callable c);
+    Status op_global_names(std::string_view module, std::string_view name);
+    Status op_reduce();
+    Status op_build();
+    Status op_newobj(bool ex);
+    Status op_inst(std::size_t mark, std::string_view module, std::string_view name);
+    Status op_obj();
+    Status make_seq(Kind k, std::size_t from);
+    Status op_append(std::size_t x);
+    Status op_setitems(std::size_t x);
+    Status op_additems(std::size_t x);
+    Status set_item(NodeId target, NodeId key, NodeId value);
+    Status op_readonly_buffer();
+    Status step();
+    detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_}; }
+    Status after_call(Result<NodeId> r);
+
+    std::span<const std::uint8_t> in_;
+    Document& doc_;
+    const DecodeOptions& opt_;
+    DecodeScratch& s_;
+    std::size_t budget_ = 0;
+    std::size_t pos_ = 0;
+    std::size_t at_ = 0;      // offset of the current opcode
+    std::uint8_t code_ = 0;   // the current opcode
+    bool stopped_ = false;
+};
+
+Status Decoder::leaf_text(Kind k, std::string_view data) {
+    if (auto st = charge(data.size()); !st) return st;
+    auto id = node(k);
+    if (!id) return Error(std::move(id).error());
+    doc_[*id].s.assign(data);
+    push(*id);
+    return {};
+}
+
+Status Decoder::op_str(std::string_view data) {
+    std::size_t bad = 0;
+    const char* why = nullptr;
+    if (!detail::utf8_check(data, true, bad, why)) {
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(data[bad]));
+        return fail(Errc::bad_value, std::string("'utf-8' codec can't decode byte ") + byte + " in position " + std::to_string(bad) + ": " + why);
+    }
+    return leaf_text(Kind::str, data);
+}
+
+Status Decoder::op_int_text(bool long_form, std::string_view text) {
+    detail::IntText v;
+    detail::ParseInt r;
+    bool is_bool = false;
+    if (long_form) {
+        if (!text.empty() && text.back() == 'L') text.remove_suffix(1);
+        text = text.substr(0, text.find('\0'));
+        r = detail::parse_int(text, 0, v);
+    } else {
+        r = detail::parse_int_opcode(text, v, is_bool);
+    }
+    if (r == detail::ParseInt::too_many_digits)
+        return fail(Errc::limit, "Exceeds the limit (4300 digits) for integer string conversion");
+    if (r != detail::ParseInt::ok)
+        return fail(Errc::bad_value, long_form ? "invalid literal for int() with base 0: " + py_repr(text) : "could not convert string to int");
+    auto id = node(is_bool ? Kind::boolean : v.big ? Kind::big_integer : Kind::integer);
+    if (!id) return Error(std::move(id).error());
+    Node& n = doc_[*id];
+    if (is_bool) n.flag = v.small == 1;
+    else if (v.big) n.s = std::move(v.decimal);
+    else n.i = v.small;
+    push(*id);
+    return {};
+}
+
+Status Decoder::op_long_binary(std::span<const std::uint8_t> le) {
+    if (le.size() <= 8) {
+        std::uint64_t u = 0;
+        for (std::size_t k = 0; k < le.size(); ++k) u |= static_cast<std::uint64_t>(le[k]) << (8 * k);
+        if (!le.empty() && le.size() < 8 && (le.back() & 0x80)) u |= ~std::uint64_t{0} << (8 * le.size());
+        auto id = node(Kind::integer);
+        if (!id) return Error(std::move(id).error());
+        doc_[*id].i = static_cast<std::int64_t>(u);
+        push(*id);
+        return {};
+    }
+    std::string dec;
+    if (!detail::le_to_decimal(le, dec))
+        return fail(Errc::limit, "integer of " + std::to_string(le.size()) + " bytes exceeds the limit (4300 digits) for integer string conversion");
+    auto id = node(Kind::integer);
+    if (!id) return Error(std::move(id).error());
+    std::int64_t small = 0;
+    if (detail::decimal_to_int64(dec, small)) {
+        doc_[*id].i = small;
+    } else {
+        if (auto st = charge(dec.size()); !st) return st;
+        doc_[*id].kind = Kind::big_integer;
+        doc_[*id].s = std::move(dec);
+    }
+    push(*id);
+    return {};
+}
+
+Status Decoder::op_global(Callable c) {
+    auto id = node(Kind::global);
+    if (!id) return Error(std::move(id).error());
+    doc_[*id].i = static_cast<std::int64_t>(c);
+    push(*id);
+    return {};
+}
+
+Status Decoder::op_global_names(std::string_view module, std::string_view name) {
+    Callable c{};
+    if (!detail::find_global(module, name, c))
+        return fail(Errc::refused_global, "cannot unpickle " + py_repr(module) + "/" + py_repr(name));
+    return op_global(c);
+}
+
+Status Decoder::after_call(Result<NodeId> r) {
+    if (!r) return wrap(std::move(r).error());
+    push(*r);
+    const Kind k = doc_[*r].kind;
+    if (k == Kind::kwargs)
+        for (NodeId c : doc_[*r].items)
+            if (auto st = child_added(*r, c); !st) return st;
+    return charge(sizeof(Node) + doc_[*r].s.size());
+}
+
+Status Decoder::op_reduce() {
+    auto args = pop();
+    if (!args) return Error(std::move(args).error());
+    if (s_.stack.size() <= fence()) return underflow();
+    const NodeId callable = s_.stack.back();
+    s_.stack.pop_back();
+    if (doc_[*args].kind != Kind::tuple) return fail(Errc::bad_argument, "argument list must be a tuple");
+    if (doc_[callable].kind != Kind::global)
+        return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[callable].kind, doc_[callable].i) + "' object is not callable");
+    s_.args.assign(doc_[*args].items.begin(), doc_[*args].items.end());
+    auto e = env();
+    return after_call(detail::call(e, static_cast<Callable>(doc_[callable].i), s_.args));
+}
+
+Status Decoder::op_build() {
+    auto state = pop();
+    if (!state) return Error(std::move(state).error());
+    if (s_.stack.size() <= fence()) return underflow();
+    auto e = env();
+    if (auto st = detail::build(e, s_.stack.back(), *state); !st) return wrap(std::move(st).error());
+    return {};
+}
+
+Status Decoder::op_newobj(bool ex) {
+    NodeId kwargs = NO_NODE;
+    if (ex) {
+        auto k = pop();
+        if (!k) return Error(std::move(k).error());
+        kwargs = *k;
+    }
+    auto args = pop();
+    if (!args) return Error(std::move(args).error());
+    auto cls = pop();
+    if (!cls) return Error(std::move(cls).error());
+    const char* name = ex ? "NEWOBJ_EX" : "NEWOBJ";
+    const Node& c = doc_[*cls];
+    if (c.kind != Kind::global)
+        return fail(Errc::bad_value, std::string(name) + " class argument must be a type, not " + python_type_name(c.kind, c.i));
+    const auto callable = static_cast<Callable>(c.i);
+    const bool is_type = callable == Callable::blob || callable == Callable::secret || callable == Callable::kwargs || callable == Callable::bytes;
+    if (!is_type)
+        return fail(Errc::bad_value, std::string(name) + " class argument must be a type, not " + python_type_name(Kind::global, c.i));
+    if (doc_[*args].kind != Kind::tuple)
+        return fail(Errc::bad_value, std::string(name) + " args argument must be a tuple, not " + python_type_name(doc_[*args].kind, doc_[*args].i));
+    if (ex && doc_[kwargs].kind != Kind::dict && doc_[kwargs].kind != Kind::kwargs)
+        return fail(Errc::bad_value, std::string(name) + " kwargs argument must be a dict, not " + python_type_name(doc_[kwargs].kind, doc_[kwargs].i));
+    s_.args.assign(doc_[*args].items.begin(), doc_[*args].items.end());
+    auto e = env();
+    return after_call(detail::new_object(e, callable, s_.args, kwargs, name));
+}
+
+Status Decoder::op_inst(std::size_t mark, std::string_view module, std::string_view name) {
+    Callable c{};
+    if (!detail::find_global(module, name, c))
+        return fail(Errc::refused_global, "cannot unpickle " + py_repr(module) + "/" + py_repr(name));
+    s_.args.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(mark), s_.stack.end());
+    s_.stack.resize(mark);
+    auto e = env();
+    return after_call(detail::instantiate(e, c, s_.args));
+}
+
+Status Decoder::op_obj() {
+    auto m = marker();
+    if (!m) return Error(std::move(m).error());
+    if (s_.stack.size() < *m + 1) return underflow();
+    const NodeId cls = s_.stack[*m];
+    s_.args.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(*m) + 1, s_.stack.end());
+    s_.stack.resize(*m);
+    if (doc_[cls].kind != Kind::global)
+        return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[cls].kind, doc_[cls].i) + "' object is not callable");
+    auto e = env();
+    return after_call(detail::instantiate(e, static_cast<Callable>(doc_[cls].i), s_.args));
+}
+
+Status Decoder::make_seq(Kind k, std::size_t from) {
+    const std::size_t n = s_.stack.size() - from;
+    if (auto st = charge(n * sizeof(NodeId)); !st) return st;
+    auto id = node(k);
+    if (!id) return Error(std::move(id).error());
+    std::uint32_t d = 0;
+    if (k == Kind::frozenset) {
+        for (std::size_t j = from; j < s_.stack.size(); ++j) {
+            if (const char* t = detail::unhashable_type(doc_, s_.stack[j]))
+                return fail(Errc::bad_value, std::string("unhashable type: '") + t + "'");
+            s_.keys.add_member(doc_, *id, s_.stack[j]);
+            d = std::max(d, depth_of(s_.stack[j]));
+        }
+    } else {
+        auto& items = doc_[*id].items;
+        items.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(from), s_.stack.end());
+        for (NodeId c : items) d = std::max(d, depth_of(c));
+    }
+    s_.stack.resize(from);
+    if (auto st = set_depth(*id, d + 1); !st) return st;
+    push(*id);
+    return {};
+}
+
+Status Decoder::op_append(std::size_t x) {
+    const std::size_t len = s_.stack.size();
+    if (x > len || x <= fence()) return underflow();
+    if (len == x) return {};
+    const NodeId target = s_.stack[x - 1];
+    Node& t = doc_[target];
+    if (t.kind == Kind::list) {
+        if (auto st = charge((len - x) * sizeof(NodeId)); !st) return st;
+        std::uint32_t d = 0;
+        for (std::size_t j = x; j < len; ++j) d = std::max(d, depth_of(s_.stack[j]));
+        t.items.insert(t.items.end(), s_.stack.begin() + static_cast<std::ptrdiff_t>(x), s_.stack.end());
+        s_.stack.resize(x);
+        return set_depth(target, d + 1);
+    }
+    if (t.kind == Kind::bytearray) { // bytearray.extend(list of ints)
+        for (std::size_t j = x; j < len; ++j) {
+            const Node& e = doc_[s_.stack[j]];
+            if (e.kind != Kind::integer && e.kind != Kind::boolean)
+                return fail(Errc::bad_argument, std::string("'") + python_type_name(e.kind, e.i) + "' object cannot be interpreted as an integer");
+            const std::int64_t v = e.kind == Kind::boolean ? e.flag : e.i;
+            if (v < 0 || v > 255) return fail(Errc::bad_argument, "byte must be in range(0, 256)");
+            doc_[target].s.push_back(static_cast<char>(v));
+        }
+        s_.stack.resize(x);
+        return charge(len - x);
+    }
+    return fail(Errc::bad_value, std::string("'") + python_type_name(t.kind, t.i) + "' object has no attribute 'append'");
+}
+
+Status Decoder::set_item(NodeId target, NodeId key, NodeId value) {
+    Node& t = doc_[target];
+    switch (t.kind) {
+    case Kind::dict:
+    case Kind::kwargs: {
+        if (const char* ty = detail::unhashable_type(doc_, key))
+            return fail(Errc::bad_value, std::string("unhashable type: '") + ty + "'");
+        if (auto st = charge(2 * sizeof(NodeId)); !st) return st;
+        s_.keys.set_item(doc_, target, key, value);
+        return set_depth(target, std::max(depth_of(key), depth_of(value)) + 1);
+    }
+    case Kind::list:
+    case Kind::bytearray: {
+        const Node& k = doc_[key];
+        const std::size_t size = t.kind == Kind::list ? t.items.size() : t.s.size();
+        const char* what = t.kind == Kind::list ? "list" : "bytearray";
+        if (k.kind == Kind::big_integer) return fail(Errc::bad_argument, "cannot fit 'int' into an index-sized integer");
+        if (k.kind != Kind::integer && k.kind != Kind::boolean)
+            return fail(Errc::bad_argument, std::string(what) + " indices must be integers or slices, not " + python_type_name(k.kind, k.i));
+        std::int64_t i = k.kind == Kind::boolean ? k.flag : k.i;
+        if (i < 0) i += static_cast<std::int64_t>(size);
+        if (i < 0 || static_cast<std::size_t>(i) >= size)
+            return fail(Errc::bad_argument, std::string(what) + (t.kind == Kind::list ? " assignment index out of range" : " index out of range"));
+        if (t.kind == Kind::list) {
+            t.items[static_cast<std::size_t>(i)] = value;
+            return set_depth(target, depth_of(value) + 1);
+        }
+        const Node& v = doc_[value];
+        if (v.kind != Kind::integer && v.kind != Kind::boolean)
+            return fail(Errc::bad_argument, std::string("'") + python_type_name(v.kind, v.i) + "' object cannot be interpreted as an integer");
+        const std::int64_t b = v.kind == Kind::boolean ? v.flag : v.i;
+        if (b < 0 || b > 255) return fail(Errc::bad_argument, "byte must be in range(0, 256)");
+        doc_[target].s[static_cast<std::size_t>(i)] = static_cast<char>(b);
+        return {};
+    }
+    case Kind::memoryview: return fail(Errc::bad_argument, "cannot modify read-only memory");
+    default:
+        return fail(Errc::bad_argument, std::string("'") + python_type_name(t.kind, t.i) + "' object does not support item assignment");
+    }
+}
+
+Status Decoder::op_setitems(std::size_t x) {
+    const std::size_t len = s_.stack.size();
+    if (x > len || x <= fence()) return underflow();
+    if (len == x) return {};
+    if ((len - x) % 2 != 0) return fail(Errc::bad_value, "odd number of items for SETITEMS");
+    const NodeId target = s_.stack[x - 1];
+    for (std::size_t j = x + 1; j < len; j += 2)
+        if (auto st = set_item(target, s_.stack[j - 1], s_.stack[j]); !st) return st;
+    s_.stack.resize(x);
+    return {};
+}
+
+Status Decoder::op_additems(std::size_t x) {
+    const std::size_t len = s_.stack.size();
+    if (x > len || x <= fence()) return underflow();
+    if (len == x) return {};
+    const NodeId target = s_.stack[x - 1];
+    if (doc_[target].kind != Kind::set)
+        return fail(Errc::bad_value, std::string("'") + python_type_name(doc_[target].kind, doc_[target].i) + "' object has no attribute 'add'");
+    if (auto st = charge((len - x) * sizeof(NodeId)); !st) return st;
+    for (std::size_t j = x; j < len; ++j) {
+        if (const char* t = detail::unhashable_type(doc_, s_.stack[j]))
+            return fail(Errc::bad_value, std::string("unhashable type: '") + t + "'");
+        s_.keys.add_member(doc_, target, s_.stack[j]);
+        if (auto st = child_added(target, s_.stack[j]); !st) return st;
+    }
+    s_.stack.resize(x);
+    return {};
+}
+
+Status Decoder::op_readonly_buffer() {
+    if (s_.stack.size() <= fence()) return underflow();
+    const NodeId top = s_.stack.back();
+    const Node& n = doc_[top];
+    if (n.kind == Kind::bytes || n.kind == Kind::blob || n.kind == Kind::memoryview) return {}; // already read-only
+    if (n.kind != Kind::bytearray)
+        return fail(Errc::bad_argument, std::string("memoryview: a bytes-like object is required, not '") + python_type_name(n.kind, n.i) + "'");
+    auto id = node(Kind::memoryview);
+    if (!id) return Error(std::move(id).error());
+    const std::string data = doc_[top].s;
+    if (auto st = charge(data.size()); !st) return st;
+    doc_[*id].s = data;
+    s_.stack.back() = *id;
+    return {};
+}
+
+Status Decoder::step() {
+    at_ = pos_;
+    if (!need(1)) {
+        code_ = 0;
+        return make_error(Errc::truncated, "pickle data was truncated: no STOP before the end of the input at offset " + std::to_string(at_), at_);
+    }
+    code_ = in_[pos_++];
+    switch (code_) {
+    case op::MARK:
+        if (s_.marks.size() >= opt_.limits.max_depth)
+            return fail(Errc::limit, "MARKs nest deeper than max_depth=" + std::to_string(opt_.limits.max_depth));
+        s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+        return {};
+    case op::STOP: {
+        auto v = pop();
+        if (!v) return Error(std::move(v).error());
+        doc_.add_root(*v);
+        stopped_ = true;
+        return {};
+    }
+    case op::POP:
+        if (!s_.marks.empty() && s_.marks.back() == s_.stack.size()) {
+            s_.marks.pop_back();
+            return {};
+        }
+        if (s_.stack.size() <= fence()) return underflow();
+        s_.stack.pop_back();
+        return {};
+    case op::POP_MARK: {
+        auto m = marker();
+        if (!m) return Error(std::move(m).error());
+        s_.stack.resize(*m);
+        return {};
+    }
+    case op::DUP:
+        if (s_.stack.size() <= fence()) return underflow();
+        push(s_.stack.back());
+        return {};
+    case op::FLOAT: {
+        std::string_view t;
+        if (!line(t)) return truncated();
+        t = t.substr(0, t.find('\0'));
+        double v = 0;
+        const auto r = detail::parse_float(t, v);
+        if (r == detail::ParseFloat::overflow) return fail(Errc::bad_value, "value too large to convert to float: " + py_repr(t));
+        if (r != detail::ParseFloat::ok) return fail(Errc::bad_value, "could not convert string to float: " + py_repr(t));
+        auto id = node(Kind::floating);
+        if (!id) return Error(std::move(id).error());
+        doc_[*id].f = v;
+        push(*id);
+        return {};
+    }
+    case op::INT:
+    case op::LONG: {
+        std::string_view t;
+        if (!line(t)) return truncated();
+        if (code_ == op::INT && t.empty()) return truncated();
+        return op_int_text(code_ == op::LONG, t);
+    }
+    case op::BININT:
+    case op::BININT1:
+    case op::BININT2: {
+        const std::size_t n = code_ == op::BININT ? 4 : code_ == op::BININT1 ? 1 : 2;
+        if (!need(n)) return truncated();
+        const std::uint8_t* p = take(n);
+        std::int64_t v = n == 4 ? static_cast<std::int32_t>(le32(p)) : n == 1 ? p[0] : (p[0] | p[1] << 8);
+        auto id = node(Kind::integer);
+        if (!id) return Error(std::move(id).error());
+        doc_[*id].i = v;
+        push(*id);
+        return {};
+    }
+    case op::LONG1:
+    case op::LONG4: {
+        std::size_t n;
+        if (code_ == op::LONG1) {
+            if (!need(1)) return truncated();
+            n = *take(1);
+        } else {
+            if (!need(4)) return truncated();
+            const auto sz = static_cast<std::int32_t>(le32(take(4)));
+            if (sz < 0) return fail(Errc::bad_value, "LONG pickle has negative byte count");
+            n = static_cast<std::size_t>(sz);
+        }
+        if (!need(n)) return truncated();
+        return op_long_binary({take(n), n});
+    }
+    case op::NONE:
+    case op::NEWTRUE:
+    case op::NEWFALSE: {
+        auto id = node(code_ == op::NONE ? Kind::none : Kind::boolean);
+        if (!id) return Error(std::move(id).error());
+        doc_[*id].flag = code_ == op::NEWTRUE;
+        push(*id);
+        return {};
+    }
+    case op::PERSID: {
+        std::string_view t;
+        if (!line(t)) return truncated();
+        [[fallthrough]];
+    }
+    case op::BINPERSID:
+        return fail(Errc::bad_opcode, "A load persistent id instruction was encountered, but no persistent_load function was specified.");
+    case op::REDUCE: return op_reduce();
+    case op::STRING: {
+        std::string_view t;
+        if (!line(t)) return truncated();
+        if (t.size() < 2 || t.front() != t.back() || (t.front() != '\'' && t.front() != '"'))
+            return fail(Errc::bad_value, "the STRING opcode argument must be quoted");
+        std::string err;
+        if (!detail::bytes_escape_decode(t.substr(1, t.size() - 2), s_.text, err)) return fail(Errc::bad_value, err);
+        return leaf_text(Kind::bytes, s_.text);
+    }
+    case op::UNICODE: {
+        std::string_view t;
+        if (!line(t)) return truncated();
+        std::string err;
+        if (!detail::raw_unicode_escape_decode(t, s_.text, err))
+            return fail(Errc::bad_value, "'rawunicodeescape' codec can't decode bytes: " + err);
+        return leaf_text(Kind::str, s_.text);
+    }
+    case op::BINSTRING:
+    case op::SHORT_BINSTRING:
+    case op::BINBYTES:
+    case op::SHORT_BINBYTES:
+    case op::BINUNICODE:
+    case op::SHORT_BINUNICODE:
+    case op::BINUNICODE8:
+    case op::BINBYTES8:
+    case op::BYTEARRAY8: {
+        const Arg a = detail::op_info(code_).arg;
+        const std::size_t w = a == Arg::bytes1 ? 1 : a == Arg::bytes4 ? 4 : 8;
+        if (!need(w)) return truncated();
+        const std::uint8_t* p = take(w);
+        const std::uint64_t n = w == 1 ? p[0] : w == 4 ? le32(p) : le64(p);
+        if (n > static_cast<std::uint64_t>(PTRDIFF_MAX))
+            return fail(Errc::oversize, std::string(detail::op_info(code_).name) + " exceeds system's maximum size of " + std::to_string(PTRDIFF_MAX) + " bytes");
+        if (!need(static_cast<std::size_t>(n))) return truncated();
+        const std::string_view data = view(take(static_cast<std::size_t>(n)), static_cast<std::size_t>(n));
+        if (code_ == op::BINUNICODE || code_ == op::SHORT_BINUNICODE || code_ == op::BINUNICODE8) return op_str(data);
+        return leaf_text(code_ == op::BYTEARRAY8 ? Kind::bytearray : Kind::bytes, data);
+    }
+    case op::APPEND:
+        if (s_.stack.empty()) return underflow();
+        return op_append(s_.stack.size() - 1);
+    case op::APPENDS: {
+        auto m = marker();
+        if (!m) return Error(std::move(m).error());
+        return op_append(*m);
+    }
+    case op::BUILD: return op_build();
+    case op::GLOBAL: {
+        std::string_view module, name;
+        if (!line(module) || module.empty()) return truncated();
+        if (!line(name) || name.empty()) return truncated();
+        for (std::string_view part : {module, name}) {
+            std::size_t bad = 0;
+            const char* why = nullptr;
+            if (!detail::utf8_check(part, false, bad, why)) return fail(Errc::bad_value, std::string("'utf-8' codec can't decode the GLOBAL name: ") + why);
+        }
+        return op_global_names(module, name);
+    }
+    case op::STACK_GLOBAL: {
+        auto name = pop();
+        if (!name) return Error(std::move(name).error());
+        auto module = pop();
+        if (!module) return Error(std::move(module).error());
+        if (doc_[*module].kind != Kind::str || doc_[*name].kind != Kind::str) return fail(Errc::bad_value, "STACK_GLOBAL requires str");
+        const std::string m = doc_[*module].s, n = doc_[*name].s;
+        return op_global_names(m, n);
+    }
+    case op::INST: {
+        auto m = marker();
+        if (!m) return Error(std::move(m).error());
+        std::string_view module, name;
+        if (!line(module) || module.empty()) return truncated();
+        if (!line(name) || name.empty()) return truncated();
+        for (std::string_view part : {module, name})
+            for (unsigned char c : part)
+                if (c >= 0x80) return fail(Errc::bad_value, "'ascii' codec can't decode the INST name");
+        return op_inst(*m, module, name);
+    }
+    case op::OBJ: return op_obj();
+    case op::DICT: {
+        auto m = marker();
+        if (!m) return Error(std::move(m).error());
+        if ((s_.stack.size() - *m) % 2 != 0) return fail(Errc::bad_value, "odd number of items for DICT");
+        auto id = node(Kind::dict);
+        if (!id) return Error(std::move(id).error());
+        for (std::size_t j = *m + 1; j < s_.stack.size(); j += 2)
+            if (auto st = set_item(*id, s_.stack[j - 1], s_.stack[j]); !st) return st;
+        s_.stack.resize(*m);
+        push(*id);
+        return set_depth(*id, 1);
+    }
+    case op::EMPTY_DICT:
+    case op::EMPTY_LIST:
+    case op::EMPTY_TUPLE:
+    case op::EMPTY_SET: {
+        auto id = node(code_ == op::EMPTY_DICT ? Kind::dict : code_ == op::EMPTY_LIST ? Kind::list : code_ == op::EMPTY_SET ? Kind::set : Kind::tuple);
+        if (!id) return Error(std::move(id).error());
+        push(*id);
+        return set_depth(*id, 1);
+    }
+    case op::LIST:
+    case op::TUPLE:
+    case op::FROZENSET: {
+        auto m = marker();
+        if (!m) return Error(std::move(m).error());
+        return make_seq(code_ == op::LIST ? Kind::list : code_ == op::TUPLE ? Kind::tuple : Kind::frozenset, *m);
+    }
+    case op::TUPLE1:
+    case op::TUPLE2:
+    case op::TUPLE3: {
+        const std::size_t n = static_cast<std::size_t>(code_ - op::TUPLE1 + 1);
+        if (s_.stack.size() < n || s_.stack.size() - n < fence()) return underflow();
+        return make_seq(Kind::tuple, s_.stack.size() - n);
+    }
+    case op::GET:
+    case op::PUT: {
+        std::string_view t;
+        if (!line(t)) return truncated();
+        detail::IntText v;
+        if (detail::parse_int(t.substr(0, t.find('\0')), 10, v) != detail::ParseInt::ok || v.big)
+            return fail(Errc::bad_value, "invalid literal for int() with base 10: " + py_repr(t));
+        if (code_ == op::GET) {
+            if (v.small < 0) return fail(Errc::bad_value, "Memo value not found at index " + std::to_string(v.small));
+            return memo_get(static_cast<std::uint64_t>(v.small));
+        }
+        if (s_.stack.size() <= fence()) return underflow();
+        if (v.small < 0) return fail(Errc::bad_value, "negative PUT argument");
+        return memo_put(static_cast<std::uint64_t>(v.small));
+    }
+    case op::BINGET:
+    case op::BINPUT:
+        if (!need(1)) return truncated();
+        return code_ == op::BINGET ? memo_get(*take(1)) : memo_put(*take(1));
+    case op::LONG_BINGET:
+    case op::LONG_BINPUT:
+        if (!need(4)) return truncated();
+        return code_ == op::LONG_BINGET ? memo_get(le32(take(4))) : memo_put(le32(take(4)));
+    case op::MEMOIZE: return memo_put(s_.memo_count);
+    case op::SETITEM:
+        if (s_.stack.size() < 2) return underflow();
+        return op_setitems(s_.stack.size() - 2);
+    case op::SETITEMS: {
+        auto m = marker();
+        if (!m) return Error(std::move(m).error());
+        return op_setitems(*m);
+    }
+    case op::ADDITEMS: {
+        auto m = marker();
+        if (!m) return Error(std::move(m).error());
+        return op_additems(*m);
+    }
+    case op::BINFLOAT: {
+        if (!need(8)) return truncated();
+        const std::uint8_t* p = take(8);
+        std::uint64_t bits = 0;
+        for (int k = 0; k < 8; ++k) bits = bits << 8 | p[k];
+        double v;
+        std::memcpy(&v, &bits, 8);
+        auto id = node(Kind::floating);
+        if (!id) return Error(std::move(id).error());
+        doc_[*id].f = v;
+        push(*id);
+        return {};
+    }
+    case op::PROTO: {
+        if (!need(1)) return truncated();
+        const unsigned v = *take(1);
+        if (v > 5) return fail(Errc::bad_opcode, "unsupported pickle protocol: " + std::to_string(v));
+        return {};
+    }
+    case op::NEWOBJ: return op_newobj(false);
+    case op::NEWOBJ_EX: return op_newobj(true);
+    case op::EXT1:
+    case op::EXT2:
+    case op::EXT4: {
+        const std::size_t n = code_ == op::EXT1 ? 1 : code_ == op::EXT2 ? 2 : 4;
+        if (!need(n)) return truncated();
+        const std::uint8_t* p = take(n);
+        const std::int64_t c = n == 1 ? p[0] : n == 2 ? (p[0] | p[1] << 8) : static_cast<std::int32_t>(le32(p));
+        if (c <= 0) return fail(Errc::bad_value, "EXT specifies code <= 0");
+        // copyreg's registry is empty in a mitogen context: every code is unknown.
+        return fail(Errc::refused_global, "unregistered extension code " + std::to_string(c));
+    }
+    case op::FRAME: {
+        if (!need(8)) return truncated();
+        const std::uint64_t n = le64(take(8));
+        if (n > in_.size() - pos_) return truncated();
+        return {};
+    }
+    case op::NEXT_BUFFER:
+        return fail(Errc::bad_opcode, "pickle stream refers to out-of-band data but no *buffers* argument was given");
+    case op::READONLY_BUFFER: return op_readonly_buffer();
+    default: {
+        char buf[48];
+        if (code_ >= 0x20 && code_ <= 0x7e && code_ != '\'' && code_ != '\\')
+            std::snprintf(buf, sizeof buf, "invalid load key, '%c'.", code_);
+        else
+            std::snprintf(buf, sizeof buf, "invalid load key, '\\x%02x'.", code_);
+        return fail(Errc::bad_opcode, buf);
+    }
+    }
+}
+
+Status Decoder::run() {
+    if (in_.empty()) return make_error(Errc::truncated, "Ran out of input (empty pickle at offset 0)", 0);
+    while (true) {
+        s_.stack.clear();
+        s_.marks.clear();
+        stopped_ = false;
+        while (!stopped_)
+            if (auto st = step(); !st) return st;
+        if (pos_ == in_.size()) return {};
+        if (!opt_.sequence)
+            return make_error(Errc::bad_value, "data after STOP at offset " + std::to_string(pos_) + " (a sequence of pickles was not allowed)", pos_);
+    }
+}
+
+} // namespace
+
+Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
+    doc.clear();
+    auto& s = doc.decode_scratch();
+    s.memo_count = 0;
+    if (!s.memo.empty()) std::fill(s.memo.begin(), s.memo.end(), NO_NODE);
+    s.memo_sparse.clear();
+    std::fill(s.depth.begin(), s.depth.end(), 0);
+    Decoder d(in, doc, opt);
+    Status st = d.run();
+    s.keys.reset(doc);
+    if (s.memo.size() > 4096) { // keep the scratch small after a big payload
+        s.memo.clear();
+        s.memo.shrink_to_fit();
+    }
+    if (s.depth.size() > (1u << 16)) {
+        s.depth.clear();
+        s.depth.shrink_to_fit();
+    }
+    return st;
+}
+
+} // namespace mitokit::pickle

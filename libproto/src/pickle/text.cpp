@@ -1,0 +1,242 @@
+#include "text.hpp"
+
+#include <cstring>
+
+namespace mitokit::pickle::detail {
+
+bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n) {
+        // ASCII fast path, eight bytes at a time.
+        while (i + 8 <= n) {
+            std::uint64_t w;
+            std::memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        if (i >= n) break;
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        pos = i;
+        std::size_t need;
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            if (c == 0xe0) lo = 0xa0;
+            if (c == 0xed && !allow_surrogates) hi = 0x9f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            if (c == 0xf0) lo = 0x90;
+            if (c == 0xf4) hi = 0x8f;
+        } else {
+            why = "invalid start byte";
+            return false;
+        }
+        for (std::size_t k = 1; k <= need; ++k) {
+            if (i + k >= n) {
+                // CPython says "unexpected end of data" only if what is there so far is valid.
+                why = "unexpected end of data";
+                return false;
+            }
+            const unsigned b = p[i + k];
+            const unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xbf;
+            if (b < l || b > h) {
+                why = "invalid continuation byte";
+                return false;
+            }
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
+std::size_t utf8_length(std::string_view s) noexcept {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+    return n;
+}
+
+std::uint32_t utf8_next(std::string_view s, std::size_t& i) noexcept {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+        ++i;
+        return c;
+    }
+    std::size_t need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+    std::uint32_t cp = c & (0x3f >> need);
+    for (std::size_t k = 1; k <= need && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    i += need + 1;
+    return cp;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+        out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+}
+
+void latin1_to_utf8(std::string_view bytes, std::string& out) {
+    out.clear();
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        if (c < 0x80) {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back(static_cast<char>(0xc0 | (c >> 6)));
+            out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+        }
+    }
+}
+
+bool utf8_to_latin1(std::string_view s, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp) {
+    out.clear();
+    out.reserve(s.size());
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    std::size_t index = 0;
+    for (std::size_t i = 0; i < n; ++index) {
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            out.push_back(static_cast<char>(c));
+            ++i;
+        } else if ((c == 0xc2 || c == 0xc3) && i + 1 < n) {
+            out.push_back(static_cast<char>(((c & 0x03) << 6) | (p[i + 1] & 0x3f)));
+            i += 2;
+        } else {
+            bad_index = index;
+            bad_cp = utf8_next(s, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool utf8_to_ascii(std::string_view s, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp) {
+    out.clear();
+    std::size_t index = 0;
+    for (std::size_t i = 0; i < s.size(); ++index) {
+        const std::uint32_t cp = utf8_next(s, i);
+        if (cp > 0x7f) {
+            bad_index = index;
+            bad_cp = cp;
+            return false;
+        }
+        out.push_back(static_cast<char>(cp));
+    }
+    return true;
+}
+
+namespace {
+int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+} // namespace
+
+bool raw_unicode_escape_decode(std::string_view in, std::string& out, std::string& err) {
+    out.clear();
+    std::size_t i = 0;
+    while (i < in.size()) {
+        const auto c = static_cast<unsigned char>(in[i++]);
+        if (c != '\\' || i >= in.size()) {
+            append_utf8(out, c);
+            continue;
+        }
+        const char e = in[i++];
+        int count = e == 'u' ? 4 : e == 'U' ? 8 : 0;
+        if (count == 0) {
+            out.push_back('\\');
+            append_utf8(out, static_cast<unsigned char>(e));
+            continue;
+        }
+        const std::size_t start = i - 2;
+        std::uint32_t cp = 0;
+        for (; count; --count, ++i) {
+            if (i >= in.size() || hexval(in[i]) < 0) {
+                err = e == 'u' ? "truncated \\uXXXX escape" : "truncated \\UXXXXXXXX escape";
+                err += " at position " + std::to_string(start);
+                return false;
+            }
+            cp = (cp << 4) | static_cast<std::uint32_t>(hexval(in[i]));
+        }
+        if (cp > 0x10ffff) {
+            err = "\\Uxxxxxxxx out of range at position " + std::to_string(start);
+            return false;
+        }
+        append_utf8(out, cp);
+    }
+    return true;
+}
+
+bool bytes_escape_decode(std::string_view in, std::string& out, std::string& err) {
+    out.clear();
+    std::size_t i = 0;
+    while (i < in.size()) {
+        const char c = in[i++];
+        if (c != '\\') {
+            out.push_back(c);
+            continue;
+        }
+        if (i >= in.size()) {
+            err = "Trailing \\ in string";
+            return false;
+        }
+        const char e = in[i++];
+        switch (e) {
+        case '\n': break;
+        case '\\': out.push_back('\\'); break;
+        case '\'': out.push_back('\''); break;
+        case '"': out.push_back('"'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 't': out.push_back('\t'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 'v': out.push_back('\v'); break;
+        case 'a': out.push_back('\a'); break;
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+            unsigned v = static_cast<unsigned>(e - '0');
+            for (int k = 0; k < 2 && i < in.size() && in[i] >= '0' && in[i] <= '7'; ++k) v = v * 8 + static_cast<unsigned>(in[i++] - '0');
+            out.push_back(static_cast<char>(v & 0xff)); // CPython 3.11 keeps the low byte of \400..\777
+            break;
+        }
+        case 'x': {
+            if (i + 2 <= in.size() && hexval(in[i]) >= 0 && hexval(in[i + 1]) >= 0) {
+                out.push_back(static_cast<char>(hexval(in[i]) * 16 + hexval(in[i + 1])));
+                i += 2;
+                break;
+            }
+            err = "invalid \\x escape at position " + std::to_string(i - 2);
+            return false;
+        }
+        default:
+            // Unknown escapes stay as written (CPython only warns).
+            out.push_back('\\');
+            out.push_back(e);
+        }
+    }
+    return true;
+}
+
+} // namespace mitokit::pickle::detail

@@ -1,0 +1,40 @@
+// Text codecs the unpickler needs, with CPython's exact acceptance rules: UTF-8
+// with 'surrogatepass' (BINUNICODE), strict UTF-8 (bytes.decode()), latin-1 both
+// ways (_codecs.encode, BINSTRING listings), raw-unicode-escape (UNICODE) and
+// bytes-literal escapes (STRING). Strings are held as UTF-8 in which a surrogate
+// code point is its own 3-byte sequence, exactly what surrogatepass writes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mitokit::pickle::detail {
+
+// Checks UTF-8; with allow_surrogates, ED A0..BF xx is accepted (surrogatepass).
+// On failure `why` is CPython's phrase and `pos` the offending byte index.
+bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why);
+
+std::size_t utf8_length(std::string_view valid) noexcept;
+
+// Reads one code point of valid (generalized) UTF-8 at i, advancing i.
+std::uint32_t utf8_next(std::string_view valid, std::size_t& i) noexcept;
+
+void append_utf8(std::string& out, std::uint32_t cp);
+
+void latin1_to_utf8(std::string_view bytes, std::string& out);
+
+// False (with the index in code points and the code point) if a code point is > 255.
+bool utf8_to_latin1(std::string_view valid, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp);
+
+// Encodes valid text as ASCII; false with the position of the first code point > 127.
+bool utf8_to_ascii(std::string_view valid, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp);
+
+// CPython's raw-unicode-escape decoder (the UNICODE opcode's argument).
+bool raw_unicode_escape_decode(std::string_view in, std::string& out, std::string& err);
+
+// CPython's escape decoding of a bytes literal's body (the STRING opcode's argument).
+bool bytes_escape_decode(std::string_view in, std::string& out, std::string& err);
+
+} // namespace mitokit::pickle::detail
