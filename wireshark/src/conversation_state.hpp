@@ -61,11 +61,20 @@ struct Transaction {
     std::string dead_reason;
 };
 
+// One message: its frame and its place among the frame's messages (a segment
+// may carry several GET_MODULEs or LOAD_MODULEs).
+struct PduRef {
+    std::uint32_t frame = 0;
+    std::uint32_t index = 0;
+    explicit operator bool() const { return frame != 0; }
+    friend bool operator==(const PduRef&, const PduRef&) = default;
+};
+
 // A GET_MODULE and the LOAD_MODULE that answered it.
 struct ModuleRequest {
-    std::uint32_t get_frame = 0;
-    std::uint32_t load_frame = 0;
-    std::vector<std::uint32_t> duplicate_frames;
+    PduRef get;
+    PduRef load;
+    std::vector<PduRef> duplicates;
 };
 
 struct ConversationState {

@@ -223,6 +223,15 @@ struct Shower {
         show_document(v, m.doc, false);
     }
     void operator()(const payload::Pickled& m) {
+        // Only the request says what a reply is: an ALLOCATE_ID reply is an id block.
+        if (v.at.answers_handle == handle::ALLOCATE_ID) {
+            if (auto ids = payload::parse_allocate_id_reply(payload)) {
+                proto_tree_add_int64(v.at.tree, v.r.hf.alloc_start, v.at.tvb, v.at.offset, v.length, ids->start);
+                proto_tree_add_int64(v.at.tree, v.r.hf.alloc_end, v.at.tvb, v.at.offset, v.length, ids->end);
+            } else {
+                report_error(v, ids.error());
+            }
+        }
         show_call_errors(v, m.doc, f);
         for (NodeId root : m.doc.roots()) {
             if (!f.summary.empty()) f.summary += ", ";

@@ -27,6 +27,8 @@ struct PayloadSpot {
     proto_tree* tree;   // the frame's subtree (may be null: no tree wanted)
     proto_item* item;   // the frame's item, for expert infos
     int offset;         // of the payload in tvb
+    std::uint32_t pdu_index = 0;      // the message's place among its frame's messages
+    std::uint32_t answers_handle = 0; // for a reply: the handle of the request it answers, if seen
 };
 
 PayloadFacts show_payload(const PayloadSpot& at, const Header& h, std::span<const std::uint8_t> payload);

@@ -49,6 +49,17 @@ std::string handle_text(const Header& h) {
     return (h.handle >= handle::FIRST_DYNAMIC ? "Reply " : "Handle ") + std::to_string(h.handle);
 }
 
+// Counts the messages dissected in this frame on this pass (per-packet scope).
+std::uint32_t next_pdu_index(packet_info* pinfo) {
+    const int proto = registry().proto;
+    auto* n = static_cast<std::uint32_t*>(p_get_proto_data(pinfo->pool, pinfo, proto, 1));
+    if (!n) {
+        n = wmem_new0(pinfo->pool, std::uint32_t);
+        p_add_proto_data(pinfo->pool, pinfo, proto, 1, n);
+    }
+    return (*n)++;
+}
+
 bool wants_reply_text(const Header& h) { return h.reply_to != 0 && !h.is_dead(); }
 
 void mark_failed(packet_info* pinfo) {
@@ -107,7 +118,7 @@ int dissect_frame(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree) {
     const int avail = tvb_captured_length_remaining(tvb, static_cast<int>(HEADER_SIZE));
     const int plen = static_cast<int>(std::min<std::uint64_t>(h.length, static_cast<std::uint64_t>(std::max(avail, 0))));
     PayloadFacts facts;
-    PayloadSpot at{tvb, pinfo, pt, ti, static_cast<int>(HEADER_SIZE)};
+    PayloadSpot at{tvb, pinfo, pt, ti, static_cast<int>(HEADER_SIZE), next_pdu_index(pinfo), answered_handle(pinfo, h)};
     // Always present (empty for an empty payload), so field occurrences line up per message.
     proto_item* pi = proto_tree_add_item(pt, r.hf.payload, tvb, static_cast<int>(HEADER_SIZE), plen, ENC_NA);
     at.tree = proto_item_add_subtree(pi, r.ett.payload);

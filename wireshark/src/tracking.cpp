@@ -6,6 +6,7 @@
 #include "conversation_state.hpp"
 #include "mitokit/handles.hpp"
 #include "registry.hpp"
+#include "text.hpp"
 
 namespace mitokit::ws {
 
@@ -13,7 +14,8 @@ namespace {
 
 bool wants_reply(const Header& h) { return h.reply_to != 0 && h.reply_to != handle::IS_DEAD; }
 
-void record_first_pass(ConversationState& cs, packet_info* pinfo, const Header& h, const PayloadFacts& f) {
+void record_first_pass(ConversationState& cs, packet_info* pinfo, const Header& h, const PayloadFacts& f,
+                       PduRef self) {
     const std::uint32_t num = pinfo->num;
     if (wants_reply(h)) {
         Transaction& t = cs.calls[call_key(h.src_id, h.reply_to)];
@@ -38,12 +40,12 @@ void record_first_pass(ConversationState& cs, packet_info* pinfo, const Header& 
     }
     if (f.is_get_module) {
         ModuleRequest& m = cs.modules[{h.src_id, f.module_name}];
-        if (m.get_frame == 0) m.get_frame = num;
-        else if (m.get_frame != num) m.duplicate_frames.push_back(num);
+        if (!m.get) m.get = self;
+        else if (!(m.get == self)) m.duplicates.push_back(self);
     }
     if (f.is_load_module) {
         auto mt = cs.modules.find({h.dst_id, f.module_name});
-        if (mt != cs.modules.end() && mt->second.load_frame == 0) mt->second.load_frame = num;
+        if (mt != cs.modules.end() && !mt->second.load) mt->second.load = self;
     }
 }
 
@@ -62,11 +64,20 @@ void add_time(const PayloadSpot& at, const nstime_t& since) {
 
 } // namespace
 
+std::uint32_t answered_handle(packet_info* pinfo, const Header& h) {
+    if (h.handle < handle::FIRST_DYNAMIC) return 0;
+    ConversationState& cs = conversation_state(pinfo);
+    auto it = cs.calls.find(call_key(h.dst_id, h.handle));
+    if (it == cs.calls.end() || it->second.request_frame == 0 || it->second.request_frame > pinfo->num) return 0;
+    return it->second.request_handle;
+}
+
 void track_message(const PayloadSpot& at, const Header& h, const PayloadFacts& f) {
     Registry& r = registry();
     ConversationState& cs = conversation_state(at.pinfo);
     const std::uint32_t num = at.pinfo->num;
-    if (!PINFO_FD_VISITED(at.pinfo)) record_first_pass(cs, at.pinfo, h, f);
+    const PduRef self{num, at.pdu_index};
+    if (!PINFO_FD_VISITED(at.pinfo)) record_first_pass(cs, at.pinfo, h, f, self);
 
     if (wants_reply(h)) {
         auto it = cs.calls.find(call_key(h.src_id, h.reply_to));
@@ -94,18 +105,18 @@ void track_message(const PayloadSpot& at, const Header& h, const PayloadFacts& f
         auto mt = cs.modules.find({h.src_id, f.module_name});
         if (mt != cs.modules.end()) {
             const ModuleRequest& m = mt->second;
-            if (m.get_frame == num && m.load_frame) add_frame(at, r.hf.load_module_in, m.load_frame);
-            if (std::find(m.duplicate_frames.begin(), m.duplicate_frames.end(), num) != m.duplicate_frames.end()) {
+            if (m.get == self && m.load) add_frame(at, r.hf.load_module_in, m.load.frame);
+            if (std::find(m.duplicates.begin(), m.duplicates.end(), self) != m.duplicates.end()) {
                 proto_tree_add_expert_format(at.tree, at.pinfo, &r.ei.duplicate_get_module, at.tvb, 0, 0,
                                              "Duplicate GET_MODULE for %s (first asked in frame %u)",
-                                             f.module_name.c_str(), m.get_frame);
+                                             valid_utf8(f.module_name).c_str(), m.get.frame);
             }
         }
     }
     if (f.is_load_module) {
         auto mt = cs.modules.find({h.dst_id, f.module_name});
-        if (mt != cs.modules.end() && mt->second.load_frame == num) {
-            add_frame(at, r.hf.get_module_in, mt->second.get_frame);
+        if (mt != cs.modules.end() && mt->second.load == self) {
+            add_frame(at, r.hf.get_module_in, mt->second.get.frame);
         } else {
             proto_item* u = proto_tree_add_boolean(at.tree, r.hf.related_of, at.tvb, 0, 0, TRUE);
             proto_item_set_generated(u);

@@ -12,4 +12,8 @@ namespace mitokit::ws {
 
 void track_message(const PayloadSpot& at, const Header& h, const PayloadFacts& facts);
 
+// For a reply seen on an earlier pass or after its request: the request's handle
+// (ALLOCATE_ID, CALL_FUNCTION, ...), or 0.
+std::uint32_t answered_handle(packet_info* pinfo, const Header& h);
+
 } // namespace mitokit::ws

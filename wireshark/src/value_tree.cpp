@@ -63,6 +63,8 @@ const char* open_close(Kind k, bool open) {
     case Kind::list: return open ? "[" : "]";
     case Kind::dict: return open ? "{" : "}";
     case Kind::kwargs: return open ? "Kwargs({" : "})";
+    case Kind::set: return open ? "{" : "}";
+    case Kind::frozenset: return open ? "frozenset({" : "})";
     default: return "";
     }
 }
@@ -113,6 +115,24 @@ void repr(const Document& doc, NodeId id, ReprWriter& w, unsigned depth) {
                       static_cast<long long>(n.i2));
         w.put(buf);
         break;
+    case Kind::bytearray:
+        w.put("bytearray(");
+        w.quoted(n.s, true);
+        w.put(")");
+        break;
+    case Kind::memoryview:
+        w.put("memoryview(");
+        w.quoted(n.s, true);
+        w.put(")");
+        break;
+    case Kind::global:
+        w.put("<global ");
+        w.put(pickle::python_type_name(n.kind, n.i));
+        std::snprintf(buf, sizeof buf, " %lld>", static_cast<long long>(n.i));
+        w.put(buf);
+        break;
+    case Kind::set:
+    case Kind::frozenset:
     case Kind::tuple:
     case Kind::list:
     case Kind::dict:
@@ -145,7 +165,7 @@ public:
         ++res_.items;
         const Registry& r = registry();
         const bool container = n.kind == Kind::tuple || n.kind == Kind::list || n.kind == Kind::dict ||
-                               n.kind == Kind::kwargs;
+                               n.kind == Kind::kwargs || n.kind == Kind::set || n.kind == Kind::frozenset;
         std::string text = valid_utf8(short_repr(doc_, id, 120));
         std::string shown = valid_utf8(label.empty() ? text : label + ": " + text);
         proto_item* it = proto_tree_add_string_format(parent, r.hf.value, tvb_, off_, len_, text.c_str(),
