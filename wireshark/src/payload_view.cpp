@@ -235,7 +235,12 @@ struct Shower {
         show_call_errors(v, m.doc, f);
         for (NodeId root : m.doc.roots()) {
             if (!f.summary.empty()) f.summary += ", ";
-            f.summary += short_repr(m.doc, root, SUMMARY_ARGS);
+            if (root < m.doc.size() && m.doc[root].kind == Kind::call_error) {
+                const std::string& text = m.doc[root].s;
+                f.summary += "CallError: " + text.substr(0, std::min(text.find('\n'), SUMMARY_ARGS));
+            } else {
+                f.summary += short_repr(m.doc, root, SUMMARY_ARGS);
+            }
         }
         show_document(v, m.doc, false);
     }
