@@ -4,7 +4,8 @@ every message is packed by mitogen's own Message class, and the canonical JSON
 of each pickle is what mitogen's own restricted unpickler returns, printed by
 shared/value_json.py. One JSON object per line, the format of shared/vectors:
 
-  {"name", "mitogen", "frame": hex, "values": [canonical JSON...] | null, "raw": hex | null}
+  {"name", "mitogen", "frame": hex, "values": [canonical JSON...] | null, "raw": hex | null,
+   "fresh": hex of pickle.dumps(value built fresh from its JSON, protocol=2) (pickled records only)}
 
 Run with /usr/bin/python3:
     make_vectors.py --shared ../shared [--out FILE]
@@ -12,6 +13,7 @@ Run with /usr/bin/python3:
 import argparse
 import json
 import os
+import pickle
 import sys
 import zlib
 
@@ -108,8 +110,12 @@ def main():
         else:
             msg = mc.Message.pickled(obj, **kw)
             values, rawhex = [value_json.to_json(value_json.loads(msg.data))], None
-        lines.append(json.dumps({'name': name, 'mitogen': version, 'frame': msg.pack().hex(),
-                                 'values': values, 'raw': rawhex}))
+        rec = {'name': name, 'mitogen': version, 'frame': msg.pack().hex(), 'values': values, 'raw': rawhex}
+        if values:
+            # What CPython writes for the value built fresh from its JSON (no sharing but
+            # CPython's own cached objects): the bytes an encoder must reproduce.
+            rec['fresh'] = pickle.dumps(value_json.from_json(values[0]), protocol=2).hex()
+        lines.append(json.dumps(rec))
     for name, reason in [('dead_no_route', 'no route to 7, my ID is 0'), ('dead_empty', None),
                          ('dead_utf8', 'caf\xe9 closed')]:
         msg = mc.Message.dead(reason, dst_id=1, src_id=0, auth_id=0, handle=1000)
