@@ -72,6 +72,19 @@ class Frames(unittest.TestCase):
         (m,) = r.json_lines()
         self.assertEqual(m["payload"]["fullname"], name)
 
+    def test_start_lines_and_preamble(self):
+        import zlib
+        pre = zlib.compress(b"print(1)\nExternalContext({'context_id': 1}).main()\n", 9)
+        r = mitokit("decode", "--json", "--start", "preamble", "-", stdin=pre + frame(b"", handle=106))
+        self.assertEqual(r.code, 0, r.err)
+        items = r.json_lines()
+        self.assertEqual(items[0]["event"], "preamble")
+        self.assertEqual(items[0]["length"], len(pre))
+        self.assertEqual(items[1]["handle_name"], "SHUTDOWN")
+        r = mitokit("decode", "--json", "--start", "lines", "-", stdin=b"MITO002\n" + frame(b"1", handle=104))
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual([i.get("event", i.get("handle_name")) for i in r.json_lines()], ["MITO002", "DEL_ROUTE"])
+
     def test_bootstrap_then_frames(self):
         data = b"ssh banner\nMITO000\nMITO001\nMITO002\n" + frame(b"1", dst=0, src=1, auth=1, handle=104)
         r = mitokit("decode", "--json", "-", stdin=data)
