@@ -193,6 +193,34 @@ TEST(Reassembler, FinWithHoleBeforeItIsAGapAtFinish) {
     EXPECT_NE(h.gaps[0].message.find("7 bytes missing"), std::string::npos) << h.gaps[0].message;
 }
 
+TEST(Reassembler, BufferedDataPastALaterFinIsReportedNotDelivered) {
+    Collector h;
+    Reassembler r(h);
+    handshake(r);
+    feed(r, {A, B, 111, PA, "zzzz"});     // offset 10, buffered
+    feed(r, {A, B, 103, FIN | ACK, ""}); // the stream ends at offset 2
+    ASSERT_EQ(h.errors.size(), 1u);
+    EXPECT_NE(h.errors[0].message.find("data past the FIN at stream offset 2"), std::string::npos)
+        << h.errors[0].message;
+    feed(r, {A, B, 101, PA, "ab"});
+    EXPECT_EQ(h.events.back(), "close 0 c2s");
+    r.finish();
+    EXPECT_EQ(h.c2s(), "ab");
+    EXPECT_TRUE(h.gaps.empty());
+}
+
+TEST(Reassembler, FinBeforeDeliveredDataDoesNotRewind) {
+    Collector h;
+    Reassembler r(h);
+    handshake(r);
+    feed(r, {A, B, 101, PA, "abcdef"});
+    feed(r, {A, B, 103, FIN | ACK, ""}); // inconsistent: the FIN's place was already delivered
+    feed(r, {A, B, 107, PA, "gh"});
+    r.finish();
+    EXPECT_EQ(h.c2s(), "abcdef");
+    EXPECT_TRUE(h.gaps.empty());
+}
+
 TEST(Reassembler, ResetWithHoleReportsGap) {
     Collector h;
     Reassembler r(h);
