@@ -362,5 +362,37 @@ TEST(Reassembler, AnyDeliveryOrderWithDuplicatesGivesTheSameStream) {
     }
 }
 
+TEST(Reassembler, RandomSegmentsKeepTheInvariants) {
+    // Arbitrary flags, sequence numbers and endpoints under small limits: offsets per
+    // direction only move forward and never more bytes come out than went in.
+    std::mt19937 rng(777);
+    for (int round = 0; round < 200; ++round) {
+        Collector h;
+        ReassemblyLimits lim;
+        lim.max_buffered_bytes = 1 + rng() % 64;
+        lim.max_buffered_segments = rng() % 6;
+        lim.max_conversations = 1 + rng() % 3;
+        std::size_t fed = 0;
+        {
+            Reassembler r(h, lim);
+            const std::uint32_t base = static_cast<std::uint32_t>(rng());
+            for (int i = 0; i < 60; ++i) {
+                const bool forward = rng() % 2;
+                const Endpoint other = ep(static_cast<std::uint8_t>(2 + rng() % 2), 47200);
+                const std::string payload(rng() % 12, static_cast<char>('a' + i % 26));
+                const std::uint8_t flags = static_cast<std::uint8_t>(rng() % 32);
+                const std::uint32_t seq = base + static_cast<std::uint32_t>(rng() % 80) - 10;
+                fed += payload.size();
+                feed(r, forward ? Seg{A, other, seq, flags, payload} : Seg{other, A, seq, flags, payload});
+            }
+            r.finish();
+            r.finish();
+        }
+        std::size_t out = 0;
+        for (const auto& [key, bytes] : h.data) out += bytes.size();
+        ASSERT_LE(out, fed) << "round " << round;
+    }
+}
+
 } // namespace
 } // namespace mitokit::capture
