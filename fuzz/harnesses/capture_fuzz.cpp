@@ -13,10 +13,10 @@ namespace {
 struct Checker final : capture::CaptureHandler {
     std::size_t input_size = 0;
     std::uint64_t delivered = 0;
-    std::map<std::pair<std::string, int>, std::uint64_t> next;
+    std::map<std::pair<std::uint32_t, int>, std::uint64_t> next; // by conversation id: names repeat on port reuse
     void on_data(const capture::Conversation& c, capture::Direction d, std::uint64_t offset,
                  std::span<const std::uint8_t> bytes) override {
-        auto& n = next[{capture::conversation_name(c), static_cast<int>(d)}];
+        auto& n = next[{c.id, static_cast<int>(d)}];
         fuzz_check(offset >= n, "reassembled data went backwards or overlapped");
         n = offset + bytes.size();
         delivered += bytes.size();
