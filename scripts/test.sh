@@ -3,7 +3,7 @@
 #   1. g++ build with -Werror, every ctest label (unit, vectors, differential against
 #      /usr/bin/python3 + python3-mitogen, CLI, capture, simulator, fuzz regressions, tshark)
 #   2. clang-14 build with ASan + UBSan (and -Werror), the same tests but the Wireshark plugin's
-#   3. every libFuzzer target for MITOKIT_FUZZ_SECONDS (default 30) with ASan + UBSan
+#   3. every libFuzzer target for MITOKIT_FUZZ_SECONDS (default 20), from that same clang build
 # MITOKIT_TEST_STAGES selects stages (default "gcc sanitize fuzz").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,19 +25,27 @@ gcc_stage() {
   ctest --test-dir "$root/build" -j "$jobs" --output-on-failure --timeout 600
 }
 
-sanitize_stage() {
-  local b=$root/build-asan
-  if [[ ! -f $b/build.ninja ]]; then
-    CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$b" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-      -DMITOKIT_SANITIZE=address,undefined -DMITOKIT_BENCH=OFF -DMITOKIT_WIRESHARK=OFF >/dev/null
+# One clang-14 build serves the sanitizer tests and the fuzzers: ASan + UBSan everywhere,
+# libFuzzer coverage instrumentation (fuzzer-no-link) on every object, libFuzzer binaries too.
+asan_build=$root/build-asan
+configure_asan() {
+  if [[ ! -f $asan_build/build.ninja ]]; then
+    CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$asan_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DMITOKIT_SANITIZE=address,undefined -DMITOKIT_FUZZ=ON -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link \
+      -DMITOKIT_BENCH=OFF -DMITOKIT_WIRESHARK=OFF >/dev/null
   fi
-  ninja -C "$b" -j "$jobs"
+}
+
+sanitize_stage() {
+  configure_asan
+  ninja -C "$asan_build" -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$b" -j "$jobs" --output-on-failure --timeout 900 -LE "bench|slow"
+    ctest --test-dir "$asan_build" -j "$jobs" --output-on-failure --timeout 900 -LE "bench|slow"
 }
 
 fuzz_stage() {
-  MITOKIT_FUZZ_KEEP=0 bash "$root/fuzz/run.sh" all "${MITOKIT_FUZZ_SECONDS:-30}"
+  configure_asan
+  MITOKIT_FUZZ_BUILD=$asan_build MITOKIT_FUZZ_KEEP=0 bash "$root/fuzz/run.sh" all "${MITOKIT_FUZZ_SECONDS:-20}"
 }
 
 for s in $stages; do
