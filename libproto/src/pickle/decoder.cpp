@@ -878,8 +878,10 @@ inline bool Decoder::hot() {
             s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
             ++pos_;
             continue;
-        case op::BINPUT: {
-            const std::size_t idx = p[pos_ + 1];
+        case op::BINPUT:
+        case op::LONG_BINPUT: {
+            const bool wide = c == op::LONG_BINPUT;
+            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
             if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return false;
             if ((s_.memo[idx] >> 32) != s_.generation) {
                 if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return false;
@@ -887,14 +889,16 @@ inline bool Decoder::hot() {
                 budget_ -= 2 * sizeof(NodeId);
             }
             s_.memo[idx] = static_cast<std::uint64_t>(s_.generation) << 32 | s_.stack.back();
-            pos_ += 2;
+            pos_ += wide ? 5 : 2;
             continue;
         }
-        case op::BINGET: {
-            const std::size_t idx = p[pos_ + 1];
+        case op::BINGET:
+        case op::LONG_BINGET: {
+            const bool wide = c == op::LONG_BINGET;
+            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
             if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return false;
             s_.stack.push_back(static_cast<NodeId>(s_.memo[idx]));
-            pos_ += 2;
+            pos_ += wide ? 5 : 2;
             continue;
         }
         default: return false;

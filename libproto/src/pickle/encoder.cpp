@@ -122,8 +122,12 @@ private:
             byte(op::EMPTY_TUPLE);
         } else {
             global(Callable::codecs_encode);
-            detail::latin1_to_utf8(s, scratch_);
-            str(scratch_, true);
+            if (s.size() > 1 && ascii(s)) { // the latin-1 decoding of ASCII is the same bytes
+                str(s, false);
+            } else {
+                detail::latin1_to_utf8(s, scratch_);
+                str(scratch_, true);
+            }
             if (e_.has(kLatin1)) {
                 get(e_.slot_[kLatin1]);
             } else {
@@ -138,6 +142,18 @@ private:
         byte(op::REDUCE);
         const std::uint32_t idx = put();
         if (key != SIZE_MAX) e_.set(key, idx);
+    }
+
+    static bool ascii(std::string_view s) {
+        std::uint64_t acc = 0;
+        std::size_t k = 0;
+        for (; k + 8 <= s.size(); k += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, s.data() + k, 8);
+            acc |= w;
+        }
+        for (; k < s.size(); ++k) acc |= static_cast<unsigned char>(s[k]);
+        return !(acc & 0x8080808080808080ull);
     }
 
     void integer(std::int64_t v) {

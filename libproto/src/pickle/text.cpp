@@ -50,10 +50,23 @@ bool cont(unsigned b) { return (b & 0xc0) == 0x80; }
 // binary data carry) is checked and converted by classifying every byte on its
 // own (ASCII, lead C2/C3, continuation): no data-dependent branch or load, so
 // random binary data does not stall the pipeline. Blocks of 8 ASCII bytes skip.
+bool is_ascii(const unsigned char* p, std::size_t n) {
+    std::uint64_t acc = 0;
+    std::size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + k, 8);
+        acc |= w;
+    }
+    for (; k < n; ++k) acc |= p[k];
+    return !(acc & 0x8080808080808080ull);
+}
+
 // GCC/Clang vector extensions: 16 bytes classified at once, portable C++ fallback for the tail.
 typedef unsigned char u8x16 __attribute__((vector_size(16)));
 
 bool latin1_range(const unsigned char* p, std::size_t n) {
+    if (n <= 64 && is_ascii(p, n)) return true; // short ASCII text, the usual case
     unsigned bad = 0, prev_lead = 0;
     std::size_t i = 0;
     if (n >= 17) {
@@ -211,6 +224,10 @@ void latin1_to_utf8(std::string_view bytes, std::string& out) {
 bool utf8_to_latin1(std::string_view s, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
+    if (n <= 64 && is_ascii(p, n)) { // short ASCII text: the bytes are the same
+        out.assign(s);
+        return true;
+    }
     if (!latin1_range(p, n)) {
         std::size_t i = 0, index = 0;
         while (i < n && static_cast<unsigned char>(s[i]) < 0xc4) utf8_next(s, i), ++index;
