@@ -3,6 +3,13 @@
 // text; the rest are pickles. A payload of the wrong shape is Errc::bad_payload with
 // a message naming the handle and what is wrong, e.g.
 // "LOAD_MODULE: field 2 (path) must be str or None, got int".
+//
+// Parsers accept what the reference's receivers accept and nothing else: text
+// numbers as Python's int() reads them ("  7\n", "+7", "1_0"), a list where the
+// receiver only unpacks, names that must be str as str, UTF-8 decoded strictly
+// where the receiver does and with U+FFFD replacement where it does (FORWARD_LOG,
+// dead reasons). A pickle error is passed on with the handle named in front.
+// Builders write byte for byte what the reference writes.
 #pragma once
 
 #include <cstdint>
@@ -24,14 +31,24 @@ using Bytes = std::span<const std::uint8_t>;
 
 struct GetModule { std::string fullname; };                  // 100, raw UTF-8
 struct ForwardLog { std::string logger; int level = 0; std::string message; }; // 102 "name\0level\0msg"
-struct Route { std::uint32_t id = 0; std::optional<std::string> name; };       // 103/104 "id[:name]"
+// 103/104 "id[:name]". Builders omit an empty name, as RouteMonitor does. A plain
+// child's DEL_ROUTE stub accepts a name; a RouteMonitor's (master, upgraded
+// parents) reads int(data) and so drops a DEL_ROUTE that carries one.
+struct Route { std::uint32_t id = 0; std::optional<std::string> name; };
 struct ForwardModule { std::uint32_t target = 0; std::string fullname; };       // 108 "id\0name"
-struct Dead { std::string reason; };                                           // reply_to == 999
+struct Dead {                                                                  // reply_to == 999
+    std::string reason; // UTF-8, may be empty
+    // What a Receiver raises: the reason, or the reference's text for an empty one.
+    std::string channel_error(bool from_self = false) const;
+};
 
 // 101: (chain_id, modname, klass, funcname, args tuple, Kwargs)
 struct CallFunction {
     pickle::Document doc;          // owns args, kwargs and chain_id
-    pickle::NodeId chain_id = pickle::NO_NODE; // None, or str (bytes from Python 2)
+    // NO_NODE in a value to build means the reference's default: None, (), Kwargs({}).
+    pickle::NodeId chain_id = pickle::NO_NODE; // None, or str (bytes from Python 2); any hashable
+    // klass: None, or a class name; funcname: str. The receiver also takes a list for
+    // the 6-tuple and for args, and a dict with str keys for kwargs.
     std::string module;
     std::optional<std::string> klass;
     std::string function;
@@ -46,13 +63,19 @@ struct LoadModule {
     std::optional<std::string> path;
     std::optional<std::string> compressed; // zlib bytes as sent
     std::vector<std::string> related;
+    // How the fields travelled; the builder honours them. A negative reply always
+    // goes out as the reference's (fullname, None, None, None, ()).
+    bool compressed_is_blob = true; // Blob (the reference) or plain bytes
+    bool related_is_tuple = false;  // list (the reference, positive) or tuple
     bool is_negative() const noexcept { return !path && !compressed; }
+    static LoadModule negative(std::string fullname);
 };
 
 // 105 reply: (start, end), end exclusive.
 struct AllocateIdReply { std::int64_t start = 0; std::int64_t end = 0; };
 
 // 110: (service_name, method_name, Kwargs)
+// Checked as mitogen.service.Pool._validate does: a real tuple, no list.
 struct CallService {
     pickle::Document doc;
     std::string service;
@@ -71,7 +94,9 @@ Result<AllocateIdReply> parse_allocate_id_reply(Bytes data);
 Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt = {});
 Status check_empty(std::uint32_t handle, Bytes data); // SHUTDOWN, DETACHING, ALLOCATE_ID request
 
-// Builders write what the reference writes (protocol 2, memo as CPython's).
+// Builders write what the reference writes (protocol 2, memo as CPython's). The
+// pickle builders return an empty vector only if a Document value cannot be
+// pickled (a pickle is never empty).
 std::vector<std::uint8_t> build_get_module(std::string_view fullname);
 std::vector<std::uint8_t> build_forward_log(std::string_view logger, int level, std::string_view message);
 std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std::string>& name);
@@ -82,7 +107,25 @@ std::vector<std::uint8_t> build_load_module(const LoadModule& m);
 std::vector<std::uint8_t> build_allocate_id_reply(const AllocateIdReply& r);
 std::vector<std::uint8_t> build_call_service(const CallService& c);
 
+// A dead reply to `request` (reply_to = 999, data = UTF-8 reason), sent from my_id,
+// as Router._maybe_send_dead does: dst = request.src, handle = request.reply_to.
+Header dead_reply_header(const Header& request, std::uint32_t my_id, std::uint32_t reason_length);
+
+// The reasons the reference's router puts in dead messages (core.py), for callers
+// that must send the same text.
+namespace reason {
+inline constexpr std::string_view invalid_handle = "invalid handle";
+inline constexpr std::string_view refused_by_policy = "refused by policy";
+inline constexpr std::string_view unexpected_context = "reply from unexpected context";
+inline constexpr std::string_view respondent_disconnected = "the respondent Context has disconnected";
+inline constexpr std::string_view broker_exited = "Broker has exitted"; // sic
+std::string no_route(std::int64_t dst, std::int64_t me);           // "no route to 7, my ID is 0"
+std::string too_large(std::uint64_t max);                          // "message too large (max N bytes)"
+std::string unidirectional(std::int64_t src, std::int64_t dst, std::int64_t via);
+} // namespace reason
+
 // zlib-decompress a LOAD_MODULE source, failing with Errc::decompress past max_size.
+// Like zlib.decompress, bytes after the end of the zlib stream are ignored.
 Result<std::string> inflate_source(std::string_view compressed, std::size_t max_size = 64u << 20);
 // zlib level 9, as the reference compresses module sources.
 std::string deflate_source(std::string_view source);

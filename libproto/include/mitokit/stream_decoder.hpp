@@ -2,19 +2,25 @@
 // callback style of llhttp/nghttp2: feed() any chunking of the bytes, get the same
 // events. No I/O, no threads, no exceptions.
 //
-// Payloads are views into the chunk passed to feed() when a frame lies wholly in
-// it (no copy); otherwise the decoder assembles the frame in its own buffer. Views
-// are valid only during the callback.
+// Payloads are views into the chunk passed to feed() when a frame's payload lies
+// wholly in it (no copy); otherwise the decoder assembles it in its own buffer,
+// grown only as the bytes arrive. Views are valid only during the callback, and a
+// handler must not call back into the decoder that is calling it.
 //
 // A bad encoding/magic or an over-size length ends the stream (the reference drops
 // the connection): on_error is called once with the byte offset, and later feed()
-// calls are ignored. A frame cut short by end of stream is reported by finish().
+// calls are ignored. Both are checked once the whole 26-byte header is in, as the
+// reference does. A frame cut short by end of stream is reported by finish().
+//
+// The decoder is small (about 150 bytes plus any partial frame) because the
+// simulator keeps two per link; bootstrap state exists only while bootstrapping.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mitokit/frame.hpp"
@@ -29,6 +35,11 @@ struct MessageView {
 };
 
 // The child bootstrap (protocol-notes §6) as seen on the wire, before frames.
+// Child -> parent: '\n'-terminated lines; a line containing MITO000, MITO001 or
+// MITO002 anywhere is that marker (searched in that order, as the reference's
+// regex search does), any other line is noise; frames follow the MITO002 line.
+// Parent -> child: the zlib preamble (its end found by inflating it), then frames.
+// The fork method skips the first stage: MITO002 alone, and frames both ways.
 enum class BootstrapKind : std::uint8_t {
     noise,    // a line before a marker (ssh banner, shell output); tolerated
     mito000,  // child -> parent: first stage is ready for the preamble
@@ -37,13 +48,17 @@ enum class BootstrapKind : std::uint8_t {
     mito002,  // child -> parent: ExternalContext is up; frames follow
 };
 
-const char* bootstrap_kind_name(BootstrapKind k) noexcept;
+const char* bootstrap_kind_name(BootstrapKind k) noexcept; // "noise", "MITO000", "preamble", ...
 
 struct BootstrapEvent {
     BootstrapKind kind;
     std::uint64_t offset = 0; // first byte of the event in the stream
-    std::uint64_t length = 0; // bytes it occupies on the wire
+    std::uint64_t length = 0; // bytes it occupies on the wire (a line's '\n' included)
     std::uint64_t inflated_size = 0; // preamble only: size of the decompressed source
+    // Lines: the line without its '\n'. Preamble: the config dict literal from the
+    // final `ExternalContext(<config>).main()` line, or empty if not found.
+    // Valid only during the callback.
+    std::string_view text{};
 };
 
 class StreamHandler {
@@ -55,15 +70,25 @@ public:
 };
 
 enum class StreamStart : std::uint8_t {
-    frames, // frames from the first byte (UNIX listener links, mid-stream captures)
-    detect, // a child link from connect time: bootstrap lines or a preamble may come first
+    frames,   // frames from the first byte (UNIX listener links after their 4/12-byte
+              // handshake, mid-stream captures that start on a frame boundary)
+    detect,   // a child link from connect time: bootstrap lines or a preamble may come first
+    lines,    // child -> parent from connect time: lines up to MITO002, then frames
+    preamble, // parent -> child from connect time (not fork): the preamble, then frames
 };
 
 struct StreamOptions {
     std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
     StreamStart start = StreamStart::detect;
     std::uint64_t max_preamble_inflated = 64u << 20; // cap on the decompressed preamble
-    std::uint32_t max_bootstrap_line = 64u << 10;    // longest noise line before a marker
+    std::uint32_t max_bootstrap_line = 64u << 10;    // longest line (without '\n') before MITO002
+    // An assembly buffer grown past this is released after its frame, so one big
+    // frame does not pin memory for the life of the link.
+    std::uint32_t retain_buffer = 64u << 10;
+    // A frame split across chunks up to this size gets its whole buffer reserved
+    // when its header arrives (no re-copying as it grows); bigger ones grow with
+    // the bytes received.
+    std::uint32_t max_prealloc = 16u << 20;
 };
 
 class StreamDecoder {
@@ -75,30 +100,54 @@ public:
 
     // Returns the stream's error once it has failed (also passed to on_error).
     Status feed(std::span<const std::uint8_t> chunk);
-    // End of stream: a partial frame (or unfinished bootstrap) is Errc::truncated.
+    // End of stream: a partial frame (or unfinished bootstrap) is Errc::truncated,
+    // reported to on_error and returned. An empty stream is fine. Call once.
     Status finish();
 
-    std::uint64_t offset() const noexcept { return consumed_; }
-    bool failed() const noexcept { return failed_; }
+    std::uint64_t offset() const noexcept { return consumed_; } // bytes fed so far
+    bool failed() const noexcept { return error_ != nullptr; }
     bool in_frames() const noexcept;
+    // Heap bytes this decoder holds now (assembly and bootstrap buffers), for
+    // callers that keep many decoders and want to watch their footprint.
+    std::size_t heap_bytes() const noexcept;
 
 private:
-    struct State; // defined in stream_decoder.cpp; small, since the simulator keeps two per link
-    std::unique_ptr<State> st_;
+    enum class Phase : std::uint8_t { detect, lines, preamble, header, payload };
+    struct Bootstrap; // line buffer and inflater (stream_bootstrap.hpp), only while bootstrapping
+
+    std::size_t on_detect(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base);
+    std::size_t on_lines(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base);
+    std::size_t on_preamble(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base);
+    std::size_t on_frames(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base);
+    std::size_t on_payload(const std::uint8_t* p, std::size_t n, std::size_t pos);
+    std::size_t run(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base);
+    void enter(Phase ph);
+    bool header_ok(const std::uint8_t* h, std::uint64_t at);
+    void fail(Error e);
+
     StreamHandler& handler_;
     StreamOptions opt_;
     std::uint64_t consumed_ = 0;
-    bool failed_ = false;
-    Error error_{Errc::truncated, {}, 0};
+    std::uint64_t frame_offset_ = 0;    // of the frame being assembled
+    std::unique_ptr<Bootstrap> boot_;   // null once in frames
+    std::unique_ptr<Error> error_;      // set once the stream has failed
+    std::vector<std::uint8_t> buf_;     // payload assembled across chunks
+    Header hdr_{};                      // of the frame being assembled
+    HeaderBytes hb_{};                  // header (or detection) bytes split across chunks
+    std::uint8_t hb_fill_ = 0;
+    Phase phase_ = Phase::detect;
+    bool finished_ = false;
 };
 
-// Convenience for tests and small tools: decode a whole buffer.
+// Convenience for tests and small tools: decode a whole buffer (feed + finish).
 struct DecodedStream {
     struct Item {
-        enum Kind : std::uint8_t { message, bootstrap, error } kind;
+        enum class Kind : std::uint8_t { message, bootstrap, error };
+        Kind kind = Kind::message;
         Header header{};
         std::vector<std::uint8_t> payload;
-        BootstrapEvent bootstrap{BootstrapKind::noise};
+        BootstrapEvent bootstrap{BootstrapKind::noise}; // its text is moved to `text`
+        std::string text;
         Error err{Errc::truncated, {}, 0};
         std::uint64_t offset = 0;
     };

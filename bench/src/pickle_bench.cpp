@@ -1,0 +1,47 @@
+// Pickle decode and encode of real payloads, registered per payload at start-up.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <vector>
+
+#include "mitokit/pickle/decoder.hpp"
+#include "mitokit/pickle/encoder.hpp"
+#include "payload_set.hpp"
+
+namespace mitokit::bench {
+
+void register_pickle_benchmarks() {
+    static const std::vector<Payload> payloads = load_payloads(shared_dir());
+    for (const auto& p : payloads) {
+        benchmark::RegisterBenchmark(("BM_PickleDecode/" + p.name).c_str(), [&p](benchmark::State& state) {
+            pickle::Document doc;
+            for (auto _ : state) {
+                const auto st = pickle::decode(p.bytes, doc);
+                if (!st) {
+                    state.SkipWithError(st.error().message.c_str());
+                    break;
+                }
+                benchmark::DoNotOptimize(doc.size());
+            }
+            state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.bytes.size()));
+        });
+        benchmark::RegisterBenchmark(("BM_PickleEncode/" + p.name).c_str(), [&p](benchmark::State& state) {
+            pickle::Document doc;
+            const auto st = pickle::decode(p.bytes, doc);
+            if (!st) {
+                state.SkipWithError(st.error().message.c_str());
+                for (auto _ : state) {}
+                return;
+            }
+            std::vector<std::uint8_t> out;
+            for (auto _ : state) {
+                out.clear();
+                for (auto root : doc.roots()) (void)pickle::encode(doc, root, out);
+                benchmark::DoNotOptimize(out.data());
+            }
+            state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.bytes.size()));
+        });
+    }
+}
+
+} // namespace mitokit::bench

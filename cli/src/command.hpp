@@ -1,0 +1,31 @@
+// The subcommand interface. A subcommand is one cmd_<name>.cpp defining
+// `int cmd_<name>(const CommandArgs&)` plus one line in commands.def.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mitokit::cli {
+
+// Exit statuses shared by every subcommand.
+inline constexpr int EXIT_OK = 0;
+inline constexpr int EXIT_BAD_INPUT = 1; // one line on stderr naming what and where
+inline constexpr int EXIT_USAGE = 2;
+
+struct CommandArgs {
+    std::string name;              // "decode", for messages
+    std::vector<std::string> args; // everything after the subcommand name
+};
+
+using CommandFn = int (*)(const CommandArgs&);
+
+struct Command {
+    std::string_view name;
+    std::string_view summary; // one line for `mitokit --help`
+    CommandFn run;
+};
+
+std::vector<Command> all_commands();
+
+} // namespace mitokit::cli

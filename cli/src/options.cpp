@@ -1,0 +1,41 @@
+#include "options.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace mitokit::cli {
+
+int usage_error(const std::string& command, const std::string& message) {
+    std::fprintf(stderr, "mitokit %s: %s\nTry 'mitokit %s --help'.\n", command.c_str(), message.c_str(),
+                 command.c_str());
+    return EXIT_USAGE;
+}
+
+int input_error(const std::string& command, const std::string& message) {
+    std::fprintf(stderr, "mitokit %s: %s\n", command.c_str(), message.c_str());
+    return EXIT_BAD_INPUT;
+}
+
+Parsed parse_command_line(const CommandArgs& a, CommandSpec& spec) {
+    spec.options.add_options()("help,h", "show this help and exit");
+    Parsed p;
+    try {
+        po::store(po::command_line_parser(a.args)
+                      .options(spec.options)
+                      .positional(spec.positional)
+                      .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                      .run(),
+                  p.vm);
+        if (p.vm.count("help")) {
+            std::cout << "usage: " << spec.usage << "\n\n" << spec.description << "\n\n" << spec.options << std::flush;
+            p.exit_now = EXIT_OK;
+            return p;
+        }
+        po::notify(p.vm);
+    } catch (const po::error& e) {
+        p.exit_now = usage_error(a.name, e.what());
+    }
+    return p;
+}
+
+} // namespace mitokit::cli

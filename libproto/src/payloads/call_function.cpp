@@ -1,0 +1,63 @@
+// CALL_FUNCTION (101): (chain_id, modname, klass, funcname, args, kwargs), as
+// Dispatcher._parse_request unpacks and uses it.
+#include "mitokit/payloads.hpp"
+#include "shape.hpp"
+
+namespace mitokit::payload {
+
+using pickle::Kind;
+
+Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt) {
+    static constexpr std::string_view H = "CALL_FUNCTION";
+    CallFunction c;
+    auto root = shape::decode_one(H, data, c.doc, opt);
+    if (!root) return std::move(root).error();
+    const auto& doc = c.doc;
+    // The receiver unpacks six names, so a list of six would do as well.
+    auto f = shape::fields(H, doc, *root, 6, true,
+                           "a 6-tuple (chain_id, modname, klass, funcname, args, kwargs)");
+    if (!f) return std::move(f).error();
+    const auto& v = *f;
+    // chain_id is a dict key for failed chains: anything hashable.
+    if (!shape::is_hashable(doc, v[0]))
+        return shape::Field{H, 0, "chain_id"}.error(doc, v[0], "None or str (hashable)");
+    c.chain_id = v[0];
+    if (!shape::is(doc, v[1], Kind::str))
+        return shape::Field{H, 1, "modname"}.error(doc, v[1], "str");
+    c.module = doc[v[1]].s;
+    if (shape::is(doc, v[2], Kind::str)) {
+        c.klass = doc[v[2]].s;
+    } else if (!shape::is(doc, v[2], Kind::none)) {
+        return shape::Field{H, 2, "klass"}.error(doc, v[2], "str or None");
+    }
+    if (!shape::is(doc, v[3], Kind::str))
+        return shape::Field{H, 3, "funcname"}.error(doc, v[3], "str");
+    c.function = doc[v[3]].s;
+    if (!shape::is_seq(doc, v[4]))
+        return shape::Field{H, 4, "args"}.error(doc, v[4], "a tuple");
+    c.args = v[4];
+    if (!shape::is_mapping(doc, v[5]))
+        return shape::Field{H, 5, "kwargs"}.error(doc, v[5], "Kwargs or dict");
+    // **kwargs needs str keys; Kwargs turns bytes keys into str on Python 3.
+    const auto& items = doc[v[5]].items;
+    for (std::size_t i = 0; i < items.size(); i += 2) {
+        const Kind k = doc[items[i]].kind;
+        if (!(k == Kind::str || (k == Kind::bytes && doc[v[5]].kind == Kind::kwargs)))
+            return shape::bad(H, std::string("field 5 (kwargs) keys must be str, got ") + shape::py_type(k));
+    }
+    c.kwargs = v[5];
+    return c;
+}
+
+std::vector<std::uint8_t> build_call_function(const CallFunction& c) {
+    pickle::Document doc = c.doc;
+    const auto chain = c.chain_id != pickle::NO_NODE ? c.chain_id : doc.none();
+    const auto mod = doc.str(c.module);
+    const auto klass = c.klass ? doc.str(*c.klass) : doc.none();
+    const auto fn = doc.str(c.function);
+    const auto args = c.args != pickle::NO_NODE ? c.args : doc.tuple({});
+    const auto kwargs = c.kwargs != pickle::NO_NODE ? c.kwargs : doc.seq(Kind::kwargs, {});
+    return shape::encode(doc, doc.tuple({chain, mod, klass, fn, args, kwargs}));
+}
+
+} // namespace mitokit::payload

@@ -1,0 +1,58 @@
+// Chooses a payload's parser from its header, as the receivers would read it.
+#include "mitokit/handles.hpp"
+#include "mitokit/payloads.hpp"
+#include "shape.hpp"
+
+namespace mitokit::payload {
+
+namespace {
+
+template <class T>
+Result<Typed> lift(Result<T>&& r) {
+    if (!r) return std::move(r).error();
+    return Typed(std::move(*r));
+}
+
+Result<Typed> pickled(Bytes data, const pickle::DecodeOptions& opt) {
+    Pickled p;
+    if (auto st = pickle::decode(data, p.doc, opt); !st) return std::move(st).error();
+    return Typed(std::move(p));
+}
+
+Result<Typed> empty(std::uint32_t handle, Bytes data) {
+    if (auto st = check_empty(handle, data); !st) return std::move(st).error();
+    return Typed(Raw{});
+}
+
+} // namespace
+
+Result<Typed> parse_any(const Header& h, Bytes data, const pickle::DecodeOptions& opt) {
+    if (h.is_dead()) return lift(parse_dead(data));
+    if (h.enc == Encoding::binary) return Typed(Raw{{data.begin(), data.end()}});
+    if (h.enc == Encoding::pickle) {
+        switch (h.handle) {
+        case handle::CALL_FUNCTION: return lift(parse_call_function(data, opt));
+        case handle::LOAD_MODULE: return lift(parse_load_module(data, opt));
+        case handle::CALL_SERVICE: return lift(parse_call_service(data, opt));
+        default: return pickled(data, opt);
+        }
+    }
+    switch (h.handle) { // MI: raw or one pickle, by handle, as 0.3.3
+    case handle::GET_MODULE: return lift(parse_get_module(data));
+    case handle::CALL_FUNCTION: return lift(parse_call_function(data, opt));
+    case handle::FORWARD_LOG: return lift(parse_forward_log(data));
+    case handle::ADD_ROUTE:
+    case handle::DEL_ROUTE: return lift(parse_route(h.handle, data));
+    case handle::ALLOCATE_ID:
+    case handle::SHUTDOWN:
+    case handle::DETACHING: return empty(h.handle, data);
+    case handle::LOAD_MODULE: return lift(parse_load_module(data, opt));
+    case handle::FORWARD_MODULE: return lift(parse_forward_module(data));
+    case handle::CALL_SERVICE: return lift(parse_call_service(data, opt));
+    default: break;
+    }
+    if (h.handle >= handle::FIRST_DYNAMIC) return pickled(data, opt);
+    return Typed(Raw{{data.begin(), data.end()}});
+}
+
+} // namespace mitokit::payload

@@ -1,0 +1,29 @@
+// Text helpers for the raw payloads, each reading bytes as the reference's
+// Python does: int() on ASCII digits, strict and replacing UTF-8 decoding.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mitokit::payload::text {
+
+// Python's int(b) for bytes in base 10: surrounding ASCII whitespace, an optional
+// sign, digits with single '_' between them. nullopt if int() would raise, or if
+// the value does not fit in int64 (`overflow` tells which).
+std::optional<std::int64_t> py_int(std::string_view s, bool* overflow = nullptr) noexcept;
+
+// Offset of the first byte that makes `s` invalid UTF-8 as CPython's strict decoder
+// sees it (no surrogates, no overlongs, nothing past U+10FFFF); nullopt if valid.
+std::optional<std::size_t> utf8_error(std::string_view s) noexcept;
+
+// CPython's bytes.decode('utf-8', 'replace'): each maximal invalid subpart becomes U+FFFD.
+std::string utf8_replace(std::string_view s);
+
+// The payload bytes as text, for splitting.
+inline std::string_view as_text(const std::uint8_t* p, std::size_t n) noexcept {
+    return {reinterpret_cast<const char*>(p), n};
+}
+
+} // namespace mitokit::payload::text

@@ -1,0 +1,183 @@
+// The raw (not pickled) payloads: GET_MODULE, FORWARD_LOG, ADD/DEL_ROUTE,
+// FORWARD_MODULE, dead reasons, and the handles whose payload is empty.
+#include <limits>
+
+#include "mitokit/handles.hpp"
+#include "mitokit/payloads.hpp"
+#include "python_text.hpp"
+
+namespace mitokit::payload {
+namespace {
+
+std::string hname(std::uint32_t h) {
+    const auto n = handle_name(h);
+    return n.empty() ? "handle " + std::to_string(h) : std::string(n);
+}
+
+Error bad(std::uint32_t h, const std::string& what, std::uint64_t offset = 0) {
+    return make_error(Errc::bad_payload, hname(h) + ": " + what, offset);
+}
+
+// Shows a short piece of the payload in an error message.
+std::string quoted(std::string_view s) {
+    std::string out = "'";
+    for (char c : s.substr(0, 40)) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f && c != '\'' && c != '\\') {
+            out.push_back(c);
+        } else {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out.push_back(hex[u >> 4]);
+            out.push_back(hex[u & 15]);
+        }
+    }
+    return out + (s.size() > 40 ? "'..." : "'");
+}
+
+Result<std::string> strict_text(std::uint32_t h, std::string_view field, std::string_view s, std::size_t base) {
+    if (const auto at = text::utf8_error(s))
+        return bad(h, std::string(field) + " is not valid UTF-8 at byte " + std::to_string(base + *at), base + *at);
+    return std::string(s);
+}
+
+// A context ID written as decimal text, read with Python's int().
+Result<std::uint32_t> context_id(std::uint32_t h, std::string_view field, std::string_view s) {
+    bool overflow = false;
+    const auto v = text::py_int(s, &overflow);
+    if (!v && !overflow) return bad(h, std::string(field) + " " + quoted(s) + " is not a decimal integer");
+    if (!v || *v < 0 || *v > std::numeric_limits<std::uint32_t>::max())
+        return bad(h, std::string(field) + " " + quoted(s) + " is out of range for a context ID");
+    return static_cast<std::uint32_t>(*v);
+}
+
+std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
+
+} // namespace
+
+Result<GetModule> parse_get_module(Bytes data) {
+    auto name = strict_text(handle::GET_MODULE, "module name", text::as_text(data.data(), data.size()), 0);
+    if (!name) return std::move(name).error();
+    return GetModule{std::move(*name)};
+}
+
+Result<ForwardLog> parse_forward_log(Bytes data) {
+    // The master decodes with 'replace', then splits on NUL at most twice.
+    const std::string all = text::utf8_replace(text::as_text(data.data(), data.size()));
+    const auto a = all.find('\0');
+    const auto b = a == std::string::npos ? std::string::npos : all.find('\0', a + 1);
+    if (b == std::string::npos)
+        return bad(handle::FORWARD_LOG, "want \"name\\0level\\0message\", found " +
+                                            std::to_string(a == std::string::npos ? 0 : 1) + " NUL separator(s)");
+    ForwardLog out;
+    out.logger = all.substr(0, a);
+    const std::string_view level = std::string_view(all).substr(a + 1, b - a - 1);
+    bool overflow = false;
+    const auto v = text::py_int(level, &overflow);
+    if (!v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
+        return bad(handle::FORWARD_LOG,
+                   "level " + quoted(level) + (v || overflow ? " is out of range" : " is not a decimal integer"));
+    out.level = static_cast<int>(*v);
+    out.message = all.substr(b + 1);
+    return out;
+}
+
+Result<Route> parse_route(std::uint32_t handle, Bytes data) {
+    if (handle != handle::ADD_ROUTE && handle != handle::DEL_ROUTE)
+        return bad(handle, "not a route handle (want ADD_ROUTE or DEL_ROUTE)");
+    // bytes.partition(b':'): the name is everything after the first colon.
+    const std::string_view all = text::as_text(data.data(), data.size());
+    const auto colon = all.find(':');
+    auto id = context_id(handle, "id", all.substr(0, colon));
+    if (!id) return std::move(id).error();
+    Route r;
+    r.id = *id;
+    if (colon != std::string_view::npos) {
+        auto name = strict_text(handle, "name", all.substr(colon + 1), colon + 1);
+        if (!name) return std::move(name).error();
+        r.name = std::move(*name);
+    }
+    return r;
+}
+
+Result<ForwardModule> parse_forward_module(Bytes data) {
+    const std::string_view all = text::as_text(data.data(), data.size());
+    const auto nul = all.find('\0');
+    auto id = context_id(handle::FORWARD_MODULE, "target id", all.substr(0, nul));
+    if (!id) return std::move(id).error();
+    ForwardModule f;
+    f.target = *id;
+    if (nul != std::string_view::npos) {
+        auto name = strict_text(handle::FORWARD_MODULE, "module name", all.substr(nul + 1), nul + 1);
+        if (!name) return std::move(name).error();
+        f.fullname = std::move(*name);
+    }
+    return f;
+}
+
+Result<Dead> parse_dead(Bytes data) {
+    return Dead{text::utf8_replace(text::as_text(data.data(), data.size()))};
+}
+
+std::string Dead::channel_error(bool from_self) const {
+    if (!reason.empty()) return reason;
+    return from_self ? "Channel closed by local end." : "Channel closed by remote end.";
+}
+
+Status check_empty(std::uint32_t handle, Bytes data) {
+    if (!data.empty())
+        return bad(handle, "payload must be empty, got " + std::to_string(data.size()) + " bytes");
+    return {};
+}
+
+std::vector<std::uint8_t> build_get_module(std::string_view fullname) { return bytes_of(fullname); }
+
+std::vector<std::uint8_t> build_forward_log(std::string_view logger, int level, std::string_view message) {
+    std::string s(logger);
+    s.push_back('\0');
+    s += std::to_string(level);
+    s.push_back('\0');
+    s += message;
+    return bytes_of(s);
+}
+
+std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std::string>& name) {
+    // RouteMonitor writes "id:name" only for a non-empty name.
+    std::string s = std::to_string(id);
+    if (name && !name->empty()) s += ":" + *name;
+    return bytes_of(s);
+}
+
+std::vector<std::uint8_t> build_forward_module(std::uint32_t target, std::string_view fullname) {
+    std::string s = std::to_string(target);
+    s.push_back('\0');
+    s += fullname;
+    return bytes_of(s);
+}
+
+std::vector<std::uint8_t> build_dead(std::string_view reason) { return bytes_of(reason); }
+
+Header dead_reply_header(const Header& request, std::uint32_t my_id, std::uint32_t reason_length) {
+    Header h;
+    h.enc = Encoding::legacy;
+    h.dst_id = request.src_id;
+    h.src_id = my_id;
+    h.auth_id = my_id;
+    h.handle = request.reply_to;
+    h.reply_to = handle::IS_DEAD;
+    h.length = reason_length;
+    return h;
+}
+
+namespace reason {
+std::string no_route(std::int64_t dst, std::int64_t me) {
+    return "no route to " + std::to_string(dst) + ", my ID is " + std::to_string(me);
+}
+std::string too_large(std::uint64_t max) { return "message too large (max " + std::to_string(max) + " bytes)"; }
+std::string unidirectional(std::int64_t src, std::int64_t dst, std::int64_t via) {
+    return "routing mode prevents forward of message from context " + std::to_string(src) + " to context " +
+           std::to_string(dst) + " via context " + std::to_string(via);
+}
+} // namespace reason
+
+} // namespace mitokit::payload

@@ -1,0 +1,97 @@
+#include "shape.hpp"
+
+#include "mitokit/pickle/encoder.hpp"
+
+namespace mitokit::payload::shape {
+
+using pickle::Kind;
+
+const char* py_type(Kind k) noexcept {
+    switch (k) {
+    case Kind::none: return "None";
+    case Kind::boolean: return "bool";
+    case Kind::integer:
+    case Kind::big_integer: return "int";
+    case Kind::floating: return "float";
+    case Kind::str: return "str";
+    case Kind::bytes: return "bytes";
+    case Kind::tuple: return "tuple";
+    case Kind::list: return "list";
+    case Kind::dict: return "dict";
+    case Kind::kwargs: return "Kwargs";
+    case Kind::blob: return "Blob";
+    case Kind::secret: return "Secret";
+    case Kind::call_error: return "CallError";
+    case Kind::context: return "Context";
+    case Kind::sender: return "Sender";
+    default: break; // set, bytearray, ...: never expected in a payload field
+    }
+    return pickle::python_type_name(k);
+}
+
+Error bad(std::string_view handle, const std::string& what) {
+    return make_error(Errc::bad_payload, std::string(handle) + ": " + what);
+}
+
+Result<pickle::NodeId> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
+                                  const pickle::DecodeOptions& opt) {
+    if (auto st = pickle::decode(data, doc, opt); !st) {
+        Error e = std::move(st).error();
+        e.message = std::string(handle) + ": " + e.message;
+        return e;
+    }
+    if (doc.roots().size() != 1)
+        return bad(handle, "payload holds " + std::to_string(doc.roots().size()) + " pickles, want 1");
+    return doc.root();
+}
+
+bool is(const pickle::Document& doc, pickle::NodeId id, Kind k) noexcept { return doc[id].kind == k; }
+
+bool is_seq(const pickle::Document& doc, pickle::NodeId id) noexcept {
+    return doc[id].kind == Kind::tuple || doc[id].kind == Kind::list;
+}
+
+bool is_mapping(const pickle::Document& doc, pickle::NodeId id) noexcept {
+    return doc[id].kind == Kind::dict || doc[id].kind == Kind::kwargs;
+}
+
+bool is_hashable(const pickle::Document& doc, pickle::NodeId id) {
+    // Only tuples nest among hashable values; walk them once each (a Document is a DAG).
+    std::vector<pickle::NodeId> todo{id};
+    std::vector<bool> seen(doc.size(), false);
+    while (!todo.empty()) {
+        const auto n = todo.back();
+        todo.pop_back();
+        if (seen[n]) continue;
+        seen[n] = true;
+        const Kind k = doc[n].kind;
+        if (k == Kind::list || k == Kind::dict || k == Kind::kwargs) return false;
+        if (k == Kind::set || k == Kind::bytearray) return false;
+        if (k == Kind::tuple) todo.insert(todo.end(), doc[n].items.begin(), doc[n].items.end());
+    }
+    return true;
+}
+
+Result<std::vector<pickle::NodeId>> fields(std::string_view handle, const pickle::Document& doc, pickle::NodeId id,
+                                           std::size_t n, bool list_ok, std::string_view form) {
+    const auto& node = doc[id];
+    const bool seq = node.kind == Kind::tuple || (list_ok && node.kind == Kind::list);
+    if (!seq) return bad(handle, "payload must be " + std::string(form) + ", got " + py_type(node.kind));
+    if (node.items.size() != n)
+        return bad(handle, "payload must be " + std::string(form) + ", got a " + py_type(node.kind) + " of " +
+                               std::to_string(node.items.size()));
+    return node.items;
+}
+
+Error Field::error(const pickle::Document& doc, pickle::NodeId id, std::string_view want) const {
+    return bad(handle, "field " + std::to_string(index) + " (" + std::string(name) + ") must be " + std::string(want) +
+                           ", got " + py_type(doc[id].kind));
+}
+
+std::vector<std::uint8_t> encode(const pickle::Document& doc, pickle::NodeId root) {
+    std::vector<std::uint8_t> out;
+    if (!pickle::encode(doc, root, out)) return {};
+    return out;
+}
+
+} // namespace mitokit::payload::shape

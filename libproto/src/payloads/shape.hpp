@@ -1,0 +1,43 @@
+// Checks on decoded pickle values for the pickled payloads, with error messages
+// in one style: "<HANDLE>: field <i> (<name>) must be <what>, got <python type>".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mitokit/payloads.hpp"
+
+namespace mitokit::payload::shape {
+
+// The Python type name a value of this kind has on the receiving side.
+const char* py_type(pickle::Kind k) noexcept;
+
+Error bad(std::string_view handle, const std::string& what);
+
+// Decodes a one-pickle payload into doc, naming the handle in a decoder error.
+Result<pickle::NodeId> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
+                                  const pickle::DecodeOptions& opt);
+
+// The items of a tuple (or, where the receiver only unpacks, a list) of exactly n
+// values; `form` describes the whole, e.g. "a 5-tuple (fullname, ...)".
+Result<std::vector<pickle::NodeId>> fields(std::string_view handle, const pickle::Document& doc, pickle::NodeId id,
+                                           std::size_t n, bool list_ok, std::string_view form);
+
+struct Field {
+    std::string_view handle;
+    std::size_t index;
+    std::string_view name;
+    Error error(const pickle::Document& doc, pickle::NodeId id, std::string_view want) const;
+};
+
+bool is(const pickle::Document& doc, pickle::NodeId id, pickle::Kind k) noexcept;
+bool is_seq(const pickle::Document& doc, pickle::NodeId id) noexcept; // tuple or list
+bool is_mapping(const pickle::Document& doc, pickle::NodeId id) noexcept; // dict or Kwargs
+bool is_hashable(const pickle::Document& doc, pickle::NodeId id);
+
+// Builders' side: encodes `root` of `doc`, empty on failure.
+std::vector<std::uint8_t> encode(const pickle::Document& doc, pickle::NodeId root);
+
+} // namespace mitokit::payload::shape
