@@ -53,8 +53,9 @@ public:
     Decoder(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt)
         : in_(in), doc_(doc), opt_(opt), s_(doc.decode_scratch()) {
         const Limits& l = opt.limits;
-        const std::size_t factor = l.memory_factor;
-        budget_ = in.size() > (SIZE_MAX - l.memory_base) / (factor ? factor : 1) ? SIZE_MAX : in.size() * factor + l.memory_base;
+        std::size_t scaled = 0;
+        if (__builtin_mul_overflow(in.size(), l.memory_factor, &scaled) || __builtin_add_overflow(scaled, l.memory_base, &budget_))
+            budget_ = SIZE_MAX;
     }
 
     Status run();
