@@ -1,3 +1,9 @@
+#!/usr/bin/env python3
+"""Makes the table of pickle_decoder_cases_test.cpp: one hand-made pickle per decoder
+behaviour and error path, with the JSON or error text mitokit must give.
+
+    python3 libproto/tests/pickle_make_cases.py > table.inc   (then paste into kCases)
+"""
 import json
 G=lambda m,n: b'c'+m+b'\n'+n+b'\n'
 MC=lambda n: G(b'mitogen.core', n)
@@ -322,6 +328,4 @@ import sys
 out = []
 for name, data, exp in cases:
     out.append('    {%s, "%s", %s},' % (json.dumps(name), data.hex(), json.dumps(exp)))
-open('/tmp/pk/cases.inc', 'w').write('\n'.join(out) + '\n')
-open('/tmp/pk/cases_hex.txt', 'w').write('\n'.join(d.hex() for _, d, _ in cases) + '\n')
-print(len(cases))
+sys.stdout.write('\n'.join(out) + '\n')

@@ -51,12 +51,36 @@ std::string limbs_to_decimal(Limbs l) {
 
 } // namespace
 
+namespace {
+
+__extension__ typedef unsigned __int128 u128; // GCC and Clang; __extension__ keeps -Wpedantic quiet
+
+void u128_to_decimal(u128 v, bool negative, std::string& out) {
+    char buf[48];
+    char* p = buf + sizeof buf;
+    do {
+        *--p = static_cast<char>('0' + static_cast<unsigned>(v % 10));
+        v /= 10;
+    } while (v != 0);
+    if (negative) *--p = '-';
+    out.assign(p, static_cast<std::size_t>(buf + sizeof buf - p));
+}
+
+} // namespace
+
 bool le_to_decimal(std::span<const std::uint8_t> le, std::string& out, std::size_t max_digits) {
     if (le.empty()) {
         out.assign(1, '0');
         return true;
     }
     const bool negative = (le.back() & 0x80) != 0;
+    if (le.size() <= 15 && max_digits >= 40) { // fits 120 bits: no bignum needed
+        u128 v = 0;
+        for (std::size_t k = le.size(); k-- > 0;) v = v << 8 | le[k];
+        if (negative) v = (u128{1} << (8 * le.size())) - v; // magnitude of the two's complement
+        u128_to_decimal(v, negative, out);
+        return true;
+    }
     std::vector<std::uint8_t> mag(le.begin(), le.end());
     if (negative) { // magnitude = ~x + 1
         unsigned carry = 1;
@@ -86,6 +110,18 @@ void decimal_to_le(std::string_view dec, std::vector<std::uint8_t>& out) {
     if (!dec.empty() && (dec[0] == '-' || dec[0] == '+')) {
         negative = dec[0] == '-';
         dec.remove_prefix(1);
+    }
+    if (dec.size() <= 36) { // below 10^36 < 2^120: two's complement straight from a 128-bit value
+        u128 mag = 0;
+        for (char c : dec) mag = mag * 10 + static_cast<unsigned>(c - '0');
+        if (mag == 0) return;
+        unsigned bits = 0;
+        for (u128 t = mag; t != 0; t >>= 1) ++bits;
+        std::size_t nbytes = bits / 8 + 1;
+        const u128 v = negative ? ~mag + 1 : mag; // wraps: the low nbytes hold the two's complement
+        for (std::size_t k = 0; k < nbytes; ++k) out.push_back(static_cast<std::uint8_t>(v >> (8 * k)));
+        if (negative && out.size() > 1 && out.back() == 0xff && (out[out.size() - 2] & 0x80) != 0) out.pop_back();
+        return;
     }
     Limbs l;
     std::size_t i = 0;

@@ -53,11 +53,13 @@ public:
     Decoder(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt)
         : in_(in), doc_(doc), opt_(opt), s_(doc.decode_scratch()) {
         const Limits& l = opt.limits;
-        const std::size_t factor = l.memory_factor;
-        budget_ = in.size() > (SIZE_MAX - l.memory_base) / (factor ? factor : 1) ? SIZE_MAX : in.size() * factor + l.memory_base;
+        std::size_t scaled = 0;
+        if (__builtin_mul_overflow(in.size(), l.memory_factor, &scaled) || __builtin_add_overflow(scaled, l.memory_base, &budget_))
+            budget_ = SIZE_MAX;
     }
 
     Status run();
+    bool hot();
     Error err_{Errc::bad_value, {}, 0};
 
 private:
@@ -122,7 +124,10 @@ private:
     }
     // A container's nesting depth lives in its Node::i (unused otherwise).
     static bool is_container(Kind k) {
-        return k == Kind::tuple || k == Kind::list || k == Kind::dict || k == Kind::kwargs || k == Kind::set || k == Kind::frozenset;
+        constexpr std::uint32_t mask = 1u << static_cast<unsigned>(Kind::tuple) | 1u << static_cast<unsigned>(Kind::list) |
+                                       1u << static_cast<unsigned>(Kind::dict) | 1u << static_cast<unsigned>(Kind::kwargs) |
+                                       1u << static_cast<unsigned>(Kind::set) | 1u << static_cast<unsigned>(Kind::frozenset);
+        return (mask >> static_cast<unsigned>(k)) & 1u;
     }
     std::uint32_t depth_of(NodeId id) const {
         const Node& n = doc_[id];
@@ -851,6 +856,66 @@ bool Decoder::step() {
     }
 }
 
+// The most frequent opcodes without step()'s full frame: small ints, None and
+// booleans, MARK, and memo puts/gets that hit the dense memo. Returns false to
+// let step() handle the opcode (including every error case).
+inline bool Decoder::hot() {
+    const std::size_t n = in_.size();
+    const std::uint8_t* p = in_.data();
+    while (pos_ + 5 <= n) {
+        const std::uint8_t c = p[pos_];
+        std::int64_t v;
+        Kind k = Kind::integer;
+        std::size_t len;
+        switch (c) {
+        case op::BININT1: v = p[pos_ + 1]; len = 2; break;
+        case op::BININT2: v = p[pos_ + 1] | p[pos_ + 2] << 8; len = 3; break;
+        case op::BININT: v = static_cast<std::int32_t>(le32(p + pos_ + 1)); len = 5; break;
+        case op::NONE: v = 0; k = Kind::none; len = 1; break;
+        case op::NEWTRUE: v = 1; k = Kind::boolean; len = 1; break;
+        case op::NEWFALSE: v = 0; k = Kind::boolean; len = 1; break;
+        case op::MARK:
+            if (s_.marks.size() >= opt_.limits.max_depth) return false;
+            s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+            ++pos_;
+            continue;
+        case op::BINPUT:
+        case op::LONG_BINPUT: {
+            const bool wide = c == op::LONG_BINPUT;
+            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
+            if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return false;
+            if ((s_.memo[idx] >> 32) != s_.generation) {
+                if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return false;
+                ++s_.memo_count;
+                budget_ -= 2 * sizeof(NodeId);
+            }
+            s_.memo[idx] = static_cast<std::uint64_t>(s_.generation) << 32 | s_.stack.back();
+            pos_ += wide ? 5 : 2;
+            continue;
+        }
+        case op::BINGET:
+        case op::LONG_BINGET: {
+            const bool wide = c == op::LONG_BINGET;
+            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
+            if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return false;
+            s_.stack.push_back(static_cast<NodeId>(s_.memo[idx]));
+            pos_ += wide ? 5 : 2;
+            continue;
+        }
+        default: return false;
+        }
+        if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return false;
+        budget_ -= sizeof(Node);
+        const NodeId id = doc_.alloc(k);
+        Node& node = doc_[id];
+        node.i = k == Kind::integer ? v : 0;
+        node.flag = v != 0 && k == Kind::boolean;
+        s_.stack.push_back(id);
+        pos_ += len;
+    }
+    return false;
+}
+
 Status Decoder::run() {
     if (in_.empty()) return make_error(Errc::truncated, "Ran out of input (empty pickle at offset 0)", 0);
     while (true) {
@@ -858,7 +923,7 @@ Status Decoder::run() {
         s_.marks.clear();
         stopped_ = false;
         while (!stopped_)
-            if (!step()) return std::move(err_);
+            if (!hot() && !step()) return std::move(err_);
         if (pos_ == in_.size()) return {};
         if (!opt_.sequence)
             return make_error(Errc::bad_value, "data after STOP at offset " + std::to_string(pos_) + " (a sequence of pickles was not allowed)", pos_);

@@ -3,6 +3,7 @@
 // 1000, and the reduce shapes of bytes and of mitogen's classes.
 #include "mitokit/pickle/encoder.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -18,7 +19,7 @@ namespace op = detail::op;
 class EncodeRun {
 public:
     EncodeRun(Encoder& e, const Document& doc, std::vector<std::uint8_t>& out)
-        : e_(e), doc_(doc), out_(out), start_(out.size()) {}
+        : e_(e), doc_(doc), out_(out), start_(out.size()), len_(out.size()) {}
 
     Status top(NodeId root) {
         byte(op::PROTO);
@@ -28,23 +29,34 @@ public:
             byte(op::BINSTRING);
             u32(static_cast<std::uint32_t>(s.size()));
             raw(s);
-        } else if (auto st = save(root, 0); !st) {
-            return st;
+        } else if (!save(root, 0)) {
+            return std::move(err_);
         }
         byte(op::STOP);
+        out_.resize(len_);
         return {};
     }
 
 private:
-    void byte(std::uint8_t b) { out_.push_back(b); }
+    // out_ is kept longer than what was written (len_), so most writes are a
+    // bounds check and a store; top() trims it at the end.
+    std::uint8_t* room(std::size_t n) {
+        if (out_.size() - len_ < n) [[unlikely]]
+            out_.resize(std::max(out_.size() * 2, len_ + n + 256));
+        std::uint8_t* p = out_.data() + len_;
+        len_ += n;
+        return p;
+    }
+    void byte(std::uint8_t b) { *room(1) = b; }
     void u32(std::uint32_t v) {
-        const std::uint8_t b[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
-                                   static_cast<std::uint8_t>(v >> 16), static_cast<std::uint8_t>(v >> 24)};
-        out_.insert(out_.end(), b, b + 4);
+        std::uint8_t* p = room(4);
+        p[0] = static_cast<std::uint8_t>(v);
+        p[1] = static_cast<std::uint8_t>(v >> 8);
+        p[2] = static_cast<std::uint8_t>(v >> 16);
+        p[3] = static_cast<std::uint8_t>(v >> 24);
     }
     void raw(std::string_view s) {
-        const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
-        out_.insert(out_.end(), p, p + s.size());
+        if (!s.empty()) std::memcpy(room(s.size()), s.data(), s.size());
     }
 
     std::uint32_t put() {
@@ -110,8 +122,12 @@ private:
             byte(op::EMPTY_TUPLE);
         } else {
             global(Callable::codecs_encode);
-            detail::latin1_to_utf8(s, scratch_);
-            str(scratch_, true);
+            if (s.size() > 1 && ascii(s)) { // the latin-1 decoding of ASCII is the same bytes
+                str(s, false);
+            } else {
+                detail::latin1_to_utf8(s, scratch_);
+                str(scratch_, true);
+            }
             if (e_.has(kLatin1)) {
                 get(e_.slot_[kLatin1]);
             } else {
@@ -128,14 +144,28 @@ private:
         if (key != SIZE_MAX) e_.set(key, idx);
     }
 
+    static bool ascii(std::string_view s) {
+        std::uint64_t acc = 0;
+        std::size_t k = 0;
+        for (; k + 8 <= s.size(); k += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, s.data() + k, 8);
+            acc |= w;
+        }
+        for (; k < s.size(); ++k) acc |= static_cast<unsigned char>(s[k]);
+        return !(acc & 0x8080808080808080ull);
+    }
+
     void integer(std::int64_t v) {
         if (v >= 0 && v < 256) {
-            byte(op::BININT1);
-            byte(static_cast<std::uint8_t>(v));
+            std::uint8_t* p = room(2);
+            p[0] = op::BININT1;
+            p[1] = static_cast<std::uint8_t>(v);
         } else if (v >= 0 && v < 65536) {
-            byte(op::BININT2);
-            byte(static_cast<std::uint8_t>(v));
-            byte(static_cast<std::uint8_t>(v >> 8));
+            std::uint8_t* p = room(3);
+            p[0] = op::BININT2;
+            p[1] = static_cast<std::uint8_t>(v);
+            p[2] = static_cast<std::uint8_t>(v >> 8);
         } else if (v >= INT32_MIN && v <= INT32_MAX) {
             byte(op::BININT);
             u32(static_cast<std::uint32_t>(v));
@@ -145,9 +175,10 @@ private:
             for (std::size_t k = 0; k < 8; ++k) b[k] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * k));
             // Shortest two's complement, as encode_long trims it.
             while (n > 1 && ((b[n - 1] == 0 && !(b[n - 2] & 0x80)) || (b[n - 1] == 0xff && (b[n - 2] & 0x80)))) --n;
-            byte(op::LONG1);
-            byte(static_cast<std::uint8_t>(n));
-            out_.insert(out_.end(), b, b + n);
+            std::uint8_t* p = room(2 + n);
+            p[0] = op::LONG1;
+            p[1] = static_cast<std::uint8_t>(n);
+            std::memcpy(p + 2, b, n);
         }
     }
 
@@ -160,7 +191,7 @@ private:
             byte(op::LONG4);
             u32(static_cast<std::uint32_t>(le_.size()));
         }
-        out_.insert(out_.end(), le_.begin(), le_.end());
+        if (!le_.empty()) std::memcpy(room(le_.size()), le_.data(), le_.size());
     }
 
     void floating(double f) {
@@ -170,14 +201,14 @@ private:
         for (int k = 7; k >= 0; --k) byte(static_cast<std::uint8_t>(bits >> (8 * k)));
     }
 
-    Status batched(const std::vector<NodeId>& items, std::size_t stride, std::uint8_t one, std::uint8_t many, std::size_t depth) {
+    bool batched(const std::vector<NodeId>& items, std::size_t stride, std::uint8_t one, std::uint8_t many, std::size_t depth) {
         const std::size_t n = items.size() / stride;
-        if (n == 0) return {};
+        if (n == 0) return true;
         if (n == 1) {
             for (std::size_t k = 0; k < stride; ++k)
-                if (auto st = save(items[k], depth); !st) return st;
+                if (!save(items[k], depth)) return false;
             byte(one);
-            return {};
+            return true;
         }
         std::size_t done = 0;
         // CPython's batch_dict_exact writes an empty MARK/SETITEMS after a full last
@@ -187,42 +218,60 @@ private:
             byte(op::MARK);
             std::size_t batch = 0;
             for (; done < n && batch < 1000; ++done, ++batch)
-                for (std::size_t k = 0; k < stride; ++k)
-                    if (auto st = save(items[done * stride + k], depth); !st) return st;
+                for (std::size_t k = 0; k < stride; ++k) {
+                    const NodeId item = items[done * stride + k];
+                    if (doc_[item].kind == Kind::integer) integer(doc_[item].i); // the common case, without save()'s frame
+                    else if (!save(item, depth)) return false;
+                }
             byte(many);
             if (!dict_style && done == n) break;
             if (dict_style && batch < 1000) break;
         } while (true);
-        return {};
+        return true;
     }
 
-    Status save(NodeId id, std::size_t depth) {
-        if (depth > e_.opt_.max_depth)
-            return make_error(Errc::limit, "value nests deeper than max_depth=" + std::to_string(e_.opt_.max_depth) + " (or contains itself)");
-        if (out_.size() - start_ > e_.opt_.max_output)
-            return make_error(Errc::limit, "pickle exceeds max_output=" + std::to_string(e_.opt_.max_output) + " bytes");
+    [[gnu::cold, gnu::noinline]] bool fail(Errc c, std::string what) {
+        err_ = make_error(c, std::move(what));
+        return false;
+    }
+    [[gnu::cold, gnu::noinline]] bool too_deep() {
+        return fail(Errc::limit, "value nests deeper than max_depth=" + std::to_string(e_.opt_.max_depth) + " (or contains itself)");
+    }
+    [[gnu::cold, gnu::noinline]] bool too_long() {
+        return fail(Errc::limit, "pickle exceeds max_output=" + std::to_string(e_.opt_.max_output) + " bytes");
+    }
+    [[gnu::cold, gnu::noinline]] bool refuse(const Node& n) {
+        return fail(Errc::unsupported, std::string("cannot encode a ") + python_type_name(n.kind, n.i) +
+                                           ": it has no canonical JSON and mitogen's unpickler refuses its protocol-2 form");
+    }
+
+    bool save(NodeId id, std::size_t depth) {
+        if (depth > e_.opt_.max_depth) [[unlikely]]
+            return too_deep();
+        if (len_ - start_ > e_.opt_.max_output) [[unlikely]]
+            return too_long();
         const Node& n = doc_[id];
         ++depth;
         switch (n.kind) {
-        case Kind::none: byte(op::NONE); return {};
-        case Kind::boolean: byte(n.flag ? op::NEWTRUE : op::NEWFALSE); return {};
-        case Kind::integer: integer(n.i); return {};
-        case Kind::big_integer: big_integer(n.s); return {};
-        case Kind::floating: floating(n.f); return {};
-        case Kind::str: str(n.s, true); return {};
-        case Kind::bytes: bytes(n.s); return {};
+        case Kind::none: byte(op::NONE); return true;
+        case Kind::boolean: byte(n.flag ? op::NEWTRUE : op::NEWFALSE); return true;
+        case Kind::integer: integer(n.i); return true;
+        case Kind::big_integer: big_integer(n.s); return true;
+        case Kind::floating: floating(n.f); return true;
+        case Kind::str: str(n.s, true); return true;
+        case Kind::bytes: bytes(n.s); return true;
         case Kind::tuple: {
             const std::size_t size = n.items.size();
             if (size == 0) {
                 byte(op::EMPTY_TUPLE);
-                return {};
+                return true;
             }
             if (size > 3) byte(op::MARK);
             for (NodeId c : n.items)
-                if (auto st = save(c, depth); !st) return st;
+                if (!save(c, depth)) return false;
             byte(size == 1 ? op::TUPLE1 : size == 2 ? op::TUPLE2 : size == 3 ? op::TUPLE3 : op::TUPLE);
             put();
-            return {};
+            return true;
         }
         case Kind::list:
             byte(op::EMPTY_LIST);
@@ -236,7 +285,7 @@ private:
             global(Callable::kwargs);
             byte(op::EMPTY_DICT); // dict(self)
             put();
-            if (auto st = batched(n.items, 2, op::SETITEM, op::SETITEMS, depth); !st) return st;
+            if (!batched(n.items, 2, op::SETITEM, op::SETITEMS, depth)) return false;
             return finish_reduce(op::TUPLE1);
         }
         case Kind::blob:
@@ -263,23 +312,24 @@ private:
             integer(n.i2);
             return finish_reduce(op::TUPLE2);
         default:
-            return make_error(Errc::unsupported, std::string("cannot encode a ") + python_type_name(n.kind, n.i) +
-                                                     ": it has no canonical JSON and mitogen's unpickler refuses its protocol-2 form");
+            return refuse(n);
         }
     }
 
-    Status finish_reduce(std::uint8_t tuple_op) {
+    bool finish_reduce(std::uint8_t tuple_op) {
         byte(tuple_op);
         put();
         byte(op::REDUCE);
         put();
-        return {};
+        return true;
     }
 
+    Error err_{Errc::bad_value, {}, 0};
     Encoder& e_;
     const Document& doc_;
     std::vector<std::uint8_t>& out_;
     std::size_t start_;
+    std::size_t len_;
     std::string scratch_;
     std::vector<std::uint8_t> le_;
 };

@@ -5,71 +5,144 @@
 
 namespace mitokit::pickle::detail {
 
+namespace {
+
+// The slow path: CPython's reason and the length of the bad sequence at i.
+void diagnose(const unsigned char* p, std::size_t n, std::size_t i, bool allow_surrogates, const char*& why, std::size_t& len) {
+    const unsigned c = p[i];
+    std::size_t need;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 2;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed && !allow_surrogates) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+    } else {
+        why = "invalid start byte";
+        len = 1;
+        return;
+    }
+    for (std::size_t k = 1; k <= need; ++k) {
+        if (i + k >= n) {
+            why = "unexpected end of data"; // what is there so far is valid
+            len = n - i;
+            return;
+        }
+        const unsigned b = p[i + k];
+        if (b < (k == 1 ? lo : 0x80u) || b > (k == 1 ? hi : 0xbfu)) {
+            why = "invalid continuation byte";
+            len = k;
+            return;
+        }
+    }
+    why = "invalid start byte"; // not reached for input the fast path refused
+    len = 1;
+}
+
+bool cont(unsigned b) { return (b & 0xc0) == 0x80; }
+
+// Text whose code points are all below U+0100 (what _codecs.encode pickles of
+// binary data carry) is checked and converted by classifying every byte on its
+// own (ASCII, lead C2/C3, continuation): no data-dependent branch or load, so
+// random binary data does not stall the pipeline. Blocks of 8 ASCII bytes skip.
+bool is_ascii(const unsigned char* p, std::size_t n) {
+    std::uint64_t acc = 0;
+    std::size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + k, 8);
+        acc |= w;
+    }
+    for (; k < n; ++k) acc |= p[k];
+    return !(acc & 0x8080808080808080ull);
+}
+
+// GCC/Clang vector extensions: 16 bytes classified at once, portable C++ fallback for the tail.
+typedef unsigned char u8x16 __attribute__((vector_size(16)));
+
+bool latin1_range(const unsigned char* p, std::size_t n) {
+    if (n <= 64 && is_ascii(p, n)) return true; // short ASCII text, the usual case
+    unsigned bad = 0, prev_lead = 0;
+    std::size_t i = 0;
+    if (n >= 17) {
+        // Byte i is checked against byte i-1 (a continuation follows exactly a lead).
+        const unsigned char first = p[0];
+        bad |= ((first >> 7) & static_cast<unsigned>((first & 0xfe) != 0xc2));
+        u8x16 acc = {};
+        for (i = 1; i + 16 <= n; i += 16) {
+            u8x16 cur, prev;
+            std::memcpy(&cur, p + i, 16);
+            std::memcpy(&prev, p + i - 1, 16);
+            const u8x16 lead_prev = reinterpret_cast<u8x16>((prev & 0xfe) == 0xc2);
+            const u8x16 lead = reinterpret_cast<u8x16>((cur & 0xfe) == 0xc2);
+            const u8x16 cont = reinterpret_cast<u8x16>((cur & 0xc0) == 0x80);
+            const u8x16 high = reinterpret_cast<u8x16>(cur >= 0x80);
+            acc |= (high & ~(lead | cont)) | (cont ^ lead_prev);
+        }
+        std::uint64_t lanes[2];
+        std::memcpy(lanes, &acc, 16);
+        bad |= static_cast<unsigned>((lanes[0] | lanes[1]) != 0);
+        prev_lead = static_cast<unsigned>((p[i - 1] & 0xfe) == 0xc2);
+    }
+    for (; i < n; ++i) {
+        const unsigned c = p[i];
+        const unsigned lead = static_cast<unsigned>((c & 0xfe) == 0xc2);
+        const unsigned cont = static_cast<unsigned>((c & 0xc0) == 0x80);
+        bad |= ((c >> 7) & ~(lead | cont) & 1u) | (cont ^ prev_lead);
+        prev_lead = lead;
+    }
+    return (bad | prev_lead) == 0;
+}
+
+} // namespace
+
 bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why, std::size_t* bad_len) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
-    if (n <= 64) { // short text is usually ASCII: OR it together a word at a time
-        std::uint64_t acc = 0;
-        std::size_t k = 0;
-        for (; k + 8 <= n; k += 8) {
-            std::uint64_t w;
-            std::memcpy(&w, p + k, 8);
-            acc |= w;
-        }
-        for (; k < n; ++k) acc |= p[k];
-        if (!(acc & 0x8080808080808080ull)) return true;
-    }
+    if (latin1_range(p, n)) return true;
     std::size_t i = 0;
     while (i < n) {
-        // ASCII fast path, eight bytes at a time.
-        while (i + 8 <= n) {
-            std::uint64_t w;
-            std::memcpy(&w, p + i, 8);
-            if (w & 0x8080808080808080ull) break;
-            i += 8;
-        }
-        if (i >= n) break;
         const unsigned c = p[i];
         if (c < 0x80) {
             ++i;
+            while (i + 8 <= n) { // skip ASCII a word at a time
+                std::uint64_t w;
+                std::memcpy(&w, p + i, 8);
+                if (w & 0x8080808080808080ull) break;
+                i += 8;
+            }
             continue;
         }
-        pos = i;
-        std::size_t need;
-        unsigned lo = 0x80, hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            if (c == 0xe0) lo = 0xa0;
-            if (c == 0xed && !allow_surrogates) hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            if (c == 0xf0) lo = 0x90;
-            if (c == 0xf4) hi = 0x8f;
+        if (c < 0xe0) {
+            if (c < 0xc2 || i + 1 >= n || !cont(p[i + 1])) break;
+            i += 2;
+        } else if (c < 0xf0) {
+            if (i + 2 >= n) break;
+            const unsigned b1 = p[i + 1];
+            const unsigned lo = c == 0xe0 ? 0xa0 : 0x80;
+            const unsigned hi = (c == 0xed && !allow_surrogates) ? 0x9f : 0xbf;
+            if (b1 < lo || b1 > hi || !cont(p[i + 2])) break;
+            i += 3;
         } else {
-            why = "invalid start byte";
-            if (bad_len) *bad_len = 1;
-            return false;
+            if (c > 0xf4 || i + 3 >= n) break;
+            const unsigned b1 = p[i + 1];
+            const unsigned lo = c == 0xf0 ? 0x90 : 0x80;
+            const unsigned hi = c == 0xf4 ? 0x8f : 0xbf;
+            if (b1 < lo || b1 > hi || !cont(p[i + 2]) || !cont(p[i + 3])) break;
+            i += 4;
         }
-        for (std::size_t k = 1; k <= need; ++k) {
-            if (i + k >= n) {
-                // CPython says "unexpected end of data" only if what is there so far is valid.
-                why = "unexpected end of data";
-                if (bad_len) *bad_len = n - i;
-                return false;
-            }
-            const unsigned b = p[i + k];
-            const unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xbf;
-            if (b < l || b > h) {
-                why = "invalid continuation byte";
-                if (bad_len) *bad_len = k;
-                return false;
-            }
-        }
-        i += need + 1;
     }
-    return true;
+    if (i >= n) return true;
+    std::size_t len = 1;
+    diagnose(p, n, i, allow_surrogates, why, len);
+    pos = i;
+    if (bad_len) *bad_len = len;
+    return false;
 }
 
 std::string utf8_error(std::string_view s, bool allow_surrogates) {
@@ -122,50 +195,84 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 }
 
 void latin1_to_utf8(std::string_view bytes, std::string& out) {
-    out.clear();
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        if (c < 0x80) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back(static_cast<char>(0xc0 | (c >> 6)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-        }
-    }
-}
-
-bool utf8_to_latin1(std::string_view s, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp) {
-    out.resize(s.size()); // the result is never longer than the UTF-8 text
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    out.resize(2 * n + 8);
     auto* w = reinterpret_cast<unsigned char*>(out.data());
-    const std::size_t n = s.size();
-    std::size_t i = 0, o = 0, index = 0;
+    std::size_t i = 0, o = 0;
     while (i < n) {
         if (i + 8 <= n) {
             std::uint64_t chunk;
             std::memcpy(&chunk, p + i, 8);
             if (!(chunk & 0x8080808080808080ull)) {
-                std::memcpy(w + o, p + i, 8);
+                std::memcpy(w + o, &chunk, 8);
                 i += 8;
                 o += 8;
-                index += 8;
                 continue;
             }
         }
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            w[o++] = static_cast<unsigned char>(c);
-            ++i;
-        } else if ((c == 0xc2 || c == 0xc3) && i + 1 < n) {
-            w[o++] = static_cast<unsigned char>(((c & 0x03) << 6) | (p[i + 1] & 0x3f));
-            i += 2;
-        } else {
-            bad_index = index;
-            bad_cp = utf8_next(s, i);
-            out.resize(o);
-            return false;
+        // Always write two bytes; advance by one for ASCII (the second is overwritten).
+        const unsigned c = p[i++];
+        const unsigned hi = c >> 7;
+        w[o] = static_cast<unsigned char>(hi ? 0xc0 | (c >> 6) : c);
+        w[o + 1] = static_cast<unsigned char>(0x80 | (c & 0x3f));
+        o += 1 + hi;
+    }
+    out.resize(o);
+}
+
+bool utf8_to_latin1(std::string_view s, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    if (n <= 64 && is_ascii(p, n)) { // short ASCII text: the bytes are the same
+        out.assign(s);
+        return true;
+    }
+    if (!latin1_range(p, n)) {
+        std::size_t i = 0, index = 0;
+        while (i < n && static_cast<unsigned char>(s[i]) < 0xc4) utf8_next(s, i), ++index;
+        bad_index = index;
+        bad_cp = i < n ? utf8_next(s, i) : 0;
+        return false;
+    }
+    // In valid latin-1-range UTF-8 each character is an ASCII byte, or a lead C2/C3
+    // and a continuation whose value is the code point (after C2) or 0x40 less
+    // (after C3): drop the leads and add 0x40 after each C3.
+    out.resize(n);
+    auto* w = reinterpret_cast<unsigned char*>(out.data());
+    std::size_t o = 0, i = 0;
+    unsigned prev = 0;
+    while (i < n) {
+        if (i + 16 <= n && i > 0) {
+            u8x16 cur, before;
+            std::memcpy(&cur, p + i, 16);
+            std::memcpy(&before, p + i - 1, 16);
+            const u8x16 high = reinterpret_cast<u8x16>(cur >= 0x80);
+            std::uint64_t lanes[2];
+            std::memcpy(lanes, &high, 16);
+            if ((lanes[0] | lanes[1]) == 0 && p[i - 1] < 0x80) {
+                std::memcpy(w + o, p + i, 16);
+                o += 16;
+                i += 16;
+                continue;
+            }
+            const u8x16 adj = cur + (reinterpret_cast<u8x16>(before == 0xc3) & 0x40);
+            const u8x16 keep = reinterpret_cast<u8x16>((cur & 0xfe) != 0xc2) & 1;
+            unsigned char a[16], k[16];
+            std::memcpy(a, &adj, 16);
+            std::memcpy(k, &keep, 16);
+            for (int j = 0; j < 16; ++j) {
+                w[o] = a[j];
+                o += k[j];
+            }
+            i += 16;
+            continue;
         }
-        ++index;
+        prev = i > 0 ? p[i - 1] : 0;
+        const unsigned c = p[i];
+        w[o] = static_cast<unsigned char>(c + (prev == 0xc3 ? 0x40 : 0));
+        o += static_cast<unsigned>((c & 0xfe) != 0xc2);
+        ++i;
     }
     out.resize(o);
     return true;

@@ -19,7 +19,8 @@ struct Limits {
     std::size_t max_nodes = 16u << 20;        // nodes in the Document, absolute
     std::size_t memory_factor = 64;           // decoded bytes allowed per input byte...
     std::size_t memory_base = 1u << 20;       // ...plus this many
-    std::size_t max_output = 64u << 20;       // printed forms (canonical JSON, dis listing)
+    std::size_t max_output = 64u << 20;       // printed forms (canonical JSON, dis listing): for
+                                              // callers; to_json/disassemble take it as an argument
 };
 
 struct DecodeOptions {
@@ -29,9 +30,12 @@ struct DecodeOptions {
     bool sequence = true;
 };
 
-// Decodes `in` into `doc` (cleared first). Each pickle becomes one root.
-// Error offsets are byte offsets into `in`; messages name the opcode, or the
-// refused module/name, e.g. "cannot unpickle 'builtins'/'set' at offset 2".
+// Decodes `in` into `doc` (cleared first; its storage is reused). Each pickle becomes
+// one root; the memo carries over from one pickle to the next, as one Unpickler does.
+// Error offsets are byte offsets into `in` (of the opcode); messages name what and
+// the opcode, e.g. "cannot unpickle 'builtins'/'set' (GLOBAL at offset 2)". Values
+// mitogen accepts but mitokit does not model fail with Errc::unsupported and a
+// message starting "mitokit does not model" (docs/pickle.md lists them).
 Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {});
 
 } // namespace mitokit::pickle

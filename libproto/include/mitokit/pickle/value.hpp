@@ -26,6 +26,8 @@ enum class Kind : std::uint8_t {
     floating,    // Node::f
     str,         // Node::s, UTF-8 (a surrogate code point as its 3-byte form, as CPython's surrogatepass)
     bytes,       // Node::s, raw bytes
+    // Containers: the decoder also leaves their nesting depth (1 + deepest child
+    // when built) in Node::i, which a container does not otherwise use.
     tuple,       // Node::items
     list,        // Node::items
     dict,        // Node::items: key0, value0, key1, value1, ... in insertion order
