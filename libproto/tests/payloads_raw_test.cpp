@@ -3,6 +3,7 @@
 // UTF-8 'replace' decoding.
 #include "mitokit/payloads.hpp"
 
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -33,7 +34,8 @@ std::string hex(std::string_view s) {
 
 // Runs python3 with `code`, feeding `input`; returns its stdout.
 std::string python(const std::string& code, const std::string& input) {
-    const std::string in_path = ::testing::TempDir() + "mitokit_py_in.txt";
+    // One file per process: ctest runs tests of this binary in parallel processes.
+    const std::string in_path = ::testing::TempDir() + "mitokit_py_in." + std::to_string(::getpid()) + ".txt";
     {
         std::ofstream f(in_path, std::ios::binary);
         f << input;
