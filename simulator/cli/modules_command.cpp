@@ -1,0 +1,133 @@
+#include "modules_command.hpp"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mitokit/sim/directory_source.hpp"
+#include "mitokit/sim/json_out.hpp"
+#include "modules/planner.hpp"
+#include "modules/sha1.hpp"
+
+namespace mitokit::cli {
+namespace po = boost::program_options;
+namespace {
+
+std::string json_list(const std::vector<std::string>& v) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += ",";
+        out += sim::json_str(v[i]);
+    }
+    return out + "]";
+}
+
+const char* const USAGE =
+    "usage: mitokit modules plan --path DIR... [--loaded FILE] --request NAME...\n"
+    "       mitokit modules scan FILE...\n";
+
+int run_plan(const std::vector<std::string>& args) {
+    std::vector<std::string> paths, requests, stdlib;
+    std::string loaded_file;
+    po::options_description desc("modules plan");
+    desc.add_options()("help,h", "show this help")(
+        "path", po::value(&paths)->composing(), "a directory on the master's sys.path (repeatable, in order)")(
+        "loaded", po::value(&loaded_file), "file of the master's sys.modules names ('name' or 'name<TAB>stdlib')")(
+        "request", po::value(&requests)->composing(), "GET_MODULE name (repeatable: same fresh stream, in order)")(
+        "stdlib-dir", po::value(&stdlib)->composing(), "the master's stdlib directory (default /usr/lib/python3.11)");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "mitokit modules plan: " << e.what() << "\n" << USAGE;
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << USAGE << desc;
+        return 0;
+    }
+    if (paths.empty() || requests.empty()) {
+        std::cerr << "mitokit modules plan: need at least one --path and one --request\n" << USAGE;
+        return 2;
+    }
+    if (stdlib.empty()) stdlib.emplace_back("/usr/lib/python3.11");
+    sim::DirectorySource source(paths, stdlib);
+    struct AllLoaded final : modules::LoadedModules {
+        const sim::DirectorySource& src;
+        explicit AllLoaded(const sim::DirectorySource& s) : src(s) {}
+        // Without --loaded: everything the paths can serve counts as imported.
+        bool loaded(std::string_view n) const override { return src.find(n).has_value(); }
+        bool stdlib(std::string_view) const override { return false; }
+    } all(source);
+    std::optional<sim::LoadedFile> file;
+    if (!loaded_file.empty()) {
+        auto r = sim::LoadedFile::read(loaded_file, source);
+        if (!r) {
+            std::cerr << "mitokit modules plan: " << r.error().message << "\n";
+            return 1;
+        }
+        file.emplace(std::move(*r));
+    }
+    const modules::LoadedModules& loaded = file ? static_cast<const modules::LoadedModules&>(*file) : all;
+    modules::Planner planner(source, loaded);
+    auto sent = modules::Planner::initial_sent_modules();
+    for (const auto& name : requests) {
+        for (const auto& t : planner.plan(name, sent)) {
+            std::cout << "{\"fullname\":" << sim::json_str(t->fullname) << ",\"pkg_present\":"
+                      << (t->pkg_present ? json_list(*t->pkg_present) : "null")
+                      << ",\"path\":" << (t->path ? sim::json_str(*t->path) : "null")
+                      << ",\"related\":" << json_list(t->related) << ",\"source_sha1\":"
+                      << (t->source ? "\"" + modules::sha1_hex(*t->source) + "\"" : "null") << "}\n";
+        }
+    }
+    return 0;
+}
+
+int run_scan(const std::vector<std::string>& files) {
+    if (files.empty()) {
+        std::cerr << "mitokit modules scan: need at least one FILE\n" << USAGE;
+        return 2;
+    }
+    int rc = 0;
+    for (const auto& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        if (!in) {
+            std::cerr << "mitokit modules scan: cannot open '" << f << "'\n";
+            rc = 1;
+            continue;
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        for (const auto& ref : modules::scan_imports(sim::decode_python_source(ss.str())))
+            std::cout << "{\"file\":" << sim::json_str(f) << ",\"level\":" << ref.level
+                      << ",\"module\":" << sim::json_str(ref.module) << ",\"fromlist\":" << json_list(ref.fromlist)
+                      << "}\n";
+    }
+    return rc;
+}
+
+} // namespace
+
+int run_modules(int argc, char** argv) {
+    // argv[0] is "modules"; argv[1] the action.
+    if (argc < 2) {
+        std::cerr << USAGE;
+        return 2;
+    }
+    const std::string action = argv[1];
+    std::vector<std::string> rest(argv + 2, argv + argc);
+    if (action == "plan") return run_plan(rest);
+    if (action == "scan") return run_scan(rest);
+    if (action == "-h" || action == "--help") {
+        std::cout << USAGE;
+        return 0;
+    }
+    std::cerr << "mitokit modules: unknown action '" << action << "'\n" << USAGE;
+    return 2;
+}
+
+} // namespace mitokit::cli

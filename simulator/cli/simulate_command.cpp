@@ -1,0 +1,255 @@
+#include "simulate_command.hpp"
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mitokit/sim/functions.hpp"
+#include "mitokit/sim/module_catalog.hpp"
+#include "mitokit/sim/module_sets.hpp"
+#include "mitokit/sim/pcap.hpp"
+#include "mitokit/sim/simulation.hpp"
+#include "mitokit/sim/workload.hpp"
+
+namespace mitokit::cli {
+namespace po = boost::program_options;
+namespace {
+
+const char* const MITOGEN_DIR = "/usr/lib/python3/dist-packages/mitogen";
+// What a typical mitogen user's children end up importing.
+const char* const MITOGEN_IMPORTS[] = {"mitogen.parent", "mitogen.select", "mitogen.service", "mitogen.utils",
+                                       "mitogen.fork", "mitogen.ssh", "mitogen.sudo"};
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, sep);)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+// "cut=2,crash=1,stall=1,corrupt=1"
+bool parse_faults(const std::string& spec, sim::FaultConfig& f, std::string& err) {
+    for (const auto& item : split(spec, ',')) {
+        const auto eq = item.find('=');
+        const std::string k = item.substr(0, eq);
+        std::uint32_t n = 1;
+        if (eq != std::string::npos) {
+            try {
+                const long v = std::stol(item.substr(eq + 1));
+                if (v < 0 || v > 1000000) throw std::out_of_range("range");
+                n = static_cast<std::uint32_t>(v);
+            } catch (const std::exception&) {
+                err = "bad count in --faults item '" + item + "'";
+                return false;
+            }
+        }
+        if (k == "cut") f.cuts = n;
+        else if (k == "crash") f.crashes = n;
+        else if (k == "stall") f.stalls = n;
+        else if (k == "corrupt") f.corruptions = n;
+        else {
+            err = "unknown fault '" + k + "' in --faults (want cut, crash, stall, corrupt)";
+            return false;
+        }
+    }
+    return true;
+}
+
+class ProgressBar {
+public:
+    void operator()(double frac) {
+        const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+        if (t < 1.0 || t - last_ < 0.2) return;
+        last_ = t;
+        drawn_ = true;
+        const int width = 40, fill = static_cast<int>(frac * width);
+        std::fprintf(stderr, "\r[%.*s%*s] %5.1f%% %6.1fs", fill, "########################################",
+                     width - fill, "", frac * 100.0, t);
+        std::fflush(stderr);
+    }
+    ~ProgressBar() {
+        if (drawn_) std::fprintf(stderr, "\n");
+    }
+
+private:
+    std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+    double last_ = 0;
+    bool drawn_ = false;
+};
+
+} // namespace
+
+int run_simulate(int argc, char** argv) {
+    std::uint32_t fanout = 100, depth = 2, calls = 1, logs = 2;
+    std::uint64_t seed = 1;
+    std::string levels, faults_spec, pcap_path, dot_path, json_path, module_set = "auto", imports_arg, event_log;
+    std::vector<std::string> paths;
+    double latency_us = 200, jitter_us = 50;
+    std::uint64_t bandwidth = 125'000'000;
+    std::uint32_t buffer = 128 * 1024, max_size = DEFAULT_MAX_MESSAGE_SIZE;
+    sim::SyntheticParams syn;
+    po::options_description desc(
+        "usage: mitokit simulate [options]\n"
+        "With no options: ~10,000 contexts (fanout 100, depth 2) import the installed mitogen package\n"
+        "(a synthetic module set where it is absent), make a call and send log records.\n\noptions");
+    desc.add_options()("help,h", "show this help")
+        ("fanout", po::value(&fanout), "children per context (default 100)")
+        ("depth", po::value(&depth), "levels below the master (default 2)")
+        ("levels", po::value(&levels), "per-level fanouts, e.g. 10,5,2 (overrides --fanout/--depth)")
+        ("calls", po::value(&calls), "posix.getpid calls per leaf (default 1)")
+        ("logs", po::value(&logs), "log records per leaf (default 2)")
+        ("modules", po::value(&module_set), "module set: auto, mitogen, synthetic, none, or dirs (see --path)")
+        ("path", po::value(&paths)->composing(), "serve modules from this directory (repeatable; implies --modules dirs)")
+        ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
+        ("preload", "intermediates import first, so leaves are served from their caches")
+        ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
+        ("synthetic-modules", po::value(&syn.modules_per_package), "synthetic set: modules per package (default 8)")
+        ("seed", po::value(&seed), "the run's only source of randomness (default 1)")
+        ("faults", po::value(&faults_spec), "cut=N,crash=N,stall=N,corrupt=N")
+        ("latency-us", po::value(&latency_us), "one-way link latency (default 200)")
+        ("jitter-us", po::value(&jitter_us), "extra random delay per segment (default 50)")
+        ("bandwidth", po::value(&bandwidth), "link bandwidth in bytes/s (default 125000000)")
+        ("buffer", po::value(&buffer), "link buffer: largest segment, bytes (default 131072)")
+        ("max-message-size", po::value(&max_size), "router max_message_size (default 134217728)")
+        ("unidirectional", "routers refuse to forward between non-parent streams")
+        ("shutdown", "shut the master down at the end")
+        ("pcap", po::value(&pcap_path), "write every link's bytes as a pcapng capture")
+        ("json", po::value(&json_path)->implicit_value("-"), "JSON report to FILE (or stdout)")
+        ("dot", po::value(&dot_path), "Graphviz of the context tree to FILE")
+        ("event-log", po::value(&event_log), "every event-log line to FILE (slow at scale)");
+    po::variables_map vm;
+    try {
+        // argv[0] is "simulate"; the parser skips it.
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "mitokit simulate: " << e.what() << "\n";
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << desc;
+        return 0;
+    }
+    sim::WorkloadConfig wl;
+    if (!levels.empty()) {
+        wl.fanout.clear();
+        for (const auto& l : split(levels, ',')) {
+            try {
+                wl.fanout.push_back(static_cast<std::uint32_t>(std::stoul(l)));
+            } catch (const std::exception&) {
+                std::cerr << "mitokit simulate: bad --levels item '" << l << "'\n";
+                return 2;
+            }
+        }
+    } else {
+        if (depth == 0 || depth > 8) {
+            std::cerr << "mitokit simulate: --depth must be 1..8, got " << depth << "\n";
+            return 2;
+        }
+        wl.fanout.assign(depth, fanout);
+    }
+    double total = 1, level = 1;
+    for (auto f : wl.fanout) total += (level *= f);
+    if (total > 2e6) {
+        std::cerr << "mitokit simulate: " << total << " contexts is above the limit of 2000000\n";
+        return 2;
+    }
+    wl.calls_per_leaf = calls;
+    wl.logs_per_leaf = logs;
+    wl.preload = vm.count("preload") != 0;
+    wl.shutdown_at_end = vm.count("shutdown") != 0;
+    sim::FaultConfig faults;
+    if (std::string err; !parse_faults(faults_spec, faults, err)) {
+        std::cerr << "mitokit simulate: " << err << "\n";
+        return 2;
+    }
+
+    // Module set.
+    if (!paths.empty()) module_set = "dirs";
+    if (module_set == "auto") module_set = std::filesystem::exists(MITOGEN_DIR) ? "mitogen" : "synthetic";
+    std::unique_ptr<modules::ModuleSource> source;
+    std::unique_ptr<modules::LoadedModules> loaded;
+    std::vector<std::string> default_imports;
+    if (module_set == "mitogen" || module_set == "dirs") {
+        if (paths.empty()) paths = {"/usr/lib/python3.11", "/usr/lib/python3.11/lib-dynload", "/usr/lib/python3/dist-packages"};
+        auto ds = std::make_unique<sim::DirectorySource>(paths);
+        loaded = std::make_unique<sim::SourceLoaded>(*ds);
+        source = std::move(ds);
+        if (module_set == "mitogen") default_imports.assign(std::begin(MITOGEN_IMPORTS), std::end(MITOGEN_IMPORTS));
+    } else if (module_set == "synthetic") {
+        syn.seed = seed;
+        auto ms = sim::synthetic_modules(syn, &default_imports);
+        if (default_imports.size() > 8) default_imports.resize(8);
+        loaded = std::make_unique<sim::SourceLoaded>(*ms);
+        source = std::move(ms);
+    } else if (module_set != "none") {
+        std::cerr << "mitokit simulate: unknown --modules '" << module_set << "'\n";
+        return 2;
+    }
+    wl.imports = imports_arg.empty() ? default_imports : split(imports_arg, ',');
+    std::unique_ptr<sim::ModuleCatalog> catalog;
+    if (source) catalog = std::make_unique<sim::ModuleCatalog>(*source, *loaded);
+
+    auto functions = sim::FunctionRegistry::standard();
+    // mitogen.parent is imported like any module when the master can serve it.
+    if (!catalog || !source->find("mitogen.parent")) functions.add_builtin_module("mitogen.parent");
+    sim::NodeShared shared;
+    shared.functions = &functions;
+    shared.modules = catalog.get();
+    shared.max_message_size = max_size;
+    shared.unidirectional = vm.count("unidirectional") != 0;
+    sim::SimConfig cfg;
+    cfg.seed = seed;
+    cfg.link.latency = static_cast<sim::Time>(latency_us * 1000);
+    cfg.link.jitter = static_cast<sim::Time>(jitter_us * 1000);
+    cfg.link.bandwidth = bandwidth;
+    cfg.link.buffer = buffer ? buffer : 1;
+    cfg.keep_event_lines = !event_log.empty();
+    sim::Simulation simulation(cfg, shared);
+    std::unique_ptr<sim::PcapWriter> pcap;
+    if (!pcap_path.empty()) {
+        auto w = sim::PcapWriter::open_file(pcap_path);
+        if (!w) {
+            std::cerr << "mitokit simulate: " << w.error().message << "\n";
+            return 1;
+        }
+        pcap = std::move(*w);
+        simulation.set_pcap(pcap.get());
+    }
+    sim::Report rep;
+    {
+        ProgressBar bar;
+        rep = sim::run_workload(simulation, wl, faults, [&](double f) { bar(f); });
+    }
+    if (pcap) {
+        if (auto st = pcap->close(); !st) {
+            std::cerr << "mitokit simulate: " << st.error().message << "\n";
+            return 1;
+        }
+    }
+    if (!dot_path.empty()) {
+        std::ofstream(dot_path) << sim::tree_dot(simulation);
+    }
+    if (!event_log.empty()) {
+        std::ofstream out(event_log);
+        for (const auto& l : simulation.events().lines()) out << l << "\n";
+    }
+    const std::string json = sim::report_json(rep);
+    if (json_path == "-") {
+        std::cout << json << "\n";
+    } else {
+        if (!json_path.empty()) std::ofstream(json_path) << json << "\n";
+        std::cout << sim::report_text(rep);
+    }
+    return rep.violations.empty() ? 0 : 3;
+}
+
+} // namespace mitokit::cli

@@ -1,0 +1,33 @@
+// Helpers for code that calls functions in contexts (workloads, tests): build a
+// CALL_FUNCTION payload and read a reply the way a Receiver would.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mitokit/payloads.hpp"
+#include "mitokit/pickle/value.hpp"
+#include "mitokit/sim/message.hpp"
+
+namespace mitokit::sim {
+
+// (chain_id or None, module, klass, function, args, Kwargs): fill args with the
+// returned call's doc, e.g. c.args = c.doc.tuple({c.doc.integer(1)}).
+payload::CallFunction make_call(std::string_view module, std::optional<std::string> klass, std::string_view function,
+                                std::optional<std::string> chain_id = std::nullopt);
+
+struct Reply {
+    bool dead = false;
+    std::string dead_reason;                 // ChannelError text
+    std::optional<std::string> call_error;   // a CallError reply
+    std::optional<std::string> decode_error; // the reply did not unpickle
+    pickle::Document doc;
+    pickle::NodeId root = pickle::NO_NODE;
+    bool ok() const noexcept { return !dead && !call_error && !decode_error; }
+    std::optional<std::int64_t> integer() const;
+};
+
+Reply read_reply(const Message& m);
+
+} // namespace mitokit::sim

@@ -1,0 +1,70 @@
+// Native functions a Node runs for CALL_FUNCTION, registered by the names a
+// Python caller would use (module, optional class, function). A function may
+// finish at once or later (e.g. after an ID allocation round trip); the node's
+// dispatcher runs one call at a time, like the reference's main thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mitokit/payloads.hpp"
+#include "mitokit/pickle/value.hpp"
+
+namespace mitokit::sim {
+
+class Node;
+
+// A call's outcome: a value (doc + root) or an exception, as "module.Class: text".
+struct CallResult {
+    pickle::Document doc;
+    pickle::NodeId root = pickle::NO_NODE;
+    std::optional<std::string> error;
+
+    static CallResult none() {
+        CallResult r;
+        r.root = r.doc.none();
+        return r;
+    }
+    static CallResult integer(std::int64_t v) {
+        CallResult r;
+        r.root = r.doc.integer(v);
+        return r;
+    }
+    // type like "builtins.ValueError"; the text is what CallError(e) carries.
+    static CallResult raise(std::string_view type, std::string_view message) {
+        CallResult r;
+        r.error = std::string(type) + ": " + std::string(message);
+        return r;
+    }
+};
+
+using CallDone = std::function<void(CallResult)>;
+using NativeFn = std::function<void(Node&, const payload::CallFunction&, CallDone)>;
+
+class FunctionRegistry {
+public:
+    void add(std::string module, std::optional<std::string> klass, std::string function, NativeFn fn);
+    const NativeFn* find(std::string_view module, const std::optional<std::string>& klass,
+                         std::string_view function) const;
+    // Is anything registered under this module name?
+    bool has_module(std::string_view module) const;
+    // Modules every child has without importing (posix, mitogen.core, mitokit.sim).
+    void add_builtin_module(std::string module) { builtin_.emplace(std::move(module), 1); }
+    bool is_builtin_module(std::string_view module) const { return builtin_.count(module) != 0; }
+
+    // posix.getpid (the context ID stands in for the PID), mitogen.core
+    // Dispatcher.forget_chain, mitogen.parent._proxy_connect, and the simulator's
+    // own mitokit.sim.{sleep,fail,log,import_modules,allocate_id}.
+    static FunctionRegistry standard();
+
+private:
+    static std::string key(std::string_view m, const std::optional<std::string>& k, std::string_view f);
+    std::map<std::string, NativeFn, std::less<>> fns_;
+    std::map<std::string, int, std::less<>> modules_;
+    std::map<std::string, int, std::less<>> builtin_;
+};
+
+} // namespace mitokit::sim

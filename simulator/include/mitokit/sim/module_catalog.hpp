@@ -1,0 +1,59 @@
+// Module data shared by every Node of a run: the master's Planner (responder
+// logic over a ModuleSource) and, per module name, one interned record with the
+// LOAD_MODULE payload bytes and what executing the module imports. Nodes hold
+// ModuleRefs, never copies, so a million contexts share one copy of each source.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modules/module_source.hpp"
+#include "modules/planner.hpp"
+
+namespace mitokit::sim {
+
+struct ModuleData {
+    std::shared_ptr<const modules::ModuleTuple> tuple;
+    std::vector<std::uint8_t> payload;     // LOAD_MODULE data (pickled 5-tuple)
+    std::vector<std::string> exec_imports; // absolute names its module body imports, in order
+};
+using ModuleRef = const ModuleData*;
+
+class ModuleCatalog {
+public:
+    // `child_local` names exist on every child without asking (its stdlib).
+    ModuleCatalog(const modules::ModuleSource& source, const modules::LoadedModules& loaded,
+                  modules::PlannerOptions opt = {});
+
+    // The responder's answer to one GET_MODULE on a stream with this sent set.
+    std::vector<ModuleRef> plan(const std::string& fullname, std::set<std::string>& sent);
+    // The interned record for a tuple, building its payload on first use.
+    ModuleRef intern(std::shared_ptr<const modules::ModuleTuple> t);
+    // A record by name, if any stream was ever sent it.
+    ModuleRef find(std::string_view fullname) const;
+    // Does a child have this module without asking its parent (stdlib, builtins)?
+    bool child_local(std::string_view fullname);
+    // The payload is built by payload::build_load_module; failures are reported here.
+    std::uint64_t build_failures() const noexcept { return build_failures_; }
+    std::size_t size() const noexcept { return by_name_.size(); }
+
+private:
+    const modules::ModuleSource& source_;
+    const modules::LoadedModules& loaded_;
+    modules::Planner planner_;
+    std::map<std::string, std::unique_ptr<ModuleData>, std::less<>> by_name_;
+    std::map<std::string, bool, std::less<>> local_;
+    std::uint64_t build_failures_ = 0;
+};
+
+// The names a module's body imports when executed, in order, resolved to
+// absolute names: for `from a.b import c` that is a.b then a.b.c (the child
+// declines a.b.c locally if it is not a submodule).
+std::vector<std::string> exec_imports(std::string_view fullname, bool is_pkg, std::string_view source);
+
+} // namespace mitokit::sim

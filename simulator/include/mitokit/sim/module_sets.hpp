@@ -1,0 +1,44 @@
+// Module sets a simulated master can serve: a real tree on disk (the installed
+// mitogen package by default) or a synthetic module graph from parameters.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mitokit/sim/directory_source.hpp"
+#include "modules/memory_source.hpp"
+
+namespace mitokit::sim {
+
+// sys.builtin_module_names of CPython 3.11 (Debian): on every child, never fetched.
+bool is_builtin_module(std::string_view name);
+
+// A master that imported everything it can find: loaded = findable under the
+// search path; stdlib = found under a stdlib directory, or built in.
+class SourceLoaded final : public modules::LoadedModules {
+public:
+    explicit SourceLoaded(const modules::ModuleSource& s) : src_(s) {}
+    bool loaded(std::string_view name) const override;
+    bool stdlib(std::string_view name) const override;
+
+private:
+    struct Info { bool found; bool stdlib; };
+    const Info& info(std::string_view name) const;
+    const modules::ModuleSource& src_;
+    mutable std::map<std::string, Info, std::less<>> cache_;
+};
+
+struct SyntheticParams {
+    std::uint64_t seed = 1;
+    std::uint32_t packages = 4;
+    std::uint32_t modules_per_package = 8;
+    std::uint32_t imports_per_module = 3;
+    std::uint32_t source_bytes = 4000; // padding per module, for realistic sizes
+};
+
+// Packages synpkg0..N-1 with submodules modK; each module imports a few others
+// (seeded) and some stdlib. Returns the source and the names of every module.
+std::unique_ptr<modules::MemorySource> synthetic_modules(const SyntheticParams& p, std::vector<std::string>* names);
+
+} // namespace mitokit::sim

@@ -1,0 +1,270 @@
+// One mitogen context: the reference's Router (_async_route, handlers, policies,
+// dead messages), RouteMonitor, ID allocation, Dispatcher (CALL_FUNCTION),
+// log forwarding, shutdown/detach, and the importer, responder and forwarder.
+//
+// A Node sees only Streams (bytes in, bytes out, through its own StreamDecoder)
+// and a NodeEnv (clock, deferral, spawning, observation). The simulator drives it
+// with virtual links and simulated time; real transports can drive the same Node
+// with file descriptors and wall time.
+//
+// Scale: an idle leaf holds one stream and no heap tables (maps stay empty, IDs
+// are integers, module data is shared through NodeShared).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "mitokit/sim/functions.hpp"
+#include "mitokit/sim/message.hpp"
+#include "mitokit/sim/module_catalog.hpp"
+#include "mitokit/sim/scheduler.hpp"
+#include "mitokit/stream_decoder.hpp"
+
+namespace mitokit::sim {
+
+class Node;
+
+// Things a node reports. Each is counted; the simulation also logs them.
+enum class Note : std::uint8_t {
+    bad_auth_drop,      // silent drop (reference logs "bad auth_id")
+    bad_src_drop,       // silent drop (reference logs "bad src_id")
+    dead_invalid_handle,
+    dead_refused,
+    dead_no_route,
+    dead_too_large,
+    dead_unidirectional,
+    dead_unexpected_reply,
+    dead_dropped,         // a dead message that nobody could be told about (reply_to 0)
+    stream_error,         // bad magic / oversize / truncated: stream dropped
+    duplicate_route,      // ADD_ROUTE for a known ID (logged ERROR, ignored)
+    bad_del_route,        // DEL_ROUTE from the wrong stream (logged ERROR, ignored)
+    del_route_stub,       // plain child heard DEL_ROUTE (logged ERROR)
+    duplicate_get_module, // GET_MODULE for a name already sent (warning, nothing sent)
+    forward_module_drop,  // FORWARD_MODULE toward the parent (logged ERROR)
+    handler_error,        // a handler rejected its payload (reference: logged exception)
+    send_on_closed,       // a write to a stream already gone (the reference drops it too)
+    call_started,
+    call_finished,
+    count_
+};
+const char* note_name(Note n) noexcept;
+
+class NodeEnv {
+public:
+    virtual ~NodeEnv() = default;
+    virtual Time now() const = 0;
+    // Bytes for the peer of `s`, in order.
+    virtual void write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) = 0;
+    // The node hangs up `s`: the peer sees end of file after bytes already written.
+    virtual void close_stream(Node& n, StreamId s) = 0;
+    // Run `fn` later in this node's context (the broker's defer, or a busy main thread).
+    virtual void defer(Node& n, Time delay, std::function<void()> fn) = 0;
+    virtual void note(Node& n, Note what, const Header* h, std::string_view detail) = 0;
+    // parent.Router.local(): start a child with this ID; call connected(stream) once
+    // it is up (MITO002 seen), or failed(reason).
+    virtual void spawn_child(Node& parent, ContextId id, std::string name,
+                             std::function<void(StreamId)> connected) = 0;
+    // The master's log sink (FORWARD_LOG).
+    virtual void log_record(Node& master, ContextId src, std::string_view logger, int level,
+                            std::string_view text) = 0;
+    // The node's process has ended (after SHUTDOWN, losing its parent, or a crash).
+    virtual void exited(Node& n) = 0;
+};
+
+struct NodeShared {
+    const FunctionRegistry* functions = nullptr;
+    ModuleCatalog* modules = nullptr;     // master's responder + interned module data
+    std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
+    bool unidirectional = false;
+    Time call_cost = 20 * US;             // main-thread time per CALL_FUNCTION
+    std::uint32_t id_block = 1000;        // IdAllocator.BLOCK_SIZE
+};
+
+struct NodeConfig {
+    ContextId id = 0;
+    std::vector<ContextId> parent_ids; // nearest first, ending in 0; empty for the master
+};
+
+class Node {
+public:
+    Node(NodeEnv& env, const NodeShared& shared, NodeConfig cfg);
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    ContextId id() const noexcept { return id_; }
+    bool is_master() const noexcept { return parent_ids_.empty(); }
+    std::optional<ContextId> parent_id() const noexcept {
+        return parent_ids_.empty() ? std::nullopt : std::optional<ContextId>(parent_ids_[0]);
+    }
+    bool alive() const noexcept { return alive_; }
+    bool upgraded() const noexcept { return upgraded_; }
+
+    // --- streams -------------------------------------------------------------
+    // A new stream to `remote_id`. `stamp_auth` is a UNIX listener's auth_id stamp.
+    StreamId add_stream(ContextId remote_id, std::string name, StreamStart start = StreamStart::frames,
+                        std::optional<ContextId> stamp_auth = std::nullopt);
+    // Child side: the stream to the parent is up.
+    void attach_parent(StreamId s);
+    // Parent side: a child finished connecting: register() + RouteMonitor.notice_stream().
+    void child_connected(StreamId s);
+    // A direct peer that is not a child and announces no routes (UNIX client).
+    void register_peer(StreamId s);
+    void receive(StreamId s, std::span<const std::uint8_t> bytes);
+    void eof(StreamId s);                  // the peer hung up
+    void disconnect_stream(StreamId s);    // we hang up (and run the disconnect cascade)
+
+    // --- acting as a Python program would --------------------------------------
+    // Router.route(): deferred to the broker.
+    void route(Message msg);
+    // A fresh reply handle; `fn` gets the reply or a (possibly local) dead message.
+    std::uint32_t add_reply_handler(std::optional<ContextId> respondent,
+                                    std::function<void(Node&, const Message&)> fn);
+    // Context.call_async: CALL_FUNCTION to `target`, reply to `on_reply`.
+    void call_async(ContextId target, const payload::CallFunction& call,
+                    std::function<void(Node&, const Message&)> on_reply);
+    // LogHandler: FORWARD_LOG to the master.
+    void log(std::string_view logger, int level, std::string_view text);
+    // parent.Router.local(): allocate an ID (a round trip for non-masters) and spawn.
+    // done(id, stream) once connected; done(nullopt, NO_STREAM) if no ID could be had.
+    void spawn_child(std::string name, std::function<void(std::optional<ContextId>, StreamId)> done);
+    // Importer: import `fullname` as the main thread would; done(error or empty).
+    void import_module(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
+    // Broker shutdown: SHUTDOWN to children, then exit (children see EOF).
+    void shutdown();
+    // The process dies at once: streams close with nothing more written.
+    void crash();
+    void detach();
+    // Dispatcher.forget_chain.
+    void forget_chain(const std::string& chain_id);
+    // ModuleResponder.forward_modules (master): push modules toward a deep context.
+    void forward_modules(ContextId target, const std::vector<std::string>& names);
+    const std::vector<ContextId>& parent_ids() const noexcept { return parent_ids_; }
+    NodeEnv& env() noexcept { return env_; }
+
+    // --- observation (tests, invariants, reports) -----------------------------
+    std::size_t stream_count() const noexcept { return streams_.size(); }
+    bool stream_open(StreamId s) const;
+    ContextId stream_remote(StreamId s) const;
+    std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
+    std::vector<ContextId> routes() const;                 // every ID with an own route
+    std::size_t pending_replies() const noexcept { return handlers_.size(); }
+    std::size_t queued_calls() const noexcept { return calls_.size() + (call_busy_ ? 1 : 0); }
+    bool module_cached(std::string_view name) const;
+    bool module_imported(std::string_view name) const;
+    std::size_t memory_estimate() const; // bytes owned, for the scale report
+
+private:
+    struct Stream;
+    struct Handler {
+        std::optional<ContextId> respondent;
+        bool persist = false;
+        std::function<void(Node&, const Message&)> fn;
+    };
+    enum class Std : std::uint8_t { none, del_route_stub, route_monitor, alloc_id, responder, forwarder,
+                                   forward_module, forward_log, shutdown, load_module, call_function,
+                                   call_service_stub, detaching };
+    enum class Policy : std::uint8_t { none, parent_authority, immediate_child };
+    struct ImporterState;
+    struct Dispatcher;
+
+    // router
+    void async_route(Message msg, StreamId in);
+    void invoke(Message& msg, StreamId in);
+    void maybe_send_dead(bool unreachable, const Message& msg, std::string reason, Note why);
+    void send_on(StreamId s, const Message& msg);
+    Message make(ContextId dst, std::uint32_t handle, std::vector<std::uint8_t> data) const;
+    StreamId lookup(ContextId id) const;
+    StreamId lookup_or(ContextId id, StreamId fallback) const;
+    bool policy_ok(Policy p, const Message& msg, StreamId in) const;
+    Std std_handler(std::uint32_t handle) const;
+    Policy std_policy(Std kind) const;
+    void set_std(std::uint32_t handle, Std kind);
+    void run_std(Std kind, Message& msg, StreamId in);
+    void on_frame(StreamId s, const MessageView& v);
+    void on_stream_error(StreamId s, const Error& e);
+    void stream_gone(StreamId s);
+    void context_disconnected(ContextId id);
+    void upgrade();
+    void exit_process();
+
+    // route monitor
+    void notice_stream(StreamId s);
+    void on_add_route(const Message& msg);
+    void on_del_route(const Message& msg);
+    void on_del_route_stub(const Message& msg);
+    void route_monitor_stream_gone(StreamId s);
+    void propagate_up(std::uint32_t handle, ContextId target, const std::optional<std::string>& name);
+    void propagate_down(ContextId target);
+    void send_route(StreamId s, std::uint32_t handle, ContextId target, const std::optional<std::string>& name);
+
+    // IDs
+    void on_allocate_id(const Message& msg);
+public:
+    // IdAllocator.allocate() / ChildIdAllocator.allocate(); nullopt when the
+    // ALLOCATE_ID round trip failed.
+    void allocate_id(std::function<void(std::optional<ContextId>)> done);
+private:
+
+    // calls
+    void on_call_function(Message msg);
+    void dispatch_next();
+    void run_call(const Message& msg);
+    void finish_call(const Message& msg, std::optional<std::string> chain, CallResult result, bool cache_failure);
+
+    // logs, shutdown, detach
+    void on_forward_log(const Message& msg);
+    void on_shutdown_msg(const Message& msg);
+    void on_detaching(const Message& msg);
+
+    // modules
+    ImporterState& importer();
+    void on_get_module_master(const Message& msg);
+    void on_load_module(const Message& msg);
+    void on_get_module_forwarder(const Message& msg);
+    void on_forward_module(const Message& msg);
+    void request_module(const std::string& name, std::function<void()> cb);
+    void send_module_tuple(StreamId s, ModuleRef mod);
+    void forwarder_send(StreamId s, const std::string& name);
+    void exec_module(ModuleRef mod, std::function<void(std::optional<std::string>)> done);
+    void import_chain(std::shared_ptr<std::vector<std::string>> names, std::size_t i,
+                      std::function<void(std::optional<std::string>)> done);
+    void import_one(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
+
+    NodeEnv& env_;
+    const NodeShared& shared_;
+    ContextId id_;
+    std::vector<ContextId> parent_ids_;
+    bool alive_ = true;
+    bool upgraded_ = false;
+    bool detached_ = false;
+    bool shutting_down_ = false;
+    std::vector<std::unique_ptr<Stream>> streams_;
+    std::unordered_map<ContextId, StreamId> route_;     // _stream_by_id
+    std::array<Std, 12> std_{};                          // handles 100..111
+    std::unordered_map<std::uint32_t, Handler> handlers_; // dynamic (reply) handles
+    std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
+    // IdAllocator (master) / ChildIdAllocator
+    std::uint64_t next_id_ = 1;
+    ContextId block_next_ = 0, block_end_ = 0;
+    bool id_request_in_flight_ = false;
+    std::deque<std::function<void(std::optional<ContextId>)>> id_waiters_;
+    // Dispatcher
+    std::deque<Message> calls_;
+    bool call_busy_ = false;
+    std::unique_ptr<std::map<std::string, std::string>> chain_errors_;
+    std::unique_ptr<ImporterState> importer_;
+};
+
+} // namespace mitokit::sim

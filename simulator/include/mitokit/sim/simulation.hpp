@@ -1,0 +1,135 @@
+// The simulated world: Nodes joined by byte-carrying links, one Scheduler, one
+// seeded Rng, one EventLog. Links have latency, bandwidth and a buffer size;
+// every message crosses as encoded frames and is decoded on the far side by that
+// node's StreamDecoder. Same seed + configuration => same event log hash.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mitokit/sim/node.hpp"
+#include "mitokit/sim/scheduler.hpp"
+
+namespace mitokit::sim {
+
+class PcapWriter;
+
+struct LinkParams {
+    Time latency = 200 * US;                  // one way
+    Time jitter = 50 * US;                    // uniform extra delay per segment (seeded)
+    std::uint64_t bandwidth = 125'000'000;    // bytes per second (1 Gbit/s)
+    std::uint32_t buffer = 128 * 1024;        // socket buffer: the largest segment delivered at once
+    std::uint32_t split_percent = 10;         // chance a segment is cut in two (decoder reassembly)
+};
+
+struct SimConfig {
+    std::uint64_t seed = 1;
+    LinkParams link{};
+    Time connect_delay = 5 * MS; // child bootstrap until MITO002
+    bool keep_event_lines = false;
+};
+
+struct LinkStats {
+    std::uint64_t bytes_written = 0, bytes_delivered = 0, bytes_dropped = 0;
+};
+
+// Per-handle traffic: every frame put on a link counts as one message-hop.
+struct HandleStats {
+    std::uint64_t messages = 0, bytes = 0;
+};
+
+class Simulation final : public NodeEnv {
+public:
+    Simulation(SimConfig cfg, NodeShared shared);
+    ~Simulation() override;
+
+    Node& master() { return *nodes_.at(0); }
+    Node* find(ContextId id);
+    Scheduler& scheduler() noexcept { return sched_; }
+    EventLog& events() noexcept { return log_; }
+    Rng& rng() noexcept { return rng_; }
+    const NodeShared& shared() const noexcept { return shared_; }
+    std::size_t node_count() const noexcept { return nodes_.size(); }
+    std::size_t alive_count() const noexcept { return alive_; }
+    Node& node_at(std::size_t i) { return *nodes_[i]; }
+
+    // Runs until no events are left (or `until`).
+    void run(Time until = UINT64_MAX) { sched_.run(until); }
+
+    // Faults.
+    std::size_t link_count() const noexcept { return links_.size(); }
+    void cut_link(std::size_t link);                   // both ends see EOF; bytes in flight are lost
+    void stall_link(std::size_t link, Time duration);  // nothing arrives until the stall ends
+    void corrupt_next(std::size_t link, int direction); // next frame's magic is garbled: receiver drops the stream
+    void crash(ContextId id);
+
+    void set_pcap(PcapWriter* w) { pcap_ = w; }
+
+    // Observations.
+    const std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)>& notes() const { return notes_; }
+    const std::map<std::uint32_t, HandleStats>& per_handle() const { return per_handle_; }
+    std::uint64_t hops() const noexcept { return hops_; }
+    LinkStats link_totals() const;
+    std::uint64_t log_records() const noexcept { return log_records_; }
+    std::uint64_t in_flight_segments() const noexcept { return in_flight_; }
+    // Each live context's routes must name live contexts (checked at quiescence).
+    std::vector<std::string> stale_routes() const;
+
+    // NodeEnv
+    Time now() const override { return sched_.now(); }
+    void write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) override;
+    void close_stream(Node& n, StreamId s) override;
+    void defer(Node& n, Time delay, std::function<void()> fn) override;
+    void note(Node& n, Note what, const Header* h, std::string_view detail) override;
+    void spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) override;
+    void log_record(Node& master, ContextId src, std::string_view logger, int level, std::string_view text) override;
+    void exited(Node& n) override;
+
+private:
+    struct Direction {
+        Time busy_until = 0;
+        Time last_arrival = 0;
+        std::uint64_t seq = 0;      // bytes sent so far (the TCP sequence offset in captures)
+        bool closed = false;        // the writer hung up (FIN sent)
+        bool corrupt_next = false;
+    };
+    struct Link {
+        std::uint32_t node[2];      // node indices: [0] parent side, [1] child side
+        StreamId stream[2];
+        Direction dir[2];           // dir[d]: bytes written by node[d]
+        bool cut = false;
+        Time stalled_until = 0;
+        LinkStats stats;
+    };
+    std::uint32_t index_of(const Node& n) const;
+    std::uint32_t link_of(std::uint32_t node_index, StreamId s) const;
+    void deliver(std::uint32_t link, int d, std::vector<std::uint8_t> seg);
+    void deliver_eof(std::uint32_t link, int d);
+    void record(std::string_view line) { log_.record(line); }
+
+    SimConfig cfg_;
+    NodeShared shared_;
+    Scheduler sched_;
+    Rng rng_;
+    EventLog log_;
+    std::vector<std::unique_ptr<Node>> nodes_;
+    std::unordered_map<ContextId, std::uint32_t> by_id_;
+    std::vector<std::vector<std::uint32_t>> stream_links_; // per node index: link of each stream
+    std::vector<Link> links_;
+    std::size_t alive_ = 0;
+    std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes_{};
+    std::map<std::uint32_t, HandleStats> per_handle_;
+    std::uint64_t hops_ = 0;
+    std::uint64_t log_records_ = 0;
+    std::uint64_t in_flight_ = 0;
+    PcapWriter* pcap_ = nullptr;
+};
+
+} // namespace mitokit::sim

@@ -1,0 +1,64 @@
+// A run of the simulator: build a tree (master.local() for the first level,
+// _proxy_connect calls below), then a workload on every leaf (calls, imports of a
+// module set, log records), with faults scheduled from the seed, then the
+// invariants. The result is data (Report) first; text and JSON come from it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mitokit/sim/simulation.hpp"
+
+namespace mitokit::sim {
+
+struct WorkloadConfig {
+    std::vector<std::uint32_t> fanout{10, 10};  // children per context at each level (size = depth)
+    std::uint32_t calls_per_leaf = 1;           // posix.getpid round trips
+    std::vector<std::string> imports;           // modules every leaf imports (mitokit.sim.import_modules)
+    bool preload = false;                       // intermediates import first, so leaves hit their caches
+    std::uint32_t logs_per_leaf = 0;            // FORWARD_LOG records per leaf
+    bool shutdown_at_end = false;               // master shutdown after the workload
+};
+
+struct FaultConfig {
+    std::uint32_t cuts = 0, crashes = 0, stalls = 0, corruptions = 0;
+    Time stall_for = 50 * MS;
+};
+
+struct CallStats {
+    std::uint64_t started = 0, ok = 0, call_errors = 0, dead = 0;
+    std::vector<Time> latencies; // completed calls, simulated
+};
+
+struct Report {
+    std::uint64_t contexts = 0, alive = 0;
+    std::uint64_t event_hash = 0, events = 0, scheduler_events = 0;
+    double sim_time_s = 0, wall_s = 0;
+    std::uint64_t peak_rss_bytes = 0;
+    std::uint64_t hops = 0;
+    LinkStats bytes;
+    std::map<std::uint32_t, HandleStats> per_handle;
+    CallStats calls, connects, imports;
+    std::uint64_t modules_imported_ok = 0;   // sum of import_modules results
+    std::uint64_t log_records = 0;
+    std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes{};
+    std::vector<std::string> faults;         // what was injected, when
+    std::vector<std::string> violations;     // invariants that failed
+    std::uint64_t node_memory_bytes = 0;     // sum of Node::memory_estimate()
+};
+
+using Progress = std::function<void(double fraction)>;
+
+Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress = {});
+
+std::string report_json(const Report& r);
+std::string report_text(const Report& r);
+// Graphviz of the context tree (every context ever started; dead ones dashed).
+std::string tree_dot(Simulation& sim);
+// p in [0,100] of sorted latencies, in microseconds.
+double percentile_us(std::vector<Time> v, double p);
+
+} // namespace mitokit::sim

@@ -1,0 +1,135 @@
+#include "planner.hpp"
+
+#include <algorithm>
+#include <deque>
+
+namespace mitokit::modules {
+
+Planner::Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt)
+    : source_(source), loaded_(loaded), opt_(std::move(opt)) {}
+
+bool Planner::blacklisted(std::string_view fullname) const {
+    const auto starts = [&](const std::string& p) { return fullname.substr(0, p.size()) == p; };
+    return std::none_of(opt_.whitelist.begin(), opt_.whitelist.end(), starts) ||
+           std::any_of(opt_.blacklist.begin(), opt_.blacklist.end(), starts);
+}
+
+std::shared_ptr<const ModuleTuple> Planner::negative(const std::string& fullname) const {
+    auto t = std::make_shared<ModuleTuple>();
+    t->fullname = fullname;
+    return t;
+}
+
+std::shared_ptr<const ModuleTuple> Planner::tuple(const std::string& fullname) {
+    if (auto it = tuples_.find(fullname); it != tuples_.end()) return it->second;
+    if (blacklisted(fullname)) return nullptr;
+    auto found = source_.find(fullname);
+    if (!found || source_.is_stdlib_path(found->path)) {
+        auto neg = negative(fullname);
+        tuples_.emplace(fullname, neg);
+        return neg;
+    }
+    auto rel = related(fullname);
+    if (!rel) return nullptr;
+    auto t = std::make_shared<ModuleTuple>();
+    t->fullname = fullname;
+    if (found->is_pkg) t->pkg_present = found->pkg_present;
+    t->path = found->path;
+    t->source = std::move(found->source);
+    for (auto& name : *rel)
+        if (!blacklisted(name)) t->related.push_back(std::move(name));
+    tuples_.emplace(fullname, t);
+    return t;
+}
+
+std::string Planner::resolve_relpath(std::string fullname, int level, bool is_pkg) const {
+    if (is_pkg) fullname += ".__init__";
+    if (level == 0 || fullname.empty()) return {};
+    std::vector<std::string_view> bits;
+    std::string_view rest = fullname;
+    for (;;) {
+        const auto dot = rest.find('.');
+        bits.push_back(rest.substr(0, dot));
+        if (dot == std::string_view::npos) break;
+        rest.remove_prefix(dot + 1);
+    }
+    if (bits.size() <= static_cast<std::size_t>(level)) return {};
+    std::string out;
+    for (std::size_t i = 0; i + level < bits.size(); ++i) {
+        out.append(bits[i]);
+        out.push_back('.');
+    }
+    return out;
+}
+
+std::optional<std::vector<std::string>> Planner::related_imports(const std::string& fullname) {
+    if (auto it = related_imports_.find(fullname); it != related_imports_.end()) return it->second;
+    std::vector<std::string> maybe;
+    const auto found = source_.find(fullname);
+    if (found) {
+        for (auto dot = fullname.rfind('.'); dot != std::string::npos; dot = fullname.rfind('.', dot - 1)) {
+            maybe.push_back(fullname.substr(0, dot));
+            if (dot == 0) break;
+        }
+        // resolve_relpath asks sys.modules whether the scanned module is a package.
+        const bool pkg = found->is_pkg && loaded_.loaded(fullname);
+        for (const ImportRef& ref : scan_imports(found->source)) {
+            const std::string mod = resolve_relpath(fullname, ref.level, pkg) + ref.module;
+            maybe.push_back(mod);
+            for (const auto& name : ref.fromlist) maybe.push_back(mod + "." + name);
+        }
+    }
+    std::vector<std::string> keep;
+    for (auto& name : maybe) {
+        if (!loaded_.loaded(name)) continue;
+        if (loaded_.file_is_none(name) && !loaded_.stdlib(name)) return std::nullopt;
+        if (!loaded_.stdlib(name) && name.find("six.moves") == std::string::npos) keep.push_back(std::move(name));
+    }
+    std::sort(keep.begin(), keep.end());
+    keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+    return related_imports_.emplace(fullname, std::move(keep)).first->second;
+}
+
+std::optional<std::vector<std::string>> Planner::related(const std::string& fullname) {
+    std::set<std::string> found;
+    std::set<std::string> queued{fullname};
+    std::deque<std::string> stack{fullname};
+    while (!stack.empty()) {
+        const std::string name = std::move(stack.front());
+        stack.pop_front();
+        const auto imports = related_imports(name);
+        if (!imports) return std::nullopt;
+        for (const auto& r : *imports) {
+            if (found.insert(r).second && queued.insert(r).second) stack.push_back(r);
+        }
+    }
+    found.erase(fullname);
+    return std::vector<std::string>(found.begin(), found.end());
+}
+
+std::vector<std::shared_ptr<const ModuleTuple>> Planner::plan(const std::string& fullname,
+                                                              std::set<std::string>& sent) {
+    std::vector<std::shared_ptr<const ModuleTuple>> out;
+    if (sent.count(fullname)) return out; // duplicate request: the reference sends nothing
+    // Where the reference raises, it answers negatively for `fullname` without
+    // recording it as sent, after whatever related modules already went out.
+    const auto failed = [&] {
+        out.push_back(negative(fullname));
+        return out;
+    };
+    const auto t = tuple(fullname);
+    if (!t) return failed();
+    for (const auto& name : t->related) {
+        const std::string top = name.substr(0, name.find('.'));
+        if (top != fullname && !sent.count(top)) continue;
+        if (sent.count(name)) continue;
+        auto r = tuple(name);
+        if (!r) return failed();
+        out.push_back(std::move(r));
+        sent.insert(name);
+    }
+    if (sent.insert(fullname).second) out.push_back(t);
+    return out;
+}
+
+} // namespace mitokit::modules

@@ -1,0 +1,70 @@
+// The master's module responder as a plan (protocol-notes §5.1): the LOAD_MODULE
+// tuples, in order, that answer one GET_MODULE on a stream whose sent_modules set
+// is given. Results are cached per name like the reference's, so one Planner
+// serves every stream of a master.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "module_source.hpp"
+#include "scanner.hpp"
+
+namespace mitokit::modules {
+
+// One LOAD_MODULE 5-tuple, with the uncompressed source kept for hashing.
+struct ModuleTuple {
+    std::string fullname;
+    std::optional<std::vector<std::string>> pkg_present; // None for plain modules
+    std::optional<std::string> path;                     // None for negative replies
+    std::optional<std::string> source;                   // uncompressed; None for negative replies
+    std::vector<std::string> related;                    // empty for negative replies (sent as a tuple)
+    bool negative() const noexcept { return !path; }
+};
+
+struct PlannerOptions {
+    std::vector<std::string> whitelist{""}; // is_blacklisted_import: prefixes, not dotted names
+    std::vector<std::string> blacklist{};
+};
+
+class Planner {
+public:
+    Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt = {});
+
+    // _build_tuple: the (cached) tuple for one name; negative when unservable.
+    // nullptr where the reference raises (blacklisted name, or a related-module
+    // scan that hits a namespace package): nothing is cached then, and plan()
+    // answers with a negative tuple that is not recorded as sent.
+    std::shared_ptr<const ModuleTuple> tuple(const std::string& fullname);
+    std::shared_ptr<const ModuleTuple> negative(const std::string& fullname) const;
+
+    // find_related_imports / find_related (cached, sorted); nullopt where the
+    // reference raises.
+    std::optional<std::vector<std::string>> related_imports(const std::string& fullname);
+    std::optional<std::vector<std::string>> related(const std::string& fullname);
+
+    // _on_get_module + _send_module_and_related: the tuples to send, in order.
+    // `sent` is the stream's sent_modules; names sent are added to it. A duplicate
+    // request (name already in `sent`) plans nothing.
+    std::vector<std::shared_ptr<const ModuleTuple>> plan(const std::string& fullname,
+                                                         std::set<std::string>& sent);
+
+    bool blacklisted(std::string_view fullname) const;
+    static std::set<std::string> initial_sent_modules() { return {"mitogen", "mitogen.core"}; }
+
+private:
+    std::string resolve_relpath(std::string fullname, int level, bool is_pkg) const;
+
+    const ModuleSource& source_;
+    const LoadedModules& loaded_;
+    PlannerOptions opt_;
+    std::map<std::string, std::shared_ptr<const ModuleTuple>, std::less<>> tuples_;
+    std::map<std::string, std::vector<std::string>, std::less<>> related_imports_;
+};
+
+} // namespace mitokit::modules

@@ -1,0 +1,359 @@
+#include "scanner.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace mitokit::modules {
+namespace {
+
+enum class TokKind : std::uint8_t { name, op, string, number };
+
+struct Tok {
+    TokKind kind;
+    std::string_view text;
+    int depth; // bracket depth inside the logical line before this token
+};
+
+struct Line {
+    int indent = 0;
+    std::vector<Tok> toks;
+};
+
+bool is_name_start(unsigned char c) { return c == '_' || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80; }
+bool is_name_char(unsigned char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+
+// Length of a string prefix (r, b, u, f and their two-letter mixes) if a quote follows.
+std::size_t string_prefix(std::string_view s, std::size_t i) {
+    std::size_t n = 0;
+    while (n < 2 && i + n < s.size()) {
+        const char c = static_cast<char>(s[i + n] | 0x20);
+        if (c == 'r' || c == 'b' || c == 'u' || c == 'f') ++n;
+        else break;
+    }
+    if (i + n < s.size() && (s[i + n] == '\'' || s[i + n] == '"')) return n;
+    return std::string_view::npos;
+}
+
+// Splits source into logical lines (implicit joining inside brackets, backslash
+// continuation), dropping comments and blank lines.
+std::vector<Line> logical_lines(std::string_view s) {
+    std::vector<Line> lines;
+    Line cur;
+    bool at_line_start = true;
+    bool continued = false; // after a backslash continuation
+    int depth = 0;
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    auto end_line = [&] {
+        if (!cur.toks.empty()) lines.push_back(std::move(cur));
+        cur = Line{};
+        depth = 0;
+        at_line_start = true;
+    };
+    while (i < n) {
+        if (at_line_start) {
+            int col = 0;
+            std::size_t j = i;
+            while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\f')) {
+                if (s[j] == ' ') ++col;
+                else if (s[j] == '\t') col = (col / 8 + 1) * 8;
+                else col = 0;
+                ++j;
+            }
+            if (!continued && cur.toks.empty()) cur.indent = col;
+            i = j;
+            at_line_start = false;
+            continue;
+        }
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < n && s[i + 1] == '\n') ++i;
+            ++i;
+            if (depth > 0 || continued) {
+                continued = false;
+                at_line_start = false;
+                // Skip the continuation line's indentation without touching cur.indent.
+                while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\f')) ++i;
+                continue;
+            }
+            end_line();
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\f') { ++i; continue; }
+        if (c == '#') {
+            while (i < n && s[i] != '\n' && s[i] != '\r') ++i;
+            continue;
+        }
+        if (c == '\\') {
+            std::size_t j = i + 1;
+            if (j < n && s[j] == '\r') ++j;
+            if (j < n && s[j] == '\n') {
+                i = j + 1;
+                continued = true;
+                while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\f')) ++i;
+                continued = false;
+                continue;
+            }
+            ++i;
+            continue;
+        }
+        const std::size_t pre = is_name_start(c) ? string_prefix(s, i) : (c == '\'' || c == '"' ? 0 : std::string_view::npos);
+        if (pre != std::string_view::npos) {
+            const std::size_t start = i;
+            i += pre;
+            const char q = s[i];
+            const bool triple = i + 2 < n && s[i + 1] == q && s[i + 2] == q;
+            i += triple ? 3 : 1;
+            while (i < n) {
+                if (s[i] == '\\') { i += 2; continue; }
+                if (s[i] == q) {
+                    if (!triple) { ++i; break; }
+                    if (i + 2 < n && s[i + 1] == q && s[i + 2] == q) { i += 3; break; }
+                } else if (!triple && (s[i] == '\n' || s[i] == '\r')) {
+                    break; // unterminated single-quoted string: stop at the line end
+                }
+                ++i;
+            }
+            if (i > n) i = n;
+            cur.toks.push_back({TokKind::string, s.substr(start, i - start), depth});
+            continue;
+        }
+        if (is_name_start(c)) {
+            const std::size_t start = i;
+            while (i < n && is_name_char(static_cast<unsigned char>(s[i]))) ++i;
+            cur.toks.push_back({TokKind::name, s.substr(start, i - start), depth});
+            continue;
+        }
+        if ((c >= '0' && c <= '9') || (c == '.' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')) {
+            const std::size_t start = i;
+            while (i < n && (is_name_char(static_cast<unsigned char>(s[i])) || s[i] == '.')) {
+                const char e = static_cast<char>(s[i] | 0x20);
+                ++i;
+                if (e == 'e' && i < n && (s[i] == '+' || s[i] == '-')) ++i;
+            }
+            cur.toks.push_back({TokKind::number, s.substr(start, i - start), depth});
+            continue;
+        }
+        if (c == '(' || c == '[' || c == '{') {
+            cur.toks.push_back({TokKind::op, s.substr(i, 1), depth});
+            ++depth;
+            ++i;
+            continue;
+        }
+        if (c == ')' || c == ']' || c == '}') {
+            if (depth > 0) --depth;
+            cur.toks.push_back({TokKind::op, s.substr(i, 1), depth});
+            ++i;
+            continue;
+        }
+        if (c == ':' && i + 1 < n && s[i + 1] == '=') {
+            cur.toks.push_back({TokKind::op, s.substr(i, 2), depth});
+            i += 2;
+            continue;
+        }
+        if (c == '-' && i + 1 < n && s[i + 1] == '>') {
+            cur.toks.push_back({TokKind::op, s.substr(i, 2), depth});
+            i += 2;
+            continue;
+        }
+        cur.toks.push_back({TokKind::op, s.substr(i, 1), depth});
+        ++i;
+    }
+    end_line();
+    return lines;
+}
+
+bool is(const Tok& t, std::string_view text) { return t.text == text && t.kind != TokKind::string; }
+
+using Toks = std::span<const Tok>;
+
+// The compiler's view of a constant condition (after AST folding), if it is one.
+std::optional<bool> constant_truth(Toks cond) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < cond.size() && is(cond[i], "not")) { negate = !negate; ++i; }
+    if (i + 1 != cond.size()) {
+        if (i + 3 == cond.size() && is(cond[i], "(") && is(cond[i + 2], ")")) ++i;
+        else return std::nullopt;
+    }
+    const Tok& t = cond[i];
+    std::optional<bool> v;
+    if (t.kind == TokKind::name) {
+        if (t.text == "True" || t.text == "__debug__") v = true;
+        else if (t.text == "False" || t.text == "None") v = false;
+    } else if (t.kind == TokKind::number) {
+        bool zero = true;
+        for (char ch : t.text) {
+            if (ch >= '1' && ch <= '9') zero = false;
+            if ((ch | 0x20) == 'x' || (ch | 0x20) == 'j') zero = zero && true;
+        }
+        v = !zero;
+    } else if (t.kind == TokKind::string) {
+        // "" or '' is false; anything longer (or a prefixed form) is taken as true.
+        const auto q = t.text.find_first_of("'\"");
+        v = !(t.text.size() - q == 2 || t.text.size() - q == 6);
+    }
+    if (v && negate) v = !*v;
+    return v;
+}
+
+// Index of the colon ending a compound statement header at line depth 0, skipping
+// colons that belong to lambdas.
+std::optional<std::size_t> header_colon(Toks t, std::size_t from) {
+    int lambdas = 0;
+    for (std::size_t i = from; i < t.size(); ++i) {
+        if (t[i].depth != 0) continue;
+        if (is(t[i], "lambda")) ++lambdas;
+        else if (is(t[i], ":")) {
+            if (lambdas > 0) --lambdas;
+            else return i;
+        }
+    }
+    return std::nullopt;
+}
+
+void parse_dotted(Toks t, std::size_t& i, std::string& out) {
+    while (i < t.size() && t[i].kind == TokKind::name && t[i].text != "import") {
+        out.append(t[i].text);
+        ++i;
+        if (i < t.size() && is(t[i], ".") && i + 1 < t.size() && t[i + 1].kind == TokKind::name) {
+            out.push_back('.');
+            ++i;
+        } else {
+            break;
+        }
+    }
+}
+
+void parse_import(Toks t, std::vector<ImportRef>& out) {
+    std::size_t i = 1;
+    while (i < t.size()) {
+        ImportRef r;
+        parse_dotted(t, i, r.module);
+        if (r.module.empty()) return;
+        out.push_back(std::move(r));
+        if (i < t.size() && is(t[i], "as")) i += 2;
+        if (i < t.size() && is(t[i], ",")) { ++i; continue; }
+        return;
+    }
+}
+
+void parse_from(Toks t, std::vector<ImportRef>& out) {
+    ImportRef r;
+    std::size_t i = 1;
+    while (i < t.size() && is(t[i], ".")) { ++r.level; ++i; }
+    parse_dotted(t, i, r.module);
+    if (i >= t.size() || !is(t[i], "import")) return;
+    if (r.module.empty() && r.level == 0) return;
+    ++i;
+    if (i < t.size() && is(t[i], "(")) ++i;
+    while (i < t.size()) {
+        if (is(t[i], "*")) { r.fromlist.emplace_back("*"); break; }
+        if (t[i].kind != TokKind::name) break;
+        r.fromlist.emplace_back(t[i].text);
+        ++i;
+        if (i < t.size() && is(t[i], "as")) i += 2;
+        if (i < t.size() && is(t[i], ",")) { ++i; continue; }
+        break;
+    }
+    if (r.fromlist.empty()) return;
+    out.push_back(std::move(r));
+}
+
+bool is_compound_keyword(std::string_view w) {
+    return w == "if" || w == "elif" || w == "else" || w == "try" || w == "except" || w == "finally" ||
+           w == "with" || w == "for" || w == "while" || w == "match" || w == "case";
+}
+
+class Scanner {
+public:
+    std::vector<ImportRef> run(std::string_view source) {
+        for (const Line& line : logical_lines(source)) {
+            if (skip_above_ >= 0) {
+                if (line.indent > skip_above_) continue;
+                skip_above_ = -1;
+            }
+            if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
+            statements(line.toks, line.indent);
+        }
+        return std::move(out_);
+    }
+
+private:
+    // A body that is not module-level code: the rest of this line, or the
+    // following lines indented deeper than `indent`.
+    void skip_body(Toks t, std::size_t colon, int indent) {
+        if (colon + 1 >= t.size()) skip_above_ = indent;
+    }
+
+    void statements(Toks t, int indent) {
+        if (t.empty()) return;
+        const Tok& first = t[0];
+        if (is(first, "@")) return;
+        if (is(first, "def") || is(first, "class") ||
+            (is(first, "async") && t.size() > 1 && is(t[1], "def"))) {
+            if (auto c = header_colon(t, 1)) skip_body(t, *c, indent);
+            return;
+        }
+        std::size_t kw = 0;
+        if (is(first, "async") && t.size() > 1 && (is(t[1], "with") || is(t[1], "for"))) kw = 1;
+        if (first.kind == TokKind::name && is_compound_keyword(t[kw].text)) {
+            if (auto c = header_colon(t, kw + 1)) {
+                const std::string_view w = t[kw].text;
+                if ((w == "match" || w == "case") && *c == kw + 1) {
+                    simple(t); // `match:` is not a match statement
+                    return;
+                }
+                bool dead = false;
+                if ((w == "elif" || w == "else") && true_if_indent_ == indent) dead = true;
+                else if (w == "if" || w == "elif" || w == "while") {
+                    const auto v = constant_truth(t.subspan(kw + 1, *c - kw - 1));
+                    if (v && !*v) dead = true;
+                    if (w != "while") {
+                        if (v && *v) true_if_indent_ = indent;
+                        else if (w == "if") true_if_indent_ = -1;
+                    }
+                } else if (w != "else") {
+                    if (true_if_indent_ == indent) true_if_indent_ = -1;
+                }
+                if (dead) {
+                    skip_body(t, *c, indent);
+                    return;
+                }
+                if (*c + 1 < t.size()) statements(t.subspan(*c + 1), indent + 1);
+                return;
+            }
+        }
+        if (true_if_indent_ == indent) true_if_indent_ = -1;
+        simple(t);
+    }
+
+    void simple(Toks t) {
+        std::size_t start = 0;
+        for (std::size_t i = 0; i <= t.size(); ++i) {
+            if (i == t.size() || (t[i].depth == 0 && is(t[i], ";"))) {
+                one(t.subspan(start, i - start));
+                start = i + 1;
+            }
+        }
+    }
+
+    void one(Toks t) {
+        if (t.empty()) return;
+        if (is(t[0], "import")) parse_import(t, out_);
+        else if (is(t[0], "from")) parse_from(t, out_);
+    }
+
+    std::vector<ImportRef> out_;
+    int skip_above_ = -1;
+    int true_if_indent_ = -1;
+};
+
+} // namespace
+
+std::vector<ImportRef> scan_imports(std::string_view source) {
+    return Scanner{}.run(source);
+}
+
+} // namespace mitokit::modules

@@ -1,0 +1,29 @@
+// The import scanner: what mitogen's master finds when it scans a module's
+// compiled module-level bytecode for IMPORT_NAME (protocol-notes §5.1 step 3),
+// computed from the Python source text instead of bytecode.
+//
+// Module-level means code the module's own code object runs: statements at the top
+// level and inside module-level if/elif/else/try/except/finally/with/for/while/match
+// blocks, but not def/lambda/class bodies (separate code objects). Blocks the compiler
+// removes (`if 0:`, `if False:`, `if not __debug__:`) are skipped as well.
+// Pure text in, imports out: no I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mitokit::modules {
+
+struct ImportRef {
+    int level = 0;                     // 0 absolute, >0 relative (number of leading dots)
+    std::string module;                // dotted name after the dots; may be empty ("from . import x")
+    std::vector<std::string> fromlist; // names after `import` in a from-import; empty for `import x`
+    friend bool operator==(const ImportRef&, const ImportRef&) = default;
+};
+
+// Imports in source order. Never fails: text it cannot make sense of is skipped,
+// as a statement, without affecting later lines.
+std::vector<ImportRef> scan_imports(std::string_view source);
+
+} // namespace mitokit::modules

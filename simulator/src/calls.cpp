@@ -1,0 +1,46 @@
+#include "mitokit/sim/calls.hpp"
+
+#include "mitokit/pickle/decoder.hpp"
+
+namespace mitokit::sim {
+
+payload::CallFunction make_call(std::string_view module, std::optional<std::string> klass, std::string_view function,
+                                std::optional<std::string> chain_id) {
+    payload::CallFunction c;
+    c.chain_id = chain_id ? c.doc.str(*chain_id) : c.doc.none();
+    c.module = std::string(module);
+    c.klass = std::move(klass);
+    c.function = std::string(function);
+    c.args = c.doc.tuple({});
+    c.kwargs = c.doc.seq(pickle::Kind::kwargs, std::vector<pickle::NodeId>{});
+    return c;
+}
+
+std::optional<std::int64_t> Reply::integer() const {
+    if (!ok() || root == pickle::NO_NODE || doc[root].kind != pickle::Kind::integer) return std::nullopt;
+    return doc[root].i;
+}
+
+Reply read_reply(const Message& m) {
+    Reply r;
+    if (m.is_dead()) {
+        r.dead = true;
+        auto d = payload::parse_dead(m.data);
+        r.dead_reason = d ? d->reason : std::string(m.text());
+        if (r.dead_reason.empty()) r.dead_reason = "Channel closed by remote end.";
+        return r;
+    }
+    if (auto st = pickle::decode(m.data, r.doc); !st) {
+        r.decode_error = st.error().message;
+        return r;
+    }
+    if (r.doc.roots().empty()) {
+        r.decode_error = "empty reply";
+        return r;
+    }
+    r.root = r.doc.root();
+    if (r.doc[r.root].kind == pickle::Kind::call_error) r.call_error = r.doc[r.root].s;
+    return r;
+}
+
+} // namespace mitokit::sim

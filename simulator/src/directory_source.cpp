@@ -1,0 +1,233 @@
+#include "mitokit/sim/directory_source.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace mitokit::sim {
+namespace fs = std::filesystem;
+namespace {
+
+// importlib.machinery.all_suffixes() of CPython 3.11 on Debian amd64, longest first
+// (inspect.getmodulename's order).
+const char* const SUFFIXES[] = {".cpython-311-x86_64-linux-gnu.so", ".abi3.so", ".pyc", ".py", ".so"};
+const char* const EXTENSION_SUFFIXES[] = {".cpython-311-x86_64-linux-gnu.so", ".abi3.so", ".so"};
+
+std::optional<std::string> module_name(const std::string& fname) {
+    for (const char* suf : SUFFIXES) {
+        const std::string_view s(suf);
+        if (fname.size() >= s.size() && fname.compare(fname.size() - s.size(), s.size(), s) == 0)
+            return fname.substr(0, fname.size() - s.size());
+    }
+    return std::nullopt;
+}
+
+bool is_file(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec);
+}
+bool is_dir(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_directory(p, ec);
+}
+
+std::vector<std::string> list_sorted(const fs::path& dir) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        names.push_back(it->path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+bool has_init(const fs::path& dir) {
+    for (const auto& fn : list_sorted(dir))
+        if (module_name(fn) == "__init__") return true;
+    return false;
+}
+
+std::optional<std::string> read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string latin1_to_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (unsigned char c : s) {
+        if (c < 0x80) out.push_back(static_cast<char>(c));
+        else {
+            out.push_back(static_cast<char>(0xc0 | (c >> 6)));
+            out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string decode_python_source(std::string raw) {
+    if (raw.size() >= 3 && raw.compare(0, 3, "\xef\xbb\xbf") == 0) raw.erase(0, 3);
+    else {
+        // PEP 263: a coding cookie on one of the first two lines.
+        static const std::regex cookie(R"(^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+))");
+        std::size_t pos = 0;
+        for (int line = 0; line < 2 && pos < raw.size(); ++line) {
+            const auto end = raw.find('\n', pos);
+            const std::string l = raw.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+            std::smatch m;
+            if (std::regex_search(l, m, cookie)) {
+                std::string enc = m[1].str();
+                std::transform(enc.begin(), enc.end(), enc.begin(), [](unsigned char c) {
+                    return c == '_' ? '-' : static_cast<char>(std::tolower(c));
+                });
+                if (enc == "latin-1" || enc == "iso-8859-1" || enc == "iso-latin-1" || enc == "latin1" ||
+                    enc.rfind("latin-1-", 0) == 0 || enc.rfind("iso-8859-1-", 0) == 0)
+                    raw = latin1_to_utf8(raw);
+                break;
+            }
+            // Only a blank or comment-only first line lets the second line carry the cookie.
+            if (l.find_first_not_of(" \t\f\r") != std::string::npos && l[l.find_first_not_of(" \t\f\r")] != '#') break;
+            if (end == std::string::npos) break;
+            pos = end + 1;
+        }
+    }
+    std::string out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '\r') {
+            out.push_back('\n');
+            if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+        } else {
+            out.push_back(raw[i]);
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> iter_modules(const std::string& dir) {
+    std::vector<std::string> out;
+    std::set<std::string> yielded;
+    for (const auto& fn : list_sorted(dir)) {
+        auto name = module_name(fn);
+        if (name == "__init__" || (name && yielded.count(*name))) continue;
+        if (!name && is_dir(fs::path(dir) / fn) && fn.find('.') == std::string::npos) {
+            if (!has_init(fs::path(dir) / fn)) continue;
+            name = fn;
+        }
+        if (name && name->find('.') == std::string::npos) {
+            yielded.insert(*name);
+            out.push_back(*name);
+        }
+    }
+    return out;
+}
+
+DirectorySource::DirectorySource(std::vector<std::string> dirs, std::vector<std::string> stdlib_dirs)
+    : dirs_(std::move(dirs)), stdlib_(std::move(stdlib_dirs)) {}
+
+bool DirectorySource::is_stdlib_path(std::string_view path) const {
+    if (path.find("site-packages") != std::string_view::npos || path.find("dist-packages") != std::string_view::npos)
+        return false;
+    return std::any_of(stdlib_.begin(), stdlib_.end(),
+                       [&](const std::string& lib) { return path.substr(0, lib.size()) == lib; });
+}
+
+std::optional<modules::FoundModule> DirectorySource::find(std::string_view fullname) const {
+    std::vector<std::string> parts;
+    for (std::size_t pos = 0;;) {
+        const auto dot = fullname.find('.', pos);
+        parts.emplace_back(fullname.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
+        if (dot == std::string_view::npos) break;
+        pos = dot + 1;
+    }
+    for (const auto& p : parts)
+        if (p.empty()) return std::nullopt;
+    // Packages are searched along sys.path for the top level only; below that,
+    // inside the parent package's directory (its __path__).
+    std::vector<fs::path> search;
+    for (const auto& d : dirs_) search.emplace_back(d);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const bool last = i + 1 == parts.size();
+        std::optional<fs::path> next_pkg;
+        std::vector<fs::path> portions; // PEP 420 namespace package directories
+        for (const auto& dir : search) {
+            const fs::path pkg = dir / parts[i];
+            if (is_dir(pkg)) {
+                if (has_init(pkg)) {
+                    next_pkg = pkg;
+                    break;
+                }
+                portions.push_back(pkg);
+            }
+            bool extension = false;
+            for (const char* suf : EXTENSION_SUFFIXES)
+                if (is_file(dir / (parts[i] + suf))) extension = true;
+            if (extension) return std::nullopt; // a C extension: no source to serve
+            if (is_file(dir / (parts[i] + ".py"))) {
+                if (!last) return std::nullopt; // a module is not a package
+                const fs::path file = dir / (parts[i] + ".py");
+                auto raw = read_file(file);
+                if (!raw) return std::nullopt;
+                return modules::FoundModule{file.string(), decode_python_source(std::move(*raw)), false, {}};
+            }
+        }
+        if (!next_pkg) {
+            // A namespace package has no source of its own; its submodules are
+            // found in all of its portions.
+            if (last || portions.empty()) return std::nullopt;
+            search = std::move(portions);
+            continue;
+        }
+        if (last) {
+            const fs::path init = *next_pkg / "__init__.py";
+            if (!is_file(init)) return std::nullopt;
+            auto raw = read_file(init);
+            if (!raw) return std::nullopt;
+            return modules::FoundModule{init.string(), decode_python_source(std::move(*raw)), true,
+                                        iter_modules(next_pkg->string())};
+        }
+        search = {*next_pkg};
+    }
+    return std::nullopt;
+}
+
+Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::ModuleSource& source) {
+    std::ifstream in(file);
+    if (!in) return make_error(Errc::io, "cannot open loaded-modules file '" + file + "'");
+    std::set<std::string, std::less<>> loaded, stdlib, nofile;
+    std::string line;
+    std::uint64_t lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        const auto tab = line.find('\t');
+        std::string name = line.substr(0, tab);
+        if (name.find_first_of(" \t") != std::string::npos)
+            return make_error(Errc::usage, file + ":" + std::to_string(lineno) + ": bad module name '" + name + "'");
+        if (tab != std::string::npos) {
+            const std::string mark = line.substr(tab + 1);
+            if (mark == "stdlib") stdlib.insert(name);
+            else if (mark == "nofile") nofile.insert(name);
+            else if (!mark.empty() && mark != "-")
+                return make_error(Errc::usage, file + ":" + std::to_string(lineno) +
+                                                   ": second field must be 'stdlib', 'nofile' or '-', got '" + mark + "'");
+        } else if (!source.find(name)) {
+            stdlib.insert(name);
+        }
+        loaded.insert(std::move(name));
+    }
+    return LoadedFile(std::move(loaded), std::move(stdlib), std::move(nofile));
+}
+
+bool LoadedFile::loaded(std::string_view name) const { return loaded_.count(name) != 0; }
+bool LoadedFile::stdlib(std::string_view name) const { return stdlib_.count(name) != 0; }
+bool LoadedFile::file_is_none(std::string_view name) const { return nofile_.count(name) != 0; }
+
+} // namespace mitokit::sim

@@ -1,0 +1,129 @@
+#include "mitokit/sim/functions.hpp"
+
+#include "mitokit/sim/node.hpp"
+
+namespace mitokit::sim {
+namespace {
+
+const pickle::Node* arg(const payload::CallFunction& c, std::size_t i) {
+    if (c.args == pickle::NO_NODE) return nullptr;
+    const auto& items = c.doc[c.args].items;
+    return i < items.size() ? &c.doc[items[i]] : nullptr;
+}
+
+const pickle::Node* kwarg(const payload::CallFunction& c, std::string_view key) {
+    if (c.kwargs == pickle::NO_NODE) return nullptr;
+    const auto& items = c.doc[c.kwargs].items;
+    for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+        const auto& k = c.doc[items[i]];
+        if ((k.kind == pickle::Kind::str || k.kind == pickle::Kind::bytes) && k.s == key) return &c.doc[items[i + 1]];
+    }
+    return nullptr;
+}
+
+std::optional<std::int64_t> as_int(const pickle::Node* n) {
+    if (n && n->kind == pickle::Kind::integer) return n->i;
+    return std::nullopt;
+}
+
+// Imports names[i..] one after another; done(number that imported cleanly).
+void import_all(Node& node, std::shared_ptr<std::vector<std::string>> names, std::size_t i, std::int64_t ok,
+                CallDone done) {
+    if (i >= names->size()) {
+        done(CallResult::integer(ok));
+        return;
+    }
+    const std::string name = (*names)[i];
+    node.import_module(name, [&node, names, i, ok, done](std::optional<std::string> err) mutable {
+        import_all(node, std::move(names), i + 1, ok + (err ? 0 : 1), std::move(done));
+    });
+}
+
+} // namespace
+
+std::string FunctionRegistry::key(std::string_view m, const std::optional<std::string>& k, std::string_view f) {
+    std::string s(m);
+    s.push_back('\0');
+    if (k) s += *k;
+    s.push_back('\0');
+    s += f;
+    return s;
+}
+
+void FunctionRegistry::add(std::string module, std::optional<std::string> klass, std::string function, NativeFn fn) {
+    modules_[module] = 1;
+    fns_[key(module, klass, function)] = std::move(fn);
+}
+
+const NativeFn* FunctionRegistry::find(std::string_view module, const std::optional<std::string>& klass,
+                                       std::string_view function) const {
+    const auto it = fns_.find(key(module, klass, function));
+    return it == fns_.end() ? nullptr : &it->second;
+}
+
+bool FunctionRegistry::has_module(std::string_view module) const { return modules_.count(module) != 0; }
+
+FunctionRegistry FunctionRegistry::standard() {
+    FunctionRegistry r;
+    r.add_builtin_module("posix");
+    r.add_builtin_module("mitogen.core");
+    r.add_builtin_module("mitokit.sim");
+    // os.getpid travels as posix.getpid; a context's ID stands in for its PID.
+    r.add("posix", std::nullopt, "getpid",
+          [](Node& n, const payload::CallFunction&, CallDone done) { done(CallResult::integer(n.id())); });
+    r.add("mitogen.core", "Dispatcher", "forget_chain", [](Node& n, const payload::CallFunction& c, CallDone done) {
+        const auto* id = arg(c, 0);
+        if (!id || (id->kind != pickle::Kind::str && id->kind != pickle::Kind::bytes)) {
+            done(CallResult::raise("builtins.TypeError", "forget_chain() needs a chain_id"));
+            return;
+        }
+        n.forget_chain(id->s);
+        done(CallResult::none());
+    });
+    // parent._proxy_connect: upgrade, allocate an ID (a round trip below the
+    // master), connect a child, answer {'id', 'name', 'msg'}.
+    r.add("mitogen.parent", std::nullopt, "_proxy_connect", [](Node& n, const payload::CallFunction& c, CallDone done) {
+        std::string name;
+        if (const auto* k = kwarg(c, "name"); k && k->kind == pickle::Kind::str) name = k->s;
+        n.spawn_child(name, [done](std::optional<ContextId> id, StreamId) {
+            CallResult res;
+            auto& d = res.doc;
+            if (id) {
+                const std::string nm = "local." + std::to_string(*id);
+                res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.integer(*id), d.str("name"), d.str(nm),
+                                                      d.str("msg"), d.none()});
+            } else {
+                res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.none(), d.str("name"), d.none(), d.str("msg"),
+                                                      d.str("error occurred on host mitokit-sim: no ID allocated")});
+            }
+            done(std::move(res));
+        });
+    });
+    r.add("mitokit.sim", std::nullopt, "sleep", [](Node& n, const payload::CallFunction& c, CallDone done) {
+        const auto ns = as_int(arg(c, 0));
+        if (!ns || *ns < 0) {
+            done(CallResult::raise("builtins.TypeError", "sleep() needs a non-negative int of nanoseconds"));
+            return;
+        }
+        n.env().defer(n, static_cast<Time>(*ns), [done] { done(CallResult::none()); });
+    });
+    r.add("mitokit.sim", std::nullopt, "fail", [](Node&, const payload::CallFunction& c, CallDone done) {
+        const auto* t = arg(c, 0);
+        done(CallResult::raise("builtins.RuntimeError", t && t->kind == pickle::Kind::str ? t->s : "failed"));
+    });
+    r.add("mitokit.sim", std::nullopt, "log", [](Node& n, const payload::CallFunction& c, CallDone done) {
+        const auto count = as_int(arg(c, 0)).value_or(1);
+        for (std::int64_t i = 0; i < count; ++i) n.log("mitokit.sim", 20, "record " + std::to_string(i));
+        done(CallResult::none());
+    });
+    r.add("mitokit.sim", std::nullopt, "import_modules", [](Node& n, const payload::CallFunction& c, CallDone done) {
+        auto names = std::make_shared<std::vector<std::string>>();
+        if (const auto* l = arg(c, 0); l && (l->kind == pickle::Kind::list || l->kind == pickle::Kind::tuple))
+            for (auto id : l->items)
+                if (c.doc[id].kind == pickle::Kind::str) names->push_back(c.doc[id].s);
+        import_all(n, std::move(names), 0, 0, std::move(done));
+    });
+    return r;
+}
+
+} // namespace mitokit::sim

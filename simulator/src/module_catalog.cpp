@@ -1,0 +1,89 @@
+#include "mitokit/sim/module_catalog.hpp"
+
+#include "mitokit/payloads.hpp"
+#include "mitokit/sim/module_sets.hpp"
+#include "modules/scanner.hpp"
+
+namespace mitokit::sim {
+
+ModuleCatalog::ModuleCatalog(const modules::ModuleSource& source, const modules::LoadedModules& loaded,
+                             modules::PlannerOptions opt)
+    : source_(source), loaded_(loaded), planner_(source, loaded, std::move(opt)) {}
+
+std::vector<ModuleRef> ModuleCatalog::plan(const std::string& fullname, std::set<std::string>& sent) {
+    std::vector<ModuleRef> out;
+    for (auto& t : planner_.plan(fullname, sent)) out.push_back(intern(std::move(t)));
+    return out;
+}
+
+ModuleRef ModuleCatalog::intern(std::shared_ptr<const modules::ModuleTuple> t) {
+    auto it = by_name_.find(t->fullname);
+    // A failed request's negative answer is not cached by the planner; keep the
+    // first record for the name unless this one is the positive version.
+    if (it != by_name_.end() && (t->negative() || !it->second->tuple->negative())) return it->second.get();
+    auto d = std::make_unique<ModuleData>();
+    payload::LoadModule lm;
+    lm.fullname = t->fullname;
+    lm.pkg_present = t->pkg_present;
+    lm.path = t->path;
+    if (t->source) lm.compressed = payload::deflate_source(*t->source);
+    lm.related = t->related;
+    d->payload = payload::build_load_module(lm);
+    if (d->payload.empty()) ++build_failures_;
+    if (t->source) d->exec_imports = exec_imports(t->fullname, t->pkg_present.has_value(), *t->source);
+    d->tuple = std::move(t);
+    const std::string name = d->tuple->fullname;
+    auto& slot = by_name_[name];
+    slot = std::move(d);
+    return slot.get();
+}
+
+ModuleRef ModuleCatalog::find(std::string_view fullname) const {
+    const auto it = by_name_.find(fullname);
+    return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+bool ModuleCatalog::child_local(std::string_view fullname) {
+    if (fullname == "mitogen" || fullname == "mitogen.core") return true;
+    if (loaded_.stdlib(fullname) || is_builtin_module(fullname)) return true;
+    const auto it = local_.find(fullname);
+    if (it != local_.end()) return it->second;
+    // Standard library the master did not load is still on the child; anything
+    // else the child asks for (and may be refused).
+    const auto found = source_.find(fullname);
+    const bool local = found && source_.is_stdlib_path(found->path);
+    local_.emplace(std::string(fullname), local);
+    return local;
+}
+
+std::vector<std::string> exec_imports(std::string_view fullname, bool is_pkg, std::string_view source) {
+    std::vector<std::string> out;
+    // The package a relative import is relative to (__package__).
+    std::string package(fullname);
+    if (!is_pkg) {
+        const auto dot = package.rfind('.');
+        package = dot == std::string::npos ? std::string() : package.substr(0, dot);
+    }
+    for (const auto& ref : modules::scan_imports(source)) {
+        std::string base;
+        if (ref.level > 0) {
+            std::string p = package;
+            bool ok = !p.empty();
+            for (int i = 1; i < ref.level && ok; ++i) {
+                const auto dot = p.rfind('.');
+                if (dot == std::string::npos) ok = false;
+                else p.resize(dot);
+            }
+            if (!ok) continue; // "attempted relative import beyond top-level package"
+            base = ref.module.empty() ? p : p + "." + ref.module;
+        } else {
+            base = ref.module;
+        }
+        out.push_back(base);
+        for (const auto& name : ref.fromlist)
+            if (name != "*") out.push_back(base + "." + name);
+    }
+    return out;
+}
+
+} // namespace mitokit::sim

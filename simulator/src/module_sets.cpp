@@ -1,0 +1,65 @@
+#include "mitokit/sim/module_sets.hpp"
+
+#include <algorithm>
+
+#include "mitokit/sim/scheduler.hpp"
+
+namespace mitokit::sim {
+namespace {
+
+const char* const BUILTINS[] = {"_abc", "_ast", "_codecs", "_collections", "_functools", "_imp", "_io", "_locale",
+                                "_operator", "_signal", "_sre", "_stat", "_string", "_symtable", "_thread",
+                                "_tokenize", "_tracemalloc", "_typing", "_warnings", "_weakref", "atexit", "builtins",
+                                "errno", "faulthandler", "gc", "itertools", "marshal", "posix", "pwd", "sys", "time",
+                                "xxsubtype"};
+
+} // namespace
+
+bool is_builtin_module(std::string_view name) {
+    return std::any_of(std::begin(BUILTINS), std::end(BUILTINS), [&](const char* b) { return name == b; });
+}
+
+const SourceLoaded::Info& SourceLoaded::info(std::string_view name) const {
+    auto it = cache_.find(name);
+    if (it != cache_.end()) return it->second;
+    Info i{false, false};
+    if (is_builtin_module(name)) {
+        i = {true, true};
+    } else if (auto f = src_.find(name)) {
+        i = {true, src_.is_stdlib_path(f->path)};
+    }
+    return cache_.emplace(std::string(name), i).first->second;
+}
+
+bool SourceLoaded::loaded(std::string_view name) const { return info(name).found; }
+bool SourceLoaded::stdlib(std::string_view name) const { return info(name).stdlib; }
+
+std::unique_ptr<modules::MemorySource> synthetic_modules(const SyntheticParams& p, std::vector<std::string>* names) {
+    auto src = std::make_unique<modules::MemorySource>();
+    Rng rng(p.seed);
+    std::vector<std::string> all;
+    for (std::uint32_t k = 0; k < p.packages; ++k)
+        for (std::uint32_t m = 0; m < p.modules_per_package; ++m)
+            all.push_back("synpkg" + std::to_string(k) + ".mod" + std::to_string(m));
+    for (std::uint32_t k = 0; k < p.packages; ++k) {
+        const std::string pkg = "synpkg" + std::to_string(k);
+        src->add(pkg, "import os\nVERSION = " + std::to_string(k) + "\n", true);
+    }
+    const std::string pad = "# " + std::string(p.source_bytes > 4 ? p.source_bytes - 4 : 0, 'x') + "\n";
+    for (const auto& name : all) {
+        std::string s = "import os\nimport sys\n";
+        for (std::uint32_t i = 0; i < p.imports_per_module && !all.empty(); ++i) {
+            const auto& other = all[rng.below(all.size())];
+            if (other != name) s += "import " + other + "\n";
+        }
+        s += "def f():\n    import json\n    return 1\n" + pad;
+        src->add(name, std::move(s));
+    }
+    src->add("os", "", false, true);
+    src->add("sys", "", false, true);
+    src->add("json", "", true, true);
+    if (names) *names = all;
+    return src;
+}
+
+} // namespace mitokit::sim

@@ -1,0 +1,196 @@
+// Dispatcher (CALL_FUNCTION, one at a time, call chains), Context.call_async,
+// Router.local(), FORWARD_LOG, SHUTDOWN and DETACHING.
+#include <algorithm>
+
+#include "mitokit/payloads.hpp"
+#include "mitokit/pickle/encoder.hpp"
+#include "node_internal.hpp"
+
+namespace mitokit::sim {
+namespace {
+
+std::vector<std::uint8_t> pickled(const pickle::Document& doc, pickle::NodeId root) {
+    std::vector<std::uint8_t> out;
+    if (auto st = pickle::encode(doc, root, out); !st) {
+        // As the reference does when pickling fails: send CallError(e) instead.
+        pickle::Document err;
+        const auto e = err.call_error("_pickle.PicklingError: " + st.error().message);
+        out.clear();
+        (void)pickle::encode(err, e, out);
+    }
+    return out;
+}
+
+std::vector<std::uint8_t> pickled_error(std::string_view text) {
+    pickle::Document doc;
+    return pickled(doc, doc.call_error(text));
+}
+
+} // namespace
+
+// --- Dispatcher ------------------------------------------------------------------
+
+void Node::on_call_function(Message msg) {
+    calls_.push_back(std::move(msg));
+    dispatch_next();
+}
+
+void Node::dispatch_next() {
+    if (call_busy_ || calls_.empty() || !alive_) return;
+    Message msg = std::move(calls_.front());
+    calls_.pop_front();
+    if (msg.is_dead()) {
+        // Receiver iteration ends on ChannelError: the main thread returns and the
+        // context shuts down.
+        shutdown();
+        return;
+    }
+    call_busy_ = true;
+    env_.note(*this, Note::call_started, &msg.h, {});
+    run_call(msg);
+}
+
+void Node::forget_chain(const std::string& chain_id) {
+    if (chain_errors_) chain_errors_->erase(chain_id);
+}
+
+void Node::run_call(const Message& msg) {
+    auto parsed = payload::parse_call_function(msg.data);
+    if (!parsed) {
+        finish_call(msg, std::nullopt, CallResult::raise("mitogen.core.StreamError", parsed.error().message), false);
+        return;
+    }
+    auto call = std::make_shared<payload::CallFunction>(std::move(*parsed));
+    std::optional<std::string> chain;
+    if (call->chain_id != pickle::NO_NODE) {
+        const auto& n = call->doc[call->chain_id];
+        if (n.kind == pickle::Kind::str || n.kind == pickle::Kind::bytes) chain = n.s;
+    }
+    auto after_import = [this, msg, call, chain](std::optional<std::string> import_error) {
+        if (!alive_) return;
+        if (import_error) {
+            finish_call(msg, std::nullopt, CallResult{{}, pickle::NO_NODE, import_error}, false);
+            return;
+        }
+        const NativeFn* fn =
+            shared_.functions ? shared_.functions->find(call->module, call->klass, call->function) : nullptr;
+        if (!fn) {
+            const std::string owner = call->klass ? "type object '" + *call->klass + "'" : "module '" + call->module + "'";
+            finish_call(msg, std::nullopt,
+                        CallResult::raise("builtins.AttributeError", owner + " has no attribute '" + call->function + "'"),
+                        false);
+            return;
+        }
+        if (chain && chain_errors_) {
+            if (auto it = chain_errors_->find(*chain); it != chain_errors_->end()) {
+                finish_call(msg, chain, CallResult{{}, pickle::NO_NODE, it->second}, false);
+                return;
+            }
+        }
+        (*fn)(*this, *call, [this, msg, chain, call](CallResult r) {
+            if (alive_) finish_call(msg, chain, std::move(r), true);
+        });
+    };
+    const bool needs_import = shared_.modules && !shared_.modules->child_local(call->module) &&
+                              !(shared_.functions && shared_.functions->is_builtin_module(call->module));
+    if (needs_import) import_module(call->module, std::move(after_import));
+    else after_import(std::nullopt);
+}
+
+void Node::finish_call(const Message& msg, std::optional<std::string> chain, CallResult result, bool cache_failure) {
+    if (result.error && chain && cache_failure) {
+        if (!chain_errors_) chain_errors_ = std::make_unique<std::map<std::string, std::string>>();
+        chain_errors_->emplace(*chain, *result.error);
+    }
+    if (msg.h.reply_to) {
+        auto data = result.error ? pickled_error(*result.error) : pickled(result.doc, result.root);
+        route(make(msg.h.src_id, msg.h.reply_to, std::move(data)));
+    }
+    env_.note(*this, Note::call_finished, &msg.h, result.error ? *result.error : std::string());
+    // The main thread is busy for call_cost, then takes the next message.
+    env_.defer(*this, shared_.call_cost, [this] {
+        call_busy_ = false;
+        dispatch_next();
+    });
+}
+
+// --- acting as a caller --------------------------------------------------------------
+
+void Node::call_async(ContextId target, const payload::CallFunction& call,
+                      std::function<void(Node&, const Message&)> on_reply) {
+    const std::uint32_t h = add_reply_handler(target, std::move(on_reply));
+    Message m = make(target, handle::CALL_FUNCTION, payload::build_call_function(call));
+    m.h.reply_to = h;
+    route(std::move(m));
+}
+
+void Node::spawn_child(std::string name, std::function<void(std::optional<ContextId>, StreamId)> done) {
+    upgrade();
+    allocate_id([this, name = std::move(name), done = std::move(done)](std::optional<ContextId> id) mutable {
+        if (!id || !alive_) {
+            done(std::nullopt, NO_STREAM);
+            return;
+        }
+        const ContextId cid = *id;
+        if (name.empty()) name = "local." + std::to_string(cid);
+        env_.spawn_child(*this, cid, name, [this, cid, done = std::move(done)](StreamId s) {
+            if (!alive_) return;
+            child_connected(s);
+            done(cid, s);
+        });
+    });
+}
+
+void Node::log(std::string_view logger, int level, std::string_view text) {
+    route(make(0, handle::FORWARD_LOG, payload::build_forward_log(logger, level, text)));
+}
+
+void Node::on_forward_log(const Message& msg) {
+    if (msg.is_dead()) return;
+    auto r = payload::parse_forward_log(msg.data);
+    if (!r) {
+        env_.note(*this, Note::handler_error, &msg.h, r.error().message);
+        return;
+    }
+    env_.log_record(*this, msg.h.src_id, r->logger, r->level, r->message);
+}
+
+void Node::on_shutdown_msg(const Message& msg) {
+    if (msg.is_dead()) return;
+    shutdown();
+}
+
+// --- detach ------------------------------------------------------------------------
+
+void Node::on_detaching(const Message& msg) {
+    if (msg.is_dead()) return;
+    const StreamId s = lookup_or(msg.h.src_id, parent_id() ? lookup(*parent_id()) : NO_STREAM);
+    if (s == NO_STREAM || streams_[s]->remote_id != msg.h.src_id || streams_[s]->detached) {
+        env_.note(*this, Note::handler_error, &msg.h, "DETACHING from a context that is not an attached child");
+        return;
+    }
+    streams_[s]->detached = true;
+    if (msg.h.reply_to) {
+        pickle::Document doc;
+        route(make(msg.h.src_id, msg.h.reply_to, pickled(doc, doc.none())));
+    }
+}
+
+void Node::detach() {
+    const auto pid = parent_id();
+    if (!pid || detached_) return;
+    const std::uint32_t h = add_reply_handler(*pid, [](Node& n, const Message& reply) {
+        if (reply.is_dead()) return;
+        n.detached_ = true;
+        if (const auto p = n.parent_id()) {
+            const StreamId s = n.lookup(*p);
+            n.parent_ids_.clear();
+            if (s != NO_STREAM) n.disconnect_stream(s);
+        }
+    });
+    Message m = make(*pid, handle::DETACHING, {});
+    m.h.reply_to = h;
+    route(std::move(m));
+}
+
+} // namespace mitokit::sim

@@ -1,0 +1,450 @@
+// Node: streams, _async_route, local invocation, policies and dead messages
+// (protocol-notes §4.2-4.4), and the disconnect cascade (§4.7).
+#include <algorithm>
+#include <string>
+
+#include "mitokit/payloads.hpp"
+#include "node_internal.hpp"
+
+namespace mitokit::sim {
+
+std::vector<std::uint8_t> text_bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+const char* note_name(Note n) noexcept {
+    switch (n) {
+    case Note::bad_auth_drop: return "bad_auth_drop";
+    case Note::bad_src_drop: return "bad_src_drop";
+    case Note::dead_invalid_handle: return "dead_invalid_handle";
+    case Note::dead_refused: return "dead_refused";
+    case Note::dead_no_route: return "dead_no_route";
+    case Note::dead_too_large: return "dead_too_large";
+    case Note::dead_unidirectional: return "dead_unidirectional";
+    case Note::dead_unexpected_reply: return "dead_unexpected_reply";
+    case Note::dead_dropped: return "dead_dropped";
+    case Note::stream_error: return "stream_error";
+    case Note::duplicate_route: return "duplicate_route";
+    case Note::bad_del_route: return "bad_del_route";
+    case Note::del_route_stub: return "del_route_stub";
+    case Note::duplicate_get_module: return "duplicate_get_module";
+    case Note::forward_module_drop: return "forward_module_drop";
+    case Note::handler_error: return "handler_error";
+    case Note::send_on_closed: return "send_on_closed";
+    case Note::call_started: return "call_started";
+    case Note::call_finished: return "call_finished";
+    case Note::count_: break;
+    }
+    return "?";
+}
+
+Node::Node(NodeEnv& env, const NodeShared& shared, NodeConfig cfg)
+    : env_(env), shared_(shared), id_(cfg.id), parent_ids_(std::move(cfg.parent_ids)) {
+    std_.fill(Std::none);
+    if (is_master()) {
+        // master.Router.upgrade(): IdAllocator, ModuleResponder, LogForwarder,
+        // RouteMonitor(parent=None), DETACHING.
+        set_std(handle::ALLOCATE_ID, Std::alloc_id);
+        set_std(handle::GET_MODULE, Std::responder);
+        set_std(handle::FORWARD_LOG, Std::forward_log);
+        set_std(handle::ADD_ROUTE, Std::route_monitor);
+        set_std(handle::DEL_ROUTE, Std::route_monitor);
+        set_std(handle::DETACHING, Std::detaching);
+        upgraded_ = true;
+    } else {
+        // core.Router + ExternalContext + Importer + Dispatcher.
+        set_std(handle::DEL_ROUTE, Std::del_route_stub);
+        set_std(handle::SHUTDOWN, Std::shutdown);
+        set_std(handle::LOAD_MODULE, Std::load_module);
+        set_std(handle::CALL_FUNCTION, Std::call_function);
+        set_std(handle::CALL_SERVICE, Std::call_service_stub);
+    }
+}
+
+Node::~Node() = default;
+
+void Node::set_std(std::uint32_t h, Std kind) { std_[h - handle::GET_MODULE] = kind; }
+
+Node::Std Node::std_handler(std::uint32_t h) const {
+    if (h < handle::GET_MODULE || h > handle::STUB_CALL_SERVICE) return Std::none;
+    return std_[h - handle::GET_MODULE];
+}
+
+Node::Policy Node::std_policy(Std kind) const {
+    switch (kind) {
+    case Std::route_monitor:
+    case Std::forwarder: return Policy::immediate_child;
+    case Std::shutdown:
+    case Std::load_module:
+    case Std::call_function:
+    case Std::call_service_stub:
+    case Std::forward_module: return Policy::parent_authority;
+    default: return Policy::none;
+    }
+}
+
+void Node::upgrade() {
+    if (upgraded_) return;
+    upgraded_ = true;
+    // parent.upgrade_router(): ModuleForwarder, RouteMonitor (replacing the
+    // DEL_ROUTE stub), DETACHING.
+    set_std(handle::FORWARD_MODULE, Std::forward_module);
+    set_std(handle::GET_MODULE, Std::forwarder);
+    set_std(handle::ADD_ROUTE, Std::route_monitor);
+    set_std(handle::DEL_ROUTE, Std::route_monitor);
+    set_std(handle::DETACHING, Std::detaching);
+}
+
+// --- streams -------------------------------------------------------------------
+
+StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart start,
+                          std::optional<ContextId> stamp_auth) {
+    const auto sid = static_cast<StreamId>(streams_.size());
+    streams_.push_back(std::make_unique<Stream>(*this, sid, remote_id, std::move(name), start, stamp_auth,
+                                                shared_.max_message_size));
+    Stream& s = *streams_.back();
+    // is_privileged: remote_id in parent_ids, or a stamping auth_id that is us or a parent.
+    const auto in_parents = [&](ContextId c) {
+        return std::find(parent_ids_.begin(), parent_ids_.end(), c) != parent_ids_.end();
+    };
+    s.privileged = in_parents(remote_id) || (stamp_auth && (*stamp_auth == id_ || in_parents(*stamp_auth)));
+    return sid;
+}
+
+void Node::attach_parent(StreamId s) {
+    route_[streams_[s]->remote_id] = s;
+    streams_[s]->registered = true;
+}
+
+void Node::child_connected(StreamId s) {
+    route_[streams_[s]->remote_id] = s;
+    streams_[s]->registered = true;
+    notice_stream(s);
+}
+
+void Node::register_peer(StreamId s) {
+    route_[streams_[s]->remote_id] = s;
+    streams_[s]->registered = true;
+}
+
+bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
+ContextId Node::stream_remote(StreamId s) const { return streams_.at(s)->remote_id; }
+
+std::optional<StreamId> Node::route_for(ContextId id) const {
+    const auto it = route_.find(id);
+    if (it == route_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::vector<ContextId> Node::routes() const {
+    std::vector<ContextId> out;
+    out.reserve(route_.size());
+    for (const auto& [id, s] : route_) out.push_back(id);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void Node::receive(StreamId s, std::span<const std::uint8_t> bytes) {
+    if (!alive_ || s >= streams_.size() || !streams_[s]->open) return;
+    (void)streams_[s]->decoder.feed(bytes); // errors arrive through on_error
+}
+
+void Node::eof(StreamId s) {
+    if (!alive_ || s >= streams_.size() || !streams_[s]->open) return;
+    Stream& st = *streams_[s];
+    if (!st.decoder.failed()) {
+        if (auto r = st.decoder.finish(); !r) env_.note(*this, Note::stream_error, nullptr, r.error().message);
+    }
+    stream_gone(s);
+}
+
+void Node::disconnect_stream(StreamId s) {
+    if (!alive_ || s >= streams_.size() || !streams_[s]->open) return;
+    stream_gone(s);
+}
+
+void Node::on_frame(StreamId s, const MessageView& v) {
+    if (!alive_ || !streams_[s]->open) return;
+    Message m;
+    m.h = v.header;
+    m.data.assign(v.payload.begin(), v.payload.end());
+    async_route(std::move(m), s);
+}
+
+void Node::on_stream_error(StreamId s, const Error& e) {
+    // Bad magic or an oversize length: the reference logs an ERROR and drops the
+    // connection at once, with no dead replies.
+    env_.note(*this, Note::stream_error, nullptr, e.message);
+    if (streams_[s]->open) stream_gone(s);
+}
+
+void Node::stream_gone(StreamId s) {
+    Stream& st = *streams_[s];
+    if (!st.open) return;
+    st.open = false;
+    env_.close_stream(*this, s);
+    if (!st.registered) return;
+    // 1. core Router._on_stream_disconnect: forget every route through the stream,
+    //    then fire each context's disconnect.
+    std::vector<ContextId> gone;
+    for (const auto& [id, sid] : route_)
+        if (sid == s) gone.push_back(id);
+    std::sort(gone.begin(), gone.end());
+    for (ContextId id : gone) route_.erase(id);
+    for (ContextId id : gone) context_disconnected(id);
+    // 2. RouteMonitor: DEL_ROUTE up and down for the child and its descendants.
+    route_monitor_stream_gone(s);
+    // 3. Losing the parent ends a child (unless detached).
+    if (!is_master() && st.remote_id == parent_ids_[0] && !detached_) {
+        shutdown();
+    }
+}
+
+void Node::context_disconnected(ContextId id) {
+    // Every handler with this respondent gets a local dead message and is removed.
+    std::vector<std::uint32_t> hit;
+    for (const auto& [h, handler] : handlers_)
+        if (handler.respondent == id) hit.push_back(h);
+    std::sort(hit.begin(), hit.end());
+    for (std::uint32_t h : hit) {
+        auto it = handlers_.find(h);
+        if (it == handlers_.end()) continue;
+        auto fn = std::move(it->second.fn);
+        handlers_.erase(it);
+        Message dead = make(id_, h, text_bytes("the respondent Context has disconnected"));
+        dead.h.reply_to = handle::IS_DEAD;
+        dead.h.src_id = id_;
+        fn(*this, dead);
+    }
+}
+
+// --- routing -------------------------------------------------------------------
+
+Message Node::make(ContextId dst, std::uint32_t h, std::vector<std::uint8_t> data) const {
+    Message m;
+    m.h.enc = Encoding::legacy;
+    m.h.dst_id = dst;
+    m.h.src_id = id_;
+    m.h.auth_id = id_;
+    m.h.handle = h;
+    m.h.reply_to = 0;
+    m.data = std::move(data);
+    return m;
+}
+
+StreamId Node::lookup(ContextId id) const {
+    const auto it = route_.find(id);
+    return it == route_.end() ? NO_STREAM : it->second;
+}
+
+StreamId Node::lookup_or(ContextId id, StreamId fallback) const {
+    const auto it = route_.find(id);
+    return it == route_.end() ? fallback : it->second;
+}
+
+void Node::route(Message msg) {
+    env_.defer(*this, 0, [this, m = std::move(msg)]() mutable {
+        if (alive_) async_route(std::move(m), NO_STREAM);
+    });
+}
+
+void Node::send_on(StreamId s, const Message& msg) {
+    if (s >= streams_.size() || !streams_[s]->open) {
+        env_.note(*this, Note::send_on_closed, &msg.h, {});
+        return;
+    }
+    Header h = msg.h;
+    h.enc = Encoding::legacy; // 0.3.3 writes every frame as MI
+    env_.write(*this, s, encode_frame(h, msg.data));
+}
+
+void Node::async_route(Message msg, StreamId in) {
+    if (msg.data.size() > shared_.max_message_size) {
+        maybe_send_dead(false, msg,
+                        "message too large (max " + std::to_string(shared_.max_message_size) + " bytes)",
+                        Note::dead_too_large);
+        return;
+    }
+    const auto pid = parent_id();
+    const StreamId parent_stream = pid ? lookup(*pid) : NO_STREAM;
+    const StreamId src_stream = lookup_or(msg.h.src_id, parent_stream);
+    if (in != NO_STREAM) {
+        const StreamId auth_stream = lookup_or(msg.h.auth_id, parent_stream);
+        if (in != auth_stream) {
+            env_.note(*this, Note::bad_auth_drop, &msg.h, {});
+            return;
+        }
+        if (msg.h.src_id != msg.h.auth_id && in != src_stream) {
+            env_.note(*this, Note::bad_src_drop, &msg.h, {});
+            return;
+        }
+        Stream& st = *streams_[in];
+        if (st.stamp_auth) msg.h.auth_id = *st.stamp_auth;
+        st.egress_ids.insert(msg.h.dst_id);
+    }
+    if (msg.h.dst_id == id_) {
+        invoke(msg, in);
+        return;
+    }
+    StreamId out = lookup(msg.h.dst_id);
+    if (out == NO_STREAM && (parent_stream != src_stream || in == NO_STREAM)) out = parent_stream;
+    if (out == NO_STREAM) {
+        maybe_send_dead(true, msg,
+                        "no route to " + std::to_string(msg.h.dst_id) + ", my ID is " + std::to_string(id_),
+                        Note::dead_no_route);
+        return;
+    }
+    if (in != NO_STREAM && shared_.unidirectional && !(streams_[in]->privileged || streams_[out]->privileged)) {
+        maybe_send_dead(true, msg,
+                        "routing mode prevents forward of message from context " +
+                            std::to_string(streams_[in]->remote_id) + " to context " +
+                            std::to_string(streams_[out]->remote_id) + " via context " + std::to_string(id_),
+                        Note::dead_unidirectional);
+        return;
+    }
+    send_on(out, msg);
+}
+
+bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
+    switch (p) {
+    case Policy::none: return true;
+    case Policy::parent_authority:
+        return msg.h.auth_id == id_ ||
+               std::find(parent_ids_.begin(), parent_ids_.end(), msg.h.auth_id) != parent_ids_.end();
+    case Policy::immediate_child:
+        return in != NO_STREAM && msg.h.src_id == streams_[in]->remote_id;
+    }
+    return false;
+}
+
+void Node::invoke(Message& msg, StreamId in) {
+    const Std kind = std_handler(msg.h.handle);
+    if (kind != Std::none) {
+        if (!policy_ok(std_policy(kind), msg, in)) {
+            maybe_send_dead(true, msg, "refused by policy", Note::dead_refused);
+            return;
+        }
+        run_std(kind, msg, in);
+        return;
+    }
+    auto it = handlers_.find(msg.h.handle);
+    if (it == handlers_.end()) {
+        maybe_send_dead(true, msg, "invalid handle", Note::dead_invalid_handle);
+        return;
+    }
+    if (it->second.respondent && !(msg.is_dead() || msg.h.src_id == *it->second.respondent)) {
+        maybe_send_dead(true, msg, "reply from unexpected context", Note::dead_unexpected_reply);
+        return;
+    }
+    auto fn = it->second.fn;
+    if (!it->second.persist) handlers_.erase(it);
+    fn(*this, msg);
+}
+
+void Node::maybe_send_dead(bool unreachable, const Message& msg, std::string reason, Note why) {
+    env_.note(*this, why, &msg.h, reason);
+    if (msg.h.reply_to && !msg.is_dead()) {
+        Message dead = make(msg.h.src_id, msg.h.reply_to, text_bytes(reason));
+        dead.h.reply_to = handle::IS_DEAD;
+        route(std::move(dead));
+    } else if (!unreachable) {
+        Message dead = make(msg.h.dst_id, msg.h.handle, text_bytes(reason));
+        dead.h.reply_to = handle::IS_DEAD;
+        async_route(std::move(dead), NO_STREAM);
+    } else {
+        env_.note(*this, Note::dead_dropped, &msg.h, reason);
+    }
+}
+
+std::uint32_t Node::add_reply_handler(std::optional<ContextId> respondent,
+                                      std::function<void(Node&, const Message&)> fn) {
+    const std::uint32_t h = next_handle_++;
+    handlers_.emplace(h, Handler{respondent, false, std::move(fn)});
+    return h;
+}
+
+void Node::run_std(Std kind, Message& msg, StreamId in) {
+    (void)in;
+    switch (kind) {
+    case Std::none: return;
+    case Std::del_route_stub: on_del_route_stub(msg); return;
+    case Std::route_monitor:
+        if (msg.h.handle == handle::ADD_ROUTE) on_add_route(msg);
+        else on_del_route(msg);
+        return;
+    case Std::alloc_id: on_allocate_id(msg); return;
+    case Std::responder: on_get_module_master(msg); return;
+    case Std::forwarder: on_get_module_forwarder(msg); return;
+    case Std::forward_module: on_forward_module(msg); return;
+    case Std::forward_log: on_forward_log(msg); return;
+    case Std::shutdown: on_shutdown_msg(msg); return;
+    case Std::load_module: on_load_module(msg); return;
+    case Std::call_function: on_call_function(std::move(msg)); return;
+    case Std::call_service_stub:
+        // The stub Receiver queues the message for a service pool that this
+        // simulation never starts; it is consumed without a reply, as the
+        // reference's pool would only answer after importing mitogen.service.
+        env_.note(*this, Note::handler_error, &msg.h, "CALL_SERVICE: no service pool in the simulator");
+        return;
+    case Std::detaching: on_detaching(msg); return;
+    }
+}
+
+// --- process lifetime ----------------------------------------------------------
+
+void Node::shutdown() {
+    if (!alive_ || shutting_down_) return;
+    shutting_down_ = true;
+    // MitogenProtocol.on_shutdown: SHUTDOWN straight onto every child stream.
+    for (auto& sp : streams_) {
+        Stream& s = *sp;
+        if (!s.open || !s.noticed) continue;
+        Message m = make(s.remote_id, handle::SHUTDOWN, {});
+        send_on(s.sid, m);
+    }
+    // The broker exits: handlers get "Broker has exitted" locally, streams close.
+    std::vector<std::uint32_t> hs;
+    for (const auto& [h, handler] : handlers_) hs.push_back(h);
+    std::sort(hs.begin(), hs.end());
+    for (auto h : hs) {
+        auto it = handlers_.find(h);
+        if (it == handlers_.end()) continue;
+        auto fn = std::move(it->second.fn);
+        handlers_.erase(it);
+        Message dead = make(id_, h, text_bytes("Broker has exitted"));
+        dead.h.reply_to = handle::IS_DEAD;
+        fn(*this, dead);
+    }
+    exit_process();
+}
+
+void Node::crash() {
+    if (!alive_) return;
+    exit_process();
+}
+
+void Node::exit_process() {
+    alive_ = false;
+    for (auto& sp : streams_) {
+        if (!sp->open) continue;
+        sp->open = false;
+        env_.close_stream(*this, sp->sid);
+    }
+    route_.clear();
+    handlers_.clear();
+    calls_.clear();
+    env_.exited(*this);
+}
+
+std::size_t Node::memory_estimate() const {
+    std::size_t n = sizeof(Node) + parent_ids_.capacity() * sizeof(ContextId);
+    n += streams_.capacity() * sizeof(void*);
+    for (const auto& s : streams_) {
+        n += sizeof(Stream) + s->name.capacity() + s->egress_ids.size() * 32 + s->monitor_routes.capacity() * 4;
+        if (s->sent_modules) n += s->sent_modules->size() * 64;
+    }
+    n += route_.size() * 32 + route_.bucket_count() * 8;
+    n += handlers_.size() * 96;
+    if (importer_) n += sizeof(ImporterState) + importer_->cache.size() * 64 + importer_->imported.size() * 64;
+    return n;
+}
+
+} // namespace mitokit::sim

@@ -1,0 +1,118 @@
+// RouteMonitor (protocol-notes §4.5) and core.Router's DEL_ROUTE stub.
+#include <algorithm>
+
+#include "mitokit/payloads.hpp"
+#include "node_internal.hpp"
+
+namespace mitokit::sim {
+
+void Node::send_route(StreamId s, std::uint32_t h, ContextId target, const std::optional<std::string>& name) {
+    if (s == NO_STREAM || !streams_[s]->open) return; // no stream during shutdown
+    Message m = make(streams_[s]->remote_id, h, payload::build_route(target, name));
+    send_on(s, m);
+}
+
+void Node::propagate_up(std::uint32_t h, ContextId target, const std::optional<std::string>& name) {
+    if (const auto pid = parent_id()) send_route(lookup(*pid), h, target, name);
+}
+
+void Node::propagate_down(ContextId target) {
+    // Every stream that ever carried traffic for `target`, except the parent's.
+    // get_streams() is a set of the route table's values.
+    std::vector<StreamId> seen;
+    for (const auto& [id, sid] : route_) seen.push_back(sid);
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    const auto pid = parent_id();
+    for (StreamId sid : seen) {
+        Stream& s = *streams_[sid];
+        if (!s.egress_ids.count(target)) continue;
+        if (pid && s.remote_id == *pid) continue;
+        send_route(sid, handle::DEL_ROUTE, target, std::nullopt);
+    }
+}
+
+void Node::notice_stream(StreamId s) {
+    Stream& st = *streams_[s];
+    st.noticed = true;
+    st.monitor_routes.assign(1, st.remote_id);
+    propagate_up(handle::ADD_ROUTE, st.remote_id, st.name);
+}
+
+void Node::route_monitor_stream_gone(StreamId s) {
+    Stream& st = *streams_[s];
+    if (!st.noticed) return;
+    st.noticed = false;
+    std::vector<ContextId> routes = std::move(st.monitor_routes);
+    st.monitor_routes.clear();
+    std::sort(routes.begin(), routes.end());
+    for (ContextId target : routes) {
+        route_.erase(target);
+        propagate_up(handle::DEL_ROUTE, target, std::nullopt);
+        propagate_down(target);
+        context_disconnected(target);
+    }
+}
+
+void Node::on_add_route(const Message& msg) {
+    if (msg.is_dead()) return;
+    auto r = payload::parse_route(handle::ADD_ROUTE, msg.data);
+    if (!r) {
+        env_.note(*this, Note::handler_error, &msg.h, r.error().message);
+        return;
+    }
+    const StreamId via = lookup_or(msg.h.src_id, parent_id() ? lookup(*parent_id()) : NO_STREAM);
+    const auto pid = parent_id();
+    const StreamId parent_stream = pid ? lookup(*pid) : NO_STREAM;
+    const StreamId current = lookup_or(r->id, parent_stream);
+    if (current != NO_STREAM && (!pid || streams_[current]->remote_id != *pid)) {
+        env_.note(*this, Note::duplicate_route, &msg.h, std::to_string(r->id));
+        return;
+    }
+    if (via == NO_STREAM || !streams_[via]->noticed) {
+        // _routes_by_stream[stream] raises KeyError for a stream never noticed.
+        env_.note(*this, Note::handler_error, &msg.h, "ADD_ROUTE on a stream with no routes (KeyError)");
+        return;
+    }
+    streams_[via]->monitor_routes.push_back(r->id);
+    route_[r->id] = via;
+    // The name travels on only when non-empty (`if name:` in _send_one).
+    propagate_up(handle::ADD_ROUTE, r->id, r->name && !r->name->empty() ? r->name : std::nullopt);
+}
+
+void Node::on_del_route(const Message& msg) {
+    if (msg.is_dead()) return;
+    auto r = payload::parse_route(handle::DEL_ROUTE, msg.data);
+    if (!r) {
+        env_.note(*this, Note::handler_error, &msg.h, r.error().message);
+        return;
+    }
+    const auto pid = parent_id();
+    const StreamId parent_stream = pid ? lookup(*pid) : NO_STREAM;
+    const StreamId registered = lookup_or(r->id, parent_stream);
+    if (registered == NO_STREAM) return;
+    const StreamId via = lookup_or(msg.h.src_id, parent_stream);
+    if (registered != via) {
+        env_.note(*this, Note::bad_del_route, &msg.h, std::to_string(r->id));
+        return;
+    }
+    context_disconnected(r->id);
+    auto& mr = streams_[via]->monitor_routes;
+    mr.erase(std::remove(mr.begin(), mr.end(), r->id), mr.end());
+    route_.erase(r->id);
+    if (!pid || streams_[via]->remote_id != *pid) propagate_up(handle::DEL_ROUTE, r->id, std::nullopt);
+    propagate_down(r->id);
+}
+
+void Node::on_del_route_stub(const Message& msg) {
+    if (msg.is_dead()) return;
+    auto r = payload::parse_route(handle::DEL_ROUTE, msg.data);
+    if (!r) {
+        env_.note(*this, Note::handler_error, &msg.h, r.error().message);
+        return;
+    }
+    env_.note(*this, Note::del_route_stub, &msg.h, std::to_string(r->id));
+    context_disconnected(r->id);
+}
+
+} // namespace mitokit::sim

@@ -1,0 +1,350 @@
+#include "mitokit/sim/workload.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "mitokit/handles.hpp"
+#include "mitokit/sim/calls.hpp"
+#include "mitokit/sim/json_out.hpp"
+
+namespace mitokit::sim {
+namespace {
+
+struct Driver {
+    Simulation& sim;
+    const WorkloadConfig& wl;
+    const FaultConfig& faults;
+    Report& rep;
+    std::vector<ContextId> leaves, intermediates;
+    std::uint64_t pending_connects = 0, pending_work = 0, total_tasks = 0, done_tasks = 0;
+
+    void tick() { ++done_tasks; }
+
+    void track(CallStats& st, ContextId target, const payload::CallFunction& c,
+               std::function<void(const Reply&)> then = {}) {
+        ++st.started;
+        ++total_tasks;
+        const Time t0 = sim.now();
+        sim.master().call_async(target, c, [this, &st, t0, then = std::move(then)](Node&, const Message& m) {
+            const Reply r = read_reply(m);
+            if (r.dead) ++st.dead;
+            else if (!r.ok()) ++st.call_errors;
+            else {
+                ++st.ok;
+                st.latencies.push_back(sim.now() - t0);
+            }
+            tick();
+            if (then) then(r);
+        });
+    }
+
+    void connected(std::optional<ContextId> id, std::size_t level) {
+        --pending_connects;
+        if (id) {
+            if (level + 1 < wl.fanout.size()) {
+                intermediates.push_back(*id);
+                build(*id, level + 1);
+            } else {
+                leaves.push_back(*id);
+            }
+        }
+        if (pending_connects == 0) built();
+    }
+
+    void build(ContextId parent, std::size_t level) {
+        for (std::uint32_t i = 0; i < wl.fanout[level]; ++i) {
+            ++pending_connects;
+            if (parent == 0) {
+                ++rep.connects.started;
+                ++total_tasks;
+                sim.master().spawn_child("", [this, level](std::optional<ContextId> id, StreamId) {
+                    ++(id ? rep.connects.ok : rep.connects.call_errors);
+                    tick();
+                    connected(id, level);
+                });
+            } else {
+                track(rep.connects, parent, make_call("mitogen.parent", std::nullopt, "_proxy_connect"),
+                      [this, level](const Reply& r) {
+                          std::optional<ContextId> id;
+                          if (r.ok() && r.doc[r.root].kind == pickle::Kind::dict) {
+                              const auto& items = r.doc[r.root].items;
+                              for (std::size_t k = 0; k + 1 < items.size(); k += 2)
+                                  if (r.doc[items[k]].s == "id" && r.doc[items[k + 1]].kind == pickle::Kind::integer)
+                                      id = static_cast<ContextId>(r.doc[items[k + 1]].i);
+                          }
+                          connected(id, level);
+                      });
+            }
+        }
+    }
+
+    payload::CallFunction import_call() const {
+        auto c = make_call("mitokit.sim", std::nullopt, "import_modules");
+        std::vector<pickle::NodeId> items;
+        for (const auto& n : wl.imports) items.push_back(c.doc.str(n));
+        c.args = c.doc.tuple({c.doc.seq(pickle::Kind::list, std::move(items))});
+        return c;
+    }
+
+    void count_imported(const Reply& r) {
+        if (auto n = r.integer()) rep.modules_imported_ok += static_cast<std::uint64_t>(*n);
+    }
+
+    void built() {
+        schedule_faults();
+        if (wl.preload && !wl.imports.empty() && !intermediates.empty()) {
+            pending_work = intermediates.size();
+            for (ContextId c : intermediates)
+                track(rep.imports, c, import_call(), [this](const Reply& r) {
+                    count_imported(r);
+                    if (--pending_work == 0) leaf_phase();
+                });
+            return;
+        }
+        leaf_phase();
+    }
+
+    void leaf_phase() {
+        std::sort(leaves.begin(), leaves.end());
+        for (ContextId leaf : leaves) {
+            for (std::uint32_t i = 0; i < wl.calls_per_leaf; ++i)
+                track(rep.calls, leaf, make_call("posix", std::nullopt, "getpid"));
+            if (!wl.imports.empty())
+                track(rep.imports, leaf, import_call(), [this](const Reply& r) { count_imported(r); });
+            if (wl.logs_per_leaf) {
+                auto c = make_call("mitokit.sim", std::nullopt, "log");
+                c.args = c.doc.tuple({c.doc.integer(wl.logs_per_leaf)});
+                track(rep.calls, leaf, c);
+            }
+        }
+        if (wl.shutdown_at_end) {
+            // After everything queued so far has had time to finish.
+            sim.scheduler().after(10 * SEC, [this] { sim.master().shutdown(); });
+        }
+    }
+
+    void schedule_faults() {
+        auto& rng = sim.rng();
+        const auto add = [&](std::uint32_t n, const char* what, auto fn) {
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const Time at = rng.below(20 * MS);
+                sim.scheduler().after(at, [this, what, fn, at]() mutable {
+                    const std::string d = fn();
+                    if (!d.empty()) rep.faults.push_back(std::string(what) + " " + d + " at +" + std::to_string(at / US) + "us");
+                });
+            }
+        };
+        add(faults.cuts, "cut", [this] {
+            if (sim.link_count() == 0) return std::string();
+            const auto l = sim.rng().below(sim.link_count());
+            sim.cut_link(l);
+            return "link " + std::to_string(l);
+        });
+        add(faults.stalls, "stall", [this] {
+            if (sim.link_count() == 0) return std::string();
+            const auto l = sim.rng().below(sim.link_count());
+            sim.stall_link(l, faults.stall_for);
+            return "link " + std::to_string(l);
+        });
+        add(faults.corruptions, "corrupt", [this] {
+            if (sim.link_count() == 0) return std::string();
+            const auto l = sim.rng().below(sim.link_count());
+            const int d = static_cast<int>(sim.rng().below(2));
+            sim.corrupt_next(l, d);
+            return "link " + std::to_string(l) + (d ? " child->parent" : " parent->child");
+        });
+        add(faults.crashes, "crash", [this] {
+            if (sim.node_count() < 2) return std::string();
+            const auto i = 1 + sim.rng().below(sim.node_count() - 1);
+            const ContextId id = sim.node_at(i).id();
+            sim.crash(id);
+            return "context " + std::to_string(id);
+        });
+    }
+};
+
+std::uint64_t peak_rss() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+void check_calls(const char* what, const CallStats& c, std::vector<std::string>& v) {
+    const auto ended = c.ok + c.call_errors + c.dead;
+    if (ended != c.started)
+        v.push_back(std::string(what) + ": " + std::to_string(c.started - ended) + " of " + std::to_string(c.started) +
+                    " never ended");
+}
+
+} // namespace
+
+double percentile_us(std::vector<Time> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+    return static_cast<double>(v[std::min(idx, v.size() - 1)]) / 1000.0;
+}
+
+Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress) {
+    const auto w0 = std::chrono::steady_clock::now();
+    Report rep;
+    Driver d{sim, wl, faults, rep, {}, {}};
+    if (!wl.fanout.empty()) d.build(0, 0);
+    // Run in slices so a progress callback can draw.
+    while (!sim.scheduler().empty()) {
+        sim.scheduler().run(UINT64_MAX, 200000);
+        if (progress && d.total_tasks) progress(static_cast<double>(d.done_tasks) / static_cast<double>(d.total_tasks));
+    }
+    rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    rep.peak_rss_bytes = peak_rss();
+    rep.contexts = sim.node_count();
+    rep.alive = sim.alive_count();
+    rep.event_hash = sim.events().hash();
+    rep.events = sim.events().count();
+    rep.scheduler_events = sim.scheduler().executed();
+    rep.sim_time_s = static_cast<double>(sim.now()) / SEC;
+    rep.hops = sim.hops();
+    rep.bytes = sim.link_totals();
+    rep.per_handle = sim.per_handle();
+    rep.log_records = sim.log_records();
+    rep.notes = sim.notes();
+    for (std::size_t i = 0; i < sim.node_count(); ++i) rep.node_memory_bytes += sim.node_at(i).memory_estimate();
+    // Invariants, at quiescence.
+    check_calls("calls", rep.calls, rep.violations);
+    check_calls("connects", rep.connects, rep.violations);
+    check_calls("imports", rep.imports, rep.violations);
+    if (sim.in_flight_segments() != 0)
+        rep.violations.push_back(std::to_string(sim.in_flight_segments()) + " segments still in flight");
+    if (rep.bytes.bytes_written != rep.bytes.bytes_delivered + rep.bytes.bytes_dropped)
+        rep.violations.push_back("bytes not conserved: written " + std::to_string(rep.bytes.bytes_written) +
+                                 " != delivered " + std::to_string(rep.bytes.bytes_delivered) + " + dropped " +
+                                 std::to_string(rep.bytes.bytes_dropped));
+    if (sim.master().alive() && sim.master().pending_replies() != 0)
+        rep.violations.push_back(std::to_string(sim.master().pending_replies()) + " receivers still waiting at the master");
+    for (auto& s : sim.stale_routes()) rep.violations.push_back(std::move(s));
+    return rep;
+}
+
+std::string report_json(const Report& r) {
+    std::string o = "{";
+    char buf[256];
+    const auto kv = [&](const char* k, const std::string& v, bool comma = true) {
+        o += json_str(k) + ":" + v + (comma ? "," : "");
+    };
+    const auto num = [](double v) {
+        char b[64];
+        std::snprintf(b, sizeof b, "%.6g", v);
+        return std::string(b);
+    };
+    const auto u = [](std::uint64_t v) { return std::to_string(v); };
+    const auto calls = [&](const CallStats& c) {
+        return "{\"started\":" + u(c.started) + ",\"ok\":" + u(c.ok) + ",\"call_errors\":" + u(c.call_errors) +
+               ",\"dead\":" + u(c.dead) + ",\"p50_us\":" + num(percentile_us(c.latencies, 50)) +
+               ",\"p99_us\":" + num(percentile_us(c.latencies, 99)) + "}";
+    };
+    kv("contexts", u(r.contexts));
+    kv("alive", u(r.alive));
+    std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(r.event_hash));
+    kv("event_hash", buf);
+    kv("events", u(r.events));
+    kv("scheduler_events", u(r.scheduler_events));
+    kv("sim_time_s", num(r.sim_time_s));
+    kv("wall_s", num(r.wall_s));
+    kv("peak_rss_bytes", u(r.peak_rss_bytes));
+    kv("node_memory_bytes", u(r.node_memory_bytes));
+    kv("message_hops", u(r.hops));
+    kv("bytes", "{\"written\":" + u(r.bytes.bytes_written) + ",\"delivered\":" + u(r.bytes.bytes_delivered) +
+                    ",\"dropped\":" + u(r.bytes.bytes_dropped) + "}");
+    std::string ph = "{";
+    bool first = true;
+    for (const auto& [h, st] : r.per_handle) {
+        const auto name = handle_name(h);
+        ph += (first ? "" : ",") + json_str(h == handle::FIRST_DYNAMIC ? std::string("reply")
+                                                        : name.empty() ? std::to_string(h) : std::string(name)) +
+              ":{\"messages\":" + u(st.messages) + ",\"bytes\":" + u(st.bytes) + "}";
+        first = false;
+    }
+    kv("per_handle", ph + "}");
+    kv("calls", calls(r.calls));
+    kv("connects", calls(r.connects));
+    const auto gm = r.per_handle.count(handle::GET_MODULE) ? r.per_handle.at(handle::GET_MODULE).messages : 0;
+    const auto lm = r.per_handle.count(handle::LOAD_MODULE) ? r.per_handle.at(handle::LOAD_MODULE).messages : 0;
+    kv("imports", "{\"calls\":" + calls(r.imports) + ",\"modules_ok\":" + u(r.modules_imported_ok) +
+                      ",\"get_module_hops\":" + u(gm) + ",\"load_module_hops\":" + u(lm) + "}");
+    kv("log_records", u(r.log_records));
+    std::string notes = "{";
+    for (std::size_t i = 0; i < r.notes.size(); ++i)
+        notes += (i ? "," : "") + json_str(note_name(static_cast<Note>(i))) + ":" + u(r.notes[i]);
+    kv("notes", notes + "}");
+    std::string f = "[";
+    for (std::size_t i = 0; i < r.faults.size(); ++i) f += (i ? "," : "") + json_str(r.faults[i]);
+    kv("faults", f + "]");
+    std::string v = "[";
+    for (std::size_t i = 0; i < r.violations.size(); ++i) v += (i ? "," : "") + json_str(r.violations[i]);
+    kv("invariants", std::string("{\"ok\":") + (r.violations.empty() ? "true" : "false") + ",\"violations\":" + v + "]}",
+       false);
+    return o + "}";
+}
+
+std::string report_text(const Report& r) {
+    std::string o;
+    char b[512];
+    std::snprintf(b, sizeof b,
+                  "contexts %llu (alive %llu)  event hash %016llx  events %llu\n"
+                  "simulated %.3f s  wall %.3f s  peak RSS %.1f MiB  node memory %.0f B/context\n"
+                  "message hops %llu  bytes written %llu delivered %llu dropped %llu\n",
+                  (unsigned long long)r.contexts, (unsigned long long)r.alive, (unsigned long long)r.event_hash,
+                  (unsigned long long)r.events, r.sim_time_s, r.wall_s, r.peak_rss_bytes / 1048576.0,
+                  r.contexts ? double(r.node_memory_bytes) / double(r.contexts) : 0.0, (unsigned long long)r.hops,
+                  (unsigned long long)r.bytes.bytes_written, (unsigned long long)r.bytes.bytes_delivered,
+                  (unsigned long long)r.bytes.bytes_dropped);
+    o += b;
+    o += "per handle:\n";
+    for (const auto& [h, st] : r.per_handle) {
+        const auto name = handle_name(h);
+        std::snprintf(b, sizeof b, "  %-16s %10llu msgs %12llu bytes\n",
+                      h == handle::FIRST_DYNAMIC ? "reply" : name.empty() ? "?" : std::string(name).c_str(),
+                      (unsigned long long)st.messages, (unsigned long long)st.bytes);
+        o += b;
+    }
+    const auto line = [&](const char* what, const CallStats& c) {
+        std::snprintf(b, sizeof b, "%-9s started %llu ok %llu errors %llu dead %llu  latency p50 %.1f us p99 %.1f us\n",
+                      what, (unsigned long long)c.started, (unsigned long long)c.ok, (unsigned long long)c.call_errors,
+                      (unsigned long long)c.dead, percentile_us(c.latencies, 50), percentile_us(c.latencies, 99));
+        o += b;
+    };
+    line("connects", r.connects);
+    line("calls", r.calls);
+    line("imports", r.imports);
+    const auto gm = r.per_handle.count(handle::GET_MODULE) ? r.per_handle.at(handle::GET_MODULE).messages : 0;
+    std::snprintf(b, sizeof b, "modules imported %llu  GET_MODULE hops %llu  log records %llu\n",
+                  (unsigned long long)r.modules_imported_ok, (unsigned long long)gm, (unsigned long long)r.log_records);
+    o += b;
+    for (const auto& f : r.faults) o += "fault: " + f + "\n";
+    std::uint64_t silent = r.notes[static_cast<std::size_t>(Note::bad_auth_drop)] +
+                           r.notes[static_cast<std::size_t>(Note::bad_src_drop)] +
+                           r.notes[static_cast<std::size_t>(Note::dead_dropped)];
+    std::snprintf(b, sizeof b, "silent drops (as the reference drops them): %llu\n", (unsigned long long)silent);
+    o += b;
+    if (r.violations.empty()) o += "invariants: ok\n";
+    for (const auto& v : r.violations) o += "INVARIANT VIOLATED: " + v + "\n";
+    return o;
+}
+
+std::string tree_dot(Simulation& sim) {
+    std::string o = "digraph mitogen {\n  node [shape=box];\n";
+    for (std::size_t i = 0; i < sim.node_count(); ++i) {
+        Node& n = sim.node_at(i);
+        o += "  c" + std::to_string(n.id()) + " [label=\"" + std::to_string(n.id()) + "\"" +
+             (n.alive() ? "" : ", style=dashed") + "];\n";
+        if (!n.parent_ids().empty())
+            o += "  c" + std::to_string(n.parent_ids()[0]) + " -> c" + std::to_string(n.id()) + ";\n";
+    }
+    return o + "}\n";
+}
+
+} // namespace mitokit::sim

@@ -1,0 +1,147 @@
+// Imports through the simulated tree: the master's responder plans, the
+// intermediate forwards from its cache, children skip absent submodules locally.
+#include "sim_fixture.hpp"
+
+#include "mitokit/sim/module_catalog.hpp"
+#include "modules/memory_source.hpp"
+
+namespace mitokit::sim::testing {
+namespace {
+
+struct ModWorld : World {
+    ModWorld() : World(3) {
+        src.add("mypkg", "from mypkg import util\nfrom . import sub\n", true);
+        src.add("mypkg.util", "import os\n");
+        src.add("mypkg.sub", "import other\nfrom mypkg.deep import thing\n");
+        src.add("mypkg.deep", "", true);
+        src.add("mypkg.deep.thing", "X = 1\n");
+        src.add("other", "X = 2\n");
+        src.add("os", "", false, true);
+        catalog = std::make_unique<ModuleCatalog>(src, src);
+        shared.modules = catalog.get();
+        SimConfig cfg;
+        cfg.seed = 3;
+        sim = std::make_unique<Simulation>(cfg, shared);
+    }
+    payload::CallFunction import_call(std::vector<std::string> names) {
+        auto c = make_call("mitokit.sim", std::nullopt, "import_modules");
+        std::vector<pickle::NodeId> items;
+        for (auto& n : names) items.push_back(c.doc.str(n));
+        c.args = c.doc.tuple({c.doc.seq(pickle::Kind::list, items)});
+        return c;
+    }
+    std::uint64_t gets() const {
+        const auto& m = sim->per_handle();
+        return m.count(handle::GET_MODULE) ? m.at(handle::GET_MODULE).messages : 0;
+    }
+    std::uint64_t loads() const {
+        const auto& m = sim->per_handle();
+        return m.count(handle::LOAD_MODULE) ? m.at(handle::LOAD_MODULE).messages : 0;
+    }
+    modules::MemorySource src;
+    std::unique_ptr<ModuleCatalog> catalog;
+};
+
+TEST(Importer, GrandchildImportsThroughForwarderWithRelatedPushed) {
+    ModWorld w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    auto r = w.call(g, w.import_call({"mypkg.sub"}));
+    ASSERT_TRUE(r.ok()) << r.dead_reason << r.call_error.value_or("");
+    EXPECT_EQ(r.integer(), 1);
+    Node& gn = *w.sim->find(g);
+    for (const char* m : {"mypkg", "mypkg.util", "mypkg.sub", "other", "mypkg.deep", "mypkg.deep.thing"})
+        EXPECT_TRUE(gn.module_imported(m)) << m;
+    EXPECT_TRUE(gn.module_imported("os")) << "stdlib is local to the child";
+    EXPECT_FALSE(gn.module_cached("os")) << "and never asked for";
+    // GET mypkg, GET mypkg.sub, GET other (its top level was never sent): 3
+    // requests, each two hops (grandchild -> intermediate -> master).
+    EXPECT_EQ(w.gets(), 6u);
+    EXPECT_TRUE(w.sim->find(c1)->module_cached("mypkg.deep.thing")) << "the intermediate caches what passes";
+}
+
+TEST(Importer, SecondChildIsServedFromTheIntermediateCache) {
+    ModWorld w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    ASSERT_TRUE(w.call(g, w.import_call({"mypkg.sub"})).ok());
+    const auto before = w.gets();
+    const ContextId g2 = w.spawn_via(c1);
+    ASSERT_TRUE(w.call(g2, w.import_call({"mypkg.sub"})).ok());
+    // One hop each, answered from the intermediate's cache; and only 2 requests:
+    // the forwarder pushes every cached related module with no top-level filter,
+    // so `other` arrives with mypkg.sub.
+    EXPECT_EQ(w.gets() - before, 2u);
+    EXPECT_TRUE(w.sim->find(g2)->module_cached("other"));
+    EXPECT_TRUE(w.sim->find(g2)->module_imported("mypkg.deep.thing"));
+}
+
+TEST(Importer, ConcurrentRequestsAreDedupedInFlight) {
+    ModWorld w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    const ContextId g2 = w.spawn_via(c1);
+    int done = 0;
+    for (ContextId t : {g, g2})
+        w.sim->master().call_async(t, w.import_call({"mypkg.sub"}), [&](Node&, const Message& m) {
+            EXPECT_TRUE(read_reply(m).ok());
+            ++done;
+        });
+    w.sim->run();
+    EXPECT_EQ(done, 2);
+    // 2 children x 3 requests to the intermediate, 3 upward: 9, not 12.
+    EXPECT_EQ(w.gets(), 9u);
+}
+
+TEST(Importer, AbsentSubmoduleIsDeclinedWithoutARoundTrip) {
+    ModWorld w;
+    const ContextId c1 = w.spawn_from_master();
+    ASSERT_TRUE(w.call(c1, w.import_call({"mypkg"})).ok());
+    const auto before = w.gets();
+    auto r = w.call(c1, w.import_call({"mypkg.nosuch"}));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.integer(), 0) << "the import failed";
+    EXPECT_EQ(w.gets(), before) << "pkg_present said no: nothing asked";
+}
+
+TEST(Importer, NegativeAnswerIsCachedAndFailsTheImport) {
+    ModWorld w;
+    const ContextId c1 = w.spawn_from_master();
+    auto r = w.call(c1, w.import_call({"nosuchmod", "nosuchmod"}));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.integer(), 0);
+    EXPECT_EQ(w.gets(), 1u) << "the negative tuple is cached: asked once";
+    EXPECT_TRUE(w.sim->find(c1)->module_cached("nosuchmod"));
+}
+
+TEST(Importer, CallIntoUnimportedModuleImportsItFirst) {
+    ModWorld w;
+    w.functions.add("mypkg.util", std::nullopt, "answer",
+                    [](Node&, const payload::CallFunction&, CallDone done) { done(CallResult::integer(42)); });
+    const ContextId c1 = w.spawn_from_master();
+    auto r = w.call(c1, make_call("mypkg.util", std::nullopt, "answer"));
+    ASSERT_TRUE(r.ok()) << r.call_error.value_or("");
+    EXPECT_EQ(r.integer(), 42);
+    EXPECT_TRUE(w.sim->find(c1)->module_imported("mypkg.util"));
+    auto bad = w.call(c1, make_call("nosuchmod", std::nullopt, "f"));
+    ASSERT_TRUE(bad.call_error);
+    EXPECT_NE(bad.call_error->find("unable to serve 'nosuchmod'"), std::string::npos) << *bad.call_error;
+}
+
+TEST(Importer, ForwardModulesPushesTowardADeepContext) {
+    ModWorld w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    // The intermediate must hold the modules to forward them: import there first.
+    ASSERT_TRUE(w.call(c1, w.import_call({"mypkg.sub"})).ok());
+    w.sim->master().forward_modules(g, {"mypkg.sub"});
+    w.sim->run();
+    EXPECT_TRUE(w.sim->find(g)->module_cached("mypkg.sub"));
+    EXPECT_TRUE(w.sim->find(g)->module_cached("mypkg"));
+    const auto before = w.gets();
+    ASSERT_TRUE(w.call(g, w.import_call({"mypkg.sub"})).ok());
+    EXPECT_EQ(w.gets() - before, 0u) << "everything came with the push (the forwarder does not filter related)";
+}
+
+} // namespace
+} // namespace mitokit::sim::testing

@@ -1,0 +1,81 @@
+// `mitokit-sim modules plan` against the real python3-mitogen master: the master
+// imports a package, a fresh UNIX-socket client asks for modules, and every
+// LOAD_MODULE it receives must match the plan, message for message.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Case {
+    const char* imports;  // comma-separated, imported into the master first
+    std::vector<std::string> requests;
+};
+
+std::string run(const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return out;
+    char buf[65536];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+    return out;
+}
+
+std::vector<std::string> lines(const std::string& s) {
+    std::vector<std::string> v;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);) v.push_back(l);
+    return v;
+}
+
+class ModulesConformance : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ModulesConformance, PlanMatchesTheRealMasterMessageForMessage) {
+    const Case& c = GetParam();
+    // ctest runs cases in parallel: one set of files per case.
+    const std::string base = ::testing::TempDir() + "/mitokit_plan_" + std::to_string(getpid());
+    const std::string loaded = base + "_loaded.txt", paths = base + "_paths.txt";
+    std::string reqs, our_reqs;
+    for (const auto& r : c.requests) {
+        reqs += " " + r;
+        our_reqs += " --request " + r;
+    }
+    const std::string ref = run(std::string(MITOKIT_PYTHON) + " " MITOKIT_SOURCE_DIR
+                                "/simulator/tests/scripts/reference_plan.py " + loaded + " " + paths + " " +
+                                c.imports + reqs + " 2>/dev/null");
+    std::ifstream pf(paths);
+    std::string path_args;
+    for (std::string l; std::getline(pf, l);) path_args += " --path " + l;
+    ASSERT_FALSE(path_args.empty()) << "reference run failed";
+    const std::string ours = run(std::string(MITOKIT_SIM_EXE) + " modules plan" + path_args + " --loaded " + loaded + our_reqs);
+    const auto want = lines(ref), got = lines(ours);
+    ASSERT_FALSE(want.empty()) << "the reference sent nothing";
+    ASSERT_EQ(got.size(), want.size()) << "reference:\n" << ref << "ours:\n" << ours;
+    for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "message " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    DebianPackages, ModulesConformance,
+    ::testing::Values(Case{"yaml", {"yaml"}},
+                      Case{"pygments,pygments.lexers.python", {"pygments", "pygments.lexers", "pygments.lexers.python"}},
+                      Case{"oauthlib.oauth2", {"oauthlib", "oauthlib.oauth2"}},
+                      Case{"cryptography.fernet", {"cryptography", "cryptography.fernet"}},
+                      Case{"wadllib.application", {"wadllib", "wadllib.application"}},
+                      Case{"jwt,six", {"six", "jwt", "jwt", "json", "nosuchmodule"}},
+                      Case{"dbus", {"dbus.service", "dbus"}}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+        std::string n;
+        for (const char* p = info.param.imports; *p; ++p) n.push_back(std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_');
+        return n;
+    });
+
+} // namespace

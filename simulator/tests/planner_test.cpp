@@ -1,0 +1,139 @@
+#include "modules/memory_source.hpp"
+#include "modules/planner.hpp"
+#include "modules/sha1.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mitokit::modules {
+namespace {
+
+using V = std::vector<std::string>;
+
+// The layout behind protocol-notes §5.1's verified sequences.
+MemorySource mypkg() {
+    MemorySource s;
+    s.add("mypkg", "from mypkg import util\nfrom . import sub\n", true);
+    s.add("mypkg.util", "import os\n");
+    s.add("mypkg.sub", "import other\nfrom mypkg.deep import thing\n");
+    s.add("mypkg.deep", "", true);
+    s.add("mypkg.deep.thing", "X = 1\n");
+    s.add("other", "X = 2\n");
+    s.add("os", "", false, /*stdlib=*/true);
+    return s;
+}
+
+V names(const std::vector<std::shared_ptr<const ModuleTuple>>& v) {
+    V out;
+    for (const auto& t : v) out.push_back(t->fullname);
+    return out;
+}
+
+TEST(Planner, RelatedOfPackageSkipsRelativeFromDotQuirkAndStdlib) {
+    auto src = mypkg();
+    Planner p(src, src);
+    // `from . import sub` yields "mypkg." and "mypkg..sub": dropped by the loaded filter.
+    EXPECT_EQ(*p.related_imports("mypkg"), (V{"mypkg", "mypkg.util"}));
+    EXPECT_EQ(*p.related("mypkg"), (V{"mypkg.util"})) << "the closure drops the module itself";
+    EXPECT_EQ(*p.related_imports("mypkg.sub"), (V{"mypkg", "mypkg.deep", "mypkg.deep.thing", "other"}));
+}
+
+TEST(Planner, ReproducesVerifiedSendSequences) {
+    auto src = mypkg();
+    Planner p(src, src);
+    auto sent = Planner::initial_sent_modules();
+    EXPECT_EQ(names(p.plan("mypkg", sent)), (V{"mypkg.util", "mypkg"}));
+    // `other` is skipped: its top-level name was never sent on this stream.
+    EXPECT_EQ(names(p.plan("mypkg.sub", sent)), (V{"mypkg.deep", "mypkg.deep.thing", "mypkg.sub"}));
+    EXPECT_EQ(names(p.plan("other", sent)), (V{"other"}));
+    EXPECT_TRUE(p.plan("other", sent).empty()) << "a duplicate request is answered with nothing";
+}
+
+TEST(Planner, TupleFieldsForPackageModuleAndNegative) {
+    auto src = mypkg();
+    Planner p(src, src);
+    auto pkg = p.tuple("mypkg");
+    ASSERT_TRUE(pkg->pkg_present);
+    EXPECT_EQ(*pkg->pkg_present, (V{"deep", "sub", "util"}));
+    EXPECT_EQ(*pkg->path, "/virtual/mypkg/__init__.py");
+    auto mod = p.tuple("mypkg.util");
+    EXPECT_FALSE(mod->pkg_present);
+    EXPECT_EQ(*mod->source, "import os\n");
+    auto std = p.tuple("os");
+    EXPECT_TRUE(std->negative()) << "stdlib is refused";
+    EXPECT_EQ(p.tuple("mypkg"), pkg) << "tuples are cached";
+    auto missing = p.tuple("nosuchmod");
+    EXPECT_TRUE(missing->negative());
+    EXPECT_TRUE(missing->related.empty());
+}
+
+TEST(Planner, NegativeAnswersAreMarkedSentExceptBlacklisted) {
+    auto src = mypkg();
+    PlannerOptions opt;
+    opt.blacklist = {"oth"};
+    Planner p(src, src, opt);
+    auto sent = Planner::initial_sent_modules();
+    EXPECT_EQ(names(p.plan("nosuchmod", sent)), (V{"nosuchmod"}));
+    EXPECT_TRUE(sent.count("nosuchmod"));
+    auto b = p.plan("other", sent);
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_TRUE(b[0]->negative());
+    EXPECT_FALSE(sent.count("other")) << "blacklisted answers are not recorded as sent";
+    EXPECT_EQ(p.plan("other", sent).size(), 1u) << "so a repeat is answered again";
+}
+
+TEST(Planner, RelatedClosureIsTransitiveAndExcludesSelf) {
+    MemorySource s;
+    s.add("a", "import b\n");
+    s.add("b", "import c\nimport a\n");
+    s.add("c", "import d\n");
+    s.add("d", "");
+    s.add("e", "");
+    Planner p(s, s);
+    EXPECT_EQ(*p.related("a"), (V{"b", "c", "d"}));
+    auto t = p.tuple("a");
+    EXPECT_EQ(t->related, (V{"b", "c", "d"}));
+}
+
+TEST(Planner, UnloadedNamesAreNotRelated) {
+    MemorySource s;
+    s.add("a", "import b\nimport c\nfrom d import e\n");
+    s.add("b", "", false, false, /*loaded=*/false);
+    s.add("c", "");
+    s.add("d", "", true);
+    s.add("d.e", "");
+    Planner p(s, s);
+    EXPECT_EQ(*p.related_imports("a"), (V{"c", "d", "d.e"}));
+}
+
+TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
+    // wadllib.application imports lazr.uri; `lazr` is a namespace package whose
+    // __file__ is None, so the reference's is_stdlib_name raises TypeError.
+    struct Ns final : LoadedModules {
+        const MemorySource& s;
+        explicit Ns(const MemorySource& m) : s(m) {}
+        bool loaded(std::string_view n) const override { return s.loaded(n) || n == "lazr"; }
+        bool stdlib(std::string_view n) const override { return s.stdlib(n); }
+        bool file_is_none(std::string_view n) const override { return n == "lazr"; }
+    };
+    MemorySource s;
+    s.add("app", "import lazr.uri\n", true);
+    s.add("app.ok", "X = 1\n");
+    s.add("lazr.uri", "");
+    Ns loaded(s);
+    Planner p(s, loaded);
+    auto sent = Planner::initial_sent_modules();
+    auto out = p.plan("app", sent);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0]->negative());
+    EXPECT_FALSE(sent.count("app"));
+    EXPECT_EQ(names(p.plan("app.ok", sent)), (V{"app.ok"}));
+}
+
+TEST(Sha1, KnownVectors) {
+    EXPECT_EQ(sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    EXPECT_EQ(sha1_hex(std::string(1000, 'a')), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
+}
+
+} // namespace
+} // namespace mitokit::modules

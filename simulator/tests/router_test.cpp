@@ -1,0 +1,278 @@
+// The router's behaviour (protocol-notes §4) over simulated links: every message
+// here crossed a link as bytes and was decoded by the far side's StreamDecoder.
+#include "sim_fixture.hpp"
+
+#include "mitokit/payloads.hpp"
+
+namespace mitokit::sim::testing {
+namespace {
+
+// A message arriving on `at`'s stream toward `from`, as if `from` had sent it;
+// the reply (if any) lands in a handler registered at `from`.
+struct Injected {
+    bool got = false;
+    Message reply;
+};
+
+std::shared_ptr<Injected> inject(World& w, ContextId at, ContextId from, Header h, std::vector<std::uint8_t> data,
+                                 bool want_reply = true) {
+    auto out = std::make_shared<Injected>();
+    Node& src = *w.sim->find(from);
+    if (want_reply)
+        h.reply_to = src.add_reply_handler(std::nullopt, [out](Node&, const Message& m) {
+            out->got = true;
+            out->reply = m;
+        });
+    Node& dst = *w.sim->find(at);
+    const auto s = dst.route_for(from);
+    EXPECT_TRUE(s.has_value());
+    dst.receive(*s, encode_frame(h, data));
+    w.sim->run();
+    return out;
+}
+
+Header hdr(ContextId dst, ContextId src, ContextId auth, std::uint32_t handle) {
+    Header h;
+    h.dst_id = dst;
+    h.src_id = src;
+    h.auth_id = auth;
+    h.handle = handle;
+    return h;
+}
+
+TEST(Router, BuildsTreeWithIdBlocksAndAddRoutePropagation) {
+    World w;
+    const ContextId c1 = w.spawn_from_master(), c2 = w.spawn_from_master();
+    EXPECT_EQ(c1, 1u);
+    EXPECT_EQ(c2, 2u);
+    const ContextId g = w.spawn_via(c1);
+    EXPECT_EQ(g, 3u) << "child 1 asked for a block (3, 1003) with ALLOCATE_ID";
+    const ContextId g2 = w.spawn_via(c1);
+    EXPECT_EQ(g2, 4u) << "the block is used without another round trip";
+    EXPECT_EQ(w.sim->per_handle().at(handle::ALLOCATE_ID).messages, 1u);
+    // The master learnt 3 and 4 through ADD_ROUTE, on child 1's stream.
+    EXPECT_EQ(w.sim->master().route_for(g), w.sim->master().route_for(c1));
+    EXPECT_EQ(w.sim->master().routes(), (std::vector<ContextId>{1, 2, 3, 4}));
+    EXPECT_EQ(w.sim->per_handle().at(handle::ADD_ROUTE).messages, 2u);
+    // A call reaches the grandchild through its parent.
+    auto r = w.call(g, make_call("posix", std::nullopt, "getpid"));
+    ASSERT_TRUE(r.ok()) << r.dead_reason;
+    EXPECT_EQ(r.integer(), 3);
+    const ContextId gg = w.spawn_via(g);
+    EXPECT_EQ(gg, 1003u) << "grandchild 3 got its own block (1003, 2003)";
+    EXPECT_EQ(w.sim->per_handle().at(handle::ALLOCATE_ID).messages, 3u) << "one more request, two hops";
+    EXPECT_EQ(w.call(gg, make_call("posix", std::nullopt, "getpid")).integer(), 1003);
+}
+
+TEST(Router, SpoofedAuthIdIsDroppedSilentlyAndCounted) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    w.spawn_from_master();
+    // Child 1 claims the master's authority: the master drops it, no reply.
+    auto r = inject(w, 0, c1, hdr(2, c1, 0, handle::CALL_FUNCTION),
+                    payload::build_call_function(make_call("posix", std::nullopt, "getpid")));
+    EXPECT_FALSE(r->got);
+    EXPECT_EQ(w.note(Note::bad_auth_drop), 1u);
+}
+
+TEST(Router, SpoofedSrcIdIsDroppedSilentlyAndCounted) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId c2 = w.spawn_from_master();
+    auto r = inject(w, 0, c1, hdr(0, c2, c1, handle::FORWARD_LOG), payload::build_forward_log("x", 20, "y"));
+    EXPECT_FALSE(r->got);
+    EXPECT_EQ(w.note(Note::bad_src_drop), 1u);
+    EXPECT_EQ(w.sim->log_records(), 0u);
+}
+
+TEST(Router, InvalidHandleGetsDeadReply) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    auto r = inject(w, 0, c1, hdr(0, c1, c1, 555), {});
+    ASSERT_TRUE(r->got);
+    EXPECT_TRUE(r->reply.is_dead());
+    EXPECT_EQ(r->reply.text(), "invalid handle");
+    // The master has no CALL_FUNCTION handler either.
+    auto r2 = inject(w, 0, c1, hdr(0, c1, c1, handle::CALL_FUNCTION), {});
+    ASSERT_TRUE(r2->got);
+    EXPECT_EQ(r2->reply.text(), "invalid handle");
+}
+
+TEST(Router, SiblingCallIsRefusedByPolicy) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId c2 = w.spawn_from_master();
+    // Child 2 calls child 1: routed by the master, refused by child 1's
+    // has_parent_authority, answered with a dead message.
+    auto r = inject(w, 0, c2, hdr(c1, c2, c2, handle::CALL_FUNCTION),
+                    payload::build_call_function(make_call("posix", std::nullopt, "getpid")));
+    ASSERT_TRUE(r->got);
+    EXPECT_EQ(r->reply.text(), "refused by policy");
+    EXPECT_EQ(r->reply.h.src_id, c1);
+}
+
+TEST(Router, NoRouteFromParentDirectionAndFromChild) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    auto r = inject(w, 0, c1, hdr(77, c1, c1, 1234), {});
+    ASSERT_TRUE(r->got);
+    EXPECT_EQ(r->reply.text(), "no route to 77, my ID is 0");
+    // A message from the master for an unknown child of c1 is not sent back up.
+    auto r2 = inject(w, c1, 0, hdr(88, 0, 0, 1234), {});
+    ASSERT_TRUE(r2->got);
+    EXPECT_EQ(r2->reply.text(), "no route to 88, my ID is 1");
+}
+
+TEST(Router, TooLargeGetsDeadReplyAndOversizeFrameDropsStream) {
+    World w(1, false, 1000);
+    const ContextId c1 = w.spawn_from_master();
+    Reply got;
+    bool done = false;
+    auto c = make_call("mitokit.sim", std::nullopt, "fail");
+    c.args = c.doc.tuple({c.doc.str(std::string(2000, 'x'))});
+    w.sim->master().call_async(c1, c, [&](Node&, const Message& m) {
+        got = read_reply(m);
+        done = true;
+    });
+    w.sim->run();
+    ASSERT_TRUE(done);
+    EXPECT_TRUE(got.dead);
+    EXPECT_EQ(got.dead_reason, "message too large (max 1000 bytes)");
+    // On the wire, a header announcing more than the maximum drops the connection.
+    Node& m = w.sim->master();
+    m.receive(*m.route_for(c1), frame(0, c1, c1, handle::FORWARD_LOG, 0, std::vector<std::uint8_t>(1500, 'a')));
+    w.sim->run();
+    EXPECT_EQ(w.note(Note::stream_error), 1u);
+    EXPECT_FALSE(m.route_for(c1));
+    EXPECT_FALSE(w.sim->find(c1)->alive()) << "the child lost its parent and shut down";
+}
+
+TEST(Router, UnidirectionalModeBlocksSiblingTraffic) {
+    World w(1, true);
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId c2 = w.spawn_from_master();
+    auto r = inject(w, 0, c2, hdr(c1, c2, c2, 1234), {});
+    ASSERT_TRUE(r->got);
+    EXPECT_EQ(r->reply.text(), "routing mode prevents forward of message from context 2 to context 1 via context 0");
+    // Master to child is local delivery, allowed.
+    EXPECT_TRUE(w.call(c1, make_call("posix", std::nullopt, "getpid")).ok());
+}
+
+TEST(Router, ReplyFromUnexpectedContextIsRejected) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId c2 = w.spawn_from_master();
+    bool called = false;
+    const auto h = w.sim->master().add_reply_handler(c1, [&](Node&, const Message&) { called = true; });
+    auto r = inject(w, 0, c2, hdr(0, c2, c2, h), {});
+    EXPECT_FALSE(called);
+    ASSERT_TRUE(r->got);
+    EXPECT_EQ(r->reply.text(), "reply from unexpected context");
+}
+
+TEST(Router, DisconnectCascadeFailsPendingCallsAndRemovesRoutes) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    const ContextId gg = w.spawn_via(g);
+    // A slow call to the great-grandchild, then its parent dies mid-call.
+    auto c = make_call("mitokit.sim", std::nullopt, "sleep");
+    c.args = c.doc.tuple({c.doc.integer(static_cast<std::int64_t>(SEC))});
+    Reply got;
+    bool done = false;
+    w.sim->master().call_async(gg, c, [&](Node&, const Message& m) {
+        got = read_reply(m);
+        done = true;
+    });
+    w.sim->run(w.sim->scheduler().now() + 100 * MS);
+    w.sim->crash(g);
+    w.sim->run();
+    ASSERT_TRUE(done);
+    EXPECT_TRUE(got.dead);
+    EXPECT_EQ(got.dead_reason, "the respondent Context has disconnected");
+    EXPECT_FALSE(w.sim->find(gg)->alive()) << "losing its parent ends a context";
+    EXPECT_EQ(w.sim->master().routes(), (std::vector<ContextId>{c1}));
+    EXPECT_TRUE(w.sim->stale_routes().empty());
+    EXPECT_GE(w.sim->per_handle().at(handle::DEL_ROUTE).messages, 2u);
+}
+
+TEST(Router, CallChainsRememberFailureUntilForgotten) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    auto fail = make_call("mitokit.sim", std::nullopt, "fail", "chain-1");
+    fail.args = fail.doc.tuple({fail.doc.str("boom")});
+    auto r = w.call(c1, fail);
+    ASSERT_TRUE(r.call_error);
+    EXPECT_EQ(*r.call_error, "builtins.RuntimeError: boom");
+    auto r2 = w.call(c1, make_call("posix", std::nullopt, "getpid", "chain-1"));
+    ASSERT_TRUE(r2.call_error) << "the chain remembers its failure";
+    EXPECT_EQ(*r2.call_error, "builtins.RuntimeError: boom");
+    EXPECT_EQ(w.call(c1, make_call("posix", std::nullopt, "getpid", "chain-2")).integer(), 1);
+    auto forget = make_call("mitogen.core", "Dispatcher", "forget_chain");
+    forget.args = forget.doc.tuple({forget.doc.str("chain-1")});
+    EXPECT_TRUE(w.call(c1, forget).ok());
+    EXPECT_EQ(w.call(c1, make_call("posix", std::nullopt, "getpid", "chain-1")).integer(), 1);
+    auto missing = w.call(c1, make_call("posix", std::nullopt, "nosuch"));
+    ASSERT_TRUE(missing.call_error);
+    EXPECT_EQ(*missing.call_error, "builtins.AttributeError: module 'posix' has no attribute 'nosuch'");
+}
+
+TEST(Router, LogsReachTheMasterSink) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    auto c = make_call("mitokit.sim", std::nullopt, "log");
+    c.args = c.doc.tuple({c.doc.integer(5)});
+    EXPECT_TRUE(w.call(g, c).ok());
+    EXPECT_EQ(w.sim->log_records(), 5u);
+    EXPECT_EQ(w.sim->per_handle().at(handle::FORWARD_LOG).messages, 10u) << "5 records, 2 hops each";
+}
+
+TEST(Router, ShutdownEndsTheWholeTree) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    w.spawn_via(c1);
+    w.spawn_from_master();
+    w.sim->master().shutdown();
+    w.sim->run();
+    EXPECT_EQ(w.sim->alive_count(), 0u);
+    EXPECT_GE(w.sim->per_handle().at(handle::SHUTDOWN).messages, 3u);
+}
+
+TEST(Router, CorruptBytesMakeTheReceiverDropTheStream) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    w.sim->corrupt_next(0, 0); // master -> child 1
+    bool done = false;
+    Reply got;
+    w.sim->master().call_async(c1, make_call("posix", std::nullopt, "getpid"), [&](Node&, const Message& m) {
+        got = read_reply(m);
+        done = true;
+    });
+    w.sim->run();
+    ASSERT_TRUE(done);
+    EXPECT_TRUE(got.dead);
+    EXPECT_EQ(w.note(Note::stream_error), 1u);
+    EXPECT_FALSE(w.sim->find(c1)->alive());
+}
+
+TEST(Determinism, SameSeedSameLogDifferentSeedDifferentInterleaving) {
+    auto run = [](std::uint64_t seed) {
+        World w(seed);
+        const ContextId a = w.spawn_from_master(), b = w.spawn_from_master();
+        for (int i = 0; i < 3; ++i) w.spawn_via(a);
+        int left = 0;
+        for (ContextId t : {a, b, ContextId{3}, ContextId{4}}) {
+            ++left;
+            w.sim->master().call_async(t, make_call("posix", std::nullopt, "getpid"), [&](Node&, const Message&) { --left; });
+        }
+        w.sim->run();
+        EXPECT_EQ(left, 0);
+        return w.sim->events().hash();
+    };
+    EXPECT_EQ(run(7), run(7));
+    EXPECT_NE(run(7), run(8));
+}
+
+} // namespace
+} // namespace mitokit::sim::testing

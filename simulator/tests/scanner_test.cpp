@@ -1,0 +1,94 @@
+#include "modules/scanner.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mitokit::modules {
+namespace {
+
+using V = std::vector<std::string>;
+
+TEST(Scanner, FindsPlainAndDottedImportsInOrder) {
+    auto r = scan_imports("import os\nimport a.b.c as d, e\n");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0], (ImportRef{0, "os", {}}));
+    EXPECT_EQ(r[1], (ImportRef{0, "a.b.c", {}}));
+    EXPECT_EQ(r[2], (ImportRef{0, "e", {}}));
+}
+
+TEST(Scanner, FromImportsKeepFromlistAndLevel) {
+    auto r = scan_imports("from a.b import (c as x,\n    d,\n)\nfrom . import y\nfrom ..m import *\n");
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(r[0], (ImportRef{0, "a.b", V{"c", "d"}}));
+    EXPECT_EQ(r[1], (ImportRef{1, "", V{"y"}}));
+    EXPECT_EQ(r[2], (ImportRef{2, "m", V{"*"}}));
+}
+
+TEST(Scanner, SkipsFunctionAndClassBodiesButNotModuleLevelBlocks) {
+    const char* src =
+        "def f():\n"
+        "    import inside_def\n"
+        "class C(object):\n"
+        "    import inside_class\n"
+        "    def m(self): import deeper\n"
+        "try:\n"
+        "    import in_try\n"
+        "except ImportError:\n"
+        "    from fallback import thing\n"
+        "if sys.version_info > (3,):\n"
+        "    import in_if\n"
+        "else: import in_else\n"
+        "async def g(): import inside_async\n"
+        "@decorator\n"
+        "def h(\n"
+        "   a=1):\n"
+        "    import inside_decorated\n"
+        "with ctx:\n"
+        "    import in_with\n"
+        "for x in y: import in_for\n"
+        "import after\n";
+    auto r = scan_imports(src);
+    std::vector<std::string> names;
+    for (const auto& i : r) names.push_back(i.module);
+    EXPECT_EQ(names, (V{"in_try", "fallback", "in_if", "in_else", "in_with", "in_for", "after"}));
+}
+
+TEST(Scanner, DropsBlocksTheCompilerRemoves) {
+    const char* src =
+        "if 0:\n    import dead1\n"
+        "if False:\n    import dead2\nelse:\n    import live1\n"
+        "if True:\n    import live2\nelse:\n    import dead3\n"
+        "if not __debug__:\n    import dead4\n"
+        "if TYPE_CHECKING:\n    import live3\n";
+    std::vector<std::string> names;
+    for (const auto& i : scan_imports(src)) names.push_back(i.module);
+    EXPECT_EQ(names, (V{"live1", "live2", "live3"}));
+}
+
+TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
+    const char* src =
+        "'''\nimport not_code\n'''\n"
+        "x = \"import nope\"  # import nope2\n"
+        "s = r'\\'' ; import after_semicolon\n"
+        "y = (1,\n  2); from z import w\n"
+        "lam = lambda: 0\n"
+        "d = {1: 2}\n"
+        "import a \\\n  , b\n";
+    std::vector<std::string> names;
+    for (const auto& i : scan_imports(src)) names.push_back(i.module);
+    EXPECT_EQ(names, (V{"after_semicolon", "z", "a", "b"}));
+}
+
+TEST(Scanner, BodyEndsAtDedentEvenAfterBlankLinesAndComments) {
+    const char* src = "def f():\n    x = 1\n\n# comment at column 0\n    import still_inside\nimport outside\n";
+    auto r = scan_imports(src);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].module, "outside");
+}
+
+TEST(Scanner, SurvivesGarbageWithoutInventingImports) {
+    auto r = scan_imports("from import\nimport\nfrom . import\n)))\n'''unterminated\nimport x");
+    EXPECT_TRUE(r.empty());
+}
+
+} // namespace
+} // namespace mitokit::modules

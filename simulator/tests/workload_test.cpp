@@ -1,0 +1,100 @@
+// Whole runs: tree building, workload, faults from the seed, invariants, report.
+#include <gtest/gtest.h>
+
+#include "mitokit/sim/module_catalog.hpp"
+#include "mitokit/sim/module_sets.hpp"
+#include "mitokit/sim/workload.hpp"
+
+namespace mitokit::sim {
+namespace {
+
+struct TreeRun {
+    explicit TreeRun(std::uint64_t seed) : functions(FunctionRegistry::standard()) {
+        SyntheticParams p;
+        p.seed = seed;
+        p.source_bytes = 200;
+        src = synthetic_modules(p, &names);
+        loaded = std::make_unique<SourceLoaded>(*src);
+        catalog = std::make_unique<ModuleCatalog>(*src, *loaded);
+        functions.add_builtin_module("mitogen.parent");
+        shared.functions = &functions;
+        shared.modules = catalog.get();
+        SimConfig cfg;
+        cfg.seed = seed;
+        sim = std::make_unique<Simulation>(cfg, shared);
+        wl.fanout = {3, 3};
+        wl.imports = {names[0], names[5]};
+        wl.logs_per_leaf = 2;
+    }
+    Report go(const FaultConfig& f = {}) { return run_workload(*sim, wl, f); }
+
+    FunctionRegistry functions;
+    std::vector<std::string> names;
+    std::unique_ptr<modules::MemorySource> src;
+    std::unique_ptr<SourceLoaded> loaded;
+    std::unique_ptr<ModuleCatalog> catalog;
+    NodeShared shared;
+    std::unique_ptr<Simulation> sim;
+    WorkloadConfig wl;
+};
+
+TEST(Workload, CleanRunCompletesEveryTaskAndHoldsInvariants) {
+    TreeRun r(1);
+    const Report rep = r.go();
+    EXPECT_EQ(rep.contexts, 13u);
+    EXPECT_EQ(rep.connects.ok, 12u);
+    EXPECT_EQ(rep.calls.ok, 18u) << "9 leaves x (getpid + log)";
+    EXPECT_EQ(rep.imports.ok, 9u);
+    EXPECT_EQ(rep.log_records, 18u);
+    EXPECT_TRUE(rep.violations.empty()) << rep.violations.front();
+    EXPECT_GT(percentile_us(rep.calls.latencies, 99), 0.0);
+    const std::string json = report_json(rep);
+    for (const char* key : {"\"contexts\":13", "\"event_hash\":", "\"wall_s\":", "\"peak_rss_bytes\":",
+                            "\"per_handle\":", "\"invariants\":{\"ok\":true"})
+        EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+}
+
+TEST(Workload, SameSeedSameHashAcrossWholeRuns) {
+    EXPECT_EQ(TreeRun(4).go().event_hash, TreeRun(4).go().event_hash);
+    EXPECT_NE(TreeRun(4).go().event_hash, TreeRun(5).go().event_hash);
+}
+
+TEST(Workload, FaultsNeverBreakTheInvariants) {
+    FaultConfig f;
+    f.cuts = 2;
+    f.crashes = 1;
+    f.stalls = 2;
+    f.corruptions = 1;
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+        TreeRun r(seed);
+        r.wl.fanout = {4, 3};
+        const Report rep = r.go(f);
+        EXPECT_TRUE(rep.violations.empty()) << "seed " << seed << ": " << rep.violations.front();
+        EXPECT_EQ(rep.faults.size(), 6u);
+    }
+}
+
+TEST(Workload, AHungCallIsReportedAsAViolation) {
+    TreeRun r(1);
+    r.functions.add("posix", std::nullopt, "getpid", [](Node&, const payload::CallFunction&, CallDone) {});
+    const Report rep = r.go();
+    ASSERT_FALSE(rep.violations.empty());
+    // The hung getpid holds each leaf's main thread, so the leaf's later calls
+    // queue behind it forever too.
+    EXPECT_EQ(rep.violations.at(0), "calls: 18 of 18 never ended");
+    EXPECT_EQ(rep.violations.at(1), "imports: 9 of 9 never ended");
+    EXPECT_EQ(rep.violations.at(2), "27 receivers still waiting at the master");
+}
+
+TEST(Workload, DotNamesEveryContext) {
+    TreeRun r(2);
+    r.go();
+    const std::string dot = tree_dot(*r.sim);
+    EXPECT_NE(dot.find("c0 -> c1;"), std::string::npos);
+    // Child 3's ALLOCATE_ID reached the master first (the link jitter decides).
+    EXPECT_NE(dot.find("c3 -> c4;"), std::string::npos) << dot;
+    EXPECT_NE(dot.find("c1 -> c1004;"), std::string::npos) << dot;
+}
+
+} // namespace
+} // namespace mitokit::sim
