@@ -111,7 +111,9 @@ SegmentInfo* classify_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
     Status st = d.decoder->feed(captured_bytes(tvb, 0, len));
     d.stream_pos += static_cast<std::uint64_t>(len);
     si->events = std::move(d.collector->events);
-    if (!st) {
+    // An error in the frames after MITO002 is the frames' business: tcp_dissect_pdus
+    // shows that frame with its own expert info.
+    if (!st && !d.decoder->in_frames()) {
         si->error = st.error().message;
         si->boot_len = static_cast<std::uint32_t>(len);
         d.mode = Direction::Mode::failed;
