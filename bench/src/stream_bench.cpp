@@ -22,7 +22,7 @@ struct Counter : StreamHandler {
     }
 };
 
-// About `total` bytes of back-to-back frames with `payload` bytes each.
+// Back-to-back frames, just over `total` bytes, with `payload` bytes each.
 std::vector<std::uint8_t> make_stream(std::size_t payload, std::size_t total) {
     std::vector<std::uint8_t> body(payload);
     for (std::size_t i = 0; i < payload; ++i) body[i] = static_cast<std::uint8_t>(i * 131 + 7);
@@ -32,7 +32,7 @@ std::vector<std::uint8_t> make_stream(std::size_t payload, std::size_t total) {
     h.handle = 1000;
     std::vector<std::uint8_t> out;
     const std::size_t frame = HEADER_SIZE + payload;
-    const std::size_t n = std::max<std::size_t>(1, total / frame);
+    const std::size_t n = (total + frame - 1) / frame; // at least `total` bytes, whole frames
     out.reserve(n * frame);
     for (std::size_t i = 0; i < n; ++i) {
         const auto f = encode_frame(h, body);

@@ -1,6 +1,7 @@
 #include "mitokit/capture/reassembler.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace mitokit::capture {
@@ -88,8 +89,11 @@ void Reassembler::deliver(Conv& c, Direction d, std::uint64_t at, std::span<cons
     // the first copy of a byte wins, as in a receiving TCP).
     if (at + bytes.size() <= f.delivered) return;
     if (at < f.delivered) bytes = bytes.subspan(static_cast<std::size_t>(f.delivered - at));
-    if (f.fin_seen && f.delivered + bytes.size() > f.fin_offset)
-        bytes = bytes.first(static_cast<std::size_t>(f.fin_offset - f.delivered));
+    if (f.fin_seen) {
+        if (f.delivered >= f.fin_offset) return;
+        if (f.delivered + bytes.size() > f.fin_offset)
+            bytes = bytes.first(static_cast<std::size_t>(f.fin_offset - f.delivered));
+    }
     if (bytes.empty()) return;
     const std::uint64_t offset = f.delivered;
     f.delivered += bytes.size();
@@ -202,14 +206,29 @@ void Reassembler::feed(const TcpSegment& seg) {
 
     if (seg.has(tcp_flag::FIN) && !f.fin_seen) {
         f.fin_seen = true;
-        f.fin_offset = at + data.size();
+        // A FIN placed before bytes already delivered cannot take them back.
+        f.fin_offset = std::max(at + data.size(), f.delivered);
     }
-    if (f.fin_seen && at + data.size() > f.fin_offset && !f.late_data_reported) {
-        f.late_data_reported = true;
-        handler_.on_error(make_error(Errc::bad_value,
-                                     direction_name(c.info, d) + ": data past the FIN at stream offset " +
-                                         std::to_string(f.fin_offset) + " (ignored)",
-                                     f.fin_offset));
+    if (f.fin_seen) {
+        // Data beyond the FIN, in this segment or buffered before the FIN was seen, is dropped loudly.
+        std::uint64_t end = at + data.size();
+        if (!f.pending.empty()) {
+            const auto& last = *f.pending.rbegin();
+            end = std::max(end, last.first + last.second.size());
+        }
+        if (end > f.fin_offset && !f.late_data_reported) {
+            f.late_data_reported = true;
+            handler_.on_error(make_error(Errc::bad_value,
+                                         direction_name(c.info, d) + ": data past the FIN at stream offset " +
+                                             std::to_string(f.fin_offset) + " (ignored)",
+                                         f.fin_offset));
+        }
+        while (!f.pending.empty() && f.pending.rbegin()->first >= f.fin_offset) {
+            f.pending_bytes -= f.pending.rbegin()->second.size();
+            f.pending.erase(std::prev(f.pending.end()));
+        }
+        data = at >= f.fin_offset ? std::span<const std::uint8_t>{}
+                                  : data.first(static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), f.fin_offset - at)));
     }
 
     if (!data.empty()) {
@@ -217,14 +236,15 @@ void Reassembler::feed(const TcpSegment& seg) {
             deliver(c, d, at, data);
             drain(c, d);
         } else {
-            const std::string reason = "out-of-order buffer full: max_buffered_bytes=" +
-                                       std::to_string(limits_.max_buffered_bytes) + ", max_buffered_segments=" +
-                                       std::to_string(limits_.max_buffered_segments);
+            const auto reason = [this] {
+                return "out-of-order buffer full: max_buffered_bytes=" + std::to_string(limits_.max_buffered_bytes) +
+                       ", max_buffered_segments=" + std::to_string(limits_.max_buffered_segments);
+            };
             // Give up on the oldest hole, one at a time, until this segment fits.
             while (!f.pending.empty() && at > f.delivered &&
                    (f.pending_bytes + data.size() > limits_.max_buffered_bytes ||
                     f.pending.size() >= limits_.max_buffered_segments))
-                skip_hole(c, d, Errc::limit, reason);
+                skip_hole(c, d, Errc::limit, reason());
             if (at <= f.delivered) {
                 deliver(c, d, at, data);
                 drain(c, d);
@@ -232,7 +252,7 @@ void Reassembler::feed(const TcpSegment& seg) {
                 // Cannot be held even alone: the hole before it is given up now.
                 f.pending.emplace(at, std::vector<std::uint8_t>(data.begin(), data.end()));
                 f.pending_bytes += data.size();
-                skip_hole(c, d, Errc::limit, reason);
+                skip_hole(c, d, Errc::limit, reason());
             } else {
                 auto [it, inserted] = f.pending.try_emplace(at);
                 if (inserted || it->second.size() < data.size()) {

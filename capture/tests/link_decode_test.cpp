@@ -37,7 +37,8 @@ Tcp sample() {
 }
 
 TEST(LinkDecode, EthernetIpv4Tcp) {
-    const auto s = must_decode(linktype::ETHERNET, ethernet(ipv4(tcp_bytes(sample()), 6, 0x0a000001, 0x7f000001)));
+    const Buf pkt = ethernet(ipv4(tcp_bytes(sample()), 6, 0x0a000001, 0x7f000001)); // the segment views it
+    const auto s = must_decode(linktype::ETHERNET, pkt);
     EXPECT_EQ(to_string(s.src), "10.0.0.1:40770");
     EXPECT_EQ(to_string(s.dst), "127.0.0.1:47200");
     EXPECT_EQ(s.seq, 0x11223344u);

@@ -193,6 +193,34 @@ TEST(Reassembler, FinWithHoleBeforeItIsAGapAtFinish) {
     EXPECT_NE(h.gaps[0].message.find("7 bytes missing"), std::string::npos) << h.gaps[0].message;
 }
 
+TEST(Reassembler, BufferedDataPastALaterFinIsReportedNotDelivered) {
+    Collector h;
+    Reassembler r(h);
+    handshake(r);
+    feed(r, {A, B, 111, PA, "zzzz"});     // offset 10, buffered
+    feed(r, {A, B, 103, FIN | ACK, ""}); // the stream ends at offset 2
+    ASSERT_EQ(h.errors.size(), 1u);
+    EXPECT_NE(h.errors[0].message.find("data past the FIN at stream offset 2"), std::string::npos)
+        << h.errors[0].message;
+    feed(r, {A, B, 101, PA, "ab"});
+    EXPECT_EQ(h.events.back(), "close 0 c2s");
+    r.finish();
+    EXPECT_EQ(h.c2s(), "ab");
+    EXPECT_TRUE(h.gaps.empty());
+}
+
+TEST(Reassembler, FinBeforeDeliveredDataDoesNotRewind) {
+    Collector h;
+    Reassembler r(h);
+    handshake(r);
+    feed(r, {A, B, 101, PA, "abcdef"});
+    feed(r, {A, B, 103, FIN | ACK, ""}); // inconsistent: the FIN's place was already delivered
+    feed(r, {A, B, 107, PA, "gh"});
+    r.finish();
+    EXPECT_EQ(h.c2s(), "abcdef");
+    EXPECT_TRUE(h.gaps.empty());
+}
+
 TEST(Reassembler, ResetWithHoleReportsGap) {
     Collector h;
     Reassembler r(h);
@@ -331,6 +359,38 @@ TEST(Reassembler, AnyDeliveryOrderWithDuplicatesGivesTheSameStream) {
         r.finish();
         ASSERT_EQ(h.c2s(), text) << "round " << round;
         ASSERT_TRUE(h.gaps.empty());
+    }
+}
+
+TEST(Reassembler, RandomSegmentsKeepTheInvariants) {
+    // Arbitrary flags, sequence numbers and endpoints under small limits: offsets per
+    // direction only move forward and never more bytes come out than went in.
+    std::mt19937 rng(777);
+    for (int round = 0; round < 200; ++round) {
+        Collector h;
+        ReassemblyLimits lim;
+        lim.max_buffered_bytes = 1 + rng() % 64;
+        lim.max_buffered_segments = rng() % 6;
+        lim.max_conversations = 1 + rng() % 3;
+        std::size_t fed = 0;
+        {
+            Reassembler r(h, lim);
+            const std::uint32_t base = static_cast<std::uint32_t>(rng());
+            for (int i = 0; i < 60; ++i) {
+                const bool forward = rng() % 2;
+                const Endpoint other = ep(static_cast<std::uint8_t>(2 + rng() % 2), 47200);
+                const std::string payload(rng() % 12, static_cast<char>('a' + i % 26));
+                const std::uint8_t flags = static_cast<std::uint8_t>(rng() % 32);
+                const std::uint32_t seq = base + static_cast<std::uint32_t>(rng() % 80) - 10;
+                fed += payload.size();
+                feed(r, forward ? Seg{A, other, seq, flags, payload} : Seg{other, A, seq, flags, payload});
+            }
+            r.finish();
+            r.finish();
+        }
+        std::size_t out = 0;
+        for (const auto& [key, bytes] : h.data) out += bytes.size();
+        ASSERT_LE(out, fed) << "round " << round;
     }
 }
 

@@ -223,7 +223,8 @@ int cmd_decode(const CommandArgs& a) {
         ("json", "one JSON object per line")
         ("max-message-size", po::value(&max_size)->default_value(max_size), "largest frame payload accepted (bytes)")
         ("start", po::value(&start)->default_value(start),
-         "frames: frames from the first byte; detect: bootstrap lines or a preamble may come first")
+         "frames: frames from the first byte; detect: bootstrap lines or a preamble may come first; "
+         "lines: child->parent bootstrap lines up to MITO002; preamble: parent->child zlib preamble first")
         ("port", po::value(&port), "captures only: keep conversations with this TCP port at either end")
         ("max-buffered-bytes", po::value(&max_buffered)->default_value(max_buffered),
          "captures only: out-of-order bytes held per direction before a hole is given up")
@@ -236,7 +237,9 @@ int cmd_decode(const CommandArgs& a) {
     sopt.max_message_size = max_size;
     if (start == "frames") sopt.start = StreamStart::frames;
     else if (start == "detect") sopt.start = StreamStart::detect;
-    else return usage_error(a.name, "--start must be 'frames' or 'detect', not '" + start + "'");
+    else if (start == "lines") sopt.start = StreamStart::lines;
+    else if (start == "preamble") sopt.start = StreamStart::preamble;
+    else return usage_error(a.name, "--start must be frames, detect, lines or preamble, not '" + start + "'");
     if (p.vm.count("port") && (port == 0 || port > 65535))
         return usage_error(a.name, "--port must be between 1 and 65535, not " + std::to_string(port));
     FormatOptions fopt;

@@ -141,6 +141,15 @@ class Synthetic(unittest.TestCase):
                          ("truncated", 60, "127.0.0.1:1111-127.0.0.1:2222"))
         self.assertEqual(len(items), 2)  # nothing decoded after the hole
 
+    def test_out_of_order_limit_is_reported(self):
+        data = frame(b"x" * 30, handle=100)
+        segs = conversation([data[:20], data[20:40], data[40:]])
+        segs[2], segs[4] = segs[4], segs[2]  # the first bytes come last
+        r = mitokit("decode", "--json", "--start", "frames", "--max-buffered-bytes", "10", temp_file(pcap(segs)))
+        self.assertEqual(r.code, 1)
+        self.assertIn("bytes missing at stream offset 0 (out-of-order buffer full: max_buffered_bytes=10", r.err)
+        self.assertEqual(r.json_lines()[0]["error"], "limit")
+
     def test_truncated_capture_file(self):
         data = frame(b"x" * 30, handle=100)
         path = temp_file(pcap(conversation([data[:20], data[20:]]), truncate_last=10))

@@ -63,6 +63,28 @@ class Frames(unittest.TestCase):
             (m,) = mitokit("decode", "--json", "--start", "frames", "-", stdin=data).json_lines()
             self.assertEqual(m["sha1"], hashlib.sha1(body[:size]).hexdigest(), size)
 
+    def test_text_fields_are_escaped_json(self):
+        name = "h\u00e9llo\n\"q\" \U0001f600"
+        data = frame(name.encode(), dst=0, src=1, handle=100)
+        r = mitokit("decode", "--json", "--start", "frames", "-", stdin=data)
+        self.assertEqual(r.code, 0, r.err)
+        self.assertIn('"fullname":"h\\u00e9llo\\u000a\\"q\\" \\ud83d\\ude00"', r.text)
+        (m,) = r.json_lines()
+        self.assertEqual(m["payload"]["fullname"], name)
+
+    def test_start_lines_and_preamble(self):
+        import zlib
+        pre = zlib.compress(b"print(1)\nExternalContext({'context_id': 1}).main()\n", 9)
+        r = mitokit("decode", "--json", "--start", "preamble", "-", stdin=pre + frame(b"", handle=106))
+        self.assertEqual(r.code, 0, r.err)
+        items = r.json_lines()
+        self.assertEqual(items[0]["event"], "preamble")
+        self.assertEqual(items[0]["length"], len(pre))
+        self.assertEqual(items[1]["handle_name"], "SHUTDOWN")
+        r = mitokit("decode", "--json", "--start", "lines", "-", stdin=b"MITO002\n" + frame(b"1", handle=104))
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual([i.get("event", i.get("handle_name")) for i in r.json_lines()], ["MITO002", "DEL_ROUTE"])
+
     def test_bootstrap_then_frames(self):
         data = b"ssh banner\nMITO000\nMITO001\nMITO002\n" + frame(b"1", dst=0, src=1, auth=1, handle=104)
         r = mitokit("decode", "--json", "-", stdin=data)

@@ -37,7 +37,7 @@ class Usage(unittest.TestCase):
     def test_bad_start(self):
         r = mitokit("decode", "--start", "middle", "-")
         self.assertEqual(r.code, 2)
-        self.assertIn("--start must be 'frames' or 'detect', not 'middle'", r.err)
+        self.assertIn("--start must be frames, detect, lines or preamble, not 'middle'", r.err)
 
     def test_bad_number(self):
         r = mitokit("decode", "--max-message-size", "lots", "-")
