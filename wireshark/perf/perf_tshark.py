@@ -69,14 +69,20 @@ def write_capture(path, packets, links=8):
     return written
 
 
-def best_time(sb, argv, runs):
-    best = None
+def timed(sb, argv):
+    t0 = time.perf_counter()
+    sb.tshark(argv)
+    return time.perf_counter() - t0
+
+
+def best_times(sb, a, b, runs):
+    """Best of `runs` for each command, alternating them so load on a shared machine
+    falls on both alike."""
+    ta, tb = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        sb.tshark(argv)
-        dt = time.perf_counter() - t0
-        best = dt if best is None else min(best, dt)
-    return best
+        ta.append(timed(sb, a))
+        tb.append(timed(sb, b))
+    return min(ta), min(tb)
 
 
 def main():
@@ -91,8 +97,8 @@ def main():
         print(f"packets with mitogen messages: {count}")
         results = []
         for label, extra in (("summary", []), ("full tree (-V)", ["-V"])):
-            with_plugin = best_time(sb, ["-r", cap] + extra, args.runs)
-            without = best_time(sb, ["-r", cap, "--disable-protocol", "mitogen"] + extra, args.runs)
+            with_plugin, without = best_times(sb, ["-r", cap] + extra,
+                                              ["-r", cap, "--disable-protocol", "mitogen"] + extra, args.runs)
             ratio = with_plugin / without
             results.append((label, with_plugin, without, ratio))
             print(f"{label}: plugin {with_plugin:.2f} s, plain TCP {without:.2f} s, ratio {ratio:.2f}x "

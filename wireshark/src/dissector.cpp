@@ -73,7 +73,7 @@ SegmentInfo* classify_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
     if (d.mode == Direction::Mode::unknown) {
         // Frames from the first byte (listener links, fork children after MITO002), a
         // bootstrap to follow, or a capture that started inside a frame.
-        if (plausible_header(tvb, 0)) {
+        if (plausible_header(tvb, 0) || (len < static_cast<int>(HEADER_SIZE) && plausible_header_prefix(tvb))) {
             d.mode = Direction::Mode::frames;
         } else if (int first_header = -1; classify_start(tvb, first_header) == Start::bootstrap) {
             d.mode = Direction::Mode::bootstrap;
@@ -111,7 +111,9 @@ SegmentInfo* classify_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
     Status st = d.decoder->feed(captured_bytes(tvb, 0, len));
     d.stream_pos += static_cast<std::uint64_t>(len);
     si->events = std::move(d.collector->events);
-    if (!st) {
+    // An error in the frames after MITO002 is the frames' business: tcp_dissect_pdus
+    // shows that frame with its own expert info.
+    if (!st && !d.decoder->in_frames()) {
         si->error = st.error().message;
         si->boot_len = static_cast<std::uint32_t>(len);
         d.mode = Direction::Mode::failed;
@@ -238,7 +240,12 @@ int dissect_mitogen(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
 }
 
 gboolean dissect_mitogen_heur(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data) {
-    if (!(starts_with(tvb, "MITO000\n") || starts_with(tvb, "MITO002\n") || plausible_header(tvb, 0)))
+    // A link's first segment may hold less than a header; accept a plausible start
+    // there only (relative sequence 1), where a frame must begin.
+    const auto* tcp = static_cast<const tcpinfo*>(data);
+    const bool first_segment = tcp && tcp->seq == 1;
+    if (!(starts_with(tvb, "MITO000\n") || starts_with(tvb, "MITO002\n") || plausible_header(tvb, 0) ||
+          (first_segment && plausible_header_prefix(tvb))))
         return FALSE;
     conversation_set_dissector(find_or_create_conversation(pinfo), registry().handle);
     dissect_mitogen(tvb, pinfo, tree, data);

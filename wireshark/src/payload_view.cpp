@@ -54,9 +54,10 @@ void report_error(const View& v, const Error& e) {
     case Errc::decompress: ei = &r.ei.decompress; break;
     default: break;
     }
-    char where[48];
-    std::snprintf(where, sizeof where, " (payload offset %llu)", static_cast<unsigned long long>(e.offset));
-    v.expert(ei, e.message + where);
+    // libproto's messages usually name the offset already.
+    std::string text = e.message;
+    if (text.find("offset") == std::string::npos) text += " (payload offset " + std::to_string(e.offset) + ")";
+    v.expert(ei, text);
 }
 
 std::string json_of(const Document& doc, NodeId id, std::size_t cap) {

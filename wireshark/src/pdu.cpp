@@ -167,6 +167,17 @@ bool plausible_header(tvbuff_t* tvb, int offset) {
     return true;
 }
 
+bool plausible_header_prefix(tvbuff_t* tvb) {
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    if (len >= static_cast<int>(HEADER_SIZE)) return plausible_header(tvb, 0);
+    if (len < 6) return false; // the encoding and the destination at least
+    if (!encoding_from_u16(tvb_get_ntohs(tvb, 0))) return false;
+    // dst, src, auth, handle, reply_to: whichever are complete must be small.
+    for (int off = 2; off + 4 <= len && off < 22; off += 4)
+        if (tvb_get_ntohl(tvb, off) >= PLAUSIBLE_ID_LIMIT) return false;
+    return true;
+}
+
 guint pdu_length(packet_info*, tvbuff_t* tvb, int offset, void*) {
     const guint rest = tvb_reported_length_remaining(tvb, offset) > 0
                            ? static_cast<guint>(tvb_reported_length_remaining(tvb, offset)) : 0;

@@ -10,6 +10,10 @@ namespace mitokit::ws {
 // context ids and handles in the ranges a real tree uses.
 bool plausible_header(tvbuff_t* tvb, int offset);
 
+// For a segment shorter than a header (a link's first bytes may arrive in pieces):
+// true if the bytes present could begin a plausible header.
+bool plausible_header_prefix(tvbuff_t* tvb);
+
 // 26 + length, or everything left in the tvb for a header the reference would
 // drop the connection over (bad encoding, over-size length).
 guint pdu_length(packet_info* pinfo, tvbuff_t* tvb, int offset, void* data);

@@ -63,8 +63,11 @@ def local_port(fd):
 def install_truth_log(path):
     out = open(path, "w")
 
+    master_pid = os.getpid()
+
     def log(direction, port, msg):
-        if port is None:
+        # A fork child inherits these wrappers: only the master's view is the truth.
+        if port is None or os.getpid() != master_pid:
             return
         rec = {"dir": direction, "port": port, "magic": mitogen.core.Message.HEADER_MAGIC, "dst": msg.dst_id,
                "src": msg.src_id, "auth": msg.auth_id, "handle": msg.handle, "reply_to": msg.reply_to or 0,
@@ -133,6 +136,10 @@ def main():
         grandchild = router.local(via=child, name="live-grandchild")
         assert grandchild.call(add, 10, 20) == 30
         grandchild.shutdown(wait=True)
+        # A fork child: no first stage and no preamble, only MITO002 before frames.
+        forked = router.fork(name="live-fork")
+        assert forked.call(add, 1, 1) == 2
+        forked.shutdown(wait=True)
         child.shutdown(wait=True)
     finally:
         broker.shutdown()

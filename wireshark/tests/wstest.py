@@ -94,16 +94,19 @@ class Sandbox:
             return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] + argv
         return argv
 
-    def env(self):
+    def env(self, preload=False):
         env = {k: v for k, v in os.environ.items() if not k.startswith("WIRESHARK_")}
+        # A sanitizer build of the plugin needs its runtime preloaded into tshark only.
+        if preload and os.environ.get("MITOKIT_WS_PRELOAD"):
+            env["LD_PRELOAD"] = os.environ["MITOKIT_WS_PRELOAD"]
         env["HOME"] = self.home
         env["XDG_CONFIG_HOME"] = os.path.join(self.home, ".config")
         return env
 
-    def run(self, argv, timeout=600, check=True):
+    def run(self, argv, timeout=600, check=True, preload=False):
         """Runs a Wireshark tool; a signal (crash) or time-out is always a failure."""
         self._open_up()
-        proc = subprocess.run(self.command(argv), env=self.env(), cwd=self.root, capture_output=True,
+        proc = subprocess.run(self.command(argv), env=self.env(preload), cwd=self.root, capture_output=True,
                               text=True, errors="replace", timeout=timeout)
         if proc.returncode < 0:
             raise RuntimeError(f"{argv[0]} died of signal {-proc.returncode}: {proc.stderr[-2000:]}")
@@ -112,7 +115,7 @@ class Sandbox:
         return proc
 
     def tshark(self, args, **kw):
-        return self.run([self.args.tshark] + list(args), **kw)
+        return self.run([self.args.tshark] + list(args), preload=True, **kw)
 
     def close(self):
         if self.args.keep:
