@@ -1,0 +1,77 @@
+"""A real mitogen master doing what `mitokit parent` does, for comparison.
+
+usage: /usr/bin/python3 python_master.py --value-json DIR [--path DIR]... --call MOD.FUNC
+                                         [--args JSON] [--repeat N]
+Prints one JSON line: the result (canonical JSON), the GET_MODULE requests its
+responder received and the LOAD_MODULE messages it sent, and (with --repeat N)
+the calls per second of N sequential calls after the first.
+"""
+import argparse
+import importlib
+import json
+import sys
+import time
+
+import mitogen.core
+import mitogen.master
+import mitogen.utils
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--value-json', required=True, help='folder holding value_json.py')
+    ap.add_argument('--path', action='append', default=[])
+    ap.add_argument('--call', required=True)
+    ap.add_argument('--args', default='[]')
+    ap.add_argument('--repeat', type=int, default=0)
+    opt = ap.parse_args()
+    sys.path.insert(0, opt.value_json)
+    import value_json
+    for p in reversed(opt.path):
+        sys.path.insert(0, p)
+
+    counts = {'get_module': 0, 'load_module': 0}
+    orig_get = mitogen.master.ModuleResponder._on_get_module
+    orig_load = mitogen.master.ModuleResponder._send_load_module
+
+    def on_get(self, msg):
+        if not msg.is_dead:
+            counts['get_module'] += 1
+        return orig_get(self, msg)
+
+    def send_load(self, stream, fullname):
+        counts['load_module'] += 1
+        return orig_load(self, stream, fullname)
+
+    mitogen.master.ModuleResponder._on_get_module = on_get
+    mitogen.master.ModuleResponder._send_load_module = send_load
+
+    modname, _, funcname = opt.call.rpartition('.')
+    fn = getattr(importlib.import_module(modname), funcname)
+    args = value_json.from_json(opt.args)
+
+    broker = mitogen.master.Broker()
+    router = mitogen.master.Router(broker)
+    out = {}
+    try:
+        ctx = router.local()
+        try:
+            out['result'] = json.loads(value_json.to_json(ctx.call(fn, *args)))
+            out['call_error'] = False
+        except mitogen.core.CallError as e:
+            out['result'] = {'call_error': str(e)}
+            out['call_error'] = True
+        out.update(counts)
+        if opt.repeat:
+            t0 = time.perf_counter()
+            for _ in range(opt.repeat):
+                ctx.call(fn, *args)
+            out['calls_per_second'] = opt.repeat / (time.perf_counter() - t0)
+    finally:
+        broker.shutdown()
+        broker.join()
+    print(json.dumps(out, sort_keys=True))
+
+
+if __name__ == '__main__':
+    main()
