@@ -1,6 +1,7 @@
 #include "parent_command.hpp"
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <string>
@@ -34,6 +35,7 @@ int run_parent(int argc, char** argv) {
     std::string klass;
     double timeout = 30.0;
     int log_level = 30;
+    long repeat = 0;
     po::options_description desc("mitokit parent");
     desc.add_options()("help,h", "show this help")(
         "path", po::value(&paths)->multitoken()->composing(), "a folder of Python source to serve (repeatable, in order)")(
@@ -47,6 +49,7 @@ int run_parent(int argc, char** argv) {
         "timeout", po::value(&timeout), "seconds for the child to connect, and for the call (default 30)")(
         "python", po::value(&python), "the child's interpreter (default /usr/bin/python3)")(
         "log-level", po::value(&log_level), "the child's log level (default 30; 20 forwards its stdout)")(
+        "repeat", po::value(&repeat), "after the first call, make N more and report calls per second")(
         "json", "print one JSON object instead of lines");
     po::variables_map vm;
     try {
@@ -73,6 +76,10 @@ int run_parent(int argc, char** argv) {
         std::cerr << "mitokit parent: --timeout must be between 0 and 86400 seconds\n" << USAGE;
         return 2;
     }
+    if (repeat < 0 || repeat > 100000000) {
+        std::cerr << "mitokit parent: --repeat must be between 0 and 100000000\n" << USAGE;
+        return 2;
+    }
     const bool json = vm.count("json") > 0;
     const auto limit = runtime::milliseconds(static_cast<long long>(timeout * 1000));
 
@@ -94,6 +101,14 @@ int run_parent(int argc, char** argv) {
     auto reply = p.call(*id, target.substr(0, dot), klass.empty() ? std::nullopt : std::optional<std::string>(klass),
                         target.substr(dot + 1), args, kwargs, limit);
     const auto counts = p.module_counts();
+    double rate = 0;
+    if (reply && repeat > 0) {
+        const auto t0 = runtime::Clock::now();
+        for (long i = 0; i < repeat && reply; ++i)
+            reply = p.call(*id, target.substr(0, dot), klass.empty() ? std::nullopt : std::optional<std::string>(klass),
+                           target.substr(dot + 1), args, kwargs, limit);
+        rate = static_cast<double>(repeat) / std::chrono::duration<double>(runtime::Clock::now() - t0).count();
+    }
     const auto down = p.shutdown();
     if (!reply) {
         for (const auto& e : p.env().errors()) std::cerr << "mitokit parent: " << e << "\n";
@@ -111,9 +126,12 @@ int run_parent(int argc, char** argv) {
     if (json) {
         std::cout << "{\"result\":" << value << ",\"call_error\":" << (reply->call_error ? "true" : "false")
                   << ",\"get_module\":" << counts.get_module << ",\"load_module\":" << counts.load_module
-                  << ",\"log_records\":" << p.env().logs().size() << "}\n";
+                  << ",\"log_records\":" << p.env().logs().size();
+        if (repeat > 0) std::cout << ",\"calls_per_second\":" << static_cast<long long>(rate);
+        std::cout << "}\n";
     } else {
         std::cout << value << "\nGET_MODULE " << counts.get_module << "\nLOAD_MODULE " << counts.load_module << "\n";
+        if (repeat > 0) std::cout << "calls/s " << static_cast<long long>(rate) << "\n";
     }
     if (!down) std::cerr << "mitokit parent: " << down.error().message << "\n";
     if (reply->call_error) {

@@ -151,8 +151,8 @@ void LiveEnv::drop_fds(Link& l) {
 }
 
 void LiveEnv::on_readable(Link& l) {
-    std::vector<std::uint8_t> buf(opt_.read_chunk);
-    const ssize_t n = ::read(l.rfd, buf.data(), buf.size());
+    rbuf_.resize(std::max<std::size_t>(opt_.read_chunk, 1));
+    const ssize_t n = ::read(l.rfd, rbuf_.data(), rbuf_.size());
     if (n < 0) {
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) return;
         errors_.push_back("context " + std::to_string(l.remote) + ": read failed: " + std::strerror(errno));
@@ -163,10 +163,10 @@ void LiveEnv::on_readable(Link& l) {
         link_eof(l);
         return;
     }
-    buf.resize(static_cast<std::size_t>(n));
-    l.counts.bytes_in += buf.size();
-    (void)l.tap->feed(buf);
-    if (l.node->alive() && l.node->stream_open(l.stream)) l.node->receive(l.stream, buf);
+    const std::span<const std::uint8_t> got(rbuf_.data(), static_cast<std::size_t>(n));
+    l.counts.bytes_in += got.size();
+    (void)l.tap->feed(got);
+    if (l.node->alive() && l.node->stream_open(l.stream)) l.node->receive(l.stream, got);
 }
 
 void LiveEnv::link_eof(Link& l) {

@@ -118,6 +118,7 @@ private:
     std::vector<LogRecord> logs_;
     std::vector<ChildExit> exits_;
     std::vector<std::string> errors_;
+    std::vector<std::uint8_t> rbuf_; // one read() at a time: reused
     std::array<std::uint64_t, static_cast<std::size_t>(sim::Note::count_)> notes_{};
 };
 
