@@ -109,7 +109,7 @@ void LiveEnv::write(sim::Node& n, sim::StreamId s, std::vector<std::uint8_t> byt
     if (l->out.size() - l->out_off + bytes.size() > opt_.max_pending_write) {
         errors_.push_back("context " + std::to_string(l->remote) + ": more than " +
                           std::to_string(opt_.max_pending_write) + " bytes unsent (peer not reading): link cut");
-        link_eof(*l);
+        link_failed(*l);
         return;
     }
     l->out.insert(l->out.end(), bytes.begin(), bytes.end());
@@ -128,7 +128,7 @@ void LiveEnv::flush(Link& l) {
         errors_.push_back("context " + std::to_string(l.remote) + ": write failed: " + std::strerror(errno));
         l.out.clear();
         l.out_off = 0;
-        link_eof(l);
+        link_failed(l);
         return;
     }
     l.out.clear();
@@ -172,6 +172,18 @@ void LiveEnv::on_readable(Link& l) {
 void LiveEnv::link_eof(Link& l) {
     if (!l.has_fds() && !l.reading) return;
     drop_fds(l);
+    finish_eof(l);
+}
+
+void LiveEnv::link_failed(Link& l) {
+    // Found while the node is writing (inside its own handler): it hears of the
+    // lost link from the loop, not re-entrantly.
+    if (!l.has_fds() && !l.reading) return;
+    drop_fds(l);
+    timers_.emplace(Clock::now(), [this, lp = &l] { finish_eof(*lp); });
+}
+
+void LiveEnv::finish_eof(Link& l) {
     // A child that closed its link is normally exiting: give it a moment so the
     // report can name its status.
     note_exit(l, Clock::now() + milliseconds(1000));

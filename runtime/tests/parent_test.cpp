@@ -303,3 +303,30 @@ TEST(ParentCommand, CallsAndPrintsResultAndCounts) {
 
 } // namespace
 } // namespace mitokit::runtime
+
+namespace mitokit::runtime {
+namespace {
+
+TEST(LiveEnvLimits, UnsentBytesPastTheLimitCutTheLinkWithAClearError) {
+    auto o = options();
+    o.live.max_pending_write = 100; // smaller than one CALL_FUNCTION carrying 1000 bytes
+    auto p = make(o);
+    ASSERT_TRUE(p);
+    auto id = p->local();
+    ASSERT_TRUE(id) << id.error().message;
+    const auto pid = p->env().child_pids().at(0);
+    auto r = p->call(*id, "builtins", std::nullopt, "len", "[\"" + std::string(1000, 'x') + "\"]",
+                     R"({"kwargs":[]})", 5s);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("failed"), std::string::npos) << r.error().message;
+    ASSERT_FALSE(p->env().errors().empty());
+    EXPECT_NE(p->env().errors()[0].find("context 1: more than 100 bytes unsent (peer not reading): link cut"),
+              std::string::npos)
+        << p->env().errors()[0];
+    (void)p->shutdown(2s);
+    EXPECT_TRUE(p->env().child_pids().empty());
+    EXPECT_TRUE(process_gone(pid));
+}
+
+} // namespace
+} // namespace mitokit::runtime

@@ -106,6 +106,8 @@ private:
     void flush(Link& l);
     void on_readable(Link& l);
     void link_eof(Link& l);
+    void link_failed(Link& l);
+    void finish_eof(Link& l);
     void drop_fds(Link& l);
     void note_exit(Link& l, Clock::time_point deadline);
     bool run_once(Clock::time_point deadline);
