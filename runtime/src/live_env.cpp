@@ -1,6 +1,7 @@
 #include "mitokit/runtime/live_env.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ struct LiveEnv::Link final : StreamHandler {
     sim::StreamId stream = sim::NO_STREAM;
     sim::ContextId remote = 0;
     std::optional<transport::ChildProcess> proc;
+    transport::Fd own; // the socket end of an in-process link
     int rfd = -1, wfd = -1;
     bool reading = true;
     bool closing = false; // the node hung up: close once the output is flushed
@@ -40,6 +42,41 @@ LiveEnv::LiveEnv(LiveOptions opt) : opt_(std::move(opt)), start_(Clock::now()) {
 LiveEnv::~LiveEnv() {
     // ChildProcess kills and reaps; say nothing more to the nodes.
     links_.clear();
+    local_nodes_.clear();
+}
+
+Result<LiveEnv::LocalChild> LiveEnv::add_local_child(sim::Node& parent, sim::ContextId id, const std::string& name,
+                                                     const sim::NodeShared& shared) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0)
+        return Error{Errc::io, "context " + std::to_string(id) + ": socketpair: " + std::strerror(errno), 0};
+    sim::NodeConfig cfg;
+    cfg.id = id;
+    cfg.parent_ids.assign(1, parent.id());
+    cfg.parent_ids.insert(cfg.parent_ids.end(), parent.parent_ids().begin(), parent.parent_ids().end());
+    local_nodes_.push_back(std::make_unique<sim::Node>(*this, shared, std::move(cfg)));
+    sim::Node& child = *local_nodes_.back();
+    StreamOptions so;
+    so.start = StreamStart::frames;
+    LocalChild out{&child, sim::NO_STREAM};
+    for (int side = 0; side < 2; ++side) {
+        auto link = std::make_unique<Link>();
+        link->own = transport::Fd(sv[side]);
+        link->rfd = link->wfd = sv[side];
+        link->tap = std::make_unique<StreamDecoder>(*link, so);
+        if (side == 0) {
+            link->node = &parent;
+            link->remote = id;
+            link->stream = out.parent_stream = parent.add_stream(id, name, StreamStart::frames);
+        } else {
+            link->node = &child;
+            link->remote = parent.id();
+            link->stream = child.add_stream(parent.id(), "parent", StreamStart::frames);
+            child.attach_parent(link->stream);
+        }
+        links_.push_back(std::move(link));
+    }
+    return out;
 }
 
 sim::Time LiveEnv::now() const {
@@ -147,6 +184,7 @@ void LiveEnv::close_stream(sim::Node& n, sim::StreamId s) {
 void LiveEnv::drop_fds(Link& l) {
     l.reading = false;
     if (l.proc) l.proc->close_link();
+    l.own.reset();
     l.rfd = l.wfd = -1;
 }
 

@@ -4,6 +4,7 @@
 
 #include "mitokit/pickle/json.hpp"
 #include "mitokit/sim/directory_source.hpp"
+#include "mitokit/sim/functions.hpp"
 #include "mitokit/sim/module_catalog.hpp"
 
 namespace mitokit::runtime {
@@ -39,6 +40,7 @@ struct Parent::State {
     sim::DirectorySource source;
     ServableLoaded loaded;
     sim::ModuleCatalog catalog;
+    sim::FunctionRegistry functions; // what in-process C++ contexts can run
     sim::NodeShared shared;
     LiveEnv env;
     sim::Node master;
@@ -49,13 +51,15 @@ struct Parent::State {
           source(joined(opt), opt.stdlib_dirs),
           loaded(source),
           catalog(source, loaded),
-          shared(make_shared(catalog, live)),
+          functions(sim::FunctionRegistry::standard()),
+          shared(make_shared(catalog, functions)),
           env(std::move(live)),
           master(env, shared, sim::NodeConfig{0, {}}) {}
 
-    static sim::NodeShared make_shared(sim::ModuleCatalog& cat, const LiveOptions&) {
+    static sim::NodeShared make_shared(sim::ModuleCatalog& cat, const sim::FunctionRegistry& fns) {
         sim::NodeShared s;
         s.modules = &cat;
+        s.functions = &fns;
         return s;
     }
 };
@@ -97,6 +101,18 @@ Result<sim::ContextId> Parent::local(const std::string& name) {
     return *id;
 }
 
+Result<sim::ContextId> Parent::local_cpp(const std::string& name) {
+    if (st_->shut_down) return Error{Errc::io, "parent already shut down", 0};
+    std::optional<sim::ContextId> id;
+    st_->master.allocate_id([&](std::optional<sim::ContextId> v) { id = v; });
+    if (!id) return Error{Errc::io, "no context ID could be allocated", 0};
+    auto c = st_->env.add_local_child(st_->master, *id, name.empty() ? "cpp." + std::to_string(*id) : name,
+                                      st_->shared);
+    if (!c) return c.error();
+    st_->master.child_connected(c->parent_stream);
+    return *id;
+}
+
 Status set_call_arguments(payload::CallFunction& call, std::string_view args_json, std::string_view kwargs_json) {
     auto& doc = call.doc;
     auto a = pickle::from_json(args_json, doc);
@@ -132,10 +148,13 @@ Result<sim::Reply> Parent::call(sim::ContextId target, std::string_view module, 
     auto reply = std::make_shared<std::optional<sim::Reply>>();
     st_->master.call_async(target, c, [reply](sim::Node&, const sim::Message& m) { *reply = sim::read_reply(m); });
     const bool done = st_->env.run_until([&] { return reply->has_value(); }, Clock::now() + timeout);
-    if (!done)
-        return Error{Errc::io, "no reply from context " + std::to_string(target) + " to " + what + " within " +
-                                   std::to_string(timeout.count()) + " ms",
-                     0};
+    if (!done) {
+        std::string msg = "no reply from context " + std::to_string(target) + " to " + what + " within " +
+                          std::to_string(timeout.count()) + " ms";
+        // e.g. a grandchild that could not boot: the reason is in the loop's errors.
+        if (!st_->env.errors().empty()) msg += " (last error: " + st_->env.errors().back() + ")";
+        return Error{Errc::io, msg, 0};
+    }
     if ((*reply)->dead) {
         std::string msg =
             "call to " + what + " in context " + std::to_string(target) + " failed: " + (*reply)->dead_reason;

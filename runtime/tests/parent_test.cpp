@@ -330,3 +330,46 @@ TEST(LiveEnvLimits, UnsentBytesPastTheLimitCutTheLinkWithAClearError) {
 
 } // namespace
 } // namespace mitokit::runtime
+
+namespace mitokit::runtime {
+namespace {
+
+TEST(MixedTree, CppContextsAndPythonChildrenSideBySide) {
+    auto p = make();
+    ASSERT_TRUE(p);
+    auto py = p->local("python-child");
+    ASSERT_TRUE(py) << py.error().message;
+    auto cpp = p->local_cpp("cpp-child");
+    ASSERT_TRUE(cpp) << cpp.error().message;
+    // The C++ context answers posix.getpid with its context ID (the simulator's stand-in).
+    auto a = p->call(*cpp, "posix", std::nullopt, "getpid");
+    ASSERT_TRUE(a && a->ok()) << (a ? a->call_error.value_or("") : a.error().message);
+    EXPECT_EQ(a->integer(), static_cast<std::int64_t>(*cpp));
+    // A real Python child below the C++ context: ALLOCATE_ID goes up to the master,
+    // the boot happens in this process, ADD_ROUTE travels up through the C++ node.
+    auto r = p->call(*cpp, "mitogen.parent", std::nullopt, "_proxy_connect", "[]",
+                     R"({"kwargs":[["name","py-grandchild"]]})", 20s);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_TRUE(r->ok()) << r->call_error.value_or("");
+    std::smatch m;
+    const std::string dict = json_of(*r);
+    ASSERT_TRUE(std::regex_search(dict, m, std::regex(R"(\["id",([0-9]+)\])"))) << dict;
+    const auto gid = static_cast<sim::ContextId>(std::stol(m[1]));
+    p->env().run_until([&] { return p->master().route_for(gid).has_value(); }, Clock::now() + 5s);
+    ASSERT_TRUE(p->master().route_for(gid));
+    // Imports of the Python grandchild pass through the C++ context's forwarder.
+    auto g = p->call(gid, "mk_pyparsing.util", std::nullopt, "col", R"([3,"ab\ncd"])", R"({"kwargs":[]})", 20s);
+    ASSERT_TRUE(g) << g.error().message;
+    ASSERT_TRUE(g->ok()) << g->call_error.value_or("");
+    EXPECT_EQ(g->integer(), 1);
+    // And the Python child beside it still works.
+    auto b = p->call(*py, "os", std::nullopt, "getpid");
+    ASSERT_TRUE(b && b->ok());
+    EXPECT_EQ(p->env().child_pids().size(), 2u); // the Python child and grandchild, both ours
+    EXPECT_TRUE(p->shutdown());
+    EXPECT_TRUE(p->env().child_pids().empty());
+    EXPECT_TRUE(p->env().errors().empty()) << p->env().errors().front();
+}
+
+} // namespace
+} // namespace mitokit::runtime

@@ -67,6 +67,16 @@ public:
     // Node::child_connected). Blocks for the boot only (up to connect_timeout).
     Result<sim::StreamId> boot_child(sim::Node& parent, sim::ContextId id, const std::string& name);
 
+    // An in-process C++ context (a sim::Node driven by this loop) as a child of
+    // `parent`, over a real socketpair: mixed trees of C++ contexts and Python
+    // children. The caller runs Node::child_connected on the returned stream.
+    struct LocalChild {
+        sim::Node* node = nullptr;
+        sim::StreamId parent_stream = sim::NO_STREAM;
+    };
+    Result<LocalChild> add_local_child(sim::Node& parent, sim::ContextId id, const std::string& name,
+                                       const sim::NodeShared& shared);
+
     // Runs the loop until `done()` is true (checked after each event) or the
     // deadline passes; false on timeout.
     bool run_until(const std::function<bool()>& done, Clock::time_point deadline);
@@ -115,6 +125,7 @@ private:
 
     LiveOptions opt_;
     Clock::time_point start_;
+    std::vector<std::unique_ptr<sim::Node>> local_nodes_; // outlive links_ (declared first)
     std::vector<std::unique_ptr<Link>> links_;
     std::multimap<Clock::time_point, std::function<void()>> timers_;
     std::vector<LogRecord> logs_;

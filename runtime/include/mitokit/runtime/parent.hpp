@@ -44,6 +44,12 @@ public:
     // router.local(): allocates the next context ID and boots a Python child.
     Result<sim::ContextId> local(const std::string& name = {});
 
+    // An in-process C++ context (sim::Node with the standard native functions:
+    // posix.getpid, mitogen.parent._proxy_connect, mitokit.sim.*) as a child of
+    // the master, over a real socketpair. Its _proxy_connect boots a real Python
+    // child under it: a mixed tree.
+    Result<sim::ContextId> local_cpp(const std::string& name = {});
+
     // Calls module[.klass].function(*args, **kwargs) in `target` and waits for the
     // reply. `args_json` is canonical JSON of a list or tuple, `kwargs_json` of a
     // dict or Kwargs with str keys (value-json.md). A CallError is a successful
