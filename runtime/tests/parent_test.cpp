@@ -121,6 +121,25 @@ TEST(Parent, ImportsARealPackageWithTheRoundTripsAPythonMasterNeeds) {
     EXPECT_TRUE(p->env().errors().empty()) << p->env().errors().front();
 }
 
+TEST(Parent, MitogenSubmoduleCostsWhatItCostsAPythonMaster) {
+    // mitogen.* submodules always come from the parent (the child's mitogen
+    // package is synthetic), served here from the installed python3-mitogen.
+    const std::string py = run_command(std::string(MITOKIT_PYTHON) + " " MITOKIT_SOURCE_DIR
+                                       "/runtime/tests/scripts/python_master.py --value-json " MITOKIT_SHARED_DIR
+                                       " --call mitogen.parent.get_default_remote_name");
+    ASSERT_GT(json_int(py, "get_module"), 0) << py;
+    auto p = make(options(transport::LinkKind::pipes));
+    ASSERT_TRUE(p);
+    auto id = p->local();
+    ASSERT_TRUE(id) << id.error().message;
+    auto r = p->call(*id, "mitogen.parent", std::nullopt, "get_default_remote_name");
+    ASSERT_TRUE(r && r->ok());
+    EXPECT_EQ(r->doc[r->root].kind, pickle::Kind::str);
+    EXPECT_EQ(static_cast<long>(p->module_counts().get_module), json_int(py, "get_module")) << py;
+    EXPECT_EQ(static_cast<long>(p->module_counts().load_module), json_int(py, "load_module")) << py;
+    EXPECT_TRUE(p->shutdown());
+}
+
 TEST(Parent, PipesLinkCarriesCallsAndKeywordArguments) {
     auto p = make(options(transport::LinkKind::pipes));
     ASSERT_TRUE(p);

@@ -33,6 +33,7 @@ def main():
     counts = {'get_module': 0, 'load_module': 0}
     orig_get = mitogen.master.ModuleResponder._on_get_module
     orig_load = mitogen.master.ModuleResponder._send_load_module
+    orig_failed = mitogen.master.ModuleResponder._send_module_load_failed
 
     def on_get(self, msg):
         if not msg.is_dead:
@@ -40,11 +41,18 @@ def main():
         return orig_get(self, msg)
 
     def send_load(self, stream, fullname):
-        counts['load_module'] += 1
+        # It returns without sending for names the stream already had.
+        if fullname not in stream.protocol.sent_modules:
+            counts['load_module'] += 1
         return orig_load(self, stream, fullname)
+
+    def load_failed(self, stream, fullname):
+        counts['load_module'] += 1
+        return orig_failed(self, stream, fullname)
 
     mitogen.master.ModuleResponder._on_get_module = on_get
     mitogen.master.ModuleResponder._send_load_module = send_load
+    mitogen.master.ModuleResponder._send_module_load_failed = load_failed
 
     modname, _, funcname = opt.call.rpartition('.')
     fn = getattr(importlib.import_module(modname), funcname)
