@@ -392,3 +392,44 @@ TEST(MixedTree, CppContextsAndPythonChildrenSideBySide) {
 
 } // namespace
 } // namespace mitokit::runtime
+
+namespace mitokit::runtime {
+namespace {
+
+TEST(LiveEnvTimers, DeferRunsOnWallClockTime) {
+    auto p = make();
+    ASSERT_TRUE(p);
+    auto cpp = p->local_cpp();
+    ASSERT_TRUE(cpp) << cpp.error().message;
+    const auto t0 = Clock::now();
+    // mitokit.sim.sleep(ns) finishes through NodeEnv::defer.
+    auto r = p->call(*cpp, "mitokit.sim", std::nullopt, "sleep", "[200000000]");
+    ASSERT_TRUE(r && r->ok());
+    EXPECT_GE(Clock::now() - t0, 200ms);
+    EXPECT_TRUE(p->shutdown());
+}
+
+TEST(MixedTree, GrandchildThatCannotBootIsNamedInTheCallError) {
+    char path[] = "/tmp/mitokit-runtime-fake-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    std::ofstream(path) << "#!/bin/sh\nexit 7\n";
+    ::chmod(path, 0700);
+    auto o = options();
+    o.live.python = path;
+    auto p = make(o);
+    ASSERT_TRUE(p);
+    auto cpp = p->local_cpp("cpp");
+    ASSERT_TRUE(cpp);
+    auto r = p->call(*cpp, "mitogen.parent", std::nullopt, "_proxy_connect", "[]", R"({"kwargs":[["name","gc"]]})",
+                     1500ms);
+    ::unlink(path);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("cannot start context 2 (gc)"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("status 7"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(p->env().child_pids().empty());
+}
+
+} // namespace
+} // namespace mitokit::runtime
