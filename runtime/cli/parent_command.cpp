@@ -32,7 +32,7 @@ int fail(const std::string& msg) {
 int run_parent(int argc, char** argv) {
     std::vector<std::string> paths, system_paths;
     std::string target, args = "[]", kwargs = "{\"kwargs\":[]}", link = "socketpair", python = "/usr/bin/python3";
-    std::string klass;
+    std::string klass, loaded_file;
     double timeout = 30.0;
     int log_level = 30;
     long repeat = 0;
@@ -42,6 +42,8 @@ int run_parent(int argc, char** argv) {
         "system-path", po::value(&system_paths)->multitoken()->composing(),
         "served after --path (default /usr/lib/python3/dist-packages: the installed mitogen)")(
         "call", po::value(&target), "MODULE.FUNCTION to call in the child")(
+        "loaded", po::value(&loaded_file),
+        "the master's sys.modules, one name per line [TAB stdlib|nofile|-] (default: all servable names)")(
         "class", po::value(&klass), "call MODULE.CLASS.FUNCTION (a classmethod or staticmethod)")(
         "args", po::value(&args), "positional arguments: canonical JSON list (default [])")(
         "kwargs", po::value(&kwargs), "keyword arguments: canonical JSON {\"kwargs\":[[k,v],...]} or {\"dict\":...}")(
@@ -85,6 +87,7 @@ int run_parent(int argc, char** argv) {
 
     runtime::ParentOptions po;
     po.paths = paths;
+    po.loaded_file = loaded_file;
     if (!system_paths.empty()) po.system_paths = system_paths;
     po.live.python = python;
     po.live.link = link == "pipes" ? transport::LinkKind::pipes : transport::LinkKind::socketpair;

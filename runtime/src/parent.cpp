@@ -10,14 +10,19 @@
 namespace mitokit::runtime {
 namespace {
 
-// The master's sys.modules, as if it had imported everything it can serve.
-class ServableLoaded final : public modules::LoadedModules {
+// The master's sys.modules: a file listing it (sim::LoadedFile), or else every
+// name the served folders can provide, as if the master had imported them all.
+class MasterModules final : public modules::LoadedModules {
 public:
-    explicit ServableLoaded(const sim::DirectorySource& src) : src_(src) {}
-    bool loaded(std::string_view name) const override { return src_.find(name).has_value(); }
-    bool stdlib(std::string_view) const override { return false; } // stdlib dirs are never served
+    explicit MasterModules(const sim::DirectorySource& src) : src_(src) {}
+    void use(sim::LoadedFile f) { file_.emplace(std::move(f)); }
+    bool loaded(std::string_view name) const override { return file_ ? file_->loaded(name) : src_.find(name).has_value(); }
+    bool stdlib(std::string_view name) const override { return file_ && file_->stdlib(name); } // stdlib dirs are never served
+    bool file_is_none(std::string_view name) const override { return file_ && file_->file_is_none(name); }
+
 private:
     const sim::DirectorySource& src_;
+    std::optional<sim::LoadedFile> file_;
 };
 
 std::vector<std::string> joined(const ParentOptions& o) {
@@ -38,7 +43,7 @@ std::string describe_exit(const ChildExit& e) {
 struct Parent::State {
     ParentOptions opt;
     sim::DirectorySource source;
-    ServableLoaded loaded;
+    MasterModules loaded;
     sim::ModuleCatalog catalog;
     sim::FunctionRegistry functions; // what in-process C++ contexts can run
     sim::NodeShared shared;
@@ -77,7 +82,13 @@ Result<std::unique_ptr<Parent>> Parent::create(ParentOptions opt) {
         if (!core) return Error{core.error().code, "cannot read mitogen core source: " + core.error().message, 0};
         live.core_source = std::move(*core);
     }
-    return std::unique_ptr<Parent>(new Parent(std::make_unique<State>(std::move(opt), std::move(live))));
+    auto st = std::make_unique<State>(std::move(opt), std::move(live));
+    if (!st->opt.loaded_file.empty()) {
+        auto f = sim::LoadedFile::read(st->opt.loaded_file, st->source);
+        if (!f) return f.error();
+        st->loaded.use(std::move(*f));
+    }
+    return std::unique_ptr<Parent>(new Parent(std::move(st)));
 }
 
 LiveEnv& Parent::env() noexcept { return st_->env; }

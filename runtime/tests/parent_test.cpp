@@ -433,3 +433,40 @@ TEST(MixedTree, GrandchildThatCannotBootIsNamedInTheCallError) {
 
 } // namespace
 } // namespace mitokit::runtime
+
+namespace mitokit::runtime {
+namespace {
+
+TEST(ParentLoaded, WithThePythonMastersSysModulesTheCountsStillMatch) {
+    const std::string dump = served_tree().string() + "-loaded.txt";
+    const std::string py = run_command(std::string(MITOKIT_PYTHON) + " " MITOKIT_SOURCE_DIR
+                                       "/runtime/tests/scripts/python_master.py --value-json " MITOKIT_SHARED_DIR
+                                       " --path " + served_tree().string() +
+                                       " --call mk_pyparsing.util.col --args '[3,\"ab\\ncd\"]' --dump-loaded " + dump);
+    ASSERT_GT(json_int(py, "get_module"), 0) << py;
+    auto o = options();
+    o.loaded_file = dump;
+    auto p = make(o);
+    ::unlink(dump.c_str());
+    ASSERT_TRUE(p);
+    auto id = p->local();
+    ASSERT_TRUE(id) << id.error().message;
+    auto r = p->call(*id, "mk_pyparsing.util", std::nullopt, "col", R"([3,"ab\ncd"])");
+    ASSERT_TRUE(r && r->ok());
+    EXPECT_EQ(static_cast<long>(p->module_counts().get_module), json_int(py, "get_module")) << py;
+    EXPECT_EQ(static_cast<long>(p->module_counts().load_module), json_int(py, "load_module")) << py;
+    EXPECT_TRUE(p->shutdown());
+}
+
+TEST(ParentLoaded, MissingFileIsAClearError) {
+    auto o = options();
+    o.loaded_file = "/nonexistent/mitokit-loaded.txt";
+    auto p = Parent::create(o);
+    ASSERT_FALSE(p);
+    EXPECT_NE(p.error().message.find("cannot open loaded-modules file '/nonexistent/mitokit-loaded.txt'"),
+              std::string::npos)
+        << p.error().message;
+}
+
+} // namespace
+} // namespace mitokit::runtime

@@ -24,6 +24,7 @@ def main():
     ap.add_argument('--call', required=True)
     ap.add_argument('--args', default='[]')
     ap.add_argument('--repeat', type=int, default=0)
+    ap.add_argument('--dump-loaded', help='write sys.modules here after the call (LoadedFile format)')
     opt = ap.parse_args()
     sys.path.insert(0, opt.value_json)
     import value_json
@@ -70,6 +71,16 @@ def main():
             out['result'] = {'call_error': str(e)}
             out['call_error'] = True
         out.update(counts)
+        if opt.dump_loaded:
+            with open(opt.dump_loaded, 'w') as f:
+                for name, mod in sorted(sys.modules.items()):
+                    if mod is None:
+                        continue
+                    try:
+                        mark = 'stdlib' if mitogen.master.is_stdlib_name(name) else '-'
+                    except TypeError:
+                        mark = 'nofile'
+                    f.write('%s\t%s\n' % (name, mark))
         if opt.repeat:
             t0 = time.perf_counter()
             for _ in range(opt.repeat):

@@ -4,8 +4,8 @@
 // and FORWARD_LOG, calls functions in them and shuts them down.
 //
 // The master's "sys.modules" (which names may appear in a LOAD_MODULE's related
-// list) is taken as every name the served folders can provide, as if the master
-// had imported what it serves; stdlib and unservable names are answered
+// list) is read from a file, or taken as every name the served folders can
+// provide, as if the master had imported what it serves; stdlib and unservable names are answered
 // negatively, as the reference does, so no child import ever waits forever.
 #pragma once
 
@@ -26,6 +26,9 @@ struct ParentOptions {
     std::vector<std::string> system_paths{"/usr/lib/python3/dist-packages"}; // after `paths`: installed mitogen and friends
     std::vector<std::string> stdlib_dirs{"/usr/lib/python3.11"};      // refused as stdlib
     std::string core_path = "/usr/lib/python3/dist-packages/mitogen/core.py";
+    // The master's sys.modules as a file (sim::LoadedFile format: "name[<TAB>stdlib|nofile|-]"
+    // per line); empty: every servable name counts as imported.
+    std::string loaded_file;
     LiveOptions live;
 };
 
