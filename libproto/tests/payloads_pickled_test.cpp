@@ -148,6 +148,41 @@ TEST(PayloadsPickled, SharedPayloadFilesRoundTrip) {
     }
 }
 
+// The shared vectors' typed payloads, both versions: parse, rebuild, same bytes.
+TEST(PayloadsPickled, SharedVectorsRebuildByteForByte) {
+    int checked = 0;
+    for (const char* file : {"mitogen-0.3.3.jsonl", "mitogen-0.3.52.jsonl"}) {
+        std::istringstream in(mitokit::testing::read_text(std::string(MITOKIT_SHARED_DIR) + "/vectors/" + file));
+        std::string line;
+        const std::regex name_re("\"name\": \"([^\"]*)\""), frame_re("\"frame\": \"([0-9a-f]*)\"");
+        while (std::getline(in, line)) {
+            std::smatch nm, fr;
+            ASSERT_TRUE(std::regex_search(line, nm, name_re) && std::regex_search(line, fr, frame_re));
+            const std::string name = nm[1].str();
+            SCOPED_TRACE(std::string(file) + " " + name);
+            const auto frame = from_hex(fr[1].str());
+            const std::vector<std::uint8_t> body(frame.begin() + HEADER_SIZE, frame.end());
+            if (name.rfind("call_function", 0) == 0) {
+                auto c = parse_call_function(body);
+                ASSERT_TRUE(c) << c.error().message;
+                EXPECT_EQ(build_call_function(*c), body);
+            } else if (name.rfind("load_module", 0) == 0) {
+                auto m = parse_load_module(body);
+                ASSERT_TRUE(m) << m.error().message;
+                EXPECT_EQ(build_load_module(*m), body);
+            } else if (name == "allocate_id_reply") {
+                auto a = parse_allocate_id_reply(body);
+                ASSERT_TRUE(a) << a.error().message;
+                EXPECT_EQ(build_allocate_id_reply(*a), body);
+            } else {
+                continue;
+            }
+            ++checked;
+        }
+    }
+    EXPECT_EQ(checked, 10);
+}
+
 TEST(PayloadsPickled, CallServiceAndAllocateId) {
     for (const char* name : {"cs_get", "cs_empty"}) {
         SCOPED_TRACE(name);

@@ -1,0 +1,24 @@
+// The import scanner on arbitrary text: it must never fail, and what it reports
+// must be well formed (non-negative levels, names made of identifier characters
+// and dots, a module name or a relative level for every import).
+#include <string_view>
+
+#include "harness.hpp"
+#include "modules/scanner.hpp"
+
+namespace mitokit::fuzz {
+
+int fuzz_import_scanner(const std::uint8_t* data, std::size_t size) {
+    const std::string_view src(reinterpret_cast<const char*>(data), size);
+    const auto refs = modules::scan_imports(src);
+    for (const auto& r : refs) {
+        fuzz_check(r.level >= 0, "negative import level");
+        fuzz_check(!r.module.empty() || r.level > 0, "absolute import without a module name");
+        fuzz_check(r.module.empty() || (r.module.front() != '.' && r.module.back() != '.'),
+                   "module name with a leading or trailing dot: " + r.module);
+        fuzz_check(r.module.size() <= size && r.fromlist.size() <= size, "scanner reported more than its input");
+    }
+    return 0;
+}
+
+} // namespace mitokit::fuzz

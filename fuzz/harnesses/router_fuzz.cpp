@@ -1,0 +1,85 @@
+// The simulator's router fed fuzzer-chosen frames (and raw garbage) on
+// fuzzer-chosen streams of a small tree: master 0, children 1 and 2, grandchild 3
+// under 1. Invariants after the run: no live context keeps a route to a dead one,
+// nothing is left in flight, and the master is still alive (no peer can kill it by
+// sending bytes: bad streams are dropped, not the process).
+#include <FuzzedDataProvider.h>
+
+#include <memory>
+#include <string>
+
+#include "harness.hpp"
+#include "mitokit/sim/calls.hpp"
+#include "mitokit/sim/functions.hpp"
+#include "mitokit/sim/simulation.hpp"
+
+namespace mitokit::fuzz {
+namespace {
+
+using namespace mitokit::sim;
+
+struct Tree {
+    FunctionRegistry functions = FunctionRegistry::standard();
+    NodeShared shared;
+    std::unique_ptr<Simulation> sim;
+
+    explicit Tree(std::uint64_t seed) {
+        functions.add_builtin_module("mitogen.parent");
+        shared.functions = &functions;
+        shared.max_message_size = 1u << 16;
+        SimConfig cfg;
+        cfg.seed = seed;
+        sim = std::make_unique<Simulation>(cfg, shared);
+        for (int i = 0; i < 2; ++i) {
+            sim->master().spawn_child("", [](std::optional<ContextId>, StreamId) {});
+            sim->run();
+        }
+        // router.local(via=1): _proxy_connect in context 1.
+        sim->master().call_async(1, make_call("mitogen.parent", std::nullopt, "_proxy_connect"),
+                                 [](Node&, const Message&) {});
+        sim->run();
+    }
+};
+
+constexpr std::uint32_t kIds[] = {0, 1, 2, 3, 4, 1000, 0xffffffffu};
+constexpr std::uint32_t kHandles[] = {100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 999,
+                                      1000, 1001, 1002, 1003, 5000};
+constexpr std::uint32_t kReplyTo[] = {0, 0, 999, 1000, 1001, 1002, 1003};
+
+} // namespace
+
+int fuzz_router(const std::uint8_t* data, std::size_t size) {
+    FuzzedDataProvider fdp(data, size);
+    Tree t(fdp.ConsumeIntegral<std::uint8_t>());
+    fuzz_check(t.sim->node_count() >= 4, "the fuzzing tree did not come up");
+    for (int step = 0; step < 64 && fdp.remaining_bytes() > 0; ++step) {
+        Node& n = t.sim->node_at(fdp.ConsumeIntegralInRange<std::size_t>(0, t.sim->node_count() - 1));
+        if (!n.alive() || n.stream_count() == 0) continue;
+        const StreamId s = static_cast<StreamId>(fdp.ConsumeIntegralInRange<std::size_t>(0, n.stream_count() - 1));
+        if (!n.stream_open(s)) continue;
+        std::vector<std::uint8_t> bytes;
+        if (fdp.ConsumeIntegralInRange<int>(0, 15) == 0) {
+            bytes = fdp.ConsumeBytes<std::uint8_t>(fdp.ConsumeIntegralInRange<std::size_t>(0, 64));
+        } else {
+            Header h;
+            h.enc = fdp.PickValueInArray({Encoding::legacy, Encoding::legacy, Encoding::pickle, Encoding::binary});
+            h.dst_id = fdp.PickValueInArray(kIds);
+            h.src_id = fdp.PickValueInArray(kIds);
+            h.auth_id = fdp.ConsumeBool() ? h.src_id : fdp.PickValueInArray(kIds);
+            h.handle = fdp.PickValueInArray(kHandles);
+            h.reply_to = fdp.PickValueInArray(kReplyTo);
+            const auto payload = fdp.ConsumeBytes<std::uint8_t>(fdp.ConsumeIntegralInRange<std::size_t>(0, 96));
+            bytes = encode_frame(h, payload);
+        }
+        n.receive(s, bytes);
+        if (fdp.ConsumeBool()) t.sim->run();
+    }
+    t.sim->run();
+    const auto stale = t.sim->stale_routes();
+    fuzz_check(stale.empty(), stale.empty() ? "" : "route to a dead context left: " + stale.front());
+    fuzz_check(t.sim->in_flight_segments() == 0, "segments still in flight after the run");
+    fuzz_check(t.sim->master().alive(), "bytes from a peer killed the master");
+    return 0;
+}
+
+} // namespace mitokit::fuzz
