@@ -123,7 +123,7 @@ Result<sim::StreamId> LiveEnv::boot_child(sim::Node& parent, sim::ContextId id, 
     // Frames the child sent right behind MITO002 reach the node only once the
     // caller has registered the stream (child_connected), as the reference does.
     if (!booted->leftover.empty()) {
-        timers_.emplace(Clock::now(), [this, l, bytes = std::move(booted->leftover)] {
+        timers_.emplace(Clock::now(), [l, bytes = std::move(booted->leftover)] {
             l->counts.bytes_in += bytes.size();
             (void)l->tap->feed(bytes);
             if (l->node->alive() && l->node->stream_open(l->stream)) l->node->receive(l->stream, bytes);
