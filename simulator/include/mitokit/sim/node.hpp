@@ -152,6 +152,8 @@ public:
     void forward_modules(ContextId target, const std::vector<std::string>& names);
     const std::vector<ContextId>& parent_ids() const noexcept { return parent_ids_; }
     NodeEnv& env() noexcept { return env_; }
+    // Free for the NodeEnv's own use (the simulation keeps its node index here).
+    std::uint32_t env_tag = 0;
 
     // --- observation (tests, invariants, reports) -----------------------------
     std::size_t stream_count() const noexcept { return streams_.size(); }
