@@ -430,7 +430,7 @@ void Node::exit_process() {
     }
     route_.clear();
     handlers_.clear();
-    calls_.clear();
+    calls_.reset();
     env_.exited(*this);
 }
 
