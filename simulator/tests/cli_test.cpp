@@ -46,6 +46,9 @@ TEST(SimulateCli, BadArgumentsAreNamed) {
     o = run("simulate --modules bogus");
     EXPECT_EQ(o.status, 2);
     EXPECT_NE(o.text.find("unknown --modules 'bogus'"), std::string::npos) << o.text;
+    o = run("simulate --tree /nonexistent/tree.txt");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot open tree file '/nonexistent/tree.txt'"), std::string::npos) << o.text;
     o = run("simulate --pcap /nonexistent-dir/x.pcapng --levels 1");
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find("cannot create capture file"), std::string::npos) << o.text;

@@ -86,6 +86,27 @@ TEST(Workload, AHungCallIsReportedAsAViolation) {
     EXPECT_EQ(rep.violations.at(2), "27 receivers still waiting at the master");
 }
 
+TEST(Workload, ExplicitTreeFromFile) {
+    auto t = parse_tree("# master has two children; the second has one\n0\n0\n2  # under line 2\n\n");
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(*t, (std::vector<std::uint32_t>{0, 0, 2}));
+    TreeRun r(3);
+    r.wl.tree_parents = *t;
+    const Report rep = r.go();
+    EXPECT_EQ(rep.contexts, 4u);
+    EXPECT_EQ(rep.calls.ok, 4u) << "leaves 1 and 3: getpid + log each";
+    EXPECT_TRUE(rep.violations.empty());
+}
+
+TEST(Workload, BadTreeFilesAreNamedByLine) {
+    auto t = parse_tree("0\nx\n");
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().message, "tree line 2: expected a parent number, got 'x'");
+    t = parse_tree("0\n5\n");
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().message, "tree line 2: parent 5 does not come before context 2");
+}
+
 TEST(Workload, DotNamesEveryContext) {
     TreeRun r(2);
     r.go();
