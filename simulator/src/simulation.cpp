@@ -60,11 +60,15 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     }
     // Segments of at most the buffer size, sometimes cut again at a random point.
     std::size_t off = 0;
-    while (off < bytes.size()) {
-        std::size_t len = std::min<std::size_t>(bytes.size() - off, cfg_.link.buffer);
+    const std::size_t total = bytes.size();
+    while (off < total) {
+        std::size_t len = std::min<std::size_t>(total - off, cfg_.link.buffer);
         if (len > 1 && rng_.chance(cfg_.link.split_percent, 100)) len = 1 + rng_.below(len - 1);
-        std::vector<std::uint8_t> seg(bytes.begin() + static_cast<std::ptrdiff_t>(off),
-                                      bytes.begin() + static_cast<std::ptrdiff_t>(off + len));
+        // The common case (one segment carries the whole frame) moves instead of copying.
+        std::vector<std::uint8_t> seg = off == 0 && len == bytes.size()
+                                            ? std::move(bytes)
+                                            : std::vector<std::uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(off),
+                                                                        bytes.begin() + static_cast<std::ptrdiff_t>(off + len));
         off += len;
         const Time depart = std::max(now(), dir.busy_until);
         const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
