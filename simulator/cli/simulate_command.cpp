@@ -110,7 +110,7 @@ int run_simulate(int argc, char** argv) {
         ("modules", po::value(&module_set), "module set: auto, mitogen, synthetic, none, or dirs (see --path)")
         ("path", po::value(&paths)->composing(), "serve modules from this directory (repeatable; implies --modules dirs)")
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
-        ("preload", "intermediates import first, so leaves are served from their caches")
+        ("preload", "intermediates import first, then the master pushes the set to each leaf (forward_modules)")
         ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
         ("synthetic-modules", po::value(&syn.modules_per_package), "synthetic set: modules per package (default 8)")
         ("seed", po::value(&seed), "the run's only source of randomness (default 1)")

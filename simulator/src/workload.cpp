@@ -135,6 +135,11 @@ struct Driver {
 
     void leaf_phase() {
         std::sort(leaves.begin(), leaves.end());
+        if (wl.preload && !wl.imports.empty()) {
+            // ModuleResponder.forward_modules: push the set toward every leaf (through
+            // the intermediates' caches) before it asks.
+            for (ContextId leaf : leaves) sim.master().forward_modules(leaf, wl.imports);
+        }
         for (ContextId leaf : leaves) {
             for (std::uint32_t i = 0; i < wl.calls_per_leaf; ++i)
                 track(rep.calls, leaf, make_call("posix", std::nullopt, "getpid"));

@@ -1,6 +1,7 @@
 // Whole runs: tree building, workload, faults from the seed, invariants, report.
 #include <gtest/gtest.h>
 
+#include "mitokit/handles.hpp"
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/module_sets.hpp"
 #include "mitokit/sim/workload.hpp"
@@ -105,6 +106,19 @@ TEST(Workload, BadTreeFilesAreNamedByLine) {
     t = parse_tree("0\n5\n");
     ASSERT_FALSE(t);
     EXPECT_EQ(t.error().message, "tree line 2: parent 5 does not come before context 2");
+}
+
+TEST(Workload, PreloadingSavesLeafRoundTrips) {
+    const auto gets = [](const Report& rep) { return rep.per_handle.at(handle::GET_MODULE).messages; };
+    TreeRun plain(6);
+    const Report a = plain.go();
+    TreeRun pre(6);
+    pre.wl.preload = true;
+    const Report b = pre.go();
+    EXPECT_TRUE(a.violations.empty());
+    EXPECT_TRUE(b.violations.empty());
+    EXPECT_GT(b.per_handle.at(handle::FORWARD_MODULE).messages, 0u);
+    EXPECT_LT(gets(b), gets(a)) << "pushed modules need no GET_MODULE from the leaves";
 }
 
 TEST(Workload, DotNamesEveryContext) {

@@ -22,7 +22,9 @@ struct WorkloadConfig {
     std::vector<std::uint32_t> tree_parents;
     std::uint32_t calls_per_leaf = 1;           // posix.getpid round trips
     std::vector<std::string> imports;           // modules every leaf imports (mitokit.sim.import_modules)
-    bool preload = false;                       // intermediates import first, so leaves hit their caches
+    // Intermediates import the set first, then the master forward_modules() it to
+    // every leaf, so leaves find it cached instead of asking.
+    bool preload = false;
     std::uint32_t logs_per_leaf = 0;            // FORWARD_LOG records per leaf
     bool shutdown_at_end = false;               // master shutdown after the workload
 };
