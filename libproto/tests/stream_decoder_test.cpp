@@ -409,3 +409,59 @@ std::vector<std::uint8_t> make_preamble(std::string_view text, int level) {
 }
 } // namespace
 } // namespace mitokit
+
+namespace mitokit {
+namespace {
+
+// Streams glued from random pieces (frames good and bad, marker and noise lines,
+// preambles whole, corrupt or cut, raw garbage) decode to the same events under
+// any chunking, errors included.
+TEST(StreamDecoder, RandomStreamsAreChunkingInvariant) {
+    const auto seed = test_seed();
+    SCOPED_TRACE("seed=" + std::to_string(seed) + " (rerun with MITOKIT_SEED)");
+    std::mt19937_64 rng(seed);
+    auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    const auto z = make_preamble("core source\nExternalContext({'context_id': 3}).main()\n");
+    for (int round = 0; round < 300; ++round) {
+        std::vector<std::uint8_t> data;
+        const std::size_t pieces = 1 + pick(6);
+        for (std::size_t i = 0; i < pieces; ++i) {
+            std::vector<std::uint8_t> p;
+            switch (pick(9)) {
+            case 0: p = bytes("MITO000\n"); break;
+            case 1: p = bytes("MITO002\n"); break;
+            case 2: p = bytes("ssh noise\r\n"); break;
+            case 3: p = z; break;
+            case 4: p = std::vector<std::uint8_t>(z.begin(), z.begin() + static_cast<long>(pick(z.size()))); break;
+            case 5: {
+                p = z;
+                p[2 + pick(p.size() - 2)] ^= static_cast<std::uint8_t>(1 + pick(255));
+                break;
+            }
+            case 6: {
+                auto f = frame(static_cast<Encoding>(0x4d49 + pick(3)), static_cast<std::uint32_t>(pick(2000)),
+                               std::string(pick(300), 'p'));
+                if (pick(8) == 0) f[1] = static_cast<std::uint8_t>(pick(256)); // maybe a bad magic
+                p = f;
+                break;
+            }
+            case 7: p = frame(Encoding::legacy, 101, std::string(pick(40), 'q')); p.resize(pick(p.size() + 1)); break;
+            default:
+                for (std::size_t k = pick(20); k > 0; --k) p.push_back(static_cast<std::uint8_t>(rng()));
+            }
+            data.insert(data.end(), p.begin(), p.end());
+        }
+        StreamOptions opt;
+        opt.start = static_cast<StreamStart>(pick(4));
+        opt.max_message_size = pick(4) == 0 ? 100 : DEFAULT_MAX_MESSAGE_SIZE;
+        opt.max_bootstrap_line = pick(4) == 0 ? 16 : 64u << 10;
+        opt.max_preamble_inflated = pick(4) == 0 ? 20 : 64u << 20;
+        const std::string want = decode_whole(data, opt);
+        ASSERT_EQ(decode_bytewise(data, opt), want) << "round " << round;
+        for (int k = 0; k < 3; ++k)
+            ASSERT_EQ(decode_split(data, random_cuts(rng, data.size(), 1 + pick(64)), opt), want) << "round " << round;
+    }
+}
+
+} // namespace
+} // namespace mitokit

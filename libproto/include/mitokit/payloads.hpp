@@ -31,7 +31,10 @@ using Bytes = std::span<const std::uint8_t>;
 
 struct GetModule { std::string fullname; };                  // 100, raw UTF-8
 struct ForwardLog { std::string logger; int level = 0; std::string message; }; // 102 "name\0level\0msg"
-struct Route { std::uint32_t id = 0; std::optional<std::string> name; };       // 103/104 "id[:name]"
+// 103/104 "id[:name]". Builders omit an empty name, as RouteMonitor does. A plain
+// child's DEL_ROUTE stub accepts a name; a RouteMonitor's (master, upgraded
+// parents) reads int(data) and so drops a DEL_ROUTE that carries one.
+struct Route { std::uint32_t id = 0; std::optional<std::string> name; };
 struct ForwardModule { std::uint32_t target = 0; std::string fullname; };       // 108 "id\0name"
 struct Dead {                                                                  // reply_to == 999
     std::string reason; // UTF-8, may be empty
@@ -42,7 +45,10 @@ struct Dead {                                                                  /
 // 101: (chain_id, modname, klass, funcname, args tuple, Kwargs)
 struct CallFunction {
     pickle::Document doc;          // owns args, kwargs and chain_id
-    pickle::NodeId chain_id = pickle::NO_NODE; // None, or str (bytes from Python 2)
+    // NO_NODE in a value to build means the reference's default: None, (), Kwargs({}).
+    pickle::NodeId chain_id = pickle::NO_NODE; // None, or str (bytes from Python 2); any hashable
+    // klass: None, or a class name; funcname: str. The receiver also takes a list for
+    // the 6-tuple and for args, and a dict with str keys for kwargs.
     std::string module;
     std::optional<std::string> klass;
     std::string function;
@@ -69,6 +75,7 @@ struct LoadModule {
 struct AllocateIdReply { std::int64_t start = 0; std::int64_t end = 0; };
 
 // 110: (service_name, method_name, Kwargs)
+// Checked as mitogen.service.Pool._validate does: a real tuple, no list.
 struct CallService {
     pickle::Document doc;
     std::string service;

@@ -70,7 +70,8 @@ public:
 };
 
 enum class StreamStart : std::uint8_t {
-    frames,   // frames from the first byte (UNIX listener links, mid-stream captures)
+    frames,   // frames from the first byte (UNIX listener links after their 4/12-byte
+              // handshake, mid-stream captures that start on a frame boundary)
     detect,   // a child link from connect time: bootstrap lines or a preamble may come first
     lines,    // child -> parent from connect time: lines up to MITO002, then frames
     preamble, // parent -> child from connect time (not fork): the preamble, then frames

@@ -4,7 +4,7 @@
 
 #include "mitokit/handles.hpp"
 #include "mitokit/payloads.hpp"
-#include "text.hpp"
+#include "python_text.hpp"
 
 namespace mitokit::payload {
 namespace {

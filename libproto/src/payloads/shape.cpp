@@ -6,7 +6,28 @@ namespace mitokit::payload::shape {
 
 using pickle::Kind;
 
-const char* py_type(Kind k) noexcept { return pickle::python_type_name(k); }
+const char* py_type(Kind k) noexcept {
+    switch (k) {
+    case Kind::none: return "None";
+    case Kind::boolean: return "bool";
+    case Kind::integer:
+    case Kind::big_integer: return "int";
+    case Kind::floating: return "float";
+    case Kind::str: return "str";
+    case Kind::bytes: return "bytes";
+    case Kind::tuple: return "tuple";
+    case Kind::list: return "list";
+    case Kind::dict: return "dict";
+    case Kind::kwargs: return "Kwargs";
+    case Kind::blob: return "Blob";
+    case Kind::secret: return "Secret";
+    case Kind::call_error: return "CallError";
+    case Kind::context: return "Context";
+    case Kind::sender: return "Sender";
+    default: break; // set, bytearray, ...: never expected in a payload field
+    }
+    return pickle::python_type_name(k);
+}
 
 Error bad(std::string_view handle, const std::string& what) {
     return make_error(Errc::bad_payload, std::string(handle) + ": " + what);
@@ -45,6 +66,7 @@ bool is_hashable(const pickle::Document& doc, pickle::NodeId id) {
         seen[n] = true;
         const Kind k = doc[n].kind;
         if (k == Kind::list || k == Kind::dict || k == Kind::kwargs) return false;
+        if (k == Kind::set || k == Kind::bytearray) return false;
         if (k == Kind::tuple) todo.insert(todo.end(), doc[n].items.begin(), doc[n].items.end());
     }
     return true;

@@ -1,8 +1,10 @@
 #include "callables.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "codecs.hpp"
 #include "pynumber.hpp"
 #include "text.hpp"
 
@@ -21,100 +23,12 @@ bool bytes_like(const Node& n) {
     return n.kind == Kind::bytes || n.kind == Kind::blob || n.kind == Kind::bytearray || n.kind == Kind::memoryview;
 }
 
-enum class Codec { utf8, latin1, ascii, unknown };
-
-Codec codec_of(std::string_view name) {
-    std::string n;
-    for (char c : name) n.push_back(c == '-' || c == ' ' ? '_' : static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-    if (n == "utf_8" || n == "utf8" || n == "u8" || n == "utf" || n == "cp65001" || n == "utf8_ucs2" || n == "utf8_ucs4") return Codec::utf8;
-    if (n == "latin_1" || n == "latin1" || n == "iso_8859_1" || n == "iso8859_1" || n == "8859" || n == "cp819" || n == "l1" ||
-        n == "latin" || n == "iso_ir_100" || n == "csisolatin1" || n == "iso_8859_1:1987")
-        return Codec::latin1;
-    if (n == "ascii" || n == "us_ascii" || n == "646" || n == "us" || n == "cp367" || n == "csascii" || n == "ibm367" ||
-        n == "iso646_us" || n == "iso_ir_6" || n == "ansi_x3.4_1968" || n == "ansi_x3_4_1968" || n == "ansi_x3.4_1986")
-        return Codec::ascii;
-    return Codec::unknown;
-}
-
-bool has_surrogate(std::string_view s, std::size_t& index) {
-    std::size_t cp = 0;
-    for (std::size_t i = 0; i < s.size(); ++cp) {
-        if (static_cast<unsigned char>(s[i]) == 0xed && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0xa0) {
-            index = cp;
-            return true;
-        }
-        utf8_next(s, i);
-    }
-    return false;
-}
-
 std::string hex_cp(std::uint32_t cp) {
     char buf[16];
     if (cp <= 0xff) std::snprintf(buf, sizeof buf, "\\x%02x", cp);
     else if (cp <= 0xffff) std::snprintf(buf, sizeof buf, "\\u%04x", cp);
     else std::snprintf(buf, sizeof buf, "\\U%08x", cp);
     return buf;
-}
-
-// str.encode(encoding, errors) of valid text.
-Result<std::string> encode_text(std::string_view text, std::string_view encoding, std::string_view errors) {
-    const Codec c = codec_of(encoding);
-    if (c == Codec::unknown) return unsupported("the codec '" + std::string(encoding) + "'");
-    std::string out;
-    std::size_t bad = 0;
-    std::uint32_t cp = 0;
-    const char* name = c == Codec::utf8 ? "utf-8" : c == Codec::latin1 ? "latin-1" : "ascii";
-    bool ok = true;
-    if (c == Codec::utf8) {
-        ok = !has_surrogate(text, bad);
-        if (ok) out.assign(text);
-        else {
-            std::size_t i = 0;
-            for (std::size_t k = 0; k < bad; ++k) utf8_next(text, i);
-            cp = utf8_next(text, i);
-        }
-    } else if (c == Codec::latin1) {
-        ok = utf8_to_latin1(text, out, bad, cp);
-    } else {
-        ok = utf8_to_ascii(text, out, bad, cp);
-    }
-    if (ok) return out;
-    if (errors != "strict") return unsupported("the error handler '" + std::string(errors) + "'");
-    const char* why = c == Codec::utf8 ? "surrogates not allowed" : c == Codec::latin1 ? "ordinal not in range(256)" : "ordinal not in range(128)";
-    return make_error(Errc::bad_argument, std::string("'") + name + "' codec can't encode character '" + hex_cp(cp) +
-                                              "' in position " + std::to_string(bad) + ": " + why);
-}
-
-// bytes.decode(encoding, errors) to our UTF-8 text form.
-Result<std::string> decode_bytes(std::string_view data, std::string_view encoding, std::string_view errors) {
-    const Codec c = codec_of(encoding);
-    if (c == Codec::unknown) return unsupported("the codec '" + std::string(encoding) + "'");
-    std::string out;
-    if (c == Codec::latin1) {
-        latin1_to_utf8(data, out);
-        return out;
-    }
-    std::size_t pos = 0;
-    const char* why = nullptr;
-    bool ok;
-    if (c == Codec::utf8) {
-        ok = utf8_check(data, false, pos, why);
-    } else {
-        ok = true;
-        for (std::size_t i = 0; i < data.size(); ++i)
-            if (static_cast<unsigned char>(data[i]) > 0x7f) {
-                ok = false;
-                pos = i;
-                why = "ordinal not in range(128)";
-                break;
-            }
-    }
-    if (ok) return std::string(data);
-    if (errors != "strict") return unsupported("the error handler '" + std::string(errors) + "'");
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(data[pos]));
-    return make_error(Errc::bad_argument, std::string("'") + (c == Codec::utf8 ? "utf-8" : "ascii") + "' codec can't decode byte " +
-                                              byte + " in position " + std::to_string(pos) + ": " + why);
 }
 
 void repr_quoted(std::string_view s, bool is_bytes, std::string& out) {
@@ -174,7 +88,17 @@ Status bytes_from_one(CallEnv& env, NodeId arg, std::string& out) {
         }
         return {};
     }
-    if (n.kind == Kind::set || n.kind == Kind::frozenset) return unsupported("bytes() of a set (its order is CPython's hash order)");
+    if (n.kind == Kind::set || n.kind == Kind::frozenset) {
+        if (n.items.size() > 1) return unsupported("bytes() of a set of several items (its order is CPython's hash order)");
+        out.clear();
+        for (NodeId item : n.items) {
+            const Node& e = env.doc[item];
+            if (!int_like(e)) return type_error(std::string("'") + tname(env.doc, item) + "' object cannot be interpreted as an integer");
+            if (int_of(e) < 0 || int_of(e) > 255) return type_error("bytes must be in range(0, 256)");
+            out.push_back(static_cast<char>(int_of(e)));
+        }
+        return {};
+    }
     return type_error(std::string("cannot convert '") + tname(env.doc, arg) + "' object to bytes");
 }
 
@@ -242,14 +166,7 @@ Result<NodeId> make_kwargs(CallEnv& env, std::span<const NodeId> args) {
         NodeId key = env.doc[src].items[k];
         const NodeId value = env.doc[src].items[k + 1];
         if (env.doc[key].kind == Kind::bytes) { // Python 3's Kwargs decodes bytes keys
-            std::size_t pos = 0;
-            const char* why = nullptr;
-            if (!utf8_check(env.doc[key].s, false, pos, why)) {
-                char byte[8];
-                std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(env.doc[key].s[pos]));
-                return make_error(Errc::bad_argument, std::string("'utf-8' codec can't decode byte ") + byte + " in position " +
-                                                          std::to_string(pos) + ": " + why);
-            }
+            if (std::string e = utf8_error(env.doc[key].s, false); !e.empty()) return make_error(Errc::bad_argument, e);
             const std::string text = env.doc[key].s;
             key = env.doc.str(text);
         }
@@ -303,16 +220,15 @@ Result<NodeId> make_sender(CallEnv& env, std::span<const NodeId> args) {
 
 Result<NodeId> make_codecs_encode(CallEnv& env, std::span<const NodeId> args) {
     if (auto st = check_arity(args, "_unpickle_bytes", "s", "encoding"); !st) return Error(std::move(st).error());
-    const Node& s = env.doc[args[0]];
-    if (!text_like(s))
+    if (!text_like(env.doc[args[0]]))
         return type_error(std::string("latin_1_encode() argument 1 must be str, not ") + tname(env.doc, args[0]));
-    std::string data;
+    const NodeId out = env.doc.alloc(Kind::bytes); // convert straight into the new node
     std::size_t bad = 0;
     std::uint32_t cp = 0;
-    if (!utf8_to_latin1(s.s, data, bad, cp))
+    if (!utf8_to_latin1(env.doc[args[0]].s, env.doc[out].s, bad, cp))
         return make_error(Errc::bad_argument, "'latin-1' codec can't encode character '" + hex_cp(cp) + "' in position " +
                                                   std::to_string(bad) + ": ordinal not in range(256)");
-    return env.doc.text(Kind::bytes, data);
+    return out;
 }
 
 } // namespace
@@ -378,9 +294,34 @@ Result<NodeId> new_object(CallEnv& env, Callable c, std::span<const NodeId> args
         return make_error(Errc::bad_value, std::string(opname) + " class argument must be a type, not " +
                                                python_type_name(Kind::global, static_cast<std::int64_t>(c)));
     if (c == Callable::kwargs) return env.doc.alloc(Kind::kwargs); // dict.__new__ ignores its arguments
-    if (kwargs != NO_NODE && !env.doc[kwargs].items.empty())
-        return unsupported(std::string(opname) + " keyword arguments to bytes or str");
-    return call(env, c, args);
+    if (kwargs == NO_NODE || env.doc[kwargs].items.empty()) return call(env, c, args);
+    // bytes(source, encoding, errors) / str(object, encoding, errors) by keyword.
+    const bool text = c == Callable::secret;
+    const char* fn = text ? "str()" : "bytes()";
+    const char* names[3] = {text ? "object" : "source", "encoding", "errors"};
+    if (args.size() > 3) return type_error(std::string(fn) + " takes at most 3 arguments (" + std::to_string(args.size()) + " given)");
+    NodeId slots[3] = {NO_NODE, NO_NODE, NO_NODE};
+    for (std::size_t k = 0; k < args.size(); ++k) slots[k] = args[k];
+    const auto items = env.doc[kwargs].items;
+    for (std::size_t k = 0; k + 1 < items.size(); k += 2) {
+        const Node& key = env.doc[items[k]];
+        if (!text_like(key)) return type_error("keywords must be strings");
+        std::size_t slot = 3;
+        for (std::size_t j = 0; j < 3; ++j)
+            if (key.s == names[j]) slot = j;
+        if (slot == 3) return type_error("'" + key.s + "' is an invalid keyword argument for " + fn);
+        if (slots[slot] != NO_NODE)
+            return type_error(std::string("argument for ") + fn + " given by name ('" + names[slot] + "') and position (" + std::to_string(slot + 1) + ")");
+        slots[slot] = items[k + 1];
+    }
+    std::vector<NodeId> full;
+    for (NodeId s : slots) {
+        if (s == NO_NODE) break;
+        full.push_back(s);
+    }
+    for (std::size_t j = full.size(); j < 3; ++j)
+        if (slots[j] != NO_NODE) return unsupported(std::string(opname) + " keyword arguments that skip '" + names[full.size()] + "'");
+    return call(env, c, full);
 }
 
 Result<NodeId> instantiate(CallEnv& env, Callable c, std::span<const NodeId> args) {
@@ -408,7 +349,7 @@ bool py_str(const Document& doc, NodeId id, std::string& out) {
     case Kind::call_error: out = n.s; return true;
     case Kind::bytes: out.clear(); repr_quoted(n.s, true, out); return true;
     case Kind::bytearray: out = "bytearray("; repr_quoted(n.s, true, out); out += ")"; return true;
-    case Kind::blob: out = "[blob: " + std::to_string(n.s.size()) + " bytes]"; return true;
+    case Kind::blob: out.clear(); repr_quoted(n.s, true, out); return true; // bytes.__str__, not Blob.__repr__
     case Kind::context:
         if (n.flag && !is_ascii(n.s)) return false;
         out = "Context(" + std::to_string(n.i) + ", ";
@@ -434,6 +375,22 @@ bool py_str(const Document& doc, NodeId id, std::string& out) {
 Status build(CallEnv& env, NodeId inst, NodeId state) {
     Document& doc = env.doc;
     const Kind k = doc[inst].kind;
+    auto patched = [&] { return env.patched && std::find(env.patched->begin(), env.patched->end(), inst) != env.patched->end(); };
+    if (patched()) return unsupported("a BUILD on an instance whose __setstate__ an earlier BUILD replaced");
+    auto mark_patched = [&] {
+        if (env.patched) env.patched->push_back(inst);
+    };
+    // setattr(inst, name, value) for the names that change more than an attribute.
+    auto special_setattr = [&](const std::string& name, NodeId value) -> Status {
+        if (name == "__class__") return unsupported("assigning __class__ through BUILD");
+        if (name == "__dict__") {
+            if (doc[value].kind != Kind::dict && doc[value].kind != Kind::kwargs)
+                return type_error(std::string("__dict__ must be set to a dictionary, not a '") + tname(doc, value) + "'");
+            if (k == Kind::context || k == Kind::sender) return unsupported("replacing the __dict__ of a Context or Sender");
+        }
+        if (name == "__setstate__") mark_patched();
+        return {};
+    };
     if (k == Kind::call_error) { // BaseException.__setstate__
         if (doc[state].kind == Kind::none) return {};
         if (doc[state].kind != Kind::dict && doc[state].kind != Kind::kwargs) return type_error("state is not a dictionary");
@@ -441,6 +398,7 @@ Status build(CallEnv& env, NodeId inst, NodeId state) {
         for (std::size_t j = 0; j + 1 < items.size(); j += 2) {
             const Node& key = doc[items[j]];
             if (!text_like(key)) return type_error(std::string("attribute name must be string, not '") + tname(doc, items[j]) + "'");
+            if (auto st = special_setattr(key.s, items[j + 1]); !st) return st;
             const Node& v = doc[items[j + 1]];
             if (key.s == "args") {
                 if (v.kind != Kind::tuple && v.kind != Kind::list) return unsupported("CallError.args set to a " + std::string(tname(doc, items[j + 1])));
@@ -464,8 +422,11 @@ Status build(CallEnv& env, NodeId inst, NodeId state) {
         const Node& key = doc[key_id];
         if (as_attr && !text_like(key)) return type_error(std::string("attribute name must be string, not '") + tname(doc, key_id) + "'");
         if (!text_like(key)) return {};
-        if (key.s == "__setstate__" || key.s == "__class__" || key.s == "__dict__")
-            return unsupported("setting " + key.s + " on an instance through BUILD");
+        if (as_attr) {
+            if (auto st = special_setattr(key.s, value_id); !st) return st;
+        } else if (key.s == "__setstate__") {
+            mark_patched(); // in the instance __dict__, a later BUILD finds and calls it
+        }
         const Node& v = doc[value_id];
         if (k == Kind::context && (key.s == "context_id" || key.s == "name")) {
             if (key.s == "context_id") {

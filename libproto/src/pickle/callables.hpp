@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include "keys.hpp"
 #include "mitokit/pickle/value.hpp"
@@ -17,6 +18,8 @@ struct CallEnv {
     Document& doc;
     KeyIndex& keys;
     std::size_t& bytes_left; // memory budget for what a call creates
+    // Instances whose __setstate__ a BUILD replaced (a later BUILD would call it).
+    std::vector<NodeId>* patched = nullptr;
 };
 
 // The dotted name a listing and an error use for a callable.

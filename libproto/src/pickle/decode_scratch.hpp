@@ -14,11 +14,12 @@ namespace mitokit::pickle::detail {
 struct DecodeScratch {
     std::vector<NodeId> stack;
     std::vector<std::uint32_t> marks;        // stack heights at each MARK
-    std::vector<NodeId> memo;                // dense part, NO_NODE = unset
+    std::vector<std::uint64_t> memo;         // dense part: generation << 32 | node
+    std::uint32_t generation = 0;            // of the current decode
     std::unordered_map<std::uint64_t, NodeId> memo_sparse;
     std::size_t memo_count = 0;              // len(memo), what MEMOIZE uses
-    std::vector<std::uint32_t> depth;        // container nesting per node, 0 = leaf
     std::vector<NodeId> args;
+    std::vector<NodeId> patched;             // instances with a replaced __setstate__
     std::string text;
     KeyIndex keys;
 };

@@ -58,22 +58,27 @@ public:
     }
 
     Status run();
+    Error err_{Errc::bad_value, {}, 0};
 
 private:
     // --- errors -------------------------------------------------------------
-    Error fail(Errc c, std::string what) const {
+    // Internal steps return false after storing the error here: no Result is
+    // built on the hot path.
+    [[gnu::cold, gnu::noinline]] bool fail(Errc c, std::string what) {
         const char* name = detail::op_info(code_).name;
-        return make_error(c, std::move(what) + " (" + (name ? name : "opcode") + " at offset " + std::to_string(at_) + ")", at_);
+        err_ = make_error(c, std::move(what) + " (" + (name ? name : "opcode") + " at offset " + std::to_string(at_) + ")", at_);
+        return false;
     }
-    Error truncated() const { return fail(Errc::truncated, "pickle data was truncated"); }
-    Error underflow() const {
+    [[gnu::cold, gnu::noinline]] bool truncated() { return fail(Errc::truncated, "pickle data was truncated"); }
+    [[gnu::cold, gnu::noinline]] bool underflow() {
         return fail(Errc::bad_value, s_.marks.empty() ? "unpickling stack underflow" : "unexpected MARK found");
     }
-    Error wrap(Error e) const {
+    [[gnu::cold, gnu::noinline]] bool wrap(Error e) {
         const char* name = detail::op_info(code_).name;
         e.message += std::string(" (") + (name ? name : "opcode") + " at offset " + std::to_string(at_) + ")";
         e.offset = at_;
-        return e;
+        err_ = std::move(e);
+        return false;
     }
 
     // --- reading ------------------------------------------------------------
@@ -95,94 +100,129 @@ private:
     std::string_view view(const std::uint8_t* p, std::size_t n) const { return {reinterpret_cast<const char*>(p), n}; }
 
     // --- budget and nodes ---------------------------------------------------
-    Status charge(std::size_t bytes) {
-        if (bytes > budget_)
-            return fail(Errc::limit, "decoded data exceeds the memory limit (" + std::to_string(opt_.limits.memory_factor) +
-                                         " x input + " + std::to_string(opt_.limits.memory_base) + " bytes)");
+    [[gnu::cold, gnu::noinline]] bool over_budget() {
+        return fail(Errc::limit, "decoded data exceeds the memory limit (" + std::to_string(opt_.limits.memory_factor) +
+                                     " x input + " + std::to_string(opt_.limits.memory_base) + " bytes)");
+    }
+    [[gnu::cold, gnu::noinline]] bool too_many_nodes() {
+        return fail(Errc::limit, "value has more than max_nodes=" + std::to_string(opt_.limits.max_nodes) + " nodes");
+    }
+    bool charge(std::size_t bytes) {
+        if (bytes > budget_) [[unlikely]]
+            return over_budget();
         budget_ -= bytes;
-        return {};
+        return true;
     }
-    Result<NodeId> node(Kind k) {
-        if (doc_.size() >= opt_.limits.max_nodes)
-            return fail(Errc::limit, "value has more than max_nodes=" + std::to_string(opt_.limits.max_nodes) + " nodes");
-        if (auto st = charge(sizeof(Node)); !st) return Error(std::move(st).error());
-        return doc_.alloc(k);
+    bool node(Kind k, NodeId& out) {
+        if (doc_.size() >= opt_.limits.max_nodes || sizeof(Node) > budget_) [[unlikely]]
+            return doc_.size() >= opt_.limits.max_nodes ? too_many_nodes() : over_budget();
+        budget_ -= sizeof(Node);
+        out = doc_.alloc(k);
+        return true;
     }
-    std::uint32_t depth_of(NodeId id) const { return id < s_.depth.size() ? s_.depth[id] : 0; }
-    Status set_depth(NodeId container, std::uint32_t d) {
-        if (d > opt_.limits.max_depth)
-            return fail(Errc::limit, "containers nest deeper than max_depth=" + std::to_string(opt_.limits.max_depth));
-        if (s_.depth.size() <= container) s_.depth.resize(static_cast<std::size_t>(container) + 1 + doc_.size() / 2, 0);
-        if (d > s_.depth[container]) s_.depth[container] = d;
-        return {};
+    // A container's nesting depth lives in its Node::i (unused otherwise).
+    static bool is_container(Kind k) {
+        return k == Kind::tuple || k == Kind::list || k == Kind::dict || k == Kind::kwargs || k == Kind::set || k == Kind::frozenset;
     }
-    Status child_added(NodeId container, NodeId child) { return set_depth(container, depth_of(child) + 1); }
+    std::uint32_t depth_of(NodeId id) const {
+        const Node& n = doc_[id];
+        return is_container(n.kind) ? static_cast<std::uint32_t>(n.i) : 0;
+    }
+    [[gnu::cold, gnu::noinline]] bool depth_exceeded() {
+        return fail(Errc::limit, "containers nest deeper than max_depth=" + std::to_string(opt_.limits.max_depth));
+    }
+    [[gnu::cold, gnu::noinline]] bool memo_limit() {
+        return fail(Errc::limit, "memo holds more than max_memo=" + std::to_string(opt_.limits.max_memo) + " entries");
+    }
+    [[gnu::cold, gnu::noinline]] bool memo_missing(std::uint64_t idx) {
+        return fail(Errc::bad_value, "Memo value not found at index " + std::to_string(idx));
+    }
+    bool set_depth(NodeId container, std::uint32_t d) {
+        if (d > opt_.limits.max_depth) [[unlikely]]
+            return depth_exceeded();
+        Node& n = doc_[container];
+        if (d > n.i) n.i = d;
+        return true;
+    }
+    bool child_added(NodeId container, NodeId child) { return set_depth(container, depth_of(child) + 1); }
 
     // --- stack --------------------------------------------------------------
     std::size_t fence() const { return s_.marks.empty() ? 0 : s_.marks.back(); }
     void push(NodeId id) { s_.stack.push_back(id); }
-    Result<NodeId> pop() {
+    bool pop(NodeId& out) {
         if (s_.stack.size() <= fence()) return underflow();
-        const NodeId id = s_.stack.back();
+        out = s_.stack.back();
         s_.stack.pop_back();
-        return id;
+        return true;
     }
-    Result<std::size_t> marker() {
+    bool marker(std::size_t& out) {
         if (s_.marks.empty()) return fail(Errc::bad_value, "could not find MARK");
-        const std::size_t m = s_.marks.back();
+        out = s_.marks.back();
         s_.marks.pop_back();
-        return m;
+        return true;
     }
 
     // --- memo ---------------------------------------------------------------
-    Status memo_put(std::uint64_t idx) {
-        if (s_.stack.size() <= fence()) return underflow();
+    // Dense memo entries are (generation << 32 | node): bumping the generation
+    // empties the memo without touching it.
+    bool memo_put(std::uint64_t idx) {
+        if (s_.stack.size() <= fence()) [[unlikely]]
+            return underflow();
         const NodeId v = s_.stack.back();
-        bool fresh;
-        if (idx < s_.memo.size() || idx < 65536 || idx < 2 * s_.memo_count + 1024) {
-            if (idx >= s_.memo.size()) s_.memo.resize(static_cast<std::size_t>(idx) + 1 + s_.memo.size() / 2, NO_NODE);
-            fresh = s_.memo[idx] == NO_NODE;
-            s_.memo[idx] = v;
-        } else {
-            fresh = s_.memo_sparse.insert_or_assign(idx, v).second;
-        }
-        if (fresh) {
-            if (++s_.memo_count > opt_.limits.max_memo)
-                return fail(Errc::limit, "memo holds more than max_memo=" + std::to_string(opt_.limits.max_memo) + " entries");
-            if (auto st = charge(sizeof(NodeId) * 2); !st) return st;
-        }
-        return {};
+        if (idx >= s_.memo.size()) [[unlikely]]
+            return memo_insert(idx, v);
+        const bool fresh = (s_.memo[idx] >> 32) != s_.generation;
+        s_.memo[idx] = static_cast<std::uint64_t>(s_.generation) << 32 | v;
+        return !fresh || counted();
     }
-    Status memo_get(std::uint64_t idx) {
+    bool counted() {
+        if (++s_.memo_count > opt_.limits.max_memo) [[unlikely]]
+            return memo_limit();
+        return charge(sizeof(NodeId) * 2);
+    }
+    // An index past the dense memo: grow it, or keep a far index in the sparse map.
+    [[gnu::noinline]] bool memo_insert(std::uint64_t idx, NodeId v) {
+        if (idx < 65536 || idx < 2 * s_.memo_count + 1024) {
+            s_.memo.resize(static_cast<std::size_t>(idx) + 16 + s_.memo.size() / 2, 0);
+            s_.memo[idx] = static_cast<std::uint64_t>(s_.generation) << 32 | v;
+            return counted();
+        }
+        return !s_.memo_sparse.insert_or_assign(idx, v).second || counted();
+    }
+    bool memo_get(std::uint64_t idx) {
         NodeId v = NO_NODE;
-        if (idx < s_.memo.size()) v = s_.memo[idx];
-        else if (auto it = s_.memo_sparse.find(idx); it != s_.memo_sparse.end()) v = it->second;
-        if (v == NO_NODE) return fail(Errc::bad_value, "Memo value not found at index " + std::to_string(idx));
+        if (idx < s_.memo.size()) {
+            if ((s_.memo[idx] >> 32) == s_.generation) v = static_cast<NodeId>(s_.memo[idx]);
+        } else if (auto it = s_.memo_sparse.find(idx); it != s_.memo_sparse.end()) {
+            v = it->second;
+        }
+        if (v == NO_NODE) [[unlikely]]
+            return memo_missing(idx);
         push(v);
-        return {};
+        return true;
     }
 
     // --- opcode groups ------------------------------------------------------
-    Status leaf_text(Kind k, std::string_view data);
-    Status op_str(std::string_view data);
-    Status op_int_text(bool long_form, std::string_view text);
-    Status op_long_binary(std::span<const std::uint8_t> le);
-    Status op_global(Callable c);
-    Status op_global_names(std::string_view module, std::string_view name);
-    Status op_reduce();
-    Status op_build();
-    Status op_newobj(bool ex);
-    Status op_inst(std::size_t mark, std::string_view module, std::string_view name);
-    Status op_obj();
-    Status make_seq(Kind k, std::size_t from);
-    Status op_append(std::size_t x);
-    Status op_setitems(std::size_t x);
-    Status op_additems(std::size_t x);
-    Status set_item(NodeId target, NodeId key, NodeId value);
-    Status op_readonly_buffer();
-    Status step();
-    detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_}; }
-    Status after_call(Result<NodeId> r);
+    bool leaf_text(Kind k, std::string_view data);
+    bool op_str(std::string_view data);
+    bool op_int_text(bool long_form, std::string_view text);
+    bool op_long_binary(std::span<const std::uint8_t> le);
+    bool op_global(Callable c);
+    bool op_global_names(std::string_view module, std::string_view name);
+    bool op_reduce();
+    bool op_build();
+    bool op_newobj(bool ex);
+    bool op_inst(std::size_t mark, std::string_view module, std::string_view name);
+    bool op_obj();
+    bool make_seq(Kind k, std::size_t from);
+    bool op_append(std::size_t x);
+    bool op_setitems(std::size_t x);
+    bool op_additems(std::size_t x);
+    bool set_item(NodeId target, NodeId key, NodeId value);
+    bool op_readonly_buffer();
+    bool step();
+    detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_, &s_.patched}; }
+    bool after_call(Result<NodeId> r);
 
     std::span<const std::uint8_t> in_;
     Document& doc_;
@@ -195,27 +235,23 @@ private:
     bool stopped_ = false;
 };
 
-Status Decoder::leaf_text(Kind k, std::string_view data) {
-    if (auto st = charge(data.size()); !st) return st;
-    auto id = node(k);
-    if (!id) return Error(std::move(id).error());
-    doc_[*id].s.assign(data);
-    push(*id);
-    return {};
+bool Decoder::leaf_text(Kind k, std::string_view data) {
+    if (!charge(data.size())) return false;
+    NodeId id = NO_NODE;
+    if (!node(k, id)) return false;
+    doc_[id].s.assign(data);
+    push(id);
+    return true;
 }
 
-Status Decoder::op_str(std::string_view data) {
+bool Decoder::op_str(std::string_view data) {
     std::size_t bad = 0;
     const char* why = nullptr;
-    if (!detail::utf8_check(data, true, bad, why)) {
-        char byte[8];
-        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(data[bad]));
-        return fail(Errc::bad_value, std::string("'utf-8' codec can't decode byte ") + byte + " in position " + std::to_string(bad) + ": " + why);
-    }
+    if (!detail::utf8_check(data, true, bad, why)) return fail(Errc::bad_value, detail::utf8_error(data, true));
     return leaf_text(Kind::str, data);
 }
 
-Status Decoder::op_int_text(bool long_form, std::string_view text) {
+bool Decoder::op_int_text(bool long_form, std::string_view text) {
     detail::IntText v;
     detail::ParseInt r;
     bool is_bool = false;
@@ -230,121 +266,121 @@ Status Decoder::op_int_text(bool long_form, std::string_view text) {
         return fail(Errc::limit, "Exceeds the limit (4300 digits) for integer string conversion");
     if (r != detail::ParseInt::ok)
         return fail(Errc::bad_value, long_form ? "invalid literal for int() with base 0: " + py_repr(text) : "could not convert string to int");
-    auto id = node(is_bool ? Kind::boolean : v.big ? Kind::big_integer : Kind::integer);
-    if (!id) return Error(std::move(id).error());
-    Node& n = doc_[*id];
+    NodeId id = NO_NODE;
+    if (!node(is_bool ? Kind::boolean : v.big ? Kind::big_integer : Kind::integer, id)) return false;
+    Node& n = doc_[id];
     if (is_bool) n.flag = v.small == 1;
     else if (v.big) n.s = std::move(v.decimal);
     else n.i = v.small;
-    push(*id);
-    return {};
+    push(id);
+    return true;
 }
 
-Status Decoder::op_long_binary(std::span<const std::uint8_t> le) {
+bool Decoder::op_long_binary(std::span<const std::uint8_t> le) {
     if (le.size() <= 8) {
         std::uint64_t u = 0;
         for (std::size_t k = 0; k < le.size(); ++k) u |= static_cast<std::uint64_t>(le[k]) << (8 * k);
         if (!le.empty() && le.size() < 8 && (le.back() & 0x80)) u |= ~std::uint64_t{0} << (8 * le.size());
-        auto id = node(Kind::integer);
-        if (!id) return Error(std::move(id).error());
-        doc_[*id].i = static_cast<std::int64_t>(u);
-        push(*id);
-        return {};
+        NodeId id = NO_NODE;
+        if (!node(Kind::integer, id)) return false;
+        doc_[id].i = static_cast<std::int64_t>(u);
+        push(id);
+        return true;
     }
     std::string dec;
     if (!detail::le_to_decimal(le, dec))
         return fail(Errc::limit, "integer of " + std::to_string(le.size()) + " bytes exceeds the limit (4300 digits) for integer string conversion");
-    auto id = node(Kind::integer);
-    if (!id) return Error(std::move(id).error());
+    NodeId id = NO_NODE;
+    if (!node(Kind::integer, id)) return false;
     std::int64_t small = 0;
     if (detail::decimal_to_int64(dec, small)) {
-        doc_[*id].i = small;
+        doc_[id].i = small;
     } else {
-        if (auto st = charge(dec.size()); !st) return st;
-        doc_[*id].kind = Kind::big_integer;
-        doc_[*id].s = std::move(dec);
+        if (!charge(dec.size())) return false;
+        doc_[id].kind = Kind::big_integer;
+        doc_[id].s = std::move(dec);
     }
-    push(*id);
-    return {};
+    push(id);
+    return true;
 }
 
-Status Decoder::op_global(Callable c) {
-    auto id = node(Kind::global);
-    if (!id) return Error(std::move(id).error());
-    doc_[*id].i = static_cast<std::int64_t>(c);
-    push(*id);
-    return {};
+bool Decoder::op_global(Callable c) {
+    NodeId id = NO_NODE;
+    if (!node(Kind::global, id)) return false;
+    doc_[id].i = static_cast<std::int64_t>(c);
+    push(id);
+    return true;
 }
 
-Status Decoder::op_global_names(std::string_view module, std::string_view name) {
+bool Decoder::op_global_names(std::string_view module, std::string_view name) {
     Callable c{};
     if (!detail::find_global(module, name, c))
         return fail(Errc::refused_global, "cannot unpickle " + py_repr(module) + "/" + py_repr(name));
     return op_global(c);
 }
 
-Status Decoder::after_call(Result<NodeId> r) {
+bool Decoder::after_call(Result<NodeId> r) {
     if (!r) return wrap(std::move(r).error());
     push(*r);
     const Kind k = doc_[*r].kind;
     if (k == Kind::kwargs)
         for (NodeId c : doc_[*r].items)
-            if (auto st = child_added(*r, c); !st) return st;
+            if (!child_added(*r, c)) return false;
     return charge(sizeof(Node) + doc_[*r].s.size());
 }
 
-Status Decoder::op_reduce() {
-    auto args = pop();
-    if (!args) return Error(std::move(args).error());
+bool Decoder::op_reduce() {
+    NodeId args = NO_NODE;
+    if (!pop(args)) return false;
     if (s_.stack.size() <= fence()) return underflow();
     const NodeId callable = s_.stack.back();
     s_.stack.pop_back();
-    if (doc_[*args].kind != Kind::tuple) return fail(Errc::bad_argument, "argument list must be a tuple");
+    if (doc_[args].kind != Kind::tuple) return fail(Errc::bad_argument, "argument list must be a tuple");
     if (doc_[callable].kind != Kind::global)
         return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[callable].kind, doc_[callable].i) + "' object is not callable");
-    s_.args.assign(doc_[*args].items.begin(), doc_[*args].items.end());
+    s_.args.assign(doc_[args].items.begin(), doc_[args].items.end());
     auto e = env();
     return after_call(detail::call(e, static_cast<Callable>(doc_[callable].i), s_.args));
 }
 
-Status Decoder::op_build() {
-    auto state = pop();
-    if (!state) return Error(std::move(state).error());
+bool Decoder::op_build() {
+    NodeId state = NO_NODE;
+    if (!pop(state)) return false;
     if (s_.stack.size() <= fence()) return underflow();
     auto e = env();
-    if (auto st = detail::build(e, s_.stack.back(), *state); !st) return wrap(std::move(st).error());
-    return {};
+    if (auto st = detail::build(e, s_.stack.back(), state); !st) return wrap(std::move(st).error());
+    return true;
 }
 
-Status Decoder::op_newobj(bool ex) {
+bool Decoder::op_newobj(bool ex) {
     NodeId kwargs = NO_NODE;
     if (ex) {
-        auto k = pop();
-        if (!k) return Error(std::move(k).error());
-        kwargs = *k;
+        NodeId k = NO_NODE;
+        if (!pop(k)) return false;
+        kwargs = k;
     }
-    auto args = pop();
-    if (!args) return Error(std::move(args).error());
-    auto cls = pop();
-    if (!cls) return Error(std::move(cls).error());
+    NodeId args = NO_NODE;
+    if (!pop(args)) return false;
+    NodeId cls = NO_NODE;
+    if (!pop(cls)) return false;
     const char* name = ex ? "NEWOBJ_EX" : "NEWOBJ";
-    const Node& c = doc_[*cls];
+    const Node& c = doc_[cls];
     if (c.kind != Kind::global)
         return fail(Errc::bad_value, std::string(name) + " class argument must be a type, not " + python_type_name(c.kind, c.i));
     const auto callable = static_cast<Callable>(c.i);
     const bool is_type = callable == Callable::blob || callable == Callable::secret || callable == Callable::kwargs || callable == Callable::bytes;
     if (!is_type)
         return fail(Errc::bad_value, std::string(name) + " class argument must be a type, not " + python_type_name(Kind::global, c.i));
-    if (doc_[*args].kind != Kind::tuple)
-        return fail(Errc::bad_value, std::string(name) + " args argument must be a tuple, not " + python_type_name(doc_[*args].kind, doc_[*args].i));
+    if (doc_[args].kind != Kind::tuple)
+        return fail(Errc::bad_value, std::string(name) + " args argument must be a tuple, not " + python_type_name(doc_[args].kind, doc_[args].i));
     if (ex && doc_[kwargs].kind != Kind::dict && doc_[kwargs].kind != Kind::kwargs)
         return fail(Errc::bad_value, std::string(name) + " kwargs argument must be a dict, not " + python_type_name(doc_[kwargs].kind, doc_[kwargs].i));
-    s_.args.assign(doc_[*args].items.begin(), doc_[*args].items.end());
+    s_.args.assign(doc_[args].items.begin(), doc_[args].items.end());
     auto e = env();
     return after_call(detail::new_object(e, callable, s_.args, kwargs, name));
 }
 
-Status Decoder::op_inst(std::size_t mark, std::string_view module, std::string_view name) {
+bool Decoder::op_inst(std::size_t mark, std::string_view module, std::string_view name) {
     Callable c{};
     if (!detail::find_global(module, name, c))
         return fail(Errc::refused_global, "cannot unpickle " + py_repr(module) + "/" + py_repr(name));
@@ -354,51 +390,51 @@ Status Decoder::op_inst(std::size_t mark, std::string_view module, std::string_v
     return after_call(detail::instantiate(e, c, s_.args));
 }
 
-Status Decoder::op_obj() {
-    auto m = marker();
-    if (!m) return Error(std::move(m).error());
-    if (s_.stack.size() < *m + 1) return underflow();
-    const NodeId cls = s_.stack[*m];
-    s_.args.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(*m) + 1, s_.stack.end());
-    s_.stack.resize(*m);
+bool Decoder::op_obj() {
+    std::size_t m = 0;
+    if (!marker(m)) return false;
+    if (s_.stack.size() < m + 1) return underflow();
+    const NodeId cls = s_.stack[m];
+    s_.args.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(m) + 1, s_.stack.end());
+    s_.stack.resize(m);
     if (doc_[cls].kind != Kind::global)
         return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[cls].kind, doc_[cls].i) + "' object is not callable");
     auto e = env();
     return after_call(detail::instantiate(e, static_cast<Callable>(doc_[cls].i), s_.args));
 }
 
-Status Decoder::make_seq(Kind k, std::size_t from) {
+bool Decoder::make_seq(Kind k, std::size_t from) {
     const std::size_t n = s_.stack.size() - from;
-    if (auto st = charge(n * sizeof(NodeId)); !st) return st;
-    auto id = node(k);
-    if (!id) return Error(std::move(id).error());
+    if (!charge(n * sizeof(NodeId))) return false;
+    NodeId id = NO_NODE;
+    if (!node(k, id)) return false;
     std::uint32_t d = 0;
     if (k == Kind::frozenset) {
         for (std::size_t j = from; j < s_.stack.size(); ++j) {
             if (const char* t = detail::unhashable_type(doc_, s_.stack[j]))
                 return fail(Errc::bad_value, std::string("unhashable type: '") + t + "'");
-            s_.keys.add_member(doc_, *id, s_.stack[j]);
+            s_.keys.add_member(doc_, id, s_.stack[j]);
             d = std::max(d, depth_of(s_.stack[j]));
         }
     } else {
-        auto& items = doc_[*id].items;
+        auto& items = doc_[id].items;
         items.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(from), s_.stack.end());
         for (NodeId c : items) d = std::max(d, depth_of(c));
     }
     s_.stack.resize(from);
-    if (auto st = set_depth(*id, d + 1); !st) return st;
-    push(*id);
-    return {};
+    if (!set_depth(id, d + 1)) return false;
+    push(id);
+    return true;
 }
 
-Status Decoder::op_append(std::size_t x) {
+bool Decoder::op_append(std::size_t x) {
     const std::size_t len = s_.stack.size();
     if (x > len || x <= fence()) return underflow();
-    if (len == x) return {};
+    if (len == x) return true;
     const NodeId target = s_.stack[x - 1];
     Node& t = doc_[target];
     if (t.kind == Kind::list) {
-        if (auto st = charge((len - x) * sizeof(NodeId)); !st) return st;
+        if (!charge((len - x) * sizeof(NodeId))) return false;
         std::uint32_t d = 0;
         for (std::size_t j = x; j < len; ++j) d = std::max(d, depth_of(s_.stack[j]));
         t.items.insert(t.items.end(), s_.stack.begin() + static_cast<std::ptrdiff_t>(x), s_.stack.end());
@@ -420,14 +456,14 @@ Status Decoder::op_append(std::size_t x) {
     return fail(Errc::bad_value, std::string("'") + python_type_name(t.kind, t.i) + "' object has no attribute 'append'");
 }
 
-Status Decoder::set_item(NodeId target, NodeId key, NodeId value) {
+bool Decoder::set_item(NodeId target, NodeId key, NodeId value) {
     Node& t = doc_[target];
     switch (t.kind) {
     case Kind::dict:
     case Kind::kwargs: {
         if (const char* ty = detail::unhashable_type(doc_, key))
             return fail(Errc::bad_value, std::string("unhashable type: '") + ty + "'");
-        if (auto st = charge(2 * sizeof(NodeId)); !st) return st;
+        if (!charge(2 * sizeof(NodeId))) return false;
         s_.keys.set_item(doc_, target, key, value);
         return set_depth(target, std::max(depth_of(key), depth_of(value)) + 1);
     }
@@ -453,7 +489,7 @@ Status Decoder::set_item(NodeId target, NodeId key, NodeId value) {
         const std::int64_t b = v.kind == Kind::boolean ? v.flag : v.i;
         if (b < 0 || b > 255) return fail(Errc::bad_argument, "byte must be in range(0, 256)");
         doc_[target].s[static_cast<std::size_t>(i)] = static_cast<char>(b);
-        return {};
+        return true;
     }
     case Kind::memoryview: return fail(Errc::bad_argument, "cannot modify read-only memory");
     default:
@@ -461,57 +497,58 @@ Status Decoder::set_item(NodeId target, NodeId key, NodeId value) {
     }
 }
 
-Status Decoder::op_setitems(std::size_t x) {
+bool Decoder::op_setitems(std::size_t x) {
     const std::size_t len = s_.stack.size();
     if (x > len || x <= fence()) return underflow();
-    if (len == x) return {};
+    if (len == x) return true;
     if ((len - x) % 2 != 0) return fail(Errc::bad_value, "odd number of items for SETITEMS");
     const NodeId target = s_.stack[x - 1];
     for (std::size_t j = x + 1; j < len; j += 2)
-        if (auto st = set_item(target, s_.stack[j - 1], s_.stack[j]); !st) return st;
+        if (!set_item(target, s_.stack[j - 1], s_.stack[j])) return false;
     s_.stack.resize(x);
-    return {};
+    return true;
 }
 
-Status Decoder::op_additems(std::size_t x) {
+bool Decoder::op_additems(std::size_t x) {
     const std::size_t len = s_.stack.size();
     if (x > len || x <= fence()) return underflow();
-    if (len == x) return {};
+    if (len == x) return true;
     const NodeId target = s_.stack[x - 1];
     if (doc_[target].kind != Kind::set)
         return fail(Errc::bad_value, std::string("'") + python_type_name(doc_[target].kind, doc_[target].i) + "' object has no attribute 'add'");
-    if (auto st = charge((len - x) * sizeof(NodeId)); !st) return st;
+    if (!charge((len - x) * sizeof(NodeId))) return false;
     for (std::size_t j = x; j < len; ++j) {
         if (const char* t = detail::unhashable_type(doc_, s_.stack[j]))
             return fail(Errc::bad_value, std::string("unhashable type: '") + t + "'");
         s_.keys.add_member(doc_, target, s_.stack[j]);
-        if (auto st = child_added(target, s_.stack[j]); !st) return st;
+        if (!child_added(target, s_.stack[j])) return false;
     }
     s_.stack.resize(x);
-    return {};
+    return true;
 }
 
-Status Decoder::op_readonly_buffer() {
+bool Decoder::op_readonly_buffer() {
     if (s_.stack.size() <= fence()) return underflow();
     const NodeId top = s_.stack.back();
     const Node& n = doc_[top];
-    if (n.kind == Kind::bytes || n.kind == Kind::blob || n.kind == Kind::memoryview) return {}; // already read-only
+    if (n.kind == Kind::bytes || n.kind == Kind::blob || n.kind == Kind::memoryview) return true; // already read-only
     if (n.kind != Kind::bytearray)
         return fail(Errc::bad_argument, std::string("memoryview: a bytes-like object is required, not '") + python_type_name(n.kind, n.i) + "'");
-    auto id = node(Kind::memoryview);
-    if (!id) return Error(std::move(id).error());
+    NodeId id = NO_NODE;
+    if (!node(Kind::memoryview, id)) return false;
     const std::string data = doc_[top].s;
-    if (auto st = charge(data.size()); !st) return st;
-    doc_[*id].s = data;
-    s_.stack.back() = *id;
-    return {};
+    if (!charge(data.size())) return false;
+    doc_[id].s = data;
+    s_.stack.back() = id;
+    return true;
 }
 
-Status Decoder::step() {
+bool Decoder::step() {
     at_ = pos_;
     if (!need(1)) {
         code_ = 0;
-        return make_error(Errc::truncated, "pickle data was truncated: no STOP before the end of the input at offset " + std::to_string(at_), at_);
+        err_ = make_error(Errc::truncated, "pickle data was truncated: no STOP before the end of the input at offset " + std::to_string(at_), at_);
+        return false;
     }
     code_ = in_[pos_++];
     switch (code_) {
@@ -519,32 +556,32 @@ Status Decoder::step() {
         if (s_.marks.size() >= opt_.limits.max_depth)
             return fail(Errc::limit, "MARKs nest deeper than max_depth=" + std::to_string(opt_.limits.max_depth));
         s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
-        return {};
+        return true;
     case op::STOP: {
-        auto v = pop();
-        if (!v) return Error(std::move(v).error());
-        doc_.add_root(*v);
+        NodeId v = NO_NODE;
+        if (!pop(v)) return false;
+        doc_.add_root(v);
         stopped_ = true;
-        return {};
+        return true;
     }
     case op::POP:
         if (!s_.marks.empty() && s_.marks.back() == s_.stack.size()) {
             s_.marks.pop_back();
-            return {};
+            return true;
         }
         if (s_.stack.size() <= fence()) return underflow();
         s_.stack.pop_back();
-        return {};
+        return true;
     case op::POP_MARK: {
-        auto m = marker();
-        if (!m) return Error(std::move(m).error());
-        s_.stack.resize(*m);
-        return {};
+        std::size_t m = 0;
+        if (!marker(m)) return false;
+        s_.stack.resize(m);
+        return true;
     }
     case op::DUP:
         if (s_.stack.size() <= fence()) return underflow();
         push(s_.stack.back());
-        return {};
+        return true;
     case op::FLOAT: {
         std::string_view t;
         if (!line(t)) return truncated();
@@ -553,11 +590,11 @@ Status Decoder::step() {
         const auto r = detail::parse_float(t, v);
         if (r == detail::ParseFloat::overflow) return fail(Errc::bad_value, "value too large to convert to float: " + py_repr(t));
         if (r != detail::ParseFloat::ok) return fail(Errc::bad_value, "could not convert string to float: " + py_repr(t));
-        auto id = node(Kind::floating);
-        if (!id) return Error(std::move(id).error());
-        doc_[*id].f = v;
-        push(*id);
-        return {};
+        NodeId id = NO_NODE;
+        if (!node(Kind::floating, id)) return false;
+        doc_[id].f = v;
+        push(id);
+        return true;
     }
     case op::INT:
     case op::LONG: {
@@ -573,11 +610,11 @@ Status Decoder::step() {
         if (!need(n)) return truncated();
         const std::uint8_t* p = take(n);
         std::int64_t v = n == 4 ? static_cast<std::int32_t>(le32(p)) : n == 1 ? p[0] : (p[0] | p[1] << 8);
-        auto id = node(Kind::integer);
-        if (!id) return Error(std::move(id).error());
-        doc_[*id].i = v;
-        push(*id);
-        return {};
+        NodeId id = NO_NODE;
+        if (!node(Kind::integer, id)) return false;
+        doc_[id].i = v;
+        push(id);
+        return true;
     }
     case op::LONG1:
     case op::LONG4: {
@@ -597,11 +634,11 @@ Status Decoder::step() {
     case op::NONE:
     case op::NEWTRUE:
     case op::NEWFALSE: {
-        auto id = node(code_ == op::NONE ? Kind::none : Kind::boolean);
-        if (!id) return Error(std::move(id).error());
-        doc_[*id].flag = code_ == op::NEWTRUE;
-        push(*id);
-        return {};
+        NodeId id = NO_NODE;
+        if (!node(code_ == op::NONE ? Kind::none : Kind::boolean, id)) return false;
+        doc_[id].flag = code_ == op::NEWTRUE;
+        push(id);
+        return true;
     }
     case op::PERSID: {
         std::string_view t;
@@ -653,9 +690,9 @@ Status Decoder::step() {
         if (s_.stack.empty()) return underflow();
         return op_append(s_.stack.size() - 1);
     case op::APPENDS: {
-        auto m = marker();
-        if (!m) return Error(std::move(m).error());
-        return op_append(*m);
+        std::size_t m = 0;
+        if (!marker(m)) return false;
+        return op_append(m);
     }
     case op::BUILD: return op_build();
     case op::GLOBAL: {
@@ -670,53 +707,53 @@ Status Decoder::step() {
         return op_global_names(module, name);
     }
     case op::STACK_GLOBAL: {
-        auto name = pop();
-        if (!name) return Error(std::move(name).error());
-        auto module = pop();
-        if (!module) return Error(std::move(module).error());
-        if (doc_[*module].kind != Kind::str || doc_[*name].kind != Kind::str) return fail(Errc::bad_value, "STACK_GLOBAL requires str");
-        const std::string m = doc_[*module].s, n = doc_[*name].s;
+        NodeId name = NO_NODE;
+        if (!pop(name)) return false;
+        NodeId module = NO_NODE;
+        if (!pop(module)) return false;
+        if (doc_[module].kind != Kind::str || doc_[name].kind != Kind::str) return fail(Errc::bad_value, "STACK_GLOBAL requires str");
+        const std::string m = doc_[module].s, n = doc_[name].s;
         return op_global_names(m, n);
     }
     case op::INST: {
-        auto m = marker();
-        if (!m) return Error(std::move(m).error());
+        std::size_t m = 0;
+        if (!marker(m)) return false;
         std::string_view module, name;
         if (!line(module) || module.empty()) return truncated();
         if (!line(name) || name.empty()) return truncated();
         for (std::string_view part : {module, name})
             for (unsigned char c : part)
                 if (c >= 0x80) return fail(Errc::bad_value, "'ascii' codec can't decode the INST name");
-        return op_inst(*m, module, name);
+        return op_inst(m, module, name);
     }
     case op::OBJ: return op_obj();
     case op::DICT: {
-        auto m = marker();
-        if (!m) return Error(std::move(m).error());
-        if ((s_.stack.size() - *m) % 2 != 0) return fail(Errc::bad_value, "odd number of items for DICT");
-        auto id = node(Kind::dict);
-        if (!id) return Error(std::move(id).error());
-        for (std::size_t j = *m + 1; j < s_.stack.size(); j += 2)
-            if (auto st = set_item(*id, s_.stack[j - 1], s_.stack[j]); !st) return st;
-        s_.stack.resize(*m);
-        push(*id);
-        return set_depth(*id, 1);
+        std::size_t m = 0;
+        if (!marker(m)) return false;
+        if ((s_.stack.size() - m) % 2 != 0) return fail(Errc::bad_value, "odd number of items for DICT");
+        NodeId id = NO_NODE;
+        if (!node(Kind::dict, id)) return false;
+        for (std::size_t j = m + 1; j < s_.stack.size(); j += 2)
+            if (!set_item(id, s_.stack[j - 1], s_.stack[j])) return false;
+        s_.stack.resize(m);
+        push(id);
+        return set_depth(id, 1);
     }
     case op::EMPTY_DICT:
     case op::EMPTY_LIST:
     case op::EMPTY_TUPLE:
     case op::EMPTY_SET: {
-        auto id = node(code_ == op::EMPTY_DICT ? Kind::dict : code_ == op::EMPTY_LIST ? Kind::list : code_ == op::EMPTY_SET ? Kind::set : Kind::tuple);
-        if (!id) return Error(std::move(id).error());
-        push(*id);
-        return set_depth(*id, 1);
+        NodeId id = NO_NODE;
+        if (!node(code_ == op::EMPTY_DICT ? Kind::dict : code_ == op::EMPTY_LIST ? Kind::list : code_ == op::EMPTY_SET ? Kind::set : Kind::tuple, id)) return false;
+        push(id);
+        return set_depth(id, 1);
     }
     case op::LIST:
     case op::TUPLE:
     case op::FROZENSET: {
-        auto m = marker();
-        if (!m) return Error(std::move(m).error());
-        return make_seq(code_ == op::LIST ? Kind::list : code_ == op::TUPLE ? Kind::tuple : Kind::frozenset, *m);
+        std::size_t m = 0;
+        if (!marker(m)) return false;
+        return make_seq(code_ == op::LIST ? Kind::list : code_ == op::TUPLE ? Kind::tuple : Kind::frozenset, m);
     }
     case op::TUPLE1:
     case op::TUPLE2:
@@ -753,14 +790,14 @@ Status Decoder::step() {
         if (s_.stack.size() < 2) return underflow();
         return op_setitems(s_.stack.size() - 2);
     case op::SETITEMS: {
-        auto m = marker();
-        if (!m) return Error(std::move(m).error());
-        return op_setitems(*m);
+        std::size_t m = 0;
+        if (!marker(m)) return false;
+        return op_setitems(m);
     }
     case op::ADDITEMS: {
-        auto m = marker();
-        if (!m) return Error(std::move(m).error());
-        return op_additems(*m);
+        std::size_t m = 0;
+        if (!marker(m)) return false;
+        return op_additems(m);
     }
     case op::BINFLOAT: {
         if (!need(8)) return truncated();
@@ -769,17 +806,17 @@ Status Decoder::step() {
         for (int k = 0; k < 8; ++k) bits = bits << 8 | p[k];
         double v;
         std::memcpy(&v, &bits, 8);
-        auto id = node(Kind::floating);
-        if (!id) return Error(std::move(id).error());
-        doc_[*id].f = v;
-        push(*id);
-        return {};
+        NodeId id = NO_NODE;
+        if (!node(Kind::floating, id)) return false;
+        doc_[id].f = v;
+        push(id);
+        return true;
     }
     case op::PROTO: {
         if (!need(1)) return truncated();
         const unsigned v = *take(1);
         if (v > 5) return fail(Errc::bad_opcode, "unsupported pickle protocol: " + std::to_string(v));
-        return {};
+        return true;
     }
     case op::NEWOBJ: return op_newobj(false);
     case op::NEWOBJ_EX: return op_newobj(true);
@@ -798,7 +835,7 @@ Status Decoder::step() {
         if (!need(8)) return truncated();
         const std::uint64_t n = le64(take(8));
         if (n > in_.size() - pos_) return truncated();
-        return {};
+        return true;
     }
     case op::NEXT_BUFFER:
         return fail(Errc::bad_opcode, "pickle stream refers to out-of-band data but no *buffers* argument was given");
@@ -821,7 +858,7 @@ Status Decoder::run() {
         s_.marks.clear();
         stopped_ = false;
         while (!stopped_)
-            if (auto st = step(); !st) return st;
+            if (!step()) return std::move(err_);
         if (pos_ == in_.size()) return {};
         if (!opt_.sequence)
             return make_error(Errc::bad_value, "data after STOP at offset " + std::to_string(pos_) + " (a sequence of pickles was not allowed)", pos_);
@@ -834,19 +871,18 @@ Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptio
     doc.clear();
     auto& s = doc.decode_scratch();
     s.memo_count = 0;
-    if (!s.memo.empty()) std::fill(s.memo.begin(), s.memo.end(), NO_NODE);
-    s.memo_sparse.clear();
-    std::fill(s.depth.begin(), s.depth.end(), 0);
+    if (++s.generation == 0) { // wrapped: clear for real once every 2^32 decodes
+        std::fill(s.memo.begin(), s.memo.end(), 0);
+        s.generation = 1;
+    }
+    if (!s.memo_sparse.empty()) s.memo_sparse.clear();
+    s.patched.clear();
     Decoder d(in, doc, opt);
     Status st = d.run();
     s.keys.reset(doc);
-    if (s.memo.size() > 4096) { // keep the scratch small after a big payload
+    if (s.memo.size() > (1u << 16)) { // keep the scratch small after a big payload
         s.memo.clear();
         s.memo.shrink_to_fit();
-    }
-    if (s.depth.size() > (1u << 16)) {
-        s.depth.clear();
-        s.depth.shrink_to_fit();
     }
     return st;
 }

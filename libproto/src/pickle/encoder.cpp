@@ -47,7 +47,7 @@ private:
         out_.insert(out_.end(), p, p + s.size());
     }
 
-    std::int64_t put() {
+    std::uint32_t put() {
         const std::uint32_t idx = e_.next_++;
         if (idx < 256) {
             byte(op::BINPUT);
@@ -58,51 +58,53 @@ private:
         }
         return idx;
     }
-    void get(std::int64_t idx) {
+    void get(std::uint32_t idx) {
         if (idx < 256) {
             byte(op::BINGET);
             byte(static_cast<std::uint8_t>(idx));
         } else {
             byte(op::LONG_BINGET);
-            u32(static_cast<std::uint32_t>(idx));
+            u32(idx);
         }
     }
 
+    static constexpr std::size_t kEmptyStr = 512, kEmptyBytes = 513, kLatin1 = 514, kGlobals = 515;
+
     void global(Callable c) {
-        auto& slot = e_.globals_[static_cast<std::size_t>(c)];
-        if (slot >= 0) return get(slot);
+        const std::size_t key = kGlobals + static_cast<std::size_t>(c);
+        if (e_.has(key)) return get(e_.slot_[key]);
         static constexpr std::string_view kText[] = {
             "mitogen.core\n_unpickle_call_error\n", "mitogen.core\n_unpickle_context\n", "mitogen.core\n_unpickle_sender\n",
             "mitogen.core\nBlob\n", "mitogen.core\nSecret\n", "mitogen.core\nKwargs\n", "_codecs\nencode\n", "__builtin__\nbytes\n"};
         byte(op::GLOBAL);
         raw(kText[static_cast<std::size_t>(c)]);
-        slot = put();
+        e_.set(key, put());
     }
 
     // A str object; `cacheable` says whether CPython would hand out its shared
     // singleton for this text (empty, or one code point below U+0100).
     void str(std::string_view s, bool cacheable) {
-        std::int64_t* slot = nullptr;
+        std::size_t key = SIZE_MAX;
         if (cacheable) {
             if (s.empty()) {
-                slot = &e_.empty_str_;
-            } else {
+                key = kEmptyStr;
+            } else if (s.size() <= 2) {
                 std::size_t i = 0;
                 const std::uint32_t cp = detail::utf8_next(s, i);
-                if (i == s.size() && cp < 256) slot = &e_.char_str_[cp];
+                if (i == s.size() && cp < 256) key = cp;
             }
         }
-        if (slot && *slot >= 0) return get(*slot);
+        if (key != SIZE_MAX && e_.has(key)) return get(e_.slot_[key]);
         byte(op::BINUNICODE);
         u32(static_cast<std::uint32_t>(s.size()));
         raw(s);
-        const std::int64_t idx = put();
-        if (slot) *slot = idx;
+        const std::uint32_t idx = put();
+        if (key != SIZE_MAX) e_.set(key, idx);
     }
 
     void bytes(std::string_view s) {
-        std::int64_t* slot = s.empty() ? &e_.empty_bytes_ : s.size() == 1 ? &e_.byte_bytes_[static_cast<unsigned char>(s[0])] : nullptr;
-        if (slot && *slot >= 0) return get(*slot);
+        const std::size_t key = s.empty() ? kEmptyBytes : s.size() == 1 ? 256 + static_cast<unsigned char>(s[0]) : SIZE_MAX;
+        if (key != SIZE_MAX && e_.has(key)) return get(e_.slot_[key]);
         if (s.empty()) {
             global(Callable::bytes);
             byte(op::EMPTY_TUPLE);
@@ -110,20 +112,20 @@ private:
             global(Callable::codecs_encode);
             detail::latin1_to_utf8(s, scratch_);
             str(scratch_, true);
-            if (e_.latin1_ >= 0) {
-                get(e_.latin1_);
+            if (e_.has(kLatin1)) {
+                get(e_.slot_[kLatin1]);
             } else {
                 byte(op::BINUNICODE);
                 u32(6);
                 raw("latin1");
-                e_.latin1_ = put();
+                e_.set(kLatin1, put());
             }
             byte(op::TUPLE2);
             put();
         }
         byte(op::REDUCE);
-        const std::int64_t idx = put();
-        if (slot) *slot = idx;
+        const std::uint32_t idx = put();
+        if (key != SIZE_MAX) e_.set(key, idx);
     }
 
     void integer(std::int64_t v) {
@@ -284,10 +286,7 @@ private:
 
 void Encoder::reset() {
     next_ = 0;
-    empty_str_ = empty_bytes_ = latin1_ = -1;
-    char_str_.fill(-1);
-    byte_bytes_.fill(-1);
-    globals_.fill(-1);
+    valid_.fill(0);
 }
 
 Status Encoder::encode(const Document& doc, NodeId root, std::vector<std::uint8_t>& out) {

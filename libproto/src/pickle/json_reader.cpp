@@ -222,7 +222,7 @@ private:
         }
         if (!kwargs) return d;
         std::size_t budget = SIZE_MAX;
-        detail::CallEnv env{doc_, keys_, budget};
+        detail::CallEnv env{doc_, keys_, budget, nullptr};
         const NodeId args[1] = {d};
         auto r = detail::call(env, Callable::kwargs, args);
         if (!r) return err(r.error().message);

@@ -1,12 +1,24 @@
 #include "text.hpp"
 
+#include <cstdio>
 #include <cstring>
 
 namespace mitokit::pickle::detail {
 
-bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why) {
+bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why, std::size_t* bad_len) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
+    if (n <= 64) { // short text is usually ASCII: OR it together a word at a time
+        std::uint64_t acc = 0;
+        std::size_t k = 0;
+        for (; k + 8 <= n; k += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p + k, 8);
+            acc |= w;
+        }
+        for (; k < n; ++k) acc |= p[k];
+        if (!(acc & 0x8080808080808080ull)) return true;
+    }
     std::size_t i = 0;
     while (i < n) {
         // ASCII fast path, eight bytes at a time.
@@ -37,24 +49,39 @@ bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, con
             if (c == 0xf4) hi = 0x8f;
         } else {
             why = "invalid start byte";
+            if (bad_len) *bad_len = 1;
             return false;
         }
         for (std::size_t k = 1; k <= need; ++k) {
             if (i + k >= n) {
                 // CPython says "unexpected end of data" only if what is there so far is valid.
                 why = "unexpected end of data";
+                if (bad_len) *bad_len = n - i;
                 return false;
             }
             const unsigned b = p[i + k];
             const unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xbf;
             if (b < l || b > h) {
                 why = "invalid continuation byte";
+                if (bad_len) *bad_len = k;
                 return false;
             }
         }
         i += need + 1;
     }
     return true;
+}
+
+std::string utf8_error(std::string_view s, bool allow_surrogates) {
+    std::size_t pos = 0, len = 1;
+    const char* why = "";
+    if (utf8_check(s, allow_surrogates, pos, why, &len)) return {};
+    char buf[96];
+    if (len == 1)
+        std::snprintf(buf, sizeof buf, "'utf-8' codec can't decode byte 0x%02x in position %zu: ", static_cast<unsigned char>(s[pos]), pos);
+    else
+        std::snprintf(buf, sizeof buf, "'utf-8' codec can't decode bytes in position %zu-%zu: ", pos, pos + len - 1);
+    return buf + std::string(why);
 }
 
 std::size_t utf8_length(std::string_view s) noexcept {
@@ -108,25 +135,39 @@ void latin1_to_utf8(std::string_view bytes, std::string& out) {
 }
 
 bool utf8_to_latin1(std::string_view s, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp) {
-    out.clear();
-    out.reserve(s.size());
+    out.resize(s.size()); // the result is never longer than the UTF-8 text
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    auto* w = reinterpret_cast<unsigned char*>(out.data());
     const std::size_t n = s.size();
-    std::size_t index = 0;
-    for (std::size_t i = 0; i < n; ++index) {
+    std::size_t i = 0, o = 0, index = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            std::uint64_t chunk;
+            std::memcpy(&chunk, p + i, 8);
+            if (!(chunk & 0x8080808080808080ull)) {
+                std::memcpy(w + o, p + i, 8);
+                i += 8;
+                o += 8;
+                index += 8;
+                continue;
+            }
+        }
         const unsigned c = p[i];
         if (c < 0x80) {
-            out.push_back(static_cast<char>(c));
+            w[o++] = static_cast<unsigned char>(c);
             ++i;
         } else if ((c == 0xc2 || c == 0xc3) && i + 1 < n) {
-            out.push_back(static_cast<char>(((c & 0x03) << 6) | (p[i + 1] & 0x3f)));
+            w[o++] = static_cast<unsigned char>(((c & 0x03) << 6) | (p[i + 1] & 0x3f));
             i += 2;
         } else {
             bad_index = index;
             bad_cp = utf8_next(s, i);
+            out.resize(o);
             return false;
         }
+        ++index;
     }
+    out.resize(o);
     return true;
 }
 

@@ -14,7 +14,12 @@ namespace mitokit::pickle::detail {
 
 // Checks UTF-8; with allow_surrogates, ED A0..BF xx is accepted (surrogatepass).
 // On failure `why` is CPython's phrase and `pos` the offending byte index.
-bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why);
+bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why,
+                std::size_t* bad_len = nullptr);
+
+// CPython's UnicodeDecodeError text for the first bad sequence in `s`
+// ("'utf-8' codec can't decode byte 0xff in position 0: invalid start byte").
+std::string utf8_error(std::string_view s, bool allow_surrogates);
 
 std::size_t utf8_length(std::string_view valid) noexcept;
 

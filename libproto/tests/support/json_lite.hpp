@@ -18,16 +18,18 @@ struct Json {
     double num = 0;
     std::string str;   // string value, or the raw text of a number
     std::vector<Json> arr;
-    std::vector<std::pair<std::string, Json>> obj;
+    // Object members as parallel vectors: a pair<string, Json> would need Json complete here.
+    std::vector<std::string> keys;
+    std::vector<Json> vals;
 
     const Json& operator[](std::string_view key) const {
-        for (const auto& [k, v] : obj)
-            if (k == key) return v;
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            if (keys[i] == key) return vals[i];
         throw std::out_of_range("no key " + std::string(key));
     }
     bool has(std::string_view key) const {
-        for (const auto& kv : obj)
-            if (kv.first == key) return true;
+        for (const auto& k : keys)
+            if (k == key) return true;
         return false;
     }
     bool is_null() const { return type == null; }
@@ -93,7 +95,8 @@ private:
             for (;;) {
                 std::string k = string_lit();
                 expect(':');
-                v.obj.emplace_back(std::move(k), value());
+                v.keys.push_back(std::move(k));
+                v.vals.push_back(value());
                 if (peek() == ',') { ++pos_; continue; }
                 expect('}');
                 return v;

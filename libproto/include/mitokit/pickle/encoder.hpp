@@ -47,12 +47,19 @@ public:
 
 private:
     friend class EncodeRun;
+    // Memo slots of CPython's shared objects: 0-255 one-character str, 256-511
+    // one-byte bytes, then the empty str, the empty bytes, 'latin1' and the 8
+    // globals. Only the valid bits are cleared by reset(), so it stays cheap.
+    static constexpr std::size_t kShared = 523;
+    bool has(std::size_t key) const noexcept { return (valid_[key / 64] >> (key % 64)) & 1u; }
+    void set(std::size_t key, std::uint32_t idx) noexcept {
+        valid_[key / 64] |= std::uint64_t{1} << (key % 64);
+        slot_[key] = idx;
+    }
     EncodeOptions opt_;
     std::uint32_t next_ = 0;
-    std::int64_t empty_str_ = -1, empty_bytes_ = -1, latin1_ = -1;
-    std::array<std::int64_t, 256> char_str_{};
-    std::array<std::int64_t, 256> byte_bytes_{};
-    std::array<std::int64_t, 8> globals_{};
+    std::array<std::uint64_t, (kShared + 63) / 64> valid_{};
+    std::array<std::uint32_t, kShared> slot_; // read only where valid_ says so
 };
 
 } // namespace mitokit::pickle

@@ -1,0 +1,185 @@
+// Every named limit of the decoder, the printers and the encoder stops a hostile
+// input with Errc::limit and a message naming the limit, instead of hanging or
+// allocating without bound.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mitokit/pickle/decoder.hpp"
+#include "mitokit/pickle/disassembler.hpp"
+#include "mitokit/pickle/encoder.hpp"
+#include "mitokit/pickle/json.hpp"
+#include "pickle_test_util.hpp"
+
+namespace mitokit::pickle {
+namespace {
+
+std::vector<std::uint8_t> nested_lists(std::size_t n) {
+    std::string p = "\x80\x02";
+    for (std::size_t i = 0; i < n; ++i) p += ']';
+    for (std::size_t i = 1; i < n; ++i) p += 'a';
+    p += '.';
+    return test::bytes_of(p);
+}
+
+// A list that holds two references to the previous one, `levels` times over:
+// 2^levels references to the innermost list, from a pickle of a few hundred bytes.
+std::vector<std::uint8_t> doubling_lists(unsigned levels) {
+    std::vector<std::uint8_t> p = {0x80, 0x02, ']', 'r', 0, 0, 0, 0, 'K', 7, 'a'};
+    for (unsigned k = 1; k <= levels; ++k) {
+        const std::uint8_t prev[4] = {static_cast<std::uint8_t>(k - 1), 0, 0, 0};
+        p.insert(p.end(), {']', '(', 'j'});
+        p.insert(p.end(), prev, prev + 4);
+        p.push_back('j');
+        p.insert(p.end(), prev, prev + 4);
+        p.push_back('e');
+        p.insert(p.end(), {'r', static_cast<std::uint8_t>(k), 0, 0, 0});
+    }
+    p.push_back('.');
+    return p;
+}
+
+Error decode_err(std::span<const std::uint8_t> in, const DecodeOptions& opt) {
+    Document doc;
+    auto st = decode(in, doc, opt);
+    EXPECT_FALSE(st);
+    return st ? Error{Errc::usage, "decoded", 0} : st.error();
+}
+
+TEST(PickleLimits, ContainerNestingDepth) {
+    DecodeOptions opt;
+    Document doc;
+    EXPECT_TRUE(decode(nested_lists(500), doc, opt));
+    const Error e = decode_err(nested_lists(600), opt);
+    EXPECT_EQ(e.code, Errc::limit);
+    EXPECT_NE(e.message.find("containers nest deeper than max_depth=512"), std::string::npos) << e.message;
+    opt.limits.max_depth = 10;
+    EXPECT_NE(decode_err(nested_lists(12), opt).message.find("max_depth=10"), std::string::npos);
+    EXPECT_TRUE(decode(nested_lists(10), doc, opt));
+}
+
+TEST(PickleLimits, MarkDepth) {
+    std::string p = "\x80\x02";
+    p.append(600, '(');
+    const Error e = decode_err(test::bytes_of(p + "N."), {});
+    EXPECT_EQ(e.code, Errc::limit);
+    EXPECT_NE(e.message.find("MARKs nest deeper than max_depth=512 (MARK at offset 514)"), std::string::npos) << e.message;
+}
+
+TEST(PickleLimits, MemoEntries) {
+    DecodeOptions opt;
+    opt.limits.max_memo = 3;
+    Document doc;
+    EXPECT_TRUE(decode(test::unhex("80024e71004e71014e71022e"), doc, opt));
+    const Error e = decode_err(test::unhex("80024e71004e71014e71024e71032e"), opt);
+    EXPECT_EQ(e.code, Errc::limit);
+    EXPECT_NE(e.message.find("memo holds more than max_memo=3 entries (BINPUT at offset 12)"), std::string::npos) << e.message;
+    // Re-putting an index does not count twice.
+    EXPECT_TRUE(decode(test::unhex("80024e71004e71004e71004e71002e"), doc, opt));
+}
+
+TEST(PickleLimits, FarMemoIndexesStaySparse) {
+    // LONG_BINPUT 0xfffffff0 must not allocate a 4-billion-entry table.
+    Document doc;
+    ASSERT_TRUE(decode(test::unhex("80024b0772f0ffffff6af0ffffff862e"), doc));
+    std::string js;
+    ASSERT_TRUE(to_json(doc, doc.root(), js));
+    EXPECT_EQ(js, "{\"tuple\":[7,7]}");
+}
+
+TEST(PickleLimits, NodeCount) {
+    DecodeOptions opt;
+    opt.limits.max_nodes = 5;
+    const Error e = decode_err(test::unhex("80025d28" "4b014b024b034b044b05" "652e"), opt);
+    EXPECT_EQ(e.code, Errc::limit);
+    EXPECT_NE(e.message.find("value has more than max_nodes=5 nodes (BININT1 at offset 12)"), std::string::npos) << e.message;
+}
+
+TEST(PickleLimits, MemoryRelativeToInput) {
+    // bytes(100000000) from a 30-byte pickle.
+    const auto p = test::bytes_of(std::string("\x80\x02" "c__builtin__\nbytes\nJ\x00\xe1\xf5\x05\x85R.", 30));
+    const Error e = decode_err(p, {});
+    EXPECT_EQ(e.code, Errc::limit);
+    EXPECT_NE(e.message.find("bytes(100000000) exceeds the memory limit (REDUCE at offset 27)"), std::string::npos) << e.message;
+
+    DecodeOptions opt;
+    opt.limits.memory_factor = 1;
+    opt.limits.memory_base = 0;
+    std::string big = "\x80\x02X";
+    const std::uint32_t n = 4000;
+    big.append(reinterpret_cast<const char*>(&n), 4);
+    big.append(n, 'x');
+    big += '.';
+    const Error e2 = decode_err(test::bytes_of(big), opt);
+    EXPECT_EQ(e2.code, Errc::limit);
+    EXPECT_NE(e2.message.find("decoded data exceeds the memory limit (1 x input + 0 bytes)"), std::string::npos) << e2.message;
+}
+
+TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenPrinted) {
+    const auto p = doubling_lists(30); // 2^30 references to one list
+    ASSERT_LT(p.size(), 1024u);
+    Document doc;
+    ASSERT_TRUE(decode(p, doc));
+    std::string js;
+    auto st = to_json(doc, doc.root(), js);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::limit);
+    EXPECT_NE(st.error().message.find("canonical JSON exceeds max_output=67108864 bytes"), std::string::npos) << st.error().message;
+    EXPECT_TRUE(js.empty()); // nothing half-printed is left behind
+    // A smaller budget fails sooner, a large enough one prints.
+    EXPECT_FALSE(to_json(doc, doc.root(), js, 1000));
+    const auto small = doubling_lists(3);
+    ASSERT_TRUE(decode(small, doc));
+    ASSERT_TRUE(to_json(doc, doc.root(), js, 1000));
+    EXPECT_EQ(js, "[[[[7],[7]],[[7],[7]]],[[[7],[7]],[[7],[7]]]]");
+}
+
+TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenEncoded) {
+    Document doc;
+    ASSERT_TRUE(decode(doubling_lists(30), doc));
+    std::vector<std::uint8_t> out;
+    EncodeOptions opt;
+    opt.max_output = 1 << 20;
+    auto st = encode(doc, doc.root(), out, opt);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::limit);
+    EXPECT_NE(st.error().message.find("pickle exceeds max_output=1048576 bytes"), std::string::npos) << st.error().message;
+    EXPECT_TRUE(out.empty());
+}
+
+TEST(PickleLimits, CyclesAreRefusedByPrintersAndEncoder) {
+    Document doc;
+    ASSERT_TRUE(decode(test::unhex("80025d710068006168002e"), doc)); // a list that contains itself
+    std::string js;
+    auto st = to_json(doc, doc.root(), js);
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("value nests deeper than 1000 levels (or contains itself)"), std::string::npos);
+    std::vector<std::uint8_t> out;
+    auto e = encode(doc, doc.root(), out);
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, Errc::limit);
+    EXPECT_NE(e.error().message.find("value nests deeper than max_depth=1000 (or contains itself)"), std::string::npos);
+}
+
+TEST(PickleLimits, DisassemblerOutput) {
+    std::string out;
+    const auto p = nested_lists(300);
+    auto st = disassemble(p, out, 2000);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::limit);
+    EXPECT_NE(st.error().message.find("listing exceeds max_output=2000 bytes"), std::string::npos) << st.error().message;
+}
+
+TEST(PickleLimits, JsonReaderDepth) {
+    Document doc;
+    std::string deep(30, '[');
+    deep += std::string(30, ']');
+    EXPECT_TRUE(from_json(deep, doc, 40));
+    auto r = from_json(deep, doc, 20);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::bad_json);
+    EXPECT_NE(r.error().message.find("JSON nests deeper than max_depth=20"), std::string::npos) << r.error().message;
+}
+
+} // namespace
+} // namespace mitokit::pickle

@@ -1,0 +1,87 @@
+"""Fresh real traffic: python3-mitogen (live_scenario.py) with its children over
+loopback TCP, captured by dumpcap on lo, dissected by an unprivileged tshark and
+checked frame for frame against the master's own record."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import wstest
+from test_truth import compare
+
+
+def start_capture(dumpcap, path, lo, hi):
+    proc = subprocess.Popen([dumpcap, "-i", "lo", "-f", f"tcp portrange {lo}-{hi}", "-w", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    seen = ""
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        seen += line
+        if "Capturing on" in line:
+            return proc, None
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    return None, seen.strip() or f"dumpcap exited {proc.poll()}"
+
+
+def main():
+    args = wstest.parse_args([(("--python",), {"default": "/usr/bin/python3"})])
+    dumpcap = shutil.which("dumpcap") or os.path.join(os.path.dirname(args.tshark), "dumpcap")
+    if not os.path.exists(dumpcap):
+        print("SKIP: dumpcap not found")
+        sys.exit(wstest.SKIP)
+    here = os.path.dirname(os.path.abspath(__file__))
+    fails = wstest.Failures()
+    work = tempfile.mkdtemp(prefix="mitokit-live-")
+    try:
+        lo = 47000 + 50 * random.randrange(0, 18)
+        hi = lo + 49
+        pcap = os.path.join(work, "live.pcapng")
+        truth_path = os.path.join(work, "truth.jsonl")
+        cap, why = start_capture(dumpcap, pcap, lo, hi)
+        if cap is None:
+            if os.geteuid() != 0:
+                print(f"SKIP: cannot capture on lo without root ({why})")
+                sys.exit(wstest.SKIP)
+            fails.check(False, f"dumpcap did not start: {why}")
+            fails.finish()
+        try:
+            run = subprocess.run([args.python, os.path.join(here, "live_scenario.py"), truth_path, str(lo), str(hi)],
+                                 capture_output=True, text=True, timeout=180)
+        finally:
+            time.sleep(1.0)  # let the last segments reach the capture
+            cap.send_signal(signal.SIGTERM)
+            cap.wait(timeout=30)
+        if not fails.check(run.returncode == 0, f"live scenario failed: {run.stderr[-3000:]}"):
+            fails.finish()
+        with open(truth_path) as f:
+            truth = [json.loads(line) for line in f if line.strip()]
+        ports = [[p, 0] for p in sorted({t["port"] for t in truth})]
+        fails.check(len(truth) >= 20, f"truth has only {len(truth)} frames")
+        fails.check(any(t["len"] > 300000 for t in truth), "the scenario sent no frame over 300 KB")
+        fails.check(any(t["reply_to"] == 999 for t in truth), "the scenario saw no dead reply")
+        with wstest.sandbox(args) as sb:
+            local = sb.add_file(pcap)
+            seen = wstest.messages(sb, local)
+            compare(fails, seen, truth, ports, "live")
+            markers = [v for row in wstest.fields(sb, local, ["mitogen.bootstrap.marker"]) for v in row[0]]
+            fails.check(markers.count("MITO002") == len(ports), f"bootstrap markers {markers} for {len(ports)} links")
+            pre = [v for row in wstest.fields(sb, local, ["mitogen.bootstrap.preamble_size"]) for v in row[0]]
+            fails.check(len(pre) == len(ports), f"preambles {pre} for {len(ports)} links")
+            links = wstest.fields(sb, local, ["mitogen.response_in"], ["-2", "-Y", "mitogen.response_in"])
+            fails.check(len(links) >= 5, f"only {len(links)} calls linked to their replies")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    fails.finish()
+
+
+if __name__ == "__main__":
+    main()

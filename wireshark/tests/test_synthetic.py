@@ -1,0 +1,137 @@
+"""A synthesized capture (synth_capture.py) through the plugin: reassembly, the
+bootstrap, typed fields, filters, request/response links, expert infos and the
+statistics tree."""
+
+import os
+
+import synth_capture
+import wstest
+from test_truth import compare
+
+
+def frames_matching(sb, cap, display_filter, field="frame.number", aggregator=",", two_pass=False):
+    rows = wstest.fields(sb, cap, [field], (["-2"] if two_pass else []) + ["-Y", display_filter], aggregator)
+    return [v for row in rows for v in row[0]]
+
+
+def main():
+    args = wstest.parse_args()
+    fails = wstest.Failures()
+    with wstest.sandbox(args) as sb:
+        cap = sb.writable("synthetic.pcap")
+        truth, expect = synth_capture.build(cap)
+        os.chmod(cap, 0o644)
+
+        # Every frame, in order per direction, with its header and payload bytes.
+        seen = wstest.messages(sb, cap)
+        ports = [[p, 0] for p in sorted({t["port"] for t in truth})]
+        compare(fails, seen, truth, ports, "synthetic")
+
+        # A link whose capture began inside a frame: found through the port, resynchronised
+        # on the first plausible header.
+        mid = [m for m in wstest.messages(sb, cap, ["-o", f"mitogen.tcp.port:{synth_capture.MIDSTREAM_PORTS[1]}"])
+               if m["srcport"] == synth_capture.MIDSTREAM_PORTS[0]]
+        fails.check([m["sha1"] for m in mid] == expect["midstream"],
+                    f"mid-stream link: {len(mid)} frames, expected the 3 after the cut one")
+        cut = frames_matching(sb, cap, "mitogen.midstream", two_pass=False)
+        fails.check(len(cut) == 0, f"mid-stream bytes flagged without the port preference: {cut}")
+
+        # The bootstrap: three markers and the preamble (split over segments) with its sizes.
+        markers = frames_matching(sb, cap, "mitogen.bootstrap.marker", "mitogen.bootstrap.marker")
+        fails.check(markers == ["MITO000", "MITO001", "MITO002"], f"bootstrap markers {markers}")
+        sizes = wstest.fields(sb, cap, ["mitogen.bootstrap.preamble_size", "mitogen.bootstrap.inflated_size"],
+                              ["-Y", "mitogen.bootstrap.preamble_size"])
+        got = [(int(r[0][0]), int(r[1][0])) for r in sizes]
+        fails.check(got == [expect["preamble"]], f"preamble (compressed, inflated) {got} != {[expect['preamble']]}")
+        config = frames_matching(sb, cap, "mitogen.bootstrap.config", "mitogen.bootstrap.config", "|")
+        fails.check(len(config) == 1 and "'context_id': 1" in config[0], f"preamble config {config}")
+
+        # Filters named in the issue, and typed payload fields.
+        n101 = sum(1 for t in truth if t["handle"] == 101)
+        got101 = wstest.fields(sb, cap, ["mitogen.handle"], ["-Y", "mitogen.handle == 101"])
+        fails.check(sum(r[0].count("101") for r in got101) == n101,
+                    f"mitogen.handle == 101: {sum(r[0].count('101') for r in got101)} messages, expected {n101}")
+        fn = frames_matching(sb, cap, 'mitogen.call.function == "getpid"', "mitogen.call.module")
+        fails.check(fn == ["posix"], f'mitogen.call.function == "getpid" -> modules {fn}')
+        lm = frames_matching(sb, cap, 'mitogen.load_module.fullname contains "mypkg"',
+                             "mitogen.load_module.fullname")
+        fails.check(sorted(lm) == ["mypkg", "mypkg.util"], f"load_module fullname filter -> {lm}")
+        rel = frames_matching(sb, cap, 'mitogen.load_module.fullname == "mypkg"', "mitogen.load_module.related")
+        fails.check("mypkg.util" in rel, f"LOAD_MODULE related {rel}")
+        pkg = frames_matching(sb, cap, 'mitogen.load_module.fullname == "mypkg"', "mitogen.load_module.pkg_present")
+        fails.check("util" in pkg, f"LOAD_MODULE pkg_present {pkg}")
+        src = frames_matching(sb, cap, 'mitogen.load_module.fullname == "mypkg"', "mitogen.load_module.source_size")
+        fails.check(src == [str(len(b"from mypkg import util\n" * 300))], f"LOAD_MODULE source_size {src}")
+        neg = frames_matching(sb, cap, "mitogen.load_module.negative == 1", "mitogen.load_module.fullname")
+        fails.check(neg == ["json"], f"negative LOAD_MODULE {neg}")
+        cls = frames_matching(sb, cap, 'mitogen.call.class == "Thing"', "mitogen.call.function")
+        fails.check(cls == ["fail"], f"call.class filter {cls}")
+        kw = frames_matching(sb, cap, 'mitogen.call.kwargs contains "\\"n\\""', "mitogen.call.function")
+        fails.check(len(kw) == 20, f"call.kwargs JSON holds the kwargs: {len(kw)} of 20")
+        log = wstest.fields(sb, cap, ["mitogen.log.name", "mitogen.log.level", "mitogen.log.text"],
+                            ["-Y", "mitogen.log.name"])
+        fails.check([[c[0] for c in r] for r in log] == [["root", "30", "hello world"]], f"FORWARD_LOG {log}")
+        route = frames_matching(sb, cap, "mitogen.route.name", "mitogen.route.name")
+        fails.check(route == ["grandchild"], f"ADD_ROUTE name {route}")
+        err = frames_matching(sb, cap, "mitogen.call_error", "mitogen.call_error")
+        fails.check(len(err) == 1 and "boom" in err[0], f"CallError text {err}")
+        dead = frames_matching(sb, cap, "mitogen.dead.reason", "mitogen.dead.reason")
+        fails.check(dead == ["invalid handle"], f"dead reason {dead}")
+        ids = wstest.fields(sb, cap, ["mitogen.allocate_id.start", "mitogen.allocate_id.end"],
+                            ["-Y", "mitogen.allocate_id.start"])
+        fails.check([[c[0] for c in r] for r in ids] == [["2", "1002"]], f"ALLOCATE_ID reply {ids}")
+        js = frames_matching(sb, cap, "mitogen.handle == 1004", "mitogen.pickle.json", "|")
+        fails.check('{"tuple":[2,1002]}' in js, f"canonical JSON {js}")
+
+        # Request/response links both ways, with the time between.
+        # Links to later frames need tshark's second pass (-2), as in the GUI.
+        rows = wstest.fields(sb, cap, ["frame.number", "mitogen.response_in"],
+                             ["-2", "-Y", 'mitogen.call.function == "getpid"'])
+        req_frame = rows[0][0][0] if rows else None
+        resp = rows[0][1][0] if rows and rows[0][1] else None
+        fails.check(resp is not None, "getpid call has no Response in")
+        back = wstest.fields(sb, cap, ["mitogen.request_in", "mitogen.time"], ["-Y", f"frame.number == {resp}"]) \
+            if resp else []
+        fails.check(bool(back) and back[0][0] == [req_frame] and back[0][1],
+                    f"reply frame {resp} does not point back to request {req_frame}: {back}")
+        big = frames_matching(sb, cap, 'mitogen.call.function == "len"', "mitogen.response_in", two_pass=True)
+        fails.check(len(big) == 1, f"300 KB call linked to its reply: {big}")
+        dead_in = frames_matching(sb, cap, "mitogen.dead_in", "mitogen.handle", two_pass=True)
+        fails.check(dead_in == ["555"], f"dead reply marked on its request: {dead_in}")
+        gm = frames_matching(sb, cap, 'mitogen.get_module.fullname == "mypkg" && mitogen.load_module_in',
+                             "mitogen.load_module_in", two_pass=True)
+        fails.check(len(gm) == 1, f"GET_MODULE linked to its LOAD_MODULE: {gm}")
+        unreq = frames_matching(sb, cap, "mitogen.load_module.unrequested", "mitogen.load_module.fullname")
+        fails.check("mypkg.util" in unreq and "mypkg" not in unreq, f"unrequested LOAD_MODULEs {unreq}")
+
+        # Expert infos.
+        for name, minimum in [("mitogen.dead_reply", 1), ("mitogen.duplicate_get_module", 1),
+                              ("mitogen.refused_global", 1), ("mitogen.malformed_pickle", 1),
+                              ("mitogen.bad_payload", 1), ("mitogen.limit", 2), ("mitogen.bad_encoding", 1),
+                              ("mitogen.after_failure", 1), ("mitogen.oversize", 1), ("mitogen.call_error.expert", 1)]:
+            n = len(frames_matching(sb, cap, name))
+            fails.check(n >= minimum, f"expert {name}: {n} frames, expected at least {minimum}")
+        bad_ports = wstest.fields(sb, cap, ["tcp.srcport"], ["-Y", "mitogen.bad_encoding"])
+        fails.check(all(r[0] == [str(synth_capture.BAD_ENC_PORTS[0])] for r in bad_ports),
+                    f"bad encoding flagged outside its link: {bad_ports}")
+        # Malformed only where the input is: our own expert infos of group Malformed.
+        malformed = set(frames_matching(sb, cap, "_ws.malformed"))
+        ours = set(frames_matching(sb, cap, "mitogen.bad_encoding || mitogen.oversize || mitogen.malformed_pickle"))
+        fails.check(malformed <= ours, f"frames malformed beyond what the input explains: {sorted(malformed - ours)}")
+        text = sb.tshark(["-r", cap, "-V"]).stdout
+        fails.check("Dissector bug" not in text, "tshark -V reports a dissector bug")
+        fails.check("[Malformed Packet" not in text, "tshark -V reports a malformed packet (exception)")
+
+        # Statistics tree.
+        stats = sb.tshark(["-r", cap, "-q", "-z", "mitogen,tree"]).stdout
+        for needle in ("Messages by handle", "CALL_FUNCTION", "LOAD_MODULE", "Payload bytes by handle",
+                       "Messages by context pair", "0 -> 1", "1 -> 0"):
+            fails.check(needle in stats, f"-z mitogen,tree lacks {needle!r}:\n{stats}")
+        n_calls = sum(1 for t in truth if t["handle"] == 101)
+        line = next((ln for ln in stats.splitlines() if ln.strip().startswith("CALL_FUNCTION")), "")
+        fails.check(line.split()[1:2] == [str(n_calls)], f"CALL_FUNCTION count line {line!r}, expected {n_calls}")
+    fails.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Shared harness for the tshark-driven tests of the mitogen plugin.
+
+tshark ignores personal plugin folders when it runs with special privileges, and
+CI runs as root in a clone somewhere else: so every test copies the plugin (and
+the captures it reads) into a world-readable temporary folder, makes that the
+HOME of an unprivileged user, and runs tshark as that user (setpriv) when it is
+root itself.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77  # ctest SKIP_RETURN_CODE
+
+
+def parse_args(extra=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("--plugin", required=True, help="built mitogen.so")
+    p.add_argument("--abi", required=True, help="Wireshark plugin ABI folder, e.g. 4.0")
+    p.add_argument("--shared", required=True, help="the project's shared/ folder")
+    p.add_argument("--tshark", default=shutil.which("tshark") or "")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    for args, kw in (extra or []):
+        p.add_argument(*args, **kw)
+    a = p.parse_args()
+    if not a.tshark or not os.path.exists(a.tshark):
+        print("SKIP: tshark not found (install Debian's tshark to run the wireshark tests)")
+        sys.exit(SKIP)
+    return a
+
+
+class Failures:
+    """Collects check failures so one run reports all of them."""
+
+    def __init__(self):
+        self.items = []
+        self.checks = 0
+
+    def check(self, ok, what):
+        self.checks += 1
+        if not ok:
+            self.items.append(what)
+            print("FAIL:", what)
+        return ok
+
+    def finish(self):
+        failed = len(self.items)
+        print(f"{self.checks - failed} passed, {failed} failed")
+        sys.exit(1 if failed else 0)
+
+
+class Sandbox:
+    """A world-readable folder with the plugin installed in its HOME."""
+
+    def __init__(self, args):
+        self.args = args
+        self.root = tempfile.mkdtemp(prefix="mitokit-ws-")
+        self.home = os.path.join(self.root, "home")
+        self.plugin_dir = os.path.join(self.home, ".local", "lib", "wireshark", "plugins", args.abi, "epan")
+        os.makedirs(self.plugin_dir)
+        shutil.copy(args.plugin, os.path.join(self.plugin_dir, "mitogen.so"))
+        self.unprivileged = os.geteuid() == 0
+        self._open_up()
+
+    def _open_up(self):
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            os.chmod(dirpath, 0o777)
+            for f in filenames:
+                os.chmod(os.path.join(dirpath, f), 0o666 if not f.endswith(".so") else 0o755)
+
+    def path(self, name):
+        return os.path.join(self.root, name)
+
+    def add_file(self, src, name=None):
+        dst = self.path(name or os.path.basename(src))
+        shutil.copy(src, dst)
+        os.chmod(dst, 0o644)
+        return dst
+
+    def writable(self, name):
+        """A path the unprivileged tshark may create/overwrite."""
+        self._open_up()
+        return self.path(name)
+
+    def command(self, argv):
+        if self.unprivileged:
+            return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] + argv
+        return argv
+
+    def env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WIRESHARK_")}
+        env["HOME"] = self.home
+        env["XDG_CONFIG_HOME"] = os.path.join(self.home, ".config")
+        return env
+
+    def run(self, argv, timeout=600, check=True):
+        """Runs a Wireshark tool; a signal (crash) or time-out is always a failure."""
+        self._open_up()
+        proc = subprocess.run(self.command(argv), env=self.env(), cwd=self.root, capture_output=True,
+                              text=True, errors="replace", timeout=timeout)
+        if proc.returncode < 0:
+            raise RuntimeError(f"{argv[0]} died of signal {-proc.returncode}: {proc.stderr[-2000:]}")
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr[-2000:]}")
+        return proc
+
+    def tshark(self, args, **kw):
+        return self.run([self.args.tshark] + list(args), **kw)
+
+    def close(self):
+        if self.args.keep:
+            print("kept", self.root)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def sandbox(args):
+    sb = Sandbox(args)
+    try:
+        yield sb
+    finally:
+        sb.close()
+
+
+HEADER_FIELDS = ["mitogen.encoding", "mitogen.dst", "mitogen.src", "mitogen.auth", "mitogen.handle",
+                 "mitogen.reply_to", "mitogen.length", "mitogen.payload"]
+
+
+def fields(sb, capture, names, extra=(), aggregator=","):
+    """Rows of tshark -T fields output; each cell is the list of the field's occurrences."""
+    argv = ["-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", f"aggregator={aggregator}"]
+    for n in names:
+        argv += ["-e", n]
+    out = sb.tshark(argv + list(extra)).stdout
+    rows = []
+    for line in out.splitlines():
+        cells = line.split("\t")
+        cells += [""] * (len(names) - len(cells))
+        rows.append([c.split(aggregator) if c else [] for c in cells])
+    return rows
+
+
+def messages(sb, capture, extra=()):
+    """Every mitogen message tshark finds in `capture`, in order, as dicts.
+
+    Each message has exactly one of each header field and one payload item (empty
+    for an empty payload), so the n-th occurrences in a row belong together.
+    """
+    names = ["frame.number", "tcp.srcport", "tcp.dstport"] + HEADER_FIELDS
+    result = []
+    for row in fields(sb, capture, names, extra):
+        frame, sport, dport = row[0], row[1], row[2]
+        hdr = row[3:]
+        count = len(hdr[0])
+        if any(len(col) != count for col in hdr):
+            raise RuntimeError(f"frame {frame}: header field occurrences disagree: {[len(c) for c in hdr]}")
+        for i in range(count):
+            result.append({
+                "frame": int(frame[0]),
+                "srcport": int(sport[0]) if sport else 0,
+                "dstport": int(dport[0]) if dport else 0,
+                "magic": int(hdr[0][i], 16),
+                "dst": int(hdr[1][i]),
+                "src": int(hdr[2][i]),
+                "auth": int(hdr[3][i]),
+                "handle": int(hdr[4][i]),
+                "reply_to": int(hdr[5][i]),
+                "len": int(hdr[6][i]),
+                "sha1": hashlib.sha1(bytes.fromhex(hdr[7][i].replace("<MISSING>", ""))).hexdigest(),
+            })
+    return result
+
+
+def sha1_hex(hexstr):
+    return hashlib.sha1(bytes.fromhex(hexstr)).hexdigest()
