@@ -90,7 +90,7 @@ private:
 int run_simulate(int argc, char** argv) {
     std::uint32_t fanout = 100, depth = 2, calls = 1, logs = 2;
     std::uint64_t seed = 1;
-    std::string levels, faults_spec, pcap_path, dot_path, json_path, module_set = "auto", imports_arg, event_log;
+    std::string tree_file, levels, faults_spec, pcap_path, dot_path, json_path, module_set = "auto", imports_arg, event_log;
     std::vector<std::string> paths;
     double latency_us = 200, jitter_us = 50;
     std::uint64_t bandwidth = 125'000'000;
@@ -104,12 +104,13 @@ int run_simulate(int argc, char** argv) {
         ("fanout", po::value(&fanout), "children per context (default 100)")
         ("depth", po::value(&depth), "levels below the master (default 2)")
         ("levels", po::value(&levels), "per-level fanouts, e.g. 10,5,2 (overrides --fanout/--depth)")
+        ("tree", po::value(&tree_file), "tree file: one line per context, the line number of its parent (0 = master)")
         ("calls", po::value(&calls), "posix.getpid calls per leaf (default 1)")
         ("logs", po::value(&logs), "log records per leaf (default 2)")
         ("modules", po::value(&module_set), "module set: auto, mitogen, synthetic, none, or dirs (see --path)")
         ("path", po::value(&paths)->composing(), "serve modules from this directory (repeatable; implies --modules dirs)")
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
-        ("preload", "intermediates import first, so leaves are served from their caches")
+        ("preload", "intermediates import first, then the master pushes the set to each leaf (forward_modules)")
         ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
         ("synthetic-modules", po::value(&syn.modules_per_package), "synthetic set: modules per package (default 8)")
         ("seed", po::value(&seed), "the run's only source of randomness (default 1)")
@@ -156,7 +157,23 @@ int run_simulate(int argc, char** argv) {
         }
         wl.fanout.assign(depth, fanout);
     }
-    double total = 1, level = 1;
+    if (!tree_file.empty()) {
+        std::ifstream in(tree_file);
+        if (!in) {
+            std::cerr << "mitokit simulate: cannot open tree file '" << tree_file << "'\n";
+            return 1;
+        }
+        std::stringstream ss;
+        ss << in.rdbuf();
+        auto t = sim::parse_tree(ss.str());
+        if (!t) {
+            std::cerr << "mitokit simulate: " << tree_file << ": " << t.error().message << "\n";
+            return 1;
+        }
+        wl.tree_parents = std::move(*t);
+        wl.fanout.clear();
+    }
+    double total = 1 + static_cast<double>(wl.tree_parents.size()), level = 1;
     for (auto f : wl.fanout) total += (level *= f);
     if (total > 2e6) {
         std::cerr << "mitokit simulate: " << total << " contexts is above the limit of 2000000\n";

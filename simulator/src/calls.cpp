@@ -26,8 +26,7 @@ Reply read_reply(const Message& m) {
     if (m.is_dead()) {
         r.dead = true;
         auto d = payload::parse_dead(m.data);
-        r.dead_reason = d ? d->reason : std::string(m.text());
-        if (r.dead_reason.empty()) r.dead_reason = "Channel closed by remote end.";
+        r.dead_reason = d ? d->channel_error() : std::string(m.text());
         return r;
     }
     if (auto st = pickle::decode(m.data, r.doc); !st) {

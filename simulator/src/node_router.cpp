@@ -209,7 +209,7 @@ void Node::context_disconnected(ContextId id) {
         if (it == handlers_.end()) continue;
         auto fn = std::move(it->second.fn);
         handlers_.erase(it);
-        Message dead = make(id_, h, text_bytes("the respondent Context has disconnected"));
+        Message dead = make(id_, h, text_bytes(payload::reason::respondent_disconnected));
         dead.h.reply_to = handle::IS_DEAD;
         dead.h.src_id = id_;
         fn(*this, dead);
@@ -258,9 +258,7 @@ void Node::send_on(StreamId s, const Message& msg) {
 
 void Node::async_route(Message msg, StreamId in) {
     if (msg.data.size() > shared_.max_message_size) {
-        maybe_send_dead(false, msg,
-                        "message too large (max " + std::to_string(shared_.max_message_size) + " bytes)",
-                        Note::dead_too_large);
+        maybe_send_dead(false, msg, payload::reason::too_large(shared_.max_message_size), Note::dead_too_large);
         return;
     }
     const auto pid = parent_id();
@@ -287,16 +285,12 @@ void Node::async_route(Message msg, StreamId in) {
     StreamId out = lookup(msg.h.dst_id);
     if (out == NO_STREAM && (parent_stream != src_stream || in == NO_STREAM)) out = parent_stream;
     if (out == NO_STREAM) {
-        maybe_send_dead(true, msg,
-                        "no route to " + std::to_string(msg.h.dst_id) + ", my ID is " + std::to_string(id_),
-                        Note::dead_no_route);
+        maybe_send_dead(true, msg, payload::reason::no_route(msg.h.dst_id, id_), Note::dead_no_route);
         return;
     }
     if (in != NO_STREAM && shared_.unidirectional && !(streams_[in]->privileged || streams_[out]->privileged)) {
         maybe_send_dead(true, msg,
-                        "routing mode prevents forward of message from context " +
-                            std::to_string(streams_[in]->remote_id) + " to context " +
-                            std::to_string(streams_[out]->remote_id) + " via context " + std::to_string(id_),
+                        payload::reason::unidirectional(streams_[in]->remote_id, streams_[out]->remote_id, id_),
                         Note::dead_unidirectional);
         return;
     }
@@ -319,7 +313,7 @@ void Node::invoke(Message& msg, StreamId in) {
     const Std kind = std_handler(msg.h.handle);
     if (kind != Std::none) {
         if (!policy_ok(std_policy(kind), msg, in)) {
-            maybe_send_dead(true, msg, "refused by policy", Note::dead_refused);
+            maybe_send_dead(true, msg, std::string(payload::reason::refused_by_policy), Note::dead_refused);
             return;
         }
         run_std(kind, msg, in);
@@ -327,11 +321,11 @@ void Node::invoke(Message& msg, StreamId in) {
     }
     auto it = handlers_.find(msg.h.handle);
     if (it == handlers_.end()) {
-        maybe_send_dead(true, msg, "invalid handle", Note::dead_invalid_handle);
+        maybe_send_dead(true, msg, std::string(payload::reason::invalid_handle), Note::dead_invalid_handle);
         return;
     }
     if (it->second.respondent && !(msg.is_dead() || msg.h.src_id == *it->second.respondent)) {
-        maybe_send_dead(true, msg, "reply from unexpected context", Note::dead_unexpected_reply);
+        maybe_send_dead(true, msg, std::string(payload::reason::unexpected_context), Note::dead_unexpected_reply);
         return;
     }
     auto fn = it->second.fn;
@@ -409,7 +403,7 @@ void Node::shutdown() {
         if (it == handlers_.end()) continue;
         auto fn = std::move(it->second.fn);
         handlers_.erase(it);
-        Message dead = make(id_, h, text_bytes("Broker has exitted"));
+        Message dead = make(id_, h, text_bytes(payload::reason::broker_exited));
         dead.h.reply_to = handle::IS_DEAD;
         fn(*this, dead);
     }
@@ -430,7 +424,7 @@ void Node::exit_process() {
     }
     route_.clear();
     handlers_.clear();
-    calls_.clear();
+    calls_.reset();
     env_.exited(*this);
 }
 

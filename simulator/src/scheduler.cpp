@@ -59,6 +59,33 @@ void EventLog::record(std::string_view line) {
     if (keep_) lines_.emplace_back(line);
 }
 
+void EventLog::record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+    std::uint64_t h = hash_;
+    const auto mix = [&h](std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) {
+            h ^= (v >> (8 * i)) & 0xff;
+            h *= FNV_PRIME;
+        }
+    };
+    mix(time);
+    for (const char* p = what; *p; ++p) {
+        h ^= static_cast<unsigned char>(*p);
+        h *= FNV_PRIME;
+    }
+    mix(a);
+    mix(b);
+    mix(c);
+    hash_ = h;
+    ++count_;
+    if (keep_) {
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "%llu %s %llu %llu %llu", static_cast<unsigned long long>(time), what,
+                      static_cast<unsigned long long>(a), static_cast<unsigned long long>(b),
+                      static_cast<unsigned long long>(c));
+        lines_.emplace_back(buf);
+    }
+}
+
 std::string hash_hex(std::uint64_t h) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
@@ -67,7 +94,16 @@ std::string hash_hex(std::uint64_t h) {
 
 void Scheduler::at(Time t, Task task) {
     if (t < now_) t = now_; // the past is closed: late events run now, in order
-    q_.push(Item{t, seq_++, std::move(task)});
+    std::uint32_t slot;
+    if (!free_.empty()) {
+        slot = free_.back();
+        free_.pop_back();
+        slots_[slot] = std::move(task);
+    } else {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.push_back(std::move(task));
+    }
+    q_.push(Item{t, seq_++, slot});
 }
 
 std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
@@ -76,8 +112,11 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
         const Item& top = q_.top();
         if (top.t > until) break;
         now_ = top.t;
-        Task task = std::move(top.task);
+        const std::uint32_t slot = top.slot;
         q_.pop();
+        Task task = std::move(slots_[slot]);
+        slots_[slot] = nullptr;
+        free_.push_back(slot);
         task();
         ++n;
         ++executed_;

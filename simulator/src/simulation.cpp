@@ -11,6 +11,7 @@ Simulation::Simulation(SimConfig cfg, NodeShared shared)
     : cfg_(cfg), shared_(shared), rng_(cfg.seed) {
     log_.keep_lines(cfg.keep_event_lines);
     nodes_.push_back(std::make_unique<Node>(*this, shared_, NodeConfig{0, {}}));
+    nodes_.back()->env_tag = 0;
     by_id_[0] = 0;
     stream_links_.emplace_back();
     alive_ = 1;
@@ -23,7 +24,7 @@ Node* Simulation::find(ContextId id) {
     return it == by_id_.end() ? nullptr : nodes_[it->second].get();
 }
 
-std::uint32_t Simulation::index_of(const Node& n) const { return by_id_.at(n.id()); }
+std::uint32_t Simulation::index_of(const Node& n) const { return n.env_tag; }
 
 std::uint32_t Simulation::link_of(std::uint32_t idx, StreamId s) const { return stream_links_[idx].at(s); }
 
@@ -59,11 +60,15 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     }
     // Segments of at most the buffer size, sometimes cut again at a random point.
     std::size_t off = 0;
-    while (off < bytes.size()) {
-        std::size_t len = std::min<std::size_t>(bytes.size() - off, cfg_.link.buffer);
+    const std::size_t total = bytes.size();
+    while (off < total) {
+        std::size_t len = std::min<std::size_t>(total - off, cfg_.link.buffer);
         if (len > 1 && rng_.chance(cfg_.link.split_percent, 100)) len = 1 + rng_.below(len - 1);
-        std::vector<std::uint8_t> seg(bytes.begin() + static_cast<std::ptrdiff_t>(off),
-                                      bytes.begin() + static_cast<std::ptrdiff_t>(off + len));
+        // The common case (one segment carries the whole frame) moves instead of copying.
+        std::vector<std::uint8_t> seg = off == 0 && len == bytes.size()
+                                            ? std::move(bytes)
+                                            : std::vector<std::uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(off),
+                                                                        bytes.begin() + static_cast<std::ptrdiff_t>(off + len));
         off += len;
         const Time depart = std::max(now(), dir.busy_until);
         const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
@@ -93,10 +98,7 @@ void Simulation::deliver(std::uint32_t li, int d, std::vector<std::uint8_t> seg)
         return;
     }
     L.stats.bytes_delivered += seg.size();
-    char line[96];
-    std::snprintf(line, sizeof line, "%llu rx link=%u dir=%d n=%zu", static_cast<unsigned long long>(now()), li, d,
-                  seg.size());
-    record(line);
+    log_.record(now(), "rx", li, static_cast<std::uint64_t>(d), seg.size());
     dst.receive(L.stream[to], seg);
 }
 
@@ -134,6 +136,11 @@ void Simulation::defer(Node& n, Time delay, std::function<void()> fn) {
 
 void Simulation::note(Node& n, Note what, const Header* h, std::string_view detail) {
     ++notes_[static_cast<std::size_t>(what)];
+    if (what == Note::call_started || what == Note::call_finished) {
+        // Hot and fixed-shape: hashed as binary (the error text, if any, travels in the reply).
+        log_.record(now(), note_name(what), n.id(), h ? h->src_id : 0, h ? h->reply_to : 0);
+        return;
+    }
     char line[160];
     if (h)
         std::snprintf(line, sizeof line, "%llu ctx=%u %s dst=%u src=%u auth=%u h=%u r=%u len=%u ",
@@ -160,6 +167,7 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
         return;
     }
     nodes_.push_back(std::make_unique<Node>(*this, shared_, std::move(cfg)));
+    nodes_.back()->env_tag = child_index;
     by_id_[id] = child_index;
     stream_links_.emplace_back();
     ++alive_;

@@ -42,12 +42,37 @@ struct Driver {
         });
     }
 
-    void connected(std::optional<ContextId> id, std::size_t level) {
+    std::vector<std::vector<std::uint32_t>> children; // by tree slot; slot 0 is the master
+
+    void plan_tree() {
+        if (!wl.tree_parents.empty()) {
+            children.assign(wl.tree_parents.size() + 1, {});
+            for (std::size_t i = 0; i < wl.tree_parents.size(); ++i)
+                children[wl.tree_parents[i]].push_back(static_cast<std::uint32_t>(i + 1));
+            return;
+        }
+        // Level fanouts as an explicit tree, breadth first.
+        children.assign(1, {});
+        std::vector<std::uint32_t> frontier{0};
+        for (std::uint32_t fan : wl.fanout) {
+            std::vector<std::uint32_t> next;
+            for (std::uint32_t p : frontier)
+                for (std::uint32_t k = 0; k < fan; ++k) {
+                    const auto slot = static_cast<std::uint32_t>(children.size());
+                    children.emplace_back();
+                    children[p].push_back(slot);
+                    next.push_back(slot);
+                }
+            frontier = std::move(next);
+        }
+    }
+
+    void connected(std::optional<ContextId> id, std::uint32_t slot) {
         --pending_connects;
         if (id) {
-            if (level + 1 < wl.fanout.size()) {
+            if (!children[slot].empty()) {
                 intermediates.push_back(*id);
-                build(*id, level + 1);
+                build(*id, slot);
             } else {
                 leaves.push_back(*id);
             }
@@ -55,20 +80,20 @@ struct Driver {
         if (pending_connects == 0) built();
     }
 
-    void build(ContextId parent, std::size_t level) {
-        for (std::uint32_t i = 0; i < wl.fanout[level]; ++i) {
+    void build(ContextId parent, std::uint32_t parent_slot) {
+        for (std::uint32_t slot : children[parent_slot]) {
             ++pending_connects;
             if (parent == 0) {
                 ++rep.connects.started;
                 ++total_tasks;
-                sim.master().spawn_child("", [this, level](std::optional<ContextId> id, StreamId) {
+                sim.master().spawn_child("", [this, slot](std::optional<ContextId> id, StreamId) {
                     ++(id ? rep.connects.ok : rep.connects.call_errors);
                     tick();
-                    connected(id, level);
+                    connected(id, slot);
                 });
             } else {
                 track(rep.connects, parent, make_call("mitogen.parent", std::nullopt, "_proxy_connect"),
-                      [this, level](const Reply& r) {
+                      [this, slot](const Reply& r) {
                           std::optional<ContextId> id;
                           if (r.ok() && r.doc[r.root].kind == pickle::Kind::dict) {
                               const auto& items = r.doc[r.root].items;
@@ -76,7 +101,7 @@ struct Driver {
                                   if (r.doc[items[k]].s == "id" && r.doc[items[k + 1]].kind == pickle::Kind::integer)
                                       id = static_cast<ContextId>(r.doc[items[k + 1]].i);
                           }
-                          connected(id, level);
+                          connected(id, slot);
                       });
             }
         }
@@ -110,6 +135,11 @@ struct Driver {
 
     void leaf_phase() {
         std::sort(leaves.begin(), leaves.end());
+        if (wl.preload && !wl.imports.empty()) {
+            // ModuleResponder.forward_modules: push the set toward every leaf (through
+            // the intermediates' caches) before it asks.
+            for (ContextId leaf : leaves) sim.master().forward_modules(leaf, wl.imports);
+        }
         for (ContextId leaf : leaves) {
             for (std::uint32_t i = 0; i < wl.calls_per_leaf; ++i)
                 track(rep.calls, leaf, make_call("posix", std::nullopt, "getpid"));
@@ -182,6 +212,33 @@ void check_calls(const char* what, const CallStats& c, std::vector<std::string>&
 
 } // namespace
 
+Result<std::vector<std::uint32_t>> parse_tree(std::string_view text) {
+    std::vector<std::uint32_t> parents;
+    std::size_t lineno = 0;
+    while (!text.empty()) {
+        const auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        ++lineno;
+        if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+        if (line.empty()) continue;
+        std::uint64_t v = 0;
+        for (char ch : line) {
+            if (ch < '0' || ch > '9' || v > 100000000)
+                return make_error(Errc::usage, "tree line " + std::to_string(lineno) + ": expected a parent number, got '" +
+                                                   std::string(line) + "'");
+            v = v * 10 + static_cast<std::uint64_t>(ch - '0');
+        }
+        if (v > parents.size())
+            return make_error(Errc::usage, "tree line " + std::to_string(lineno) + ": parent " + std::to_string(v) +
+                                               " does not come before context " + std::to_string(parents.size() + 1));
+        parents.push_back(static_cast<std::uint32_t>(v));
+    }
+    return parents;
+}
+
 double percentile_us(std::vector<Time> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -192,8 +249,10 @@ double percentile_us(std::vector<Time> v, double p) {
 Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress) {
     const auto w0 = std::chrono::steady_clock::now();
     Report rep;
-    Driver d{sim, wl, faults, rep, {}, {}};
-    if (!wl.fanout.empty()) d.build(0, 0);
+    Driver d{sim, wl, faults, rep, {}, {}, 0, 0, 0, 0, {}};
+    d.plan_tree();
+    if (!d.children[0].empty()) d.build(0, 0);
+    else d.built();
     // Run in slices so a progress callback can draw.
     while (!sim.scheduler().empty()) {
         sim.scheduler().run(UINT64_MAX, 200000);

@@ -1,6 +1,7 @@
 // Whole runs: tree building, workload, faults from the seed, invariants, report.
 #include <gtest/gtest.h>
 
+#include "mitokit/handles.hpp"
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/module_sets.hpp"
 #include "mitokit/sim/workload.hpp"
@@ -84,6 +85,40 @@ TEST(Workload, AHungCallIsReportedAsAViolation) {
     EXPECT_EQ(rep.violations.at(0), "calls: 18 of 18 never ended");
     EXPECT_EQ(rep.violations.at(1), "imports: 9 of 9 never ended");
     EXPECT_EQ(rep.violations.at(2), "27 receivers still waiting at the master");
+}
+
+TEST(Workload, ExplicitTreeFromFile) {
+    auto t = parse_tree("# master has two children; the second has one\n0\n0\n2  # under line 2\n\n");
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(*t, (std::vector<std::uint32_t>{0, 0, 2}));
+    TreeRun r(3);
+    r.wl.tree_parents = *t;
+    const Report rep = r.go();
+    EXPECT_EQ(rep.contexts, 4u);
+    EXPECT_EQ(rep.calls.ok, 4u) << "leaves 1 and 3: getpid + log each";
+    EXPECT_TRUE(rep.violations.empty());
+}
+
+TEST(Workload, BadTreeFilesAreNamedByLine) {
+    auto t = parse_tree("0\nx\n");
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().message, "tree line 2: expected a parent number, got 'x'");
+    t = parse_tree("0\n5\n");
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().message, "tree line 2: parent 5 does not come before context 2");
+}
+
+TEST(Workload, PreloadingSavesLeafRoundTrips) {
+    const auto gets = [](const Report& rep) { return rep.per_handle.at(handle::GET_MODULE).messages; };
+    TreeRun plain(6);
+    const Report a = plain.go();
+    TreeRun pre(6);
+    pre.wl.preload = true;
+    const Report b = pre.go();
+    EXPECT_TRUE(a.violations.empty());
+    EXPECT_TRUE(b.violations.empty());
+    EXPECT_GT(b.per_handle.at(handle::FORWARD_MODULE).messages, 0u);
+    EXPECT_LT(gets(b), gets(a)) << "pushed modules need no GET_MODULE from the leaves";
 }
 
 TEST(Workload, DotNamesEveryContext) {

@@ -152,6 +152,8 @@ public:
     void forward_modules(ContextId target, const std::vector<std::string>& names);
     const std::vector<ContextId>& parent_ids() const noexcept { return parent_ids_; }
     NodeEnv& env() noexcept { return env_; }
+    // Free for the NodeEnv's own use (the simulation keeps its node index here).
+    std::uint32_t env_tag = 0;
 
     // --- observation (tests, invariants, reports) -----------------------------
     std::size_t stream_count() const noexcept { return streams_.size(); }
@@ -160,7 +162,7 @@ public:
     std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
     std::vector<ContextId> routes() const;                 // every ID with an own route
     std::size_t pending_replies() const noexcept { return handlers_.size(); }
-    std::size_t queued_calls() const noexcept { return calls_.size() + (call_busy_ ? 1 : 0); }
+    std::size_t queued_calls() const noexcept { return (calls_ ? calls_->size() : 0) + (call_busy_ ? 1 : 0); }
     bool module_cached(std::string_view name) const;
     bool module_imported(std::string_view name) const;
     std::size_t memory_estimate() const; // bytes owned, for the scale report
@@ -259,9 +261,10 @@ private:
     std::uint64_t next_id_ = 1;
     ContextId block_next_ = 0, block_end_ = 0;
     bool id_request_in_flight_ = false;
-    std::deque<std::function<void(std::optional<ContextId>)>> id_waiters_;
+    std::vector<std::function<void(std::optional<ContextId>)>> id_waiters_;
     // Dispatcher
-    std::deque<Message> calls_;
+    // Made on first use: an empty std::deque still allocates its map.
+    std::unique_ptr<std::deque<Message>> calls_;
     bool call_busy_ = false;
     std::unique_ptr<std::map<std::string, std::string>> chain_errors_;
     std::unique_ptr<ImporterState> importer_;

@@ -40,6 +40,9 @@ private:
 class EventLog {
 public:
     void record(std::string_view line);
+    // A fixed-shape record hashed as binary (no formatting on the hot path);
+    // printed as "<time> <what> a b c" when lines are kept.
+    void record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0);
     std::uint64_t hash() const noexcept { return hash_; }
     std::uint64_t count() const noexcept { return count_; }
     // Keep the text of every record (tests, --event-log); off by default at scale.
@@ -71,13 +74,16 @@ public:
     std::uint64_t executed() const noexcept { return executed_; }
 
 private:
+    // The heap orders small keys; tasks live in a slot pool, so heap moves are cheap.
     struct Item {
         Time t;
         std::uint64_t seq;
-        mutable Task task;
+        std::uint32_t slot;
         bool operator>(const Item& o) const noexcept { return t != o.t ? t > o.t : seq > o.seq; }
     };
     std::priority_queue<Item, std::vector<Item>, std::greater<>> q_;
+    std::vector<Task> slots_;
+    std::vector<std::uint32_t> free_;
     Time now_ = 0;
     std::uint64_t seq_ = 0;
     std::uint64_t executed_ = 0;

@@ -10,15 +10,21 @@
 #include <string>
 #include <vector>
 
+#include "mitokit/result.hpp"
 #include "mitokit/sim/simulation.hpp"
 
 namespace mitokit::sim {
 
 struct WorkloadConfig {
     std::vector<std::uint32_t> fanout{10, 10};  // children per context at each level (size = depth)
+    // An explicit tree instead of `fanout`: entry i is the parent of context slot
+    // i+1, where slot 0 is the master and a parent must come before its children.
+    std::vector<std::uint32_t> tree_parents;
     std::uint32_t calls_per_leaf = 1;           // posix.getpid round trips
     std::vector<std::string> imports;           // modules every leaf imports (mitokit.sim.import_modules)
-    bool preload = false;                       // intermediates import first, so leaves hit their caches
+    // Intermediates import the set first, then the master forward_modules() it to
+    // every leaf, so leaves find it cached instead of asking.
+    bool preload = false;
     std::uint32_t logs_per_leaf = 0;            // FORWARD_LOG records per leaf
     bool shutdown_at_end = false;               // master shutdown after the workload
 };
@@ -51,6 +57,10 @@ struct Report {
 };
 
 using Progress = std::function<void(double fraction)>;
+
+// Parses a tree file: one line per context after the master, holding the line
+// number of its parent (0 for the master); blank lines and '#' comments ignored.
+Result<std::vector<std::uint32_t>> parse_tree(std::string_view text);
 
 Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress = {});
 

@@ -1,0 +1,93 @@
+// Command-line errors: each names what is wrong and exits 2 (usage) or 1 (input).
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct Out {
+    int status;
+    std::string text; // stdout and stderr
+};
+
+Out run(const std::string& args) {
+    Out o{-1, {}};
+    FILE* p = popen((std::string(MITOKIT_SIM_EXE) + " " + args + " 2>&1").c_str(), "r");
+    if (!p) return o;
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.text.append(buf, n);
+    const int st = pclose(p);
+    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return o;
+}
+
+TEST(SimulateCli, BadArgumentsAreNamed) {
+    auto o = run("simulate --faults cut=x");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("bad count in --faults item 'cut=x'"), std::string::npos) << o.text;
+    o = run("simulate --faults melt=1");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("unknown fault 'melt'"), std::string::npos) << o.text;
+    o = run("simulate --depth 0");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("--depth must be 1..8, got 0"), std::string::npos) << o.text;
+    o = run("simulate --levels 10,x");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("bad --levels item 'x'"), std::string::npos) << o.text;
+    o = run("simulate --levels 2000,2000");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("above the limit of 2000000"), std::string::npos) << o.text;
+    o = run("simulate --modules bogus");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("unknown --modules 'bogus'"), std::string::npos) << o.text;
+    o = run("simulate --tree /nonexistent/tree.txt");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot open tree file '/nonexistent/tree.txt'"), std::string::npos) << o.text;
+    o = run("simulate --pcap /nonexistent-dir/x.pcapng --levels 1");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot create capture file"), std::string::npos) << o.text;
+}
+
+TEST(SimulateCli, JsonReportHasTheDocumentedKeys) {
+    auto o = run("simulate --levels 2,2 --modules synthetic --seed 3 --json");
+    ASSERT_EQ(o.status, 0) << o.text;
+    for (const char* k : {"\"contexts\":7", "\"event_hash\":\"", "\"wall_s\":", "\"peak_rss_bytes\":"})
+        EXPECT_NE(o.text.find(k), std::string::npos) << k;
+    // Same seed, same hash, from the command line too.
+    auto again = run("simulate --levels 2,2 --modules synthetic --seed 3 --json");
+    const auto h = [](const std::string& t) { return t.substr(t.find("\"event_hash\""), 32); };
+    EXPECT_EQ(h(o.text), h(again.text));
+}
+
+TEST(ModulesCli, BadArgumentsAreNamed) {
+    auto o = run("modules");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("usage: mitokit modules plan"), std::string::npos);
+    o = run("modules frobnicate");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("unknown action 'frobnicate'"), std::string::npos);
+    o = run("modules plan --request six");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("need at least one --path and one --request"), std::string::npos);
+    o = run("modules plan --path /tmp --loaded /nonexistent/loaded.txt --request six");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot open loaded-modules file '/nonexistent/loaded.txt'"), std::string::npos) << o.text;
+    const std::string bad = ::testing::TempDir() + "/mitokit_bad_loaded_" + std::to_string(getpid()) + ".txt";
+    std::ofstream(bad) << "six\tmaybe\n";
+    o = run("modules plan --path /tmp --loaded " + bad + " --request six");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find(":1: second field must be 'stdlib', 'nofile' or '-', got 'maybe'"), std::string::npos)
+        << o.text;
+    std::remove(bad.c_str());
+    o = run("modules scan /nonexistent/x.py");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot open '/nonexistent/x.py'"), std::string::npos);
+}
+
+} // namespace
