@@ -8,7 +8,7 @@
 #include "mitokit/payloads.hpp"
 #include "mitokit/pickle/decoder.hpp"
 #include "mitokit/pickle/json.hpp"
-#include "sha1.hpp"
+#include "mitokit/sha1.hpp"
 
 namespace mitokit::cli {
 namespace {

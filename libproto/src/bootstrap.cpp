@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include "pickle/base64.hpp"
+
 #include <cstdio>
 
 namespace mitokit::bootstrap {
@@ -98,26 +100,8 @@ Result<std::string> first_stage_source(std::string_view context_name, std::size_
 }
 
 std::string base64_encode(std::string_view bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
-        const std::uint32_t v = (std::uint32_t(std::uint8_t(bytes[i])) << 16) |
-                                (std::uint32_t(std::uint8_t(bytes[i + 1])) << 8) | std::uint8_t(bytes[i + 2]);
-        out += kAlphabet[v >> 18];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += kAlphabet[v & 63];
-    }
-    if (const std::size_t rest = bytes.size() - i) {
-        std::uint32_t v = std::uint32_t(std::uint8_t(bytes[i])) << 16;
-        if (rest == 2) v |= std::uint32_t(std::uint8_t(bytes[i + 1])) << 8;
-        out += kAlphabet[v >> 18];
-        out += kAlphabet[(v >> 12) & 63];
-        out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-        out += '=';
-    }
+    pickle::detail::base64_encode(bytes, out);
     return out;
 }
 

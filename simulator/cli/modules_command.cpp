@@ -10,7 +10,7 @@
 #include "mitokit/sim/directory_source.hpp"
 #include "mitokit/sim/json_out.hpp"
 #include "modules/planner.hpp"
-#include "modules/sha1.hpp"
+#include "mitokit/sha1.hpp"
 
 namespace mitokit::cli {
 namespace po = boost::program_options;
@@ -81,7 +81,7 @@ int run_plan(const std::vector<std::string>& args) {
                       << (t->pkg_present ? json_list(*t->pkg_present) : "null")
                       << ",\"path\":" << (t->path ? sim::json_str(*t->path) : "null")
                       << ",\"related\":" << json_list(t->related) << ",\"source_sha1\":"
-                      << (t->source ? "\"" + modules::sha1_hex(*t->source) + "\"" : "null") << "}\n";
+                      << (t->source ? "\"" + mitokit::sha1_hex(*t->source) + "\"" : "null") << "}\n";
         }
     }
     return 0;

@@ -1,6 +1,5 @@
 #include "modules/memory_source.hpp"
 #include "modules/planner.hpp"
-#include "modules/sha1.hpp"
 
 #include <gtest/gtest.h>
 
@@ -127,12 +126,6 @@ TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
     EXPECT_TRUE(out[0]->negative());
     EXPECT_FALSE(sent.count("app"));
     EXPECT_EQ(names(p.plan("app.ok", sent)), (V{"app.ok"}));
-}
-
-TEST(Sha1, KnownVectors) {
-    EXPECT_EQ(sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    EXPECT_EQ(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
-    EXPECT_EQ(sha1_hex(std::string(1000, 'a')), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
 }
 
 } // namespace

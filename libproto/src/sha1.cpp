@@ -1,10 +1,10 @@
-#include "sha1.hpp"
+#include "mitokit/sha1.hpp"
 
 #include <array>
 #include <cstdint>
 #include <cstdio>
 
-namespace mitokit::modules {
+namespace mitokit {
 namespace {
 
 std::uint32_t rol(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
@@ -50,4 +50,4 @@ std::string sha1_hex(std::string_view data) {
     return std::string(out, 40);
 }
 
-} // namespace mitokit::modules
+} // namespace mitokit
