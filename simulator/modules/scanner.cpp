@@ -217,7 +217,9 @@ void parse_dotted(Toks t, std::size_t& i, std::string& out) {
     while (i < t.size() && t[i].kind == TokKind::name && t[i].text != "import") {
         out.append(t[i].text);
         ++i;
-        if (i < t.size() && is(t[i], ".") && i + 1 < t.size() && t[i + 1].kind == TokKind::name) {
+        // `a. import b` is a syntax error, not the module "a.": the keyword never continues a name.
+        if (i < t.size() && is(t[i], ".") && i + 1 < t.size() && t[i + 1].kind == TokKind::name &&
+            t[i + 1].text != "import") {
             out.push_back('.');
             ++i;
         } else {
