@@ -1,5 +1,6 @@
 // mitokit pickle json|encode|dis: the pickle codec on files.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,22 @@ constexpr std::string_view kActions =
     "  encode  canonical JSON in (one value per line), protocol-2 pickle bytes out\n"
     "  dis     opcode listing of each pickle in the input\n";
 
+// The input of `json` and `dis`: FILE|- read whole, refused when empty. On failure
+// the error is reported and its exit code returned.
+std::optional<int> read_pickles(const CommandArgs& a, const std::string& input, std::vector<std::uint8_t>& bytes,
+                                std::string& name) {
+    auto r = read_whole(input);
+    if (!r) return input_error(a.name, r.error().message);
+    name = input == "-" ? "<stdin>" : input;
+    if (r->empty()) return input_error(a.name, name + ": no pickle in the input");
+    bytes = std::move(*r);
+    return std::nullopt;
+}
+
+std::string at_offset(const std::string& name, const Error& e) {
+    return name + ": offset " + std::to_string(e.offset) + ": " + e.message;
+}
+
 int pickle_json(const CommandArgs& a) {
     CommandSpec spec;
     spec.usage = "mitokit pickle json [options] FILE|-";
@@ -35,13 +52,12 @@ int pickle_json(const CommandArgs& a) {
     auto p = parse_command_line(a, spec);
     if (p.exit_now) return *p.exit_now;
 
-    auto bytes = read_whole(input);
-    if (!bytes) return input_error(a.name, bytes.error().message);
-    const std::string name = input == "-" ? "<stdin>" : input;
-    if (bytes->empty()) return input_error(a.name, name + ": no pickle in the input");
+    std::vector<std::uint8_t> bytes;
+    std::string name;
+    if (auto rc = read_pickles(a, input, bytes, name)) return *rc;
     pickle::Document doc;
-    const auto st = pickle::decode(*bytes, doc);
-    if (!st) return input_error(a.name, name + ": offset " + std::to_string(st.error().offset) + ": " + st.error().message);
+    const auto st = pickle::decode(bytes, doc);
+    if (!st) return input_error(a.name, at_offset(name, st.error()));
     std::string out;
     for (auto root : doc.roots()) {
         const auto js = pickle::to_json(doc, root, out, max_output);
@@ -110,14 +126,13 @@ int pickle_dis(const CommandArgs& a) {
     auto p = parse_command_line(a, spec);
     if (p.exit_now) return *p.exit_now;
 
-    auto bytes = read_whole(input);
-    if (!bytes) return input_error(a.name, bytes.error().message);
-    const std::string name = input == "-" ? "<stdin>" : input;
-    if (bytes->empty()) return input_error(a.name, name + ": no pickle in the input");
+    std::vector<std::uint8_t> bytes;
+    std::string name;
+    if (auto rc = read_pickles(a, input, bytes, name)) return *rc;
     std::string out;
-    const auto st = pickle::disassemble(*bytes, out);
+    const auto st = pickle::disassemble(bytes, out);
     write_stdout(out);
-    if (!st) return input_error(a.name, name + ": offset " + std::to_string(st.error().offset) + ": " + st.error().message);
+    if (!st) return input_error(a.name, at_offset(name, st.error()));
     return EXIT_OK;
 }
 
