@@ -58,7 +58,7 @@ void Node::forget_chain(const std::string& chain_id) {
 void Node::run_call(const Message& msg) {
     auto parsed = payload::parse_call_function(msg.data);
     if (!parsed) {
-        finish_call(msg, std::nullopt, CallResult::raise("mitogen.core.StreamError", parsed.error().message), false);
+        finish_call(msg.h, std::nullopt, CallResult::raise("mitogen.core.StreamError", parsed.error().message), false);
         return;
     }
     auto call = std::make_shared<payload::CallFunction>(std::move(*parsed));
@@ -67,29 +67,30 @@ void Node::run_call(const Message& msg) {
         const auto& n = call->doc[call->chain_id];
         if (n.kind == pickle::Kind::str || n.kind == pickle::Kind::bytes) chain = n.s;
     }
-    auto after_import = [this, msg, call, chain](std::optional<std::string> import_error) {
+    // Only the header is needed once the payload is parsed: no copy of the data.
+    auto after_import = [this, h = msg.h, call, chain](std::optional<std::string> import_error) {
         if (!alive_) return;
         if (import_error) {
-            finish_call(msg, std::nullopt, CallResult{{}, pickle::NO_NODE, import_error}, false);
+            finish_call(h, std::nullopt, CallResult{{}, pickle::NO_NODE, import_error}, false);
             return;
         }
         const NativeFn* fn =
             shared_.functions ? shared_.functions->find(call->module, call->klass, call->function) : nullptr;
         if (!fn) {
             const std::string owner = call->klass ? "type object '" + *call->klass + "'" : "module '" + call->module + "'";
-            finish_call(msg, std::nullopt,
+            finish_call(h, std::nullopt,
                         CallResult::raise("builtins.AttributeError", owner + " has no attribute '" + call->function + "'"),
                         false);
             return;
         }
         if (chain && chain_errors_) {
             if (auto it = chain_errors_->find(*chain); it != chain_errors_->end()) {
-                finish_call(msg, chain, CallResult{{}, pickle::NO_NODE, it->second}, false);
+                finish_call(h, chain, CallResult{{}, pickle::NO_NODE, it->second}, false);
                 return;
             }
         }
-        (*fn)(*this, *call, [this, msg, chain, call](CallResult r) {
-            if (alive_) finish_call(msg, chain, std::move(r), true);
+        (*fn)(*this, *call, [this, h, chain, call](CallResult r) {
+            if (alive_) finish_call(h, chain, std::move(r), true);
         });
     };
     const bool needs_import = shared_.modules && !shared_.modules->child_local(call->module) &&
@@ -98,16 +99,16 @@ void Node::run_call(const Message& msg) {
     else after_import(std::nullopt);
 }
 
-void Node::finish_call(const Message& msg, std::optional<std::string> chain, CallResult result, bool cache_failure) {
+void Node::finish_call(const Header& h, std::optional<std::string> chain, CallResult result, bool cache_failure) {
     if (result.error && chain && cache_failure) {
         if (!chain_errors_) chain_errors_ = std::make_unique<std::map<std::string, std::string>>();
         chain_errors_->emplace(*chain, *result.error);
     }
-    if (msg.h.reply_to) {
+    if (h.reply_to) {
         auto data = result.error ? pickled_error(*result.error) : pickled(result.doc, result.root);
-        route(make(msg.h.src_id, msg.h.reply_to, std::move(data)));
+        route(make(h.src_id, h.reply_to, std::move(data)));
     }
-    env_.note(*this, Note::call_finished, &msg.h, result.error ? *result.error : std::string());
+    env_.note(*this, Note::call_finished, &h, result.error ? *result.error : std::string());
     // The main thread is busy for call_cost, then takes the next message.
     env_.defer(*this, shared_.call_cost, [this] {
         call_busy_ = false;

@@ -24,7 +24,8 @@ struct Node::Stream final : StreamHandler {
     bool noticed = false;     // RouteMonitor owns its routes (a child stream)
     bool registered = false;  // register() ran: the disconnect cascade applies
     bool detached = false;    // the child sent DETACHING
-    std::unordered_set<ContextId> egress_ids;
+    std::uint32_t env_tag = 0; // Node::stream_tag
+    IdMap egress_ids;         // a set: the values are unused
     std::vector<ContextId> monitor_routes;              // RouteMonitor._routes_by_stream
     std::unique_ptr<std::set<std::string>> sent_modules; // made on first module sent
     StreamDecoder decoder;

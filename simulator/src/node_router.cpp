@@ -109,35 +109,34 @@ StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart sta
     return sid;
 }
 
+void Node::set_stream_tag(StreamId s, std::uint32_t tag) { streams_.at(s)->env_tag = tag; }
+std::uint32_t Node::stream_tag(StreamId s) const { return streams_.at(s)->env_tag; }
+
 void Node::attach_parent(StreamId s) {
-    route_[streams_[s]->remote_id] = s;
+    route_.set(streams_[s]->remote_id, s);
     streams_[s]->registered = true;
 }
 
 void Node::child_connected(StreamId s) {
-    route_[streams_[s]->remote_id] = s;
+    route_.set(streams_[s]->remote_id, s);
     streams_[s]->registered = true;
     notice_stream(s);
 }
 
 void Node::register_peer(StreamId s) {
-    route_[streams_[s]->remote_id] = s;
+    route_.set(streams_[s]->remote_id, s);
     streams_[s]->registered = true;
 }
 
 bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
 ContextId Node::stream_remote(StreamId s) const { return streams_.at(s)->remote_id; }
 
-std::optional<StreamId> Node::route_for(ContextId id) const {
-    const auto it = route_.find(id);
-    if (it == route_.end()) return std::nullopt;
-    return it->second;
-}
+std::optional<StreamId> Node::route_for(ContextId id) const { return route_.get(id); }
 
 std::vector<ContextId> Node::routes() const {
     std::vector<ContextId> out;
     out.reserve(route_.size());
-    for (const auto& [id, s] : route_) out.push_back(id);
+    route_.for_each([&](ContextId id, StreamId) { out.push_back(id); });
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -163,10 +162,7 @@ void Node::disconnect_stream(StreamId s) {
 
 void Node::on_frame(StreamId s, const MessageView& v) {
     if (!alive_ || !streams_[s]->open) return;
-    Message m;
-    m.h = v.header;
-    m.data.assign(v.payload.begin(), v.payload.end());
-    async_route(std::move(m), s);
+    route_frame(v.header, v.payload, s, nullptr);
 }
 
 void Node::on_stream_error(StreamId s, const Error& e) {
@@ -185,8 +181,9 @@ void Node::stream_gone(StreamId s) {
     // 1. core Router._on_stream_disconnect: forget every route through the stream,
     //    then fire each context's disconnect.
     std::vector<ContextId> gone;
-    for (const auto& [id, sid] : route_)
+    route_.for_each([&](ContextId id, StreamId sid) {
         if (sid == s) gone.push_back(id);
+    });
     std::sort(gone.begin(), gone.end());
     for (ContextId id : gone) route_.erase(id);
     for (ContextId id : gone) context_disconnected(id);
@@ -231,13 +228,13 @@ Message Node::make(ContextId dst, std::uint32_t h, std::vector<std::uint8_t> dat
 }
 
 StreamId Node::lookup(ContextId id) const {
-    const auto it = route_.find(id);
-    return it == route_.end() ? NO_STREAM : it->second;
+    const StreamId* s = route_.find(id);
+    return s ? *s : NO_STREAM;
 }
 
 StreamId Node::lookup_or(ContextId id, StreamId fallback) const {
-    const auto it = route_.find(id);
-    return it == route_.end() ? fallback : it->second;
+    const StreamId* s = route_.find(id);
+    return s ? *s : fallback;
 }
 
 void Node::route(Message msg) {
@@ -246,55 +243,70 @@ void Node::route(Message msg) {
     });
 }
 
-void Node::send_on(StreamId s, const Message& msg) {
+void Node::send_on(StreamId s, const Message& msg) { send_frame(s, msg.h, msg.data); }
+
+void Node::send_frame(StreamId s, const Header& hdr, std::span<const std::uint8_t> data) {
     if (s >= streams_.size() || !streams_[s]->open) {
-        env_.note(*this, Note::send_on_closed, &msg.h, {});
+        env_.note(*this, Note::send_on_closed, &hdr, {});
         return;
     }
-    Header h = msg.h;
+    Header h = hdr;
     h.enc = Encoding::legacy; // 0.3.3 writes every frame as MI
-    env_.write(*this, s, encode_frame(h, msg.data));
+    h.length = static_cast<std::uint32_t>(data.size());
+    env_.write_frame(*this, s, h, data);
 }
 
-void Node::async_route(Message msg, StreamId in) {
-    if (msg.data.size() > shared_.max_message_size) {
-        maybe_send_dead(false, msg, payload::reason::too_large(shared_.max_message_size), Note::dead_too_large);
+void Node::async_route(Message msg, StreamId in) { route_frame(msg.h, msg.data, in, &msg); }
+
+void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in, Message* owned) {
+    // The frame becomes a Message only where it stops (invoked here); `data` may
+    // live in `owned`, so nothing reads it after this.
+    const auto take = [&]() -> Message {
+        if (owned) {
+            owned->h = h;
+            return std::move(*owned);
+        }
+        return Message{h, {data.begin(), data.end()}};
+    };
+    if (data.size() > shared_.max_message_size) {
+        maybe_send_dead(false, h, payload::reason::too_large(shared_.max_message_size), Note::dead_too_large);
         return;
     }
     const auto pid = parent_id();
     const StreamId parent_stream = pid ? lookup(*pid) : NO_STREAM;
-    const StreamId src_stream = lookup_or(msg.h.src_id, parent_stream);
+    const StreamId src_stream = lookup_or(h.src_id, parent_stream);
     if (in != NO_STREAM) {
-        const StreamId auth_stream = lookup_or(msg.h.auth_id, parent_stream);
+        const StreamId auth_stream = lookup_or(h.auth_id, parent_stream);
         if (in != auth_stream) {
-            env_.note(*this, Note::bad_auth_drop, &msg.h, {});
+            env_.note(*this, Note::bad_auth_drop, &h, {});
             return;
         }
-        if (msg.h.src_id != msg.h.auth_id && in != src_stream) {
-            env_.note(*this, Note::bad_src_drop, &msg.h, {});
+        if (h.src_id != h.auth_id && in != src_stream) {
+            env_.note(*this, Note::bad_src_drop, &h, {});
             return;
         }
         Stream& st = *streams_[in];
-        if (st.stamp_auth) msg.h.auth_id = *st.stamp_auth;
-        st.egress_ids.insert(msg.h.dst_id);
+        if (st.stamp_auth) h.auth_id = *st.stamp_auth;
+        st.egress_ids.insert(h.dst_id);
     }
-    if (msg.h.dst_id == id_) {
-        invoke(msg, in);
+    if (h.dst_id == id_) {
+        Message m = take();
+        invoke(m, in);
         return;
     }
-    StreamId out = lookup(msg.h.dst_id);
+    StreamId out = lookup(h.dst_id);
     if (out == NO_STREAM && (parent_stream != src_stream || in == NO_STREAM)) out = parent_stream;
     if (out == NO_STREAM) {
-        maybe_send_dead(true, msg, payload::reason::no_route(msg.h.dst_id, id_), Note::dead_no_route);
+        maybe_send_dead(true, h, payload::reason::no_route(h.dst_id, id_), Note::dead_no_route);
         return;
     }
     if (in != NO_STREAM && shared_.unidirectional && !(streams_[in]->privileged || streams_[out]->privileged)) {
-        maybe_send_dead(true, msg,
+        maybe_send_dead(true, h,
                         payload::reason::unidirectional(streams_[in]->remote_id, streams_[out]->remote_id, id_),
                         Note::dead_unidirectional);
         return;
     }
-    send_on(out, msg);
+    send_frame(out, h, data);
 }
 
 bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
@@ -313,7 +325,7 @@ void Node::invoke(Message& msg, StreamId in) {
     const Std kind = std_handler(msg.h.handle);
     if (kind != Std::none) {
         if (!policy_ok(std_policy(kind), msg, in)) {
-            maybe_send_dead(true, msg, std::string(payload::reason::refused_by_policy), Note::dead_refused);
+            maybe_send_dead(true, msg.h, std::string(payload::reason::refused_by_policy), Note::dead_refused);
             return;
         }
         run_std(kind, msg, in);
@@ -321,11 +333,11 @@ void Node::invoke(Message& msg, StreamId in) {
     }
     auto it = handlers_.find(msg.h.handle);
     if (it == handlers_.end()) {
-        maybe_send_dead(true, msg, std::string(payload::reason::invalid_handle), Note::dead_invalid_handle);
+        maybe_send_dead(true, msg.h, std::string(payload::reason::invalid_handle), Note::dead_invalid_handle);
         return;
     }
     if (it->second.respondent && !(msg.is_dead() || msg.h.src_id == *it->second.respondent)) {
-        maybe_send_dead(true, msg, std::string(payload::reason::unexpected_context), Note::dead_unexpected_reply);
+        maybe_send_dead(true, msg.h, std::string(payload::reason::unexpected_context), Note::dead_unexpected_reply);
         return;
     }
     auto fn = it->second.fn;
@@ -333,18 +345,18 @@ void Node::invoke(Message& msg, StreamId in) {
     fn(*this, msg);
 }
 
-void Node::maybe_send_dead(bool unreachable, const Message& msg, std::string reason, Note why) {
-    env_.note(*this, why, &msg.h, reason);
-    if (msg.h.reply_to && !msg.is_dead()) {
-        Message dead = make(msg.h.src_id, msg.h.reply_to, text_bytes(reason));
+void Node::maybe_send_dead(bool unreachable, const Header& h, std::string reason, Note why) {
+    env_.note(*this, why, &h, reason);
+    if (h.reply_to && !h.is_dead()) {
+        Message dead = make(h.src_id, h.reply_to, text_bytes(reason));
         dead.h.reply_to = handle::IS_DEAD;
         route(std::move(dead));
     } else if (!unreachable) {
-        Message dead = make(msg.h.dst_id, msg.h.handle, text_bytes(reason));
+        Message dead = make(h.dst_id, h.handle, text_bytes(reason));
         dead.h.reply_to = handle::IS_DEAD;
         async_route(std::move(dead), NO_STREAM);
     } else {
-        env_.note(*this, Note::dead_dropped, &msg.h, reason);
+        env_.note(*this, Note::dead_dropped, &h, reason);
     }
 }
 
@@ -432,10 +444,11 @@ std::size_t Node::memory_estimate() const {
     std::size_t n = sizeof(Node) + parent_ids_.capacity() * sizeof(ContextId);
     n += streams_.capacity() * sizeof(void*);
     for (const auto& s : streams_) {
-        n += sizeof(Stream) + s->name.capacity() + s->egress_ids.size() * 32 + s->monitor_routes.capacity() * 4;
+        n += sizeof(Stream) + s->egress_ids.capacity() * 8 + s->monitor_routes.capacity() * 4 + s->decoder.heap_bytes();
+        if (s->name.capacity() > 15) n += s->name.capacity() + 1; // beyond the inline buffer
         if (s->sent_modules) n += s->sent_modules->size() * 64;
     }
-    n += route_.size() * 32 + route_.bucket_count() * 8;
+    n += route_.capacity() * 8;
     n += handlers_.size() * 96;
     if (importer_) n += sizeof(ImporterState) + importer_->cache.size() * 64 + importer_->imported.size() * 64;
     return n;

@@ -20,13 +20,13 @@ void Node::propagate_down(ContextId target) {
     // Every stream that ever carried traffic for `target`, except the parent's.
     // get_streams() is a set of the route table's values.
     std::vector<StreamId> seen;
-    for (const auto& [id, sid] : route_) seen.push_back(sid);
+    route_.for_each([&](ContextId, StreamId sid) { seen.push_back(sid); });
     std::sort(seen.begin(), seen.end());
     seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
     const auto pid = parent_id();
     for (StreamId sid : seen) {
         Stream& s = *streams_[sid];
-        if (!s.egress_ids.count(target)) continue;
+        if (!s.egress_ids.contains(target)) continue;
         if (pid && s.remote_id == *pid) continue;
         send_route(sid, handle::DEL_ROUTE, target, std::nullopt);
     }
@@ -75,7 +75,7 @@ void Node::on_add_route(const Message& msg) {
         return;
     }
     streams_[via]->monitor_routes.push_back(r->id);
-    route_[r->id] = via;
+    route_.set(r->id, via);
     // The name travels on only when non-empty (`if name:` in _send_one).
     propagate_up(handle::ADD_ROUTE, r->id, r->name && !r->name->empty() ? r->name : std::nullopt);
 }

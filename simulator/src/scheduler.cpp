@@ -61,11 +61,11 @@ void EventLog::record(std::string_view line) {
 
 void EventLog::record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
     std::uint64_t h = hash_;
+    // A word at a time (this runs once per delivered segment); the fold keeps
+    // high-bit differences flowing into later steps.
     const auto mix = [&h](std::uint64_t v) {
-        for (int i = 0; i < 8; ++i) {
-            h ^= (v >> (8 * i)) & 0xff;
-            h *= FNV_PRIME;
-        }
+        h = (h ^ v) * FNV_PRIME;
+        h ^= h >> 29;
     };
     mix(time);
     for (const char* p = what; *p; ++p) {
@@ -103,7 +103,12 @@ void Scheduler::at(Time t, Task task) {
         slot = static_cast<std::uint32_t>(slots_.size());
         slots_.push_back(std::move(task));
     }
-    q_.push(Item{t, seq_++, slot});
+    q_.push(Item{t, seq_++, TASK, slot});
+}
+
+void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
+    if (t < now_) t = now_;
+    q_.push(Item{t, seq_++, a, b});
 }
 
 std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
@@ -112,12 +117,16 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
         const Item& top = q_.top();
         if (top.t > until) break;
         now_ = top.t;
-        const std::uint32_t slot = top.slot;
+        const std::uint32_t a = top.a, b = top.b;
         q_.pop();
-        Task task = std::move(slots_[slot]);
-        slots_[slot] = nullptr;
-        free_.push_back(slot);
-        task();
+        if (a != TASK) {
+            sink_->on_event(a, b);
+        } else {
+            Task task = std::move(slots_[b]);
+            slots_[b] = nullptr;
+            free_.push_back(b);
+            task();
+        }
         ++n;
         ++executed_;
     }

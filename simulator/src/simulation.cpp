@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "mitokit/sim/pcap.hpp"
 
@@ -10,49 +11,94 @@ namespace mitokit::sim {
 Simulation::Simulation(SimConfig cfg, NodeShared shared)
     : cfg_(cfg), shared_(shared), rng_(cfg.seed) {
     log_.keep_lines(cfg.keep_event_lines);
+    sched_.set_sink(this);
     nodes_.push_back(std::make_unique<Node>(*this, shared_, NodeConfig{0, {}}));
     nodes_.back()->env_tag = 0;
-    by_id_[0] = 0;
-    stream_links_.emplace_back();
+    by_id_.set(0, 0);
     alive_ = 1;
 }
 
 Simulation::~Simulation() = default;
 
 Node* Simulation::find(ContextId id) {
-    const auto it = by_id_.find(id);
-    return it == by_id_.end() ? nullptr : nodes_[it->second].get();
+    const std::uint32_t* i = by_id_.find(id);
+    return i ? nodes_[*i].get() : nullptr;
 }
 
 std::uint32_t Simulation::index_of(const Node& n) const { return n.env_tag; }
 
-std::uint32_t Simulation::link_of(std::uint32_t idx, StreamId s) const { return stream_links_[idx].at(s); }
+const std::map<std::uint32_t, HandleStats>& Simulation::per_handle() const {
+    per_handle_.clear();
+    for (std::uint32_t k = 0; k < handle_counts_.size(); ++k)
+        if (handle_counts_[k].messages) per_handle_[k] = handle_counts_[k];
+    return per_handle_;
+}
+
+void Simulation::count_frame(const Header& h, std::size_t bytes) {
+    const std::uint32_t key = h.reply_to == handle::IS_DEAD       ? handle::IS_DEAD
+                              : h.handle >= handle::FIRST_DYNAMIC ? handle::FIRST_DYNAMIC
+                                                                  : h.handle;
+    auto& st = handle_counts_[key];
+    ++st.messages;
+    st.bytes += bytes;
+}
 
 void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
-    const std::uint32_t li = link_of(index_of(n), s);
+    // Account the frame (one write = one frame) per handle.
+    auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
+                           UINT32_MAX);
+    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr);
+}
+
+void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) {
+    const HeaderBytes hb = encode_header(h);
+    send(n.stream_tag(s), hb, payload, &h);
+}
+
+std::uint32_t Simulation::take_buffer() {
+    auto& from = !warm_bufs_.empty() ? warm_bufs_ : cold_bufs_;
+    if (!from.empty()) {
+        const std::uint32_t b = from.back();
+        from.pop_back();
+        return b;
+    }
+    bufs_.emplace_back();
+    return static_cast<std::uint32_t>(bufs_.size() - 1);
+}
+
+void Simulation::release_buffer(std::uint32_t b) {
+    auto& buf = bufs_[b];
+    if (warm_bufs_.size() < KEEP_BUFFERS && buf.capacity() <= cfg_.link.buffer) {
+        warm_bufs_.push_back(b);
+    } else {
+        std::vector<std::uint8_t>().swap(buf); // a burst's buffers are not kept for ever
+        cold_bufs_.push_back(b);
+    }
+}
+
+void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
+                      const Header* h) {
+    const std::uint32_t li = ld >> 1;
+    const int d = static_cast<int>(ld & 1);
     Link& L = links_[li];
-    const int d = L.node[0] == index_of(n) && L.stream[0] == s ? 0 : 1;
     Direction& dir = L.dir[d];
-    L.stats.bytes_written += bytes.size();
+    const std::size_t total = head.size() + body.size();
+    L.stats.bytes_written += total;
     if (dir.closed || L.cut) {
-        L.stats.bytes_dropped += bytes.size();
+        L.stats.bytes_dropped += total;
         return;
     }
-    // Account the frame (one write = one frame) per handle.
-    if (auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
-                               UINT32_MAX)) {
-        const std::uint32_t key = h->reply_to == handle::IS_DEAD       ? handle::IS_DEAD
-                                  : h->handle >= handle::FIRST_DYNAMIC ? handle::FIRST_DYNAMIC
-                                                                       : h->handle;
-        auto& st = per_handle_[key];
-        ++st.messages;
-        st.bytes += bytes.size();
-    }
+    if (h) count_frame(*h, total);
     ++hops_;
-    if (dir.corrupt_next && bytes.size() >= 2) {
+    std::vector<std::uint8_t> garbled;
+    if (dir.corrupt_next && total >= 2) {
         dir.corrupt_next = false;
-        bytes[0] = 'X';
-        bytes[1] = 'X';
+        garbled.assign(head.begin(), head.end());
+        garbled.insert(garbled.end(), body.begin(), body.end());
+        garbled[0] = 'X';
+        garbled[1] = 'X';
+        head = garbled;
+        body = {};
         char line[96];
         std::snprintf(line, sizeof line, "%llu corrupt link=%u dir=%d",
                       static_cast<unsigned long long>(now()), li, d);
@@ -60,16 +106,18 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     }
     // Segments of at most the buffer size, sometimes cut again at a random point.
     std::size_t off = 0;
-    const std::size_t total = bytes.size();
     while (off < total) {
         std::size_t len = std::min<std::size_t>(total - off, cfg_.link.buffer);
         if (len > 1 && rng_.chance(cfg_.link.split_percent, 100)) len = 1 + rng_.below(len - 1);
-        // The common case (one segment carries the whole frame) moves instead of copying.
-        std::vector<std::uint8_t> seg = off == 0 && len == bytes.size()
-                                            ? std::move(bytes)
-                                            : std::vector<std::uint8_t>(bytes.begin() + static_cast<std::ptrdiff_t>(off),
-                                                                        bytes.begin() + static_cast<std::ptrdiff_t>(off + len));
-        off += len;
+        const std::uint32_t b = take_buffer();
+        auto& seg = bufs_[b];
+        seg.resize(len);
+        std::size_t o = 0;
+        if (off < head.size()) {
+            o = std::min(len, head.size() - off);
+            std::memcpy(seg.data(), head.data() + off, o);
+        }
+        if (o < len) std::memcpy(seg.data() + o, body.data() + (off + o - head.size()), len - o);
         const Time depart = std::max(now(), dir.busy_until);
         const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
         dir.busy_until = depart + tx;
@@ -78,34 +126,49 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
         dir.last_arrival = arrive;
         if (pcap_) pcap_->data(li, d, depart, seg, dir.seq);
         dir.seq += len;
+        off += len;
         ++in_flight_;
-        sched_.at(arrive, [this, li, d, seg = std::move(seg)]() mutable { deliver(li, d, std::move(seg)); });
+        sched_.post(arrive, ld, b);
     }
 }
 
-void Simulation::deliver(std::uint32_t li, int d, std::vector<std::uint8_t> seg) {
+void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
+    if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
+    else deliver(ld, seg);
+}
+
+void Simulation::deliver(std::uint32_t ld, std::uint32_t b) {
+    const std::uint32_t li = ld >> 1;
+    const int d = static_cast<int>(ld & 1);
     Link& L = links_[li];
     if (L.stalled_until > now() && !L.cut) {
-        const Time until = L.stalled_until;
-        sched_.at(until, [this, li, d, seg = std::move(seg)]() mutable { deliver(li, d, std::move(seg)); });
+        sched_.post(L.stalled_until, ld, b);
         return;
     }
     --in_flight_;
     const int to = 1 - d;
     Node& dst = *nodes_[L.node[to]];
-    if (L.cut || !dst.alive() || !dst.stream_open(L.stream[to])) {
-        L.stats.bytes_dropped += seg.size();
+    const StreamId ds = L.stream[to];
+    const std::size_t len = bufs_[b].size();
+    if (L.cut || !dst.alive() || !dst.stream_open(ds)) {
+        L.stats.bytes_dropped += len;
+        release_buffer(b);
         return;
     }
-    L.stats.bytes_delivered += seg.size();
-    log_.record(now(), "rx", li, static_cast<std::uint64_t>(d), seg.size());
-    dst.receive(L.stream[to], seg);
+    L.stats.bytes_delivered += len;
+    log_.record(now(), "rx", li, static_cast<std::uint64_t>(d), len);
+    // The node may write (new buffers) or spawn (new links) while it reads: hold
+    // neither `L` nor a reference into bufs_ across this call. The bytes stay put.
+    const std::span<const std::uint8_t> bytes(bufs_[b].data(), len);
+    dst.receive(ds, bytes);
+    release_buffer(b);
 }
 
 void Simulation::close_stream(Node& n, StreamId s) {
-    const std::uint32_t li = link_of(index_of(n), s);
+    const std::uint32_t ld = n.stream_tag(s);
+    const std::uint32_t li = ld >> 1;
+    const int d = static_cast<int>(ld & 1);
     Link& L = links_[li];
-    const int d = L.node[0] == index_of(n) && L.stream[0] == s ? 0 : 1;
     Direction& dir = L.dir[d];
     if (dir.closed) return;
     dir.closed = true;
@@ -114,7 +177,7 @@ void Simulation::close_stream(Node& n, StreamId s) {
     dir.last_arrival = at;
     if (pcap_) pcap_->fin(li, d, now(), dir.seq);
     ++in_flight_;
-    sched_.at(at, [this, li, d] { deliver_eof(li, d); });
+    sched_.post(at, ld, EOF_SEGMENT);
 }
 
 void Simulation::deliver_eof(std::uint32_t li, int d) {
@@ -161,15 +224,14 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     cfg.parent_ids.push_back(parent.id());
     cfg.parent_ids.insert(cfg.parent_ids.end(), parent.parent_ids().begin(), parent.parent_ids().end());
     const auto child_index = static_cast<std::uint32_t>(nodes_.size());
-    if (by_id_.count(id)) {
+    if (by_id_.contains(id)) {
         // Two contexts with one ID would make routing meaningless: refuse loudly.
         note(parent, Note::handler_error, nullptr, "spawn: duplicate context ID " + std::to_string(id));
         return;
     }
     nodes_.push_back(std::make_unique<Node>(*this, shared_, std::move(cfg)));
     nodes_.back()->env_tag = child_index;
-    by_id_[id] = child_index;
-    stream_links_.emplace_back();
+    by_id_.set(id, child_index);
     ++alive_;
     Node& child = *nodes_.back();
     const auto li = static_cast<std::uint32_t>(links_.size());
@@ -179,8 +241,8 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     L.stream[0] = parent.add_stream(id, std::move(name));
     L.stream[1] = child.add_stream(parent.id(), "parent");
     links_.push_back(L);
-    stream_links_[L.node[0]].push_back(li);
-    stream_links_[child_index].push_back(li);
+    parent.set_stream_tag(L.stream[0], li * 2);
+    child.set_stream_tag(L.stream[1], li * 2 + 1);
     child.attach_parent(L.stream[1]);
     if (pcap_) pcap_->open(li, parent.id(), id, now());
     char line[80];
@@ -261,8 +323,8 @@ std::vector<std::string> Simulation::stale_routes() const {
     for (const auto& n : nodes_) {
         if (!n->alive()) continue;
         for (ContextId id : n->routes()) {
-            const auto it = by_id_.find(id);
-            if (it == by_id_.end() || !nodes_[it->second]->alive())
+            const std::uint32_t* i = by_id_.find(id);
+            if (!i || !nodes_[*i]->alive())
                 out.push_back("context " + std::to_string(n->id()) + " still routes to dead context " +
                               std::to_string(id));
         }

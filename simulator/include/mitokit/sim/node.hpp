@@ -7,8 +7,10 @@
 // with virtual links and simulated time; real transports can drive the same Node
 // with file descriptors and wall time.
 //
-// Scale: an idle leaf holds one stream and no heap tables (maps stay empty, IDs
-// are integers, module data is shared through NodeShared).
+// Scale: an idle leaf holds one stream and almost no heap tables (routes and
+// egress IDs are flat IdMaps, IDs are integers, module data is shared through
+// NodeShared). A frame that only passes through is routed from the decoder's
+// view of it and written on without being copied into a Message.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "mitokit/sim/functions.hpp"
+#include "mitokit/sim/id_map.hpp"
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/scheduler.hpp"
@@ -66,6 +69,12 @@ public:
     virtual Time now() const = 0;
     // Bytes for the peer of `s`, in order.
     virtual void write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) = 0;
+    // One frame for the peer of `s` (h.length is taken from payload.size()). The
+    // default encodes it and calls write(); an env may put the header and payload
+    // straight into its own buffers. `payload` is valid only during the call.
+    virtual void write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) {
+        write(n, s, encode_frame(h, payload));
+    }
     // The node hangs up `s`: the peer sees end of file after bytes already written.
     virtual void close_stream(Node& n, StreamId s) = 0;
     // Run `fn` later in this node's context (the broker's defer, or a busy main thread).
@@ -154,6 +163,9 @@ public:
     NodeEnv& env() noexcept { return env_; }
     // Free for the NodeEnv's own use (the simulation keeps its node index here).
     std::uint32_t env_tag = 0;
+    // Per stream, also free for the NodeEnv (the simulation keeps the link there).
+    void set_stream_tag(StreamId s, std::uint32_t tag);
+    std::uint32_t stream_tag(StreamId s) const;
 
     // --- observation (tests, invariants, reports) -----------------------------
     std::size_t stream_count() const noexcept { return streams_.size(); }
@@ -183,9 +195,14 @@ private:
 
     // router
     void async_route(Message msg, StreamId in);
+    // _async_route on a frame still in the decoder's buffer (`owned` null) or on a
+    // Message of our own (`owned` holds `data`); a Message is made only when the
+    // frame stops here.
+    void route_frame(Header h, std::span<const std::uint8_t> data, StreamId in, Message* owned);
     void invoke(Message& msg, StreamId in);
-    void maybe_send_dead(bool unreachable, const Message& msg, std::string reason, Note why);
+    void maybe_send_dead(bool unreachable, const Header& h, std::string reason, Note why);
     void send_on(StreamId s, const Message& msg);
+    void send_frame(StreamId s, const Header& h, std::span<const std::uint8_t> data);
     Message make(ContextId dst, std::uint32_t handle, std::vector<std::uint8_t> data) const;
     StreamId lookup(ContextId id) const;
     StreamId lookup_or(ContextId id, StreamId fallback) const;
@@ -223,7 +240,7 @@ private:
     void on_call_function(Message msg);
     void dispatch_next();
     void run_call(const Message& msg);
-    void finish_call(const Message& msg, std::optional<std::string> chain, CallResult result, bool cache_failure);
+    void finish_call(const Header& h, std::optional<std::string> chain, CallResult result, bool cache_failure);
 
     // logs, shutdown, detach
     void on_forward_log(const Message& msg);
@@ -253,7 +270,7 @@ private:
     bool detached_ = false;
     bool shutting_down_ = false;
     std::vector<std::unique_ptr<Stream>> streams_;
-    std::unordered_map<ContextId, StreamId> route_;     // _stream_by_id
+    IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
     std::unordered_map<std::uint32_t, Handler> handlers_; // dynamic (reply) handles
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;

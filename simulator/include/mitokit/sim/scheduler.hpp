@@ -61,10 +61,24 @@ std::string hash_hex(std::uint64_t h);
 class Scheduler {
 public:
     using Task = std::function<void()>;
+    // Receives compact events: two words whose meaning is the owner's (the
+    // simulation's segment deliveries), so the hottest events need no Task.
+    class Sink {
+    public:
+        virtual void on_event(std::uint32_t a, std::uint32_t b) = 0;
+
+    protected:
+        ~Sink() = default;
+    };
 
     Time now() const noexcept { return now_; }
     void at(Time t, Task task);
     void after(Time delay, Task task) { at(now_ + delay, std::move(task)); }
+    // A compact event for the sink, ordered with Tasks by (time, scheduling order).
+    // `a` must not be TASK.
+    void post(Time t, std::uint32_t a, std::uint32_t b);
+    void set_sink(Sink* s) noexcept { sink_ = s; }
+    static constexpr std::uint32_t TASK = 0xffffffffu;
 
     // Runs events until none are left, `until` is passed, or `max_events` ran.
     // Returns the number of events run.
@@ -75,13 +89,15 @@ public:
 
 private:
     // The heap orders small keys; tasks live in a slot pool, so heap moves are cheap.
+    // a == TASK: b is a slot in slots_; otherwise (a, b) go to the sink.
     struct Item {
         Time t;
         std::uint64_t seq;
-        std::uint32_t slot;
+        std::uint32_t a, b;
         bool operator>(const Item& o) const noexcept { return t != o.t ? t > o.t : seq > o.seq; }
     };
     std::priority_queue<Item, std::vector<Item>, std::greater<>> q_;
+    Sink* sink_ = nullptr;
     std::vector<Task> slots_;
     std::vector<std::uint32_t> free_;
     Time now_ = 0;

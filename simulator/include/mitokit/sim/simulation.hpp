@@ -45,7 +45,7 @@ struct HandleStats {
     std::uint64_t messages = 0, bytes = 0;
 };
 
-class Simulation final : public NodeEnv {
+class Simulation final : public NodeEnv, private Scheduler::Sink {
 public:
     Simulation(SimConfig cfg, NodeShared shared);
     ~Simulation() override;
@@ -74,7 +74,7 @@ public:
 
     // Observations.
     const std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)>& notes() const { return notes_; }
-    const std::map<std::uint32_t, HandleStats>& per_handle() const { return per_handle_; }
+    const std::map<std::uint32_t, HandleStats>& per_handle() const;
     std::uint64_t hops() const noexcept { return hops_; }
     LinkStats link_totals() const;
     std::uint64_t log_records() const noexcept { return log_records_; }
@@ -85,6 +85,7 @@ public:
     // NodeEnv
     Time now() const override { return sched_.now(); }
     void write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) override;
+    void write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) override;
     void close_stream(Node& n, StreamId s) override;
     void defer(Node& n, Time delay, std::function<void()> fn) override;
     void note(Node& n, Note what, const Header* h, std::string_view detail) override;
@@ -108,10 +109,18 @@ private:
         Time stalled_until = 0;
         LinkStats stats;
     };
+    static constexpr std::uint32_t EOF_SEGMENT = 0xffffffffu;
     std::uint32_t index_of(const Node& n) const;
-    std::uint32_t link_of(std::uint32_t node_index, StreamId s) const;
-    void deliver(std::uint32_t link, int d, std::vector<std::uint8_t> seg);
+    // Bytes `head` then `body` onto link direction `ld` (link * 2 + direction).
+    void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
+              const Header* h);
+    void count_frame(const Header& h, std::size_t bytes);
+    // Scheduler::Sink: (link * 2 + direction, segment buffer or EOF_SEGMENT).
+    void on_event(std::uint32_t ld, std::uint32_t seg) override;
+    void deliver(std::uint32_t ld, std::uint32_t seg);
     void deliver_eof(std::uint32_t link, int d);
+    std::uint32_t take_buffer();
+    void release_buffer(std::uint32_t b);
     void record(std::string_view line) { log_.record(line); }
 
     SimConfig cfg_;
@@ -120,12 +129,18 @@ private:
     Rng rng_;
     EventLog log_;
     std::vector<std::unique_ptr<Node>> nodes_;
-    std::unordered_map<ContextId, std::uint32_t> by_id_;
-    std::vector<std::vector<std::uint32_t>> stream_links_; // per node index: link of each stream
-    std::vector<Link> links_;
+    IdMap by_id_;               // context ID -> node index
+    std::vector<Link> links_;   // a node's stream tag is link * 2 + its direction
+    // Segments in flight, by buffer index: the scheduler's events carry the index.
+    // Up to KEEP_BUFFERS spare buffers keep their memory for reuse.
+    static constexpr std::size_t KEEP_BUFFERS = 4096;
+    std::vector<std::vector<std::uint8_t>> bufs_;
+    std::vector<std::uint32_t> warm_bufs_, cold_bufs_;
     std::size_t alive_ = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes_{};
-    std::map<std::uint32_t, HandleStats> per_handle_;
+    // Every key is a handle below FIRST_DYNAMIC, IS_DEAD or FIRST_DYNAMIC (replies).
+    std::array<HandleStats, handle::FIRST_DYNAMIC + 1> handle_counts_{};
+    mutable std::map<std::uint32_t, HandleStats> per_handle_;
     std::uint64_t hops_ = 0;
     std::uint64_t log_records_ = 0;
     std::uint64_t in_flight_ = 0;
