@@ -207,6 +207,21 @@ TEST(StreamDecoder, BadMagicEndsTheStreamAtItsOffset) {
     }
 }
 
+TEST(StreamDecoder, ResumedAtAFrameBoundaryReportsWholeStreamOffsets) {
+    // A decoder started at offset 31 (after one 31-byte frame) sees the rest of the
+    // stream: its frames and errors carry the offsets a single decoder would give.
+    auto bad = frame(Encoding::legacy, 100, "abc");
+    bad[0] = 'X';
+    bad[1] = 'X';
+    const auto data = cat({frame(Encoding::legacy, 106, ""), bad});
+    EXPECT_EQ(decode_whole(data, {.start = StreamStart::frames, .start_offset = 31}),
+              "frame 4d49 1 0 0 106 0 0 31
+"
+              "error bad_encoding 57 bad frame encoding/magic 0x5858 (want 0x4d49 MI, 0x4d4a MJ or 0x4d4b "
+              "MK) in the frame at stream offset 57
+");
+}
+
 TEST(StreamDecoder, LaterFeedsAfterAnErrorAreIgnored) {
     auto bad = frame(Encoding::legacy, 100, "");
     bad[1] = 0x4c; // "ML"

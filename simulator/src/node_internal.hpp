@@ -6,12 +6,13 @@
 namespace mitokit::sim {
 
 struct Node::Stream final : StreamHandler {
-    Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart start,
-           std::optional<ContextId> stamp, std::uint32_t max_size)
-        : node(n), sid(i), remote_id(remote), name(std::move(nm)), stamp_auth(stamp),
-          decoder(*this, StreamOptions{max_size, start}) {}
+    Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart st, std::optional<ContextId> stamp)
+        : node(n), sid(i), remote_id(remote), name(std::move(nm)), stamp_auth(stamp), start(st) {}
 
-    void on_message(const MessageView& v) override { node.on_frame(sid, v); }
+    void on_message(const MessageView& v) override {
+        at_boundary = v.offset + HEADER_SIZE + v.header.length == fed; // the chunk ends with this frame
+        node.on_frame(sid, v);
+    }
     void on_error(const Error& e) override { node.on_stream_error(sid, e); }
 
     Node& node;
@@ -24,11 +25,20 @@ struct Node::Stream final : StreamHandler {
     bool noticed = false;     // RouteMonitor owns its routes (a child stream)
     bool registered = false;  // register() ran: the disconnect cascade applies
     bool detached = false;    // the child sent DETACHING
+    bool at_boundary = false; // the bytes fed so far end with a whole frame
+    bool monitor_self = false;
+    StreamStart start;        // how the next decoder begins (frames once one has seen a frame)
     std::uint32_t env_tag = 0; // Node::stream_tag
     IdMap egress_ids;         // a set: the values are unused
-    std::vector<ContextId> monitor_routes;              // RouteMonitor._routes_by_stream
+    // RouteMonitor._routes_by_stream: the child itself (monitor_self, no heap for
+    // a leaf) and the routes it announced (monitor_routes).
+    std::vector<ContextId> monitor_routes;
     std::unique_ptr<std::set<std::string>> sent_modules; // made on first module sent
-    StreamDecoder decoder;
+    // Made when bytes arrive and dropped again at a frame boundary, so an idle
+    // stream holds no decoder (most of a million contexts are idle). A new one
+    // resumes at stream offset `fed` (counted before each chunk is fed).
+    std::unique_ptr<StreamDecoder> decoder;
+    std::uint64_t fed = 0;
 
     std::set<std::string>& sent() {
         if (!sent_modules)

@@ -98,8 +98,7 @@ void Node::upgrade() {
 StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart start,
                           std::optional<ContextId> stamp_auth) {
     const auto sid = static_cast<StreamId>(streams_.size());
-    streams_.push_back(std::make_unique<Stream>(*this, sid, remote_id, std::move(name), start, stamp_auth,
-                                                shared_.max_message_size));
+    streams_.push_back(std::make_unique<Stream>(*this, sid, remote_id, std::move(name), start, stamp_auth));
     Stream& s = *streams_.back();
     // is_privileged: remote_id in parent_ids, or a stamping auth_id that is us or a parent.
     const auto in_parents = [&](ContextId c) {
@@ -141,16 +140,38 @@ std::vector<ContextId> Node::routes() const {
     return out;
 }
 
+StreamDecoder& Node::decoder_for(Stream& st) {
+    if (!st.decoder) {
+        StreamOptions opt;
+        opt.max_message_size = shared_.max_message_size;
+        opt.start = st.start;
+        opt.start_offset = st.fed;
+        st.decoder = std::make_unique<StreamDecoder>(st, opt);
+    }
+    return *st.decoder;
+}
+
 void Node::receive(StreamId s, std::span<const std::uint8_t> bytes) {
     if (!alive_ || s >= streams_.size() || !streams_[s]->open) return;
-    (void)streams_[s]->decoder.feed(bytes); // errors arrive through on_error
+    Stream& st = *streams_[s]; // Streams do not move, even if one is added meanwhile
+    StreamDecoder& d = decoder_for(st);
+    st.fed += bytes.size();
+    st.at_boundary = false;
+    (void)d.feed(bytes); // errors arrive through on_error
+    if (st.open && st.at_boundary && !d.failed() && d.in_frames()) {
+        st.start = StreamStart::frames;
+        st.decoder.reset(); // nothing buffered: the next bytes begin a frame
+    }
 }
 
 void Node::eof(StreamId s) {
     if (!alive_ || s >= streams_.size() || !streams_[s]->open) return;
     Stream& st = *streams_[s];
-    if (!st.decoder.failed()) {
-        if (auto r = st.decoder.finish(); !r) env_.note(*this, Note::stream_error, nullptr, r.error().message);
+    // No decoder in frames: the stream ended at a frame boundary, which is fine. A
+    // stream still in its bootstrap gets one, to say what the end cut short.
+    if (!st.decoder && st.start != StreamStart::frames) decoder_for(st);
+    if (st.decoder && !st.decoder->failed()) {
+        if (auto r = st.decoder->finish(); !r) env_.note(*this, Note::stream_error, nullptr, r.error().message);
     }
     stream_gone(s);
 }
@@ -198,14 +219,13 @@ void Node::stream_gone(StreamId s) {
 void Node::context_disconnected(ContextId id) {
     // Every handler with this respondent gets a local dead message and is removed.
     std::vector<std::uint32_t> hit;
-    for (const auto& [h, handler] : handlers_)
-        if (handler.respondent == id) hit.push_back(h);
+    if (handlers_)
+        for (const auto& [h, handler] : *handlers_)
+            if (handler.respondent == id) hit.push_back(h);
     std::sort(hit.begin(), hit.end());
     for (std::uint32_t h : hit) {
-        auto it = handlers_.find(h);
-        if (it == handlers_.end()) continue;
-        auto fn = std::move(it->second.fn);
-        handlers_.erase(it);
+        auto fn = take_handler(h);
+        if (!fn) continue;
         Message dead = make(id_, h, text_bytes(payload::reason::respondent_disconnected));
         dead.h.reply_to = handle::IS_DEAD;
         dead.h.src_id = id_;
@@ -331,8 +351,8 @@ void Node::invoke(Message& msg, StreamId in) {
         run_std(kind, msg, in);
         return;
     }
-    auto it = handlers_.find(msg.h.handle);
-    if (it == handlers_.end()) {
+    const auto it = handlers_ ? handlers_->find(msg.h.handle) : Handlers::iterator{};
+    if (!handlers_ || it == handlers_->end()) {
         maybe_send_dead(true, msg.h, std::string(payload::reason::invalid_handle), Note::dead_invalid_handle);
         return;
     }
@@ -340,8 +360,12 @@ void Node::invoke(Message& msg, StreamId in) {
         maybe_send_dead(true, msg.h, std::string(payload::reason::unexpected_context), Note::dead_unexpected_reply);
         return;
     }
-    auto fn = it->second.fn;
-    if (!it->second.persist) handlers_.erase(it);
+    if (it->second.persist) {
+        auto fn = it->second.fn;
+        fn(*this, msg);
+        return;
+    }
+    auto fn = take_handler(msg.h.handle);
     fn(*this, msg);
 }
 
@@ -363,8 +387,19 @@ void Node::maybe_send_dead(bool unreachable, const Header& h, std::string reason
 std::uint32_t Node::add_reply_handler(std::optional<ContextId> respondent,
                                       std::function<void(Node&, const Message&)> fn) {
     const std::uint32_t h = next_handle_++;
-    handlers_.emplace(h, Handler{respondent, false, std::move(fn)});
+    if (!handlers_) handlers_ = std::make_unique<Handlers>();
+    handlers_->emplace(h, Handler{respondent, false, std::move(fn)});
     return h;
+}
+
+std::function<void(Node&, const Message&)> Node::take_handler(std::uint32_t h) {
+    if (!handlers_) return {};
+    const auto it = handlers_->find(h);
+    if (it == handlers_->end()) return {};
+    auto fn = std::move(it->second.fn);
+    handlers_->erase(it);
+    if (handlers_->empty()) handlers_.reset(); // an idle context keeps no table
+    return fn;
 }
 
 void Node::run_std(Std kind, Message& msg, StreamId in) {
@@ -408,13 +443,12 @@ void Node::shutdown() {
     }
     // The broker exits: handlers get "Broker has exitted" locally, streams close.
     std::vector<std::uint32_t> hs;
-    for (const auto& [h, handler] : handlers_) hs.push_back(h);
+    if (handlers_)
+        for (const auto& [h, handler] : *handlers_) hs.push_back(h);
     std::sort(hs.begin(), hs.end());
     for (auto h : hs) {
-        auto it = handlers_.find(h);
-        if (it == handlers_.end()) continue;
-        auto fn = std::move(it->second.fn);
-        handlers_.erase(it);
+        auto fn = take_handler(h);
+        if (!fn) continue;
         Message dead = make(id_, h, text_bytes(payload::reason::broker_exited));
         dead.h.reply_to = handle::IS_DEAD;
         fn(*this, dead);
@@ -435,7 +469,7 @@ void Node::exit_process() {
         env_.close_stream(*this, sp->sid);
     }
     route_.clear();
-    handlers_.clear();
+    handlers_.reset();
     calls_.reset();
     env_.exited(*this);
 }
@@ -444,12 +478,13 @@ std::size_t Node::memory_estimate() const {
     std::size_t n = sizeof(Node) + parent_ids_.capacity() * sizeof(ContextId);
     n += streams_.capacity() * sizeof(void*);
     for (const auto& s : streams_) {
-        n += sizeof(Stream) + s->egress_ids.capacity() * 8 + s->monitor_routes.capacity() * 4 + s->decoder.heap_bytes();
+        n += sizeof(Stream) + s->egress_ids.capacity() * 8 + s->monitor_routes.capacity() * 4;
+        if (s->decoder) n += sizeof(StreamDecoder) + s->decoder->heap_bytes();
         if (s->name.capacity() > 15) n += s->name.capacity() + 1; // beyond the inline buffer
         if (s->sent_modules) n += s->sent_modules->size() * 64;
     }
     n += route_.capacity() * 8;
-    n += handlers_.size() * 96;
+    if (handlers_) n += sizeof(Handlers) + handlers_->size() * 96 + handlers_->bucket_count() * 8;
     if (importer_) n += sizeof(ImporterState) + importer_->cache.size() * 64 + importer_->imported.size() * 64;
     return n;
 }

@@ -35,7 +35,8 @@ void Node::propagate_down(ContextId target) {
 void Node::notice_stream(StreamId s) {
     Stream& st = *streams_[s];
     st.noticed = true;
-    st.monitor_routes.assign(1, st.remote_id);
+    st.monitor_self = true;
+    st.monitor_routes.clear();
     propagate_up(handle::ADD_ROUTE, st.remote_id, st.name);
 }
 
@@ -45,6 +46,8 @@ void Node::route_monitor_stream_gone(StreamId s) {
     st.noticed = false;
     std::vector<ContextId> routes = std::move(st.monitor_routes);
     st.monitor_routes.clear();
+    if (st.monitor_self) routes.push_back(st.remote_id);
+    st.monitor_self = false;
     std::sort(routes.begin(), routes.end());
     for (ContextId target : routes) {
         route_.erase(target);
@@ -97,6 +100,7 @@ void Node::on_del_route(const Message& msg) {
         return;
     }
     context_disconnected(r->id);
+    if (r->id == streams_[via]->remote_id) streams_[via]->monitor_self = false;
     auto& mr = streams_[via]->monitor_routes;
     mr.erase(std::remove(mr.begin(), mr.end(), r->id), mr.end());
     route_.erase(r->id);

@@ -106,6 +106,13 @@ void Scheduler::at(Time t, Task task) {
     q_.push(Item{t, seq_++, TASK, slot});
 }
 
+void Scheduler::trim() {
+    if (!q_.empty()) return;
+    q_ = decltype(q_)();
+    std::vector<Task>().swap(slots_);
+    std::vector<std::uint32_t>().swap(free_);
+}
+
 void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
     if (t < now_) t = now_;
     q_.push(Item{t, seq_++, a, b});

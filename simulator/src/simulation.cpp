@@ -83,9 +83,9 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
     Link& L = links_[li];
     Direction& dir = L.dir[d];
     const std::size_t total = head.size() + body.size();
-    L.stats.bytes_written += total;
+    link_stats_.bytes_written += total;
     if (dir.closed || L.cut) {
-        L.stats.bytes_dropped += total;
+        link_stats_.bytes_dropped += total;
         return;
     }
     if (h) count_frame(*h, total);
@@ -125,7 +125,7 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
         arrive = std::max(arrive, dir.last_arrival); // a byte stream stays in order
         dir.last_arrival = arrive;
         if (pcap_) pcap_->data(li, d, depart, seg, dir.seq);
-        dir.seq += len;
+        dir.seq += static_cast<std::uint32_t>(len);
         off += len;
         ++in_flight_;
         sched_.post(arrive, ld, b);
@@ -151,11 +151,11 @@ void Simulation::deliver(std::uint32_t ld, std::uint32_t b) {
     const StreamId ds = L.stream[to];
     const std::size_t len = bufs_[b].size();
     if (L.cut || !dst.alive() || !dst.stream_open(ds)) {
-        L.stats.bytes_dropped += len;
+        link_stats_.bytes_dropped += len;
         release_buffer(b);
         return;
     }
-    L.stats.bytes_delivered += len;
+    link_stats_.bytes_delivered += len;
     log_.record(now(), "rx", li, static_cast<std::uint64_t>(d), len);
     // The node may write (new buffers) or spawn (new links) while it reads: hold
     // neither `L` nor a reference into bufs_ across this call. The bytes stay put.
@@ -308,14 +308,19 @@ void Simulation::crash(ContextId id) {
     }
 }
 
-LinkStats Simulation::link_totals() const {
-    LinkStats t;
-    for (const auto& L : links_) {
-        t.bytes_written += L.stats.bytes_written;
-        t.bytes_delivered += L.stats.bytes_delivered;
-        t.bytes_dropped += L.stats.bytes_dropped;
-    }
-    return t;
+LinkStats Simulation::link_totals() const { return link_stats_; }
+
+void Simulation::trim() {
+    if (!sched_.empty() || in_flight_ != 0) return;
+    sched_.trim();
+    std::vector<std::vector<std::uint8_t>>().swap(bufs_);
+    std::vector<std::uint32_t>().swap(warm_bufs_);
+    std::vector<std::uint32_t>().swap(cold_bufs_);
+}
+
+void Simulation::reserve(std::size_t contexts) {
+    nodes_.reserve(contexts);
+    links_.reserve(contexts ? contexts - 1 : 0);
 }
 
 std::vector<std::string> Simulation::stale_routes() const {

@@ -1,11 +1,15 @@
 #include "mitokit/sim/workload.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <span>
 
 #include "mitokit/handles.hpp"
 #include "mitokit/sim/calls.hpp"
@@ -42,35 +46,42 @@ struct Driver {
         });
     }
 
-    std::vector<std::vector<std::uint32_t>> children; // by tree slot; slot 0 is the master
+    // The tree by slot (slot 0 is the master), children of slot p at
+    // kids[first[p] .. first[p + 1]): 8 bytes a context at a million contexts.
+    std::vector<std::uint32_t> first, kids;
+
+    std::size_t slots() const { return first.size() - 1; }
+    std::span<const std::uint32_t> children_of(std::uint32_t p) const {
+        return std::span<const std::uint32_t>(kids).subspan(first[p], first[p + 1] - first[p]);
+    }
 
     void plan_tree() {
+        std::vector<std::uint32_t> parent_of; // of slots 1..n, at index slot - 1
         if (!wl.tree_parents.empty()) {
-            children.assign(wl.tree_parents.size() + 1, {});
-            for (std::size_t i = 0; i < wl.tree_parents.size(); ++i)
-                children[wl.tree_parents[i]].push_back(static_cast<std::uint32_t>(i + 1));
-            return;
+            parent_of = wl.tree_parents;
+        } else {
+            // Level fanouts, breadth first: the parents of a level are the previous level's slots.
+            std::uint64_t level_start = 0, level_size = 1;
+            for (std::uint32_t fan : wl.fanout) {
+                for (std::uint64_t p = level_start; p < level_start + level_size; ++p)
+                    for (std::uint32_t k = 0; k < fan; ++k) parent_of.push_back(static_cast<std::uint32_t>(p));
+                level_start += level_size;
+                level_size *= fan;
+            }
         }
-        // Level fanouts as an explicit tree, breadth first.
-        children.assign(1, {});
-        std::vector<std::uint32_t> frontier{0};
-        for (std::uint32_t fan : wl.fanout) {
-            std::vector<std::uint32_t> next;
-            for (std::uint32_t p : frontier)
-                for (std::uint32_t k = 0; k < fan; ++k) {
-                    const auto slot = static_cast<std::uint32_t>(children.size());
-                    children.emplace_back();
-                    children[p].push_back(slot);
-                    next.push_back(slot);
-                }
-            frontier = std::move(next);
-        }
+        const std::size_t n = parent_of.size() + 1;
+        first.assign(n + 1, 0);
+        for (std::uint32_t p : parent_of) ++first[p + 1];
+        for (std::size_t i = 1; i <= n; ++i) first[i] += first[i - 1];
+        kids.resize(parent_of.size());
+        std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
+        for (std::size_t i = 0; i < parent_of.size(); ++i) kids[fill[parent_of[i]]++] = static_cast<std::uint32_t>(i + 1);
     }
 
     void connected(std::optional<ContextId> id, std::uint32_t slot) {
         --pending_connects;
         if (id) {
-            if (!children[slot].empty()) {
+            if (!children_of(slot).empty()) {
                 intermediates.push_back(*id);
                 build(*id, slot);
             } else {
@@ -81,7 +92,7 @@ struct Driver {
     }
 
     void build(ContextId parent, std::uint32_t parent_slot) {
-        for (std::uint32_t slot : children[parent_slot]) {
+        for (std::uint32_t slot : children_of(parent_slot)) {
             ++pending_connects;
             if (parent == 0) {
                 ++rep.connects.started;
@@ -197,6 +208,18 @@ struct Driver {
     }
 };
 
+// Resident memory now, after handing freed heap pages back: what the (idle)
+// tree itself holds, without the peaks of the bursts that built it.
+std::uint64_t settled_rss() {
+    malloc_trim(0);
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    unsigned long long size = 0, resident = 0;
+    const int got = std::fscanf(f, "%llu %llu", &size, &resident);
+    std::fclose(f);
+    return got == 2 ? resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
 std::uint64_t peak_rss() {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
@@ -249,9 +272,10 @@ double percentile_us(std::vector<Time> v, double p) {
 Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress) {
     const auto w0 = std::chrono::steady_clock::now();
     Report rep;
-    Driver d{sim, wl, faults, rep, {}, {}, 0, 0, 0, 0, {}};
+    Driver d{sim, wl, faults, rep, {}, {}, 0, 0, 0, 0, {}, {}};
     d.plan_tree();
-    if (!d.children[0].empty()) d.build(0, 0);
+    sim.reserve(sim.node_count() + d.slots() - 1);
+    if (!d.children_of(0).empty()) d.build(0, 0);
     else d.built();
     // Run in slices so a progress callback can draw.
     while (!sim.scheduler().empty()) {
@@ -260,6 +284,8 @@ Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig
     }
     rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     rep.peak_rss_bytes = peak_rss();
+    sim.trim();
+    rep.settled_rss_bytes = settled_rss();
     rep.contexts = sim.node_count();
     rep.alive = sim.alive_count();
     rep.event_hash = sim.events().hash();
@@ -314,6 +340,7 @@ std::string report_json(const Report& r) {
     kv("sim_time_s", num(r.sim_time_s));
     kv("wall_s", num(r.wall_s));
     kv("peak_rss_bytes", u(r.peak_rss_bytes));
+    kv("settled_rss_bytes", u(r.settled_rss_bytes));
     kv("node_memory_bytes", u(r.node_memory_bytes));
     kv("message_hops", u(r.hops));
     kv("bytes", "{\"written\":" + u(r.bytes.bytes_written) + ",\"delivered\":" + u(r.bytes.bytes_delivered) +

@@ -89,6 +89,10 @@ struct StreamOptions {
     // when its header arrives (no re-copying as it grows); bigger ones grow with
     // the bytes received.
     std::uint32_t max_prealloc = 16u << 20;
+    // Stream offset of the first byte this decoder is fed: a decoder started again
+    // at a frame boundary (a caller that drops idle decoders to save memory) then
+    // reports offsets, in errors and MessageView, of the whole stream.
+    std::uint64_t start_offset = 0;
 };
 
 class StreamDecoder {

@@ -173,7 +173,7 @@ public:
     ContextId stream_remote(StreamId s) const;
     std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
     std::vector<ContextId> routes() const;                 // every ID with an own route
-    std::size_t pending_replies() const noexcept { return handlers_.size(); }
+    std::size_t pending_replies() const noexcept { return handlers_ ? handlers_->size() : 0; }
     std::size_t queued_calls() const noexcept { return (calls_ ? calls_->size() : 0) + (call_busy_ ? 1 : 0); }
     bool module_cached(std::string_view name) const;
     bool module_imported(std::string_view name) const;
@@ -200,6 +200,8 @@ private:
     // frame stops here.
     void route_frame(Header h, std::span<const std::uint8_t> data, StreamId in, Message* owned);
     void invoke(Message& msg, StreamId in);
+    // Removes handle `h`'s handler and returns its function (empty if none).
+    std::function<void(Node&, const Message&)> take_handler(std::uint32_t h);
     void maybe_send_dead(bool unreachable, const Header& h, std::string reason, Note why);
     void send_on(StreamId s, const Message& msg);
     void send_frame(StreamId s, const Header& h, std::span<const std::uint8_t> data);
@@ -212,6 +214,7 @@ private:
     void set_std(std::uint32_t handle, Std kind);
     void run_std(Std kind, Message& msg, StreamId in);
     void on_frame(StreamId s, const MessageView& v);
+    StreamDecoder& decoder_for(Stream& st);
     void on_stream_error(StreamId s, const Error& e);
     void stream_gone(StreamId s);
     void context_disconnected(ContextId id);
@@ -269,20 +272,29 @@ private:
     bool upgraded_ = false;
     bool detached_ = false;
     bool shutting_down_ = false;
+    bool call_busy_ = false; // Dispatcher: a call is running
     std::vector<std::unique_ptr<Stream>> streams_;
     IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
-    std::unordered_map<std::uint32_t, Handler> handlers_; // dynamic (reply) handles
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
+    using Handlers = std::unordered_map<std::uint32_t, Handler>;
+    std::unique_ptr<Handlers> handlers_; // dynamic (reply) handles; made on first use, dropped when empty
     // IdAllocator (master) / ChildIdAllocator
-    std::uint64_t next_id_ = 1;
-    ContextId block_next_ = 0, block_end_ = 0;
-    bool id_request_in_flight_ = false;
-    std::vector<std::function<void(std::optional<ContextId>)>> id_waiters_;
+    // Made on first use: leaves never allocate IDs.
+    struct IdState {
+        std::uint64_t next_id = 1;
+        ContextId block_next = 0, block_end = 0;
+        bool in_flight = false;
+        std::vector<std::function<void(std::optional<ContextId>)>> waiters;
+    };
+    std::unique_ptr<IdState> ids_;
+    IdState& ids() {
+        if (!ids_) ids_ = std::make_unique<IdState>();
+        return *ids_;
+    }
     // Dispatcher
     // Made on first use: an empty std::deque still allocates its map.
     std::unique_ptr<std::deque<Message>> calls_;
-    bool call_busy_ = false;
     std::unique_ptr<std::map<std::string, std::string>> chain_errors_;
     std::unique_ptr<ImporterState> importer_;
 };

@@ -84,6 +84,8 @@ public:
     // Returns the number of events run.
     std::uint64_t run(Time until = UINT64_MAX, std::uint64_t max_events = UINT64_MAX);
     bool empty() const noexcept { return q_.empty(); }
+    // With nothing pending, give back the memory the busiest moment needed.
+    void trim();
     std::size_t pending() const noexcept { return q_.size(); }
     std::uint64_t executed() const noexcept { return executed_; }
 

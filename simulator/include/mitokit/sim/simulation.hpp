@@ -59,6 +59,11 @@ public:
     std::size_t node_count() const noexcept { return nodes_.size(); }
     std::size_t alive_count() const noexcept { return alive_; }
     Node& node_at(std::size_t i) { return *nodes_[i]; }
+    // Room for this many contexts (the tree's size, when known) without regrowing.
+    void reserve(std::size_t contexts);
+    // Once nothing is in flight: free the scheduler's and the segment pool's peak
+    // capacity, so an idle tree holds only what its contexts need.
+    void trim();
 
     // Runs until no events are left (or `until`).
     void run(Time until = UINT64_MAX) { sched_.run(until); }
@@ -94,10 +99,11 @@ public:
     void exited(Node& n) override;
 
 private:
+    // Kept small: there is one per context.
     struct Direction {
         Time busy_until = 0;
         Time last_arrival = 0;
-        std::uint64_t seq = 0;      // bytes sent so far (the TCP sequence offset in captures)
+        std::uint32_t seq = 0;      // bytes sent so far, mod 2^32 (the TCP sequence offset in captures)
         bool closed = false;        // the writer hung up (FIN sent)
         bool corrupt_next = false;
     };
@@ -105,9 +111,8 @@ private:
         std::uint32_t node[2];      // node indices: [0] parent side, [1] child side
         StreamId stream[2];
         Direction dir[2];           // dir[d]: bytes written by node[d]
-        bool cut = false;
         Time stalled_until = 0;
-        LinkStats stats;
+        bool cut = false;
     };
     static constexpr std::uint32_t EOF_SEGMENT = 0xffffffffu;
     std::uint32_t index_of(const Node& n) const;
@@ -136,6 +141,7 @@ private:
     static constexpr std::size_t KEEP_BUFFERS = 4096;
     std::vector<std::vector<std::uint8_t>> bufs_;
     std::vector<std::uint32_t> warm_bufs_, cold_bufs_;
+    LinkStats link_stats_;      // all links together
     std::size_t alive_ = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes_{};
     // Every key is a handle below FIRST_DYNAMIC, IS_DEAD or FIRST_DYNAMIC (replies).

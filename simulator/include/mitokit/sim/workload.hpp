@@ -44,6 +44,7 @@ struct Report {
     std::uint64_t event_hash = 0, events = 0, scheduler_events = 0;
     double sim_time_s = 0, wall_s = 0;
     std::uint64_t peak_rss_bytes = 0;
+    std::uint64_t settled_rss_bytes = 0;     // RSS at the end, freed pages returned (malloc_trim)
     std::uint64_t hops = 0;
     LinkStats bytes;
     std::map<std::uint32_t, HandleStats> per_handle;
