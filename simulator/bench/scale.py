@@ -1,13 +1,23 @@
-"""Scale figures for the simulator (issue item 7), and the same small workload on
-the real python3-mitogen for the ratio.
+"""Scale figures for the simulator (issue 3 item 7), and the same small workload on
+the real python3-mitogen for the ratio. A benchmark script, not a test: it prints
+figures and never passes or fails.
 
-usage: /usr/bin/python3 scale.py MITOKIT_SIM [--levels 100,100] [--real-levels 3,2]
+usage: /usr/bin/python3 scale.py MITOKIT_SIM [--levels 100,100,100] [--idle-levels L]
+                                 [--real-levels 3,2] [--real-rounds 20] [--skip-real]
 
 Prints one JSON object:
-  sim:  contexts, message hops, CPU seconds, hops per CPU second, peak RSS
-  idle: memory per idle context (RSS growth between two tree sizes with no workload)
-  real: the --real-levels tree built with router.local(via=...) and os.getpid called
-        on every leaf, wall seconds; the simulator's CPU seconds for the same tree
+  sim:   the --levels tree (fanout 100, depth 3: 1,010,101 contexts) built, every leaf
+         called once (posix.getpid); routed message-hops (frames put on a link),
+         CPU seconds of the whole process, hops per CPU second, peak and settled RSS
+  idle:  bytes per idle context: RSS growth between a 10-context tree and the
+         --idle-levels tree (default: --levels) with no calls, peak and settled
+         (settled: RSS at the end after malloc_trim, i.e. without the build's bursts)
+  real:  the --real-levels tree built with router.local(via=...) on real mitogen,
+         then os.getpid called on every leaf at once (--real-rounds times): the
+         workload's wall time against the simulator's CPU time for the same tree, and
+         the call rounds' hops (2 x depth per call) per wall second against the
+         simulator's hops per CPU second on the big tree
+  load:  the 1/5/15-minute load averages before and after (the machine is shared)
 """
 import argparse
 import json
@@ -20,21 +30,32 @@ import time
 
 def sim_run(exe, levels, calls):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
     out = subprocess.run([exe, 'simulate', '--levels', levels, '--modules', 'none', '--calls', str(calls),
-                          '--logs', '0', '--json'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+                          '--logs', '0', '--json'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+    wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     rep = json.loads(out.stdout)
     rep['cpu_s'] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    rep['process_wall_s'] = wall
     return rep
 
 
-def real_mitogen(levels):
+def call_hops(levels):
+    """Hops of one call to every leaf and its reply: 2 x depth per leaf."""
+    leaves = 1
+    for fan in levels:
+        leaves *= fan
+    return leaves * 2 * len(levels)
+
+
+def real_mitogen(levels, rounds):
+    import mitogen.core
     import mitogen.master
-    import mitogen.utils
     broker = mitogen.master.Broker()
     router = mitogen.master.Router(broker)
-    t0 = time.monotonic()
     try:
+        t0 = time.monotonic()
         frontier = [None]
         for fan in levels:
             nxt = []
@@ -42,9 +63,19 @@ def real_mitogen(levels):
                 for _ in range(fan):
                     nxt.append(router.local(via=parent) if parent else router.local())
             frontier = nxt
-        for ctx in frontier:
-            ctx.call(os.getpid)
-        return {'contexts': 1 + sum(1 for _ in router._context_by_id), 'wall_s': time.monotonic() - t0}
+        t1 = time.monotonic()
+        # Every leaf called at once, then every reply collected; the first round is
+        # the workload, later ones (the same again) give a steadier hop rate.
+        first = None
+        for _ in range(rounds):
+            recvs = [ctx.call_async(os.getpid) for ctx in frontier]
+            for r in recvs:
+                r.get().unpickle()
+            if first is None:
+                first = time.monotonic() - t1
+        t2 = time.monotonic()
+        return {'contexts': 1 + len(list(router._context_by_id)), 'build_wall_s': t1 - t0,
+                'first_round_wall_s': first, 'call_wall_s': t2 - t1}
     finally:
         broker.shutdown()
         broker.join()
@@ -53,24 +84,47 @@ def real_mitogen(levels):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('exe')
-    ap.add_argument('--levels', default='100,100')
+    ap.add_argument('--levels', default='100,100,100')
+    ap.add_argument('--idle-levels', default=None)
     ap.add_argument('--real-levels', default='3,2')
+    ap.add_argument('--real-rounds', type=int, default=20)
+    ap.add_argument('--skip-real', action='store_true')
     a = ap.parse_args()
-    out = {}
+    out = {'load_before': os.getloadavg()}
     big = sim_run(a.exe, a.levels, 1)
     out['sim'] = {'levels': a.levels, 'contexts': big['contexts'], 'message_hops': big['message_hops'],
-                  'cpu_s': big['cpu_s'], 'hops_per_cpu_s': big['message_hops'] / max(big['cpu_s'], 1e-9),
-                  'peak_rss_bytes': big['peak_rss_bytes']}
+                  'calls_ok': big['calls']['ok'], 'invariants_ok': big['invariants']['ok'],
+                  'cpu_s': big['cpu_s'], 'wall_s': big['process_wall_s'],
+                  'hops_per_cpu_s': big['message_hops'] / max(big['cpu_s'], 1e-9),
+                  'peak_rss_bytes': big['peak_rss_bytes'], 'settled_rss_bytes': big['settled_rss_bytes'],
+                  'peak_rss_per_context': big['peak_rss_bytes'] / big['contexts']}
+    idle_levels = a.idle_levels or a.levels
     small = sim_run(a.exe, '10', 0)
-    idle = sim_run(a.exe, a.levels, 0)
-    out['idle'] = {'bytes_per_context': (idle['peak_rss_bytes'] - small['peak_rss_bytes']) /
-                   max(idle['contexts'] - small['contexts'], 1),
+    idle = sim_run(a.exe, idle_levels, 0)
+    n = max(idle['contexts'] - small['contexts'], 1)
+    out['idle'] = {'levels': idle_levels, 'contexts': idle['contexts'],
+                   'peak_rss_bytes_per_context': (idle['peak_rss_bytes'] - small['peak_rss_bytes']) / n,
+                   'settled_rss_bytes_per_context': (idle['settled_rss_bytes'] - small['settled_rss_bytes']) / n,
                    'node_memory_bytes_per_context': idle['node_memory_bytes'] / idle['contexts']}
-    levels = [int(x) for x in a.real_levels.split(',')]
-    real = real_mitogen(levels)
-    same = sim_run(a.exe, a.real_levels, 1)
-    out['real'] = {'levels': a.real_levels, 'mitogen_wall_s': real['wall_s'], 'sim_cpu_s': same['cpu_s'],
-                   'ratio': real['wall_s'] / max(same['cpu_s'], 1e-9)}
+    if not a.skip_real:
+        levels = [int(x) for x in a.real_levels.split(',')]
+        real = real_mitogen(levels, max(a.real_rounds, 1))
+        same = sim_run(a.exe, a.real_levels, 1)
+        hops = call_hops(levels) * max(a.real_rounds, 1)
+        real_rate = hops / max(real['call_wall_s'], 1e-9)
+        workload_wall = real['build_wall_s'] + real['first_round_wall_s']
+        out['real'] = {'levels': a.real_levels, 'contexts': real['contexts'],
+                       'mitogen_build_wall_s': real['build_wall_s'],
+                       'mitogen_first_round_wall_s': real['first_round_wall_s'],
+                       'mitogen_call_rounds': max(a.real_rounds, 1), 'mitogen_call_wall_s': real['call_wall_s'],
+                       'mitogen_call_hops': hops, 'mitogen_hops_per_s': real_rate,
+                       'sim_same_tree_cpu_s': same['cpu_s'], 'sim_same_tree_hops': same['message_hops'],
+                       # The same workload (build + one call per leaf): real wall time per simulator CPU time.
+                       'ratio_workload_mitogen_wall_to_sim_cpu': workload_wall / max(same['cpu_s'], 1e-9),
+                       # Routing rate: the simulator's big run against real mitogen's call rounds.
+                       'ratio_sim_hops_per_cpu_s_to_mitogen_hops_per_s':
+                           out['sim']['hops_per_cpu_s'] / max(real_rate, 1e-9)}
+    out['load_after'] = os.getloadavg()
     json.dump(out, sys.stdout, indent=1)
     print()
 

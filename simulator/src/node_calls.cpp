@@ -31,15 +31,15 @@ std::vector<std::uint8_t> pickled_error(std::string_view text) {
 // --- Dispatcher ------------------------------------------------------------------
 
 void Node::on_call_function(Message msg) {
-    if (!calls_) calls_ = std::make_unique<std::deque<Message>>();
-    calls_->push_back(std::move(msg));
+    if (!calls_) calls_ = std::make_unique<CallQueue>();
+    calls_->q.push_back(std::move(msg));
     dispatch_next();
 }
 
 void Node::dispatch_next() {
-    if (call_busy_ || !calls_ || calls_->empty() || !alive_) return;
-    Message msg = std::move(calls_->front());
-    calls_->pop_front();
+    if (call_busy_ || !calls_ || !alive_) return;
+    Message msg = std::move(calls_->q[calls_->head++]);
+    if (calls_->head == calls_->q.size()) calls_.reset(); // an idle context keeps no queue
     if (msg.is_dead()) {
         // Receiver iteration ends on ChannelError: the main thread returns and the
         // context shuts down.

@@ -1,5 +1,7 @@
 #include "mitokit/sim/scheduler.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cstdio>
 
 namespace mitokit::sim {
@@ -92,6 +94,54 @@ std::string hash_hex(std::uint64_t h) {
     return buf;
 }
 
+void Scheduler::insert(const Item& it) {
+    ++count_;
+    if (it.t == last_) {
+        ready_.push_back(it); // the largest seq so far: ready_ stays sorted
+        return;
+    }
+    buckets_[std::bit_width(it.t ^ last_)].push_back(it);
+}
+
+bool Scheduler::prepare() {
+    if (ready_pos_ < ready_.size()) return true;
+    ready_.clear();
+    ready_pos_ = 0;
+    std::size_t k = 1;
+    while (k < buckets_.size() && buckets_[k].empty()) ++k;
+    if (k == buckets_.size()) return false;
+    auto& b = buckets_[k];
+    Time m = b[0].t;
+    for (const Item& it : b) m = std::min(m, it.t);
+    last_ = m;
+    std::vector<Item> items = std::move(b);
+    b.clear();
+    count_ -= items.size();
+    for (const Item& it : items) insert(it); // into lower buckets, or ready_ for t == m
+    std::sort(ready_.begin(), ready_.end(), [](const Item& x, const Item& y) { return x.seq < y.seq; });
+    if (b.capacity() == 0) { // keep the storage for the bucket's next use
+        items.clear();
+        b = std::move(items);
+    }
+    return true;
+}
+
+void Scheduler::rebuild(Time floor) {
+    // Something was posted before the instant already prepared (run() stopped at
+    // `until` in between): start the buckets again from `floor`. Rare and O(n).
+    std::vector<Item> all(ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_), ready_.end());
+    for (auto& b : buckets_) {
+        all.insert(all.end(), b.begin(), b.end());
+        b.clear();
+    }
+    std::sort(all.begin(), all.end(), [](const Item& x, const Item& y) { return x.t != y.t ? x.t < y.t : x.seq < y.seq; });
+    ready_.clear();
+    ready_pos_ = 0;
+    count_ = 0;
+    last_ = floor;
+    for (const Item& it : all) insert(it);
+}
+
 void Scheduler::at(Time t, Task task) {
     if (t < now_) t = now_; // the past is closed: late events run now, in order
     std::uint32_t slot;
@@ -103,35 +153,37 @@ void Scheduler::at(Time t, Task task) {
         slot = static_cast<std::uint32_t>(slots_.size());
         slots_.push_back(std::move(task));
     }
-    q_.push(Item{t, seq_++, TASK, slot});
+    post(t, TASK, slot);
 }
 
 void Scheduler::trim() {
-    if (!q_.empty()) return;
-    q_ = decltype(q_)();
+    if (count_ != 0) return;
+    for (auto& b : buckets_) std::vector<Item>().swap(b);
+    std::vector<Item>().swap(ready_);
+    ready_pos_ = 0;
     std::vector<Task>().swap(slots_);
     std::vector<std::uint32_t>().swap(free_);
 }
 
 void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
     if (t < now_) t = now_;
-    q_.push(Item{t, seq_++, a, b});
+    if (t < last_) rebuild(t);
+    insert(Item{t, seq_++, a, b});
 }
 
 std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
     std::uint64_t n = 0;
-    while (!q_.empty() && n < max_events) {
-        const Item& top = q_.top();
-        if (top.t > until) break;
-        now_ = top.t;
-        const std::uint32_t a = top.a, b = top.b;
-        q_.pop();
-        if (a != TASK) {
-            sink_->on_event(a, b);
+    while (n < max_events && prepare()) {
+        if (last_ > until) break;
+        const Item it = ready_[ready_pos_++];
+        --count_;
+        now_ = it.t;
+        if (it.a != TASK) {
+            sink_->on_event(it.a, it.b);
         } else {
-            Task task = std::move(slots_[b]);
-            slots_[b] = nullptr;
-            free_.push_back(b);
+            Task task = std::move(slots_[it.b]);
+            slots_[it.b] = nullptr;
+            free_.push_back(it.b);
             task();
         }
         ++n;

@@ -174,7 +174,9 @@ public:
     std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
     std::vector<ContextId> routes() const;                 // every ID with an own route
     std::size_t pending_replies() const noexcept { return handlers_ ? handlers_->size() : 0; }
-    std::size_t queued_calls() const noexcept { return (calls_ ? calls_->size() : 0) + (call_busy_ ? 1 : 0); }
+    std::size_t queued_calls() const noexcept {
+        return (calls_ ? calls_->q.size() - calls_->head : 0) + (call_busy_ ? 1 : 0);
+    }
     bool module_cached(std::string_view name) const;
     bool module_imported(std::string_view name) const;
     std::size_t memory_estimate() const; // bytes owned, for the scale report
@@ -293,8 +295,13 @@ private:
         return *ids_;
     }
     // Dispatcher
-    // Made on first use: an empty std::deque still allocates its map.
-    std::unique_ptr<std::deque<Message>> calls_;
+    // Messages waiting for the main thread, from `head` on; made when one arrives
+    // and dropped once drained (a std::deque would hold over 500 bytes for ever).
+    struct CallQueue {
+        std::vector<Message> q;
+        std::size_t head = 0;
+    };
+    std::unique_ptr<CallQueue> calls_;
     std::unique_ptr<std::map<std::string, std::string>> chain_errors_;
     std::unique_ptr<ImporterState> importer_;
 };

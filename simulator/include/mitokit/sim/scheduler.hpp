@@ -6,7 +6,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <queue>
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,22 +83,33 @@ public:
     // Runs events until none are left, `until` is passed, or `max_events` ran.
     // Returns the number of events run.
     std::uint64_t run(Time until = UINT64_MAX, std::uint64_t max_events = UINT64_MAX);
-    bool empty() const noexcept { return q_.empty(); }
+    bool empty() const noexcept { return count_ == 0; }
     // With nothing pending, give back the memory the busiest moment needed.
     void trim();
-    std::size_t pending() const noexcept { return q_.size(); }
+    std::size_t pending() const noexcept { return count_; }
     std::uint64_t executed() const noexcept { return executed_; }
 
 private:
-    // The heap orders small keys; tasks live in a slot pool, so heap moves are cheap.
-    // a == TASK: b is a slot in slots_; otherwise (a, b) go to the sink.
+    // Small items; tasks live in a slot pool. a == TASK: b is a slot in slots_;
+    // otherwise (a, b) go to the sink.
     struct Item {
         Time t;
         std::uint64_t seq;
         std::uint32_t a, b;
-        bool operator>(const Item& o) const noexcept { return t != o.t ? t > o.t : seq > o.seq; }
     };
-    std::priority_queue<Item, std::vector<Item>, std::greater<>> q_;
+    // Time never goes back, so the queue is a radix heap on t (bucket k holds
+    // items whose t first differs from last_ in bit k-1): appends and sequential
+    // scans instead of a binary heap's cache misses at a million pending events.
+    // Items at t == last_ wait in ready_, sorted by seq; anything posted for that
+    // same instant has a larger seq and is appended, so (t, seq) order is exact.
+    void insert(const Item& it);
+    bool prepare(); // fills ready_ with the next instant's items; false if none
+    void rebuild(Time floor);
+    std::array<std::vector<Item>, 65> buckets_;
+    std::vector<Item> ready_;
+    std::size_t ready_pos_ = 0;
+    Time last_ = 0;            // the instant ready_ belongs to (>= now_)
+    std::size_t count_ = 0;    // pending items
     Sink* sink_ = nullptr;
     std::vector<Task> slots_;
     std::vector<std::uint32_t> free_;
