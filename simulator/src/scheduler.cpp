@@ -118,6 +118,7 @@ bool Scheduler::prepare() {
     b.clear();
     count_ -= items.size();
     for (const Item& it : items) insert(it); // into lower buckets, or ready_ for t == m
+    // Buckets stay in seq order (one is only refilled while empty); the sort is a cheap guard.
     std::sort(ready_.begin(), ready_.end(), [](const Item& x, const Item& y) { return x.seq < y.seq; });
     if (b.capacity() == 0) { // keep the storage for the bucket's next use
         items.clear();

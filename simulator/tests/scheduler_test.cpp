@@ -1,0 +1,116 @@
+// The scheduler's order is the simulation's determinism: (time, scheduling order),
+// whatever the queue's internals (a radix heap with a ready batch per instant).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+#include "mitokit/sim/scheduler.hpp"
+
+namespace mitokit::sim {
+namespace {
+
+struct Recorder final : Scheduler::Sink {
+    std::vector<std::tuple<Time, std::uint32_t, std::uint32_t>> got;
+    Scheduler* s = nullptr;
+    void on_event(std::uint32_t a, std::uint32_t b) override { got.emplace_back(s->now(), a, b); }
+};
+
+TEST(Scheduler, RunsEventsInTimeThenSchedulingOrderWithTies) {
+    Scheduler s;
+    Rng rng(7);
+    std::vector<std::pair<Time, int>> want; // (time, id) in scheduling order
+    std::vector<std::pair<Time, int>> ran;
+    int next_id = 0;
+    // Times from a small range so that many collide; some tasks schedule more,
+    // at the same instant and later (as nodes do).
+    for (int i = 0; i < 2000; ++i) {
+        const Time t = rng.below(300);
+        const int id = next_id++;
+        want.emplace_back(t, id);
+        s.at(t, [&, id] {
+            ran.emplace_back(s.now(), id);
+            if (id % 2 == 0 && next_id < 20000) {
+                const Time later = s.now() + rng.below(64);
+                const int child = next_id++;
+                want.emplace_back(later, child);
+                s.at(later, [&, child] { ran.emplace_back(s.now(), child); });
+            }
+        });
+    }
+    s.run();
+    // By time, then by when each was scheduled (ids count up as events are
+    // scheduled, children included).
+    ASSERT_EQ(ran.size(), want.size());
+    std::sort(want.begin(), want.end());
+    auto sorted_ran = ran;
+    std::sort(sorted_ran.begin(), sorted_ran.end());
+    EXPECT_EQ(sorted_ran, want); // each ran once, at its time
+    for (std::size_t i = 1; i < ran.size(); ++i) {
+        ASSERT_LE(ran[i - 1].first, ran[i].first) << "time went back at event " << i;
+        if (ran[i - 1].first == ran[i].first) {
+            ASSERT_LT(ran[i - 1].second, ran[i].second) << "tie out of order at " << i;
+        }
+    }
+    EXPECT_EQ(s.executed(), want.size());
+    EXPECT_TRUE(s.empty());
+}
+
+TEST(Scheduler, CompactEventsReachTheSinkInOrderWithTasks) {
+    Scheduler s;
+    Recorder r;
+    r.s = &s;
+    s.set_sink(&r);
+    std::vector<int> order;
+    s.post(50, 1, 10);
+    s.at(50, [&] { order.push_back(2); });
+    s.post(20, 3, 30);
+    s.run();
+    ASSERT_EQ(r.got.size(), 2u);
+    EXPECT_EQ(r.got[0], std::make_tuple(Time{20}, 3u, 30u));
+    EXPECT_EQ(r.got[1], std::make_tuple(Time{50}, 1u, 10u));
+    EXPECT_EQ(order, std::vector<int>{2});
+}
+
+TEST(Scheduler, AnEventPostedBeforeAPausedInstantStillRunsFirst) {
+    Scheduler s;
+    std::vector<int> order;
+    s.at(100, [&] { order.push_back(100); });
+    s.at(500, [&] { order.push_back(500); });
+    EXPECT_EQ(s.run(200), 1u); // stops with the 500 instant prepared
+    EXPECT_EQ(s.pending(), 1u);
+    // Between runs, something is scheduled before that instant (and one at it).
+    s.at(300, [&] { order.push_back(300); });
+    s.at(500, [&] { order.push_back(501); });
+    s.at(150, [&] { order.push_back(150); }); // after now (100), before the rest
+    s.run();
+    EXPECT_EQ(order, (std::vector<int>{100, 150, 300, 500, 501}));
+}
+
+TEST(Scheduler, MaxEventsStopsMidInstantAndResumes) {
+    Scheduler s;
+    std::vector<int> order;
+    for (int i = 0; i < 5; ++i) s.at(10, [&, i] { order.push_back(i); });
+    EXPECT_EQ(s.run(UINT64_MAX, 2), 2u);
+    s.at(10, [&] { order.push_back(5); }); // same instant, scheduled last
+    s.run();
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(Scheduler, TrimKeepsPendingEventsAndFreesADrainedQueue) {
+    Scheduler s;
+    int ran = 0;
+    s.at(5, [&] { ++ran; });
+    s.trim(); // pending: a no-op
+    EXPECT_EQ(s.pending(), 1u);
+    s.run();
+    s.trim();
+    EXPECT_TRUE(s.empty());
+    s.at(s.now() + 1, [&] { ++ran; }); // still usable
+    s.run();
+    EXPECT_EQ(ran, 2);
+}
+
+} // namespace
+} // namespace mitokit::sim
