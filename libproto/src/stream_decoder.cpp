@@ -42,8 +42,8 @@ std::string at(std::uint64_t offset) { return " at stream offset " + std::to_str
 
 } // namespace
 
-StreamDecoder::StreamDecoder(StreamHandler& handler, StreamOptions opt)
-    : handler_(handler), opt_(opt), consumed_(opt.start_offset) {
+StreamDecoder::StreamDecoder(StreamHandler& handler, StreamOptions opt, std::uint64_t start_offset)
+    : handler_(handler), opt_(opt), consumed_(start_offset) {
     switch (opt_.start) {
     case StreamStart::frames: enter(Phase::header); break;
     case StreamStart::detect: enter(Phase::detect); break;

@@ -214,12 +214,13 @@ TEST(StreamDecoder, ResumedAtAFrameBoundaryReportsWholeStreamOffsets) {
     bad[0] = 'X';
     bad[1] = 'X';
     const auto data = cat({frame(Encoding::legacy, 106, ""), bad});
-    EXPECT_EQ(decode_whole(data, {.start = StreamStart::frames, .start_offset = 31}),
-              "frame 4d49 1 0 0 106 0 0 31
-"
-              "error bad_encoding 57 bad frame encoding/magic 0x5858 (want 0x4d49 MI, 0x4d4a MJ or 0x4d4b "
-              "MK) in the frame at stream offset 57
-");
+    Recorder r;
+    StreamDecoder d(r, {.start = StreamStart::frames}, 31);
+    (void)d.feed(data);
+    EXPECT_EQ(d.offset(), 31 + data.size());
+    EXPECT_EQ(r.text, "frame 4d49 1 0 0 106 0 0 31\n"
+                      "error bad_encoding 57 bad frame encoding/magic 0x5858 (want 0x4d49 MI, 0x4d4a MJ or 0x4d4b "
+                      "MK) in the frame at stream offset 57\n");
 }
 
 TEST(StreamDecoder, LaterFeedsAfterAnErrorAreIgnored) {

@@ -145,8 +145,7 @@ StreamDecoder& Node::decoder_for(Stream& st) {
         StreamOptions opt;
         opt.max_message_size = shared_.max_message_size;
         opt.start = st.start;
-        opt.start_offset = st.fed;
-        st.decoder = std::make_unique<StreamDecoder>(st, opt);
+        st.decoder = std::make_unique<StreamDecoder>(st, opt, st.fed);
     }
     return *st.decoder;
 }
@@ -257,10 +256,14 @@ StreamId Node::lookup_or(ContextId id, StreamId fallback) const {
     return s ? *s : fallback;
 }
 
-void Node::route(Message msg) {
-    env_.defer(*this, 0, [this, m = std::move(msg)]() mutable {
-        if (alive_) async_route(std::move(m), NO_STREAM);
-    });
+void NodeEnv::defer_route(Node& n, Message msg) {
+    defer(n, 0, [&n, m = std::move(msg)]() mutable { n.route_now(std::move(m)); });
+}
+
+void Node::route(Message msg) { env_.defer_route(*this, std::move(msg)); }
+
+void Node::route_now(Message msg) {
+    if (alive_) async_route(std::move(msg), NO_STREAM);
 }
 
 void Node::send_on(StreamId s, const Message& msg) { send_frame(s, msg.h, msg.data); }

@@ -132,7 +132,26 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
     }
 }
 
+void Simulation::defer_route(Node& n, Message msg) {
+    std::uint32_t slot;
+    if (!free_routes_.empty()) {
+        slot = free_routes_.back();
+        free_routes_.pop_back();
+        routes_[slot] = PendingRoute{index_of(n), std::move(msg)};
+    } else {
+        slot = static_cast<std::uint32_t>(routes_.size());
+        routes_.push_back(PendingRoute{index_of(n), std::move(msg)});
+    }
+    sched_.post(now(), ROUTE_EVENT, slot);
+}
+
 void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
+    if (ld == ROUTE_EVENT) {
+        PendingRoute p = std::move(routes_[seg]);
+        free_routes_.push_back(seg);
+        nodes_[p.node]->route_now(std::move(p.msg));
+        return;
+    }
     if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
     else deliver(ld, seg);
 }
@@ -316,6 +335,8 @@ void Simulation::trim() {
     std::vector<std::vector<std::uint8_t>>().swap(bufs_);
     std::vector<std::uint32_t>().swap(warm_bufs_);
     std::vector<std::uint32_t>().swap(cold_bufs_);
+    std::vector<PendingRoute>().swap(routes_);
+    std::vector<std::uint32_t>().swap(free_routes_);
 }
 
 void Simulation::reserve(std::size_t contexts) {

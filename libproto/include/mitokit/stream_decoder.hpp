@@ -89,15 +89,15 @@ struct StreamOptions {
     // when its header arrives (no re-copying as it grows); bigger ones grow with
     // the bytes received.
     std::uint32_t max_prealloc = 16u << 20;
-    // Stream offset of the first byte this decoder is fed: a decoder started again
-    // at a frame boundary (a caller that drops idle decoders to save memory) then
-    // reports offsets, in errors and MessageView, of the whole stream.
-    std::uint64_t start_offset = 0;
 };
 
 class StreamDecoder {
 public:
-    StreamDecoder(StreamHandler& handler, StreamOptions opt = {});
+    // `start_offset`: the stream offset of the first byte this decoder is fed. A
+    // decoder started again at a frame boundary (a caller that drops idle decoders
+    // to save memory) then reports offsets of the whole stream, in errors and
+    // MessageView.
+    StreamDecoder(StreamHandler& handler, StreamOptions opt = {}, std::uint64_t start_offset = 0);
     ~StreamDecoder();
     StreamDecoder(const StreamDecoder&) = delete;
     StreamDecoder& operator=(const StreamDecoder&) = delete;

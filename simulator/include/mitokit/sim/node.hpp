@@ -79,6 +79,9 @@ public:
     virtual void close_stream(Node& n, StreamId s) = 0;
     // Run `fn` later in this node's context (the broker's defer, or a busy main thread).
     virtual void defer(Node& n, Time delay, std::function<void()> fn) = 0;
+    // Router.route(): call n.route_now(msg) from the broker, after what is already
+    // deferred. The default defers a closure; an env may queue the message itself.
+    virtual void defer_route(Node& n, Message msg);
     virtual void note(Node& n, Note what, const Header* h, std::string_view detail) = 0;
     // parent.Router.local(): start a child with this ID; call connected(stream) once
     // it is up (MITO002 seen), or failed(reason).
@@ -135,8 +138,10 @@ public:
     void disconnect_stream(StreamId s);    // we hang up (and run the disconnect cascade)
 
     // --- acting as a Python program would --------------------------------------
-    // Router.route(): deferred to the broker.
+    // Router.route(): deferred to the broker (NodeEnv::defer_route).
     void route(Message msg);
+    // The broker's half of route(): _async_route with no input stream.
+    void route_now(Message msg);
     // A fresh reply handle; `fn` gets the reply or a (possibly local) dead message.
     std::uint32_t add_reply_handler(std::optional<ContextId> respondent,
                                     std::function<void(Node&, const Message&)> fn);

@@ -93,6 +93,7 @@ public:
     void write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) override;
     void close_stream(Node& n, StreamId s) override;
     void defer(Node& n, Time delay, std::function<void()> fn) override;
+    void defer_route(Node& n, Message msg) override;
     void note(Node& n, Note what, const Header* h, std::string_view detail) override;
     void spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) override;
     void log_record(Node& master, ContextId src, std::string_view logger, int level, std::string_view text) override;
@@ -115,6 +116,9 @@ private:
         bool cut = false;
     };
     static constexpr std::uint32_t EOF_SEGMENT = 0xffffffffu;
+    // A compact event's first word: link * 2 + direction, or ROUTE_EVENT (the
+    // second word is then a slot in routes_).
+    static constexpr std::uint32_t ROUTE_EVENT = 0xfffffffeu;
     std::uint32_t index_of(const Node& n) const;
     // Bytes `head` then `body` onto link direction `ld` (link * 2 + direction).
     void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
@@ -141,6 +145,13 @@ private:
     static constexpr std::size_t KEEP_BUFFERS = 4096;
     std::vector<std::vector<std::uint8_t>> bufs_;
     std::vector<std::uint32_t> warm_bufs_, cold_bufs_;
+    // Messages handed to Router.route(), waiting for their event: no closure each.
+    struct PendingRoute {
+        std::uint32_t node = 0;
+        Message msg;
+    };
+    std::vector<PendingRoute> routes_;
+    std::vector<std::uint32_t> free_routes_;
     LinkStats link_stats_;      // all links together
     std::size_t alive_ = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes_{};
