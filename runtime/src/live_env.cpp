@@ -168,8 +168,10 @@ void LiveEnv::write(sim::Node& n, sim::StreamId s, std::vector<std::uint8_t> byt
     }
     // Node writes one whole frame per call.
     if (bytes.size() >= HEADER_SIZE)
-        if (auto h = decode_header(std::span<const std::uint8_t>(bytes).first(HEADER_SIZE), UINT32_MAX))
+        if (auto h = decode_header(std::span<const std::uint8_t>(bytes).first(HEADER_SIZE), UINT32_MAX)) {
             ++l->counts.out[h->handle];
+            if (on_frame_out) on_frame_out(n, s, *h, std::span<const std::uint8_t>(bytes).subspan(HEADER_SIZE));
+        }
     l->counts.bytes_out += bytes.size();
     if (l->out.size() - l->out_off + bytes.size() > opt_.max_pending_write) {
         errors_.push_back("context " + std::to_string(l->remote) + ": more than " +

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,9 @@ public:
     std::function<void(const LogRecord&)> on_log;   // optional live sink
     // Optional tap: every frame a peer sent on a link of `n`, before the node sees it.
     std::function<void(const sim::Node& n, sim::StreamId s, const MessageView& m)> on_frame_in;
+    // Optional tap: every frame `n` writes to a link (header, then payload).
+    std::function<void(const sim::Node& n, sim::StreamId s, const Header& h, std::span<const std::uint8_t> payload)>
+        on_frame_out;
 
     // sim::NodeEnv
     sim::Time now() const override;
