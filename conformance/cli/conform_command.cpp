@@ -4,6 +4,7 @@
 #include "cli_options.hpp"
 #include "conformance_commands.hpp"
 #include "mitokit/conformance/endpoint.hpp"
+#include "mitokit/conformance/recorder.hpp"
 #include "mitokit/conformance/suite.hpp"
 
 namespace mitokit::cli {
@@ -12,7 +13,8 @@ namespace {
 
 const char* const USAGE =
     "usage: mitokit conform --peer unix:PATH [--json] [--modules DIR] [--target ID]\n"
-    "                       [--reply-timeout S] [--silence S] [--connect-timeout S] [--list]\n"
+    "                       [--reply-timeout S] [--silence S] [--connect-timeout S] [--case PREFIX]\n"
+    "                       [--capture FILE.pcapng] [--list]\n"
     "Runs the live conformance suite against a peer listening on a UNIX socket the way\n"
     "mitogen.unix.Listener does (its master has a child --target that can import the\n"
     "modules in --modules). Prints a table (case, expected, got, result), or with --json\n"
@@ -23,6 +25,7 @@ const char* const USAGE =
 int run_conform(int argc, char** argv) {
     std::string peer, modules = default_conformance_dir() + "/python";
     std::vector<std::string> only;
+    std::string capture_path;
     double reply_timeout = 10, silence = 0.5, connect_timeout = 5;
     std::uint32_t target = 1, max_size = 128u * 1048576u;
     po::options_description desc("mitokit conform");
@@ -35,6 +38,7 @@ int run_conform(int argc, char** argv) {
         "connect-timeout", po::value(&connect_timeout), "seconds per connection and handshake (default 5)")(
         "max-message-size", po::value(&max_size), "the peer's router limit, for the oversize case (default 134217728)")(
         "case", po::value(&only)->multitoken()->composing(), "run only the cases whose names start with this (repeatable)")(
+        "capture", po::value(&capture_path), "also write every connection to this pcapng file (for `mitokit replay`)")(
         "list", "print the case names and exit");
     po::variables_map vm;
     try {
@@ -78,7 +82,23 @@ int run_conform(int argc, char** argv) {
     opt.connect_timeout = *ct;
     opt.max_message_size = max_size;
     opt.only = only;
+    std::unique_ptr<conformance::Recorder> rec;
+    if (!capture_path.empty()) {
+        auto r = conformance::Recorder::open(capture_path);
+        if (!r) {
+            std::cerr << "mitokit conform: " << r.error().message << "\n";
+            return 1;
+        }
+        rec = std::move(*r);
+        opt.recorder = rec.get();
+    }
     auto results = conformance::run_suite(opt);
+    if (rec) {
+        if (auto st = rec->close(); !st) {
+            std::cerr << "mitokit conform: " << capture_path << ": " << st.error().message << "\n";
+            return 1;
+        }
+    }
     if (!results) {
         std::cerr << "mitokit conform: " << results.error().message << "\n";
         return 1;

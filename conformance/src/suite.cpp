@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "mitokit/conformance/module_plan.hpp"
+#include "mitokit/conformance/recorder.hpp"
 #include "mitokit/conformance/wire_client.hpp"
 #include "mitokit/handles.hpp"
 #include "mitokit/payloads.hpp"
@@ -49,6 +50,7 @@ struct Ctx {
     Result<std::unique_ptr<WireClient>> connect() {
         auto c = WireClient::connect(opt.socket_path, Clock::now() + opt.connect_timeout);
         if (c) ids_seen.push_back((*c)->id());
+        if (c && opt.recorder) opt.recorder->attach(**c);
         return c;
     }
     // The main connection, made again if a case lost it.

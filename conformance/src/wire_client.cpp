@@ -39,7 +39,9 @@ Status WireClient::send(const Header& h, std::span<const std::uint8_t> payload, 
 
 Status WireClient::send_raw(std::span<const std::uint8_t> bytes, Deadline deadline) {
     if (eof_) return make_error(Errc::io, "the peer has closed the connection");
-    return transport::write_all(fd_.get(), bytes, deadline);
+    auto st = transport::write_all(fd_.get(), bytes, deadline);
+    if (st && tap) tap(true, bytes);
+    return st;
 }
 
 void WireClient::on_message(const MessageView& m) {
@@ -69,7 +71,9 @@ bool WireClient::read_once(Deadline deadline) {
         eof_ = true;
         return false;
     }
-    (void)decoder_->feed(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+    const std::span<const std::uint8_t> got(buf.data(), static_cast<std::size_t>(n));
+    if (tap) tap(false, got);
+    (void)decoder_->feed(got);
     return true;
 }
 

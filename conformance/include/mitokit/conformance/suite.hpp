@@ -23,6 +23,8 @@
 
 namespace mitokit::conformance {
 
+class Recorder;
+
 using std::chrono::milliseconds;
 
 struct SuiteOptions {
@@ -34,6 +36,7 @@ struct SuiteOptions {
     milliseconds connect_timeout{5000};  // per connection, handshake included
     std::uint32_t max_message_size = 128u * 1048576u; // the peer's router limit
     std::vector<std::string> only;       // run only cases whose names start with one of these
+    Recorder* recorder = nullptr;        // records every connection (outlives run_suite)
 };
 
 // Every case, in order. An error only when the first connection fails.

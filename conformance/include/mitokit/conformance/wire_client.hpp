@@ -50,6 +50,10 @@ public:
     bool wait_closed(Deadline deadline);
     bool closed() const noexcept { return eof_; }
 
+    // Sees every byte on the connection once it is past the handshake: `to_peer`
+    // for what we send, else what we read. For --capture.
+    std::function<void(bool to_peer, std::span<const std::uint8_t> bytes)> tap;
+
 private:
     WireClient() = default;
     void on_message(const MessageView& m) override;
