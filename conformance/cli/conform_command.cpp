@@ -1,3 +1,5 @@
+#include <signal.h>
+
 #include <boost/program_options.hpp>
 #include <iostream>
 
@@ -40,6 +42,8 @@ int run_conform(int argc, char** argv) {
         "case", po::value(&only)->multitoken()->composing(), "run only the cases whose names start with this (repeatable)")(
         "capture", po::value(&capture_path), "also write every connection to this pcapng file (for `mitokit replay`)")(
         "list", "print the case names and exit");
+    // A peer that hangs up must be an error on the write, not the end of us.
+    ::signal(SIGPIPE, SIG_IGN);
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);

@@ -1,3 +1,5 @@
+#include <signal.h>
+
 #include <boost/program_options.hpp>
 #include <iostream>
 
@@ -32,6 +34,8 @@ int run_peer(int argc, char** argv) {
         "silence", po::value(&silence), "seconds of silence that count as 'no answer' (default 0.5)")(
         "connect-timeout", po::value(&connect_timeout), "seconds per connection and handshake (default 5)")(
         "no-raw", "skip the refusal cases that use raw connections");
+    // A peer that hangs up must be an error on the write, not the end of us.
+    ::signal(SIGPIPE, SIG_IGN);
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);

@@ -1,3 +1,5 @@
+#include <signal.h>
+
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
@@ -44,6 +46,8 @@ int run_replay(int argc, char** argv) {
     all.add(desc).add(hidden);
     po::positional_options_description pos;
     pos.add("capture", 1);
+    // A peer that hangs up must be an error on the write, not the end of us.
+    ::signal(SIGPIPE, SIG_IGN);
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);

@@ -40,7 +40,15 @@ Status WireClient::send(const Header& h, std::span<const std::uint8_t> payload, 
 Status WireClient::send_raw(std::span<const std::uint8_t> bytes, Deadline deadline) {
     if (eof_) return make_error(Errc::io, "the peer has closed the connection");
     auto st = transport::write_all(fd_.get(), bytes, deadline);
-    if (st && tap) tap(true, bytes);
+    if (!st) {
+        if (st.error().message.find("Broken pipe") != std::string::npos ||
+            st.error().message.find("reset by peer") != std::string::npos) {
+            eof_ = true;
+            return make_error(Errc::io, "the peer closed the connection (" + st.error().message + ")");
+        }
+        return st;
+    }
+    if (tap) tap(true, bytes);
     return st;
 }
 
