@@ -32,7 +32,10 @@ struct Served {
         auto r = CppListener::start(o);
         if (!r) throw std::runtime_error(r.error().message);
         l = std::move(*r);
-        t = std::thread([this] { l->run_until([this] { return stop.load(); }, runtime::Clock::now() + 120s); });
+        // Short slices: the loop's poll() cannot see `stop` change.
+        t = std::thread([this] {
+            while (!stop) l->run_until([this] { return stop.load(); }, runtime::Clock::now() + 50ms);
+        });
     }
     ~Served() {
         stop = true;
