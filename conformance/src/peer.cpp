@@ -202,6 +202,19 @@ struct Session {
         return CaseResult{"peer.forward_log", expected, got, pass};
     }
 
+    // Garbage on our own link: the master must hang up on us.
+    CaseResult own_link_bad_magic() {
+        std::vector<std::uint8_t> bad(HEADER_SIZE, 0);
+        bad[0] = 'X';
+        bad[1] = 'X';
+        env.write(*node, parent, bad);
+        const bool closed = env.run_until([&] { return !up(); }, Clock::now() + opt.reply_timeout);
+        return CaseResult{"peer.own_link_bad_magic_drops", "the master closes our link",
+                          closed ? "the master closed our link" : "still up after " +
+                                                                       std::to_string(opt.reply_timeout.count()) + " ms",
+                          closed};
+    }
+
     CaseResult allocate() {
         std::vector<std::optional<sim::ContextId>> ids;
         for (int i = 0; i < 2; ++i) {
@@ -250,6 +263,7 @@ Result<std::vector<CaseResult>> run_peer(const PeerOptions& opt) {
     out.push_back(s.allocate());
     out.push_back(CaseResult{"peer.stays_connected", "the link to the master is up after every case",
                              s.up() ? "up" : "down", s.up()});
+    out.push_back(s.own_link_bad_magic());
     if (opt.raw_cases) {
         SuiteOptions so;
         so.socket_path = opt.socket_path;
