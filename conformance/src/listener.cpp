@@ -1,6 +1,11 @@
 #include "mitokit/conformance/listener.hpp"
 
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 #include "mitokit/conformance/natives.hpp"
 #include "mitokit/sim/directory_source.hpp"
@@ -20,6 +25,16 @@ public:
 private:
     const sim::DirectorySource& src_;
 };
+
+void put_be32(std::uint8_t* p, std::uint32_t v) {
+    p[0] = std::uint8_t(v >> 24);
+    p[1] = std::uint8_t(v >> 16);
+    p[2] = std::uint8_t(v >> 8);
+    p[3] = std::uint8_t(v);
+}
+std::uint32_t get_be32(const std::uint8_t* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+}
 
 sim::FunctionRegistry functions() {
     auto r = sim::FunctionRegistry::standard();
@@ -59,20 +74,36 @@ struct CppListener::State {
         return s;
     }
 
+    // The server side of the handshake, in the reference's order: the client's
+    // pid first, then an ID, so a client that fails the handshake costs no ID.
     void accept_one() {
+        transport::Fd c(::accept4(listener->fd(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!c) {
+            errors.push_back("accept " + listener->path() + ": " + std::strerror(errno));
+            return;
+        }
+        const auto deadline = runtime::Clock::now() + opt.handshake_timeout;
+        auto pid = transport::read_exact(c.get(), 4, deadline);
+        if (!pid) {
+            errors.push_back("failed to read remote identity: " + pid.error().message);
+            return;
+        }
         std::optional<sim::ContextId> id;
         master.allocate_id([&](std::optional<sim::ContextId> v) { id = v; });
         if (!id) {
             errors.push_back("no context ID for a new client");
             return;
         }
-        const transport::UnixHello hello{*id, master.id(), static_cast<std::uint32_t>(::getpid())};
-        auto c = listener->accept(hello, runtime::Clock::now() + opt.handshake_timeout);
-        if (!c) {
-            errors.push_back(c.error().message);
+        std::array<std::uint8_t, 12> hello{};
+        put_be32(hello.data(), *id);
+        put_be32(hello.data() + 4, master.id());
+        put_be32(hello.data() + 8, static_cast<std::uint32_t>(::getpid()));
+        if (auto st = transport::write_all(c.get(), hello, deadline); !st) {
+            errors.push_back("failed to assign identity: " + st.error().message);
             return;
         }
-        auto s = env.adopt(master, std::move(c->first), *id, "unix_client." + std::to_string(c->second), master.id());
+        const std::uint32_t client_pid = get_be32(pid->data());
+        auto s = env.adopt(master, std::move(c), *id, "unix_client." + std::to_string(client_pid), master.id());
         if (!s) {
             errors.push_back(s.error().message);
             return;

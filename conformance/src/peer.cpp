@@ -272,8 +272,7 @@ Result<std::vector<CaseResult>> run_peer(const PeerOptions& opt) {
         so.silence = opt.silence;
         so.connect_timeout = opt.connect_timeout;
         so.only = {"drop.", "route.", "stream."};
-        // The raw cases use their own connections; keep ours served meanwhile? It
-        // has nothing in flight, so it simply waits.
+        // The raw cases use connections of their own; ours has nothing in flight.
         auto raw = run_suite(so);
         if (!raw) out.push_back(CaseResult{"peer.raw_cases", "the suite's refusal cases", raw.error().message, false});
         else out.insert(out.end(), raw->begin(), raw->end());

@@ -1,6 +1,11 @@
 #include "mitokit/conformance/suite.hpp"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -38,7 +43,6 @@ std::string describe_reply(const Message& m) {
 struct Ctx {
     const SuiteOptions& opt;
     std::unique_ptr<WireClient> w;
-    std::vector<std::uint32_t> ids_seen;
     std::string modules_dir;
     std::unique_ptr<ModulePlan> plan; // follows the main connection's sent_modules
 
@@ -49,7 +53,6 @@ struct Ctx {
 
     Result<std::unique_ptr<WireClient>> connect() {
         auto c = WireClient::connect(opt.socket_path, Clock::now() + opt.connect_timeout);
-        if (c) ids_seen.push_back((*c)->id());
         if (c && opt.recorder) opt.recorder->attach(**c);
         return c;
     }
@@ -146,6 +149,32 @@ CaseResult second_client(Ctx& x) {
     const bool ok = a != b && b != x.w->hello().listener_id && r == "value \"second\"";
     return CaseResult{"handshake.second_client", "a distinct ID, and calls work on both connections",
                       "ids " + std::to_string(a) + " and " + std::to_string(b) + "; second: " + r, ok};
+}
+
+// Connects and sends only half of the 4-byte pid, then hangs up.
+Status half_handshake(const std::string& path) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (path.size() >= sizeof sa.sun_path) return make_error(Errc::usage, "socket path too long");
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    transport::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
+        return make_error(Errc::io, "connect " + path + ": " + std::strerror(errno));
+    const std::uint8_t half[2] = {0, 0};
+    return transport::write_all(fd.get(), half, Clock::now() + std::chrono::seconds(5));
+}
+
+CaseResult failed_handshake(Ctx& x) {
+    // The reference reads the pid before it takes an ID: a client that fails the
+    // handshake costs none, and the next client's ID follows the last one.
+    const std::string name = "handshake.failed_client_costs_no_id";
+    auto before = x.connect();
+    if (!before) return CaseResult{name, "", before.error().message, false};
+    const auto last = (*before)->id();
+    if (auto st = half_handshake(x.opt.socket_path); !st) return CaseResult{name, "", st.error().message, false};
+    auto after = x.connect();
+    if (!after) return CaseResult{name, "", after.error().message, false};
+    return check(name, "next ID " + std::to_string(last + 1), "next ID " + std::to_string((*after)->id()));
 }
 
 CaseResult echo_case(Ctx& x, std::string name, std::string json) {
@@ -424,6 +453,7 @@ std::vector<std::pair<std::string, CaseFn>> cases() {
     auto add = [&](std::string n, CaseFn f) { v.emplace_back(std::move(n), std::move(f)); };
     add("handshake", handshake);
     add("handshake.second_client", second_client);
+    add("handshake.failed_client_costs_no_id", failed_handshake);
     add("call.echo.int", [](Ctx& x) { return echo_case(x, "call.echo.int", "42"); });
     add("call.echo.str", [](Ctx& x) { return echo_case(x, "call.echo.str", "\"h\\u00e9 \\u2603\""); });
     add("call.echo.bytes", [](Ctx& x) { return echo_case(x, "call.echo.bytes", "{\"bytes\":\"AP8=\"}"); });
@@ -478,7 +508,7 @@ std::vector<std::string> suite_case_names() {
 }
 
 Result<std::vector<CaseResult>> run_suite(const SuiteOptions& opt) {
-    Ctx x{opt, nullptr, {}, opt.modules_dir, nullptr};
+    Ctx x{opt, nullptr, opt.modules_dir, nullptr};
     if (auto st = x.ensure(); !st) return st.error();
     std::vector<CaseResult> out;
     for (const auto& entry : cases()) {
