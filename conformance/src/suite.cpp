@@ -352,6 +352,27 @@ CaseResult del_route_ignored(Ctx& x) {
     return check("route.del_route_from_client_ignored", x.silence_text() + "; link still up", r + "; " + still_up(x));
 }
 
+CaseResult client_to_client(Ctx& x) {
+    // One client's message to another is routed through the listener, which
+    // overwrites its auth_id with its own ID (the stamp UNIX clients get).
+    const std::string name = "route.client_to_client_auth_stamped";
+    auto b = x.connect();
+    if (!b) return CaseResult{name, "", b.error().message, false};
+    if (auto st = x.ensure(); !st) return CaseResult{name, "", st.error().message, false};
+    const auto l = x.w->hello().listener_id;
+    Header h = x.w->header((*b)->id(), UNUSED_HANDLE);
+    const auto payload = sim::to_bytes("mitokit");
+    if (auto st = x.w->send(h, payload, x.reply()); !st) return CaseResult{name, "", st.error().message, false};
+    auto m = (*b)->wait_reply(UNUSED_HANDLE, x.reply());
+    std::string got;
+    if (!m) got = m.error().message;
+    else if (!*m) got = x.timeout_text();
+    else
+        got = "src " + std::to_string((*m)->h.src_id) + " auth " + std::to_string((*m)->h.auth_id) + " data " +
+              std::string((*m)->text());
+    return check(name, "src " + std::to_string(x.w->id()) + " auth " + std::to_string(l) + " data mitokit", got);
+}
+
 std::optional<payload::AllocateIdReply> allocate(Ctx& x, std::string& text) {
     Message m;
     text = exchange(x, 0, handle::ALLOCATE_ID, {}, true, {}, false, &m);
@@ -483,6 +504,7 @@ std::vector<std::pair<std::string, CaseFn>> cases() {
     add("drop.bad_src_id", bad_src);
     add("route.add_route_from_client_ignored", add_route_ignored);
     add("route.del_route_from_client_ignored", del_route_ignored);
+    add("route.client_to_client_auth_stamped", client_to_client);
     add("alloc.id_blocks", alloc_blocks);
     add("module.package_sequence", [](Ctx& x) { return module_case(x, "module.package_sequence", "mitokit_conform_pkg"); });
     add("module.submodule_sequence",
