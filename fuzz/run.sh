@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time:   fuzz/run.sh TARGET SECONDS [JOBS]
-#   TARGET: stream_decoder pickle_decode pickle_roundtrip payloads inflate capture import_scanner router
+#   TARGET: stream_decoder pickle_decode pickle_roundtrip payloads inflate capture import_scanner minify router
 #   (or "all": each target in turn for SECONDS)
 # Builds the clang-14 fuzz build (ASan + UBSan + libFuzzer) in ${MITOKIT_FUZZ_BUILD:-build-fuzz} if needed,
 # fuzzes with the committed corpus as seeds, and merges new coverage back into fuzz/corpus/TARGET
@@ -36,6 +36,7 @@ fi
 ninja -C "$build" "fuzz_$target" >/dev/null
 case $target in
   stream_decoder|capture) dict=$here/dict/frames.dict ;;
+  import_scanner|minify) dict=$here/dict/python.dict ;;
   *) dict=$here/dict/pickle.dict ;;
 esac
 work=$(mktemp -d "${TMPDIR:-/tmp}/mitokit-fuzz-$target.XXXXXX")

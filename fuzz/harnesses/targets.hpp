@@ -16,6 +16,7 @@ int fuzz_capture(const std::uint8_t* data, std::size_t size);
 #endif
 #ifdef MITOKIT_FUZZ_SIMULATOR
 int fuzz_import_scanner(const std::uint8_t* data, std::size_t size);
+int fuzz_minify(const std::uint8_t* data, std::size_t size);
 int fuzz_router(const std::uint8_t* data, std::size_t size);
 #endif
 
@@ -30,6 +31,7 @@ inline constexpr Target kTargets[] = {
 #endif
 #ifdef MITOKIT_FUZZ_SIMULATOR
     {"import_scanner", fuzz_import_scanner},
+    {"minify", fuzz_minify},
     {"router", fuzz_router},
 #endif
 };

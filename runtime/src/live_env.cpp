@@ -16,6 +16,7 @@ namespace mitokit::runtime {
 
 // One Node stream carried over real fds (today: a booted Python child's link).
 struct LiveEnv::Link final : StreamHandler {
+    LiveEnv* env = nullptr;
     sim::Node* node = nullptr;
     sim::StreamId stream = sim::NO_STREAM;
     sim::ContextId remote = 0;
@@ -29,7 +30,10 @@ struct LiveEnv::Link final : StreamHandler {
     LinkCounts counts;
     std::unique_ptr<StreamDecoder> tap; // counts the frames the peer sends
 
-    void on_message(const MessageView& m) override { ++counts.in[m.header.handle]; }
+    void on_message(const MessageView& m) override {
+        ++counts.in[m.header.handle];
+        if (env && env->on_frame_in) env->on_frame_in(*node, stream, m);
+    }
     bool has_fds() const noexcept { return rfd >= 0 || wfd >= 0; }
 };
 
@@ -61,6 +65,7 @@ Result<LiveEnv::LocalChild> LiveEnv::add_local_child(sim::Node& parent, sim::Con
     LocalChild out{&child, sim::NO_STREAM};
     for (int side = 0; side < 2; ++side) {
         auto link = std::make_unique<Link>();
+        link->env = this;
         link->own = transport::Fd(sv[side]);
         link->rfd = link->wfd = sv[side];
         link->tap = std::make_unique<StreamDecoder>(*link, so);
@@ -78,6 +83,28 @@ Result<LiveEnv::LocalChild> LiveEnv::add_local_child(sim::Node& parent, sim::Con
     }
     return out;
 }
+
+Result<sim::StreamId> LiveEnv::adopt(sim::Node& n, transport::Fd fd, sim::ContextId remote, const std::string& name,
+                                     std::optional<sim::ContextId> stamp_auth) {
+    if (!fd) return Error{Errc::usage, "context " + std::to_string(remote) + ": no connection to adopt", 0};
+    if (auto st = transport::set_nonblocking(fd.get(), true); !st)
+        return Error{st.error().code, "context " + std::to_string(remote) + ": " + st.error().message, 0};
+    auto link = std::make_unique<Link>();
+    link->env = this;
+    link->node = &n;
+    link->remote = remote;
+    link->own = std::move(fd);
+    link->rfd = link->wfd = link->own.get();
+    StreamOptions so;
+    so.start = StreamStart::frames;
+    link->tap = std::make_unique<StreamDecoder>(*link, so);
+    link->stream = n.add_stream(remote, name, StreamStart::frames, stamp_auth);
+    links_.push_back(std::move(link));
+    return links_.back()->stream;
+}
+
+void LiveEnv::watch(int fd, std::function<void()> on_readable) { watched_[fd] = std::move(on_readable); }
+void LiveEnv::unwatch(int fd) { watched_.erase(fd); }
 
 sim::Time LiveEnv::now() const {
     return static_cast<sim::Time>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count());
@@ -106,6 +133,7 @@ Result<sim::StreamId> LiveEnv::boot_child(sim::Node& parent, sim::ContextId id, 
                      "cannot start context " + std::to_string(id) + " (" + name + "): " + booted.error().message, 0};
 
     auto link = std::make_unique<Link>();
+    link->env = this;
     link->node = &parent;
     link->remote = id;
     link->proc.emplace(std::move(booted->process));
@@ -140,8 +168,10 @@ void LiveEnv::write(sim::Node& n, sim::StreamId s, std::vector<std::uint8_t> byt
     }
     // Node writes one whole frame per call.
     if (bytes.size() >= HEADER_SIZE)
-        if (auto h = decode_header(std::span<const std::uint8_t>(bytes).first(HEADER_SIZE), UINT32_MAX))
+        if (auto h = decode_header(std::span<const std::uint8_t>(bytes).first(HEADER_SIZE), UINT32_MAX)) {
             ++l->counts.out[h->handle];
+            if (on_frame_out) on_frame_out(n, s, *h, std::span<const std::uint8_t>(bytes).subspan(HEADER_SIZE));
+        }
     l->counts.bytes_out += bytes.size();
     if (l->out.size() - l->out_off + bytes.size() > opt_.max_pending_write) {
         errors_.push_back("context " + std::to_string(l->remote) + ": more than " +
@@ -344,11 +374,21 @@ bool LiveEnv::run_once(Clock::time_point deadline) {
             who.push_back(l.get());
         }
     }
+    const std::size_t nlinks = fds.size();
+    for (const auto& [fd, fn] : watched_) fds.push_back(pollfd{fd, POLLIN, 0});
     const auto left = std::chrono::ceil<milliseconds>(wake - Clock::now()).count();
     const int timeout = static_cast<int>(std::clamp<long long>(left, 0, 60000));
     const int n = ::poll(fds.data(), fds.size(), timeout);
     if (n <= 0) return false;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
+    for (std::size_t i = nlinks; i < fds.size(); ++i) {
+        if (!fds[i].revents) continue;
+        // The callback may watch or unwatch: look the fd up again.
+        if (auto it = watched_.find(fds[i].fd); it != watched_.end()) {
+            auto fn = it->second;
+            fn();
+        }
+    }
+    for (std::size_t i = 0; i < nlinks; ++i) {
         Link& l = *who[i];
         const short re = fds[i].revents;
         if (!re) continue;

@@ -9,6 +9,7 @@
 
 #include "mitokit/sim/directory_source.hpp"
 #include "mitokit/sim/json_out.hpp"
+#include "modules/minify.hpp"
 #include "modules/planner.hpp"
 #include "mitokit/sha1.hpp"
 
@@ -27,7 +28,8 @@ std::string json_list(const std::vector<std::string>& v) {
 
 const char* const USAGE =
     "usage: mitokit modules plan --path DIR... [--loaded FILE] --request NAME...\n"
-    "       mitokit modules scan FILE...\n";
+    "       mitokit modules scan FILE...\n"
+    "       mitokit modules minify [--all] FILE...   (--source FILE: print the served text)\n";
 
 int run_plan(const std::vector<std::string>& args) {
     std::vector<std::string> paths, requests, stdlib;
@@ -110,6 +112,56 @@ int run_scan(const std::vector<std::string>& files) {
     return rc;
 }
 
+// What the master serves for each file: minified when it carries the minify_safe
+// marker (or with --all), one JSON object per file.
+int run_minify(const std::vector<std::string>& args) {
+    bool all = false, print = false;
+    std::vector<std::string> files;
+    for (const auto& a : args) {
+        if (a == "--all") all = true;
+        else if (a == "--source") print = true;
+        else if (a.starts_with("--")) {
+            std::cerr << "mitokit modules minify: unknown option '" << a << "'\n" << USAGE;
+            return 2;
+        } else files.push_back(a);
+    }
+    if (files.empty() || (print && files.size() != 1)) {
+        std::cerr << "mitokit modules minify: need " << (print ? "exactly one FILE with --source" : "at least one FILE")
+                  << "\n" << USAGE;
+        return 2;
+    }
+    int rc = 0;
+    for (const auto& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        if (!in) {
+            std::cerr << "mitokit modules minify: cannot open '" << f << "'\n";
+            rc = 1;
+            continue;
+        }
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        std::string source = sim::decode_python_source(ss.str());
+        const bool marked = modules::has_minify_marker(source);
+        std::string error;
+        if (marked || all) {
+            if (auto m = modules::minimize_source(source)) source = std::move(*m);
+            else error = m.error().message;
+        }
+        if (print) {
+            if (!error.empty()) {
+                std::cerr << "mitokit modules minify: " << f << ": " << error << "\n";
+                return 1;
+            }
+            std::cout << source;
+            continue;
+        }
+        std::cout << "{\"file\":" << sim::json_str(f) << ",\"minify_safe\":" << (marked ? "true" : "false");
+        if (!error.empty()) std::cout << ",\"error\":" << sim::json_str(error) << "}\n";
+        else std::cout << ",\"bytes\":" << source.size() << ",\"sha1\":\"" << mitokit::sha1_hex(source) << "\"}\n";
+    }
+    return rc;
+}
+
 } // namespace
 
 int run_modules(int argc, char** argv) {
@@ -122,6 +174,7 @@ int run_modules(int argc, char** argv) {
     std::vector<std::string> rest(argv + 2, argv + argc);
     if (action == "plan") return run_plan(rest);
     if (action == "scan") return run_scan(rest);
+    if (action == "minify") return run_minify(rest);
     if (action == "-h" || action == "--help") {
         std::cout << USAGE;
         return 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <deque>
 
+#include "minify.hpp"
+
 namespace mitokit::modules {
 
 Planner::Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt)
@@ -28,6 +30,13 @@ std::shared_ptr<const ModuleTuple> Planner::tuple(const std::string& fullname) {
         auto neg = negative(fullname);
         tuples_.emplace(fullname, neg);
         return neg;
+    }
+    if (has_minify_marker(found->source)) {
+        // The reference minifies before anything else; where its tokenizer raises,
+        // the request fails like any other exception in _build_tuple.
+        auto minified = minimize_source(found->source);
+        if (!minified) return nullptr;
+        found->source = std::move(*minified);
     }
     auto rel = related(fullname);
     if (!rel) return nullptr;

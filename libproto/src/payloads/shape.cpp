@@ -7,26 +7,8 @@ namespace mitokit::payload::shape {
 using pickle::Kind;
 
 const char* py_type(Kind k) noexcept {
-    switch (k) {
-    case Kind::none: return "None";
-    case Kind::boolean: return "bool";
-    case Kind::integer:
-    case Kind::big_integer: return "int";
-    case Kind::floating: return "float";
-    case Kind::str: return "str";
-    case Kind::bytes: return "bytes";
-    case Kind::tuple: return "tuple";
-    case Kind::list: return "list";
-    case Kind::dict: return "dict";
-    case Kind::kwargs: return "Kwargs";
-    case Kind::blob: return "Blob";
-    case Kind::secret: return "Secret";
-    case Kind::call_error: return "CallError";
-    case Kind::context: return "Context";
-    case Kind::sender: return "Sender";
-    default: break; // set, bytearray, ...: never expected in a payload field
-    }
-    return pickle::python_type_name(k);
+    // Shape errors name the value, as the reference's messages do ("None"), not its type.
+    return k == Kind::none ? "None" : pickle::python_type_name(k);
 }
 
 Error bad(std::string_view handle, const std::string& what) {

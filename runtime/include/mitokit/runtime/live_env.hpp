@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,18 @@ public:
     Result<LocalChild> add_local_child(sim::Node& parent, sim::ContextId id, const std::string& name,
                                        const sim::NodeShared& shared);
 
+    // Adopts an fd that is already connected and past any handshake (a UNIX
+    // listener's accepted client, or our own unix_connect()) as a new stream of
+    // `n` to `remote`; `stamp_auth` is a listener's auth_id stamp. The caller
+    // registers the stream (Node::register_peer or attach_parent).
+    Result<sim::StreamId> adopt(sim::Node& n, transport::Fd fd, sim::ContextId remote, const std::string& name,
+                                std::optional<sim::ContextId> stamp_auth = std::nullopt);
+
+    // Calls `on_readable` from the loop whenever `fd` is readable (a listening
+    // socket). The fd stays the caller's; unwatch() before closing it.
+    void watch(int fd, std::function<void()> on_readable);
+    void unwatch(int fd);
+
     // Runs the loop until `done()` is true (checked after each event) or the
     // deadline passes; false on timeout.
     bool run_until(const std::function<bool()>& done, Clock::time_point deadline);
@@ -97,6 +110,11 @@ public:
     std::vector<int> child_pids() const; // processes not yet reaped
     bool flushed() const;                // no link holds unsent bytes
     std::function<void(const LogRecord&)> on_log;   // optional live sink
+    // Optional tap: every frame a peer sent on a link of `n`, before the node sees it.
+    std::function<void(const sim::Node& n, sim::StreamId s, const MessageView& m)> on_frame_in;
+    // Optional tap: every frame `n` writes to a link (header, then payload).
+    std::function<void(const sim::Node& n, sim::StreamId s, const Header& h, std::span<const std::uint8_t> payload)>
+        on_frame_out;
 
     // sim::NodeEnv
     sim::Time now() const override;
@@ -128,6 +146,7 @@ private:
     std::vector<std::unique_ptr<sim::Node>> local_nodes_; // outlive links_ (declared first)
     std::vector<std::unique_ptr<Link>> links_;
     std::multimap<Clock::time_point, std::function<void()>> timers_;
+    std::map<int, std::function<void()>> watched_;
     std::vector<LogRecord> logs_;
     std::vector<ChildExit> exits_;
     std::vector<std::string> errors_;
