@@ -282,6 +282,13 @@ bool Decoder::op_int_text(bool long_form, std::string_view text) {
 }
 
 bool Decoder::op_long_binary(std::span<const std::uint8_t> le) {
+    // Longer than 8 bytes but only sign extension past the 8th: still an int64.
+    if (le.size() > 8) {
+        const std::uint8_t ext = (le[7] & 0x80) ? 0xff : 0;
+        std::size_t k = 8;
+        while (k < le.size() && le[k] == ext) ++k;
+        if (k == le.size()) le = le.first(8);
+    }
     if (le.size() <= 8) {
         std::uint64_t u = 0;
         for (std::size_t k = 0; k < le.size(); ++k) u |= static_cast<std::uint64_t>(le[k]) << (8 * k);
@@ -292,19 +299,13 @@ bool Decoder::op_long_binary(std::span<const std::uint8_t> le) {
         push(id);
         return true;
     }
-    std::string dec;
+    std::string& dec = s_.text; // reused: no allocation per big integer
     if (!detail::le_to_decimal(le, dec))
         return fail(Errc::limit, "integer of " + std::to_string(le.size()) + " bytes exceeds the limit (4300 digits) for integer string conversion");
     NodeId id = NO_NODE;
-    if (!node(Kind::integer, id)) return false;
-    std::int64_t small = 0;
-    if (detail::decimal_to_int64(dec, small)) {
-        doc_[id].i = small;
-    } else {
-        if (!charge(dec.size())) return false;
-        doc_[id].kind = Kind::big_integer;
-        doc_[id].s = std::move(dec);
-    }
+    if (!node(Kind::big_integer, id)) return false;
+    if (!charge(dec.size())) return false;
+    doc_[id].s.assign(dec);
     push(id);
     return true;
 }
