@@ -857,36 +857,53 @@ bool Decoder::step() {
     }
 }
 
-// The most frequent opcodes without step()'s full frame: small ints, None and
-// booleans, MARK, and memo puts/gets that hit the dense memo. Returns false to
-// let step() handle the opcode (including every error case).
+// The opcodes of mitogen's payloads without step()'s frame (whose set-up cost
+// is as large as the work of most opcodes): small ints, None and booleans, MARK,
+// memo puts/gets on the dense memo, strings and bytes, tuples, empty containers,
+// APPEND(S)/SETITEM(S), REDUCE and STOP. Returns false on an error (in err_),
+// true when it stops at STOP or at an opcode it leaves to step(), which also
+// reports every truncation. Each case does what step() does for the opcode.
 inline bool Decoder::hot() {
     const std::size_t n = in_.size();
     const std::uint8_t* p = in_.data();
-    while (pos_ + 5 <= n) {
+    while (pos_ < n) {
+        const std::size_t avail = n - pos_;
         const std::uint8_t c = p[pos_];
         std::int64_t v;
         Kind k = Kind::integer;
         std::size_t len;
         switch (c) {
-        case op::BININT1: v = p[pos_ + 1]; len = 2; break;
-        case op::BININT2: v = p[pos_ + 1] | p[pos_ + 2] << 8; len = 3; break;
-        case op::BININT: v = static_cast<std::int32_t>(le32(p + pos_ + 1)); len = 5; break;
+        case op::BININT1:
+            if (avail < 2) return true;
+            v = p[pos_ + 1];
+            len = 2;
+            break;
+        case op::BININT2:
+            if (avail < 3) return true;
+            v = p[pos_ + 1] | p[pos_ + 2] << 8;
+            len = 3;
+            break;
+        case op::BININT:
+            if (avail < 5) return true;
+            v = static_cast<std::int32_t>(le32(p + pos_ + 1));
+            len = 5;
+            break;
         case op::NONE: v = 0; k = Kind::none; len = 1; break;
         case op::NEWTRUE: v = 1; k = Kind::boolean; len = 1; break;
         case op::NEWFALSE: v = 0; k = Kind::boolean; len = 1; break;
         case op::MARK:
-            if (s_.marks.size() >= opt_.limits.max_depth) return false;
+            if (s_.marks.size() >= opt_.limits.max_depth) return true;
             s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
             ++pos_;
             continue;
         case op::BINPUT:
         case op::LONG_BINPUT: {
             const bool wide = c == op::LONG_BINPUT;
+            if (avail < (wide ? 5u : 2u)) return true;
             const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return false;
+            if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return true;
             if ((s_.memo[idx] >> 32) != s_.generation) {
-                if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return false;
+                if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return true;
                 ++s_.memo_count;
                 budget_ -= 2 * sizeof(NodeId);
             }
@@ -897,15 +914,96 @@ inline bool Decoder::hot() {
         case op::BINGET:
         case op::LONG_BINGET: {
             const bool wide = c == op::LONG_BINGET;
+            if (avail < (wide ? 5u : 2u)) return true;
             const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return false;
+            if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return true;
             s_.stack.push_back(static_cast<NodeId>(s_.memo[idx]));
             pos_ += wide ? 5 : 2;
             continue;
         }
-        default: return false;
+        case op::SHORT_BINUNICODE:
+        case op::BINUNICODE:
+        case op::SHORT_BINBYTES:
+        case op::BINBYTES:
+        case op::SHORT_BINSTRING:
+        case op::BINSTRING: {
+            const bool wide = c == op::BINUNICODE || c == op::BINBYTES || c == op::BINSTRING;
+            const std::size_t head = wide ? 5 : 2;
+            if (avail < head) return true;
+            const std::size_t size = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
+            if (size > avail - head) return true;
+            at_ = pos_;
+            code_ = c;
+            const std::string_view data = view(p + pos_ + head, size);
+            pos_ += head + size;
+            if (!(c == op::BINUNICODE || c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
+            continue;
         }
-        if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return false;
+        case op::EMPTY_TUPLE:
+        case op::EMPTY_LIST:
+        case op::EMPTY_DICT: {
+            at_ = pos_++;
+            code_ = c;
+            NodeId id = NO_NODE;
+            if (!node(c == op::EMPTY_DICT ? Kind::dict : c == op::EMPTY_LIST ? Kind::list : Kind::tuple, id)) return false;
+            push(id);
+            if (!set_depth(id, 1)) return false;
+            continue;
+        }
+        case op::TUPLE1:
+        case op::TUPLE2:
+        case op::TUPLE3: {
+            const std::size_t count = static_cast<std::size_t>(c - op::TUPLE1 + 1);
+            if (s_.stack.size() < count || s_.stack.size() - count < fence()) return true;
+            at_ = pos_++;
+            code_ = c;
+            if (!make_seq(Kind::tuple, s_.stack.size() - count)) return false;
+            continue;
+        }
+        case op::TUPLE:
+        case op::LIST:
+        case op::APPENDS:
+        case op::SETITEMS: {
+            at_ = pos_++;
+            code_ = c;
+            std::size_t m = 0;
+            if (!marker(m)) return false;
+            const bool ok = c == op::TUPLE ? make_seq(Kind::tuple, m)
+                          : c == op::LIST  ? make_seq(Kind::list, m)
+                          : c == op::APPENDS ? op_append(m)
+                                             : op_setitems(m);
+            if (!ok) return false;
+            continue;
+        }
+        case op::APPEND:
+            if (s_.stack.empty()) return true;
+            at_ = pos_++;
+            code_ = c;
+            if (!op_append(s_.stack.size() - 1)) return false;
+            continue;
+        case op::SETITEM:
+            if (s_.stack.size() < 2) return true;
+            at_ = pos_++;
+            code_ = c;
+            if (!op_setitems(s_.stack.size() - 2)) return false;
+            continue;
+        case op::REDUCE:
+            at_ = pos_++;
+            code_ = c;
+            if (!op_reduce()) return false;
+            continue;
+        case op::STOP: {
+            at_ = pos_++;
+            code_ = c;
+            NodeId top = NO_NODE;
+            if (!pop(top)) return false;
+            doc_.add_root(top);
+            stopped_ = true;
+            return true;
+        }
+        default: return true;
+        }
+        if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
         budget_ -= sizeof(Node);
         const NodeId id = doc_.alloc(k);
         Node& node = doc_[id];
@@ -914,7 +1012,7 @@ inline bool Decoder::hot() {
         s_.stack.push_back(id);
         pos_ += len;
     }
-    return false;
+    return true;
 }
 
 Status Decoder::run() {
@@ -923,8 +1021,12 @@ Status Decoder::run() {
         s_.stack.clear();
         s_.marks.clear();
         stopped_ = false;
-        while (!stopped_)
-            if (!hot() && !step()) return std::move(err_);
+        while (true) {
+            if (!hot()) return std::move(err_);
+            if (stopped_) break;
+            if (!step()) return std::move(err_);
+            if (stopped_) break;
+        }
         if (pos_ == in_.size()) return {};
         if (!opt_.sequence)
             return make_error(Errc::bad_value, "data after STOP at offset " + std::to_string(pos_) + " (a sequence of pickles was not allowed)", pos_);
