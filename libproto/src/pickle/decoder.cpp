@@ -152,7 +152,16 @@ private:
     bool child_added(NodeId container, NodeId child) { return set_depth(container, depth_of(child) + 1); }
 
     // --- stack --------------------------------------------------------------
-    std::size_t fence() const { return s_.marks.empty() ? 0 : s_.marks.back(); }
+    // The stack height at the innermost MARK (0 without one), kept in step with s_.marks.
+    std::size_t fence() const { return fence_; }
+    void push_mark() {
+        s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+        fence_ = s_.stack.size();
+    }
+    void pop_mark() {
+        s_.marks.pop_back();
+        fence_ = s_.marks.empty() ? 0 : s_.marks.back();
+    }
     void push(NodeId id) { s_.stack.push_back(id); }
     bool pop(NodeId& out) {
         if (s_.stack.size() <= fence()) return underflow();
@@ -163,7 +172,7 @@ private:
     bool marker(std::size_t& out) {
         if (s_.marks.empty()) return fail(Errc::bad_value, "could not find MARK");
         out = s_.marks.back();
-        s_.marks.pop_back();
+        pop_mark();
         return true;
     }
 
@@ -235,6 +244,7 @@ private:
     DecodeScratch& s_;
     std::size_t budget_ = 0;
     std::size_t pos_ = 0;
+    std::size_t fence_ = 0;
     std::size_t at_ = 0;      // offset of the current opcode
     std::uint8_t code_ = 0;   // the current opcode
     bool stopped_ = false;
@@ -561,7 +571,7 @@ bool Decoder::step() {
     case op::MARK:
         if (s_.marks.size() >= opt_.limits.max_depth)
             return fail(Errc::limit, "MARKs nest deeper than max_depth=" + std::to_string(opt_.limits.max_depth));
-        s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+        push_mark();
         return true;
     case op::STOP: {
         NodeId v = NO_NODE;
@@ -572,7 +582,7 @@ bool Decoder::step() {
     }
     case op::POP:
         if (!s_.marks.empty() && s_.marks.back() == s_.stack.size()) {
-            s_.marks.pop_back();
+            pop_mark();
             return true;
         }
         if (s_.stack.size() <= fence()) return underflow();
@@ -705,6 +715,7 @@ bool Decoder::step() {
         std::string_view module, name;
         if (!line(module) || module.empty()) return truncated();
         if (!line(name) || name.empty()) return truncated();
+        if (Callable c{}; detail::find_global(module, name, c)) return op_global(c); // whitelisted names are ASCII
         for (std::string_view part : {module, name}) {
             std::size_t bad = 0;
             const char* why = nullptr;
@@ -893,7 +904,7 @@ inline bool Decoder::hot() {
         case op::NEWFALSE: v = 0; k = Kind::boolean; len = 1; break;
         case op::MARK:
             if (s_.marks.size() >= opt_.limits.max_depth) return true;
-            s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+            push_mark();
             ++pos_;
             continue;
         case op::BINPUT:
@@ -1020,6 +1031,7 @@ Status Decoder::run() {
     while (true) {
         s_.stack.clear();
         s_.marks.clear();
+        fence_ = 0;
         stopped_ = false;
         while (true) {
             if (!hot()) return std::move(err_);

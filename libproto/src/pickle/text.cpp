@@ -52,15 +52,25 @@ bool cont(unsigned b) { return (b & 0xc0) == 0x80; }
 // binary data carry) is checked and converted by the kernels of latin1_kernels.hpp;
 // short ASCII text, the usual case otherwise, takes this word-at-a-time test.
 bool is_ascii(const unsigned char* p, std::size_t n) {
-    std::uint64_t acc = 0;
-    std::size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p + k, 8);
-        acc |= w;
+    constexpr std::uint64_t high = 0x8080808080808080ull;
+    if (n >= 8) { // whole words, the last one overlapping
+        std::uint64_t acc = 0, w;
+        for (std::size_t k = 0; k + 8 <= n; k += 8) {
+            std::memcpy(&w, p + k, 8);
+            acc |= w;
+        }
+        std::memcpy(&w, p + n - 8, 8);
+        return !((acc | w) & high);
     }
-    for (; k < n; ++k) acc |= p[k];
-    return !(acc & 0x8080808080808080ull);
+    if (n >= 4) { // two overlapping half words
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return !((a | b) & 0x80808080u);
+    }
+    unsigned acc = 0;
+    for (std::size_t k = 0; k < n; ++k) acc |= p[k];
+    return !(acc & 0x80u);
 }
 
 } // namespace
