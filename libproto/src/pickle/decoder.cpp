@@ -254,7 +254,7 @@ bool Decoder::leaf_text(Kind k, std::string_view data) {
     if (!charge(data.size())) return false;
     NodeId id = NO_NODE;
     if (!node(k, id)) return false;
-    doc_[id].s.assign(data);
+    doc_[id].s.append(data); // alloc() emptied it; append skips assign's general replace
     push(id);
     return true;
 }
@@ -354,9 +354,11 @@ bool Decoder::op_reduce() {
     if (doc_[args].kind != Kind::tuple) return fail(Errc::bad_argument, "argument list must be a tuple");
     if (doc_[callable].kind != Kind::global)
         return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[callable].kind, doc_[callable].i) + "' object is not callable");
-    s_.args.assign(doc_[args].items.begin(), doc_[args].items.end());
+    // The tuple's own items: a tuple never changes, and a call that adds nodes
+    // moves Node objects but not their item buffers.
+    const std::vector<NodeId>& items = doc_[args].items;
     auto e = env();
-    return after_call(detail::call(e, static_cast<Callable>(doc_[callable].i), s_.args));
+    return after_call(detail::call(e, static_cast<Callable>(doc_[callable].i), {items.data(), items.size()}));
 }
 
 bool Decoder::op_build() {
@@ -391,9 +393,9 @@ bool Decoder::op_newobj(bool ex) {
         return fail(Errc::bad_value, std::string(name) + " args argument must be a tuple, not " + python_type_name(doc_[args].kind, doc_[args].i));
     if (ex && doc_[kwargs].kind != Kind::dict && doc_[kwargs].kind != Kind::kwargs)
         return fail(Errc::bad_value, std::string(name) + " kwargs argument must be a dict, not " + python_type_name(doc_[kwargs].kind, doc_[kwargs].i));
-    s_.args.assign(doc_[args].items.begin(), doc_[args].items.end());
+    const std::vector<NodeId>& items = doc_[args].items; // as in op_reduce
     auto e = env();
-    return after_call(detail::new_object(e, callable, s_.args, kwargs, name));
+    return after_call(detail::new_object(e, callable, {items.data(), items.size()}, kwargs, name));
 }
 
 bool Decoder::op_inst(std::size_t mark, std::string_view module, std::string_view name) {

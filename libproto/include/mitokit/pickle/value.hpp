@@ -141,7 +141,7 @@ public:
     NodeId boolean(bool b) { NodeId id = alloc(Kind::boolean); nodes_[id].flag = b; return id; }
     NodeId integer(std::int64_t v) { NodeId id = alloc(Kind::integer); nodes_[id].i = v; return id; }
     NodeId floating(double v) { NodeId id = alloc(Kind::floating); nodes_[id].f = v; return id; }
-    NodeId text(Kind k, std::string_view s) { NodeId id = alloc(k); nodes_[id].s.assign(s); return id; }
+    NodeId text(Kind k, std::string_view s) { NodeId id = alloc(k); nodes_[id].s.append(s); return id; }
     NodeId str(std::string_view s) { return text(Kind::str, s); }
     NodeId bytes(std::string_view s) { return text(Kind::bytes, s); }
     NodeId blob(std::string_view s) { return text(Kind::blob, s); }
