@@ -106,8 +106,14 @@ bool le_to_decimal(std::span<const std::uint8_t> le, std::string& out, std::size
     }
     const bool negative = (le.back() & 0x80) != 0;
     if (le.size() <= 15 && max_digits >= 40) { // fits 120 bits: no bignum needed
-        u128 v = 0;
-        for (std::size_t k = le.size(); k-- > 0;) v = v << 8 | le[k];
+        unsigned char buf[16] = {};
+        std::memcpy(buf, le.data(), le.size());
+        std::uint64_t lo = 0, hi = 0;
+        for (int k = 7; k >= 0; --k) {
+            lo = lo << 8 | buf[k];
+            hi = hi << 8 | buf[k + 8];
+        }
+        u128 v = static_cast<u128>(hi) << 64 | lo;
         if (negative) v = (u128{1} << (8 * le.size())) - v; // magnitude of the two's complement
         u128_to_decimal(v, negative, out);
         return true;

@@ -1000,6 +1000,21 @@ inline bool Decoder::hot() {
             code_ = c;
             if (!op_setitems(s_.stack.size() - 2)) return false;
             continue;
+        case op::BINFLOAT: {
+            if (avail < 9) return true;
+            std::uint64_t bits = 0;
+            for (int b = 1; b <= 8; ++b) bits = bits << 8 | p[pos_ + b];
+            double f;
+            std::memcpy(&f, &bits, 8);
+            at_ = pos_;
+            code_ = c;
+            pos_ += 9;
+            NodeId id = NO_NODE;
+            if (!node(Kind::floating, id)) return false;
+            doc_[id].f = f;
+            push(id);
+            continue;
+        }
         case op::REDUCE:
             at_ = pos_++;
             code_ = c;

@@ -199,7 +199,8 @@ bool utf8_to_latin1(std::string_view s, std::string& out, std::size_t& bad_index
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
     if (n <= 64 && is_ascii(p, n)) { // short ASCII text: the bytes are the same
-        out.assign(s);
+        out.clear();
+        out.append(s); // cheaper than assign's general replace
         return true;
     }
     out.resize(n); // the latin-1 form is never longer
