@@ -1000,6 +1000,10 @@ inline bool Decoder::hot() {
             code_ = c;
             if (!op_setitems(s_.stack.size() - 2)) return false;
             continue;
+        case op::PROTO:
+            if (avail < 2 || p[pos_ + 1] > 5) return true;
+            pos_ += 2;
+            continue;
         case op::BINFLOAT: {
             if (avail < 9) return true;
             std::uint64_t bits = 0;
