@@ -883,24 +883,43 @@ inline bool Decoder::hot() {
         const std::size_t avail = n - pos_;
         const std::uint8_t c = p[pos_];
         std::int64_t v;
-        Kind k = Kind::integer;
+        Kind k = Kind::none;
         std::size_t len;
         switch (c) {
         case op::BININT1:
-            if (avail < 2) return true;
-            v = p[pos_ + 1];
-            len = 2;
-            break;
         case op::BININT2:
-            if (avail < 3) return true;
-            v = p[pos_ + 1] | p[pos_ + 2] << 8;
-            len = 3;
-            break;
-        case op::BININT:
-            if (avail < 5) return true;
-            v = static_cast<std::int32_t>(le32(p + pos_ + 1));
-            len = 5;
-            break;
+        case op::BININT: {
+            // A run of integers (a list of numbers): one tight loop with the
+            // position in a register. Whatever it cannot take (truncation, a
+            // limit) is left to step() when the run makes no progress.
+            std::size_t q = pos_;
+            while (q < n) {
+                const std::uint8_t o = p[q];
+                std::int64_t x;
+                std::size_t l;
+                if (o == op::BININT1 && n - q >= 2) {
+                    x = p[q + 1];
+                    l = 2;
+                } else if (o == op::BININT2 && n - q >= 3) {
+                    x = p[q + 1] | p[q + 2] << 8;
+                    l = 3;
+                } else if (o == op::BININT && n - q >= 5) {
+                    x = static_cast<std::int32_t>(le32(p + q + 1));
+                    l = 5;
+                } else {
+                    break;
+                }
+                if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) break;
+                budget_ -= sizeof(Node);
+                const NodeId id = doc_.alloc(Kind::integer);
+                doc_[id].i = x;
+                s_.stack.push_back(id);
+                q += l;
+            }
+            if (q == pos_) return true;
+            pos_ = q;
+            continue;
+        }
         case op::NONE: v = 0; k = Kind::none; len = 1; break;
         case op::NEWTRUE: v = 1; k = Kind::boolean; len = 1; break;
         case op::NEWFALSE: v = 0; k = Kind::boolean; len = 1; break;
@@ -1038,9 +1057,7 @@ inline bool Decoder::hot() {
         if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
         budget_ -= sizeof(Node);
         const NodeId id = doc_.alloc(k);
-        Node& node = doc_[id];
-        node.i = k == Kind::integer ? v : 0;
-        node.flag = v != 0 && k == Kind::boolean;
+        doc_[id].flag = v != 0;
         s_.stack.push_back(id);
         pos_ += len;
     }
