@@ -262,7 +262,8 @@ bool Decoder::leaf_text(Kind k, std::string_view data) {
 bool Decoder::op_str(std::string_view data) {
     std::size_t bad = 0;
     const char* why = nullptr;
-    if (!detail::utf8_check(data, true, bad, why)) return fail(Errc::bad_value, detail::utf8_error(data, true));
+    if (!detail::short_ascii(data) && !detail::utf8_check(data, true, bad, why))
+        return fail(Errc::bad_value, detail::utf8_error(data, true));
     return leaf_text(Kind::str, data);
 }
 
