@@ -119,5 +119,37 @@ TEST(PickleNumbers, PythonFloatText) {
         EXPECT_EQ(parse_float(bad, v), ParseFloat::invalid) << bad;
 }
 
+// LONG1 wider than 8 bytes: only sign extension past the 8th byte is still an
+// int64 (Kind::integer); anything else is a big_integer with CPython's digits,
+// also across the 64-bit chunks of the 128-bit conversion. Hex from pickle.dumps.
+TEST(PickleNumbers, WideLong1KeepsInt64WhenItFits) {
+    struct Case {
+        const char* hex;
+        Kind kind;
+        const char* value; // decimal
+    };
+    const Case cases[] = {
+        {"80028a09ffffffffffffff7f002e", Kind::integer, "9223372036854775807"},   // padded 2**63-1
+        {"80028a0a00000000000000800fff2e", Kind::big_integer, "-4436441949727147163648"}, // not only sign bytes
+        {"80028a0a0000000000000080ffff2e", Kind::integer, "-9223372036854775808"}, // padded -2**63
+        {"80028a0affffffffffffffffffff2e", Kind::integer, "-1"},
+        {"80028a090000000000000080002e", Kind::big_integer, "9223372036854775808"},
+        {"80028a09ffffffffffffff7fff2e", Kind::big_integer, "-9223372036854775809"},
+        {"80028a0fffffffffffffffffffffffffffff7f2e", Kind::big_integer, "664613997892457936451903530140172287"},
+        {"80028a0f0000000000000000000000000000802e", Kind::big_integer, "-664613997892457936451903530140172288"},
+        {"80028a1007000000109f4bb31507c97bce97c0002e", Kind::big_integer, "1000000000000000000000000000000000007"},
+        {"80028a0feb32a4f8177078d47db2388d9ebdec2e", Kind::big_integer, "-100000000000000000000000000123456789"},
+    };
+    for (const Case& c : cases) {
+        Document doc;
+        const auto in = test::unhex(c.hex);
+        ASSERT_TRUE(decode(in, doc)) << c.hex;
+        const Node& n = doc[doc.root()];
+        EXPECT_EQ(n.kind, c.kind) << c.hex;
+        if (c.kind == Kind::integer) EXPECT_EQ(std::to_string(n.i), c.value) << c.hex;
+        else EXPECT_EQ(n.s, c.value) << c.hex;
+    }
+}
+
 } // namespace
 } // namespace mitokit::pickle::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace mitokit::pickle::detail {
@@ -55,13 +56,43 @@ namespace {
 
 __extension__ typedef unsigned __int128 u128; // GCC and Clang; __extension__ keeps -Wpedantic quiet
 
+// "00" "01" ... "99": two digits per (multiply-based) division by 100.
+constexpr char kDigitPairs[] =
+    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+// Writes v's decimal digits ending at `end`, left-padded with zeros to min_digits.
+char* put_decimal(char* end, std::uint64_t v, int min_digits) {
+    while (v >= 100) {
+        const auto r = static_cast<std::size_t>(v % 100);
+        v /= 100;
+        end -= 2;
+        std::memcpy(end, kDigitPairs + 2 * r, 2);
+        min_digits -= 2;
+    }
+    if (v >= 10) {
+        end -= 2;
+        std::memcpy(end, kDigitPairs + 2 * v, 2);
+        min_digits -= 2;
+    } else {
+        *--end = static_cast<char>('0' + v);
+        min_digits -= 1;
+    }
+    for (; min_digits > 0; --min_digits) *--end = '0';
+    return end;
+}
+
 void u128_to_decimal(u128 v, bool negative, std::string& out) {
     char buf[48];
     char* p = buf + sizeof buf;
-    do {
-        *--p = static_cast<char>('0' + static_cast<unsigned>(v % 10));
-        v /= 10;
-    } while (v != 0);
+    // 128-bit division is a library call: peel 19 digits at a time with it, and
+    // print each 64-bit chunk with 64-bit arithmetic.
+    constexpr std::uint64_t kTen19 = 10000000000000000000ull;
+    while (v > std::numeric_limits<std::uint64_t>::max()) {
+        p = put_decimal(p, static_cast<std::uint64_t>(v % kTen19), 19);
+        v /= kTen19;
+    }
+    p = put_decimal(p, static_cast<std::uint64_t>(v), 1);
     if (negative) *--p = '-';
     out.assign(p, static_cast<std::size_t>(buf + sizeof buf - p));
 }
@@ -75,8 +106,14 @@ bool le_to_decimal(std::span<const std::uint8_t> le, std::string& out, std::size
     }
     const bool negative = (le.back() & 0x80) != 0;
     if (le.size() <= 15 && max_digits >= 40) { // fits 120 bits: no bignum needed
-        u128 v = 0;
-        for (std::size_t k = le.size(); k-- > 0;) v = v << 8 | le[k];
+        unsigned char buf[16] = {};
+        std::memcpy(buf, le.data(), le.size());
+        std::uint64_t lo = 0, hi = 0;
+        for (int k = 7; k >= 0; --k) {
+            lo = lo << 8 | buf[k];
+            hi = hi << 8 | buf[k + 8];
+        }
+        u128 v = static_cast<u128>(hi) << 64 | lo;
         if (negative) v = (u128{1} << (8 * le.size())) - v; // magnitude of the two's complement
         u128_to_decimal(v, negative, out);
         return true;

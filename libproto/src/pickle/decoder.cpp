@@ -152,7 +152,16 @@ private:
     bool child_added(NodeId container, NodeId child) { return set_depth(container, depth_of(child) + 1); }
 
     // --- stack --------------------------------------------------------------
-    std::size_t fence() const { return s_.marks.empty() ? 0 : s_.marks.back(); }
+    // The stack height at the innermost MARK (0 without one), kept in step with s_.marks.
+    std::size_t fence() const { return fence_; }
+    void push_mark() {
+        s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+        fence_ = s_.stack.size();
+    }
+    void pop_mark() {
+        s_.marks.pop_back();
+        fence_ = s_.marks.empty() ? 0 : s_.marks.back();
+    }
     void push(NodeId id) { s_.stack.push_back(id); }
     bool pop(NodeId& out) {
         if (s_.stack.size() <= fence()) return underflow();
@@ -163,7 +172,7 @@ private:
     bool marker(std::size_t& out) {
         if (s_.marks.empty()) return fail(Errc::bad_value, "could not find MARK");
         out = s_.marks.back();
-        s_.marks.pop_back();
+        pop_mark();
         return true;
     }
 
@@ -235,6 +244,7 @@ private:
     DecodeScratch& s_;
     std::size_t budget_ = 0;
     std::size_t pos_ = 0;
+    std::size_t fence_ = 0;
     std::size_t at_ = 0;      // offset of the current opcode
     std::uint8_t code_ = 0;   // the current opcode
     bool stopped_ = false;
@@ -244,7 +254,7 @@ bool Decoder::leaf_text(Kind k, std::string_view data) {
     if (!charge(data.size())) return false;
     NodeId id = NO_NODE;
     if (!node(k, id)) return false;
-    doc_[id].s.assign(data);
+    doc_[id].s.append(data); // alloc() emptied it; append skips assign's general replace
     push(id);
     return true;
 }
@@ -252,7 +262,8 @@ bool Decoder::leaf_text(Kind k, std::string_view data) {
 bool Decoder::op_str(std::string_view data) {
     std::size_t bad = 0;
     const char* why = nullptr;
-    if (!detail::utf8_check(data, true, bad, why)) return fail(Errc::bad_value, detail::utf8_error(data, true));
+    if (!detail::short_ascii(data) && !detail::utf8_check(data, true, bad, why))
+        return fail(Errc::bad_value, detail::utf8_error(data, true));
     return leaf_text(Kind::str, data);
 }
 
@@ -282,6 +293,13 @@ bool Decoder::op_int_text(bool long_form, std::string_view text) {
 }
 
 bool Decoder::op_long_binary(std::span<const std::uint8_t> le) {
+    // Longer than 8 bytes but only sign extension past the 8th: still an int64.
+    if (le.size() > 8) {
+        const std::uint8_t ext = (le[7] & 0x80) ? 0xff : 0;
+        std::size_t k = 8;
+        while (k < le.size() && le[k] == ext) ++k;
+        if (k == le.size()) le = le.first(8);
+    }
     if (le.size() <= 8) {
         std::uint64_t u = 0;
         for (std::size_t k = 0; k < le.size(); ++k) u |= static_cast<std::uint64_t>(le[k]) << (8 * k);
@@ -292,19 +310,13 @@ bool Decoder::op_long_binary(std::span<const std::uint8_t> le) {
         push(id);
         return true;
     }
-    std::string dec;
+    std::string& dec = s_.text; // reused: no allocation per big integer
     if (!detail::le_to_decimal(le, dec))
         return fail(Errc::limit, "integer of " + std::to_string(le.size()) + " bytes exceeds the limit (4300 digits) for integer string conversion");
     NodeId id = NO_NODE;
-    if (!node(Kind::integer, id)) return false;
-    std::int64_t small = 0;
-    if (detail::decimal_to_int64(dec, small)) {
-        doc_[id].i = small;
-    } else {
-        if (!charge(dec.size())) return false;
-        doc_[id].kind = Kind::big_integer;
-        doc_[id].s = std::move(dec);
-    }
+    if (!node(Kind::big_integer, id)) return false;
+    if (!charge(dec.size())) return false;
+    doc_[id].s.assign(dec);
     push(id);
     return true;
 }
@@ -343,9 +355,11 @@ bool Decoder::op_reduce() {
     if (doc_[args].kind != Kind::tuple) return fail(Errc::bad_argument, "argument list must be a tuple");
     if (doc_[callable].kind != Kind::global)
         return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[callable].kind, doc_[callable].i) + "' object is not callable");
-    s_.args.assign(doc_[args].items.begin(), doc_[args].items.end());
+    // The tuple's own items: a tuple never changes, and a call that adds nodes
+    // moves Node objects but not their item buffers.
+    const std::vector<NodeId>& items = doc_[args].items;
     auto e = env();
-    return after_call(detail::call(e, static_cast<Callable>(doc_[callable].i), s_.args));
+    return after_call(detail::call(e, static_cast<Callable>(doc_[callable].i), {items.data(), items.size()}));
 }
 
 bool Decoder::op_build() {
@@ -380,9 +394,9 @@ bool Decoder::op_newobj(bool ex) {
         return fail(Errc::bad_value, std::string(name) + " args argument must be a tuple, not " + python_type_name(doc_[args].kind, doc_[args].i));
     if (ex && doc_[kwargs].kind != Kind::dict && doc_[kwargs].kind != Kind::kwargs)
         return fail(Errc::bad_value, std::string(name) + " kwargs argument must be a dict, not " + python_type_name(doc_[kwargs].kind, doc_[kwargs].i));
-    s_.args.assign(doc_[args].items.begin(), doc_[args].items.end());
+    const std::vector<NodeId>& items = doc_[args].items; // as in op_reduce
     auto e = env();
-    return after_call(detail::new_object(e, callable, s_.args, kwargs, name));
+    return after_call(detail::new_object(e, callable, {items.data(), items.size()}, kwargs, name));
 }
 
 bool Decoder::op_inst(std::size_t mark, std::string_view module, std::string_view name) {
@@ -560,7 +574,7 @@ bool Decoder::step() {
     case op::MARK:
         if (s_.marks.size() >= opt_.limits.max_depth)
             return fail(Errc::limit, "MARKs nest deeper than max_depth=" + std::to_string(opt_.limits.max_depth));
-        s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+        push_mark();
         return true;
     case op::STOP: {
         NodeId v = NO_NODE;
@@ -571,7 +585,7 @@ bool Decoder::step() {
     }
     case op::POP:
         if (!s_.marks.empty() && s_.marks.back() == s_.stack.size()) {
-            s_.marks.pop_back();
+            pop_mark();
             return true;
         }
         if (s_.stack.size() <= fence()) return underflow();
@@ -704,6 +718,7 @@ bool Decoder::step() {
         std::string_view module, name;
         if (!line(module) || module.empty()) return truncated();
         if (!line(name) || name.empty()) return truncated();
+        if (Callable c{}; detail::find_global(module, name, c)) return op_global(c); // whitelisted names are ASCII
         for (std::string_view part : {module, name}) {
             std::size_t bad = 0;
             const char* why = nullptr;
@@ -856,36 +871,72 @@ bool Decoder::step() {
     }
 }
 
-// The most frequent opcodes without step()'s full frame: small ints, None and
-// booleans, MARK, and memo puts/gets that hit the dense memo. Returns false to
-// let step() handle the opcode (including every error case).
+// The opcodes of mitogen's payloads without step()'s frame (whose set-up cost
+// is as large as the work of most opcodes): small ints, None and booleans, MARK,
+// memo puts/gets on the dense memo, strings and bytes, tuples, empty containers,
+// APPEND(S)/SETITEM(S), REDUCE and STOP. Returns false on an error (in err_),
+// true when it stops at STOP or at an opcode it leaves to step(), which also
+// reports every truncation. Each case does what step() does for the opcode.
 inline bool Decoder::hot() {
     const std::size_t n = in_.size();
     const std::uint8_t* p = in_.data();
-    while (pos_ + 5 <= n) {
+    while (pos_ < n) {
+        const std::size_t avail = n - pos_;
         const std::uint8_t c = p[pos_];
         std::int64_t v;
-        Kind k = Kind::integer;
+        Kind k = Kind::none;
         std::size_t len;
         switch (c) {
-        case op::BININT1: v = p[pos_ + 1]; len = 2; break;
-        case op::BININT2: v = p[pos_ + 1] | p[pos_ + 2] << 8; len = 3; break;
-        case op::BININT: v = static_cast<std::int32_t>(le32(p + pos_ + 1)); len = 5; break;
+        case op::BININT1:
+        case op::BININT2:
+        case op::BININT: {
+            // A run of integers (a list of numbers): one tight loop with the
+            // position in a register. Whatever it cannot take (truncation, a
+            // limit) is left to step() when the run makes no progress.
+            std::size_t q = pos_;
+            while (q < n) {
+                const std::uint8_t o = p[q];
+                std::int64_t x;
+                std::size_t l;
+                if (o == op::BININT1 && n - q >= 2) {
+                    x = p[q + 1];
+                    l = 2;
+                } else if (o == op::BININT2 && n - q >= 3) {
+                    x = p[q + 1] | p[q + 2] << 8;
+                    l = 3;
+                } else if (o == op::BININT && n - q >= 5) {
+                    x = static_cast<std::int32_t>(le32(p + q + 1));
+                    l = 5;
+                } else {
+                    break;
+                }
+                if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) break;
+                budget_ -= sizeof(Node);
+                const NodeId id = doc_.alloc(Kind::integer);
+                doc_[id].i = x;
+                s_.stack.push_back(id);
+                q += l;
+            }
+            if (q == pos_) return true;
+            pos_ = q;
+            continue;
+        }
         case op::NONE: v = 0; k = Kind::none; len = 1; break;
         case op::NEWTRUE: v = 1; k = Kind::boolean; len = 1; break;
         case op::NEWFALSE: v = 0; k = Kind::boolean; len = 1; break;
         case op::MARK:
-            if (s_.marks.size() >= opt_.limits.max_depth) return false;
-            s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
+            if (s_.marks.size() >= opt_.limits.max_depth) return true;
+            push_mark();
             ++pos_;
             continue;
         case op::BINPUT:
         case op::LONG_BINPUT: {
             const bool wide = c == op::LONG_BINPUT;
+            if (avail < (wide ? 5u : 2u)) return true;
             const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return false;
+            if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return true;
             if ((s_.memo[idx] >> 32) != s_.generation) {
-                if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return false;
+                if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return true;
                 ++s_.memo_count;
                 budget_ -= 2 * sizeof(NodeId);
             }
@@ -896,24 +947,122 @@ inline bool Decoder::hot() {
         case op::BINGET:
         case op::LONG_BINGET: {
             const bool wide = c == op::LONG_BINGET;
+            if (avail < (wide ? 5u : 2u)) return true;
             const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return false;
+            if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return true;
             s_.stack.push_back(static_cast<NodeId>(s_.memo[idx]));
             pos_ += wide ? 5 : 2;
             continue;
         }
-        default: return false;
+        case op::SHORT_BINUNICODE:
+        case op::BINUNICODE:
+        case op::SHORT_BINBYTES:
+        case op::BINBYTES:
+        case op::SHORT_BINSTRING:
+        case op::BINSTRING: {
+            const bool wide = c == op::BINUNICODE || c == op::BINBYTES || c == op::BINSTRING;
+            const std::size_t head = wide ? 5 : 2;
+            if (avail < head) return true;
+            const std::size_t size = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
+            if (size > avail - head) return true;
+            at_ = pos_;
+            code_ = c;
+            const std::string_view data = view(p + pos_ + head, size);
+            pos_ += head + size;
+            if (!(c == op::BINUNICODE || c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
+            continue;
         }
-        if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return false;
+        case op::EMPTY_TUPLE:
+        case op::EMPTY_LIST:
+        case op::EMPTY_DICT: {
+            at_ = pos_++;
+            code_ = c;
+            NodeId id = NO_NODE;
+            if (!node(c == op::EMPTY_DICT ? Kind::dict : c == op::EMPTY_LIST ? Kind::list : Kind::tuple, id)) return false;
+            push(id);
+            if (!set_depth(id, 1)) return false;
+            continue;
+        }
+        case op::TUPLE1:
+        case op::TUPLE2:
+        case op::TUPLE3: {
+            const std::size_t count = static_cast<std::size_t>(c - op::TUPLE1 + 1);
+            if (s_.stack.size() < count || s_.stack.size() - count < fence()) return true;
+            at_ = pos_++;
+            code_ = c;
+            if (!make_seq(Kind::tuple, s_.stack.size() - count)) return false;
+            continue;
+        }
+        case op::TUPLE:
+        case op::LIST:
+        case op::APPENDS:
+        case op::SETITEMS: {
+            at_ = pos_++;
+            code_ = c;
+            std::size_t m = 0;
+            if (!marker(m)) return false;
+            const bool ok = c == op::TUPLE ? make_seq(Kind::tuple, m)
+                          : c == op::LIST  ? make_seq(Kind::list, m)
+                          : c == op::APPENDS ? op_append(m)
+                                             : op_setitems(m);
+            if (!ok) return false;
+            continue;
+        }
+        case op::APPEND:
+            if (s_.stack.empty()) return true;
+            at_ = pos_++;
+            code_ = c;
+            if (!op_append(s_.stack.size() - 1)) return false;
+            continue;
+        case op::SETITEM:
+            if (s_.stack.size() < 2) return true;
+            at_ = pos_++;
+            code_ = c;
+            if (!op_setitems(s_.stack.size() - 2)) return false;
+            continue;
+        case op::PROTO:
+            if (avail < 2 || p[pos_ + 1] > 5) return true;
+            pos_ += 2;
+            continue;
+        case op::BINFLOAT: {
+            if (avail < 9) return true;
+            std::uint64_t bits = 0;
+            for (int b = 1; b <= 8; ++b) bits = bits << 8 | p[pos_ + b];
+            double f;
+            std::memcpy(&f, &bits, 8);
+            at_ = pos_;
+            code_ = c;
+            pos_ += 9;
+            NodeId id = NO_NODE;
+            if (!node(Kind::floating, id)) return false;
+            doc_[id].f = f;
+            push(id);
+            continue;
+        }
+        case op::REDUCE:
+            at_ = pos_++;
+            code_ = c;
+            if (!op_reduce()) return false;
+            continue;
+        case op::STOP: {
+            at_ = pos_++;
+            code_ = c;
+            NodeId top = NO_NODE;
+            if (!pop(top)) return false;
+            doc_.add_root(top);
+            stopped_ = true;
+            return true;
+        }
+        default: return true;
+        }
+        if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
         budget_ -= sizeof(Node);
         const NodeId id = doc_.alloc(k);
-        Node& node = doc_[id];
-        node.i = k == Kind::integer ? v : 0;
-        node.flag = v != 0 && k == Kind::boolean;
+        doc_[id].flag = v != 0;
         s_.stack.push_back(id);
         pos_ += len;
     }
-    return false;
+    return true;
 }
 
 Status Decoder::run() {
@@ -921,9 +1070,14 @@ Status Decoder::run() {
     while (true) {
         s_.stack.clear();
         s_.marks.clear();
+        fence_ = 0;
         stopped_ = false;
-        while (!stopped_)
-            if (!hot() && !step()) return std::move(err_);
+        while (true) {
+            if (!hot()) return std::move(err_);
+            if (stopped_) break;
+            if (!step()) return std::move(err_);
+            if (stopped_) break;
+        }
         if (pos_ == in_.size()) return {};
         if (!opt_.sequence)
             return make_error(Errc::bad_value, "data after STOP at offset " + std::to_string(pos_) + " (a sequence of pickles was not allowed)", pos_);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "latin1_kernels.hpp"
+
 namespace mitokit::pickle::detail {
 
 namespace {
@@ -47,56 +49,28 @@ void diagnose(const unsigned char* p, std::size_t n, std::size_t i, bool allow_s
 bool cont(unsigned b) { return (b & 0xc0) == 0x80; }
 
 // Text whose code points are all below U+0100 (what _codecs.encode pickles of
-// binary data carry) is checked and converted by classifying every byte on its
-// own (ASCII, lead C2/C3, continuation): no data-dependent branch or load, so
-// random binary data does not stall the pipeline. Blocks of 8 ASCII bytes skip.
+// binary data carry) is checked and converted by the kernels of latin1_kernels.hpp;
+// short ASCII text, the usual case otherwise, takes this word-at-a-time test.
 bool is_ascii(const unsigned char* p, std::size_t n) {
-    std::uint64_t acc = 0;
-    std::size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p + k, 8);
-        acc |= w;
-    }
-    for (; k < n; ++k) acc |= p[k];
-    return !(acc & 0x8080808080808080ull);
-}
-
-// GCC/Clang vector extensions: 16 bytes classified at once, portable C++ fallback for the tail.
-typedef unsigned char u8x16 __attribute__((vector_size(16)));
-
-bool latin1_range(const unsigned char* p, std::size_t n) {
-    if (n <= 64 && is_ascii(p, n)) return true; // short ASCII text, the usual case
-    unsigned bad = 0, prev_lead = 0;
-    std::size_t i = 0;
-    if (n >= 17) {
-        // Byte i is checked against byte i-1 (a continuation follows exactly a lead).
-        const unsigned char first = p[0];
-        bad |= ((first >> 7) & static_cast<unsigned>((first & 0xfe) != 0xc2));
-        u8x16 acc = {};
-        for (i = 1; i + 16 <= n; i += 16) {
-            u8x16 cur, prev;
-            std::memcpy(&cur, p + i, 16);
-            std::memcpy(&prev, p + i - 1, 16);
-            const u8x16 lead_prev = reinterpret_cast<u8x16>((prev & 0xfe) == 0xc2);
-            const u8x16 lead = reinterpret_cast<u8x16>((cur & 0xfe) == 0xc2);
-            const u8x16 cont = reinterpret_cast<u8x16>((cur & 0xc0) == 0x80);
-            const u8x16 high = reinterpret_cast<u8x16>(cur >= 0x80);
-            acc |= (high & ~(lead | cont)) | (cont ^ lead_prev);
+    constexpr std::uint64_t high = 0x8080808080808080ull;
+    if (n >= 8) { // whole words, the last one overlapping
+        std::uint64_t acc = 0, w;
+        for (std::size_t k = 0; k + 8 <= n; k += 8) {
+            std::memcpy(&w, p + k, 8);
+            acc |= w;
         }
-        std::uint64_t lanes[2];
-        std::memcpy(lanes, &acc, 16);
-        bad |= static_cast<unsigned>((lanes[0] | lanes[1]) != 0);
-        prev_lead = static_cast<unsigned>((p[i - 1] & 0xfe) == 0xc2);
+        std::memcpy(&w, p + n - 8, 8);
+        return !((acc | w) & high);
     }
-    for (; i < n; ++i) {
-        const unsigned c = p[i];
-        const unsigned lead = static_cast<unsigned>((c & 0xfe) == 0xc2);
-        const unsigned cont = static_cast<unsigned>((c & 0xc0) == 0x80);
-        bad |= ((c >> 7) & ~(lead | cont) & 1u) | (cont ^ prev_lead);
-        prev_lead = lead;
+    if (n >= 4) { // two overlapping half words
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return !((a | b) & 0x80808080u);
     }
-    return (bad | prev_lead) == 0;
+    unsigned acc = 0;
+    for (std::size_t k = 0; k < n; ++k) acc |= p[k];
+    return !(acc & 0x80u);
 }
 
 } // namespace
@@ -104,7 +78,7 @@ bool latin1_range(const unsigned char* p, std::size_t n) {
 bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, const char*& why, std::size_t* bad_len) {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
-    if (latin1_range(p, n)) return true;
+    if ((n <= 64 && is_ascii(p, n)) || latin1_range(p, n)) return true; // short ASCII text is the usual case
     std::size_t i = 0;
     while (i < n) {
         const unsigned c = p[i];
@@ -225,57 +199,22 @@ bool utf8_to_latin1(std::string_view s, std::string& out, std::size_t& bad_index
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
     if (n <= 64 && is_ascii(p, n)) { // short ASCII text: the bytes are the same
-        out.assign(s);
+        out.clear();
+        out.append(s); // cheaper than assign's general replace
         return true;
     }
-    if (!latin1_range(p, n)) {
-        std::size_t i = 0, index = 0;
-        while (i < n && static_cast<unsigned char>(s[i]) < 0xc4) utf8_next(s, i), ++index;
-        bad_index = index;
-        bad_cp = i < n ? utf8_next(s, i) : 0;
-        return false;
+    out.resize(n); // the latin-1 form is never longer
+    const std::size_t o = utf8_to_latin1_bytes(p, n, reinterpret_cast<unsigned char*>(out.data()));
+    if (o != SIZE_MAX) {
+        out.resize(o);
+        return true;
     }
-    // In valid latin-1-range UTF-8 each character is an ASCII byte, or a lead C2/C3
-    // and a continuation whose value is the code point (after C2) or 0x40 less
-    // (after C3): drop the leads and add 0x40 after each C3.
-    out.resize(n);
-    auto* w = reinterpret_cast<unsigned char*>(out.data());
-    std::size_t o = 0, i = 0;
-    unsigned prev = 0;
-    while (i < n) {
-        if (i + 16 <= n && i > 0) {
-            u8x16 cur, before;
-            std::memcpy(&cur, p + i, 16);
-            std::memcpy(&before, p + i - 1, 16);
-            const u8x16 high = reinterpret_cast<u8x16>(cur >= 0x80);
-            std::uint64_t lanes[2];
-            std::memcpy(lanes, &high, 16);
-            if ((lanes[0] | lanes[1]) == 0 && p[i - 1] < 0x80) {
-                std::memcpy(w + o, p + i, 16);
-                o += 16;
-                i += 16;
-                continue;
-            }
-            const u8x16 adj = cur + (reinterpret_cast<u8x16>(before == 0xc3) & 0x40);
-            const u8x16 keep = reinterpret_cast<u8x16>((cur & 0xfe) != 0xc2) & 1;
-            unsigned char a[16], k[16];
-            std::memcpy(a, &adj, 16);
-            std::memcpy(k, &keep, 16);
-            for (int j = 0; j < 16; ++j) {
-                w[o] = a[j];
-                o += k[j];
-            }
-            i += 16;
-            continue;
-        }
-        prev = i > 0 ? p[i - 1] : 0;
-        const unsigned c = p[i];
-        w[o] = static_cast<unsigned char>(c + (prev == 0xc3 ? 0x40 : 0));
-        o += static_cast<unsigned>((c & 0xfe) != 0xc2);
-        ++i;
-    }
-    out.resize(o);
-    return true;
+    // A byte >= 0xC4: some code point is above U+00FF. Find the first one.
+    std::size_t i = 0, index = 0;
+    while (i < n && static_cast<unsigned char>(s[i]) < 0xc4) utf8_next(s, i), ++index;
+    bad_index = index;
+    bad_cp = i < n ? utf8_next(s, i) : 0;
+    return false;
 }
 
 bool utf8_to_ascii(std::string_view s, std::string& out, std::size_t& bad_index, std::uint32_t& bad_cp) {

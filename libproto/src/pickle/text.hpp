@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,29 @@ bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, con
 // CPython's UnicodeDecodeError text for the first bad sequence in `s`
 // ("'utf-8' codec can't decode byte 0xff in position 0: invalid start byte").
 std::string utf8_error(std::string_view s, bool allow_surrogates);
+
+// True if s is ASCII and at most 16 bytes long (the usual str of a payload),
+// checked with two overlapping loads; false for longer text.
+inline bool short_ascii(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    if (n >= 8) {
+        if (n > 16) return false;
+        std::uint64_t a, b;
+        std::memcpy(&a, p, 8);
+        std::memcpy(&b, p + n - 8, 8);
+        return !((a | b) & 0x8080808080808080ull);
+    }
+    if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return !((a | b) & 0x80808080u);
+    }
+    unsigned acc = 0;
+    for (std::size_t k = 0; k < n; ++k) acc |= p[k];
+    return !(acc & 0x80u);
+}
 
 std::size_t utf8_length(std::string_view valid) noexcept;
 

@@ -131,8 +131,10 @@ public:
         n.i = 0;
         n.i2 = 0;
         n.f = 0.0;
-        n.s.clear();
-        n.items.clear();
+        // Tested first: clear()'s char store would make the compiler assume any
+        // memory changed, and a reused node is mostly empty already.
+        if (!n.s.empty()) n.s.clear();
+        if (!n.items.empty()) n.items.clear();
         return static_cast<NodeId>(used_++);
     }
 
@@ -141,7 +143,7 @@ public:
     NodeId boolean(bool b) { NodeId id = alloc(Kind::boolean); nodes_[id].flag = b; return id; }
     NodeId integer(std::int64_t v) { NodeId id = alloc(Kind::integer); nodes_[id].i = v; return id; }
     NodeId floating(double v) { NodeId id = alloc(Kind::floating); nodes_[id].f = v; return id; }
-    NodeId text(Kind k, std::string_view s) { NodeId id = alloc(k); nodes_[id].s.assign(s); return id; }
+    NodeId text(Kind k, std::string_view s) { NodeId id = alloc(k); nodes_[id].s.append(s); return id; }
     NodeId str(std::string_view s) { return text(Kind::str, s); }
     NodeId bytes(std::string_view s) { return text(Kind::bytes, s); }
     NodeId blob(std::string_view s) { return text(Kind::blob, s); }
