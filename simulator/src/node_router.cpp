@@ -128,6 +128,10 @@ void Node::register_peer(StreamId s) {
 }
 
 bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
+bool Node::stream_mid_frame(StreamId s) const {
+    // A decoder is kept only while bytes of an unfinished frame are pending.
+    return stream_open(s) && streams_[s]->decoder && streams_[s]->decoder->in_frames();
+}
 ContextId Node::stream_remote(StreamId s) const { return streams_.at(s)->remote_id; }
 
 std::optional<StreamId> Node::route_for(ContextId id) const { return route_.get(id); }

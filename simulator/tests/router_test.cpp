@@ -256,6 +256,25 @@ TEST(Router, CorruptBytesMakeTheReceiverDropTheStream) {
     EXPECT_FALSE(w.sim->find(c1)->alive());
 }
 
+TEST(Router, APartialHeaderFromAPeerSwallowsTheFramesAfterIt) {
+    // The reference reads a stream as back-to-back frames: 8 stray bytes become the
+    // front of the next header, and a length within the limit waits for bytes that
+    // never come. The stream stays open and mid-frame; the master's log is not reached.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    Node& m = w.sim->master();
+    const StreamId s = *m.route_for(c1);
+    EXPECT_FALSE(m.stream_mid_frame(s));
+    const std::vector<std::uint8_t> stray = {'M', 'I', 0, 0, 0, 0, 0, 0};
+    m.receive(s, stray);
+    EXPECT_TRUE(m.stream_mid_frame(s));
+    m.receive(s, frame(0, c1, c1, handle::FORWARD_LOG, 0, std::vector<std::uint8_t>(40, 'a')));
+    w.sim->run();
+    EXPECT_TRUE(m.stream_open(s));
+    EXPECT_TRUE(m.stream_mid_frame(s));
+    EXPECT_EQ(w.note(Note::stream_error), 0u);
+}
+
 TEST(Determinism, SameSeedSameLogDifferentSeedDifferentInterleaving) {
     auto run = [](std::uint64_t seed) {
         World w(seed);

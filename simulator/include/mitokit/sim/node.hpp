@@ -175,6 +175,10 @@ public:
     // --- observation (tests, invariants, reports) -----------------------------
     std::size_t stream_count() const noexcept { return streams_.size(); }
     bool stream_open(StreamId s) const;
+    // The stream holds the start of a frame not yet complete (a partial or bogus
+    // header from the peer): frames that follow are read through it, or wait for
+    // bytes that never come, as they would on the reference's stream.
+    bool stream_mid_frame(StreamId s) const;
     ContextId stream_remote(StreamId s) const;
     std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
     std::vector<ContextId> routes() const;                 // every ID with an own route
