@@ -15,17 +15,6 @@
 namespace mitokit::conformance {
 namespace {
 
-// The master imported everything it serves (the reference script does).
-class ServedModules final : public modules::LoadedModules {
-public:
-    explicit ServedModules(const sim::DirectorySource& src) : src_(src) {}
-    bool loaded(std::string_view name) const override { return src_.find(name).has_value(); }
-    bool stdlib(std::string_view) const override { return false; }
-
-private:
-    const sim::DirectorySource& src_;
-};
-
 void put_be32(std::uint8_t* p, std::uint32_t v) {
     p[0] = std::uint8_t(v >> 24);
     p[1] = std::uint8_t(v >> 16);
@@ -47,7 +36,7 @@ sim::FunctionRegistry functions() {
 struct CppListener::State {
     ListenerOptions opt;
     sim::DirectorySource source;
-    ServedModules loaded;
+    modules::EverythingLoaded loaded;
     sim::ModuleCatalog catalog;
     sim::FunctionRegistry fns;
     sim::NodeShared shared;

@@ -7,17 +7,6 @@
 namespace mitokit::conformance {
 namespace {
 
-// sys.modules of a master that imported everything it serves.
-class ServedModules final : public modules::LoadedModules {
-public:
-    explicit ServedModules(const sim::DirectorySource& src) : src_(src) {}
-    bool loaded(std::string_view name) const override { return src_.find(name).has_value(); }
-    bool stdlib(std::string_view) const override { return false; }
-
-private:
-    const sim::DirectorySource& src_;
-};
-
 std::string joined(const std::vector<std::string>& v) {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
@@ -37,7 +26,7 @@ std::string describe(const std::string& name, const std::optional<std::vector<st
 
 struct ModulePlan::State {
     sim::DirectorySource source;
-    ServedModules loaded;
+    modules::EverythingLoaded loaded;
     sim::ModuleCatalog catalog;
     std::set<std::string> sent{"mitogen", "mitogen.core"}; // a new stream's sent_modules
     explicit State(std::vector<std::string> dirs) : source(std::move(dirs)), loaded(source), catalog(source, loaded) {}

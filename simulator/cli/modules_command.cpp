@@ -58,13 +58,7 @@ int run_plan(const std::vector<std::string>& args) {
     }
     if (stdlib.empty()) stdlib.emplace_back("/usr/lib/python3.11");
     sim::DirectorySource source(paths, stdlib);
-    struct AllLoaded final : modules::LoadedModules {
-        const sim::DirectorySource& src;
-        explicit AllLoaded(const sim::DirectorySource& s) : src(s) {}
-        // Without --loaded: everything the paths can serve counts as imported.
-        bool loaded(std::string_view n) const override { return src.find(n).has_value(); }
-        bool stdlib(std::string_view) const override { return false; }
-    } all(source);
+    const modules::EverythingLoaded all(source); // without --loaded
     std::optional<sim::LoadedFile> file;
     if (!loaded_file.empty()) {
         auto r = sim::LoadedFile::read(loaded_file, source);

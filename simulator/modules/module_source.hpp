@@ -41,4 +41,16 @@ public:
     virtual bool file_is_none(std::string_view) const { return false; }
 };
 
+// A master that has imported everything `source` can serve: what `modules plan`
+// assumes without --loaded, and what the conformance reference master does.
+class EverythingLoaded final : public LoadedModules {
+public:
+    explicit EverythingLoaded(const ModuleSource& source) : source_(source) {}
+    bool loaded(std::string_view name) const override { return source_.find(name).has_value(); }
+    bool stdlib(std::string_view) const override { return false; }
+
+private:
+    const ModuleSource& source_;
+};
+
 } // namespace mitokit::modules
