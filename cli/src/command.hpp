@@ -28,4 +28,8 @@ struct Command {
 
 std::vector<Command> all_commands();
 
+// Runs a folder's own `int run(argc, argv)` entry point (simulator/, runtime/,
+// conformance/ parse their options themselves) with argv[0] = the subcommand name.
+int run_main_style(const CommandArgs& a, int (*run)(int, char**));
+
 } // namespace mitokit::cli
