@@ -90,4 +90,28 @@ TEST(ModulesCli, BadArgumentsAreNamed) {
     EXPECT_NE(o.text.find("cannot open '/nonexistent/x.py'"), std::string::npos);
 }
 
+TEST(ModulesCli, MinifyErrorsAreNamed) {
+    auto o = run("modules minify");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("need at least one FILE"), std::string::npos) << o.text;
+    o = run("modules minify --shrink x.py");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("unknown option '--shrink'"), std::string::npos) << o.text;
+    o = run("modules minify --source a.py b.py");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("need exactly one FILE with --source"), std::string::npos) << o.text;
+    o = run("modules minify /nonexistent/x.py");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot open '/nonexistent/x.py'"), std::string::npos) << o.text;
+    const std::string bad = ::testing::TempDir() + "/mitokit_bad_minify_" + std::to_string(getpid()) + ".py";
+    std::ofstream(bad) << "x = \"\"\"never closed\n";
+    o = run("modules minify --all " + bad);
+    EXPECT_EQ(o.status, 0); // one JSON object per file; the error is its "error" key
+    EXPECT_NE(o.text.find("\"error\":\"EOF in multi-line string starting at line 1\""), std::string::npos) << o.text;
+    o = run("modules minify --all --source " + bad);
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find(": EOF in multi-line string starting at line 1"), std::string::npos) << o.text;
+    std::remove(bad.c_str());
+}
+
 } // namespace
