@@ -43,7 +43,27 @@ std::string at(std::uint64_t offset) { return " at stream offset " + std::to_str
 } // namespace
 
 StreamDecoder::StreamDecoder(StreamHandler& handler, StreamOptions opt, std::uint64_t start_offset)
-    : handler_(handler), opt_(opt), consumed_(start_offset) {
+    : handler_(&handler), opt_(opt), consumed_(start_offset) {
+    begin();
+}
+
+void StreamDecoder::restart(StreamHandler& handler, StreamOptions opt, std::uint64_t start_offset) {
+    handler_ = &handler;
+    opt_ = opt;
+    consumed_ = start_offset;
+    frame_offset_ = 0;
+    boot_.reset();
+    error_.reset();
+    if (buf_.capacity() > opt_.retain_buffer) std::vector<std::uint8_t>().swap(buf_);
+    else buf_.clear();
+    hdr_ = Header{};
+    hb_ = HeaderBytes{};
+    hb_fill_ = 0;
+    finished_ = false;
+    begin();
+}
+
+void StreamDecoder::begin() {
     switch (opt_.start) {
     case StreamStart::frames: enter(Phase::header); break;
     case StreamStart::detect: enter(Phase::detect); break;
@@ -85,7 +105,7 @@ void StreamDecoder::fail(Error e) {
     error_ = std::make_unique<Error>(std::move(e));
     buf_ = std::vector<std::uint8_t>(); // not `= {}`, which keeps the capacity
     boot_.reset();
-    handler_.on_error(*error_);
+    handler_->on_error(*error_);
 }
 
 Status StreamDecoder::feed(std::span<const std::uint8_t> chunk) {
@@ -138,7 +158,7 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
         if (!header_ok(hb_.data(), frame_offset_)) return n;
         hdr_ = parse_fields(hb_.data());
         if (n - pos >= hdr_.length) {
-            handler_.on_message(MessageView{hdr_, {p + pos, hdr_.length}, frame_offset_});
+            handler_->on_message(MessageView{hdr_, {p + pos, hdr_.length}, frame_offset_});
             return pos + hdr_.length;
         }
         phase_ = Phase::payload;
@@ -157,7 +177,7 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
             phase_ = Phase::payload;
             return body;
         }
-        handler_.on_message(MessageView{hd, {p + body, hd.length}, base + pos});
+        handler_->on_message(MessageView{hd, {p + body, hd.length}, base + pos});
         pos = body + hd.length;
     }
     if (pos < n) {
@@ -170,7 +190,7 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
 
 std::size_t StreamDecoder::on_payload(const std::uint8_t* p, std::size_t n, std::size_t pos) {
     if (buf_.empty() && n - pos >= hdr_.length) { // header ended the last chunk; body is whole here
-        handler_.on_message(MessageView{hdr_, {p + pos, hdr_.length}, frame_offset_});
+        handler_->on_message(MessageView{hdr_, {p + pos, hdr_.length}, frame_offset_});
         phase_ = Phase::header;
         return pos + hdr_.length;
     }
@@ -188,7 +208,7 @@ std::size_t StreamDecoder::on_payload(const std::uint8_t* p, std::size_t n, std:
     buf_.insert(buf_.end(), p + pos, p + pos + take);
     pos += take;
     if (buf_.size() < hdr_.length) return pos;
-    handler_.on_message(MessageView{hdr_, {buf_.data(), buf_.size()}, frame_offset_});
+    handler_->on_message(MessageView{hdr_, {buf_.data(), buf_.size()}, frame_offset_});
     if (buf_.capacity() > opt_.retain_buffer) buf_ = std::vector<std::uint8_t>(); // not `= {}`, which keeps the capacity
     else buf_.clear();
     phase_ = Phase::header;
@@ -259,7 +279,7 @@ std::size_t StreamDecoder::on_lines(const std::uint8_t* p, std::size_t n, std::s
         const BootstrapKind kind = bootstrap::classify_line(line);
         const BootstrapEvent ev{kind, b.line_start, line.size() + 1, 0, line};
         pos = end + 1;
-        handler_.on_bootstrap(ev);
+        handler_->on_bootstrap(ev);
         b.line.clear();
         if (kind == BootstrapKind::mito002) {
             enter(Phase::header);
@@ -284,7 +304,7 @@ std::size_t StreamDecoder::on_preamble(const std::uint8_t* p, std::size_t n, std
     (void)base;
     if (!step->done) return pos;
     const BootstrapEvent ev{BootstrapKind::preamble, b.preamble_start, z.compressed(), z.inflated(), z.config()};
-    handler_.on_bootstrap(ev);
+    handler_->on_bootstrap(ev);
     enter(Phase::header);
     return pos;
 }

@@ -68,6 +68,28 @@ TEST(PayloadsPickled, CallFunctionParsesAndRebuildsByteForByte) {
     EXPECT_FALSE(c->klass);
 }
 
+TEST(PayloadsPickled, CallFunctionParsedIntoAReusedValueForgetsThePreviousCall) {
+    // One CallFunction reused for a call with a class, one with a chain, a bad one
+    // and a plain one: each parse gives what a fresh parse gives.
+    CallFunction into;
+    ASSERT_TRUE(parse_call_function(ref("cf_klass"), into));
+    EXPECT_EQ(into.klass, "Dispatcher");
+    EXPECT_EQ(build_call_function(into), ref("cf_klass"));
+    ASSERT_TRUE(parse_call_function(ref("cf_chain"), into));
+    EXPECT_FALSE(into.klass);
+    EXPECT_EQ(into.doc[into.chain_id].s, "host-1234-7f00-5f5e100");
+    EXPECT_EQ(build_call_function(into), ref("cf_chain"));
+    const std::vector<std::uint8_t> not_a_call{0x80, 0x02, 0x4e, 0x2e}; // None
+    const auto bad = parse_call_function(not_a_call, into);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, parse_call_function(not_a_call).error().message);
+    ASSERT_TRUE(parse_call_function(ref("cf_getpid"), into));
+    EXPECT_EQ(into.module, "posix");
+    EXPECT_EQ(into.function, "getpid");
+    EXPECT_FALSE(into.klass);
+    EXPECT_EQ(build_call_function(into), ref("cf_getpid"));
+}
+
 TEST(PayloadsPickled, CallFunctionBuiltFromFieldsMatchesTheReference) {
     CallFunction c; // os.getpid(): defaults give None chain, () args, Kwargs({})
     c.module = "posix";

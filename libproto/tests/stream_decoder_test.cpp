@@ -242,6 +242,32 @@ TEST(StreamDecoder, LaterFeedsAfterAnErrorAreIgnored) {
     EXPECT_EQ(r.errors.size(), 1u); // on_error exactly once
 }
 
+TEST(StreamDecoder, RestartedDecoderForgetsItsPastAndReportsToTheNewHandler) {
+    // A failed decoder, and one left mid-frame, each restarted for another stream:
+    // they behave as freshly made ones (new handler, new start, new offset).
+    auto bad = frame(Encoding::legacy, 100, "");
+    bad[0] = 'X';
+    const auto good = frame(Encoding::legacy, 106, "xy");
+    Recorder first, second, third;
+    StreamDecoder d(first, {.start = StreamStart::frames});
+    ASSERT_FALSE(d.feed(bad));
+    d.restart(second, {.start = StreamStart::frames}, 100);
+    EXPECT_FALSE(d.failed());
+    EXPECT_TRUE(d.feed(good));
+    EXPECT_TRUE(d.feed(std::span<const std::uint8_t>(good).first(good.size() - 1))); // all but the last byte
+    EXPECT_EQ(d.offset(), 100 + 2 * good.size() - 1);
+    d.restart(third, {.start = StreamStart::lines}, 7);
+    EXPECT_FALSE(d.in_frames());
+    EXPECT_TRUE(d.feed(bytes("MITO002\n")));
+    EXPECT_TRUE(d.feed(good));
+    EXPECT_TRUE(d.finish());
+    EXPECT_EQ(first.errors.size(), 1u);
+    EXPECT_EQ(second.text, "frame 4d49 1 0 0 106 0 2 100\n");
+    EXPECT_EQ(third.payloads.size(), 1u);
+    EXPECT_EQ(third.errors.size(), 0u);
+    EXPECT_NE(third.text.find("frame 4d49 1 0 0 106 0 2 15\n"), std::string::npos) << third.text;
+}
+
 TEST(StreamDecoder, OversizeIsReportedAtTheFrameBeforeTheBodyArrives) {
     const auto ok = frame(Encoding::pickle, 1000, std::string(1000, 'x'));
     const auto big = frame(Encoding::pickle, 1000, std::string(1001, 'x'));

@@ -1,5 +1,7 @@
 #include "mitokit/sim/functions.hpp"
 
+#include <algorithm>
+
 #include "mitokit/sim/node.hpp"
 
 namespace mitokit::sim {
@@ -57,6 +59,18 @@ void FunctionRegistry::add(std::string module, std::optional<std::string> klass,
 
 const NativeFn* FunctionRegistry::find(std::string_view module, const std::optional<std::string>& klass,
                                        std::string_view function) const {
+    // Looked up once per call: the usual short key is built on the stack.
+    char buf[128];
+    const std::size_t n = module.size() + (klass ? klass->size() : 0) + function.size() + 2;
+    if (n <= sizeof buf) {
+        char* p = std::copy(module.begin(), module.end(), buf);
+        *p++ = '\0';
+        if (klass) p = std::copy(klass->begin(), klass->end(), p);
+        *p++ = '\0';
+        std::copy(function.begin(), function.end(), p);
+        const auto it = fns_.find(std::string_view(buf, n));
+        return it == fns_.end() ? nullptr : &it->second;
+    }
     const auto it = fns_.find(key(module, klass, function));
     return it == fns_.end() ? nullptr : &it->second;
 }

@@ -31,6 +31,10 @@ std::vector<std::uint8_t> pickled_error(std::string_view text) {
 // --- Dispatcher ------------------------------------------------------------------
 
 void Node::on_call_function(Message msg) {
+    if (!call_busy_ && !calls_) {
+        start_call(msg); // the main thread is idle and nothing waits: no queue needed
+        return;
+    }
     if (!calls_) calls_ = std::make_unique<CallQueue>();
     calls_->q.push_back(std::move(msg));
     dispatch_next();
@@ -40,6 +44,10 @@ void Node::dispatch_next() {
     if (call_busy_ || !calls_ || !alive_) return;
     Message msg = std::move(calls_->q[calls_->head++]);
     if (calls_->head == calls_->q.size()) calls_.reset(); // an idle context keeps no queue
+    start_call(msg);
+}
+
+void Node::start_call(const Message& msg) {
     if (msg.is_dead()) {
         // Receiver iteration ends on ChannelError: the main thread returns and the
         // context shuts down.
@@ -56,62 +64,74 @@ void Node::forget_chain(const std::string& chain_id) {
 }
 
 void Node::run_call(const Message& msg) {
-    auto parsed = payload::parse_call_function(msg.data);
-    if (!parsed) {
-        finish_call(msg.h, std::nullopt, CallResult::raise("mitogen.core.StreamError", parsed.error().message), false);
+    // The parsed call lives in running_ until the main thread takes the next one;
+    // its storage comes from (and goes back to) the shared scratch.
+    running_ = shared_.scratch ? shared_.scratch->take_call() : std::make_unique<RunningCall>();
+    RunningCall& rc = *running_;
+    rc.h = msg.h;
+    rc.chain.reset();
+    if (auto st = payload::parse_call_function(msg.data, rc.call); !st) {
+        finish_call(CallResult::raise("mitogen.core.StreamError", st.error().message), false);
         return;
     }
-    auto call = std::make_shared<payload::CallFunction>(std::move(*parsed));
-    std::optional<std::string> chain;
-    if (call->chain_id != pickle::NO_NODE) {
-        const auto& n = call->doc[call->chain_id];
-        if (n.kind == pickle::Kind::str || n.kind == pickle::Kind::bytes) chain = n.s;
+    const payload::CallFunction& call = rc.call;
+    if (call.chain_id != pickle::NO_NODE) {
+        const auto& n = call.doc[call.chain_id];
+        if (n.kind == pickle::Kind::str || n.kind == pickle::Kind::bytes) rc.chain = n.s;
     }
-    // Only the header is needed once the payload is parsed: no copy of the data.
-    auto after_import = [this, h = msg.h, call, chain](std::optional<std::string> import_error) {
-        if (!alive_) return;
-        if (import_error) {
-            finish_call(h, std::nullopt, CallResult{{}, pickle::NO_NODE, import_error}, false);
-            return;
-        }
-        const NativeFn* fn =
-            shared_.functions ? shared_.functions->find(call->module, call->klass, call->function) : nullptr;
-        if (!fn) {
-            const std::string owner = call->klass ? "type object '" + *call->klass + "'" : "module '" + call->module + "'";
-            finish_call(h, std::nullopt,
-                        CallResult::raise("builtins.AttributeError", owner + " has no attribute '" + call->function + "'"),
-                        false);
-            return;
-        }
-        if (chain && chain_errors_) {
-            if (auto it = chain_errors_->find(*chain); it != chain_errors_->end()) {
-                finish_call(h, chain, CallResult{{}, pickle::NO_NODE, it->second}, false);
-                return;
-            }
-        }
-        (*fn)(*this, *call, [this, h, chain, call](CallResult r) {
-            if (alive_) finish_call(h, chain, std::move(r), true);
+    const bool needs_import = shared_.modules && !shared_.modules->child_local(call.module) &&
+                              !(shared_.functions && shared_.functions->is_builtin_module(call.module));
+    if (needs_import) {
+        import_module(call.module, [this](std::optional<std::string> import_error) {
+            if (alive_) call_imported(std::move(import_error));
         });
-    };
-    const bool needs_import = shared_.modules && !shared_.modules->child_local(call->module) &&
-                              !(shared_.functions && shared_.functions->is_builtin_module(call->module));
-    if (needs_import) import_module(call->module, std::move(after_import));
-    else after_import(std::nullopt);
+    } else {
+        call_imported(std::nullopt);
+    }
 }
 
-void Node::finish_call(const Header& h, std::optional<std::string> chain, CallResult result, bool cache_failure) {
-    if (result.error && chain && cache_failure) {
+void Node::call_imported(std::optional<std::string> import_error) {
+    const RunningCall& rc = *running_;
+    const payload::CallFunction& call = rc.call;
+    if (import_error) {
+        finish_call(CallResult{{}, pickle::NO_NODE, std::move(import_error)}, false);
+        return;
+    }
+    const NativeFn* fn = shared_.functions ? shared_.functions->find(call.module, call.klass, call.function) : nullptr;
+    if (!fn) {
+        const std::string owner = call.klass ? "type object '" + *call.klass + "'" : "module '" + call.module + "'";
+        finish_call(CallResult::raise("builtins.AttributeError", owner + " has no attribute '" + call.function + "'"),
+                    false);
+        return;
+    }
+    if (rc.chain && chain_errors_) {
+        if (auto it = chain_errors_->find(*rc.chain); it != chain_errors_->end()) {
+            finish_call(CallResult{{}, pickle::NO_NODE, it->second}, false);
+            return;
+        }
+    }
+    (*fn)(*this, call, [this](CallResult r) {
+        if (alive_) finish_call(std::move(r), true);
+    });
+}
+
+void Node::finish_call(CallResult result, bool cache_failure) {
+    if (!running_ || !call_busy_) return; // a native that answered twice
+    const RunningCall& rc = *running_;
+    if (result.error && rc.chain && cache_failure) {
         if (!chain_errors_) chain_errors_ = std::make_unique<std::map<std::string, std::string>>();
-        chain_errors_->emplace(*chain, *result.error);
+        chain_errors_->emplace(*rc.chain, *result.error);
     }
-    if (h.reply_to) {
+    if (rc.h.reply_to) {
         auto data = result.error ? pickled_error(*result.error) : pickled(result.doc, result.root);
-        route(make(h.src_id, h.reply_to, std::move(data)));
+        route(make(rc.h.src_id, rc.h.reply_to, std::move(data)));
     }
-    env_.note(*this, Note::call_finished, &h, result.error ? *result.error : std::string());
+    env_.note(*this, Note::call_finished, &rc.h, result.error ? *result.error : std::string());
     // The main thread is busy for call_cost, then takes the next message.
     env_.defer(*this, shared_.call_cost, [this] {
         call_busy_ = false;
+        if (running_ && shared_.scratch) shared_.scratch->give_call(std::move(running_));
+        running_.reset();
         dispatch_next();
     });
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mitokit/sim/node.hpp"
+#include "mitokit/sim/node_scratch.hpp"
 
 namespace mitokit::sim {
 

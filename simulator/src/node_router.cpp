@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mitokit/payloads.hpp"
+#include "mitokit/sim/node_scratch.hpp"
 #include "node_internal.hpp"
 
 namespace mitokit::sim {
@@ -149,7 +150,8 @@ StreamDecoder& Node::decoder_for(Stream& st) {
         StreamOptions opt;
         opt.max_message_size = shared_.max_message_size;
         opt.start = st.start;
-        st.decoder = std::make_unique<StreamDecoder>(st, opt, st.fed);
+        st.decoder = shared_.scratch ? shared_.scratch->take_decoder(st, opt, st.fed)
+                                      : std::make_unique<StreamDecoder>(st, opt, st.fed);
     }
     return *st.decoder;
 }
@@ -163,7 +165,9 @@ void Node::receive(StreamId s, std::span<const std::uint8_t> bytes) {
     (void)d.feed(bytes); // errors arrive through on_error
     if (st.open && st.at_boundary && !d.failed() && d.in_frames()) {
         st.start = StreamStart::frames;
-        st.decoder.reset(); // nothing buffered: the next bytes begin a frame
+        // Nothing buffered: the next bytes begin a frame.
+        if (shared_.scratch) shared_.scratch->give_decoder(std::move(st.decoder));
+        else st.decoder.reset();
     }
 }
 

@@ -10,6 +10,7 @@ namespace mitokit::sim {
 
 Simulation::Simulation(SimConfig cfg, NodeShared shared)
     : cfg_(cfg), shared_(shared), rng_(cfg.seed) {
+    shared_.scratch = &scratch_;
     log_.keep_lines(cfg.keep_event_lines);
     sched_.set_sink(this);
     nodes_.push_back(std::make_unique<Node>(*this, shared_, NodeConfig{0, {}}));

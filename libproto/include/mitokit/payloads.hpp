@@ -89,6 +89,9 @@ Result<Route> parse_route(std::uint32_t handle, Bytes data); // ADD_ROUTE or DEL
 Result<ForwardModule> parse_forward_module(Bytes data);
 Result<Dead> parse_dead(Bytes data);
 Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt = {});
+// The same into `into`, reusing its Document's storage, so a receiver that parses
+// call after call allocates nothing once warm. On error `into` holds no call.
+Status parse_call_function(Bytes data, CallFunction& into, const pickle::DecodeOptions& opt = {});
 Result<LoadModule> parse_load_module(Bytes data, const pickle::DecodeOptions& opt = {});
 Result<AllocateIdReply> parse_allocate_id_reply(Bytes data);
 Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt = {});

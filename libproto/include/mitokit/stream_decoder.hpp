@@ -102,6 +102,11 @@ public:
     StreamDecoder(const StreamDecoder&) = delete;
     StreamDecoder& operator=(const StreamDecoder&) = delete;
 
+    // Makes this decoder what StreamDecoder(handler, opt, start_offset) would be,
+    // keeping its assembly buffer's storage (up to opt.retain_buffer): a caller
+    // that drops idle decoders can pool them instead of allocating one per read.
+    void restart(StreamHandler& handler, StreamOptions opt = {}, std::uint64_t start_offset = 0);
+
     // Returns the stream's error once it has failed (also passed to on_error).
     Status feed(std::span<const std::uint8_t> chunk);
     // End of stream: a partial frame (or unfinished bootstrap) is Errc::truncated,
@@ -129,7 +134,8 @@ private:
     bool header_ok(const std::uint8_t* h, std::uint64_t at);
     void fail(Error e);
 
-    StreamHandler& handler_;
+    void begin(); // enters the phase opt_.start names
+    StreamHandler* handler_; // never null
     StreamOptions opt_;
     std::uint64_t consumed_ = 0;
     std::uint64_t frame_offset_ = 0;    // of the frame being assembled

@@ -8,8 +8,15 @@ namespace mitokit::payload {
 using pickle::Kind;
 
 Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt) {
-    static constexpr std::string_view H = "CALL_FUNCTION";
     CallFunction c;
+    if (auto st = parse_call_function(data, c, opt); !st) return std::move(st).error();
+    return c;
+}
+
+Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOptions& opt) {
+    static constexpr std::string_view H = "CALL_FUNCTION";
+    c.chain_id = c.args = c.kwargs = pickle::NO_NODE;
+    c.klass.reset();
     auto root = shape::decode_one(H, data, c.doc, opt);
     if (!root) return std::move(root).error();
     const auto& doc = c.doc;
@@ -26,7 +33,7 @@ Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions
         return shape::Field{H, 1, "modname"}.error(doc, v[1], "str");
     c.module = doc[v[1]].s;
     if (shape::is(doc, v[2], Kind::str)) {
-        c.klass = doc[v[2]].s;
+        c.klass.emplace(doc[v[2]].s);
     } else if (!shape::is(doc, v[2], Kind::none)) {
         return shape::Field{H, 2, "klass"}.error(doc, v[2], "str or None");
     }
@@ -46,7 +53,7 @@ Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions
             return shape::bad(H, std::string("field 5 (kwargs) keys must be str, got ") + shape::py_type(k));
     }
     c.kwargs = v[5];
-    return c;
+    return {};
 }
 
 std::vector<std::uint8_t> build_call_function(const CallFunction& c) {

@@ -39,6 +39,10 @@ bool is_mapping(const pickle::Document& doc, pickle::NodeId id) noexcept {
 
 bool is_hashable(const pickle::Document& doc, pickle::NodeId id) {
     // Only tuples nest among hashable values; walk them once each (a Document is a DAG).
+    if (doc[id].kind != Kind::tuple) {
+        const Kind k = doc[id].kind; // the common case (None or str): no walk
+        return !(k == Kind::list || k == Kind::dict || k == Kind::kwargs || k == Kind::set || k == Kind::bytearray);
+    }
     std::vector<pickle::NodeId> todo{id};
     std::vector<bool> seen(doc.size(), false);
     while (!todo.empty()) {
@@ -54,7 +58,7 @@ bool is_hashable(const pickle::Document& doc, pickle::NodeId id) {
     return true;
 }
 
-Result<std::vector<pickle::NodeId>> fields(std::string_view handle, const pickle::Document& doc, pickle::NodeId id,
+Result<std::span<const pickle::NodeId>> fields(std::string_view handle, const pickle::Document& doc, pickle::NodeId id,
                                            std::size_t n, bool list_ok, std::string_view form) {
     const auto& node = doc[id];
     const bool seq = node.kind == Kind::tuple || (list_ok && node.kind == Kind::list);
@@ -62,7 +66,7 @@ Result<std::vector<pickle::NodeId>> fields(std::string_view handle, const pickle
     if (node.items.size() != n)
         return bad(handle, "payload must be " + std::string(form) + ", got a " + py_type(node.kind) + " of " +
                                std::to_string(node.items.size()));
-    return node.items;
+    return std::span<const pickle::NodeId>(node.items);
 }
 
 Error Field::error(const pickle::Document& doc, pickle::NodeId id, std::string_view want) const {

@@ -22,7 +22,7 @@ Result<pickle::NodeId> decode_one(std::string_view handle, Bytes data, pickle::D
 
 // The items of a tuple (or, where the receiver only unpacks, a list) of exactly n
 // values; `form` describes the whole, e.g. "a 5-tuple (fullname, ...)".
-Result<std::vector<pickle::NodeId>> fields(std::string_view handle, const pickle::Document& doc, pickle::NodeId id,
+Result<std::span<const pickle::NodeId>> fields(std::string_view handle, const pickle::Document& doc, pickle::NodeId id,
                                            std::size_t n, bool list_ok, std::string_view form);
 
 struct Field {

@@ -94,8 +94,12 @@ public:
     virtual void exited(Node& n) = 0;
 };
 
+class NodeScratch;
+struct RunningCall;
+
 struct NodeShared {
     const FunctionRegistry* functions = nullptr;
+    NodeScratch* scratch = nullptr;       // pooled decoders and calls (optional; the simulation's)
     ModuleCatalog* modules = nullptr;     // master's responder + interned module data
     std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
     bool unidirectional = false;
@@ -253,8 +257,10 @@ private:
     // calls
     void on_call_function(Message msg);
     void dispatch_next();
+    void start_call(const Message& msg);
     void run_call(const Message& msg);
-    void finish_call(const Header& h, std::optional<std::string> chain, CallResult result, bool cache_failure);
+    void call_imported(std::optional<std::string> import_error);
+    void finish_call(CallResult result, bool cache_failure);
 
     // logs, shutdown, detach
     void on_forward_log(const Message& msg);
@@ -311,6 +317,7 @@ private:
         std::size_t head = 0;
     };
     std::unique_ptr<CallQueue> calls_;
+    std::unique_ptr<RunningCall> running_; // the call the main thread is running (call_busy_)
     std::unique_ptr<std::map<std::string, std::string>> chain_errors_;
     std::unique_ptr<ImporterState> importer_;
 };

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mitokit/sim/node_scratch.hpp"
 #include "mitokit/sim/node.hpp"
 #include "mitokit/sim/scheduler.hpp"
 
@@ -133,6 +134,7 @@ private:
     void record(std::string_view line) { log_.record(line); }
 
     SimConfig cfg_;
+    NodeScratch scratch_;
     NodeShared shared_;
     Scheduler sched_;
     Rng rng_;
