@@ -23,23 +23,33 @@ std::optional<std::int64_t> Reply::integer() const {
 
 Reply read_reply(const Message& m) {
     Reply r;
+    read_reply(m, r);
+    return r;
+}
+
+void read_reply(const Message& m, Reply& r) {
+    r.dead = false;
+    r.dead_reason.clear();
+    r.call_error.reset();
+    r.decode_error.reset();
+    r.doc.clear();
+    r.root = pickle::NO_NODE;
     if (m.is_dead()) {
         r.dead = true;
         auto d = payload::parse_dead(m.data);
         r.dead_reason = d ? d->channel_error() : std::string(m.text());
-        return r;
+        return;
     }
     if (auto st = pickle::decode(m.data, r.doc); !st) {
         r.decode_error = st.error().message;
-        return r;
+        return;
     }
     if (r.doc.roots().empty()) {
         r.decode_error = "empty reply";
-        return r;
+        return;
     }
     r.root = r.doc.root();
     if (r.doc[r.root].kind == pickle::Kind::call_error) r.call_error = r.doc[r.root].s;
-    return r;
 }
 
 } // namespace mitokit::sim

@@ -140,8 +140,13 @@ void Node::finish_call(CallResult result, bool cache_failure) {
 
 void Node::call_async(ContextId target, const payload::CallFunction& call,
                       std::function<void(Node&, const Message&)> on_reply) {
+    call_async_pickled(target, payload::build_call_function(call), std::move(on_reply));
+}
+
+void Node::call_async_pickled(ContextId target, std::span<const std::uint8_t> payload,
+                              std::function<void(Node&, const Message&)> on_reply) {
     const std::uint32_t h = add_reply_handler(target, std::move(on_reply));
-    Message m = make(target, handle::CALL_FUNCTION, payload::build_call_function(call));
+    Message m = make(target, handle::CALL_FUNCTION, {payload.begin(), payload.end()});
     m.h.reply_to = h;
     route(std::move(m));
 }

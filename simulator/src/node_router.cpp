@@ -227,8 +227,9 @@ void Node::context_disconnected(ContextId id) {
     // Every handler with this respondent gets a local dead message and is removed.
     std::vector<std::uint32_t> hit;
     if (handlers_)
-        for (const auto& [h, handler] : *handlers_)
+        handlers_->for_each([&](std::uint32_t h, const Handler& handler) {
             if (handler.respondent == id) hit.push_back(h);
+        });
     std::sort(hit.begin(), hit.end());
     for (std::uint32_t h : hit) {
         auto fn = take_handler(h);
@@ -362,17 +363,17 @@ void Node::invoke(Message& msg, StreamId in) {
         run_std(kind, msg, in);
         return;
     }
-    const auto it = handlers_ ? handlers_->find(msg.h.handle) : Handlers::iterator{};
-    if (!handlers_ || it == handlers_->end()) {
+    const Handler* found = handlers_ ? handlers_->find(msg.h.handle) : nullptr;
+    if (!found) {
         maybe_send_dead(true, msg.h, std::string(payload::reason::invalid_handle), Note::dead_invalid_handle);
         return;
     }
-    if (it->second.respondent && !(msg.is_dead() || msg.h.src_id == *it->second.respondent)) {
+    if (found->respondent && !(msg.is_dead() || msg.h.src_id == *found->respondent)) {
         maybe_send_dead(true, msg.h, std::string(payload::reason::unexpected_context), Note::dead_unexpected_reply);
         return;
     }
-    if (it->second.persist) {
-        auto fn = it->second.fn;
+    if (found->persist) {
+        auto fn = found->fn;
         fn(*this, msg);
         return;
     }
@@ -399,17 +400,31 @@ std::uint32_t Node::add_reply_handler(std::optional<ContextId> respondent,
                                       std::function<void(Node&, const Message&)> fn) {
     const std::uint32_t h = next_handle_++;
     if (!handlers_) handlers_ = std::make_unique<Handlers>();
-    handlers_->emplace(h, Handler{respondent, false, std::move(fn)});
+    Handlers& t = *handlers_;
+    std::uint32_t slot;
+    if (!t.free.empty()) {
+        slot = t.free.back();
+        t.free.pop_back();
+        t.slots[slot] = Handler{respondent, false, std::move(fn)};
+    } else {
+        slot = static_cast<std::uint32_t>(t.slots.size());
+        t.slots.push_back(Handler{respondent, false, std::move(fn)});
+    }
+    t.index.set(h, slot);
     return h;
 }
 
 std::function<void(Node&, const Message&)> Node::take_handler(std::uint32_t h) {
     if (!handlers_) return {};
-    const auto it = handlers_->find(h);
-    if (it == handlers_->end()) return {};
-    auto fn = std::move(it->second.fn);
-    handlers_->erase(it);
-    if (handlers_->empty()) handlers_.reset(); // an idle context keeps no table
+    Handlers& t = *handlers_;
+    const std::uint32_t* s = t.index.find(h);
+    if (!s) return {};
+    const std::uint32_t slot = *s;
+    auto fn = std::move(t.slots[slot].fn);
+    t.slots[slot] = Handler{};
+    t.index.erase(h);
+    t.free.push_back(slot);
+    if (t.index.empty()) handlers_.reset(); // an idle context keeps no table
     return fn;
 }
 
@@ -454,8 +469,7 @@ void Node::shutdown() {
     }
     // The broker exits: handlers get "Broker has exitted" locally, streams close.
     std::vector<std::uint32_t> hs;
-    if (handlers_)
-        for (const auto& [h, handler] : *handlers_) hs.push_back(h);
+    if (handlers_) handlers_->for_each([&](std::uint32_t h, const Handler&) { hs.push_back(h); });
     std::sort(hs.begin(), hs.end());
     for (auto h : hs) {
         auto fn = take_handler(h);
@@ -495,7 +509,9 @@ std::size_t Node::memory_estimate() const {
         if (s->sent_modules) n += s->sent_modules->size() * 64;
     }
     n += route_.capacity() * 8;
-    if (handlers_) n += sizeof(Handlers) + handlers_->size() * 96 + handlers_->bucket_count() * 8;
+    if (handlers_)
+        n += sizeof(Handlers) + handlers_->slots.capacity() * sizeof(Handler) + handlers_->index.capacity() * 8 +
+             handlers_->free.capacity() * 4;
     if (importer_) n += sizeof(ImporterState) + importer_->cache.size() * 64 + importer_->imported.size() * 64;
     return n;
 }

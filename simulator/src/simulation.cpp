@@ -13,8 +13,8 @@ Simulation::Simulation(SimConfig cfg, NodeShared shared)
     shared_.scratch = &scratch_;
     log_.keep_lines(cfg.keep_event_lines);
     sched_.set_sink(this);
-    nodes_.push_back(std::make_unique<Node>(*this, shared_, NodeConfig{0, {}}));
-    nodes_.back()->env_tag = 0;
+    nodes_.emplace_back(*this, shared_, NodeConfig{0, {}});
+    nodes_.back().env_tag = 0;
     by_id_.set(0, 0);
     alive_ = 1;
 }
@@ -23,7 +23,7 @@ Simulation::~Simulation() = default;
 
 Node* Simulation::find(ContextId id) {
     const std::uint32_t* i = by_id_.find(id);
-    return i ? nodes_[*i].get() : nullptr;
+    return i ? &nodes_[*i] : nullptr;
 }
 
 std::uint32_t Simulation::index_of(const Node& n) const { return n.env_tag; }
@@ -69,7 +69,9 @@ std::uint32_t Simulation::take_buffer() {
 
 void Simulation::release_buffer(std::uint32_t b) {
     auto& buf = bufs_[b];
-    if (warm_bufs_.size() < KEEP_BUFFERS && buf.capacity() <= cfg_.link.buffer) {
+    // Small buffers (most frames) are all kept until trim(): a burst's worth comes
+    // back for the next burst instead of going through malloc again.
+    if ((warm_bufs_.size() < KEEP_BUFFERS && buf.capacity() <= cfg_.link.buffer) || buf.capacity() <= SMALL_BUFFER) {
         warm_bufs_.push_back(b);
     } else {
         std::vector<std::uint8_t>().swap(buf); // a burst's buffers are not kept for ever
@@ -150,7 +152,7 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
     if (ld == ROUTE_EVENT) {
         PendingRoute p = std::move(routes_[seg]);
         free_routes_.push_back(seg);
-        nodes_[p.node]->route_now(std::move(p.msg));
+        nodes_[p.node].route_now(std::move(p.msg));
         return;
     }
     if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
@@ -167,7 +169,7 @@ void Simulation::deliver(std::uint32_t ld, std::uint32_t b) {
     }
     --in_flight_;
     const int to = 1 - d;
-    Node& dst = *nodes_[L.node[to]];
+    Node& dst = nodes_[L.node[to]];
     const StreamId ds = L.stream[to];
     const std::size_t len = bufs_[b].size();
     if (L.cut || !dst.alive() || !dst.stream_open(ds)) {
@@ -205,7 +207,7 @@ void Simulation::deliver_eof(std::uint32_t li, int d) {
     Link& L = links_[li];
     if (L.cut) return;
     const int to = 1 - d;
-    Node& dst = *nodes_[L.node[to]];
+    Node& dst = nodes_[L.node[to]];
     char line[80];
     std::snprintf(line, sizeof line, "%llu eof link=%u dir=%d", static_cast<unsigned long long>(now()), li, d);
     record(line);
@@ -249,11 +251,11 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
         note(parent, Note::handler_error, nullptr, "spawn: duplicate context ID " + std::to_string(id));
         return;
     }
-    nodes_.push_back(std::make_unique<Node>(*this, shared_, std::move(cfg)));
-    nodes_.back()->env_tag = child_index;
+    nodes_.emplace_back(*this, shared_, std::move(cfg));
+    nodes_.back().env_tag = child_index;
     by_id_.set(id, child_index);
     ++alive_;
-    Node& child = *nodes_.back();
+    Node& child = nodes_.back();
     const auto li = static_cast<std::uint32_t>(links_.size());
     Link L{};
     L.node[0] = index_of(parent);
@@ -271,7 +273,7 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     record(line);
     const StreamId ps = L.stream[0];
     sched_.after(cfg_.connect_delay, [this, pi = L.node[0], ps, connected = std::move(connected)] {
-        if (nodes_[pi]->alive() && nodes_[pi]->stream_open(ps)) connected(ps);
+        if (nodes_[pi].alive() && nodes_[pi].stream_open(ps)) connected(ps);
     });
 }
 
@@ -303,7 +305,7 @@ void Simulation::cut_link(std::size_t li) {
         const std::uint32_t ni = L.node[side];
         const StreamId s = L.stream[side];
         sched_.after(cfg_.link.latency, [this, ni, s] {
-            if (nodes_[ni]->alive()) nodes_[ni]->eof(s);
+            if (nodes_[ni].alive()) nodes_[ni].eof(s);
         });
     }
 }
@@ -341,18 +343,18 @@ void Simulation::trim() {
 }
 
 void Simulation::reserve(std::size_t contexts) {
-    nodes_.reserve(contexts);
+    (void)contexts; // nodes_ is a deque: it grows without moving anyone
     links_.reserve(contexts ? contexts - 1 : 0);
 }
 
 std::vector<std::string> Simulation::stale_routes() const {
     std::vector<std::string> out;
     for (const auto& n : nodes_) {
-        if (!n->alive()) continue;
-        for (ContextId id : n->routes()) {
+        if (!n.alive()) continue;
+        for (ContextId id : n.routes()) {
             const std::uint32_t* i = by_id_.find(id);
-            if (!i || !nodes_[*i]->alive())
-                out.push_back("context " + std::to_string(n->id()) + " still routes to dead context " +
+            if (!i || !nodes_[*i].alive())
+                out.push_back("context " + std::to_string(n.id()) + " still routes to dead context " +
                               std::to_string(id));
         }
     }

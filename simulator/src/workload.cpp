@@ -19,6 +19,11 @@ namespace mitokit::sim {
 namespace {
 
 struct Driver {
+    Driver(Simulation& s, const WorkloadConfig& w, const FaultConfig& f, Report& r)
+        : sim(s), wl(w), faults(f), rep(r) {
+        build_calls();
+    }
+
     Simulation& sim;
     const WorkloadConfig& wl;
     const FaultConfig& faults;
@@ -28,13 +33,20 @@ struct Driver {
 
     void tick() { ++done_tasks; }
 
-    void track(CallStats& st, ContextId target, const payload::CallFunction& c,
+    // CALL_FUNCTION payloads the workload sends again and again, pickled once.
+    const std::vector<std::uint8_t> getpid_call = payload::build_call_function(make_call("posix", std::nullopt, "getpid"));
+    const std::vector<std::uint8_t> proxy_connect_call =
+        payload::build_call_function(make_call("mitogen.parent", std::nullopt, "_proxy_connect"));
+    std::vector<std::uint8_t> import_call, log_call;
+
+    void track(CallStats& st, ContextId target, std::span<const std::uint8_t> call,
                std::function<void(const Reply&)> then = {}) {
         ++st.started;
         ++total_tasks;
         const Time t0 = sim.now();
-        sim.master().call_async(target, c, [this, &st, t0, then = std::move(then)](Node&, const Message& m) {
-            const Reply r = read_reply(m);
+        sim.master().call_async_pickled(target, call, [this, &st, t0, then = std::move(then)](Node&, const Message& m) {
+            Reply& r = reply_;
+            read_reply(m, r);
             if (r.dead) ++st.dead;
             else if (!r.ok()) ++st.call_errors;
             else {
@@ -49,6 +61,7 @@ struct Driver {
     // The tree by slot (slot 0 is the master), children of slot p at
     // kids[first[p] .. first[p + 1]): 8 bytes a context at a million contexts.
     std::vector<std::uint32_t> first, kids;
+    Reply reply_; // one Document reused for every reply
 
     std::size_t slots() const { return first.size() - 1; }
     std::span<const std::uint32_t> children_of(std::uint32_t p) const {
@@ -103,7 +116,7 @@ struct Driver {
                     connected(id, slot);
                 });
             } else {
-                track(rep.connects, parent, make_call("mitogen.parent", std::nullopt, "_proxy_connect"),
+                track(rep.connects, parent, proxy_connect_call,
                       [this, slot](const Reply& r) {
                           std::optional<ContextId> id;
                           if (r.ok() && r.doc[r.root].kind == pickle::Kind::dict) {
@@ -118,12 +131,15 @@ struct Driver {
         }
     }
 
-    payload::CallFunction import_call() const {
+    void build_calls() {
         auto c = make_call("mitokit.sim", std::nullopt, "import_modules");
         std::vector<pickle::NodeId> items;
         for (const auto& n : wl.imports) items.push_back(c.doc.str(n));
         c.args = c.doc.tuple({c.doc.seq(pickle::Kind::list, std::move(items))});
-        return c;
+        import_call = payload::build_call_function(c);
+        auto l = make_call("mitokit.sim", std::nullopt, "log");
+        l.args = l.doc.tuple({l.doc.integer(wl.logs_per_leaf)});
+        log_call = payload::build_call_function(l);
     }
 
     void count_imported(const Reply& r) {
@@ -135,7 +151,7 @@ struct Driver {
         if (wl.preload && !wl.imports.empty() && !intermediates.empty()) {
             pending_work = intermediates.size();
             for (ContextId c : intermediates)
-                track(rep.imports, c, import_call(), [this](const Reply& r) {
+                track(rep.imports, c, import_call, [this](const Reply& r) {
                     count_imported(r);
                     if (--pending_work == 0) leaf_phase();
                 });
@@ -153,14 +169,10 @@ struct Driver {
         }
         for (ContextId leaf : leaves) {
             for (std::uint32_t i = 0; i < wl.calls_per_leaf; ++i)
-                track(rep.calls, leaf, make_call("posix", std::nullopt, "getpid"));
+                track(rep.calls, leaf, getpid_call);
             if (!wl.imports.empty())
-                track(rep.imports, leaf, import_call(), [this](const Reply& r) { count_imported(r); });
-            if (wl.logs_per_leaf) {
-                auto c = make_call("mitokit.sim", std::nullopt, "log");
-                c.args = c.doc.tuple({c.doc.integer(wl.logs_per_leaf)});
-                track(rep.calls, leaf, c);
-            }
+                track(rep.imports, leaf, import_call, [this](const Reply& r) { count_imported(r); });
+            if (wl.logs_per_leaf) track(rep.calls, leaf, log_call);
         }
         if (wl.shutdown_at_end) {
             // After everything queued so far has had time to finish.
@@ -272,7 +284,7 @@ double percentile_us(std::vector<Time> v, double p) {
 Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress) {
     const auto w0 = std::chrono::steady_clock::now();
     Report rep;
-    Driver d{sim, wl, faults, rep, {}, {}, 0, 0, 0, 0, {}, {}};
+    Driver d(sim, wl, faults, rep);
     d.plan_tree();
     sim.reserve(sim.node_count() + d.slots() - 1);
     if (!d.children_of(0).empty()) d.build(0, 0);

@@ -29,5 +29,7 @@ struct Reply {
 };
 
 Reply read_reply(const Message& m);
+// The same into `into`, reusing its Document's storage (a caller reading many replies).
+void read_reply(const Message& m, Reply& into);
 
 } // namespace mitokit::sim

@@ -152,6 +152,10 @@ public:
     // Context.call_async: CALL_FUNCTION to `target`, reply to `on_reply`.
     void call_async(ContextId target, const payload::CallFunction& call,
                     std::function<void(Node&, const Message&)> on_reply);
+    // The same with the payload already pickled (build_call_function), for a
+    // caller that sends one call to many contexts.
+    void call_async_pickled(ContextId target, std::span<const std::uint8_t> payload,
+                            std::function<void(Node&, const Message&)> on_reply);
     // LogHandler: FORWARD_LOG to the master.
     void log(std::string_view logger, int level, std::string_view text);
     // parent.Router.local(): allocate an ID (a round trip for non-masters) and spawn.
@@ -294,8 +298,23 @@ private:
     IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
-    using Handlers = std::unordered_map<std::uint32_t, Handler>;
-    std::unique_ptr<Handlers> handlers_; // dynamic (reply) handles; made on first use, dropped when empty
+    // Dynamic (reply) handles: a slab of handlers found through an IdMap, so a
+    // master waiting on a million replies holds no node per entry.
+    struct Handlers {
+        IdMap index; // handle -> slot
+        std::vector<Handler> slots;
+        std::vector<std::uint32_t> free;
+        std::size_t size() const noexcept { return index.size(); }
+        Handler* find(std::uint32_t h) {
+            const std::uint32_t* s = index.find(h);
+            return s ? &slots[*s] : nullptr;
+        }
+        template <class F>
+        void for_each(F&& f) const {
+            index.for_each([&](std::uint32_t h, std::uint32_t s) { f(h, slots[s]); });
+        }
+    };
+    std::unique_ptr<Handlers> handlers_; // made on first use, dropped when empty
     // IdAllocator (master) / ChildIdAllocator
     // Made on first use: leaves never allocate IDs.
     struct IdState {

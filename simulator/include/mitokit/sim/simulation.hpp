@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,7 +52,7 @@ public:
     Simulation(SimConfig cfg, NodeShared shared);
     ~Simulation() override;
 
-    Node& master() { return *nodes_.at(0); }
+    Node& master() { return nodes_.front(); }
     Node* find(ContextId id);
     Scheduler& scheduler() noexcept { return sched_; }
     EventLog& events() noexcept { return log_; }
@@ -59,7 +60,7 @@ public:
     const NodeShared& shared() const noexcept { return shared_; }
     std::size_t node_count() const noexcept { return nodes_.size(); }
     std::size_t alive_count() const noexcept { return alive_; }
-    Node& node_at(std::size_t i) { return *nodes_[i]; }
+    Node& node_at(std::size_t i) { return nodes_[i]; }
     // Room for this many contexts (the tree's size, when known) without regrowing.
     void reserve(std::size_t contexts);
     // Once nothing is in flight: free the scheduler's and the segment pool's peak
@@ -139,12 +140,13 @@ private:
     Scheduler sched_;
     Rng rng_;
     EventLog log_;
-    std::vector<std::unique_ptr<Node>> nodes_;
+    std::deque<Node> nodes_;   // in creation order; a deque never moves a Node
     IdMap by_id_;               // context ID -> node index
     std::vector<Link> links_;   // a node's stream tag is link * 2 + its direction
     // Segments in flight, by buffer index: the scheduler's events carry the index.
     // Up to KEEP_BUFFERS spare buffers keep their memory for reuse.
     static constexpr std::size_t KEEP_BUFFERS = 4096;
+    static constexpr std::size_t SMALL_BUFFER = 256;
     std::vector<std::vector<std::uint8_t>> bufs_;
     std::vector<std::uint32_t> warm_bufs_, cold_bufs_;
     // Messages handed to Router.route(), waiting for their event: no closure each.
