@@ -293,13 +293,6 @@ void Node::async_route(Message msg, StreamId in) { route_frame(msg.h, msg.data, 
 void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in, Message* owned) {
     // The frame becomes a Message only where it stops (invoked here); `data` may
     // live in `owned`, so nothing reads it after this.
-    const auto take = [&]() -> Message {
-        if (owned) {
-            owned->h = h;
-            return std::move(*owned);
-        }
-        return Message{h, {data.begin(), data.end()}};
-    };
     if (data.size() > shared_.max_message_size) {
         maybe_send_dead(false, h, payload::reason::too_large(shared_.max_message_size), Note::dead_too_large);
         return;
@@ -322,7 +315,21 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
         st.egress_ids.insert(h.dst_id);
     }
     if (h.dst_id == id_) {
-        Message m = take();
+        if (owned) {
+            owned->h = h;
+            invoke(*owned, in);
+            return;
+        }
+        // A frame from the decoder's view: copied into the scratch Message (its
+        // storage reused from frame to frame) unless a delivery is already using it.
+        if (Message* m = shared_.scratch ? shared_.scratch->borrow_message() : nullptr) {
+            m->h = h;
+            m->data.assign(data.begin(), data.end());
+            invoke(*m, in);
+            shared_.scratch->return_message();
+            return;
+        }
+        Message m{h, {data.begin(), data.end()}};
         invoke(m, in);
         return;
     }
@@ -444,7 +451,7 @@ void Node::run_std(Std kind, Message& msg, StreamId in) {
     case Std::forward_log: on_forward_log(msg); return;
     case Std::shutdown: on_shutdown_msg(msg); return;
     case Std::load_module: on_load_module(msg); return;
-    case Std::call_function: on_call_function(std::move(msg)); return;
+    case Std::call_function: on_call_function(msg); return;
     case Std::call_service_stub:
         // The stub Receiver queues the message for a service pool that this
         // simulation never starts; it is consumed without a reply, as the

@@ -259,7 +259,7 @@ public:
 private:
 
     // calls
-    void on_call_function(Message msg);
+    void on_call_function(const Message& msg);
     void dispatch_next();
     void start_call(const Message& msg);
     void run_call(const Message& msg);

@@ -12,6 +12,7 @@
 
 #include "mitokit/frame.hpp"
 #include "mitokit/payloads.hpp"
+#include "mitokit/sim/message.hpp"
 #include "mitokit/stream_decoder.hpp"
 
 namespace mitokit::sim {
@@ -40,6 +41,18 @@ public:
     void give_decoder(std::unique_ptr<StreamDecoder> d) {
         if (d && decoders_.size() < keep_) decoders_.push_back(std::move(d));
     }
+    // The Message a frame becomes where it stops. Deliveries do not nest, so one
+    // serves every node; a nested use gets nullptr and makes its own. A handler
+    // may move the data out (a queued call): the next use just allocates again.
+    Message* borrow_message() {
+        if (message_busy_) return nullptr;
+        message_busy_ = true;
+        return &message_;
+    }
+    void return_message() {
+        message_busy_ = false;
+        if (message_.data.capacity() > RETAIN_MESSAGE) std::vector<std::uint8_t>().swap(message_.data);
+    }
     std::unique_ptr<RunningCall> take_call() {
         if (calls_.empty()) return std::make_unique<RunningCall>();
         auto c = std::move(calls_.back());
@@ -51,7 +64,10 @@ public:
     }
 
 private:
+    static constexpr std::size_t RETAIN_MESSAGE = 64 * 1024;
     std::size_t keep_;
+    Message message_;
+    bool message_busy_ = false;
     std::vector<std::unique_ptr<StreamDecoder>> decoders_;
     std::vector<std::unique_ptr<RunningCall>> calls_;
 };
