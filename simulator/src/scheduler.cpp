@@ -96,50 +96,87 @@ std::string hash_hex(std::uint64_t h) {
 
 void Scheduler::insert(const Item& it) {
     ++count_;
-    if (it.t == last_) {
-        ready_.push_back(it); // the largest seq so far: ready_ stays sorted
+    const Time slot = slot_of(it.t);
+    if (slot == cur_slot_ && ready_live_) {
+        // Into the slot being run: after everything before it in (t, seq) order.
+        const auto from = ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_);
+        ready_.insert(std::upper_bound(from, ready_.end(), it, before), it);
         return;
     }
-    buckets_[std::bit_width(it.t ^ last_)].push_back(it);
+    if (slot - cur_slot_ < RING) {
+        const std::size_t pos = slot & (RING - 1);
+        ring_[pos].push_back(it);
+        occupied_[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+        return;
+    }
+    far_.push_back(it);
+    std::push_heap(far_.begin(), far_.end(), [](const Item& x, const Item& y) { return before(y, x); });
+}
+
+void Scheduler::pull_far() {
+    const auto later = [](const Item& x, const Item& y) { return before(y, x); };
+    while (!far_.empty() && slot_of(far_.front().t) - cur_slot_ < RING) {
+        std::pop_heap(far_.begin(), far_.end(), later);
+        const Item it = far_.back();
+        far_.pop_back();
+        --count_; // insert counts it again
+        insert(it);
+    }
 }
 
 bool Scheduler::prepare() {
     if (ready_pos_ < ready_.size()) return true;
     ready_.clear();
     ready_pos_ = 0;
-    std::size_t k = 1;
-    while (k < buckets_.size() && buckets_[k].empty()) ++k;
-    if (k == buckets_.size()) return false;
-    auto& b = buckets_[k];
-    Time m = b[0].t;
-    for (const Item& it : b) m = std::min(m, it.t);
-    last_ = m;
-    std::vector<Item> items = std::move(b);
-    b.clear();
-    count_ -= items.size();
-    for (const Item& it : items) insert(it); // into lower buckets, or ready_ for t == m
-    // Buckets stay in seq order (one is only refilled while empty); the sort is a cheap guard.
-    std::sort(ready_.begin(), ready_.end(), [](const Item& x, const Item& y) { return x.seq < y.seq; });
-    if (b.capacity() == 0) { // keep the storage for the bucket's next use
-        items.clear();
-        b = std::move(items);
+    // The slot after the one just run, or this one if it was never loaded.
+    Time slot = ready_live_ ? cur_slot_ + 1 : cur_slot_;
+    ready_live_ = false;
+    if (count_ == 0) return false;
+    for (;;) {
+        cur_slot_ = slot;
+        pull_far();
+        // The first non-empty bucket from `slot` round the ring, by the occupancy bits.
+        const std::size_t start = slot & (RING - 1);
+        for (std::size_t k = 0; k < RING;) {
+            const std::size_t pos = (start + k) & (RING - 1);
+            const std::uint64_t w = occupied_[pos >> 6] >> (pos & 63);
+            if (!w) {
+                k += 64 - (pos & 63);
+                continue;
+            }
+            k += static_cast<std::size_t>(std::countr_zero(w));
+            if (k >= RING) break;
+            cur_slot_ = slot + k;
+            pull_far();
+            const std::size_t at = (start + k) & (RING - 1);
+            ready_.swap(ring_[at]);
+            occupied_[at >> 6] &= ~(std::uint64_t{1} << (at & 63));
+            // Buckets fill in scheduling order except for items pulled from far_.
+            if (!std::is_sorted(ready_.begin(), ready_.end(), before)) std::sort(ready_.begin(), ready_.end(), before);
+            ready_live_ = true;
+            return true;
+        }
+        if (far_.empty()) return false; // cannot happen while count_ > 0
+        slot = slot_of(far_.front().t); // the ring is empty: jump to the earliest far event
     }
-    return true;
 }
 
-void Scheduler::rebuild(Time floor) {
-    // Something was posted before the instant already prepared (run() stopped at
-    // `until` in between): start the buckets again from `floor`. Rare and O(n).
+void Scheduler::rebuild(Time slot) {
+    // Something was posted before the slot already prepared (run() stopped at
+    // `until` in between): start the ring again from `slot`. Rare and O(n).
     std::vector<Item> all(ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_), ready_.end());
-    for (auto& b : buckets_) {
+    for (auto& b : ring_) {
         all.insert(all.end(), b.begin(), b.end());
         b.clear();
     }
-    std::sort(all.begin(), all.end(), [](const Item& x, const Item& y) { return x.t != y.t ? x.t < y.t : x.seq < y.seq; });
+    occupied_.fill(0);
+    all.insert(all.end(), far_.begin(), far_.end());
+    far_.clear();
     ready_.clear();
     ready_pos_ = 0;
+    ready_live_ = false;
     count_ = 0;
-    last_ = floor;
+    cur_slot_ = slot;
     for (const Item& it : all) insert(it);
 }
 
@@ -159,7 +196,8 @@ void Scheduler::at(Time t, Task task) {
 
 void Scheduler::trim() {
     if (count_ != 0) return;
-    for (auto& b : buckets_) std::vector<Item>().swap(b);
+    for (auto& b : ring_) std::vector<Item>().swap(b);
+    std::vector<Item>().swap(far_);
     std::vector<Item>().swap(ready_);
     ready_pos_ = 0;
     std::vector<Task>().swap(slots_);
@@ -168,14 +206,14 @@ void Scheduler::trim() {
 
 void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
     if (t < now_) t = now_;
-    if (t < last_) rebuild(t);
+    if (slot_of(t) < cur_slot_) rebuild(slot_of(t));
     insert(Item{t, seq_++, a, b});
 }
 
 std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
     std::uint64_t n = 0;
     while (n < max_events && prepare()) {
-        if (last_ > until) break;
+        if (ready_[ready_pos_].t > until) break;
         const Item it = ready_[ready_pos_++];
         --count_;
         now_ = it.t;

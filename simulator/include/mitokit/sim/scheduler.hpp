@@ -97,18 +97,26 @@ private:
         std::uint64_t seq;
         std::uint32_t a, b;
     };
-    // Time never goes back, so the queue is a radix heap on t (bucket k holds
-    // items whose t first differs from last_ in bit k-1): appends and sequential
-    // scans instead of a binary heap's cache misses at a million pending events.
-    // Items at t == last_ wait in ready_, sorted by seq; anything posted for that
-    // same instant has a larger seq and is appended, so (t, seq) order is exact.
+    static bool before(const Item& x, const Item& y) noexcept { return x.t != y.t ? x.t < y.t : x.seq < y.seq; }
+    // A calendar queue: time is cut into slots of 2^SLOT_SHIFT ns and the next
+    // RING slots each have a bucket (an append, no reordering, for nearly every
+    // event: links deliver within a few hundred microseconds); later events wait in
+    // a binary heap until the ring reaches them. The slot being run is sorted once
+    // into ready_; an event posted into it is inserted in (t, seq) order.
+    static constexpr unsigned SLOT_SHIFT = 10; // 1.024 us
+    static constexpr std::size_t RING = 8192;  // 8.4 ms ahead
+    static Time slot_of(Time t) noexcept { return t >> SLOT_SHIFT; }
     void insert(const Item& it);
-    bool prepare(); // fills ready_ with the next instant's items; false if none
-    void rebuild(Time floor);
-    std::array<std::vector<Item>, 65> buckets_;
+    bool prepare(); // fills ready_ with the next slot's items; false if none
+    void rebuild(Time slot); // restart the ring at an earlier slot (rare)
+    void pull_far();         // far_ items now within the ring's reach
+    std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
+    std::array<std::uint64_t, RING / 64> occupied_{}; // a bit per non-empty ring bucket
+    std::vector<Item> far_;  // a min-heap by (t, seq)
     std::vector<Item> ready_;
     std::size_t ready_pos_ = 0;
-    Time last_ = 0;            // the instant ready_ belongs to (>= now_)
+    bool ready_live_ = false;  // ready_ holds slot cur_slot_ (events posted into it go there)
+    Time cur_slot_ = 0;        // the ring covers [cur_slot_, cur_slot_ + RING)
     std::size_t count_ = 0;    // pending items
     Sink* sink_ = nullptr;
     std::vector<Task> slots_;
