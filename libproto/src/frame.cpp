@@ -1,5 +1,7 @@
 #include "mitokit/frame.hpp"
 
+#include <bit>
+#include <cstring>
 #include <string>
 
 #include "mitokit/handles.hpp"
@@ -12,10 +14,9 @@ std::uint32_t load_be32(const std::uint8_t* p) noexcept {
 }
 
 void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
-    p[0] = static_cast<std::uint8_t>(v >> 24);
-    p[1] = static_cast<std::uint8_t>(v >> 16);
-    p[2] = static_cast<std::uint8_t>(v >> 8);
-    p[3] = static_cast<std::uint8_t>(v);
+    // One 4-byte store per field (every routed hop encodes a header).
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
+    std::memcpy(p, &v, sizeof v);
 }
 
 } // namespace
