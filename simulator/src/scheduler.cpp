@@ -38,11 +38,20 @@ std::uint64_t Rng::next() noexcept {
 
 std::uint64_t Rng::below(std::uint64_t n) noexcept {
     if (n == 0) return 0;
-    // Rejection sampling keeps the distribution exact (and platform independent).
-    const std::uint64_t limit = UINT64_MAX - (UINT64_MAX % n);
-    std::uint64_t v;
-    do v = next(); while (v >= limit);
-    return v % n;
+    // Lemire's multiply-shift with rejection: exact (unbiased) and platform
+    // independent, and a division only in the rare rejection case (this runs
+    // twice per segment put on a link).
+    __extension__ using u128 = unsigned __int128;
+    u128 m = static_cast<u128>(next()) * n;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < n) {
+        const std::uint64_t threshold = (0 - n) % n;
+        while (low < threshold) {
+            m = static_cast<u128>(next()) * n;
+            low = static_cast<std::uint64_t>(m);
+        }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
 }
 
 void EventLog::record(std::string_view line) {

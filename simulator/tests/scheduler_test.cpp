@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <tuple>
 #include <vector>
@@ -158,6 +159,42 @@ TEST(Scheduler, TrimKeepsPendingEventsAndFreesADrainedQueue) {
     s.at(s.now() + 1, [&] { ++ran; }); // still usable
     s.run();
     EXPECT_EQ(ran, 2);
+}
+
+} // namespace
+} // namespace mitokit::sim
+
+namespace mitokit::sim {
+namespace {
+
+TEST(Rng, BelowIsInRangeUniformAndReproducible) {
+    Rng a(42), b(42), c(43);
+    EXPECT_EQ(a.below(0), 0u);
+    EXPECT_EQ(a.below(1), 0u);
+    EXPECT_EQ(b.below(0), 0u);
+    EXPECT_EQ(b.below(1), 0u);
+    bool differs = false;
+    for (int i = 0; i < 1000; ++i) {
+        const auto x = a.below(1000003), y = b.below(1000003);
+        ASSERT_EQ(x, y);
+        ASSERT_LT(x, 1000003u);
+        differs |= x != c.below(1000003);
+    }
+    EXPECT_TRUE(differs) << "another seed gave the same stream";
+    // Six buckets, 60,000 draws: each within 5% of 10,000 (a biased or broken
+    // reduction, such as taking the high bits of a small product, fails this).
+    std::array<int, 6> counts{};
+    for (int i = 0; i < 60000; ++i) ++counts[a.below(6)];
+    for (int k : counts) EXPECT_NEAR(k, 10000, 500);
+    // Near the top of the range, where rejection matters.
+    const std::uint64_t big = (std::uint64_t{1} << 63) + 12345;
+    int high = 0;
+    for (int i = 0; i < 20000; ++i) {
+        const auto v = a.below(big);
+        ASSERT_LT(v, big);
+        high += v >= big / 2;
+    }
+    EXPECT_NEAR(high, 10000, 500);
 }
 
 } // namespace
