@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <span>
 
@@ -17,6 +18,12 @@
 
 namespace mitokit::sim {
 namespace {
+
+double process_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 struct Driver {
     Driver(Simulation& s, const WorkloadConfig& w, const FaultConfig& f, Report& r)
@@ -62,6 +69,8 @@ struct Driver {
     // kids[first[p] .. first[p + 1]): 8 bytes a context at a million contexts.
     std::vector<std::uint32_t> first, kids;
     Reply reply_; // one Document reused for every reply
+    double leaf_cpu0 = -1;
+    std::uint64_t leaf_hops0 = 0;
 
     std::size_t slots() const { return first.size() - 1; }
     std::span<const std::uint32_t> children_of(std::uint32_t p) const {
@@ -161,6 +170,8 @@ struct Driver {
     }
 
     void leaf_phase() {
+        leaf_cpu0 = process_cpu_s();
+        leaf_hops0 = sim.hops();
         std::sort(leaves.begin(), leaves.end());
         if (wl.preload && !wl.imports.empty()) {
             // ModuleResponder.forward_modules: push the set toward every leaf (through
@@ -283,6 +294,7 @@ double percentile_us(std::vector<Time> v, double p) {
 
 Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress) {
     const auto w0 = std::chrono::steady_clock::now();
+    const double cpu0 = process_cpu_s();
     Report rep;
     Driver d(sim, wl, faults, rep);
     d.plan_tree();
@@ -295,6 +307,14 @@ Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig
         if (progress && d.total_tasks) progress(static_cast<double>(d.done_tasks) / static_cast<double>(d.total_tasks));
     }
     rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    const double cpu1 = process_cpu_s();
+    rep.run_cpu_s = cpu1 - cpu0;
+    if (d.leaf_cpu0 >= 0) {
+        rep.build_cpu_s = d.leaf_cpu0 - cpu0;
+        rep.build_hops = d.leaf_hops0;
+        rep.leaf_cpu_s = cpu1 - d.leaf_cpu0;
+        rep.leaf_hops = sim.hops() - d.leaf_hops0;
+    }
     rep.peak_rss_bytes = peak_rss();
     sim.trim();
     rep.settled_rss_bytes = settled_rss();
@@ -351,6 +371,16 @@ std::string report_json(const Report& r) {
     kv("scheduler_events", u(r.scheduler_events));
     kv("sim_time_s", num(r.sim_time_s));
     kv("wall_s", num(r.wall_s));
+    kv("run_cpu_s", num(r.run_cpu_s));
+    {
+        const auto rate = [](std::uint64_t hops, double s) { return s > 0 ? static_cast<double>(hops) / s : 0.0; };
+        std::string ph = "{\"build\":{\"hops\":" + u(r.build_hops) + ",\"cpu_s\":" + num(r.build_cpu_s) +
+                         ",\"hops_per_cpu_s\":" + num(rate(r.build_hops, r.build_cpu_s)) + "},\"leaf_calls\":{\"hops\":" +
+                         u(r.leaf_hops) + ",\"cpu_s\":" + num(r.leaf_cpu_s) + ",\"hops_per_cpu_s\":" +
+                         num(rate(r.leaf_hops, r.leaf_cpu_s)) + "}}";
+        kv("hops_per_cpu_s", num(rate(r.hops, r.run_cpu_s)));
+        kv("phases", ph);
+    }
     kv("peak_rss_bytes", u(r.peak_rss_bytes));
     kv("settled_rss_bytes", u(r.settled_rss_bytes));
     kv("node_memory_bytes", u(r.node_memory_bytes));
@@ -400,6 +430,11 @@ std::string report_text(const Report& r) {
                   r.contexts ? double(r.node_memory_bytes) / double(r.contexts) : 0.0, (unsigned long long)r.hops,
                   (unsigned long long)r.bytes.bytes_written, (unsigned long long)r.bytes.bytes_delivered,
                   (unsigned long long)r.bytes.bytes_dropped);
+    o += b;
+    std::snprintf(b, sizeof b, "routing %.0f hops per CPU second (run %.3f s CPU; build %.0f/s, leaf calls %.0f/s)\n",
+                  r.run_cpu_s > 0 ? double(r.hops) / r.run_cpu_s : 0.0, r.run_cpu_s,
+                  r.build_cpu_s > 0 ? double(r.build_hops) / r.build_cpu_s : 0.0,
+                  r.leaf_cpu_s > 0 ? double(r.leaf_hops) / r.leaf_cpu_s : 0.0);
     o += b;
     o += "per handle:\n";
     for (const auto& [h, st] : r.per_handle) {

@@ -43,6 +43,11 @@ struct Report {
     std::uint64_t contexts = 0, alive = 0;
     std::uint64_t event_hash = 0, events = 0, scheduler_events = 0;
     double sim_time_s = 0, wall_s = 0;
+    // Process CPU seconds of the run (building the tree to the last event; not
+    // the invariant checks or teardown), and of its phases: building the tree,
+    // and from the first leaf call on. hops / cpu is the routing rate on one core.
+    double run_cpu_s = 0, build_cpu_s = 0, leaf_cpu_s = 0;
+    std::uint64_t build_hops = 0, leaf_hops = 0;
     std::uint64_t peak_rss_bytes = 0;
     std::uint64_t settled_rss_bytes = 0;     // RSS at the end, freed pages returned (malloc_trim)
     std::uint64_t hops = 0;
