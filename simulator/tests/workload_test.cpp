@@ -51,8 +51,15 @@ TEST(Workload, CleanRunCompletesEveryTaskAndHoldsInvariants) {
     EXPECT_GT(percentile_us(rep.calls.latencies, 99), 0.0);
     const std::string json = report_json(rep);
     for (const char* key : {"\"contexts\":13", "\"event_hash\":", "\"wall_s\":", "\"peak_rss_bytes\":",
-                            "\"per_handle\":", "\"invariants\":{\"ok\":true"})
+                            "\"per_handle\":", "\"invariants\":{\"ok\":true", "\"run_cpu_s\":",
+                            "\"hops_per_cpu_s\":", "\"phases\":{\"build\":{\"hops\":"})
         EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+    // The phases split the run: their hops add up to all of them.
+    EXPECT_GT(rep.build_hops, 0u);
+    EXPECT_GT(rep.leaf_hops, 0u);
+    EXPECT_EQ(rep.build_hops + rep.leaf_hops, rep.hops);
+    EXPECT_GT(rep.run_cpu_s, 0.0);
+    EXPECT_LE(rep.build_cpu_s + rep.leaf_cpu_s, rep.run_cpu_s * 1.0001);
 }
 
 TEST(Workload, SameSeedSameHashAcrossWholeRuns) {
