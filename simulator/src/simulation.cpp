@@ -267,10 +267,7 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     child.set_stream_tag(L.stream[1], li * 2 + 1);
     child.attach_parent(L.stream[1]);
     if (pcap_) pcap_->open(li, parent.id(), id, now());
-    char line[80];
-    std::snprintf(line, sizeof line, "%llu spawn ctx=%u parent=%u", static_cast<unsigned long long>(now()), id,
-                  parent.id());
-    record(line);
+    log_.record(now(), "spawn", id, parent.id()); // one per context: hashed as binary
     const StreamId ps = L.stream[0];
     sched_.after(cfg_.connect_delay, [this, pi = L.node[0], ps, connected = std::move(connected)] {
         if (nodes_[pi].alive() && nodes_[pi].stream_open(ps)) connected(ps);
@@ -351,12 +348,15 @@ std::vector<std::string> Simulation::stale_routes() const {
     std::vector<std::string> out;
     for (const auto& n : nodes_) {
         if (!n.alive()) continue;
-        for (ContextId id : n.routes()) {
+        const auto dead = [&](ContextId id) {
             const std::uint32_t* i = by_id_.find(id);
-            if (!i || !nodes_[*i].alive())
+            return !i || !nodes_[*i].alive();
+        };
+        if (!n.any_route(dead)) continue; // the usual case: nothing to list, nothing allocated
+        for (ContextId id : n.routes())
+            if (dead(id))
                 out.push_back("context " + std::to_string(n.id()) + " still routes to dead context " +
                               std::to_string(id));
-        }
     }
     return out;
 }

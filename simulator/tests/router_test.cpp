@@ -196,6 +196,21 @@ TEST(Router, DisconnectCascadeFailsPendingCallsAndRemovesRoutes) {
     EXPECT_GE(w.sim->per_handle().at(handle::DEL_ROUTE).messages, 2u);
 }
 
+TEST(Router, StaleRoutesNamesRoutesToDeadContextsUntilTheCascadeClearsThem) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    w.sim->run();
+    w.sim->crash(g);
+    // Before the EOF reaches c1 (one link latency), c1 and the master still route to g.
+    const auto stale = w.sim->stale_routes();
+    ASSERT_EQ(stale.size(), 2u);
+    EXPECT_EQ(stale[0], "context 0 still routes to dead context " + std::to_string(g));
+    EXPECT_EQ(stale[1], "context " + std::to_string(c1) + " still routes to dead context " + std::to_string(g));
+    w.sim->run();
+    EXPECT_TRUE(w.sim->stale_routes().empty());
+}
+
 TEST(Router, CallChainsRememberFailureUntilForgotten) {
     World w;
     const ContextId c1 = w.spawn_from_master();

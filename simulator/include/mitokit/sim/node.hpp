@@ -190,6 +190,12 @@ public:
     ContextId stream_remote(StreamId s) const;
     std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
     std::vector<ContextId> routes() const;                 // every ID with an own route
+    template <class Pred>
+    bool any_route(Pred&& pred) const { // pred(id) for some ID with an own route
+        bool hit = false;
+        route_.for_each([&](ContextId id, StreamId) { hit = hit || pred(id); });
+        return hit;
+    }
     std::size_t pending_replies() const noexcept { return handlers_ ? handlers_->size() : 0; }
     std::size_t queued_calls() const noexcept {
         return (calls_ ? calls_->q.size() - calls_->head : 0) + (call_busy_ ? 1 : 0);
