@@ -212,6 +212,7 @@ void Node::detach() {
         if (const auto p = n.parent_id()) {
             const StreamId s = n.lookup(*p);
             n.parent_ids_.clear();
+            n.has_parent_ = false;
             if (s != NO_STREAM) n.disconnect_stream(s);
         }
     });

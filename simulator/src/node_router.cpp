@@ -39,6 +39,8 @@ const char* note_name(Note n) noexcept {
 
 Node::Node(NodeEnv& env, const NodeShared& shared, NodeConfig cfg)
     : env_(env), shared_(shared), id_(cfg.id), parent_ids_(std::move(cfg.parent_ids)) {
+    has_parent_ = !parent_ids_.empty();
+    parent0_ = has_parent_ ? parent_ids_[0] : 0;
     std_.fill(Std::none);
     if (is_master()) {
         // master.Router.upgrade(): IdAllocator, ModuleResponder, LogForwarder,
@@ -218,7 +220,7 @@ void Node::stream_gone(StreamId s) {
     // 2. RouteMonitor: DEL_ROUTE up and down for the child and its descendants.
     route_monitor_stream_gone(s);
     // 3. Losing the parent ends a child (unless detached).
-    if (!is_master() && st.remote_id == parent_ids_[0] && !detached_) {
+    if (!is_master() && st.remote_id == parent0_ && !detached_) {
         shutdown();
     }
 }

@@ -19,14 +19,14 @@ void expect_same(const IdMap& m, const std::map<std::uint32_t, std::uint32_t>& r
     EXPECT_EQ(seen, ref);
 }
 
-TEST(IdMap, MatchesAnOrderedMapUnderRandomInsertsAndErases) {
+void random_ops(std::uint64_t key_range) {
     Rng rng(11);
     IdMap m;
     std::map<std::uint32_t, std::uint32_t> ref;
     for (int step = 0; step < 200000; ++step) {
         // Keys from a small range (long probe runs and many collisions), the sentinel
         // value 0xffffffff among them.
-        const std::uint32_t k = rng.chance(1, 50) ? 0xffffffffu : static_cast<std::uint32_t>(rng.below(300));
+        const std::uint32_t k = rng.chance(1, 50) ? 0xffffffffu : static_cast<std::uint32_t>(rng.below(key_range));
         switch (rng.below(4)) {
         case 0:
         case 1: {
@@ -45,16 +45,29 @@ TEST(IdMap, MatchesAnOrderedMapUnderRandomInsertsAndErases) {
             }
         }
         }
-        if (step % 1000 == 0) expect_same(m, ref);
+        if (step % 1000 == 0 || key_range < 10) expect_same(m, ref);
     }
     expect_same(m, ref);
 }
+
+TEST(IdMap, MatchesAnOrderedMapUnderRandomInsertsAndErases) { random_ops(300); }
+
+// Mostly zero, one or two entries: the inline entry, and the moves between it
+// and a table, on every step.
+TEST(IdMap, MatchesAnOrderedMapAroundItsInlineEntry) { random_ops(3); }
 
 TEST(IdMap, HoldsNoMemoryEmptyAndGivesItBackWhenEmptied) {
     IdMap m;
     EXPECT_EQ(m.capacity(), 0u);
     m.set(7, 1);
-    EXPECT_EQ(m.capacity(), 2u); // one entry: two slots, 16 bytes
+    EXPECT_EQ(m.capacity(), 0u); // one entry: kept inline
+    EXPECT_EQ(m.get(7), std::optional<std::uint32_t>(1));
+    m.set(8, 2);
+    EXPECT_EQ(m.capacity(), 4u); // two: a table of four slots, 32 bytes
+    EXPECT_EQ(m.get(7), std::optional<std::uint32_t>(1));
+    EXPECT_TRUE(m.erase(7));
+    EXPECT_TRUE(m.erase(8));
+    EXPECT_EQ(m.capacity(), 0u);
     for (std::uint32_t k = 0; k < 100; ++k) m.set(k, k);
     EXPECT_EQ(m.size(), 100u);
     EXPECT_GE(m.capacity() * 3, m.size() * 4); // at most 3/4 full

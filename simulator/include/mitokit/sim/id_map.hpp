@@ -1,8 +1,9 @@
 // A small open-addressing hash map from 32-bit IDs to 32-bit values, for the
 // tables every context keeps (routes by context ID, a stream's egress IDs, the
 // simulation's node index). An empty map holds no heap memory and a map of one
-// entry holds 16 bytes, where std::unordered_map costs over 150; this is what
-// keeps an idle context under a kilobyte at a million contexts.
+// entry holds none (it is kept inline: most of a leaf's maps hold one ID, and a
+// hop then touches no table of theirs), where std::unordered_map costs over 150;
+// this is what keeps an idle context under a kilobyte at a million contexts.
 //
 // Linear probing with backward-shift deletion (no tombstones); the table doubles
 // past 3/4 full. Iteration order is by slot, not by key: callers that need an
@@ -32,7 +33,7 @@ public:
 
     const Value* find(Key k) const noexcept {
         if (k == EMPTY) return has_max_ ? &max_value_ : nullptr;
-        if (!cap_) return nullptr;
+        if (!cap_) return one_.key == k ? &one_.value : nullptr;
         for (std::uint32_t i = slot_of(k);; i = (i + 1) & (cap_ - 1)) {
             const Slot& s = slots_[i];
             if (s.key == k) return &s.value;
@@ -52,7 +53,16 @@ public:
             max_value_ = v;
             return;
         }
-        if ((size_ + 1) * 4 > cap_ * 3) grow();
+        if (!cap_) {
+            if (one_.key == k || one_.key == EMPTY) {
+                size_ = 1;
+                one_ = Slot{k, v};
+                return;
+            }
+            grow(); // a second key: into a table
+        } else if ((size_ + 1) * 4 > cap_ * 3) {
+            grow();
+        }
         for (std::uint32_t i = slot_of(k);; i = (i + 1) & (cap_ - 1)) {
             Slot& s = slots_[i];
             if (s.key == k) {
@@ -79,7 +89,11 @@ public:
             has_max_ = false;
             return had;
         }
-        if (!cap_) return false;
+        if (!cap_) {
+            if (one_.key != k) return false;
+            release();
+            return true;
+        }
         const std::uint32_t mask = cap_ - 1;
         std::uint32_t i = slot_of(k);
         while (slots_[i].key != k) {
@@ -99,20 +113,19 @@ public:
         }
         slots_[hole].key = EMPTY;
         --size_;
-        if (size_ == 0) clear(); // an emptied table gives its memory back
+        if (size_ == 0) release(); // an emptied table gives its memory back (the sentinel key stays)
         return true;
     }
 
     void clear() noexcept {
-        slots_.reset();
-        cap_ = 0;
-        size_ = 0;
+        release();
         has_max_ = false;
     }
 
     // fn(key, value) for every entry, in slot order.
     template <class Fn>
     void for_each(Fn&& fn) const {
+        if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
         for (std::uint32_t i = 0; i < cap_; ++i)
             if (slots_[i].key != EMPTY) fn(slots_[i].key, slots_[i].value);
         if (has_max_) fn(EMPTY, max_value_);
@@ -131,17 +144,28 @@ private:
                (cap_ - 1);
     }
 
+    void release() noexcept { // every entry but the sentinel key's
+        slots_.reset();
+        one_ = Slot{};
+        cap_ = 0;
+        size_ = 0;
+    }
+
     void grow() {
         const std::uint32_t old_cap = cap_;
         auto old = std::move(slots_);
-        cap_ = old_cap ? old_cap * 2 : 2;
+        const Slot inline_one = one_;
+        one_ = Slot{};
+        cap_ = old_cap ? old_cap * 2 : 4;
         slots_ = std::make_unique<Slot[]>(cap_);
         size_ = 0;
+        if (!old_cap && inline_one.key != EMPTY) set(inline_one.key, inline_one.value);
         for (std::uint32_t i = 0; i < old_cap; ++i)
             if (old[i].key != EMPTY) set(old[i].key, old[i].value);
     }
 
     std::unique_ptr<Slot[]> slots_;
+    Slot one_{};                 // the only entry while there is no table (cap_ == 0)
     std::uint32_t cap_ = 0;
     std::uint32_t size_ = 0;
     Value max_value_ = 0;

@@ -120,9 +120,9 @@ public:
     Node& operator=(const Node&) = delete;
 
     ContextId id() const noexcept { return id_; }
-    bool is_master() const noexcept { return parent_ids_.empty(); }
+    bool is_master() const noexcept { return !has_parent_; }
     std::optional<ContextId> parent_id() const noexcept {
-        return parent_ids_.empty() ? std::nullopt : std::optional<ContextId>(parent_ids_[0]);
+        return has_parent_ ? std::optional<ContextId>(parent0_) : std::nullopt;
     }
     bool alive() const noexcept { return alive_; }
     bool upgraded() const noexcept { return upgraded_; }
@@ -291,10 +291,13 @@ private:
                       std::function<void(std::optional<std::string>)> done);
     void import_one(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
 
+    // What every routed frame reads comes first (a cold context costs a cache
+    // miss per line touched).
     NodeEnv& env_;
     const NodeShared& shared_;
     ContextId id_;
-    std::vector<ContextId> parent_ids_;
+    ContextId parent0_ = 0;   // parent_ids_[0], kept beside id_ for _async_route
+    bool has_parent_ = false; // !parent_ids_.empty()
     bool alive_ = true;
     bool upgraded_ = false;
     bool detached_ = false;
@@ -303,6 +306,7 @@ private:
     std::vector<std::unique_ptr<Stream>> streams_;
     IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
+    std::vector<ContextId> parent_ids_;
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
     // Dynamic (reply) handles: a slab of handlers found through an IdMap, so a
     // master waiting on a million replies holds no node per entry.
