@@ -131,6 +131,18 @@ void Node::register_peer(StreamId s) {
 }
 
 bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
+
+void Node::prefetch_stream(StreamId s, int stage) const noexcept {
+    if (s >= streams_.size()) return;
+    if (stage == 0) {
+        __builtin_prefetch(&streams_[s]);
+        route_.prefetch();
+        return;
+    }
+    const auto* p = reinterpret_cast<const char*>(streams_[s].get());
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+}
 bool Node::stream_mid_frame(StreamId s) const {
     // A decoder is kept only while bytes of an unfinished frame are pending.
     return stream_open(s) && streams_[s]->decoder && streams_[s]->decoder->in_frames();

@@ -223,6 +223,10 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
     std::uint64_t n = 0;
     while (n < max_events && prepare()) {
         if (ready_[ready_pos_].t > until) break;
+        for (int stage = 0; stage < static_cast<int>(PREFETCH_STAGES.size()); ++stage) {
+            const std::size_t ahead = ready_pos_ + PREFETCH_STAGES[static_cast<std::size_t>(stage)];
+            if (ahead < ready_.size() && ready_[ahead].a != TASK) sink_->prefetch(ready_[ahead].a, ready_[ahead].b, stage);
+        }
         const Item it = ready_[ready_pos_++];
         --count_;
         now_ = it.t;

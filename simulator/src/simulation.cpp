@@ -159,6 +159,34 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
     else deliver(ld, seg);
 }
 
+void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
+    // Each stage loads what the previous one brought in points to: the link and
+    // the segment's vector, then the receiving context and the bytes, then its
+    // stream's slot, then the stream.
+    if (ld == ROUTE_EVENT) {
+        if (stage == 0) __builtin_prefetch(&routes_[seg]);
+        else if (stage == 1) __builtin_prefetch(&nodes_[routes_[seg].node]);
+        return;
+    }
+    const Link& L = links_[ld >> 1];
+    const int to = 1 - static_cast<int>(ld & 1);
+    switch (stage) {
+    case 0:
+        __builtin_prefetch(&L);
+        if (seg != EOF_SEGMENT) __builtin_prefetch(&bufs_[seg]);
+        return;
+    case 1: {
+        const auto* n = reinterpret_cast<const char*>(&nodes_[L.node[to]]);
+        __builtin_prefetch(n);
+        __builtin_prefetch(n + 64);
+        __builtin_prefetch(n + 128);
+        if (seg != EOF_SEGMENT) __builtin_prefetch(bufs_[seg].data());
+        return;
+    }
+    default: nodes_[L.node[to]].prefetch_stream(L.stream[to], stage - 2); return;
+    }
+}
+
 void Simulation::deliver(std::uint32_t ld, std::uint32_t b) {
     const std::uint32_t li = ld >> 1;
     const int d = static_cast<int>(ld & 1);

@@ -41,6 +41,10 @@ public:
         }
     }
     bool contains(Key k) const noexcept { return find(k) != nullptr; }
+    // A hint before lookups whose keys are not known yet: loads a small table.
+    void prefetch() const noexcept {
+        if (cap_ && cap_ <= 16) __builtin_prefetch(slots_.get());
+    }
     std::optional<Value> get(Key k) const noexcept {
         const Value* v = find(k);
         return v ? std::optional<Value>(*v) : std::nullopt;

@@ -183,6 +183,10 @@ public:
     // --- observation (tests, invariants, reports) -----------------------------
     std::size_t stream_count() const noexcept { return streams_.size(); }
     bool stream_open(StreamId s) const;
+    // A hint that bytes for `s` come soon: stage 0 loads the stream's table slot
+    // and a small route table, stage 1 (once those are in) the stream itself.
+    // Changes nothing.
+    void prefetch_stream(StreamId s, int stage) const noexcept;
     // The stream holds the start of a frame not yet complete (a partial or bogus
     // header from the peer): frames that follow are read through it, or wait for
     // bytes that never come, as they would on the reference's stream.

@@ -128,6 +128,7 @@ private:
     void count_frame(const Header& h, std::size_t bytes);
     // Scheduler::Sink: (link * 2 + direction, segment buffer or EOF_SEGMENT).
     void on_event(std::uint32_t ld, std::uint32_t seg) override;
+    void prefetch(std::uint32_t ld, std::uint32_t seg, int stage) override;
     void deliver(std::uint32_t ld, std::uint32_t seg);
     void deliver_eof(std::uint32_t link, int d);
     std::uint32_t take_buffer();
