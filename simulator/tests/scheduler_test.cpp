@@ -122,6 +122,32 @@ TEST(Scheduler, CompactEventsReachTheSinkInOrderWithTasks) {
     EXPECT_EQ(order, std::vector<int>{2});
 }
 
+TEST(Scheduler, PrefetchHintsNameTheEventsThatComeLater) {
+    // Each stage's hint is for the compact event that many places ahead in the
+    // instant being run; tasks get no hint; the hints change nothing.
+    struct Hints final : Scheduler::Sink {
+        std::vector<std::uint32_t> ran;
+        std::vector<std::tuple<std::uint32_t, std::uint32_t, int>> hints; // (event run next, hinted, stage)
+        void on_event(std::uint32_t a, std::uint32_t) override { ran.push_back(a); }
+        void prefetch(std::uint32_t a, std::uint32_t, int stage) override {
+            hints.emplace_back(static_cast<std::uint32_t>(ran.size()), a, stage);
+        }
+    } sink;
+    Scheduler s;
+    s.set_sink(&sink);
+    for (std::uint32_t i = 0; i < 20; ++i) s.post(5, i, 0);
+    s.at(5, [] {}); // the 21st event: a task
+    s.run();
+    ASSERT_EQ(sink.ran.size(), 20u);
+    std::size_t want = 0;
+    for (std::uint32_t next = 0; next < 21; ++next)
+        for (std::size_t st = 0; st < Scheduler::PREFETCH_STAGES.size(); ++st)
+            if (next + Scheduler::PREFETCH_STAGES[st] < 20) ++want;
+    EXPECT_EQ(sink.hints.size(), want);
+    for (const auto& [next, hinted, stage] : sink.hints)
+        EXPECT_EQ(hinted, next + Scheduler::PREFETCH_STAGES[static_cast<std::size_t>(stage)]);
+}
+
 TEST(Scheduler, AnEventPostedBeforeAPausedInstantStillRunsFirst) {
     Scheduler s;
     std::vector<int> order;
