@@ -30,13 +30,13 @@ std::vector<std::uint8_t> pickled_error(std::string_view text) {
 
 // --- Dispatcher ------------------------------------------------------------------
 
-void Node::on_call_function(const Message& msg) {
+void Node::on_call_function(Message& msg) {
     if (!call_busy_ && !calls_) {
         start_call(msg); // the main thread is idle and nothing waits: no queue needed
         return;
     }
     if (!calls_) calls_ = std::make_unique<CallQueue>();
-    calls_->q.push_back(msg); // the main thread is busy: it waits, with its own copy
+    calls_->q.push_back(std::move(msg)); // the main thread is busy: the message waits (taken from the caller)
     dispatch_next();
 }
 

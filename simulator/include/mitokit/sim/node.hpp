@@ -269,7 +269,7 @@ public:
 private:
 
     // calls
-    void on_call_function(const Message& msg);
+    void on_call_function(Message& msg); // may take msg's data (a queued call)
     void dispatch_next();
     void start_call(const Message& msg);
     void run_call(const Message& msg);
