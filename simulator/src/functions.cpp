@@ -102,6 +102,7 @@ FunctionRegistry FunctionRegistry::standard() {
         n.spawn_child(name, [done](std::optional<ContextId> id, StreamId) {
             CallResult res;
             auto& d = res.doc;
+            d.reserve(7); // the dict and its six items, without regrowing
             if (id) {
                 const std::string nm = "local." + std::to_string(*id);
                 res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.integer(*id), d.str("name"), d.str(nm),
