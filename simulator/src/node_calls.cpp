@@ -70,6 +70,7 @@ void Node::run_call(const Message& msg) {
     RunningCall& rc = *running_;
     rc.h = msg.h;
     rc.chain.reset();
+    rc.finished = false;
     if (auto st = payload::parse_call_function(msg.data, rc.call); !st) {
         finish_call(CallResult::raise("mitogen.core.StreamError", st.error().message), false);
         return;
@@ -116,8 +117,9 @@ void Node::call_imported(std::optional<std::string> import_error) {
 }
 
 void Node::finish_call(CallResult result, bool cache_failure) {
-    if (!running_ || !call_busy_) return; // a native that answered twice
-    const RunningCall& rc = *running_;
+    if (!running_ || running_->finished) return; // a native that answered twice
+    RunningCall& rc = *running_;
+    rc.finished = true;
     if (result.error && rc.chain && cache_failure) {
         if (!chain_errors_) chain_errors_ = std::make_unique<std::map<std::string, std::string>>();
         chain_errors_->emplace(*rc.chain, *result.error);

@@ -211,6 +211,30 @@ TEST(Router, StaleRoutesNamesRoutesToDeadContextsUntilTheCascadeClearsThem) {
     EXPECT_TRUE(w.sim->stale_routes().empty());
 }
 
+TEST(Router, ANativeThatAnswersTwiceSendsOneReply) {
+    World w;
+    w.functions.add_builtin_module("mitokit.test");
+    w.functions.add("mitokit.test", std::nullopt, "twice", [](Node&, const payload::CallFunction&, CallDone done) {
+        done(CallResult::integer(1));
+        done(CallResult::integer(2));
+    });
+    const ContextId c1 = w.spawn_from_master();
+    const auto replies = [&] {
+        const auto& ph = w.sim->per_handle();
+        const auto it = ph.find(handle::FIRST_DYNAMIC);
+        return it == ph.end() ? std::uint64_t{0} : it->second.messages;
+    };
+    const auto before = replies();
+    for (int i = 0; i < 2; ++i) {
+        const Reply r = w.call(c1, make_call("mitokit.test", std::nullopt, "twice"));
+        ASSERT_TRUE(r.ok());
+        EXPECT_EQ(r.integer(), 1);
+    }
+    EXPECT_EQ(replies() - before, 2u);
+    EXPECT_EQ(w.note(Note::dead_invalid_handle), 0u);
+    EXPECT_EQ(w.note(Note::call_finished), 2u);
+}
+
 TEST(Router, CallChainsRememberFailureUntilForgotten) {
     World w;
     const ContextId c1 = w.spawn_from_master();

@@ -23,6 +23,7 @@ struct RunningCall {
     Header h{};
     std::optional<std::string> chain;
     payload::CallFunction call;
+    bool finished = false; // answered: a second answer from a native is ignored
 };
 
 class NodeScratch {
