@@ -7,7 +7,11 @@
 // So are stale routes once a stream is left inside a frame by injected bytes: the
 // DEL_ROUTE that should clear them is swallowed by the bogus frame (a header of
 // garbage whose length is within the limit waits for bytes that never come), which
-// the reference's stream does the same way.
+// the reference's stream does the same way. And so are stale routes once a
+// DEL_ROUTE has been dropped or refused (a bad auth_id or src_id, or the wrong
+// stream; the reference logs an ERROR and drops it the same way): a context that
+// sends a DEL_ROUTE for itself makes its parents forget their route to it, after
+// which its own DEL_ROUTEs for its descendants fail the auth_id check.
 #include <FuzzedDataProvider.h>
 
 #include <memory>
@@ -34,6 +38,7 @@ struct Tree {
         shared.max_message_size = 1u << 16;
         SimConfig cfg;
         cfg.seed = seed;
+        cfg.keep_event_lines = true; // to see which frames were dropped
         sim = std::make_unique<Simulation>(cfg, shared);
         for (int i = 0; i < 2; ++i) {
             sim->master().spawn_child("", [](std::optional<ContextId>, StreamId) {});
@@ -85,11 +90,17 @@ int fuzz_router(const std::uint8_t* data, std::size_t size) {
         Node& n = t.sim->node_at(i);
         for (StreamId s = 0; n.alive() && s < n.stream_count(); ++s) wedged = wedged || n.stream_mid_frame(s);
     }
+    bool del_route_refused = false;
+    for (const std::string& line : t.sim->events().lines())
+        del_route_refused = del_route_refused || line.find(" bad_del_route ") != std::string::npos ||
+                            ((line.find(" bad_auth_drop ") != std::string::npos ||
+                              line.find(" bad_src_drop ") != std::string::npos) &&
+                             line.find(" h=104 ") != std::string::npos);
     // A route to an ID that never existed is the reference's behaviour too: it takes an
     // immediate child's ADD_ROUTE on trust. A route to a context that existed and died is a bug.
     for (std::size_t i = 0; i < t.sim->node_count(); ++i) {
         Node& n = t.sim->node_at(i);
-        if (!n.alive() || wedged) continue;
+        if (!n.alive() || wedged || del_route_refused) continue;
         for (ContextId id : n.routes()) {
             const Node* target = t.sim->find(id);
             fuzz_check(!target || target->alive(), "context " + std::to_string(n.id()) +

@@ -235,6 +235,27 @@ TEST(Router, ANativeThatAnswersTwiceSendsOneReply) {
     EXPECT_EQ(w.note(Note::call_finished), 2u);
 }
 
+TEST(Router, AContextsOwnDelRouteLeavesItsDescendantsRoutesBehindAsInTheReference) {
+    // Context c1 announces DEL_ROUTE for itself: the master's RouteMonitor takes it
+    // (it comes from c1's stream) and forgets its route to c1, though the stream is
+    // up. When c1's child g then dies, c1's DEL_ROUTE for g fails the master's
+    // auth_id check (no route to c1 any more) and is dropped, as the reference's
+    // _async_route drops it: the master keeps a route to dead g.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    Node& m = w.sim->master();
+    m.receive(*m.route_for(c1), frame(0, c1, c1, handle::DEL_ROUTE, 0, to_bytes(std::to_string(c1))));
+    w.sim->run();
+    EXPECT_FALSE(m.route_for(c1));
+    ASSERT_TRUE(m.route_for(g));
+    w.sim->crash(g);
+    w.sim->run();
+    EXPECT_GE(w.note(Note::bad_auth_drop), 1u);
+    EXPECT_TRUE(m.route_for(g)) << "the DEL_ROUTE for g was dropped";
+    EXPECT_EQ(w.sim->stale_routes(), (std::vector<std::string>{"context 0 still routes to dead context " + std::to_string(g)}));
+}
+
 TEST(Router, CallChainsRememberFailureUntilForgotten) {
     World w;
     const ContextId c1 = w.spawn_from_master();
