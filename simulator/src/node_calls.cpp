@@ -130,12 +130,14 @@ void Node::finish_call(CallResult result, bool cache_failure) {
     }
     env_.note(*this, Note::call_finished, &rc.h, result.error ? *result.error : std::string());
     // The main thread is busy for call_cost, then takes the next message.
-    env_.defer(*this, shared_.call_cost, [this] {
-        call_busy_ = false;
-        if (running_ && shared_.scratch) shared_.scratch->give_call(std::move(running_));
-        running_.reset();
-        dispatch_next();
-    });
+    env_.defer_main_thread(*this, shared_.call_cost);
+}
+
+void Node::main_thread_free() {
+    call_busy_ = false;
+    if (running_ && shared_.scratch) shared_.scratch->give_call(std::move(running_));
+    running_.reset();
+    dispatch_next();
 }
 
 // --- acting as a caller --------------------------------------------------------------

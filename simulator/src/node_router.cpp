@@ -283,6 +283,10 @@ void NodeEnv::defer_route(Node& n, Message msg) {
     defer(n, 0, [&n, m = std::move(msg)]() mutable { n.route_now(std::move(m)); });
 }
 
+void NodeEnv::defer_main_thread(Node& n, Time delay) {
+    defer(n, delay, [&n] { n.main_thread_free(); });
+}
+
 void Node::route(Message msg) { env_.defer_route(*this, std::move(msg)); }
 
 void Node::route_now(Message msg) {

@@ -148,7 +148,13 @@ void Simulation::defer_route(Node& n, Message msg) {
     sched_.post(now(), ROUTE_EVENT, slot);
 }
 
+void Simulation::defer_main_thread(Node& n, Time delay) { sched_.post(now() + delay, MAIN_THREAD_EVENT, index_of(n)); }
+
 void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
+    if (ld == MAIN_THREAD_EVENT) {
+        nodes_[seg].main_thread_free();
+        return;
+    }
     if (ld == ROUTE_EVENT) {
         PendingRoute p = std::move(routes_[seg]);
         free_routes_.push_back(seg);
@@ -166,6 +172,10 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     if (ld == ROUTE_EVENT) {
         if (stage == 0) __builtin_prefetch(&routes_[seg]);
         else if (stage == 1) __builtin_prefetch(&nodes_[routes_[seg].node]);
+        return;
+    }
+    if (ld == MAIN_THREAD_EVENT) {
+        if (stage == 1) __builtin_prefetch(&nodes_[seg]);
         return;
     }
     const Link& L = links_[ld >> 1];

@@ -82,6 +82,9 @@ public:
     // Router.route(): call n.route_now(msg) from the broker, after what is already
     // deferred. The default defers a closure; an env may queue the message itself.
     virtual void defer_route(Node& n, Message msg);
+    // The main thread is busy for `delay`, then n.main_thread_free(). The default
+    // defers a closure; an env may schedule it without one.
+    virtual void defer_main_thread(Node& n, Time delay);
     virtual void note(Node& n, Note what, const Header* h, std::string_view detail) = 0;
     // parent.Router.local(): start a child with this ID; call connected(stream) once
     // it is up (MITO002 seen), or failed(reason).
@@ -170,6 +173,8 @@ public:
     void detach();
     // Dispatcher.forget_chain.
     void forget_chain(const std::string& chain_id);
+    // The main thread has finished a call (NodeEnv::defer_main_thread): take the next.
+    void main_thread_free();
     // ModuleResponder.forward_modules (master): push modules toward a deep context.
     void forward_modules(ContextId target, const std::vector<std::string>& names);
     const std::vector<ContextId>& parent_ids() const noexcept { return parent_ids_; }

@@ -96,6 +96,7 @@ public:
     void close_stream(Node& n, StreamId s) override;
     void defer(Node& n, Time delay, std::function<void()> fn) override;
     void defer_route(Node& n, Message msg) override;
+    void defer_main_thread(Node& n, Time delay) override;
     void note(Node& n, Note what, const Header* h, std::string_view detail) override;
     void spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) override;
     void log_record(Node& master, ContextId src, std::string_view logger, int level, std::string_view text) override;
@@ -121,6 +122,8 @@ private:
     // A compact event's first word: link * 2 + direction, or ROUTE_EVENT (the
     // second word is then a slot in routes_).
     static constexpr std::uint32_t ROUTE_EVENT = 0xfffffffeu;
+    // ... or MAIN_THREAD_EVENT: the second word is a node whose main thread is free.
+    static constexpr std::uint32_t MAIN_THREAD_EVENT = 0xfffffffdu;
     std::uint32_t index_of(const Node& n) const;
     // Bytes `head` then `body` onto link direction `ld` (link * 2 + direction).
     void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
