@@ -106,6 +106,10 @@ std::string hash_hex(std::uint64_t h) {
 void Scheduler::insert(const Item& it) {
     ++count_;
     const Time slot = slot_of(it.t);
+    if (slot == cur_slot_ && ready_live_ && it.t == now_) {
+        now_items_.push_back(it); // after every ready_ item at now_ (smaller seq), before later ones
+        return;
+    }
     if (slot == cur_slot_ && ready_live_) {
         // Into the slot being run: after everything before it in (t, seq) order.
         const auto from = ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_);
@@ -133,10 +137,26 @@ void Scheduler::pull_far() {
     }
 }
 
+const Scheduler::Item* Scheduler::peek() const noexcept {
+    const bool have_now = now_pos_ < now_items_.size(), have_ready = ready_pos_ < ready_.size();
+    if (have_now && (!have_ready || before(now_items_[now_pos_], ready_[ready_pos_]))) return &now_items_[now_pos_];
+    return have_ready ? &ready_[ready_pos_] : nullptr;
+}
+
+Scheduler::Item Scheduler::pop() noexcept {
+    const Item* p = peek();
+    const Item it = *p;
+    if (p == ready_.data() + ready_pos_) ++ready_pos_;
+    else ++now_pos_;
+    return it;
+}
+
 bool Scheduler::prepare() {
-    if (ready_pos_ < ready_.size()) return true;
+    if (peek()) return true;
     ready_.clear();
     ready_pos_ = 0;
+    now_items_.clear();
+    now_pos_ = 0;
     // The slot after the one just run, or this one if it was never loaded.
     Time slot = ready_live_ ? cur_slot_ + 1 : cur_slot_;
     ready_live_ = false;
@@ -174,6 +194,9 @@ void Scheduler::rebuild(Time slot) {
     // Something was posted before the slot already prepared (run() stopped at
     // `until` in between): start the ring again from `slot`. Rare and O(n).
     std::vector<Item> all(ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_), ready_.end());
+    all.insert(all.end(), now_items_.begin() + static_cast<std::ptrdiff_t>(now_pos_), now_items_.end());
+    now_items_.clear();
+    now_pos_ = 0;
     for (auto& b : ring_) {
         all.insert(all.end(), b.begin(), b.end());
         b.clear();
@@ -209,6 +232,8 @@ void Scheduler::trim() {
     std::vector<Item>().swap(far_);
     std::vector<Item>().swap(ready_);
     ready_pos_ = 0;
+    std::vector<Item>().swap(now_items_);
+    now_pos_ = 0;
     std::vector<Task>().swap(slots_);
     std::vector<std::uint32_t>().swap(free_);
 }
@@ -222,12 +247,12 @@ void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
 std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
     std::uint64_t n = 0;
     while (n < max_events && prepare()) {
-        if (ready_[ready_pos_].t > until) break;
+        if (peek()->t > until) break;
         for (int stage = 0; stage < static_cast<int>(PREFETCH_STAGES.size()); ++stage) {
             const std::size_t ahead = ready_pos_ + PREFETCH_STAGES[static_cast<std::size_t>(stage)];
             if (ahead < ready_.size() && ready_[ahead].a != TASK) sink_->prefetch(ready_[ahead].a, ready_[ahead].b, stage);
         }
-        const Item it = ready_[ready_pos_++];
+        const Item it = pop();
         --count_;
         now_ = it.t;
         if (it.a != TASK) {

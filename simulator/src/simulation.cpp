@@ -378,8 +378,7 @@ void Simulation::trim() {
 }
 
 void Simulation::reserve(std::size_t contexts) {
-    (void)contexts; // nodes_ is a deque: it grows without moving anyone
-    links_.reserve(contexts ? contexts - 1 : 0);
+    links_.reserve(contexts ? contexts - 1 : 0); // nodes_ is a deque: it grows without moving anyone
 }
 
 std::vector<std::string> Simulation::stale_routes() const {

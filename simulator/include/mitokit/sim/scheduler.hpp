@@ -113,7 +113,9 @@ private:
     // RING slots each have a bucket (an append, no reordering, for nearly every
     // event: links deliver within a few hundred microseconds); later events wait in
     // a binary heap until the ring reaches them. The slot being run is sorted once
-    // into ready_; an event posted into it is inserted in (t, seq) order.
+    // into ready_; an event posted into it for the current instant (the usual case:
+    // a hand-off to the broker) is appended to now_, which run() merges with ready_
+    // by (t, seq), and any other is inserted into ready_ in order.
     static constexpr unsigned SLOT_SHIFT = 10; // 1.024 us
     static constexpr std::size_t RING = 8192;  // 8.4 ms ahead
     static Time slot_of(Time t) noexcept { return t >> SLOT_SHIFT; }
@@ -126,6 +128,10 @@ private:
     std::vector<Item> far_;  // a min-heap by (t, seq)
     std::vector<Item> ready_;
     std::size_t ready_pos_ = 0;
+    std::vector<Item> now_items_; // posted for t == now_ while its slot runs, in seq order
+    std::size_t now_pos_ = 0;
+    const Item* peek() const noexcept; // the next item of the slot being run, or null
+    Item pop() noexcept;
     bool ready_live_ = false;  // ready_ holds slot cur_slot_ (events posted into it go there)
     Time cur_slot_ = 0;        // the ring covers [cur_slot_, cur_slot_ + RING)
     std::size_t count_ = 0;    // pending items
