@@ -295,6 +295,7 @@ double percentile_us(std::vector<Time> v, double p) {
 Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig& faults, const Progress& progress) {
     const auto w0 = std::chrono::steady_clock::now();
     const double cpu0 = process_cpu_s();
+    const std::uint64_t hops0 = sim.hops(); // a simulation may have run before
     Report rep;
     Driver d(sim, wl, faults, rep);
     d.plan_tree();
@@ -311,7 +312,7 @@ Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig
     rep.run_cpu_s = cpu1 - cpu0;
     if (d.leaf_cpu0 >= 0) {
         rep.build_cpu_s = d.leaf_cpu0 - cpu0;
-        rep.build_hops = d.leaf_hops0;
+        rep.build_hops = d.leaf_hops0 - hops0;
         rep.leaf_cpu_s = cpu1 - d.leaf_cpu0;
         rep.leaf_hops = sim.hops() - d.leaf_hops0;
     }

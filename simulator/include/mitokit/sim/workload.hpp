@@ -44,8 +44,9 @@ struct Report {
     std::uint64_t event_hash = 0, events = 0, scheduler_events = 0;
     double sim_time_s = 0, wall_s = 0;
     // Process CPU seconds of the run (building the tree to the last event; not
-    // the invariant checks or teardown), and of its phases: building the tree,
-    // and from the first leaf call on. hops / cpu is the routing rate on one core.
+    // the invariant checks or teardown), and of its phases: building the tree (and
+    // preloading, if asked), and from the first leaf call on. hops / cpu is the
+    // routing rate on one core. The phases' hops are this run's.
     double run_cpu_s = 0, build_cpu_s = 0, leaf_cpu_s = 0;
     std::uint64_t build_hops = 0, leaf_hops = 0;
     std::uint64_t peak_rss_bytes = 0;
