@@ -1,6 +1,7 @@
 // Option checks the conformance subcommands share.
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -19,5 +20,26 @@ inline std::optional<std::chrono::milliseconds> seconds_option(const char* cmd, 
 }
 
 inline std::string default_conformance_dir() { return MITOKIT_CONFORMANCE_DIR; }
+
+// Runs `parser` into `vm`. Returns the exit status when the command is done: 2
+// after a bad option (the error, then `usage`), 0 after --help (`usage`, then
+// `help`); nullopt to go on.
+inline std::optional<int> parse_command_line(const char* cmd, boost::program_options::command_line_parser parser,
+                                             const boost::program_options::options_description& help,
+                                             const char* usage, boost::program_options::variables_map& vm) {
+    namespace po = boost::program_options;
+    try {
+        po::store(parser.run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "mitokit " << cmd << ": " << e.what() << "\n" << usage;
+        return 2;
+    }
+    if (vm.count("help")) {
+        std::cout << usage << help;
+        return 0;
+    }
+    return std::nullopt;
+}
 
 } // namespace mitokit::cli

@@ -45,17 +45,9 @@ int run_conform(int argc, char** argv) {
     // A peer that hangs up must be an error on the write, not the end of us.
     ::signal(SIGPIPE, SIG_IGN);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "mitokit conform: " << e.what() << "\n" << USAGE;
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << USAGE << desc;
-        return 0;
-    }
+    const auto done =
+        parse_command_line("conform", po::command_line_parser(argc, argv).options(desc), desc, USAGE, vm);
+    if (done) return *done;
     if (vm.count("list")) {
         for (const auto& n : conformance::suite_case_names()) std::cout << n << "\n";
         return 0;

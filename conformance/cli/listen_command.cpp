@@ -37,17 +37,9 @@ int run_listen(int argc, char** argv) {
         "for", po::value(&for_s), "serve for this many seconds, then exit 0 (default: until a signal)")(
         "handshake-timeout", po::value(&handshake), "seconds a new client has to send its pid (default 5)");
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "mitokit listen: " << e.what() << "\n" << USAGE;
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << USAGE << desc;
-        return 0;
-    }
+    const auto done =
+        parse_command_line("listen", po::command_line_parser(argc, argv).options(desc), desc, USAGE, vm);
+    if (done) return *done;
     if (socket.empty()) {
         std::cerr << "mitokit listen: --socket PATH is required\n" << USAGE;
         return 2;

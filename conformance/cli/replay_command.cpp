@@ -49,17 +49,9 @@ int run_replay(int argc, char** argv) {
     // A peer that hangs up must be an error on the write, not the end of us.
     ::signal(SIGPIPE, SIG_IGN);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "mitokit replay: " << e.what() << "\n" << USAGE;
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << USAGE << desc;
-        return 0;
-    }
+    const auto done =
+        parse_command_line("replay", po::command_line_parser(argc, argv).options(all).positional(pos), desc, USAGE, vm);
+    if (done) return *done;
     if (capture.empty() || to.empty()) {
         std::cerr << "mitokit replay: a CAPTURE file and --to unix:PATH are required\n" << USAGE;
         return 2;
