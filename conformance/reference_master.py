@@ -70,16 +70,21 @@ def resolve(name):
     return obj
 
 
-def outcome(context, fn, args, kwargs, timeout):
+def settle(send, timeout):
+    """('ok', value), ('error', text), ('dead', text) or ('timeout', '') for the
+    call that send() makes."""
     try:
-        value = context.call_async(fn, *args, **kwargs).get(timeout=timeout).unpickle()
-        return ('ok', value)
+        return ('ok', send().get(timeout=timeout).unpickle())
     except mitogen.core.CallError as e:
         return ('error', first_line(e))
     except mitogen.core.ChannelError as e:
         return ('dead', str(e))
     except mitogen.core.TimeoutError:
         return ('timeout', '')
+
+
+def outcome(context, fn, args, kwargs, timeout):
+    return settle(lambda: context.call_async(fn, *args, **kwargs), timeout)
 
 
 def chain_outcomes(context, timeout):
@@ -92,14 +97,7 @@ def chain_outcomes(context, timeout):
 
 
 def outcome_chain(chain, fn, args, timeout):
-    try:
-        return ('ok', chain.call_async(fn, *args).get(timeout=timeout).unpickle())
-    except mitogen.core.CallError as e:
-        return ('error', first_line(e))
-    except mitogen.core.ChannelError as e:
-        return ('dead', str(e))
-    except mitogen.core.TimeoutError:
-        return ('timeout', '')
+    return settle(lambda: chain.call_async(fn, *args), timeout)
 
 
 class Control(object):
