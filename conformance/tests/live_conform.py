@@ -69,6 +69,16 @@ class Conform(LiveCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn('--silence', r.stdout)
 
+    def test_every_subcommand_names_a_bad_option(self):
+        for cmd in ('conform', 'peer', 'listen', 'replay'):
+            r = self.mitokit(cmd, '--bogus')
+            self.assertEqual(r.returncode, 2, cmd)
+            self.assertIn("mitokit %s: unrecognised option '--bogus'" % cmd, r.stderr)
+            self.assertIn('usage: mitokit ' + cmd, r.stderr)
+            h = self.mitokit(cmd, '--help')
+            self.assertEqual(h.returncode, 0, cmd)
+            self.assertTrue(h.stdout.startswith('usage: mitokit ' + cmd), h.stdout)
+
     def fake_listener(self, behaviour):
         """A UNIX listener that misbehaves: 'mute' never answers the handshake,
         'hangup' answers it and closes every connection at once."""
