@@ -132,16 +132,27 @@ void Node::register_peer(StreamId s) {
 
 bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
 
-void Node::prefetch_stream(StreamId s, int stage) const noexcept {
+void Node::prefetch_stream(StreamId s, int stage, const Header* head) const noexcept {
     if (s >= streams_.size()) return;
     if (stage == 0) {
         __builtin_prefetch(&streams_[s]);
         route_.prefetch();
+        if (head) {
+            // route_frame looks up the source, the author and, to forward, the destination.
+            route_.prefetch(head->dst_id);
+            route_.prefetch(head->src_id);
+            if (head->auth_id != head->src_id) route_.prefetch(head->auth_id);
+        }
         return;
     }
-    const auto* p = reinterpret_cast<const char*>(streams_[s].get());
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + 64);
+    const Stream* st = streams_[s].get();
+    if (stage == 1) {
+        const auto* p = reinterpret_cast<const char*>(st);
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 64);
+    } else if (head) {
+        st->egress_ids.prefetch(head->dst_id); // route_frame adds the destination to it
+    }
 }
 bool Node::stream_mid_frame(StreamId s) const {
     // A decoder is kept only while bytes of an unfinished frame are pending.

@@ -193,7 +193,24 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
         if (seg != EOF_SEGMENT) __builtin_prefetch(bufs_[seg].data());
         return;
     }
-    default: nodes_[L.node[to]].prefetch_stream(L.stream[to], stage - 2); return;
+    default: {
+        // The segment's bytes came in at stage 1: if it starts a frame, its header
+        // names the IDs the router will look up (a mid-frame segment gives a
+        // useless but harmless hint).
+        Header head{};
+        const bool have = seg != EOF_SEGMENT && bufs_[seg].size() >= HEADER_SIZE;
+        if (have) {
+            const std::uint8_t* b = bufs_[seg].data();
+            const auto be32 = [b](std::size_t o) {
+                return std::uint32_t{b[o]} << 24 | std::uint32_t{b[o + 1]} << 16 | std::uint32_t{b[o + 2]} << 8 | b[o + 3];
+            };
+            head.dst_id = be32(2);
+            head.src_id = be32(6);
+            head.auth_id = be32(10);
+        }
+        nodes_[L.node[to]].prefetch_stream(L.stream[to], stage - 2, have ? &head : nullptr);
+        return;
+    }
     }
 }
 

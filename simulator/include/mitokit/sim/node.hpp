@@ -190,8 +190,10 @@ public:
     bool stream_open(StreamId s) const;
     // A hint that bytes for `s` come soon: stage 0 loads the stream's table slot
     // and a small route table, stage 1 (once those are in) the stream itself.
-    // Changes nothing.
-    void prefetch_stream(StreamId s, int stage) const noexcept;
+    // `head`, when not null, is the next frame's header as it will arrive (maybe
+    // garbled): the route table slots its IDs hash to are loaded too, and at
+    // stage 2 the stream's egress set's. Changes nothing.
+    void prefetch_stream(StreamId s, int stage, const Header* head = nullptr) const noexcept;
     // The stream holds the start of a frame not yet complete (a partial or bogus
     // header from the peer): frames that follow are read through it, or wait for
     // bytes that never come, as they would on the reference's stream.

@@ -89,7 +89,7 @@ public:
     void set_sink(Sink* s) noexcept { sink_ = s; }
     static constexpr std::uint32_t TASK = 0xffffffffu;
     // How many events ahead each prefetch stage runs, farthest first.
-    static constexpr std::array<std::size_t, 4> PREFETCH_STAGES{12, 9, 6, 3};
+    static constexpr std::array<std::size_t, 5> PREFETCH_STAGES{15, 12, 9, 6, 3};
 
     // Runs events until none are left, `until` is passed, or `max_events` ran.
     // Returns the number of events run.
