@@ -56,29 +56,6 @@ void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<con
     send(n.stream_tag(s), hb, payload, &h);
 }
 
-std::uint32_t Simulation::take_buffer() {
-    auto& from = !warm_bufs_.empty() ? warm_bufs_ : cold_bufs_;
-    if (!from.empty()) {
-        const std::uint32_t b = from.back();
-        from.pop_back();
-        return b;
-    }
-    bufs_.emplace_back();
-    return static_cast<std::uint32_t>(bufs_.size() - 1);
-}
-
-void Simulation::release_buffer(std::uint32_t b) {
-    auto& buf = bufs_[b];
-    // Small buffers (most frames) are all kept until trim(): a burst's worth comes
-    // back for the next burst instead of going through malloc again.
-    if ((warm_bufs_.size() < KEEP_BUFFERS && buf.capacity() <= cfg_.link.buffer) || buf.capacity() <= SMALL_BUFFER) {
-        warm_bufs_.push_back(b);
-    } else {
-        std::vector<std::uint8_t>().swap(buf); // a burst's buffers are not kept for ever
-        cold_bufs_.push_back(b);
-    }
-}
-
 void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
                       const Header* h) {
     const std::uint32_t li = ld >> 1;
@@ -112,22 +89,21 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
     while (off < total) {
         std::size_t len = std::min<std::size_t>(total - off, cfg_.link.buffer);
         if (len > 1 && rng_.chance(cfg_.link.split_percent, 100)) len = 1 + rng_.below(len - 1);
-        const std::uint32_t b = take_buffer();
-        auto& seg = bufs_[b];
-        seg.resize(len);
+        const std::uint32_t b = segs_.make(len);
+        std::uint8_t* seg = segs_.data(b);
         std::size_t o = 0;
         if (off < head.size()) {
             o = std::min(len, head.size() - off);
-            std::memcpy(seg.data(), head.data() + off, o);
+            std::memcpy(seg, head.data() + off, o);
         }
-        if (o < len) std::memcpy(seg.data() + o, body.data() + (off + o - head.size()), len - o);
+        if (o < len) std::memcpy(seg + o, body.data() + (off + o - head.size()), len - o);
         const Time depart = std::max(now(), dir.busy_until);
         const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
         dir.busy_until = depart + tx;
         Time arrive = depart + tx + cfg_.link.latency + (cfg_.link.jitter ? rng_.below(cfg_.link.jitter + 1) : 0);
         arrive = std::max(arrive, dir.last_arrival); // a byte stream stays in order
         dir.last_arrival = arrive;
-        if (pcap_) pcap_->data(li, d, depart, seg, dir.seq);
+        if (pcap_) pcap_->data(li, d, depart, segs_.bytes(b), dir.seq);
         dir.seq += static_cast<std::uint32_t>(len);
         off += len;
         ++in_flight_;
@@ -183,14 +159,13 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     switch (stage) {
     case 0:
         __builtin_prefetch(&L);
-        if (seg != EOF_SEGMENT) __builtin_prefetch(&bufs_[seg]);
+        if (seg != EOF_SEGMENT) segs_.prefetch(seg);
         return;
     case 1: {
         const auto* n = reinterpret_cast<const char*>(&nodes_[L.node[to]]);
         __builtin_prefetch(n);
         __builtin_prefetch(n + 64);
         __builtin_prefetch(n + 128);
-        if (seg != EOF_SEGMENT) __builtin_prefetch(bufs_[seg].data());
         return;
     }
     default: {
@@ -198,9 +173,9 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
         // names the IDs the router will look up (a mid-frame segment gives a
         // useless but harmless hint).
         Header head{};
-        const bool have = seg != EOF_SEGMENT && bufs_[seg].size() >= HEADER_SIZE;
+        const bool have = seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE;
         if (have) {
-            const std::uint8_t* b = bufs_[seg].data();
+            const std::uint8_t* b = segs_.data(seg);
             const auto be32 = [b](std::size_t o) {
                 return std::uint32_t{b[o]} << 24 | std::uint32_t{b[o + 1]} << 16 | std::uint32_t{b[o + 2]} << 8 | b[o + 3];
             };
@@ -226,19 +201,18 @@ void Simulation::deliver(std::uint32_t ld, std::uint32_t b) {
     const int to = 1 - d;
     Node& dst = nodes_[L.node[to]];
     const StreamId ds = L.stream[to];
-    const std::size_t len = bufs_[b].size();
+    const std::size_t len = segs_.size(b);
     if (L.cut || !dst.alive() || !dst.stream_open(ds)) {
         link_stats_.bytes_dropped += len;
-        release_buffer(b);
+        segs_.release(b);
         return;
     }
     link_stats_.bytes_delivered += len;
     log_.record(now(), "rx", li, static_cast<std::uint64_t>(d), len);
     // The node may write (new buffers) or spawn (new links) while it reads: hold
-    // neither `L` nor a reference into bufs_ across this call. The bytes stay put.
-    const std::span<const std::uint8_t> bytes(bufs_[b].data(), len);
-    dst.receive(ds, bytes);
-    release_buffer(b);
+    // no reference to `L` across this call. A segment's bytes stay put until released.
+    dst.receive(ds, segs_.bytes(b));
+    segs_.release(b);
 }
 
 void Simulation::close_stream(Node& n, StreamId s) {
@@ -387,9 +361,7 @@ LinkStats Simulation::link_totals() const { return link_stats_; }
 void Simulation::trim() {
     if (!sched_.empty() || in_flight_ != 0) return;
     sched_.trim();
-    std::vector<std::vector<std::uint8_t>>().swap(bufs_);
-    std::vector<std::uint32_t>().swap(warm_bufs_);
-    std::vector<std::uint32_t>().swap(cold_bufs_);
+    segs_.trim();
     std::vector<PendingRoute>().swap(routes_);
     std::vector<std::uint32_t>().swap(free_routes_);
 }

@@ -18,6 +18,7 @@
 #include "mitokit/sim/node_scratch.hpp"
 #include "mitokit/sim/node.hpp"
 #include "mitokit/sim/scheduler.hpp"
+#include "mitokit/sim/segment_store.hpp"
 
 namespace mitokit::sim {
 
@@ -118,7 +119,7 @@ private:
         Time stalled_until = 0;
         bool cut = false;
     };
-    static constexpr std::uint32_t EOF_SEGMENT = 0xffffffffu;
+    static constexpr std::uint32_t EOF_SEGMENT = SegmentStore::NONE;
     // A compact event's first word: link * 2 + direction, or ROUTE_EVENT (the
     // second word is then a slot in routes_).
     static constexpr std::uint32_t ROUTE_EVENT = 0xfffffffeu;
@@ -134,8 +135,6 @@ private:
     void prefetch(std::uint32_t ld, std::uint32_t seg, int stage) override;
     void deliver(std::uint32_t ld, std::uint32_t seg);
     void deliver_eof(std::uint32_t link, int d);
-    std::uint32_t take_buffer();
-    void release_buffer(std::uint32_t b);
     void record(std::string_view line) { log_.record(line); }
 
     SimConfig cfg_;
@@ -147,12 +146,7 @@ private:
     std::deque<Node> nodes_;   // in creation order; a deque never moves a Node
     IdMap by_id_;               // context ID -> node index
     std::vector<Link> links_;   // a node's stream tag is link * 2 + its direction
-    // Segments in flight, by buffer index: the scheduler's events carry the index.
-    // Up to KEEP_BUFFERS spare buffers keep their memory for reuse.
-    static constexpr std::size_t KEEP_BUFFERS = 4096;
-    static constexpr std::size_t SMALL_BUFFER = 256;
-    std::vector<std::vector<std::uint8_t>> bufs_;
-    std::vector<std::uint32_t> warm_bufs_, cold_bufs_;
+    SegmentStore segs_;         // segments in flight: the scheduler's events carry their handles
     // Messages handed to Router.route(), waiting for their event: no closure each.
     struct PendingRoute {
         std::uint32_t node = 0;

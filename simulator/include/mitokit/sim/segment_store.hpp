@@ -1,0 +1,53 @@
+// The bytes of the segments in flight on links, by a 32-bit handle that the
+// scheduler's compact events carry. A segment of at most SLOT bytes (nearly every
+// frame: a call is about a hundred) takes a fixed slot carved from large chunks,
+// so a burst of a million segments costs no allocation each, and the slots of
+// segments written one after another sit side by side, as they are read. A larger
+// segment gets a vector of its own. Released handles are reused, last in first
+// out (the warmest memory first).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace mitokit::sim {
+
+class SegmentStore {
+public:
+    static constexpr std::size_t SLOT = 128;
+    static constexpr std::uint32_t SLOTS_PER_CHUNK = 512; // 64 KiB chunks, under malloc's mmap threshold
+    // Large segments' vectors kept (with their memory) for reuse once released.
+    static constexpr std::size_t KEEP_LARGE = 1024;
+    static constexpr std::uint32_t NONE = 0xffffffffu; // never a handle
+
+    // A new segment of `len` bytes (unspecified contents) and its handle.
+    std::uint32_t make(std::size_t len);
+    std::uint8_t* data(std::uint32_t h) noexcept {
+        return (h & LARGE) ? large_[h & ~LARGE].data() : slot(h);
+    }
+    const std::uint8_t* data(std::uint32_t h) const noexcept {
+        return (h & LARGE) ? large_[h & ~LARGE].data() : const_cast<SegmentStore*>(this)->slot(h);
+    }
+    std::size_t size(std::uint32_t h) const noexcept { return (h & LARGE) ? large_[h & ~LARGE].size() : small_len_[h]; }
+    std::span<const std::uint8_t> bytes(std::uint32_t h) const noexcept { return {data(h), size(h)}; }
+    // Where the next lookups of `h` will read: a hint only.
+    void prefetch(std::uint32_t h) const noexcept;
+    void release(std::uint32_t h);
+    std::size_t in_use() const noexcept { return in_use_; }
+    // Gives all memory back; only with no segment in use.
+    void trim();
+
+private:
+    static constexpr std::uint32_t LARGE = 0x80000000u;
+    std::uint8_t* slot(std::uint32_t h) noexcept { return chunks_[h / SLOTS_PER_CHUNK].get() + (h % SLOTS_PER_CHUNK) * SLOT; }
+
+    std::vector<std::unique_ptr<std::uint8_t[]>> chunks_;
+    std::vector<std::uint8_t> small_len_; // by slot (SLOT fits a byte)
+    std::vector<std::uint32_t> free_small_;
+    std::vector<std::vector<std::uint8_t>> large_;
+    std::vector<std::uint32_t> free_large_;
+    std::size_t in_use_ = 0;
+};
+
+} // namespace mitokit::sim

@@ -1,0 +1,66 @@
+#include "mitokit/sim/segment_store.hpp"
+
+namespace mitokit::sim {
+
+static_assert(SegmentStore::SLOT <= 255, "slot lengths are kept in a byte");
+// Handles below 2^31 are slots: 2^31 slots would be 256 GiB of chunks, so memory
+// runs out (std::bad_alloc, as for any other allocation) long before they do.
+
+std::uint32_t SegmentStore::make(std::size_t len) {
+    ++in_use_;
+    if (len <= SLOT) {
+        std::uint32_t h;
+        if (!free_small_.empty()) {
+            h = free_small_.back();
+            free_small_.pop_back();
+        } else {
+            h = static_cast<std::uint32_t>(small_len_.size());
+            if (h % SLOTS_PER_CHUNK == 0) chunks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(SLOTS_PER_CHUNK * SLOT));
+            small_len_.push_back(0);
+        }
+        small_len_[h] = static_cast<std::uint8_t>(len);
+        return h;
+    }
+    std::uint32_t i;
+    if (!free_large_.empty()) {
+        i = free_large_.back();
+        free_large_.pop_back();
+    } else {
+        i = static_cast<std::uint32_t>(large_.size());
+        large_.emplace_back();
+    }
+    large_[i].resize(len);
+    return LARGE | i;
+}
+
+void SegmentStore::prefetch(std::uint32_t h) const noexcept {
+    if (h & LARGE) {
+        __builtin_prefetch(&large_[h & ~LARGE]);
+    } else {
+        __builtin_prefetch(&small_len_[h]);
+        __builtin_prefetch(data(h));
+    }
+}
+
+void SegmentStore::release(std::uint32_t h) {
+    --in_use_;
+    if (!(h & LARGE)) {
+        free_small_.push_back(h);
+        return;
+    }
+    const std::uint32_t i = h & ~LARGE;
+    // A burst's large buffers are not all kept for ever.
+    if (free_large_.size() >= KEEP_LARGE) std::vector<std::uint8_t>().swap(large_[i]);
+    free_large_.push_back(i);
+}
+
+void SegmentStore::trim() {
+    if (in_use_ != 0) return;
+    std::vector<std::unique_ptr<std::uint8_t[]>>().swap(chunks_);
+    std::vector<std::uint8_t>().swap(small_len_);
+    std::vector<std::uint32_t>().swap(free_small_);
+    std::vector<std::vector<std::uint8_t>>().swap(large_);
+    std::vector<std::uint32_t>().swap(free_large_);
+}
+
+} // namespace mitokit::sim
