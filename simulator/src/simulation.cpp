@@ -367,23 +367,23 @@ void Simulation::trim() {
 }
 
 void Simulation::reserve(std::size_t contexts) {
-    links_.reserve(contexts ? contexts - 1 : 0); // nodes_ is a deque: it grows without moving anyone
+    links_.reserve(contexts ? contexts - 1 : 0); // nodes_ grows by chunks without moving anyone
 }
 
 std::vector<std::string> Simulation::stale_routes() const {
     std::vector<std::string> out;
-    for (const auto& n : nodes_) {
-        if (!n.alive()) continue;
+    nodes_.for_each([&](const Node& n) {
+        if (!n.alive()) return;
         const auto dead = [&](ContextId id) {
             const std::uint32_t* i = by_id_.find(id);
             return !i || !nodes_[*i].alive();
         };
-        if (!n.any_route(dead)) continue; // the usual case: nothing to list, nothing allocated
+        if (!n.any_route(dead)) return; // the usual case: nothing to list, nothing allocated
         for (ContextId id : n.routes())
             if (dead(id))
                 out.push_back("context " + std::to_string(n.id()) + " still routes to dead context " +
                               std::to_string(id));
-    }
+    });
     return out;
 }
 

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mitokit/sim/chunked_store.hpp"
 #include "mitokit/sim/node_scratch.hpp"
 #include "mitokit/sim/node.hpp"
 #include "mitokit/sim/scheduler.hpp"
@@ -143,7 +143,7 @@ private:
     Scheduler sched_;
     Rng rng_;
     EventLog log_;
-    std::deque<Node> nodes_;   // in creation order; a deque never moves a Node
+    ChunkedStore<Node> nodes_; // in creation order; a Node never moves
     IdMap by_id_;               // context ID -> node index
     std::vector<Link> links_;   // a node's stream tag is link * 2 + its direction
     SegmentStore segs_;         // segments in flight: the scheduler's events carry their handles
