@@ -143,14 +143,6 @@ const Scheduler::Item* Scheduler::peek() const noexcept {
     return have_ready ? &ready_[ready_pos_] : nullptr;
 }
 
-Scheduler::Item Scheduler::pop() noexcept {
-    const Item* p = peek();
-    const Item it = *p;
-    if (p == ready_.data() + ready_pos_) ++ready_pos_;
-    else ++now_pos_;
-    return it;
-}
-
 bool Scheduler::prepare() {
     if (peek()) return true;
     ready_.clear();
@@ -246,13 +238,22 @@ void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
 
 std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
     std::uint64_t n = 0;
-    while (n < max_events && prepare()) {
-        if (peek()->t > until) break;
-        for (int stage = 0; stage < static_cast<int>(PREFETCH_STAGES.size()); ++stage) {
-            const std::size_t ahead = ready_pos_ + PREFETCH_STAGES[static_cast<std::size_t>(stage)];
-            if (ahead < ready_.size() && ready_[ahead].a != TASK) sink_->prefetch(ready_[ahead].a, ready_[ahead].b, stage);
+    while (n < max_events) {
+        const Item* next = peek();
+        if (!next) {
+            if (!prepare()) break;
+            next = peek();
         }
-        const Item it = pop();
+        if (next->t > until) break;
+        if (prefetching_) {
+            for (int stage = 0; stage < static_cast<int>(PREFETCH_STAGES.size()); ++stage) {
+                const std::size_t ahead = ready_pos_ + PREFETCH_STAGES[static_cast<std::size_t>(stage)];
+                if (ahead < ready_.size() && ready_[ahead].a != TASK) sink_->prefetch(ready_[ahead].a, ready_[ahead].b, stage);
+            }
+        }
+        const Item it = *next;
+        if (next == ready_.data() + ready_pos_) ++ready_pos_;
+        else ++now_pos_;
         --count_;
         now_ = it.t;
         if (it.a != TASK) {

@@ -13,6 +13,7 @@ Simulation::Simulation(SimConfig cfg, NodeShared shared)
     shared_.scratch = &scratch_;
     log_.keep_lines(cfg.keep_event_lines);
     sched_.set_sink(this);
+    sched_.set_prefetching(cfg_.prefetch_from_contexts <= 1);
     nodes_.emplace_back(*this, shared_, NodeConfig{0, {}});
     nodes_.back().env_tag = 0;
     by_id_.set(0, 0);
@@ -282,6 +283,7 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     }
     nodes_.emplace_back(*this, shared_, std::move(cfg));
     nodes_.back().env_tag = child_index;
+    if (nodes_.size() == cfg_.prefetch_from_contexts) sched_.set_prefetching(true);
     by_id_.set(id, child_index);
     ++alive_;
     Node& child = nodes_.back();

@@ -133,8 +133,16 @@ TEST(Scheduler, PrefetchHintsNameTheEventsThatComeLater) {
             hints.emplace_back(static_cast<std::uint32_t>(ran.size()), a, stage);
         }
     } sink;
+    Scheduler quiet; // hints are off until asked for
+    quiet.set_sink(&sink);
+    for (std::uint32_t i = 0; i < 20; ++i) quiet.post(5, i, 0);
+    quiet.run();
+    ASSERT_EQ(sink.ran.size(), 20u);
+    EXPECT_TRUE(sink.hints.empty());
+    sink.ran.clear();
     Scheduler s;
     s.set_sink(&sink);
+    s.set_prefetching(true);
     for (std::uint32_t i = 0; i < 20; ++i) s.post(5, i, 0);
     s.at(5, [] {}); // the 21st event: a task
     s.run();

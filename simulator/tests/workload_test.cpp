@@ -10,7 +10,8 @@ namespace mitokit::sim {
 namespace {
 
 struct TreeRun {
-    explicit TreeRun(std::uint64_t seed) : functions(FunctionRegistry::standard()) {
+    explicit TreeRun(std::uint64_t seed, std::size_t prefetch_from = SimConfig{}.prefetch_from_contexts)
+        : functions(FunctionRegistry::standard()) {
         SyntheticParams p;
         p.seed = seed;
         p.source_bytes = 200;
@@ -22,6 +23,7 @@ struct TreeRun {
         shared.modules = catalog.get();
         SimConfig cfg;
         cfg.seed = seed;
+        cfg.prefetch_from_contexts = prefetch_from;
         sim = std::make_unique<Simulation>(cfg, shared);
         wl.fanout = {3, 3};
         wl.imports = {names[0], names[5]};
@@ -65,6 +67,23 @@ TEST(Workload, CleanRunCompletesEveryTaskAndHoldsInvariants) {
 TEST(Workload, SameSeedSameHashAcrossWholeRuns) {
     EXPECT_EQ(TreeRun(4).go().event_hash, TreeRun(4).go().event_hash);
     EXPECT_NE(TreeRun(4).go().event_hash, TreeRun(5).go().event_hash);
+}
+
+TEST(Workload, PrefetchHintsChangeNothing) {
+    // Hints from the start, from the seventh context on, and never (13 contexts):
+    // the same events in the same order, with faults (end-of-file and dropped
+    // segments get hints too).
+    FaultConfig f;
+    f.cuts = 1;
+    f.crashes = 1;
+    f.stalls = 1;
+    f.corruptions = 1;
+    const Report never = TreeRun(6).go(f);
+    for (std::size_t from : {std::size_t{1}, std::size_t{7}}) {
+        const Report rep = TreeRun(6, from).go(f);
+        EXPECT_EQ(rep.event_hash, never.event_hash) << "hints from context " << from;
+        EXPECT_EQ(rep.hops, never.hops);
+    }
 }
 
 TEST(Workload, FaultsNeverBreakTheInvariants) {

@@ -87,6 +87,9 @@ public:
     // `a` must not be TASK.
     void post(Time t, std::uint32_t a, std::uint32_t b);
     void set_sink(Sink* s) noexcept { sink_ = s; }
+    // Whether the sink gets prefetch hints (off by default): they pay only when
+    // what the events touch does not fit in the caches.
+    void set_prefetching(bool on) noexcept { prefetching_ = on; }
     static constexpr std::uint32_t TASK = 0xffffffffu;
     // How many events ahead each prefetch stage runs, farthest first.
     static constexpr std::array<std::size_t, 5> PREFETCH_STAGES{15, 12, 9, 6, 3};
@@ -131,11 +134,11 @@ private:
     std::vector<Item> now_items_; // posted for t == now_ while its slot runs, in seq order
     std::size_t now_pos_ = 0;
     const Item* peek() const noexcept; // the next item of the slot being run, or null
-    Item pop() noexcept;
     bool ready_live_ = false;  // ready_ holds slot cur_slot_ (events posted into it go there)
     Time cur_slot_ = 0;        // the ring covers [cur_slot_, cur_slot_ + RING)
     std::size_t count_ = 0;    // pending items
     Sink* sink_ = nullptr;
+    bool prefetching_ = false;
     std::vector<Task> slots_;
     std::vector<std::uint32_t> free_;
     Time now_ = 0;
