@@ -39,6 +39,7 @@ struct Tree {
         SimConfig cfg;
         cfg.seed = seed;
         cfg.keep_event_lines = true; // to see which frames were dropped
+        cfg.prefetch_from_contexts = 1; // the hints read segments and tables ahead: under the sanitizers too
         sim = std::make_unique<Simulation>(cfg, shared);
         for (int i = 0; i < 2; ++i) {
             sim->master().spawn_child("", [](std::optional<ContextId>, StreamId) {});
