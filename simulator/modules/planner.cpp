@@ -16,6 +16,24 @@ bool Planner::blacklisted(std::string_view fullname) const {
            std::any_of(opt_.blacklist.begin(), opt_.blacklist.end(), starts);
 }
 
+void Planner::import_parents(std::string_view fullname) {
+    for (auto dot = fullname.find('.'); dot != std::string_view::npos; dot = fullname.find('.', dot + 1)) {
+        const auto parent = fullname.substr(0, dot);
+        if (is_loaded(parent)) continue;
+        const auto found = source_.find(parent);
+        if (!found) return; // the import fails: nothing below it is imported
+        imported_.emplace(std::string(parent), source_.is_stdlib_path(found->path));
+        if (!found->is_pkg) return; // a module has no submodules to import
+    }
+}
+
+bool Planner::is_loaded(std::string_view name) const { return loaded_.loaded(name) || imported_.count(name) != 0; }
+
+bool Planner::is_stdlib(std::string_view name) const {
+    if (const auto it = imported_.find(name); it != imported_.end()) return it->second;
+    return loaded_.stdlib(name);
+}
+
 std::shared_ptr<const ModuleTuple> Planner::negative(const std::string& fullname) const {
     auto t = std::make_shared<ModuleTuple>();
     t->fullname = fullname;
@@ -25,6 +43,7 @@ std::shared_ptr<const ModuleTuple> Planner::negative(const std::string& fullname
 std::shared_ptr<const ModuleTuple> Planner::tuple(const std::string& fullname) {
     if (auto it = tuples_.find(fullname); it != tuples_.end()) return it->second;
     if (blacklisted(fullname)) return nullptr;
+    import_parents(fullname);
     auto found = source_.find(fullname);
     if (!found || source_.is_stdlib_path(found->path)) {
         auto neg = negative(fullname);
@@ -74,6 +93,7 @@ std::string Planner::resolve_relpath(std::string fullname, int level, bool is_pk
 std::optional<std::vector<std::string>> Planner::related_imports(const std::string& fullname) {
     if (auto it = related_imports_.find(fullname); it != related_imports_.end()) return it->second;
     std::vector<std::string> maybe;
+    import_parents(fullname);
     const auto found = source_.find(fullname);
     if (found) {
         for (auto dot = fullname.rfind('.'); dot != std::string::npos; dot = fullname.rfind('.', dot - 1)) {
@@ -81,7 +101,7 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
             if (dot == 0) break;
         }
         // resolve_relpath asks sys.modules whether the scanned module is a package.
-        const bool pkg = found->is_pkg && loaded_.loaded(fullname);
+        const bool pkg = found->is_pkg && is_loaded(fullname);
         for (const ImportRef& ref : scan_imports(found->source)) {
             const std::string mod = resolve_relpath(fullname, ref.level, pkg) + ref.module;
             maybe.push_back(mod);
@@ -90,9 +110,9 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
     }
     std::vector<std::string> keep;
     for (auto& name : maybe) {
-        if (!loaded_.loaded(name)) continue;
-        if (loaded_.file_is_none(name) && !loaded_.stdlib(name)) return std::nullopt;
-        if (!loaded_.stdlib(name) && name.find("six.moves") == std::string::npos) keep.push_back(std::move(name));
+        if (!is_loaded(name)) continue;
+        if (loaded_.file_is_none(name) && !is_stdlib(name)) return std::nullopt;
+        if (!is_stdlib(name) && name.find("six.moves") == std::string::npos) keep.push_back(std::move(name));
     }
     std::sort(keep.begin(), keep.end());
     keep.erase(std::unique(keep.begin(), keep.end()), keep.end());

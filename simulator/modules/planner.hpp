@@ -59,12 +59,19 @@ public:
 
 private:
     std::string resolve_relpath(std::string fullname, int level, bool is_pkg) const;
+    // The reference looks sources up with pkgutil.find_loader, which imports the
+    // parent packages of a dotted name into the master (even when the name itself is
+    // then not found): from then on they count as loaded.
+    void import_parents(std::string_view fullname);
+    bool is_loaded(std::string_view name) const;
+    bool is_stdlib(std::string_view name) const;
 
     const ModuleSource& source_;
     const LoadedModules& loaded_;
     PlannerOptions opt_;
     std::map<std::string, std::shared_ptr<const ModuleTuple>, std::less<>> tuples_;
     std::map<std::string, std::vector<std::string>, std::less<>> related_imports_;
+    std::map<std::string, bool, std::less<>> imported_; // imported while answering -> is stdlib
 };
 
 } // namespace mitokit::modules

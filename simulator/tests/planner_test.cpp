@@ -104,6 +104,30 @@ TEST(Planner, UnloadedNamesAreNotRelated) {
     EXPECT_EQ(*p.related_imports("a"), (V{"c", "d", "d.e"}));
 }
 
+TEST(Planner, AnsweringADottedNameImportsItsParentsIntoTheMaster) {
+    // The reference finds sources with pkgutil.find_loader, which imports the parent
+    // packages of a dotted name (even when the name itself is then not found), so
+    // they are in sys.modules when related modules are computed (ply.yacc -> ply).
+    MemorySource s;
+    s.add("ply", "__version__ = '3.11'\n", true, false, /*loaded=*/false);
+    s.add("ply.yacc", "import re\n", false, false, false);
+    s.add("a", "", true, false, false);
+    s.add("a.b", "", true, false, false);
+    s.add("a.b.c", "X = 1\n", false, false, false);
+    s.add("q", "", true, false, false);
+    s.add("r", "import q\n", false, false, false);
+    Planner p(s, s);
+    auto sent = Planner::initial_sent_modules();
+    EXPECT_EQ(names(p.plan("ply", sent)), (V{"ply"}));
+    EXPECT_TRUE(p.tuple("ply")->related.empty()) << "a top-level name imports nothing";
+    auto yacc = p.plan("ply.yacc", sent);
+    ASSERT_EQ(yacc.size(), 1u);
+    EXPECT_EQ(yacc[0]->related, (V{"ply"}));
+    EXPECT_EQ(p.tuple("a.b.c")->related, (V{"a", "a.b"}));
+    EXPECT_TRUE(p.tuple("q.nosuch")->negative());
+    EXPECT_EQ(p.tuple("r")->related, (V{"q"})) << "the failed lookup of q.nosuch still imported q";
+}
+
 TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
     // wadllib.application imports lazr.uri; `lazr` is a namespace package whose
     // __file__ is None, so the reference's is_stdlib_name raises TypeError.
