@@ -26,6 +26,9 @@ public:
     // True when the master would refuse `fullname` as standard library
     // (mitogen.master.is_stdlib_path of its file).
     virtual bool is_stdlib_path(std::string_view path) const = 0;
+    // The file of a module the master can import but not serve (a C extension):
+    // importing it succeeds, so it enters sys.modules; nullopt otherwise.
+    virtual std::optional<std::string> extension_path(std::string_view) const { return std::nullopt; }
 };
 
 // The master's sys.modules: which names are imported (non-None) and which of those

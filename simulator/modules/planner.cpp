@@ -17,13 +17,54 @@ bool Planner::blacklisted(std::string_view fullname) const {
 }
 
 void Planner::import_parents(std::string_view fullname) {
-    for (auto dot = fullname.find('.'); dot != std::string_view::npos; dot = fullname.find('.', dot + 1)) {
-        const auto parent = fullname.substr(0, dot);
-        if (is_loaded(parent)) continue;
-        const auto found = source_.find(parent);
-        if (!found) return; // the import fails: nothing below it is imported
-        imported_.emplace(std::string(parent), source_.is_stdlib_path(found->path));
-        if (!found->is_pkg) return; // a module has no submodules to import
+    for (auto dot = fullname.find('.'); dot != std::string_view::npos; dot = fullname.find('.', dot + 1))
+        if (!import_module(std::string(fullname.substr(0, dot)))) return; // nothing below it is imported
+}
+
+bool Planner::import_module(const std::string& name) {
+    if (is_loaded(name)) return true;
+    const auto dot = name.rfind('.');
+    if (dot != std::string::npos && !import_module(name.substr(0, dot))) return false;
+    if (is_loaded(name)) return true; // the parent's code imported it
+    const auto found = source_.find(name);
+    if (!found) {
+        const auto ext = source_.extension_path(name);
+        if (!ext) return false;
+        imported_.emplace(name, source_.is_stdlib_path(*ext)); // imported, with no source to scan
+        return true;
+    }
+    const bool stdlib = source_.is_stdlib_path(found->path);
+    imported_.emplace(name, stdlib); // in sys.modules before its code runs, as in CPython
+    if (!stdlib) run_imports(name, *found); // stdlib code imports nothing that is served
+    return true;
+}
+
+// Importing a module runs its module-level code, whose import statements import
+// their targets (a from-import also imports each listed name that is a submodule).
+// Modelled as if every such statement ran, conditional ones included; a target that
+// cannot be found is skipped, as an ImportError caught by the module would be.
+void Planner::run_imports(const std::string& name, const FoundModule& found) {
+    const auto dot = name.rfind('.');
+    const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
+    for (const ImportRef& ref : scan_imports(found.source)) {
+        std::string target;
+        if (ref.level == 0) {
+            target = ref.module;
+        } else {
+            std::string base = package;
+            bool ok = !base.empty();
+            for (int up = 1; up < ref.level && ok; ++up) {
+                const auto cut = base.rfind('.');
+                ok = cut != std::string::npos;
+                if (ok) base.resize(cut);
+            }
+            if (!ok) continue; // beyond the top-level package: an ImportError
+            target = ref.module.empty() ? base : base + "." + ref.module;
+        }
+        if (target.empty() || !import_module(target)) continue;
+        for (const auto& item : ref.fromlist)
+            if (item != "*" && !is_loaded(target + "." + item) && source_.find(target + "." + item))
+                import_module(target + "." + item);
     }
 }
 

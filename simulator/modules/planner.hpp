@@ -63,6 +63,10 @@ private:
     // parent packages of a dotted name into the master (even when the name itself is
     // then not found): from then on they count as loaded.
     void import_parents(std::string_view fullname);
+    // Imports `name` (parents first) into the model of the master's sys.modules and
+    // runs its module-level imports; false when it cannot be found.
+    bool import_module(const std::string& name);
+    void run_imports(const std::string& name, const FoundModule& found);
     bool is_loaded(std::string_view name) const;
     bool is_stdlib(std::string_view name) const;
 

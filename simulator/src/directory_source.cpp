@@ -197,6 +197,26 @@ std::optional<modules::FoundModule> DirectorySource::find(std::string_view fulln
     return std::nullopt;
 }
 
+std::optional<std::string> DirectorySource::extension_path(std::string_view fullname) const {
+    const auto dot = fullname.rfind('.');
+    const std::string leaf(dot == std::string_view::npos ? fullname : fullname.substr(dot + 1));
+    std::vector<fs::path> search;
+    if (dot == std::string_view::npos) {
+        for (const auto& d : dirs_) search.emplace_back(d);
+    } else {
+        const auto parent = find(fullname.substr(0, dot));
+        if (!parent || !parent->is_pkg) return std::nullopt;
+        search.push_back(fs::path(parent->path).parent_path());
+    }
+    for (const auto& dir : search) {
+        if (is_dir(dir / leaf) && has_init(dir / leaf)) return std::nullopt; // the order find() uses
+        for (const char* suf : EXTENSION_SUFFIXES)
+            if (is_file(dir / (leaf + suf))) return (dir / (leaf + suf)).string();
+        if (is_file(dir / (leaf + ".py"))) return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::ModuleSource& source) {
     std::ifstream in(file);
     if (!in) return make_error(Errc::io, "cannot open loaded-modules file '" + file + "'");

@@ -128,6 +128,48 @@ TEST(Planner, AnsweringADottedNameImportsItsParentsIntoTheMaster) {
     EXPECT_EQ(p.tuple("r")->related, (V{"q"})) << "the failed lookup of q.nosuch still imported q";
 }
 
+TEST(Planner, ImportingAParentRunsItsModuleLevelImports) {
+    // Requesting jinja2.filters from a master that never imported jinja2 imports the
+    // package, whose __init__ imports most of jinja2: all of it is related then.
+    MemorySource s;
+    s.add("jj", "from .env import E\nfrom . import filters\nimport jj.util as u\ntry:\n    from ._speed import x\nexcept ImportError:\n    pass\n", true, false, false);
+    s.add("jj.env", "from .util import y\nfrom ..outside import z\n", false, false, false);
+    s.add("jj.filters", "import os\n", false, false, false);
+    s.add("jj.util", "", false, false, false);
+    s.add("jj.other", "", false, false, false);
+    s.add("os", "", false, /*stdlib=*/true, false);
+    Planner p(s, s);
+    EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.util"}));
+}
+
+TEST(Planner, AnImportedCExtensionIsLoadedWithoutSource) {
+    // yaml/__init__ imports yaml._yaml (a .so): it enters sys.modules, so it is related
+    // and answered negatively, as the reference does.
+    struct WithExtension final : ModuleSource {
+        const MemorySource& s;
+        explicit WithExtension(const MemorySource& m) : s(m) {}
+        std::optional<FoundModule> find(std::string_view n) const override { return s.find(n); }
+        bool is_stdlib_path(std::string_view p) const override { return s.is_stdlib_path(p); }
+        std::optional<std::string> extension_path(std::string_view n) const override {
+            if (n == "y._c") return "/virtual/y/_c.so";
+            if (n == "_stdext") return "/stdlib/_stdext.so";
+            return std::nullopt;
+        }
+    };
+    MemorySource s;
+    s.add("y", "from ._c import thing\nimport _stdext\n", true, false, false);
+    s.add("y.loader", "", false, false, false);
+    WithExtension src(s);
+    Planner p(src, s);
+    auto sent = Planner::initial_sent_modules();
+    const auto out = p.plan("y.loader", sent);
+    ASSERT_EQ(names(out), (V{"y.loader"}));
+    EXPECT_EQ(out[0]->related, (V{"y", "y._c"})) << "the stdlib extension is imported but not related";
+    const auto pkg = p.plan("y", sent);
+    ASSERT_EQ(names(pkg), (V{"y._c", "y"}));
+    EXPECT_TRUE(pkg[0]->negative());
+}
+
 TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
     // wadllib.application imports lazr.uri; `lazr` is a namespace package whose
     // __file__ is None, so the reference's is_stdlib_name raises TypeError.

@@ -20,6 +20,7 @@ public:
                     std::vector<std::string> stdlib_dirs = {"/usr/lib/python3.11"});
     std::optional<modules::FoundModule> find(std::string_view fullname) const override;
     bool is_stdlib_path(std::string_view path) const override;
+    std::optional<std::string> extension_path(std::string_view fullname) const override;
 
 private:
     std::vector<std::string> dirs_;
