@@ -29,6 +29,9 @@ public:
     // The file of a module the master can import but not serve (a C extension):
     // importing it succeeds, so it enters sys.modules; nullopt otherwise.
     virtual std::optional<std::string> extension_path(std::string_view) const { return std::nullopt; }
+    // True for a PEP 420 namespace package: importable, with no source and a
+    // __file__ of None.
+    virtual bool is_namespace_package(std::string_view) const { return false; }
 };
 
 // The master's sys.modules: which names are imported (non-None) and which of those

@@ -28,25 +28,31 @@ bool Planner::import_module(const std::string& name) {
     if (is_loaded(name)) return true; // the parent's code imported it
     const auto found = source_.find(name);
     if (!found) {
-        const auto ext = source_.extension_path(name);
-        if (!ext) return false;
-        imported_.emplace(name, source_.is_stdlib_path(*ext)); // imported, with no source to scan
+        // Imported without source to scan: a C extension, or a namespace package
+        // (whose __file__ of None makes the reference's is_stdlib_name raise).
+        if (const auto ext = source_.extension_path(name))
+            imported_.emplace(name, source_.is_stdlib_path(*ext) ? Imported::stdlib : Imported::served);
+        else if (source_.is_namespace_package(name))
+            imported_.emplace(name, Imported::no_file);
+        else
+            return false;
         return true;
     }
     const bool stdlib = source_.is_stdlib_path(found->path);
-    imported_.emplace(name, stdlib); // in sys.modules before its code runs, as in CPython
+    imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
     if (!stdlib) run_imports(name, *found); // stdlib code imports nothing that is served
     return true;
 }
 
 // Importing a module runs its module-level code, whose import statements import
 // their targets (a from-import also imports each listed name that is a submodule).
-// Modelled as if every such statement ran, conditional ones included; a target that
-// cannot be found is skipped, as an ImportError caught by the module would be.
+// Modelled as if every such statement ran except under `if TYPE_CHECKING:` and in
+// except clauses; a target that cannot be found is skipped, as an ImportError caught
+// by the module would be.
 void Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto dot = name.rfind('.');
     const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
-    for (const ImportRef& ref : scan_imports(found.source)) {
+    for (const ImportRef& ref : scan_executed_imports(found.source)) {
         std::string target;
         if (ref.level == 0) {
             target = ref.module;
@@ -71,8 +77,13 @@ void Planner::run_imports(const std::string& name, const FoundModule& found) {
 bool Planner::is_loaded(std::string_view name) const { return loaded_.loaded(name) || imported_.count(name) != 0; }
 
 bool Planner::is_stdlib(std::string_view name) const {
-    if (const auto it = imported_.find(name); it != imported_.end()) return it->second;
+    if (const auto it = imported_.find(name); it != imported_.end()) return it->second == Imported::stdlib;
     return loaded_.stdlib(name);
+}
+
+bool Planner::file_is_none(std::string_view name) const {
+    if (const auto it = imported_.find(name); it != imported_.end()) return it->second == Imported::no_file;
+    return loaded_.file_is_none(name);
 }
 
 std::shared_ptr<const ModuleTuple> Planner::negative(const std::string& fullname) const {
@@ -152,7 +163,7 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
     std::vector<std::string> keep;
     for (auto& name : maybe) {
         if (!is_loaded(name)) continue;
-        if (loaded_.file_is_none(name) && !is_stdlib(name)) return std::nullopt;
+        if (file_is_none(name) && !is_stdlib(name)) return std::nullopt;
         if (!is_stdlib(name) && name.find("six.moves") == std::string::npos) keep.push_back(std::move(name));
     }
     std::sort(keep.begin(), keep.end());

@@ -4,6 +4,7 @@
 // serves every stream of a master.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -75,7 +76,9 @@ private:
     PlannerOptions opt_;
     std::map<std::string, std::shared_ptr<const ModuleTuple>, std::less<>> tuples_;
     std::map<std::string, std::vector<std::string>, std::less<>> related_imports_;
-    std::map<std::string, bool, std::less<>> imported_; // imported while answering -> is stdlib
+    enum class Imported : std::uint8_t { served, stdlib, no_file };
+    bool file_is_none(std::string_view name) const;
+    std::map<std::string, Imported, std::less<>> imported_; // imported while answering
 };
 
 } // namespace mitokit::modules

@@ -217,6 +217,31 @@ std::optional<std::string> DirectorySource::extension_path(std::string_view full
     return std::nullopt;
 }
 
+// The directories of a namespace package (none when `fullname` is something else):
+// a directory without __init__ where no module or regular package of that name is.
+std::vector<std::string> DirectorySource::namespace_portions(std::string_view fullname) const {
+    if (find(fullname) || extension_path(fullname)) return {};
+    const auto dot = fullname.rfind('.');
+    std::vector<std::string> search;
+    if (dot == std::string_view::npos) {
+        search = dirs_;
+    } else if (const auto parent = find(fullname.substr(0, dot))) {
+        if (!parent->is_pkg) return {};
+        search.push_back(fs::path(parent->path).parent_path().string());
+    } else {
+        search = namespace_portions(fullname.substr(0, dot));
+    }
+    const std::string leaf(dot == std::string_view::npos ? fullname : fullname.substr(dot + 1));
+    std::vector<std::string> out;
+    for (const auto& dir : search)
+        if (!leaf.empty() && is_dir(fs::path(dir) / leaf)) out.push_back((fs::path(dir) / leaf).string());
+    return out;
+}
+
+bool DirectorySource::is_namespace_package(std::string_view fullname) const {
+    return !namespace_portions(fullname).empty();
+}
+
 Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::ModuleSource& source) {
     std::ifstream in(file);
     if (!in) return make_error(Errc::io, "cannot open loaded-modules file '" + file + "'");

@@ -132,11 +132,12 @@ TEST(Planner, ImportingAParentRunsItsModuleLevelImports) {
     // Requesting jinja2.filters from a master that never imported jinja2 imports the
     // package, whose __init__ imports most of jinja2: all of it is related then.
     MemorySource s;
-    s.add("jj", "from .env import E\nfrom . import filters\nimport jj.util as u\ntry:\n    from ._speed import x\nexcept ImportError:\n    pass\n", true, false, false);
+    s.add("jj", "from .env import E\nfrom . import filters\nimport jj.util as u\ntry:\n    from ._speed import x\nexcept ImportError:\n    from .other import x\nif t.TYPE_CHECKING:\n    from .hints import H\n", true, false, false);
     s.add("jj.env", "from .util import y\nfrom ..outside import z\n", false, false, false);
     s.add("jj.filters", "import os\n", false, false, false);
     s.add("jj.util", "", false, false, false);
-    s.add("jj.other", "", false, false, false);
+    s.add("jj.other", "", false, false, false); // only imported where jj._speed is missing
+    s.add("jj.hints", "", false, false, false);
     s.add("os", "", false, /*stdlib=*/true, false);
     Planner p(s, s);
     EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.util"}));
@@ -168,6 +169,30 @@ TEST(Planner, AnImportedCExtensionIsLoadedWithoutSource) {
     const auto pkg = p.plan("y", sent);
     ASSERT_EQ(names(pkg), (V{"y._c", "y"}));
     EXPECT_TRUE(pkg[0]->negative());
+}
+
+TEST(Planner, ImportingANamespaceParentFailsTheRequestLikeTheReference) {
+    // lazr.restfulclient.resource from a master that never imported lazr: the lookup
+    // imports the namespace package lazr (__file__ None), and the related-module
+    // computation then raises, so the answer is negative and not recorded as sent.
+    struct WithNamespace final : ModuleSource {
+        const MemorySource& s;
+        explicit WithNamespace(const MemorySource& m) : s(m) {}
+        std::optional<FoundModule> find(std::string_view n) const override { return s.find(n); }
+        bool is_stdlib_path(std::string_view p) const override { return s.is_stdlib_path(p); }
+        bool is_namespace_package(std::string_view n) const override { return n == "ns"; }
+    };
+    MemorySource s;
+    s.add("ns.mod", "X = 1\n", false, false, false);
+    s.add("other", "X = 2\n", false, false, false);
+    WithNamespace src(s);
+    Planner p(src, s);
+    auto sent = Planner::initial_sent_modules();
+    const auto out = p.plan("ns.mod", sent);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0]->negative());
+    EXPECT_FALSE(sent.count("ns.mod"));
+    EXPECT_EQ(names(p.plan("other", sent)), (V{"other"})) << "other requests are unaffected";
 }
 
 TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {

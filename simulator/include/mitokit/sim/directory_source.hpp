@@ -21,8 +21,10 @@ public:
     std::optional<modules::FoundModule> find(std::string_view fullname) const override;
     bool is_stdlib_path(std::string_view path) const override;
     std::optional<std::string> extension_path(std::string_view fullname) const override;
+    bool is_namespace_package(std::string_view fullname) const override;
 
 private:
+    std::vector<std::string> namespace_portions(std::string_view fullname) const;
     std::vector<std::string> dirs_;
     std::vector<std::string> stdlib_;
 };
