@@ -246,6 +246,7 @@ Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::Modu
     std::ifstream in(file);
     if (!in) return make_error(Errc::io, "cannot open loaded-modules file '" + file + "'");
     std::set<std::string, std::less<>> loaded, stdlib, nofile;
+    std::map<std::string, std::string, std::less<>> files;
     std::string line;
     std::uint64_t lineno = 0;
     while (std::getline(in, line)) {
@@ -257,7 +258,15 @@ Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::Modu
         if (name.find_first_of(" \t") != std::string::npos)
             return make_error(Errc::usage, file + ":" + std::to_string(lineno) + ": bad module name '" + name + "'");
         if (tab != std::string::npos) {
-            const std::string mark = line.substr(tab + 1);
+            const auto tab2 = line.find('\t', tab + 1);
+            const std::string mark = line.substr(tab + 1, tab2 == std::string::npos ? std::string::npos : tab2 - tab - 1);
+            if (tab2 != std::string::npos) {
+                std::string path = line.substr(tab2 + 1);
+                if (path.empty() || (path != "-" && path[0] != '/'))
+                    return make_error(Errc::usage, file + ":" + std::to_string(lineno) +
+                                                       ": third field must be an absolute path or '-', got '" + path + "'");
+                files.emplace(name, std::move(path));
+            }
             if (mark == "stdlib") stdlib.insert(name);
             else if (mark == "nofile") nofile.insert(name);
             else if (!mark.empty() && mark != "-")
@@ -268,7 +277,37 @@ Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::Modu
         }
         loaded.insert(std::move(name));
     }
-    return LoadedFile(std::move(loaded), std::move(stdlib), std::move(nofile));
+    return LoadedFile(std::move(loaded), std::move(stdlib), std::move(nofile), std::move(files));
+}
+
+const std::string* LoadedFile::source_file(std::string_view name) const {
+    const auto it = files_.find(name);
+    return it == files_.end() ? nullptr : &it->second;
+}
+
+std::optional<modules::FoundModule> LoadedFirstSource::find(std::string_view fullname) const {
+    const std::string* file = loaded_.source_file(fullname);
+    if (!file) {
+        // Not loaded: looked up in the __path__ of its nearest loaded package, which an
+        // import hook may have put outside sys.path (distutils.command.build is in
+        // setuptools/_distutils, not in the stdlib's distutils).
+        for (auto dot = fullname.rfind('.'); dot != std::string_view::npos && dot > 0; dot = fullname.rfind('.', dot - 1)) {
+            const std::string* parent = loaded_.source_file(fullname.substr(0, dot));
+            if (!parent) continue;
+            if (*parent == "-") break;
+            const fs::path init(*parent);
+            if (init.filename() != "__init__.py") return std::nullopt; // a module has no submodules
+            return DirectorySource({init.parent_path().string()}).find(fullname.substr(dot + 1));
+        }
+        return dirs_.find(fullname);
+    }
+    if (*file == "-") return std::nullopt;
+    auto raw = read_file(*file);
+    if (!raw) return std::nullopt;
+    const fs::path path(*file);
+    const bool is_pkg = path.filename() == "__init__.py";
+    return modules::FoundModule{*file, decode_python_source(std::move(*raw)), is_pkg,
+                                is_pkg ? iter_modules(path.parent_path().string()) : std::vector<std::string>{}};
 }
 
 bool LoadedFile::loaded(std::string_view name) const { return loaded_.count(name) != 0; }

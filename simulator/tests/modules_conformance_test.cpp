@@ -80,6 +80,10 @@ INSTANTIATE_TEST_SUITE_P(
                       // Imports under TYPE_CHECKING and except-ImportError fallbacks do not run;
                       // lazr is a namespace package, which fails the request.
                       Case{"distro", {"jinja2.filters", "markupsafe", "lazr.restfulclient.resource", "jwt.api_jwt"}},
+                      // Import hooks: setuptools serves distutils from setuptools/_distutils and
+                      // pkg_resources vendors its dependencies as pkg_resources.extern.*.
+                      Case{"setuptools", {"setuptools", "distutils", "distutils.command.build"}},
+                      Case{"pkg_resources", {"pkg_resources", "pkg_resources.extern", "pkg_resources._vendor.packaging"}},
                       // mitogen's own modules carry the minify_safe marker: served minified.
                       Case{"mitogen.ssh,mitogen.sudo,mitogen.fork", {"mitogen.ssh", "mitogen.sudo", "mitogen.fork", "mitogen.parent"}}),
     [](const ::testing::TestParamInfo<Case>& info) {
