@@ -30,12 +30,15 @@ bool Planner::import_module(const std::string& name) {
     if (!found) {
         // Imported without source to scan: a C extension, or a namespace package
         // (whose __file__ of None makes the reference's is_stdlib_name raise).
-        if (const auto ext = source_.extension_path(name))
-            imported_.emplace(name, source_.is_stdlib_path(*ext) ? Imported::stdlib : Imported::served);
-        else if (source_.is_namespace_package(name))
+        if (const auto ext = source_.extension_path(name)) {
+            const bool stdlib = source_.is_stdlib_path(*ext);
+            imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served);
+            if (!stdlib && source_.is_cffi_extension(*ext)) imported_.emplace(name + ".lib", Imported::served);
+        } else if (source_.is_namespace_package(name)) {
             imported_.emplace(name, Imported::no_file);
-        else
+        } else {
             return false;
+        }
         return true;
     }
     const bool stdlib = source_.is_stdlib_path(found->path);

@@ -238,6 +238,22 @@ std::vector<std::string> DirectorySource::namespace_portions(std::string_view fu
     return out;
 }
 
+bool DirectorySource::is_cffi_extension(std::string_view path) const {
+    // cffi's generated init function imports _cffi_backend: its name is in the binary.
+    static constexpr std::string_view marker = "_cffi_backend";
+    std::ifstream in{std::string(path), std::ios::binary};
+    std::string buf(1 << 16, '\0');
+    std::size_t keep = 0; // bytes carried over so a marker across two reads is found
+    while (in) {
+        in.read(buf.data() + keep, static_cast<std::streamsize>(buf.size() - keep));
+        const std::size_t have = keep + static_cast<std::size_t>(in.gcount());
+        if (std::string_view(buf.data(), have).find(marker) != std::string_view::npos) return true;
+        keep = std::min(have, marker.size() - 1);
+        std::copy(buf.begin() + static_cast<std::ptrdiff_t>(have - keep), buf.begin() + static_cast<std::ptrdiff_t>(have), buf.begin());
+    }
+    return false;
+}
+
 bool DirectorySource::is_namespace_package(std::string_view fullname) const {
     return !namespace_portions(fullname).empty();
 }

@@ -80,6 +80,8 @@ INSTANTIATE_TEST_SUITE_P(
                       // Imports under TYPE_CHECKING and except-ImportError fallbacks do not run;
                       // lazr is a namespace package, which fails the request.
                       Case{"distro", {"jinja2.filters", "markupsafe", "lazr.restfulclient.resource", "jwt.api_jwt"}},
+                      // cryptography's cffi module registers cryptography.hazmat.bindings._openssl.lib.
+                      Case{"blinker", {"OpenSSL.SSL", "cryptography.hazmat.backends.openssl.rsa"}},
                       // Import hooks: setuptools serves distutils from setuptools/_distutils and
                       // pkg_resources vendors its dependencies as pkg_resources.extern.*.
                       Case{"setuptools", {"setuptools", "distutils", "distutils.command.build"}},

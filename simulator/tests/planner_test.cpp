@@ -171,6 +171,28 @@ TEST(Planner, AnImportedCExtensionIsLoadedWithoutSource) {
     EXPECT_TRUE(pkg[0]->negative());
 }
 
+TEST(Planner, ACffiExtensionAlsoRegistersItsLibObject) {
+    // Importing cryptography's bindings puts cryptography.hazmat.bindings._openssl.lib
+    // in sys.modules: cffi's generated modules register their lib object there.
+    struct WithCffi final : ModuleSource {
+        const MemorySource& s;
+        explicit WithCffi(const MemorySource& m) : s(m) {}
+        std::optional<FoundModule> find(std::string_view n) const override { return s.find(n); }
+        bool is_stdlib_path(std::string_view p) const override { return s.is_stdlib_path(p); }
+        std::optional<std::string> extension_path(std::string_view n) const override {
+            if (n == "p._ffi") return "/virtual/p/_ffi.so";
+            return std::nullopt;
+        }
+        bool is_cffi_extension(std::string_view path) const override { return path == "/virtual/p/_ffi.so"; }
+    };
+    MemorySource s;
+    s.add("p", "from ._ffi import ffi, lib\n", true, false, false);
+    s.add("p.use", "from p._ffi import lib\n", false, false, false);
+    WithCffi src(s);
+    Planner p(src, s);
+    EXPECT_EQ(p.tuple("p.use")->related, (V{"p", "p._ffi", "p._ffi.lib"}));
+}
+
 TEST(Planner, ImportingANamespaceParentFailsTheRequestLikeTheReference) {
     // lazr.restfulclient.resource from a master that never imported lazr: the lookup
     // imports the namespace package lazr (__file__ None), and the related-module

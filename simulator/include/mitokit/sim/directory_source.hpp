@@ -23,6 +23,7 @@ public:
     bool is_stdlib_path(std::string_view path) const override;
     std::optional<std::string> extension_path(std::string_view fullname) const override;
     bool is_namespace_package(std::string_view fullname) const override;
+    bool is_cffi_extension(std::string_view path) const override;
 
 private:
     std::vector<std::string> namespace_portions(std::string_view fullname) const;
@@ -72,6 +73,7 @@ public:
     bool is_stdlib_path(std::string_view path) const override { return dirs_.is_stdlib_path(path); }
     std::optional<std::string> extension_path(std::string_view n) const override { return dirs_.extension_path(n); }
     bool is_namespace_package(std::string_view n) const override { return dirs_.is_namespace_package(n); }
+    bool is_cffi_extension(std::string_view path) const override { return dirs_.is_cffi_extension(path); }
 
 private:
     const DirectorySource& dirs_;
