@@ -37,7 +37,7 @@ int run_plan(const std::vector<std::string>& args) {
     po::options_description desc("modules plan");
     desc.add_options()("help,h", "show this help")(
         "path", po::value(&paths)->composing(), "a directory on the master's sys.path (repeatable, in order)")(
-        "loaded", po::value(&loaded_file), "file of the master's sys.modules names ('name' or 'name<TAB>stdlib')")(
+        "loaded", po::value(&loaded_file), "file of the master's sys.modules ('name[<TAB>stdlib|nofile|-[<TAB>file|-]]')")(
         "request", po::value(&requests)->composing(), "GET_MODULE name (repeatable: same fresh stream, in order)")(
         "stdlib-dir", po::value(&stdlib)->composing(), "the master's stdlib directory (default /usr/lib/python3.11)");
     po::variables_map vm;
@@ -69,7 +69,10 @@ int run_plan(const std::vector<std::string>& args) {
         file.emplace(std::move(*r));
     }
     const modules::LoadedModules& loaded = file ? static_cast<const modules::LoadedModules&>(*file) : all;
-    modules::Planner planner(source, loaded);
+    std::optional<sim::LoadedFirstSource> loaded_first;
+    if (file) loaded_first.emplace(source, *file);
+    const modules::ModuleSource& lookup = loaded_first ? static_cast<const modules::ModuleSource&>(*loaded_first) : source;
+    modules::Planner planner(lookup, loaded);
     auto sent = modules::Planner::initial_sent_modules();
     for (const auto& name : requests) {
         for (const auto& t : planner.plan(name, sent)) {

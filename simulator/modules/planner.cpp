@@ -16,6 +16,79 @@ bool Planner::blacklisted(std::string_view fullname) const {
            std::any_of(opt_.blacklist.begin(), opt_.blacklist.end(), starts);
 }
 
+void Planner::import_parents(std::string_view fullname) {
+    for (auto dot = fullname.find('.'); dot != std::string_view::npos; dot = fullname.find('.', dot + 1))
+        if (!import_module(std::string(fullname.substr(0, dot)))) return; // nothing below it is imported
+}
+
+bool Planner::import_module(const std::string& name) {
+    if (is_loaded(name)) return true;
+    const auto dot = name.rfind('.');
+    if (dot != std::string::npos && !import_module(name.substr(0, dot))) return false;
+    if (is_loaded(name)) return true; // the parent's code imported it
+    const auto found = source_.find(name);
+    if (!found) {
+        // Imported without source to scan: a C extension, or a namespace package
+        // (whose __file__ of None makes the reference's is_stdlib_name raise).
+        if (const auto ext = source_.extension_path(name)) {
+            const bool stdlib = source_.is_stdlib_path(*ext);
+            imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served);
+            if (!stdlib && source_.is_cffi_extension(*ext)) imported_.emplace(name + ".lib", Imported::served);
+        } else if (source_.is_namespace_package(name)) {
+            imported_.emplace(name, Imported::no_file);
+        } else {
+            return false;
+        }
+        return true;
+    }
+    const bool stdlib = source_.is_stdlib_path(found->path);
+    imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
+    if (!stdlib) run_imports(name, *found); // stdlib code imports nothing that is served
+    return true;
+}
+
+// Importing a module runs its module-level code, whose import statements import
+// their targets (a from-import also imports each listed name that is a submodule).
+// Modelled as if every such statement ran except under `if TYPE_CHECKING:` and in
+// except clauses; a target that cannot be found is skipped, as an ImportError caught
+// by the module would be.
+void Planner::run_imports(const std::string& name, const FoundModule& found) {
+    const auto dot = name.rfind('.');
+    const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
+    for (const ImportRef& ref : scan_executed_imports(found.source)) {
+        std::string target;
+        if (ref.level == 0) {
+            target = ref.module;
+        } else {
+            std::string base = package;
+            bool ok = !base.empty();
+            for (int up = 1; up < ref.level && ok; ++up) {
+                const auto cut = base.rfind('.');
+                ok = cut != std::string::npos;
+                if (ok) base.resize(cut);
+            }
+            if (!ok) continue; // beyond the top-level package: an ImportError
+            target = ref.module.empty() ? base : base + "." + ref.module;
+        }
+        if (target.empty() || !import_module(target)) continue;
+        for (const auto& item : ref.fromlist)
+            if (item != "*" && !is_loaded(target + "." + item) && source_.find(target + "." + item))
+                import_module(target + "." + item);
+    }
+}
+
+bool Planner::is_loaded(std::string_view name) const { return loaded_.loaded(name) || imported_.count(name) != 0; }
+
+bool Planner::is_stdlib(std::string_view name) const {
+    if (const auto it = imported_.find(name); it != imported_.end()) return it->second == Imported::stdlib;
+    return loaded_.stdlib(name);
+}
+
+bool Planner::file_is_none(std::string_view name) const {
+    if (const auto it = imported_.find(name); it != imported_.end()) return it->second == Imported::no_file;
+    return loaded_.file_is_none(name);
+}
+
 std::shared_ptr<const ModuleTuple> Planner::negative(const std::string& fullname) const {
     auto t = std::make_shared<ModuleTuple>();
     t->fullname = fullname;
@@ -25,6 +98,7 @@ std::shared_ptr<const ModuleTuple> Planner::negative(const std::string& fullname
 std::shared_ptr<const ModuleTuple> Planner::tuple(const std::string& fullname) {
     if (auto it = tuples_.find(fullname); it != tuples_.end()) return it->second;
     if (blacklisted(fullname)) return nullptr;
+    import_parents(fullname);
     auto found = source_.find(fullname);
     if (!found || source_.is_stdlib_path(found->path)) {
         auto neg = negative(fullname);
@@ -74,6 +148,7 @@ std::string Planner::resolve_relpath(std::string fullname, int level, bool is_pk
 std::optional<std::vector<std::string>> Planner::related_imports(const std::string& fullname) {
     if (auto it = related_imports_.find(fullname); it != related_imports_.end()) return it->second;
     std::vector<std::string> maybe;
+    import_parents(fullname);
     const auto found = source_.find(fullname);
     if (found) {
         for (auto dot = fullname.rfind('.'); dot != std::string::npos; dot = fullname.rfind('.', dot - 1)) {
@@ -81,7 +156,7 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
             if (dot == 0) break;
         }
         // resolve_relpath asks sys.modules whether the scanned module is a package.
-        const bool pkg = found->is_pkg && loaded_.loaded(fullname);
+        const bool pkg = found->is_pkg && is_loaded(fullname);
         for (const ImportRef& ref : scan_imports(found->source)) {
             const std::string mod = resolve_relpath(fullname, ref.level, pkg) + ref.module;
             maybe.push_back(mod);
@@ -90,9 +165,9 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
     }
     std::vector<std::string> keep;
     for (auto& name : maybe) {
-        if (!loaded_.loaded(name)) continue;
-        if (loaded_.file_is_none(name) && !loaded_.stdlib(name)) return std::nullopt;
-        if (!loaded_.stdlib(name) && name.find("six.moves") == std::string::npos) keep.push_back(std::move(name));
+        if (!is_loaded(name)) continue;
+        if (file_is_none(name) && !is_stdlib(name)) return std::nullopt;
+        if (!is_stdlib(name) && name.find("six.moves") == std::string::npos) keep.push_back(std::move(name));
     }
     std::sort(keep.begin(), keep.end());
     keep.erase(std::unique(keep.begin(), keep.end()), keep.end());

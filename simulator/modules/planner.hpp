@@ -4,6 +4,7 @@
 // serves every stream of a master.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,12 +60,25 @@ public:
 
 private:
     std::string resolve_relpath(std::string fullname, int level, bool is_pkg) const;
+    // The reference looks sources up with pkgutil.find_loader, which imports the
+    // parent packages of a dotted name into the master (even when the name itself is
+    // then not found): from then on they count as loaded.
+    void import_parents(std::string_view fullname);
+    // Imports `name` (parents first) into the model of the master's sys.modules and
+    // runs its module-level imports; false when it cannot be found.
+    bool import_module(const std::string& name);
+    void run_imports(const std::string& name, const FoundModule& found);
+    bool is_loaded(std::string_view name) const;
+    bool is_stdlib(std::string_view name) const;
 
     const ModuleSource& source_;
     const LoadedModules& loaded_;
     PlannerOptions opt_;
     std::map<std::string, std::shared_ptr<const ModuleTuple>, std::less<>> tuples_;
     std::map<std::string, std::vector<std::string>, std::less<>> related_imports_;
+    enum class Imported : std::uint8_t { served, stdlib, no_file };
+    bool file_is_none(std::string_view name) const;
+    std::map<std::string, Imported, std::less<>> imported_; // imported while answering
 };
 
 } // namespace mitokit::modules

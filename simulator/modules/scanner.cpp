@@ -268,8 +268,18 @@ bool is_compound_keyword(std::string_view w) {
            w == "with" || w == "for" || w == "while" || w == "match" || w == "case";
 }
 
+// `TYPE_CHECKING`, `typing.TYPE_CHECKING`, `t.TYPE_CHECKING`...
+bool is_type_checking(Toks cond) {
+    if (cond.empty() || cond.size() % 2 == 0) return false;
+    for (std::size_t i = 0; i < cond.size(); ++i)
+        if (i % 2 ? !is(cond[i], ".") : cond[i].kind != TokKind::name) return false;
+    return cond.back().text == "TYPE_CHECKING";
+}
+
 class Scanner {
 public:
+    explicit Scanner(bool executed_only) : executed_only_(executed_only) {}
+
     std::vector<ImportRef> run(std::string_view source) {
         for (const Line& line : logical_lines(source)) {
             if (skip_above_ >= 0) {
@@ -310,7 +320,9 @@ private:
                 bool dead = false;
                 if ((w == "elif" || w == "else") && true_if_indent_ == indent) dead = true;
                 else if (w == "if" || w == "elif" || w == "while") {
-                    const auto v = constant_truth(t.subspan(kw + 1, *c - kw - 1));
+                    const auto cond = t.subspan(kw + 1, *c - kw - 1);
+                    auto v = constant_truth(cond);
+                    if (!v && executed_only_ && w != "while" && is_type_checking(cond)) v = false;
                     if (v && !*v) dead = true;
                     if (w != "while") {
                         if (v && *v) true_if_indent_ = indent;
@@ -318,6 +330,7 @@ private:
                     }
                 } else if (w != "else") {
                     if (true_if_indent_ == indent) true_if_indent_ = -1;
+                    if (w == "except" && executed_only_) dead = true;
                 }
                 if (dead) {
                     skip_body(t, *c, indent);
@@ -347,6 +360,7 @@ private:
         else if (is(t[0], "from")) parse_from(t, out_);
     }
 
+    bool executed_only_;
     std::vector<ImportRef> out_;
     int skip_above_ = -1;
     int true_if_indent_ = -1;
@@ -355,7 +369,11 @@ private:
 } // namespace
 
 std::vector<ImportRef> scan_imports(std::string_view source) {
-    return Scanner{}.run(source);
+    return Scanner{false}.run(source);
+}
+
+std::vector<ImportRef> scan_executed_imports(std::string_view source) {
+    return Scanner{true}.run(source);
 }
 
 } // namespace mitokit::modules

@@ -26,4 +26,10 @@ struct ImportRef {
 // as a statement, without affecting later lines.
 std::vector<ImportRef> scan_imports(std::string_view source);
 
+// The imports that importing the module actually runs, for modelling what an import
+// adds to the master's sys.modules: scan_imports without the bodies of
+// `if TYPE_CHECKING:` (any dotted name ending in TYPE_CHECKING, false at run time)
+// and of `except` clauses (the guarded import is taken to succeed).
+std::vector<ImportRef> scan_executed_imports(std::string_view source);
+
 } // namespace mitokit::modules

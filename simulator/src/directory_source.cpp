@@ -197,10 +197,72 @@ std::optional<modules::FoundModule> DirectorySource::find(std::string_view fulln
     return std::nullopt;
 }
 
+std::optional<std::string> DirectorySource::extension_path(std::string_view fullname) const {
+    const auto dot = fullname.rfind('.');
+    const std::string leaf(dot == std::string_view::npos ? fullname : fullname.substr(dot + 1));
+    std::vector<fs::path> search;
+    if (dot == std::string_view::npos) {
+        for (const auto& d : dirs_) search.emplace_back(d);
+    } else {
+        const auto parent = find(fullname.substr(0, dot));
+        if (!parent || !parent->is_pkg) return std::nullopt;
+        search.push_back(fs::path(parent->path).parent_path());
+    }
+    for (const auto& dir : search) {
+        if (is_dir(dir / leaf) && has_init(dir / leaf)) return std::nullopt; // the order find() uses
+        for (const char* suf : EXTENSION_SUFFIXES)
+            if (is_file(dir / (leaf + suf))) return (dir / (leaf + suf)).string();
+        if (is_file(dir / (leaf + ".py"))) return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+// The directories of a namespace package (none when `fullname` is something else):
+// a directory without __init__ where no module or regular package of that name is.
+std::vector<std::string> DirectorySource::namespace_portions(std::string_view fullname) const {
+    if (find(fullname) || extension_path(fullname)) return {};
+    const auto dot = fullname.rfind('.');
+    std::vector<std::string> search;
+    if (dot == std::string_view::npos) {
+        search = dirs_;
+    } else if (const auto parent = find(fullname.substr(0, dot))) {
+        if (!parent->is_pkg) return {};
+        search.push_back(fs::path(parent->path).parent_path().string());
+    } else {
+        search = namespace_portions(fullname.substr(0, dot));
+    }
+    const std::string leaf(dot == std::string_view::npos ? fullname : fullname.substr(dot + 1));
+    std::vector<std::string> out;
+    for (const auto& dir : search)
+        if (!leaf.empty() && is_dir(fs::path(dir) / leaf)) out.push_back((fs::path(dir) / leaf).string());
+    return out;
+}
+
+bool DirectorySource::is_cffi_extension(std::string_view path) const {
+    // cffi's generated init function imports _cffi_backend: its name is in the binary.
+    static constexpr std::string_view marker = "_cffi_backend";
+    std::ifstream in{std::string(path), std::ios::binary};
+    std::string buf(1 << 16, '\0');
+    std::size_t keep = 0; // bytes carried over so a marker across two reads is found
+    while (in) {
+        in.read(buf.data() + keep, static_cast<std::streamsize>(buf.size() - keep));
+        const std::size_t have = keep + static_cast<std::size_t>(in.gcount());
+        if (std::string_view(buf.data(), have).find(marker) != std::string_view::npos) return true;
+        keep = std::min(have, marker.size() - 1);
+        std::copy(buf.begin() + static_cast<std::ptrdiff_t>(have - keep), buf.begin() + static_cast<std::ptrdiff_t>(have), buf.begin());
+    }
+    return false;
+}
+
+bool DirectorySource::is_namespace_package(std::string_view fullname) const {
+    return !namespace_portions(fullname).empty();
+}
+
 Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::ModuleSource& source) {
     std::ifstream in(file);
     if (!in) return make_error(Errc::io, "cannot open loaded-modules file '" + file + "'");
     std::set<std::string, std::less<>> loaded, stdlib, nofile;
+    std::map<std::string, std::string, std::less<>> files;
     std::string line;
     std::uint64_t lineno = 0;
     while (std::getline(in, line)) {
@@ -212,7 +274,15 @@ Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::Modu
         if (name.find_first_of(" \t") != std::string::npos)
             return make_error(Errc::usage, file + ":" + std::to_string(lineno) + ": bad module name '" + name + "'");
         if (tab != std::string::npos) {
-            const std::string mark = line.substr(tab + 1);
+            const auto tab2 = line.find('\t', tab + 1);
+            const std::string mark = line.substr(tab + 1, tab2 == std::string::npos ? std::string::npos : tab2 - tab - 1);
+            if (tab2 != std::string::npos) {
+                std::string path = line.substr(tab2 + 1);
+                if (path.empty() || (path != "-" && path[0] != '/'))
+                    return make_error(Errc::usage, file + ":" + std::to_string(lineno) +
+                                                       ": third field must be an absolute path or '-', got '" + path + "'");
+                files.emplace(name, std::move(path));
+            }
             if (mark == "stdlib") stdlib.insert(name);
             else if (mark == "nofile") nofile.insert(name);
             else if (!mark.empty() && mark != "-")
@@ -223,7 +293,37 @@ Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::Modu
         }
         loaded.insert(std::move(name));
     }
-    return LoadedFile(std::move(loaded), std::move(stdlib), std::move(nofile));
+    return LoadedFile(std::move(loaded), std::move(stdlib), std::move(nofile), std::move(files));
+}
+
+const std::string* LoadedFile::source_file(std::string_view name) const {
+    const auto it = files_.find(name);
+    return it == files_.end() ? nullptr : &it->second;
+}
+
+std::optional<modules::FoundModule> LoadedFirstSource::find(std::string_view fullname) const {
+    const std::string* file = loaded_.source_file(fullname);
+    if (!file) {
+        // Not loaded: looked up in the __path__ of its nearest loaded package, which an
+        // import hook may have put outside sys.path (distutils.command.build is in
+        // setuptools/_distutils, not in the stdlib's distutils).
+        for (auto dot = fullname.rfind('.'); dot != std::string_view::npos && dot > 0; dot = fullname.rfind('.', dot - 1)) {
+            const std::string* parent = loaded_.source_file(fullname.substr(0, dot));
+            if (!parent) continue;
+            if (*parent == "-") break;
+            const fs::path init(*parent);
+            if (init.filename() != "__init__.py") return std::nullopt; // a module has no submodules
+            return DirectorySource({init.parent_path().string()}).find(fullname.substr(dot + 1));
+        }
+        return dirs_.find(fullname);
+    }
+    if (*file == "-") return std::nullopt;
+    auto raw = read_file(*file);
+    if (!raw) return std::nullopt;
+    const fs::path path(*file);
+    const bool is_pkg = path.filename() == "__init__.py";
+    return modules::FoundModule{*file, decode_python_source(std::move(*raw)), is_pkg,
+                                is_pkg ? iter_modules(path.parent_path().string()) : std::vector<std::string>{}};
 }
 
 bool LoadedFile::loaded(std::string_view name) const { return loaded_.count(name) != 0; }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -84,10 +85,42 @@ TEST(ModulesCli, BadArgumentsAreNamed) {
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find(":1: second field must be 'stdlib', 'nofile' or '-', got 'maybe'"), std::string::npos)
         << o.text;
+    std::ofstream(bad) << "six\t-\tsix.py\n";
+    o = run("modules plan --path /tmp --loaded " + bad + " --request six");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find(":1: third field must be an absolute path or '-', got 'six.py'"), std::string::npos) << o.text;
     std::remove(bad.c_str());
     o = run("modules scan /nonexistent/x.py");
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find("cannot open '/nonexistent/x.py'"), std::string::npos);
+}
+
+TEST(ModulesCli, LoadedModulesAreServedFromTheirOwnFiles) {
+    // An import hook (pkg_resources.extern, setuptools' distutils) loads `hooked` from
+    // a directory that is not on the path: the loaded file's third field names it, and
+    // submodules that are not loaded yet are looked up in that package's directory.
+    namespace fs = std::filesystem;
+    const fs::path root = fs::path(::testing::TempDir()) / ("mitokit_hook_" + std::to_string(getpid()));
+    fs::create_directories(root / "path");
+    fs::create_directories(root / "elsewhere" / "real");
+    std::ofstream(root / "elsewhere" / "real" / "__init__.py") << "from .sub import X\n";
+    std::ofstream(root / "elsewhere" / "real" / "sub.py") << "X = 1\n";
+    std::ofstream(root / "elsewhere" / "real" / "later.py") << "Y = 2\n";
+    const std::string real = (root / "elsewhere" / "real").string();
+    std::ofstream(root / "loaded.txt") << "hooked\t-\t" << real << "/__init__.py\n"
+                                       << "hooked.sub\t-\t" << real << "/sub.py\n"
+                                       << "alias\t-\t-\n";
+    const auto o = run("modules plan --path " + (root / "path").string() + " --loaded " + (root / "loaded.txt").string() +
+                       " --request hooked --request hooked.later --request alias");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_NE(o.text.find("{\"fullname\":\"hooked.sub\",\"pkg_present\":null,\"path\":\"" + real + "/sub.py\""),
+              std::string::npos) << o.text;
+    EXPECT_NE(o.text.find("{\"fullname\":\"hooked\",\"pkg_present\":[\"later\",\"sub\"],\"path\":\"" + real + "/__init__.py\""),
+              std::string::npos) << o.text;
+    EXPECT_NE(o.text.find("{\"fullname\":\"hooked.later\",\"pkg_present\":null,\"path\":\"" + real + "/later.py\""),
+              std::string::npos) << o.text;
+    EXPECT_NE(o.text.find("{\"fullname\":\"alias\",\"pkg_present\":null,\"path\":null"), std::string::npos) << o.text;
+    fs::remove_all(root);
 }
 
 TEST(ModulesCli, MinifyErrorsAreNamed) {

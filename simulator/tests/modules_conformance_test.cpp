@@ -72,6 +72,20 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"wadllib.application", {"wadllib", "wadllib.application"}},
                       Case{"jwt,six", {"six", "jwt", "jwt", "json", "nosuchmodule"}},
                       Case{"dbus", {"dbus.service", "dbus"}},
+                      // ply is not imported by the master: finding ply.yacc imports it.
+                      Case{"toml", {"ply", "ply.yacc", "ply.lex", "nosuchpkg.sub"}},
+                      // Neither is imported by the master: finding a submodule imports the
+                      // package, whose __init__ imports the rest (C extensions included).
+                      Case{"idna", {"yaml.constructor", "yaml", "dbus.service", "dbus", "pyparsing.diagram"}},
+                      // Imports under TYPE_CHECKING and except-ImportError fallbacks do not run;
+                      // lazr is a namespace package, which fails the request.
+                      Case{"distro", {"jinja2.filters", "markupsafe", "lazr.restfulclient.resource", "jwt.api_jwt"}},
+                      // cryptography's cffi module registers cryptography.hazmat.bindings._openssl.lib.
+                      Case{"blinker", {"OpenSSL.SSL", "cryptography.hazmat.backends.openssl.rsa"}},
+                      // Import hooks: setuptools serves distutils from setuptools/_distutils and
+                      // pkg_resources vendors its dependencies as pkg_resources.extern.*.
+                      Case{"setuptools", {"setuptools", "distutils", "distutils.command.build"}},
+                      Case{"pkg_resources", {"pkg_resources", "pkg_resources.extern", "pkg_resources._vendor.packaging"}},
                       // mitogen's own modules carry the minify_safe marker: served minified.
                       Case{"mitogen.ssh,mitogen.sudo,mitogen.fork", {"mitogen.ssh", "mitogen.sudo", "mitogen.fork", "mitogen.parent"}}),
     [](const ::testing::TestParamInfo<Case>& info) {

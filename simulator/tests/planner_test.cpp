@@ -104,6 +104,119 @@ TEST(Planner, UnloadedNamesAreNotRelated) {
     EXPECT_EQ(*p.related_imports("a"), (V{"c", "d", "d.e"}));
 }
 
+TEST(Planner, AnsweringADottedNameImportsItsParentsIntoTheMaster) {
+    // The reference finds sources with pkgutil.find_loader, which imports the parent
+    // packages of a dotted name (even when the name itself is then not found), so
+    // they are in sys.modules when related modules are computed (ply.yacc -> ply).
+    MemorySource s;
+    s.add("ply", "__version__ = '3.11'\n", true, false, /*loaded=*/false);
+    s.add("ply.yacc", "import re\n", false, false, false);
+    s.add("a", "", true, false, false);
+    s.add("a.b", "", true, false, false);
+    s.add("a.b.c", "X = 1\n", false, false, false);
+    s.add("q", "", true, false, false);
+    s.add("r", "import q\n", false, false, false);
+    Planner p(s, s);
+    auto sent = Planner::initial_sent_modules();
+    EXPECT_EQ(names(p.plan("ply", sent)), (V{"ply"}));
+    EXPECT_TRUE(p.tuple("ply")->related.empty()) << "a top-level name imports nothing";
+    auto yacc = p.plan("ply.yacc", sent);
+    ASSERT_EQ(yacc.size(), 1u);
+    EXPECT_EQ(yacc[0]->related, (V{"ply"}));
+    EXPECT_EQ(p.tuple("a.b.c")->related, (V{"a", "a.b"}));
+    EXPECT_TRUE(p.tuple("q.nosuch")->negative());
+    EXPECT_EQ(p.tuple("r")->related, (V{"q"})) << "the failed lookup of q.nosuch still imported q";
+}
+
+TEST(Planner, ImportingAParentRunsItsModuleLevelImports) {
+    // Requesting jinja2.filters from a master that never imported jinja2 imports the
+    // package, whose __init__ imports most of jinja2: all of it is related then.
+    MemorySource s;
+    s.add("jj", "from .env import E\nfrom . import filters\nimport jj.util as u\ntry:\n    from ._speed import x\nexcept ImportError:\n    from .other import x\nif t.TYPE_CHECKING:\n    from .hints import H\n", true, false, false);
+    s.add("jj.env", "from .util import y\nfrom ..outside import z\n", false, false, false);
+    s.add("jj.filters", "import os\n", false, false, false);
+    s.add("jj.util", "", false, false, false);
+    s.add("jj.other", "", false, false, false); // only imported where jj._speed is missing
+    s.add("jj.hints", "", false, false, false);
+    s.add("os", "", false, /*stdlib=*/true, false);
+    Planner p(s, s);
+    EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.util"}));
+}
+
+TEST(Planner, AnImportedCExtensionIsLoadedWithoutSource) {
+    // yaml/__init__ imports yaml._yaml (a .so): it enters sys.modules, so it is related
+    // and answered negatively, as the reference does.
+    struct WithExtension final : ModuleSource {
+        const MemorySource& s;
+        explicit WithExtension(const MemorySource& m) : s(m) {}
+        std::optional<FoundModule> find(std::string_view n) const override { return s.find(n); }
+        bool is_stdlib_path(std::string_view p) const override { return s.is_stdlib_path(p); }
+        std::optional<std::string> extension_path(std::string_view n) const override {
+            if (n == "y._c") return "/virtual/y/_c.so";
+            if (n == "_stdext") return "/stdlib/_stdext.so";
+            return std::nullopt;
+        }
+    };
+    MemorySource s;
+    s.add("y", "from ._c import thing\nimport _stdext\n", true, false, false);
+    s.add("y.loader", "", false, false, false);
+    WithExtension src(s);
+    Planner p(src, s);
+    auto sent = Planner::initial_sent_modules();
+    const auto out = p.plan("y.loader", sent);
+    ASSERT_EQ(names(out), (V{"y.loader"}));
+    EXPECT_EQ(out[0]->related, (V{"y", "y._c"})) << "the stdlib extension is imported but not related";
+    const auto pkg = p.plan("y", sent);
+    ASSERT_EQ(names(pkg), (V{"y._c", "y"}));
+    EXPECT_TRUE(pkg[0]->negative());
+}
+
+TEST(Planner, ACffiExtensionAlsoRegistersItsLibObject) {
+    // Importing cryptography's bindings puts cryptography.hazmat.bindings._openssl.lib
+    // in sys.modules: cffi's generated modules register their lib object there.
+    struct WithCffi final : ModuleSource {
+        const MemorySource& s;
+        explicit WithCffi(const MemorySource& m) : s(m) {}
+        std::optional<FoundModule> find(std::string_view n) const override { return s.find(n); }
+        bool is_stdlib_path(std::string_view p) const override { return s.is_stdlib_path(p); }
+        std::optional<std::string> extension_path(std::string_view n) const override {
+            if (n == "p._ffi") return "/virtual/p/_ffi.so";
+            return std::nullopt;
+        }
+        bool is_cffi_extension(std::string_view path) const override { return path == "/virtual/p/_ffi.so"; }
+    };
+    MemorySource s;
+    s.add("p", "from ._ffi import ffi, lib\n", true, false, false);
+    s.add("p.use", "from p._ffi import lib\n", false, false, false);
+    WithCffi src(s);
+    Planner p(src, s);
+    EXPECT_EQ(p.tuple("p.use")->related, (V{"p", "p._ffi", "p._ffi.lib"}));
+}
+
+TEST(Planner, ImportingANamespaceParentFailsTheRequestLikeTheReference) {
+    // lazr.restfulclient.resource from a master that never imported lazr: the lookup
+    // imports the namespace package lazr (__file__ None), and the related-module
+    // computation then raises, so the answer is negative and not recorded as sent.
+    struct WithNamespace final : ModuleSource {
+        const MemorySource& s;
+        explicit WithNamespace(const MemorySource& m) : s(m) {}
+        std::optional<FoundModule> find(std::string_view n) const override { return s.find(n); }
+        bool is_stdlib_path(std::string_view p) const override { return s.is_stdlib_path(p); }
+        bool is_namespace_package(std::string_view n) const override { return n == "ns"; }
+    };
+    MemorySource s;
+    s.add("ns.mod", "X = 1\n", false, false, false);
+    s.add("other", "X = 2\n", false, false, false);
+    WithNamespace src(s);
+    Planner p(src, s);
+    auto sent = Planner::initial_sent_modules();
+    const auto out = p.plan("ns.mod", sent);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0]->negative());
+    EXPECT_FALSE(sent.count("ns.mod"));
+    EXPECT_EQ(names(p.plan("other", sent)), (V{"other"})) << "other requests are unaffected";
+}
+
 TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
     // wadllib.application imports lazr.uri; `lazr` is a namespace package whose
     // __file__ is None, so the reference's is_stdlib_name raises TypeError.

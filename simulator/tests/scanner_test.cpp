@@ -64,6 +64,25 @@ TEST(Scanner, DropsBlocksTheCompilerRemoves) {
     EXPECT_EQ(names, (V{"live1", "live2", "live3"}));
 }
 
+TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
+    const char* src =
+        "try:\n    from ._speedups import escape\nexcept ImportError:\n    from ._native import escape\n"
+        "except_ = 1\n"
+        "if t.TYPE_CHECKING:\n    import typing_extensions as te\n    from .ext import Extension\nelse:\n    import at_run_time\n"
+        "if TYPE_CHECKING: import inline_hint\n"
+        "if typing.TYPE_CHECKING or x:\n    import maybe\n"
+        "try: import a\nexcept (ImportError, OSError): import b\nfinally:\n    import c\n"
+        "import after\n";
+    std::vector<std::string> names;
+    for (const auto& i : scan_executed_imports(src)) names.push_back(i.module);
+    EXPECT_EQ(names, (V{"_speedups", "at_run_time", "maybe", "a", "c", "after"}));
+    names.clear();
+    for (const auto& i : scan_imports(src)) names.push_back(i.module);
+    EXPECT_EQ(names, (V{"_speedups", "_native", "typing_extensions", "ext", "at_run_time", "inline_hint", "maybe", "a", "b",
+                        "c", "after"}))
+        << "mitogen's own scan keeps them all";
+}
+
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
     const char* src =
         "'''\nimport not_code\n'''\n"

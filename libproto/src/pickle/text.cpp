@@ -10,7 +10,10 @@ namespace mitokit::pickle::detail {
 namespace {
 
 // The slow path: CPython's reason and the length of the bad sequence at i.
-void diagnose(const unsigned char* p, std::size_t n, std::size_t i, bool allow_surrogates, const char*& why, std::size_t& len) {
+// Always the strict rules: surrogatepass only rescues a complete ED A0..BF xx
+// sequence (which the fast path accepted) and otherwise re-raises the strict
+// error, so ED A0 is "invalid continuation byte" at the ED alone.
+void diagnose(const unsigned char* p, std::size_t n, std::size_t i, const char*& why, std::size_t& len) {
     const unsigned c = p[i];
     std::size_t need;
     unsigned lo = 0x80, hi = 0xbf;
@@ -19,7 +22,7 @@ void diagnose(const unsigned char* p, std::size_t n, std::size_t i, bool allow_s
     } else if (c >= 0xe0 && c <= 0xef) {
         need = 2;
         if (c == 0xe0) lo = 0xa0;
-        if (c == 0xed && !allow_surrogates) hi = 0x9f;
+        if (c == 0xed) hi = 0x9f;
     } else if (c >= 0xf0 && c <= 0xf4) {
         need = 3;
         if (c == 0xf0) lo = 0x90;
@@ -113,7 +116,7 @@ bool utf8_check(std::string_view s, bool allow_surrogates, std::size_t& pos, con
     }
     if (i >= n) return true;
     std::size_t len = 1;
-    diagnose(p, n, i, allow_surrogates, why, len);
+    diagnose(p, n, i, why, len);
     pos = i;
     if (bad_len) *bad_len = len;
     return false;

@@ -7,7 +7,8 @@ it, opens a UNIX listener and connects a raw socket client to it (the handshake
 of protocol-notes section 7). The client sends GET_MODULE for each REQUEST in
 order, then one for a sentinel name; every LOAD_MODULE received before the
 sentinel's answer is printed as one JSON line in `mitokit modules plan`'s format.
-The master's sys.modules (with is_stdlib_name marks) goes to LOADED_OUT and its
+The master's sys.modules (with is_stdlib_name marks and each module's source
+file) goes to LOADED_OUT and its
 sys.path directories to PATHS_OUT, so the planner can be given the same inputs.
 """
 import hashlib
@@ -37,6 +38,19 @@ def recv_exact(sock, n):
     return buf
 
 
+def source_file(name, mod):
+    """The file the master's finder reads for a loaded module: its __file__ (as
+    .py) when the module is loaded under its own name, else '-'. Import hooks load
+    modules from files a directory lookup cannot find (pkg_resources.extern.*,
+    setuptools' distutils), and aliases (__name__ differs) are not served."""
+    path = getattr(mod, '__file__', None)
+    if getattr(mod, '__name__', None) != name or not isinstance(path, str):
+        return '-'
+    if path[-4:] in ('.pyc', '.pyo'):
+        path = path[:-1]
+    return path if path.endswith('.py') and os.path.isabs(path) else '-'
+
+
 def main():
     loaded_out, paths_out, imports = sys.argv[1], sys.argv[2], sys.argv[3]
     requests = sys.argv[4:]
@@ -57,7 +71,7 @@ def main():
                 mark = 'stdlib' if mitogen.master.is_stdlib_name(name) else '-'
             except TypeError:  # namespace packages: __file__ is None
                 mark = 'nofile'
-            f.write('%s\t%s\n' % (name, mark))
+            f.write('%s\t%s\t%s\n' % (name, mark, source_file(name, mod)))
     with open(paths_out, 'w') as f:
         for p in sys.path[1:]:  # [0] is this script's directory
             if p and os.path.isdir(p):

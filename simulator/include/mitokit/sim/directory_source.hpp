@@ -3,6 +3,7 @@
 // LoadedModules read from a file. These do the I/O the planner leaves to its caller.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,8 +21,12 @@ public:
                     std::vector<std::string> stdlib_dirs = {"/usr/lib/python3.11"});
     std::optional<modules::FoundModule> find(std::string_view fullname) const override;
     bool is_stdlib_path(std::string_view path) const override;
+    std::optional<std::string> extension_path(std::string_view fullname) const override;
+    bool is_namespace_package(std::string_view fullname) const override;
+    bool is_cffi_extension(std::string_view path) const override;
 
 private:
+    std::vector<std::string> namespace_portions(std::string_view fullname) const;
     std::vector<std::string> dirs_;
     std::vector<std::string> stdlib_;
 };
@@ -37,18 +42,42 @@ std::string decode_python_source(std::string raw);
 // tab and a mark: "stdlib" (the master's is_stdlib_name is true), "nofile" (its
 // __file__ is None, so is_stdlib_name raises) or "-". An unmarked name is taken as
 // stdlib when `source` cannot find it (it lives outside the served directories).
+// An optional third field is the module's own source file (its __file__, .pyc
+// turned into .py, when its __name__ is the name it is loaded under), or "-" for
+// none: import hooks (setuptools' distutils, pkg_resources.extern) load modules
+// from files no directory lookup finds, and the reference serves those files.
 class LoadedFile final : public modules::LoadedModules {
 public:
     static Result<LoadedFile> read(const std::string& file, const modules::ModuleSource& source);
     bool loaded(std::string_view name) const override;
     bool stdlib(std::string_view name) const override;
     bool file_is_none(std::string_view name) const override;
+    // The third field for `name`: nullptr when the line had none.
+    const std::string* source_file(std::string_view name) const;
 
 private:
     using Names = std::set<std::string, std::less<>>;
-    LoadedFile(Names loaded, Names stdlib, Names nofile)
-        : loaded_(std::move(loaded)), stdlib_(std::move(stdlib)), nofile_(std::move(nofile)) {}
+    using Files = std::map<std::string, std::string, std::less<>>;
+    LoadedFile(Names loaded, Names stdlib, Names nofile, Files files)
+        : loaded_(std::move(loaded)), stdlib_(std::move(stdlib)), nofile_(std::move(nofile)), files_(std::move(files)) {}
     Names loaded_, stdlib_, nofile_;
+    Files files_;
+};
+
+// Finds a loaded module in the file its LoadedFile line names, when it names one,
+// and everything else in `dirs`.
+class LoadedFirstSource final : public modules::ModuleSource {
+public:
+    LoadedFirstSource(const DirectorySource& dirs, const LoadedFile& loaded) : dirs_(dirs), loaded_(loaded) {}
+    std::optional<modules::FoundModule> find(std::string_view fullname) const override;
+    bool is_stdlib_path(std::string_view path) const override { return dirs_.is_stdlib_path(path); }
+    std::optional<std::string> extension_path(std::string_view n) const override { return dirs_.extension_path(n); }
+    bool is_namespace_package(std::string_view n) const override { return dirs_.is_namespace_package(n); }
+    bool is_cffi_extension(std::string_view path) const override { return dirs_.is_cffi_extension(path); }
+
+private:
+    const DirectorySource& dirs_;
+    const LoadedFile& loaded_;
 };
 
 } // namespace mitokit::sim
