@@ -56,20 +56,7 @@ void Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto dot = name.rfind('.');
     const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
     for (const ImportRef& ref : scan_executed_imports(found.source)) {
-        std::string target;
-        if (ref.level == 0) {
-            target = ref.module;
-        } else {
-            std::string base = package;
-            bool ok = !base.empty();
-            for (int up = 1; up < ref.level && ok; ++up) {
-                const auto cut = base.rfind('.');
-                ok = cut != std::string::npos;
-                if (ok) base.resize(cut);
-            }
-            if (!ok) continue; // beyond the top-level package: an ImportError
-            target = ref.module.empty() ? base : base + "." + ref.module;
-        }
+        const std::string target = imported_module(package, ref); // empty: an ImportError
         if (target.empty() || !import_module(target)) continue;
         for (const auto& item : ref.fromlist)
             if (item != "*" && !is_loaded(target + "." + item) && source_.find(target + "." + item))

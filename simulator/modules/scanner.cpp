@@ -376,4 +376,16 @@ std::vector<ImportRef> scan_executed_imports(std::string_view source) {
     return Scanner{true}.run(source);
 }
 
+std::string imported_module(std::string_view package, const ImportRef& ref) {
+    if (ref.level == 0) return ref.module;
+    std::string base(package);
+    if (base.empty()) return {};
+    for (int up = 1; up < ref.level; ++up) {
+        const auto cut = base.rfind('.');
+        if (cut == std::string::npos) return {};
+        base.resize(cut);
+    }
+    return ref.module.empty() ? base : base + "." + ref.module;
+}
+
 } // namespace mitokit::modules

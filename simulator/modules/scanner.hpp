@@ -32,4 +32,11 @@ std::vector<ImportRef> scan_imports(std::string_view source);
 // and of `except` clauses (the guarded import is taken to succeed).
 std::vector<ImportRef> scan_executed_imports(std::string_view source);
 
+// The module an import statement imports when it runs in a module whose
+// __package__ is `package` (the module's own name for a package, its parent's
+// otherwise): `ref.module` for an absolute import, resolved against `package`
+// for a relative one. Empty when a relative import climbs above the top-level
+// package (Python's "attempted relative import beyond top-level package").
+std::string imported_module(std::string_view package, const ImportRef& ref);
+
 } // namespace mitokit::modules

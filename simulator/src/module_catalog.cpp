@@ -65,20 +65,8 @@ std::vector<std::string> exec_imports(std::string_view fullname, bool is_pkg, st
         package = dot == std::string::npos ? std::string() : package.substr(0, dot);
     }
     for (const auto& ref : modules::scan_imports(source)) {
-        std::string base;
-        if (ref.level > 0) {
-            std::string p = package;
-            bool ok = !p.empty();
-            for (int i = 1; i < ref.level && ok; ++i) {
-                const auto dot = p.rfind('.');
-                if (dot == std::string::npos) ok = false;
-                else p.resize(dot);
-            }
-            if (!ok) continue; // "attempted relative import beyond top-level package"
-            base = ref.module.empty() ? p : p + "." + ref.module;
-        } else {
-            base = ref.module;
-        }
+        std::string base = modules::imported_module(package, ref);
+        if (base.empty()) continue; // "attempted relative import beyond top-level package"
         out.push_back(base);
         for (const auto& name : ref.fromlist)
             if (name != "*") out.push_back(base + "." + name);

@@ -109,5 +109,22 @@ TEST(Scanner, SurvivesGarbageWithoutInventingImports) {
     EXPECT_TRUE(r.empty());
 }
 
+TEST(Scanner, ImportedModuleResolvesRelativeImportsAgainstThePackage) {
+    const auto ref = [](int level, std::string module) {
+        ImportRef r;
+        r.level = level;
+        r.module = std::move(module);
+        return r;
+    };
+    EXPECT_EQ(imported_module("", ref(0, "os.path")), "os.path");
+    EXPECT_EQ(imported_module("pkg.sub", ref(0, "json")), "json");
+    EXPECT_EQ(imported_module("pkg.sub", ref(1, "mod")), "pkg.sub.mod");
+    EXPECT_EQ(imported_module("pkg.sub", ref(1, "")), "pkg.sub"); // from . import x
+    EXPECT_EQ(imported_module("pkg.sub", ref(2, "other")), "pkg.other");
+    EXPECT_EQ(imported_module("pkg.sub", ref(2, "")), "pkg");
+    EXPECT_EQ(imported_module("pkg.sub", ref(3, "x")), "") << "above the top-level package";
+    EXPECT_EQ(imported_module("", ref(1, "x")), "") << "a relative import outside any package";
+}
+
 } // namespace
 } // namespace mitokit::modules
