@@ -1,6 +1,7 @@
 // The import scanner on arbitrary text: it must never fail, and what it reports
 // must be well formed (non-negative levels, names made of identifier characters
-// and dots, a module name or a relative level for every import).
+// and dots, a module name or a relative level for every import), and the imports
+// it reports as executed are among them.
 #include <string_view>
 
 #include "harness.hpp"
@@ -17,6 +18,15 @@ int fuzz_import_scanner(const std::uint8_t* data, std::size_t size) {
         fuzz_check(r.module.empty() || (r.module.front() != '.' && r.module.back() != '.'),
                    "module name with a leading or trailing dot: " + r.module);
         fuzz_check(r.module.size() <= size && r.fromlist.size() <= size, "scanner reported more than its input");
+    }
+    // The imports a module's execution runs are some of its imports, in order: the
+    // same scan with TYPE_CHECKING and except bodies left out.
+    const auto run = modules::scan_executed_imports(src);
+    std::size_t at = 0;
+    for (const auto& r : run) {
+        while (at < refs.size() && !(refs[at] == r)) ++at;
+        fuzz_check(at < refs.size(), "an executed import that scan_imports does not report: " + r.module);
+        ++at;
     }
     return 0;
 }
