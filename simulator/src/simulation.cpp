@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "mitokit/sim/pcap.hpp"
 
@@ -170,21 +171,16 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
         return;
     }
     default: {
-        // The segment's bytes came in at stage 1: if it starts a frame, its header
-        // names the IDs the router will look up (a mid-frame segment gives a
-        // useless but harmless hint).
-        Header head{};
-        const bool have = seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE;
-        if (have) {
-            const std::uint8_t* b = segs_.data(seg);
-            const auto be32 = [b](std::size_t o) {
-                return std::uint32_t{b[o]} << 24 | std::uint32_t{b[o + 1]} << 16 | std::uint32_t{b[o + 2]} << 8 | b[o + 3];
-            };
-            head.dst_id = be32(2);
-            head.src_id = be32(6);
-            head.auth_id = be32(10);
+        // The segment's bytes came in at stage 0: if it starts with a frame, its
+        // header names the IDs the router will look up. (Checked for the magic
+        // first: a segment cut mid-frame should cost no error message.)
+        std::optional<Header> head;
+        if (seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE) {
+            const auto bytes = segs_.bytes(seg).first(HEADER_SIZE);
+            if (encoding_from_u16(static_cast<std::uint16_t>(bytes[0] << 8 | bytes[1])))
+                if (auto h = decode_header(bytes, UINT32_MAX)) head = *h;
         }
-        nodes_[L.node[to]].prefetch_stream(L.stream[to], stage - 2, have ? &head : nullptr);
+        nodes_[L.node[to]].prefetch_stream(L.stream[to], stage - 2, head ? &*head : nullptr);
         return;
     }
     }
