@@ -41,10 +41,14 @@ bool Planner::import_module(const std::string& name) {
         }
         return true;
     }
-    const bool stdlib = source_.is_stdlib_path(found->path);
-    imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
-    if (!stdlib) run_imports(name, *found); // stdlib code imports nothing that is served
+    import_found(name, *found);
     return true;
+}
+
+void Planner::import_found(const std::string& name, const FoundModule& found) {
+    const bool stdlib = source_.is_stdlib_path(found.path);
+    imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
+    if (!stdlib) run_imports(name, found); // stdlib code imports nothing that is served
 }
 
 // Importing a module runs its module-level code, whose import statements import
@@ -58,9 +62,12 @@ void Planner::run_imports(const std::string& name, const FoundModule& found) {
     for (const ImportRef& ref : scan_executed_imports(found.source)) {
         const std::string target = imported_module(package, ref); // empty: an ImportError
         if (target.empty() || !import_module(target)) continue;
-        for (const auto& item : ref.fromlist)
-            if (item != "*" && !is_loaded(target + "." + item) && source_.find(target + "." + item))
-                import_module(target + "." + item);
+        for (const auto& item : ref.fromlist) {
+            if (item == "*") continue;
+            const std::string sub = target + "." + item;
+            if (is_loaded(sub)) continue;
+            if (const auto found = source_.find(sub)) import_found(sub, *found); // its package is imported
+        }
     }
 }
 

@@ -197,18 +197,19 @@ std::optional<modules::FoundModule> DirectorySource::find(std::string_view fulln
     return std::nullopt;
 }
 
+std::optional<std::vector<std::string>> DirectorySource::leaf_dirs(std::string_view fullname) const {
+    const auto dot = fullname.rfind('.');
+    if (dot == std::string_view::npos) return dirs_;
+    const auto parent = find(fullname.substr(0, dot));
+    if (!parent) return std::nullopt;
+    if (!parent->is_pkg) return std::vector<std::string>{};
+    return std::vector<std::string>{fs::path(parent->path).parent_path().string()};
+}
+
 std::optional<std::string> DirectorySource::extension_path(std::string_view fullname) const {
     const auto dot = fullname.rfind('.');
     const std::string leaf(dot == std::string_view::npos ? fullname : fullname.substr(dot + 1));
-    std::vector<fs::path> search;
-    if (dot == std::string_view::npos) {
-        for (const auto& d : dirs_) search.emplace_back(d);
-    } else {
-        const auto parent = find(fullname.substr(0, dot));
-        if (!parent || !parent->is_pkg) return std::nullopt;
-        search.push_back(fs::path(parent->path).parent_path());
-    }
-    for (const auto& dir : search) {
+    for (const fs::path dir : leaf_dirs(fullname).value_or(std::vector<std::string>{})) {
         if (is_dir(dir / leaf) && has_init(dir / leaf)) return std::nullopt; // the order find() uses
         for (const char* suf : EXTENSION_SUFFIXES)
             if (is_file(dir / (leaf + suf))) return (dir / (leaf + suf)).string();
@@ -222,15 +223,9 @@ std::optional<std::string> DirectorySource::extension_path(std::string_view full
 std::vector<std::string> DirectorySource::namespace_portions(std::string_view fullname) const {
     if (find(fullname) || extension_path(fullname)) return {};
     const auto dot = fullname.rfind('.');
-    std::vector<std::string> search;
-    if (dot == std::string_view::npos) {
-        search = dirs_;
-    } else if (const auto parent = find(fullname.substr(0, dot))) {
-        if (!parent->is_pkg) return {};
-        search.push_back(fs::path(parent->path).parent_path().string());
-    } else {
-        search = namespace_portions(fullname.substr(0, dot));
-    }
+    // A parent that is not found may itself be a namespace package.
+    auto dirs = leaf_dirs(fullname);
+    const std::vector<std::string> search = dirs ? std::move(*dirs) : namespace_portions(fullname.substr(0, dot));
     const std::string leaf(dot == std::string_view::npos ? fullname : fullname.substr(dot + 1));
     std::vector<std::string> out;
     for (const auto& dir : search)

@@ -6,14 +6,22 @@ static_assert(SegmentStore::SLOT <= 255, "slot lengths are kept in a byte");
 // Handles below 2^31 are slots: 2^31 slots would be 256 GiB of chunks, so memory
 // runs out (std::bad_alloc, as for any other allocation) long before they do.
 
+namespace {
+
+// The most recently released index in `free` (the warmest memory), if any.
+bool reuse(std::vector<std::uint32_t>& free, std::uint32_t& i) {
+    if (free.empty()) return false;
+    i = free.back();
+    free.pop_back();
+    return true;
+}
+
+} // namespace
+
 std::uint32_t SegmentStore::make(std::size_t len) {
-    ++in_use_;
     if (len <= SLOT) {
         std::uint32_t h;
-        if (!free_small_.empty()) {
-            h = free_small_.back();
-            free_small_.pop_back();
-        } else {
+        if (!reuse(free_small_, h)) {
             h = static_cast<std::uint32_t>(small_len_.size());
             if (h % SLOTS_PER_CHUNK == 0) chunks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(SLOTS_PER_CHUNK * SLOT));
             small_len_.push_back(0);
@@ -22,10 +30,7 @@ std::uint32_t SegmentStore::make(std::size_t len) {
         return h;
     }
     std::uint32_t i;
-    if (!free_large_.empty()) {
-        i = free_large_.back();
-        free_large_.pop_back();
-    } else {
+    if (!reuse(free_large_, i)) {
         i = static_cast<std::uint32_t>(large_.size());
         large_.emplace_back();
     }
@@ -43,7 +48,6 @@ void SegmentStore::prefetch(std::uint32_t h) const noexcept {
 }
 
 void SegmentStore::release(std::uint32_t h) {
-    --in_use_;
     if (!(h & LARGE)) {
         free_small_.push_back(h);
         return;
@@ -55,7 +59,7 @@ void SegmentStore::release(std::uint32_t h) {
 }
 
 void SegmentStore::trim() {
-    if (in_use_ != 0) return;
+    if (in_use() != 0) return;
     std::vector<std::unique_ptr<std::uint8_t[]>>().swap(chunks_);
     std::vector<std::uint8_t>().swap(small_len_);
     std::vector<std::uint32_t>().swap(free_small_);

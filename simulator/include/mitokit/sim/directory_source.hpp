@@ -26,6 +26,10 @@ public:
     bool is_cffi_extension(std::string_view path) const override;
 
 private:
+    // Where the last part of `fullname` is looked for: sys.path for a top-level
+    // name, its parent package's directory otherwise (none when the parent is a
+    // module); nullopt when the parent is not found.
+    std::optional<std::vector<std::string>> leaf_dirs(std::string_view fullname) const;
     std::vector<std::string> namespace_portions(std::string_view fullname) const;
     std::vector<std::string> dirs_;
     std::vector<std::string> stdlib_;

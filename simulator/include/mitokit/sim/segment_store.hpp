@@ -23,31 +23,30 @@ public:
 
     // A new segment of `len` bytes (unspecified contents) and its handle.
     std::uint32_t make(std::size_t len);
-    std::uint8_t* data(std::uint32_t h) noexcept {
-        return (h & LARGE) ? large_[h & ~LARGE].data() : slot(h);
-    }
+    std::uint8_t* data(std::uint32_t h) noexcept { return (h & LARGE) ? large_[h & ~LARGE].data() : slot(h); }
     const std::uint8_t* data(std::uint32_t h) const noexcept {
-        return (h & LARGE) ? large_[h & ~LARGE].data() : const_cast<SegmentStore*>(this)->slot(h);
+        return (h & LARGE) ? large_[h & ~LARGE].data() : slot(h);
     }
     std::size_t size(std::uint32_t h) const noexcept { return (h & LARGE) ? large_[h & ~LARGE].size() : small_len_[h]; }
     std::span<const std::uint8_t> bytes(std::uint32_t h) const noexcept { return {data(h), size(h)}; }
     // Where the next lookups of `h` will read: a hint only.
     void prefetch(std::uint32_t h) const noexcept;
     void release(std::uint32_t h);
-    std::size_t in_use() const noexcept { return in_use_; }
+    std::size_t in_use() const noexcept {
+        return small_len_.size() - free_small_.size() + large_.size() - free_large_.size();
+    }
     // Gives all memory back; only with no segment in use.
     void trim();
 
 private:
     static constexpr std::uint32_t LARGE = 0x80000000u;
-    std::uint8_t* slot(std::uint32_t h) noexcept { return chunks_[h / SLOTS_PER_CHUNK].get() + (h % SLOTS_PER_CHUNK) * SLOT; }
+    std::uint8_t* slot(std::uint32_t h) const noexcept { return chunks_[h / SLOTS_PER_CHUNK].get() + (h % SLOTS_PER_CHUNK) * SLOT; }
 
     std::vector<std::unique_ptr<std::uint8_t[]>> chunks_;
     std::vector<std::uint8_t> small_len_; // by slot (SLOT fits a byte)
     std::vector<std::uint32_t> free_small_;
     std::vector<std::vector<std::uint8_t>> large_;
     std::vector<std::uint32_t> free_large_;
-    std::size_t in_use_ = 0;
 };
 
 } // namespace mitokit::sim
