@@ -9,8 +9,8 @@
 namespace mitokit::sim {
 namespace {
 
-std::vector<std::uint8_t> pickled(const pickle::Document& doc, pickle::NodeId root) {
-    std::vector<std::uint8_t> out;
+// `out` holds the pickle of `root` afterwards (it must come in empty).
+void pickle_into(const pickle::Document& doc, pickle::NodeId root, std::vector<std::uint8_t>& out) {
     if (auto st = pickle::encode(doc, root, out); !st) {
         // As the reference does when pickling fails: send CallError(e) instead.
         pickle::Document err;
@@ -18,12 +18,17 @@ std::vector<std::uint8_t> pickled(const pickle::Document& doc, pickle::NodeId ro
         out.clear();
         (void)pickle::encode(err, e, out);
     }
-    return out;
 }
 
-std::vector<std::uint8_t> pickled_error(std::string_view text) {
+void pickle_error_into(std::string_view text, std::vector<std::uint8_t>& out) {
     pickle::Document doc;
-    return pickled(doc, doc.call_error(text));
+    pickle_into(doc, doc.call_error(text), out);
+}
+
+std::vector<std::uint8_t> pickled(const pickle::Document& doc, pickle::NodeId root) {
+    std::vector<std::uint8_t> out;
+    pickle_into(doc, root, out);
+    return out;
 }
 
 } // namespace
@@ -132,8 +137,19 @@ void Node::finish_call(CallResult result, bool cache_failure) {
         chain_errors_->emplace(*rc.chain, *result.error);
     }
     if (rc.h.reply_to) {
-        auto data = result.error ? pickled_error(*result.error) : pickled(result.doc, result.root);
-        route(make(rc.h.src_id, rc.h.reply_to, std::move(data)));
+        // Pickled into the scratch buffer and copied on by the env, not into a
+        // fresh vector each reply.
+        std::vector<std::uint8_t> own;
+        std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;
+        buf.clear();
+        if (result.error) {
+            pickle_error_into(*result.error, buf);
+        } else {
+            pickle::Document own_doc;
+            const auto [doc, root] = result.value(shared_.scratch ? shared_.scratch->doc() : own_doc);
+            pickle_into(*doc, root, buf);
+        }
+        env_.defer_route_frame(*this, make(rc.h.src_id, rc.h.reply_to, {}).h, buf);
     }
     env_.note(*this, Note::call_finished, &rc.h, result.error ? *result.error : std::string());
     // The main thread is busy for call_cost, then takes the next message.
@@ -157,9 +173,9 @@ void Node::call_async(ContextId target, const payload::CallFunction& call,
 void Node::call_async_pickled(ContextId target, std::span<const std::uint8_t> payload,
                               std::function<void(Node&, const Message&)> on_reply) {
     const std::uint32_t h = add_reply_handler(target, std::move(on_reply));
-    Message m = make(target, handle::CALL_FUNCTION, {payload.begin(), payload.end()});
+    Message m = make(target, handle::CALL_FUNCTION, {});
     m.h.reply_to = h;
-    route(std::move(m));
+    env_.defer_route_frame(*this, m.h, payload); // Router.route(), without a buffer of our own
 }
 
 void Node::spawn_child(std::string name, std::function<void(std::optional<ContextId>, StreamId)> done) {

@@ -291,7 +291,7 @@ StreamId Node::lookup_or(ContextId id, StreamId fallback) const {
 }
 
 void NodeEnv::defer_route(Node& n, Message msg) {
-    defer(n, 0, [&n, m = std::move(msg)]() mutable { n.route_now(std::move(m)); });
+    defer(n, 0, [&n, m = std::move(msg)]() mutable { n.route_now(m); });
 }
 
 void NodeEnv::defer_main_thread(Node& n, Time delay) {
@@ -300,8 +300,8 @@ void NodeEnv::defer_main_thread(Node& n, Time delay) {
 
 void Node::route(Message msg) { env_.defer_route(*this, std::move(msg)); }
 
-void Node::route_now(Message msg) {
-    if (alive_) async_route(std::move(msg), NO_STREAM);
+void Node::route_now(Message& msg) {
+    if (alive_) route_frame(msg.h, msg.data, NO_STREAM, &msg);
 }
 
 void Node::send_on(StreamId s, const Message& msg) { send_frame(s, msg.h, msg.data); }

@@ -126,6 +126,22 @@ void Simulation::defer_route(Node& n, Message msg) {
     sched_.post(now(), ROUTE_EVENT, slot);
 }
 
+void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) {
+    Message m{h, {}};
+    if (!spare_bytes_.empty()) {
+        m.data = std::move(spare_bytes_.back());
+        spare_bytes_.pop_back();
+    }
+    m.data.assign(payload.begin(), payload.end());
+    defer_route(n, std::move(m));
+}
+
+void Simulation::recycle(std::vector<std::uint8_t>&& bytes) {
+    if (bytes.capacity() == 0 || bytes.capacity() > SPARE_BYTES_MAX || spare_bytes_.size() >= SPARE_BYTES_KEEP) return;
+    bytes.clear();
+    spare_bytes_.push_back(std::move(bytes));
+}
+
 void Simulation::defer_main_thread(Node& n, Time delay) { sched_.post(now() + delay, MAIN_THREAD_EVENT, index_of(n)); }
 
 void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
@@ -136,7 +152,8 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
     if (ld == ROUTE_EVENT) {
         PendingRoute p = std::move(routes_[seg]);
         free_routes_.push_back(seg);
-        nodes_[p.node].route_now(std::move(p.msg));
+        nodes_[p.node].route_now(p.msg);
+        recycle(std::move(p.msg.data)); // unless the message stopped and kept it
         return;
     }
     if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
@@ -363,6 +380,7 @@ void Simulation::trim() {
     scratch_.trim(SCRATCH_IDLE_KEEP);
     std::vector<PendingRoute>().swap(routes_);
     std::vector<std::uint32_t>().swap(free_routes_);
+    std::vector<std::vector<std::uint8_t>>().swap(spare_bytes_);
 }
 
 void Simulation::reserve(std::size_t contexts) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "mitokit/payloads.hpp"
 #include "mitokit/pickle/value.hpp"
@@ -22,16 +23,28 @@ struct CallResult {
     pickle::Document doc;
     pickle::NodeId root = pickle::NO_NODE;
     std::optional<std::string> error;
+    // None or an int travels without a Document (a million getpid replies would
+    // each allocate one); value() gives it one when it is needed.
+    enum class Scalar : std::uint8_t { no, none, integer };
+    Scalar scalar = Scalar::no;
+    std::int64_t int_value = 0;
 
     static CallResult none() {
         CallResult r;
-        r.root = r.doc.none();
+        r.scalar = Scalar::none;
         return r;
     }
     static CallResult integer(std::int64_t v) {
         CallResult r;
-        r.root = r.doc.integer(v);
+        r.scalar = Scalar::integer;
+        r.int_value = v;
         return r;
+    }
+    // The result as a value: in `doc`, or for a scalar in `scratch` (cleared first).
+    std::pair<const pickle::Document*, pickle::NodeId> value(pickle::Document& scratch) const {
+        if (scalar == Scalar::no) return {&doc, root};
+        scratch.clear();
+        return {&scratch, scalar == Scalar::none ? scratch.none() : scratch.integer(int_value)};
     }
     // type like "builtins.ValueError"; the text is what CallError(e) carries.
     static CallResult raise(std::string_view type, std::string_view message) {

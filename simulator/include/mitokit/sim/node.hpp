@@ -82,6 +82,11 @@ public:
     // Router.route(): call n.route_now(msg) from the broker, after what is already
     // deferred. The default defers a closure; an env may queue the message itself.
     virtual void defer_route(Node& n, Message msg);
+    // The same for a frame given as header and payload (copied during the call):
+    // the default makes a Message; an env may copy into a buffer it reuses.
+    virtual void defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) {
+        defer_route(n, Message{h, {payload.begin(), payload.end()}});
+    }
     // The main thread is busy for `delay`, then n.main_thread_free(). The default
     // defers a closure; an env may schedule it without one.
     virtual void defer_main_thread(Node& n, Time delay);
@@ -148,8 +153,10 @@ public:
     // --- acting as a Python program would --------------------------------------
     // Router.route(): deferred to the broker (NodeEnv::defer_route).
     void route(Message msg);
-    // The broker's half of route(): _async_route with no input stream.
-    void route_now(Message msg);
+    // The broker's half of route(): _async_route with no input stream. May take
+    // msg's data (a message that stops here and waits); the caller may reuse
+    // what is left.
+    void route_now(Message& msg);
     // A fresh reply handle; `fn` gets the reply or a (possibly local) dead message.
     std::uint32_t add_reply_handler(std::optional<ContextId> respondent,
                                     std::function<void(Node&, const Message&)> fn);

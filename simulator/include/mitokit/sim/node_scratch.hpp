@@ -72,6 +72,13 @@ public:
     void give_call(std::unique_ptr<RunningCall> c) {
         if (c && calls_.size() < keep_) calls_.push_back(std::move(c));
     }
+    // A Document for one step (a scalar call result being pickled).
+    pickle::Document& doc() { return doc_; }
+    // A byte buffer for one step (a reply being pickled); its capacity stays.
+    std::vector<std::uint8_t>& bytes() {
+        if (bytes_.capacity() > RETAIN_MESSAGE) std::vector<std::uint8_t>().swap(bytes_);
+        return bytes_;
+    }
     std::unique_ptr<CallQueue> take_queue() {
         if (queues_.empty()) return std::make_unique<CallQueue>();
         auto q = std::move(queues_.back());
@@ -97,6 +104,8 @@ private:
     std::size_t keep_;
     Message message_;
     bool message_busy_ = false;
+    std::vector<std::uint8_t> bytes_;
+    pickle::Document doc_;
     std::vector<std::unique_ptr<StreamDecoder>> decoders_;
     std::vector<std::unique_ptr<RunningCall>> calls_;
     std::vector<std::unique_ptr<CallQueue>> queues_;

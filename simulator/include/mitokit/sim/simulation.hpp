@@ -100,6 +100,7 @@ public:
     void close_stream(Node& n, StreamId s) override;
     void defer(Node& n, Time delay, std::function<void()> fn) override;
     void defer_route(Node& n, Message msg) override;
+    void defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) override;
     void defer_main_thread(Node& n, Time delay) override;
     void note(Node& n, Note what, const Header* h, std::string_view detail) override;
     void spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) override;
@@ -158,6 +159,12 @@ private:
     };
     std::vector<PendingRoute> routes_;
     std::vector<std::uint32_t> free_routes_;
+    // Data buffers of routed messages, kept for the next defer_route_frame (a
+    // million calls and replies would otherwise each allocate and free one).
+    std::vector<std::vector<std::uint8_t>> spare_bytes_;
+    static constexpr std::size_t SPARE_BYTES_KEEP = 4096;         // buffers kept
+    static constexpr std::size_t SPARE_BYTES_MAX = 64 * 1024;      // larger ones are freed
+    void recycle(std::vector<std::uint8_t>&& bytes);
     LinkStats link_stats_;      // all links together
     std::size_t alive_ = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes_{};
