@@ -28,6 +28,7 @@ constexpr std::size_t SUMMARY_ARGS = 60; // characters of a value shown in the I
 struct View {
     const PayloadSpot& at;
     int length;
+    Encoding enc = Encoding::legacy; // MI: one pickle and maybe a tail; MJ: pickles to the end
     Registry& r = registry();
 
     proto_item* str(int hf, std::string_view s) const {
@@ -100,11 +101,23 @@ void show_document(const View& v, const Document& doc, bool quiet_json_limit) {
 }
 
 // Decodes the payload as plain pickles to show the value tree of a typed payload
-// whose struct does not keep its Document.
+// whose struct does not keep its Document, reading it as its encoding says.
 void show_pickles(const View& v, std::span<const std::uint8_t> payload, bool quiet_json_limit) {
     if (!v.at.tree) return;
     Document doc;
-    if (pickle::decode(payload, doc, v.decode_options())) show_document(v, doc, quiet_json_limit);
+    const bool ok = v.enc == Encoding::pickle ? bool(pickle::decode(payload, doc, v.decode_options()))
+                                              : bool(pickle::decode_first(payload, doc, v.decode_options()));
+    if (ok) show_document(v, doc, quiet_json_limit);
+}
+
+// The tail of an MI payload that the reference never reads: marked, not dropped.
+void show_trailing(const View& v, std::size_t trailing) {
+    if (trailing == 0) return;
+    const int n = static_cast<int>(trailing);
+    const int at = v.at.offset + v.length - n;
+    proto_tree_add_item(v.at.tree, v.r.hf.pickle_trailing, v.at.tvb, at, n, ENC_NA);
+    proto_tree_add_expert_format(v.at.tree, v.at.pinfo, &v.r.ei.trailing_bytes, v.at.tvb, at, n,
+                                 "%d trailing bytes after the pickle ignored, as mitogen 0.3.3 does", n);
 }
 
 void show_call_errors(const View& v, const Document& doc, PayloadFacts& f) {
@@ -226,7 +239,7 @@ struct Shower {
     void operator()(const payload::Pickled& m) {
         // Only the request says what a reply is: an ALLOCATE_ID reply is an id block.
         if (v.at.answers_handle == handle::ALLOCATE_ID) {
-            if (auto ids = payload::parse_allocate_id_reply(payload)) {
+            if (auto ids = payload::parse_allocate_id_reply(payload, v.enc)) {
                 proto_tree_add_int64(v.at.tree, v.r.hf.alloc_start, v.at.tvb, v.at.offset, v.length, ids->start);
                 proto_tree_add_int64(v.at.tree, v.r.hf.alloc_end, v.at.tvb, v.at.offset, v.length, ids->end);
             } else {
@@ -253,7 +266,7 @@ struct Shower {
 } // namespace
 
 PayloadFacts show_payload(const PayloadSpot& at, const Header& h, std::span<const std::uint8_t> payload) {
-    const View v{at, static_cast<int>(payload.size())};
+    const View v{at, static_cast<int>(payload.size()), h.enc};
     PayloadFacts f;
     auto typed = payload::parse_any(h, payload, v.decode_options());
     if (!typed) {
@@ -267,6 +280,7 @@ PayloadFacts show_payload(const PayloadSpot& at, const Header& h, std::span<cons
         return f;
     }
     std::visit(Shower{v, payload, f}, *typed);
+    show_trailing(v, payload::trailing_bytes(*typed));
     return f;
 }
 
