@@ -102,12 +102,20 @@ void show_document(const View& v, const Document& doc, bool quiet_json_limit) {
 
 // Decodes the payload as plain pickles to show the value tree of a typed payload
 // whose struct does not keep its Document, reading it as its encoding says.
-void show_pickles(const View& v, std::span<const std::uint8_t> payload, bool quiet_json_limit) {
-    if (!v.at.tree) return;
+// Returns the bytes after an MI payload's pickle (0 without a tree).
+std::size_t show_pickles(const View& v, std::span<const std::uint8_t> payload, bool quiet_json_limit) {
+    if (!v.at.tree) return 0;
     Document doc;
-    const bool ok = v.enc == Encoding::pickle ? bool(pickle::decode(payload, doc, v.decode_options()))
-                                              : bool(pickle::decode_first(payload, doc, v.decode_options()));
-    if (ok) show_document(v, doc, quiet_json_limit);
+    std::size_t trailing = 0;
+    if (v.enc == Encoding::pickle) {
+        if (!pickle::decode(payload, doc, v.decode_options())) return 0;
+    } else {
+        auto used = pickle::decode_first(payload, doc, v.decode_options());
+        if (!used) return 0;
+        trailing = payload.size() - *used;
+    }
+    show_document(v, doc, quiet_json_limit);
+    return trailing;
 }
 
 // The tail of an MI payload that the reference never reads: marked, not dropped.
@@ -273,7 +281,7 @@ PayloadFacts show_payload(const PayloadSpot& at, const Header& h, std::span<cons
         report_error(v, typed.error());
         f.summary = std::string("[") + errc_name(typed.error().code) + "]";
         // A pickle of the wrong shape is still a value worth showing.
-        if (typed.error().code == Errc::bad_payload) show_pickles(v, payload, false);
+        if (typed.error().code == Errc::bad_payload) show_trailing(v, show_pickles(v, payload, false));
         if (h.is_dead()) {
             f.is_dead = true;
         }

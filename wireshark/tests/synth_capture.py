@@ -155,6 +155,9 @@ def build(path):
         r.add("s", 0, 1, 1012, tails["trailing_reply"][1] + tails["trailing_reply"][2], label="trailing_reply")
         r.flush("s")
         r.add("c", 1, 0, 1013, p2(9) + b"\xff", enc=MJ, label="trailing_mj")
+        r.flush("c")  # one message per segment: the test's filters select frames
+        r.add("c", 1, 0, 101, p2([1, 2, 3]) + b"xyz", reply_to=1014, label="wrong_shape_tail")
+        r.flush("c")
         expectations["trailing"] = {str(h): len(extra) for h, _, extra in tails.values()}
 
         # bad values: refused global, malformed, wrong shape, deep, huge
