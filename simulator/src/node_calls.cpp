@@ -35,7 +35,7 @@ void Node::on_call_function(Message& msg) {
         start_call(msg); // the main thread is idle and nothing waits: no queue needed
         return;
     }
-    if (!calls_) calls_ = std::make_unique<CallQueue>();
+    if (!calls_) calls_ = shared_.scratch ? shared_.scratch->take_queue() : std::make_unique<CallQueue>();
     calls_->q.push_back(std::move(msg)); // the main thread is busy: the message waits (taken from the caller)
     dispatch_next();
 }
@@ -43,8 +43,15 @@ void Node::on_call_function(Message& msg) {
 void Node::dispatch_next() {
     if (call_busy_ || !calls_ || !alive_) return;
     Message msg = std::move(calls_->q[calls_->head++]);
-    if (calls_->head == calls_->q.size()) calls_.reset(); // an idle context keeps no queue
+    if (calls_->head == calls_->q.size()) { // an idle context keeps no queue
+        if (shared_.scratch) shared_.scratch->give_queue(std::move(calls_));
+        calls_.reset();
+    }
     start_call(msg);
+}
+
+std::size_t Node::queued_calls() const noexcept {
+    return (calls_ ? calls_->q.size() - calls_->head : 0) + (call_busy_ ? 1 : 0);
 }
 
 void Node::start_call(const Message& msg) {

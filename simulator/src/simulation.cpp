@@ -360,6 +360,7 @@ void Simulation::trim() {
     if (!sched_.empty() || in_flight_ != 0) return;
     sched_.trim();
     segs_.trim();
+    scratch_.trim(SCRATCH_IDLE_KEEP);
     std::vector<PendingRoute>().swap(routes_);
     std::vector<std::uint32_t>().swap(free_routes_);
 }

@@ -46,23 +46,50 @@ struct Driver {
         payload::build_call_function(make_call("mitogen.parent", std::nullopt, "_proxy_connect"));
     std::vector<std::uint8_t> import_call, log_call;
 
+    // A call in flight: what its reply is counted against. Kept in a slab so the
+    // reply handler captures only a slot (small enough for std::function's inline
+    // storage: no allocation per call).
+    struct Tracked {
+        CallStats* st = nullptr;
+        Time t0 = 0;
+        std::function<void(const Reply&)> then;
+    };
+    std::vector<Tracked> tracked_;
+    std::vector<std::uint32_t> tracked_free_;
+
     void track(CallStats& st, ContextId target, std::span<const std::uint8_t> call,
                std::function<void(const Reply&)> then = {}) {
         ++st.started;
         ++total_tasks;
-        const Time t0 = sim.now();
-        sim.master().call_async_pickled(target, call, [this, &st, t0, then = std::move(then)](Node&, const Message& m) {
-            Reply& r = reply_;
-            read_reply(m, r);
-            if (r.dead) ++st.dead;
-            else if (!r.ok()) ++st.call_errors;
-            else {
-                ++st.ok;
-                st.latencies.push_back(sim.now() - t0);
-            }
-            tick();
-            if (then) then(r);
-        });
+        std::uint32_t slot;
+        if (!tracked_free_.empty()) {
+            slot = tracked_free_.back();
+            tracked_free_.pop_back();
+        } else {
+            slot = static_cast<std::uint32_t>(tracked_.size());
+            tracked_.emplace_back();
+        }
+        tracked_[slot] = Tracked{&st, sim.now(), std::move(then)};
+        sim.master().call_async_pickled(target, call, [this, slot](Node&, const Message& m) { settle(slot, m); });
+    }
+
+    void settle(std::uint32_t slot, const Message& m) {
+        Tracked t = std::move(tracked_[slot]);
+        tracked_free_.push_back(slot);
+        if (tracked_free_.size() == tracked_.size()) { // none in flight: drop the peak's slab
+            std::vector<Tracked>().swap(tracked_);
+            std::vector<std::uint32_t>().swap(tracked_free_);
+        }
+        Reply& r = reply_;
+        read_reply(m, r);
+        if (r.dead) ++t.st->dead;
+        else if (!r.ok()) ++t.st->call_errors;
+        else {
+            ++t.st->ok;
+            t.st->latencies.push_back(sim.now() - t.t0);
+        }
+        tick();
+        if (t.then) t.then(r);
     }
 
     // The tree by slot (slot 0 is the master), children of slot p at

@@ -99,6 +99,7 @@ public:
 
 class NodeScratch;
 struct RunningCall;
+struct CallQueue;
 
 struct NodeShared {
     const FunctionRegistry* functions = nullptr;
@@ -208,9 +209,7 @@ public:
         return hit;
     }
     std::size_t pending_replies() const noexcept { return handlers_ ? handlers_->size() : 0; }
-    std::size_t queued_calls() const noexcept {
-        return (calls_ ? calls_->q.size() - calls_->head : 0) + (call_busy_ ? 1 : 0);
-    }
+    std::size_t queued_calls() const noexcept;
     bool module_cached(std::string_view name) const;
     bool module_imported(std::string_view name) const;
     std::size_t memory_estimate() const; // bytes owned, for the scale report
@@ -350,12 +349,9 @@ private:
         return *ids_;
     }
     // Dispatcher
-    // Messages waiting for the main thread, from `head` on; made when one arrives
-    // and dropped once drained (a std::deque would hold over 500 bytes for ever).
-    struct CallQueue {
-        std::vector<Message> q;
-        std::size_t head = 0;
-    };
+    // Messages waiting for the main thread; taken (from the scratch pool) when one
+    // arrives and given back once drained (a std::deque would hold over 500 bytes
+    // for ever).
     std::unique_ptr<CallQueue> calls_;
     std::unique_ptr<RunningCall> running_; // the call the main thread is running (call_busy_)
     std::unique_ptr<std::map<std::string, std::string>> chain_errors_;

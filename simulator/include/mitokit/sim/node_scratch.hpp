@@ -26,10 +26,19 @@ struct RunningCall {
     bool finished = false; // answered: a second answer from a native is ignored
 };
 
+// Messages waiting for a busy main thread, from `head` on.
+struct CallQueue {
+    std::vector<Message> q;
+    std::size_t head = 0;
+};
+
 class NodeScratch {
 public:
-    // At most `keep` idle objects of each kind are kept; the rest are freed.
-    explicit NodeScratch(std::size_t keep = 64) : keep_(keep) {}
+    // At most `keep` idle objects of each kind are kept; the rest are freed. Calls
+    // and call queues are held by every context that is busy at once (ten thousand
+    // leaves answering together), so a small pool would allocate for most of them.
+    static constexpr std::size_t DEFAULT_KEEP = 4096;
+    explicit NodeScratch(std::size_t keep = DEFAULT_KEEP) : keep_(keep) {}
 
     std::unique_ptr<StreamDecoder> take_decoder(StreamHandler& h, const StreamOptions& opt,
                                                 std::uint64_t start_offset) {
@@ -63,6 +72,25 @@ public:
     void give_call(std::unique_ptr<RunningCall> c) {
         if (c && calls_.size() < keep_) calls_.push_back(std::move(c));
     }
+    std::unique_ptr<CallQueue> take_queue() {
+        if (queues_.empty()) return std::make_unique<CallQueue>();
+        auto q = std::move(queues_.back());
+        queues_.pop_back();
+        return q;
+    }
+    void give_queue(std::unique_ptr<CallQueue> q) {
+        if (!q || queues_.size() >= keep_) return;
+        q->q.clear();
+        q->head = 0;
+        queues_.push_back(std::move(q));
+    }
+    // Idle: keep at most `n` of each kind (what an idle simulation holds).
+    void trim(std::size_t n) {
+        if (decoders_.size() > n) decoders_.resize(n);
+        if (calls_.size() > n) calls_.resize(n);
+        if (queues_.size() > n) queues_.resize(n);
+    }
+    std::size_t pooled() const noexcept { return decoders_.size() + calls_.size() + queues_.size(); }
 
 private:
     static constexpr std::size_t RETAIN_MESSAGE = 64 * 1024;
@@ -71,6 +99,7 @@ private:
     bool message_busy_ = false;
     std::vector<std::unique_ptr<StreamDecoder>> decoders_;
     std::vector<std::unique_ptr<RunningCall>> calls_;
+    std::vector<std::unique_ptr<CallQueue>> queues_;
 };
 
 } // namespace mitokit::sim

@@ -67,8 +67,8 @@ public:
     Node& node_at(std::size_t i) { return nodes_[i]; }
     // Room for this many contexts (the tree's size, when known) without regrowing.
     void reserve(std::size_t contexts);
-    // Once nothing is in flight: free the scheduler's and the segment pool's peak
-    // capacity, so an idle tree holds only what its contexts need.
+    // Once nothing is in flight: free the scheduler's, the segment pool's and the
+    // scratch pools' peak capacity, so an idle tree holds only what its contexts need.
     void trim();
 
     // Runs until no events are left (or `until`).
@@ -140,6 +140,7 @@ private:
     void deliver_eof(std::uint32_t link, int d);
     void record(std::string_view line) { log_.record(line); }
 
+    static constexpr std::size_t SCRATCH_IDLE_KEEP = 64; // pooled objects an idle simulation keeps
     SimConfig cfg_;
     NodeScratch scratch_;
     NodeShared shared_;
