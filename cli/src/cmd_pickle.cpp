@@ -42,11 +42,14 @@ int pickle_json(const CommandArgs& a) {
     CommandSpec spec;
     spec.usage = "mitokit pickle json [options] FILE|-";
     spec.description = "Prints the canonical JSON (shared/value-json.md) of each pickle in FILE, one per line.\n"
-                       "Pickles may follow each other back to back, as in 0.3.39+ payloads.";
+                       "Pickles may follow each other back to back, as in 0.3.39+ payloads. With --first,\n"
+                       "only the first pickle is read, as mitogen 0.3.3's Message.unpickle reads an MI\n"
+                       "payload; a note on stderr counts the bytes after it, which are not read.";
     std::string input;
     std::size_t max_output = pickle::Limits{}.max_output;
     spec.options.add_options()
         ("max-output", po::value(&max_output)->default_value(max_output), "longest JSON printed for one pickle (bytes)")
+        ("first", "read the first pickle only and ignore what follows it (0.3.3 MI payloads)")
         ("input", po::value(&input)->required(), "FILE or - (positional)");
     spec.positional.add("input", 1);
     auto p = parse_command_line(a, spec);
@@ -56,8 +59,17 @@ int pickle_json(const CommandArgs& a) {
     std::string name;
     if (auto rc = read_pickles(a, input, bytes, name)) return *rc;
     pickle::Document doc;
-    const auto st = pickle::decode(bytes, doc);
-    if (!st) return input_error(a.name, at_offset(name, st.error()));
+    std::size_t used = bytes.size();
+    if (p.vm.count("first")) {
+        auto first = pickle::decode_first(bytes, doc);
+        if (!first) return input_error(a.name, at_offset(name, first.error()));
+        used = *first;
+    } else if (const auto st = pickle::decode(bytes, doc); !st) {
+        return input_error(a.name, at_offset(name, st.error()));
+    }
+    if (used < bytes.size())
+        std::fprintf(stderr, "mitokit %s: note: %s: %zu trailing bytes after the pickle (from offset %zu) ignored, as mitogen 0.3.3 does\n",
+                     a.name.c_str(), name.c_str(), bytes.size() - used, used);
     std::string out;
     for (auto root : doc.roots()) {
         const auto js = pickle::to_json(doc, root, out, max_output);

@@ -195,6 +195,24 @@ std::string label_prefix(const StreamLabel* label) {
     return label ? label->from + "->" + label->to + " " : std::string();
 }
 
+// An MI payload's bytes after its pickle: mitogen 0.3.3 never reads them, so
+// neither does the value shown, but the output says they were there.
+std::string trailing_note(std::size_t n) {
+    return "note: " + std::to_string(n) + " trailing bytes after the pickle ignored, as mitogen 0.3.3 does";
+}
+
+// The payload's pickles as the receiver reads them: MI the first only (`trailing`
+// gets the bytes after it), MJ all of them to the end.
+Status decode_payload(const Header& h, std::span<const std::uint8_t> payload, pickle::Document& doc,
+                      std::size_t& trailing) {
+    trailing = 0;
+    if (h.enc == Encoding::pickle) return pickle::decode(payload, doc);
+    auto used = pickle::decode_first(payload, doc);
+    if (!used) return std::move(used).error();
+    trailing = payload.size() - *used;
+    return {};
+}
+
 std::string offset_col(std::uint64_t off) {
     std::string s = "@" + std::to_string(off);
     if (s.size() < 9) s.resize(9, ' ');
@@ -232,6 +250,9 @@ void MessageFormatter::message(std::string& out, const StreamLabel* label, const
         std::string summary = typed ? typed_summary(*typed) : "payload error: " + payload_error;
         shorten(summary, opt_.max_summary);
         if (!summary.empty()) out += ": " + summary;
+        if (typed) {
+            if (const std::size_t n = pl::trailing_bytes(*typed)) out += " (" + trailing_note(n) + ")";
+        }
         out += '\n';
         if (!typed) note_error(label, "offset " + std::to_string(m.offset) + ": ", payload_error);
         return;
@@ -245,7 +266,8 @@ void MessageFormatter::message(std::string& out, const StreamLabel* label, const
     if (typed) typed_json(o.key("payload"), *typed);
     if (payload_is_pickle(h, m.payload.size())) {
         pickle::Document doc;
-        const auto st = pickle::decode(m.payload, doc);
+        std::size_t trailing = 0;
+        const auto st = decode_payload(h, m.payload, doc, trailing);
         if (st) {
             std::string& v = o.key("values");
             v += '[';
@@ -256,6 +278,7 @@ void MessageFormatter::message(std::string& out, const StreamLabel* label, const
                 v += node_json(doc, r);
             }
             v += ']';
+            o.unum("trailing_bytes", trailing);
         } else if (payload_error.empty()) {
             payload_error = st.error().message;
         }

@@ -143,5 +143,46 @@ class Errors(unittest.TestCase):
         self.assertEqual(r.text, "-- 0 messages in 0 bytes\n")
 
 
+
+class TrailingBytes(unittest.TestCase):
+    """An MI payload is one pickle to mitogen 0.3.3 (Message.unpickle reads the first
+    and never looks further); the bytes after it are shown as a count, not dropped."""
+
+    GARBAGE = b"garbage"
+
+    def setUp(self):
+        import mitogen.core as mc  # the reference, under MITOKIT_PYTHON
+        ref = mc.Message(data=GETPID + self.GARBAGE).unpickle(throw=False)
+        self.assertEqual(ref, mc.Message(data=GETPID).unpickle(throw=False))
+
+    def test_human_line_has_a_note(self):
+        data = frame(GETPID + self.GARBAGE, handle=101, reply_to=1000) + frame(GETPID + b"\x80\x02K\x05.", handle=1000)
+        r = mitokit("decode", "--start", "frames", temp_file(data))
+        self.assertEqual(r.code, 0, r.err)
+        lines = r.text.splitlines()
+        self.assertIn("CALL_FUNCTION reply_to 1000 len 74: posix.getpid() "
+                      "(note: 7 trailing bytes after the pickle ignored, as mitogen 0.3.3 does)", lines[0])
+        self.assertIn("(note: 5 trailing bytes after the pickle ignored, as mitogen 0.3.3 does)", lines[1])
+        self.assertEqual(r.err, "")
+
+    def test_json_has_the_count_and_the_first_value(self):
+        data = frame(GETPID + self.GARBAGE, handle=101) + frame(GETPID, handle=101)
+        r = mitokit("decode", "--json", "--start", "frames", "-", stdin=data)
+        self.assertEqual(r.code, 0, r.err)
+        tail, bare = r.json_lines()
+        self.assertEqual(tail["values"], bare["values"])
+        self.assertEqual(tail["payload"]["function"], "getpid")
+        self.assertEqual((tail["trailing_bytes"], bare["trailing_bytes"]), (7, 0))
+        self.assertNotIn("payload_error", tail)
+
+    def test_mj_payload_must_be_pickles_to_its_end(self):
+        r = mitokit("decode", "--json", "--start", "frames", "-", stdin=frame(GETPID + self.GARBAGE, enc=0x4D4A))
+        self.assertEqual(r.code, 1)
+        (m,) = r.json_lines()
+        self.assertIn("payload_error", m)
+        self.assertIn("offset 67", m["payload_error"])
+        self.assertNotIn("trailing_bytes", m)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -53,6 +53,21 @@ class Json(unittest.TestCase):
         self.assertEqual(r.code, 1)
         self.assertTrue(r.err.startswith("mitokit pickle json: <stdin>: offset "), r.err)
 
+    def test_first_reads_one_pickle_as_mitogen_033(self):
+        first = pickle.dumps((1, "a"), protocol=2)
+        for tail in (b"garbage", pickle.dumps(5, protocol=2), b"\xff"):
+            with self.subTest(tail):
+                data = first + tail
+                r = mitokit("pickle", "json", "--first", "-", stdin=data)
+                self.assertEqual(r.code, 0, r.err)
+                self.assertEqual(r.text, value_json.to_json(value_json.loads(data)) + "\n")
+                self.assertEqual(r.err.strip(), f"mitokit pickle json: note: <stdin>: {len(tail)} trailing bytes "
+                                                f"after the pickle (from offset {len(first)}) ignored, as mitogen 0.3.3 does")
+        r = mitokit("pickle", "json", "--first", "-", stdin=first)
+        self.assertEqual((r.code, r.err), (0, ""))
+        r = mitokit("pickle", "json", "-", stdin=first + b"garbage")  # without --first: a sequence
+        self.assertEqual(r.code, 1)
+
     def test_empty_input(self):
         r = mitokit("pickle", "json", "-")
         self.assertEqual(r.code, 1)

@@ -86,7 +86,7 @@ std::string describe(const Message& m) {
 std::string what(const Message& m) {
     switch (m.h.handle) {
     case handle::CALL_FUNCTION: {
-        auto c = payload::parse_call_function(m.data);
+        auto c = payload::parse_call_function(m.data, {}, m.h.enc);
         if (!c) return "CALL_FUNCTION (unparsable)";
         return "CALL_FUNCTION " + c->module + "." + (c->klass ? *c->klass + "." : "") + c->function + " to " +
                std::to_string(m.h.dst_id);
@@ -120,7 +120,7 @@ std::vector<std::string> captured_answers(const std::vector<const Captured*>& co
         if (req.h.handle == handle::GET_MODULE) {
             if (m.h.handle != handle::LOAD_MODULE) continue;
             out.push_back(describe(m));
-            auto lm = payload::parse_load_module(m.data);
+            auto lm = payload::parse_load_module(m.data, {}, m.h.enc);
             if (lm && lm->fullname == name) break;
         } else if (m.h.handle == req.h.reply_to) {
             out.push_back(describe(m));
@@ -219,7 +219,7 @@ Result<std::vector<CaseResult>> run_replay(const ReplayOptions& opt) {
             if (!*m) break;
             got.push_back(describe(**m));
             if (f.msg.h.handle != handle::GET_MODULE) break;
-            auto lm = payload::parse_load_module((*m)->data);
+            auto lm = payload::parse_load_module((*m)->data, {}, (*m)->h.enc);
             if (lm && lm->fullname == name) break;
         }
         std::string e = joined(expected), g = joined(got) + trouble;

@@ -377,7 +377,7 @@ std::optional<payload::AllocateIdReply> allocate(Ctx& x, std::string& text) {
     Message m;
     text = exchange(x, 0, handle::ALLOCATE_ID, {}, true, {}, false, &m);
     if (text.rfind("value ", 0) != 0) return std::nullopt;
-    auto a = payload::parse_allocate_id_reply(m.data);
+    auto a = payload::parse_allocate_id_reply(m.data, m.h.enc);
     if (!a) {
         text = a.error().message;
         return std::nullopt;

@@ -22,6 +22,18 @@ int fuzz_payloads(const std::uint8_t* data, std::size_t size) {
     opt.limits.max_output = 1u << 18;
     auto typed = payload::parse_any(h, bytes, opt);
     if (typed) {
+        // Bytes after the pickle: only MI has them, and the pickle alone parses as
+        // the same kind of payload with none (unless its smaller budget is hit, or
+        // a FRAME's length reached into the tail).
+        const std::size_t tail = payload::trailing_bytes(*typed);
+        fuzz_check(tail < bytes.size() || (tail == 0 && bytes.empty()), "trailing bytes beyond the payload");
+        fuzz_check(tail == 0 || h.enc == Encoding::legacy, "trailing bytes outside an MI payload");
+        if (tail) {
+            auto alone = payload::parse_any(h, std::span(bytes).first(bytes.size() - tail), opt);
+            fuzz_check((alone && alone->index() == typed->index() && payload::trailing_bytes(*alone) == 0) ||
+                           (!alone && (alone.error().code == Errc::limit || alone.error().code == Errc::truncated)),
+                       "the pickle without its tail parses differently");
+        }
         if (auto* lm = std::get_if<payload::LoadModule>(&*typed); lm && lm->compressed) {
             auto src = payload::inflate_source(*lm->compressed, 1u << 20);
             if (src) fuzz_check(src->size() <= (1u << 20), "inflate exceeded its cap");

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "mitokit/handles.hpp"
+#include "pickle_test_util.hpp"
 #include "stream_test_util.hpp"
 
 namespace mitokit::payload {
@@ -298,13 +299,139 @@ TEST(PayloadsPickled, PickleErrorsArePassedOnWithTheHandle) {
     EXPECT_EQ(r.error().code, Errc::refused_global);
     EXPECT_EQ(r.error().message.rfind("CALL_FUNCTION: ", 0), 0u) << r.error().message;
     const auto two = from_hex("80024e2e80024e2e");
-    auto t = parse_load_module(two);
+    auto t = parse_load_module(two, {}, Encoding::pickle);
     ASSERT_FALSE(t);
     EXPECT_EQ(t.error().code, Errc::bad_payload);
     EXPECT_EQ(t.error().message, "LOAD_MODULE: payload holds 2 pickles, want 1");
     auto cut = parse_call_service(from_hex("80024e"));
     ASSERT_FALSE(cut);
     EXPECT_EQ(cut.error().message.rfind("CALL_SERVICE: ", 0), 0u);
+}
+
+// tr_<case>: the reference's payload with bytes after it, which 0.3.3's
+// Message.unpickle accepted with the bare payload's value (payload_cases.py checks).
+struct Trailing {
+    std::vector<std::uint8_t> data;
+    std::size_t extra = 0;
+};
+Trailing trailing(const std::string& base) {
+    const auto& bare = ref(base);
+    Trailing t{payload::ref("tr_" + base)};
+    EXPECT_GT(t.data.size(), bare.size());
+    EXPECT_TRUE(std::equal(bare.begin(), bare.end(), t.data.begin())) << "tr_" << base << " starts with " << base;
+    t.extra = t.data.size() - bare.size();
+    return t;
+}
+
+TEST(PayloadsPickled, LegacyPayloadsIgnoreBytesAfterThePickle) {
+    {
+        for (const char* base : {"cf_chain", "cf_getpid"}) {
+            SCOPED_TRACE(base);
+            const auto t = trailing(base);
+            auto c = parse_call_function(t.data);
+            ASSERT_TRUE(c) << c.error().message;
+            EXPECT_EQ(c->trailing_bytes, t.extra);
+            EXPECT_EQ(build_call_function(*c), ref(base)); // the same value, written as the reference does
+            // The reusing form reports it too, and forgets it on the next call.
+            CallFunction into;
+            ASSERT_TRUE(parse_call_function(t.data, into));
+            EXPECT_EQ(into.trailing_bytes, t.extra);
+            ASSERT_TRUE(parse_call_function(ref(base), into));
+            EXPECT_EQ(into.trailing_bytes, 0u);
+        }
+    }
+    {
+        const auto t = trailing("lm_package");
+        auto m = parse_load_module(t.data);
+        ASSERT_TRUE(m) << m.error().message;
+        EXPECT_EQ(m->trailing_bytes, t.extra);
+        EXPECT_EQ(m->trailing_bytes, 5u); // P(5): 80 02 4b 05 2e
+        EXPECT_EQ(build_load_module(*m), ref("lm_package"));
+    }
+    {
+        const auto t = trailing("cs_get");
+        auto c = parse_call_service(t.data);
+        ASSERT_TRUE(c) << c.error().message;
+        EXPECT_EQ(c->trailing_bytes, t.extra);
+        EXPECT_EQ(build_call_service(*c), ref("cs_get"));
+    }
+    {
+        const auto t = trailing("ai_reply");
+        auto a = parse_allocate_id_reply(t.data);
+        ASSERT_TRUE(a) << a.error().message;
+        EXPECT_EQ(a->trailing_bytes, t.extra);
+        EXPECT_EQ(a->start, 2);
+        EXPECT_EQ(a->end, 1002);
+    }
+    // Without a tail, nothing is reported.
+    for (const char* base : {"cf_chain", "lm_package", "cs_get", "ai_reply"}) {
+        SCOPED_TRACE(base);
+        Header h{Encoding::legacy, 1, 0, 0, 0, 0, 0};
+        h.handle = base[0] == 'c' ? (base[1] == 'f' ? handle::CALL_FUNCTION : handle::CALL_SERVICE)
+                                  : base[0] == 'l' ? handle::LOAD_MODULE : handle::FIRST_DYNAMIC;
+        auto bare = parse_any(h, ref(base));
+        ASSERT_TRUE(bare) << bare.error().message;
+        EXPECT_EQ(trailing_bytes(*bare), 0u);
+        const auto t = trailing(base);
+        auto tail = parse_any(h, t.data);
+        ASSERT_TRUE(tail) << tail.error().message;
+        EXPECT_EQ(tail->index(), bare->index());
+        EXPECT_EQ(trailing_bytes(*tail), t.extra);
+    }
+}
+
+// The value the reference yields for each tr_ payload is the one we parse.
+TEST(PayloadsPickled, TrailingPayloadsMatchTheReference) {
+    const std::vector<std::string> bases = {"cf_chain", "cf_getpid", "lm_package", "cs_get", "ai_reply"};
+    std::vector<std::string> hexes;
+    for (const auto& b : bases) hexes.push_back(pickle::test::hex(payload::ref("tr_" + b)));
+    const auto theirs = pickle::test::oracle("loads", hexes);
+    ASSERT_EQ(theirs.size(), hexes.size()) << "the oracle did not answer (python: " MITOKIT_PYTHON ")";
+    for (std::size_t i = 0; i < bases.size(); ++i) {
+        SCOPED_TRACE(bases[i]);
+        ASSERT_NE(theirs[i].rfind("ERR", 0), 0u) << theirs[i];
+        const Header h{Encoding::legacy, 1, 0, 0, handle::FIRST_DYNAMIC, 0, 0}; // a reply: Pickled
+        auto t = parse_any(h, payload::ref("tr_" + bases[i]));
+        ASSERT_TRUE(t) << t.error().message;
+        const auto& p = std::get<Pickled>(*t);
+        ASSERT_EQ(p.doc.roots().size(), 1u);
+        std::string ours;
+        ASSERT_TRUE(pickle::to_json(p.doc, p.doc.root(), ours));
+        EXPECT_EQ(ours, theirs[i]);
+        EXPECT_EQ(p.trailing_bytes, payload::ref("tr_" + bases[i]).size() - payload::ref(bases[i]).size());
+    }
+}
+
+// MJ (0.3.39+) payloads are pickles to their end: a tail is an error there.
+TEST(PayloadsPickled, PickleEncodingReadsThePayloadToItsEnd) {
+    const auto garbage = trailing("cf_chain");
+    Header h{Encoding::pickle, 1, 0, 0, handle::CALL_FUNCTION, 0, 0};
+    auto g = parse_any(h, garbage.data);
+    ASSERT_FALSE(g);
+    const std::size_t at = garbage.data.size() - garbage.extra;
+    EXPECT_EQ(g.error().offset, at);
+    // "garbage" starts with GET ('g'), whose line never ends.
+    EXPECT_EQ(g.error().message, "CALL_FUNCTION: pickle data was truncated (GET at offset " + std::to_string(at) + ")");
+    const auto second = trailing("lm_package");
+    h.handle = handle::LOAD_MODULE;
+    auto s = parse_any(h, second.data);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().message, "LOAD_MODULE: payload holds 2 pickles, want 1");
+    auto direct = parse_allocate_id_reply(trailing("ai_reply").data, Encoding::pickle);
+    ASSERT_FALSE(direct);
+    EXPECT_EQ(direct.error().message.rfind("ALLOCATE_ID: invalid load key, '\\xff'.", 0), 0u) << direct.error().message;
+    // A reply in MJ keeps every pickle, one root each, and has no tail.
+    h.handle = handle::FIRST_DYNAMIC;
+    auto r = parse_any(h, second.data);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(std::get<Pickled>(*r).doc.roots().size(), 2u);
+    EXPECT_EQ(trailing_bytes(*r), 0u);
+    // The same reply in MI is its first pickle and a 5-byte tail.
+    h.enc = Encoding::legacy;
+    auto l = parse_any(h, second.data);
+    ASSERT_TRUE(l) << l.error().message;
+    EXPECT_EQ(std::get<Pickled>(*l).doc.roots().size(), 1u);
+    EXPECT_EQ(trailing_bytes(*l), 5u);
 }
 
 // parse_any on every shared vector: the kind each one must come out as.

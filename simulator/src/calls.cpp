@@ -34,15 +34,25 @@ void read_reply(const Message& m, Reply& r) {
     r.decode_error.reset();
     r.doc.clear();
     r.root = pickle::NO_NODE;
+    r.trailing_bytes = 0;
     if (m.is_dead()) {
         r.dead = true;
         auto d = payload::parse_dead(m.data);
         r.dead_reason = d ? d->channel_error() : std::string(m.text());
         return;
     }
-    if (auto st = pickle::decode(m.data, r.doc); !st) {
-        r.decode_error = st.error().message;
-        return;
+    if (m.h.enc == Encoding::pickle) {
+        if (auto st = pickle::decode(m.data, r.doc); !st) {
+            r.decode_error = st.error().message;
+            return;
+        }
+    } else {
+        auto used = pickle::decode_first(m.data, r.doc);
+        if (!used) {
+            r.decode_error = used.error().message;
+            return;
+        }
+        r.trailing_bytes = m.data.size() - *used;
     }
     if (r.doc.roots().empty()) {
         r.decode_error = "empty reply";

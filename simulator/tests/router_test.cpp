@@ -147,6 +147,42 @@ TEST(Router, TooLargeGetsDeadReplyAndOversizeFrameDropsStream) {
     EXPECT_FALSE(w.sim->find(c1)->alive()) << "the child lost its parent and shut down";
 }
 
+// mitogen 0.3.3 reads an MI payload's first pickle and never what follows it: a
+// call with bytes after its pickle is routed and run, and a reply with some is read.
+TEST(Router, PayloadsWithBytesAfterThePickleAreAcceptedAsTheReferenceDoes) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    auto data = payload::build_call_function(make_call("posix", std::nullopt, "getpid"));
+    const std::string tail = "garbage";
+    data.insert(data.end(), tail.begin(), tail.end());
+    // Through child 1's router to the grandchild, which runs it.
+    auto r = inject(w, c1, 0, hdr(g, 0, 0, handle::CALL_FUNCTION), data);
+    ASSERT_TRUE(r->got);
+    EXPECT_FALSE(r->reply.is_dead()) << r->reply.text();
+    const Reply got = read_reply(r->reply);
+    ASSERT_TRUE(got.ok()) << got.decode_error.value_or(got.call_error.value_or(got.dead_reason));
+    EXPECT_EQ(got.integer(), static_cast<std::int64_t>(g));
+    EXPECT_EQ(got.trailing_bytes, 0u);
+    // A reply carrying a second pickle after its first: the first is the value.
+    Message reply;
+    reply.h.handle = handle::FIRST_DYNAMIC;
+    reply.data = payload::build_allocate_id_reply({5, 6});
+    const std::vector<std::uint8_t> second = {0x80, 0x02, 0x4b, 0x07, 0x2e};
+    reply.data.insert(reply.data.end(), second.begin(), second.end());
+    const Reply two = read_reply(reply);
+    ASSERT_TRUE(two.ok()) << two.decode_error.value_or("");
+    EXPECT_EQ(two.doc[two.root].kind, pickle::Kind::tuple);
+    EXPECT_EQ(two.doc.roots().size(), 1u);
+    EXPECT_EQ(two.trailing_bytes, 5u);
+    // In MJ the payload is pickles to its end: two of them, nothing trailing.
+    reply.h.enc = Encoding::pickle;
+    const Reply mj = read_reply(reply);
+    ASSERT_TRUE(mj.ok());
+    EXPECT_EQ(mj.doc.roots().size(), 2u);
+    EXPECT_EQ(mj.trailing_bytes, 0u);
+}
+
 TEST(Router, UnidirectionalModeBlocksSiblingTraffic) {
     World w(1, true);
     const ContextId c1 = w.spawn_from_master();

@@ -28,6 +28,7 @@ constexpr std::size_t SUMMARY_ARGS = 60; // characters of a value shown in the I
 struct View {
     const PayloadSpot& at;
     int length;
+    Encoding enc = Encoding::legacy; // MI: one pickle and maybe a tail; MJ: pickles to the end
     Registry& r = registry();
 
     proto_item* str(int hf, std::string_view s) const {
@@ -100,11 +101,31 @@ void show_document(const View& v, const Document& doc, bool quiet_json_limit) {
 }
 
 // Decodes the payload as plain pickles to show the value tree of a typed payload
-// whose struct does not keep its Document.
-void show_pickles(const View& v, std::span<const std::uint8_t> payload, bool quiet_json_limit) {
-    if (!v.at.tree) return;
+// whose struct does not keep its Document, reading it as its encoding says.
+// Returns the bytes after an MI payload's pickle (0 without a tree).
+std::size_t show_pickles(const View& v, std::span<const std::uint8_t> payload, bool quiet_json_limit) {
+    if (!v.at.tree) return 0;
     Document doc;
-    if (pickle::decode(payload, doc, v.decode_options())) show_document(v, doc, quiet_json_limit);
+    std::size_t trailing = 0;
+    if (v.enc == Encoding::pickle) {
+        if (!pickle::decode(payload, doc, v.decode_options())) return 0;
+    } else {
+        auto used = pickle::decode_first(payload, doc, v.decode_options());
+        if (!used) return 0;
+        trailing = payload.size() - *used;
+    }
+    show_document(v, doc, quiet_json_limit);
+    return trailing;
+}
+
+// The tail of an MI payload that the reference never reads: marked, not dropped.
+void show_trailing(const View& v, std::size_t trailing) {
+    if (trailing == 0) return;
+    const int n = static_cast<int>(trailing);
+    const int at = v.at.offset + v.length - n;
+    proto_tree_add_item(v.at.tree, v.r.hf.pickle_trailing, v.at.tvb, at, n, ENC_NA);
+    proto_tree_add_expert_format(v.at.tree, v.at.pinfo, &v.r.ei.trailing_bytes, v.at.tvb, at, n,
+                                 "%d trailing bytes after the pickle ignored, as mitogen 0.3.3 does", n);
 }
 
 void show_call_errors(const View& v, const Document& doc, PayloadFacts& f) {
@@ -226,7 +247,7 @@ struct Shower {
     void operator()(const payload::Pickled& m) {
         // Only the request says what a reply is: an ALLOCATE_ID reply is an id block.
         if (v.at.answers_handle == handle::ALLOCATE_ID) {
-            if (auto ids = payload::parse_allocate_id_reply(payload)) {
+            if (auto ids = payload::parse_allocate_id_reply(payload, v.enc)) {
                 proto_tree_add_int64(v.at.tree, v.r.hf.alloc_start, v.at.tvb, v.at.offset, v.length, ids->start);
                 proto_tree_add_int64(v.at.tree, v.r.hf.alloc_end, v.at.tvb, v.at.offset, v.length, ids->end);
             } else {
@@ -253,20 +274,21 @@ struct Shower {
 } // namespace
 
 PayloadFacts show_payload(const PayloadSpot& at, const Header& h, std::span<const std::uint8_t> payload) {
-    const View v{at, static_cast<int>(payload.size())};
+    const View v{at, static_cast<int>(payload.size()), h.enc};
     PayloadFacts f;
     auto typed = payload::parse_any(h, payload, v.decode_options());
     if (!typed) {
         report_error(v, typed.error());
         f.summary = std::string("[") + errc_name(typed.error().code) + "]";
         // A pickle of the wrong shape is still a value worth showing.
-        if (typed.error().code == Errc::bad_payload) show_pickles(v, payload, false);
+        if (typed.error().code == Errc::bad_payload) show_trailing(v, show_pickles(v, payload, false));
         if (h.is_dead()) {
             f.is_dead = true;
         }
         return f;
     }
     std::visit(Shower{v, payload, f}, *typed);
+    show_trailing(v, payload::trailing_bytes(*typed));
     return f;
 }
 

@@ -111,6 +111,7 @@ void register_fields(Registry& r) {
 
         {&f.pickle_json, {"Value (JSON)", "mitogen.pickle.json", FT_STRING, BASE_NONE, nullptr, 0, "Canonical JSON of one pickle in the payload", HFILL}},
         {&f.pickle_count, {"Pickles", "mitogen.pickle.count", FT_UINT32, BASE_DEC, nullptr, 0, "Pickles in the payload", HFILL}},
+        {&f.pickle_trailing, {"Ignored trailing bytes", "mitogen.pickle.trailing", FT_BYTES, BASE_NONE, nullptr, 0, "Bytes after the first pickle of an MI payload: mitogen 0.3.3 never reads them", HFILL}},
         {&f.value, {"Value", "mitogen.value", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
 
         {&f.response_in, {"Response in", "mitogen.response_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, nullptr, HFILL}},
@@ -146,6 +147,7 @@ void register_expert(Registry& r) {
         {&e.call_error, {"mitogen.call_error.expert", PI_RESPONSE_CODE, PI_NOTE, "Call failed (CallError reply)", EXPFILL}},
         {&e.bootstrap, {"mitogen.bootstrap_error", PI_MALFORMED, PI_ERROR, "Bootstrap cannot be decoded", EXPFILL}},
         {&e.unanswered, {"mitogen.unanswered", PI_SEQUENCE, PI_CHAT, "No reply seen in the capture", EXPFILL}},
+        {&e.trailing_bytes, {"mitogen.trailing_bytes", PI_PROTOCOL, PI_WARN, "Bytes after the pickle, ignored as mitogen 0.3.3 ignores them", EXPFILL}},
     });
     // clang-format on
     expert_module_t* m = expert_register_protocol(r.proto);

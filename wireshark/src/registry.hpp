@@ -39,7 +39,7 @@ struct Hf {
     int alloc_start = -1, alloc_end = -1, svc_service = -1, svc_method = -1, svc_kwargs = -1;
     int call_error = -1;
     // pickles
-    int pickle_json = -1, pickle_count = -1, value = -1;
+    int pickle_json = -1, pickle_count = -1, pickle_trailing = -1, value = -1;
     // tracking
     int response_in = -1, request_in = -1, time = -1, dead_in = -1;
     int load_module_in = -1, get_module_in = -1, related_of = -1;
@@ -54,7 +54,7 @@ struct Ei {
     expert_field refused_global = EI_INIT, malformed_pickle = EI_INIT, bad_payload = EI_INIT;
     expert_field dead_reply = EI_INIT, duplicate_get_module = EI_INIT, limit = EI_INIT;
     expert_field decompress = EI_INIT, call_error = EI_INIT, bootstrap = EI_INIT;
-    expert_field unanswered = EI_INIT;
+    expert_field unanswered = EI_INIT, trailing_bytes = EI_INIT;
 };
 
 struct Registry {

@@ -142,6 +142,24 @@ def build(path):
         r.add("s", 0, 1, 104, b"3", label="del_route")
         r.flush("s")
 
+        # bytes after the pickle: an MI payload is one pickle to 0.3.3's Message.unpickle,
+        # which never reads what follows; in MJ they must be pickles too
+        tails = {"trailing_call": (101, call("mymod", "tail", args=(7,)), b"garbage"),
+                 "trailing_reply": (1012, p2(7), p2(8))}
+        for label, (handle, pk, extra) in tails.items():
+            unpickle = lambda data: mc.Message(data=data).unpickle(throw=False)
+            assert unpickle(pk + extra) == unpickle(pk), f"mitogen 0.3.3 reads {label} as its first pickle"
+        r.add("c", 1, 0, 101, tails["trailing_call"][1] + tails["trailing_call"][2], reply_to=1012,
+              label="trailing_call")
+        r.flush("c")
+        r.add("s", 0, 1, 1012, tails["trailing_reply"][1] + tails["trailing_reply"][2], label="trailing_reply")
+        r.flush("s")
+        r.add("c", 1, 0, 1013, p2(9) + b"\xff", enc=MJ, label="trailing_mj")
+        r.flush("c")  # one message per segment: the test's filters select frames
+        r.add("c", 1, 0, 101, p2([1, 2, 3]) + b"xyz", reply_to=1014, label="wrong_shape_tail")
+        r.flush("c")
+        expectations["trailing"] = {str(h): len(extra) for h, _, extra in tails.values()}
+
         # bad values: refused global, malformed, wrong shape, deep, huge
         r.add("c", 1, 0, 1007, p2({1, 2}), enc=MJ, label="refused")
         r.add("c", 1, 0, 1008, b"\x80\x02(K\x01K\x02", enc=MJ, label="malformed")

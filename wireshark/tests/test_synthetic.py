@@ -83,6 +83,33 @@ def main():
         js = frames_matching(sb, cap, "mitogen.handle == 1004", "mitogen.pickle.json", "|")
         fails.check('{"tuple":[2,1002]}' in js, f"canonical JSON {js}")
 
+        # Bytes after the pickle of an MI payload: the value as mitogen 0.3.3 reads it,
+        # the ignored bytes marked and counted; in MJ they are a malformed pickle.
+        tail = wstest.fields(sb, cap, ["mitogen.handle", "mitogen.pickle.trailing", "mitogen.pickle.count",
+                                       "_ws.expert.message"], ["-Y", "mitogen.trailing_bytes && !mitogen.bad_payload"],
+                            "|")
+        got = {r[0][0]: (len(bytes.fromhex(r[1][0].replace(":", ""))), r[2], r[3]) for r in tail if r[0] and r[1]}
+        fails.check(sorted(got) == sorted(expect["trailing"]), f"frames with trailing bytes {sorted(got)}")
+        for h, n in expect["trailing"].items():
+            if h not in got:
+                continue
+            size, count, experts = got[h]
+            fails.check(size == n, f"handle {h}: mitogen.pickle.trailing has {size} bytes, expected {n}")
+            fails.check(count == ["1"], f"handle {h}: pickle count {count}, expected the first pickle only")
+            fails.check(f"{n} trailing bytes after the pickle ignored, as mitogen 0.3.3 does" in experts,
+                        f"handle {h}: expert messages {experts}")
+        fn = frames_matching(sb, cap, "mitogen.trailing_bytes", "mitogen.call.function")
+        fails.check(fn == ["tail"], f"CALL_FUNCTION with a tail parsed as its first pickle: {fn}")
+        js = frames_matching(sb, cap, "mitogen.handle == 1012", "mitogen.pickle.json")
+        fails.check(js == ["7"], f"MI reply with two pickles shows the first: {js}")
+        shape = wstest.fields(sb, cap, ["mitogen.pickle.trailing", "mitogen.pickle.json"],
+                              ["-Y", "mitogen.bad_payload && mitogen.trailing_bytes"], "|")
+        fails.check([[c for c in r] for r in shape] == [[["78797a"], ["[1,2,3]"]]],
+                    f"wrong-shape MI call with a tail: value and tail still shown: {shape}")
+        mj_bad = frames_matching(sb, cap, "mitogen.handle == 1013 && mitogen.malformed_pickle")
+        mj_tail = frames_matching(sb, cap, "mitogen.handle == 1013 && mitogen.trailing_bytes")
+        fails.check(len(mj_bad) == 1 and not mj_tail, f"MJ payload with a tail: malformed {mj_bad}, trailing {mj_tail}")
+
         # Request/response links both ways, with the time between.
         # Links to later frames need tshark's second pass (-2), as in the GUI.
         rows = wstest.fields(sb, cap, ["frame.number", "mitogen.response_in"],

@@ -10,6 +10,14 @@
 // where the receiver does and with U+FFFD replacement where it does (FORWARD_LOG,
 // dead reasons). A pickle error is passed on with the handle named in front.
 // Builders write byte for byte what the reference writes.
+//
+// Pickled payloads are read by the frame's encoding (the `enc` argument, MI when
+// not given). MI, as 0.3.3's Message.unpickle: the first pickle only; whatever
+// follows its STOP is not read and its length is the result's trailing_bytes, for
+// the caller to show (the reference drops it silently). MJ (0.3.39+): the payload
+// is one or more pickles and is read to its end, so bytes that are not a pickle
+// are an error; a typed handle wants exactly one ("payload holds 2 pickles, want
+// 1"); trailing_bytes is then 0. MK payloads are raw and never reach these.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +62,7 @@ struct CallFunction {
     std::string function;
     pickle::NodeId args = pickle::NO_NODE;   // a tuple
     pickle::NodeId kwargs = pickle::NO_NODE; // Kwargs (or dict)
+    std::size_t trailing_bytes = 0;          // MI: bytes after the pickle, ignored
 };
 
 // 107: (fullname, pkg_present list|None, path|None, Blob(zlib)|bytes|None, related list|tuple)
@@ -67,12 +76,17 @@ struct LoadModule {
     // goes out as the reference's (fullname, None, None, None, ()).
     bool compressed_is_blob = true; // Blob (the reference) or plain bytes
     bool related_is_tuple = false;  // list (the reference, positive) or tuple
+    std::size_t trailing_bytes = 0; // MI: bytes after the pickle, ignored; builders write none
     bool is_negative() const noexcept { return !path && !compressed; }
     static LoadModule negative(std::string fullname);
 };
 
 // 105 reply: (start, end), end exclusive.
-struct AllocateIdReply { std::int64_t start = 0; std::int64_t end = 0; };
+struct AllocateIdReply {
+    std::int64_t start = 0;
+    std::int64_t end = 0;
+    std::size_t trailing_bytes = 0; // MI: bytes after the pickle, ignored
+};
 
 // 110: (service_name, method_name, Kwargs)
 // Checked as mitogen.service.Pool._validate does: a real tuple, no list.
@@ -81,6 +95,7 @@ struct CallService {
     std::string service;
     std::string method;
     pickle::NodeId kwargs = pickle::NO_NODE;
+    std::size_t trailing_bytes = 0; // MI: bytes after the pickle, ignored
 };
 
 Result<GetModule> parse_get_module(Bytes data);
@@ -88,13 +103,15 @@ Result<ForwardLog> parse_forward_log(Bytes data);
 Result<Route> parse_route(std::uint32_t handle, Bytes data); // ADD_ROUTE or DEL_ROUTE
 Result<ForwardModule> parse_forward_module(Bytes data);
 Result<Dead> parse_dead(Bytes data);
-Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt = {});
+Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt = {},
+                                         Encoding enc = Encoding::legacy);
 // The same into `into`, reusing its Document's storage, so a receiver that parses
 // call after call allocates nothing once warm. On error `into` holds no call.
-Status parse_call_function(Bytes data, CallFunction& into, const pickle::DecodeOptions& opt = {});
-Result<LoadModule> parse_load_module(Bytes data, const pickle::DecodeOptions& opt = {});
-Result<AllocateIdReply> parse_allocate_id_reply(Bytes data);
-Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt = {});
+Status parse_call_function(Bytes data, CallFunction& into, const pickle::DecodeOptions& opt = {},
+                           Encoding enc = Encoding::legacy);
+Result<LoadModule> parse_load_module(Bytes data, const pickle::DecodeOptions& opt = {}, Encoding enc = Encoding::legacy);
+Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc = Encoding::legacy);
+Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt = {}, Encoding enc = Encoding::legacy);
 Status check_empty(std::uint32_t handle, Bytes data); // SHUTDOWN, DETACHING, ALLOCATE_ID request
 
 // Builders write what the reference writes (protocol 2, memo as CPython's). The
@@ -134,7 +151,10 @@ Result<std::string> inflate_source(std::string_view compressed, std::size_t max_
 std::string deflate_source(std::string_view source);
 
 // Everything a frame's payload can be, for tools that show any message.
-struct Pickled { pickle::Document doc; };           // replies and other pickles
+struct Pickled {                                    // replies and other pickles
+    pickle::Document doc;         // MI: the first pickle; MJ: every pickle, one root each
+    std::size_t trailing_bytes = 0; // MI: bytes after the first pickle, ignored
+};
 struct Raw { std::vector<std::uint8_t> bytes; };    // MK payloads, unknown raw
 using Typed = std::variant<GetModule, ForwardLog, Route, ForwardModule, Dead, CallFunction,
                            LoadModule, AllocateIdReply, CallService, Pickled, Raw>;
@@ -142,5 +162,9 @@ using Typed = std::variant<GetModule, ForwardLog, Route, ForwardModule, Dead, Ca
 // Chooses the parser from the handle, reply_to and encoding (MJ: pickles, MK: raw;
 // MI: by handle, as 0.3.3 does). Reply handles (>= 1000) are pickles unless dead.
 Result<Typed> parse_any(const Header& h, Bytes data, const pickle::DecodeOptions& opt = {});
+
+// The bytes a pickled payload carried after its (first) pickle, which the reference
+// ignored; 0 for raw payloads and MJ.
+std::size_t trailing_bytes(const Typed& t) noexcept;
 
 } // namespace mitokit::payload

@@ -7,14 +7,15 @@ namespace mitokit::payload {
 
 using pickle::Kind;
 
-Result<AllocateIdReply> parse_allocate_id_reply(Bytes data) {
+Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc) {
     static constexpr std::string_view H = "ALLOCATE_ID";
     pickle::Document doc;
-    auto root = shape::decode_one(H, data, doc, {});
-    if (!root) return std::move(root).error();
-    auto f = shape::fields(H, doc, *root, 2, true, "a 2-tuple (start, end)");
+    auto one = shape::decode_one(H, data, doc, {}, enc);
+    if (!one) return std::move(one).error();
+    auto f = shape::fields(H, doc, one->root, 2, true, "a 2-tuple (start, end)");
     if (!f) return std::move(f).error();
     AllocateIdReply r;
+    r.trailing_bytes = one->trailing;
     for (std::size_t i = 0; i < 2; ++i) {
         const auto id = (*f)[i];
         const std::string_view name = i == 0 ? "start" : "end";

@@ -7,21 +7,22 @@ namespace mitokit::payload {
 
 using pickle::Kind;
 
-Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt) {
+Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt, Encoding enc) {
     CallFunction c;
-    if (auto st = parse_call_function(data, c, opt); !st) return std::move(st).error();
+    if (auto st = parse_call_function(data, c, opt, enc); !st) return std::move(st).error();
     return c;
 }
 
-Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOptions& opt) {
+Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOptions& opt, Encoding enc) {
     static constexpr std::string_view H = "CALL_FUNCTION";
     c.chain_id = c.args = c.kwargs = pickle::NO_NODE;
     c.klass.reset();
-    auto root = shape::decode_one(H, data, c.doc, opt);
-    if (!root) return std::move(root).error();
+    c.trailing_bytes = 0;
+    auto one = shape::decode_one(H, data, c.doc, opt, enc);
+    if (!one) return std::move(one).error();
     const auto& doc = c.doc;
     // The receiver unpacks six names, so a list of six would do as well.
-    auto f = shape::fields(H, doc, *root, 6, true,
+    auto f = shape::fields(H, doc, one->root, 6, true,
                            "a 6-tuple (chain_id, modname, klass, funcname, args, kwargs)");
     if (!f) return std::move(f).error();
     const auto& v = *f;
@@ -53,6 +54,7 @@ Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOpti
             return shape::bad(H, std::string("field 5 (kwargs) keys must be str, got ") + shape::py_type(k));
     }
     c.kwargs = v[5];
+    c.trailing_bytes = one->trailing;
     return {};
 }
 

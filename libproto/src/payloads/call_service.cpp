@@ -7,13 +7,14 @@ namespace mitokit::payload {
 
 using pickle::Kind;
 
-Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt) {
+Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt, Encoding enc) {
     static constexpr std::string_view H = "CALL_SERVICE";
     CallService c;
-    auto root = shape::decode_one(H, data, c.doc, opt);
-    if (!root) return std::move(root).error();
+    auto one = shape::decode_one(H, data, c.doc, opt, enc);
+    if (!one) return std::move(one).error();
+    c.trailing_bytes = one->trailing;
     const auto& doc = c.doc;
-    auto f = shape::fields(H, doc, *root, 3, false, "a 3-tuple (service_name, method_name, kwargs)");
+    auto f = shape::fields(H, doc, one->root, 3, false, "a 3-tuple (service_name, method_name, kwargs)");
     if (!f) return std::move(f).error();
     const auto& v = *f;
     if (!shape::is(doc, v[0], Kind::str)) return shape::Field{H, 0, "service_name"}.error(doc, v[0], "str");

@@ -35,14 +35,15 @@ LoadModule LoadModule::negative(std::string fullname) {
     return m;
 }
 
-Result<LoadModule> parse_load_module(Bytes data, const pickle::DecodeOptions& opt) {
+Result<LoadModule> parse_load_module(Bytes data, const pickle::DecodeOptions& opt, Encoding enc) {
     pickle::Document doc;
-    auto root = shape::decode_one(H, data, doc, opt);
-    if (!root) return std::move(root).error();
-    auto f = shape::fields(H, doc, *root, 5, true, "a 5-tuple (fullname, pkg_present, path, compressed, related)");
+    auto one = shape::decode_one(H, data, doc, opt, enc);
+    if (!one) return std::move(one).error();
+    auto f = shape::fields(H, doc, one->root, 5, true, "a 5-tuple (fullname, pkg_present, path, compressed, related)");
     if (!f) return std::move(f).error();
     const auto& v = *f;
     LoadModule m;
+    m.trailing_bytes = one->trailing;
     if (!shape::is(doc, v[0], Kind::str)) return shape::Field{H, 0, "fullname"}.error(doc, v[0], "str");
     m.fullname = doc[v[0]].s;
     if (!shape::is(doc, v[1], Kind::none)) {

@@ -13,9 +13,15 @@ Result<Typed> lift(Result<T>&& r) {
     return Typed(std::move(*r));
 }
 
-Result<Typed> pickled(Bytes data, const pickle::DecodeOptions& opt) {
+Result<Typed> pickled(Bytes data, const pickle::DecodeOptions& opt, Encoding enc) {
     Pickled p;
-    if (auto st = pickle::decode(data, p.doc, opt); !st) return std::move(st).error();
+    if (enc == Encoding::pickle) {
+        if (auto st = pickle::decode(data, p.doc, opt); !st) return std::move(st).error();
+    } else {
+        auto used = pickle::decode_first(data, p.doc, opt);
+        if (!used) return std::move(used).error();
+        p.trailing_bytes = data.size() - *used;
+    }
     return Typed(std::move(p));
 }
 
@@ -31,28 +37,37 @@ Result<Typed> parse_any(const Header& h, Bytes data, const pickle::DecodeOptions
     if (h.enc == Encoding::binary) return Typed(Raw{{data.begin(), data.end()}});
     if (h.enc == Encoding::pickle) {
         switch (h.handle) {
-        case handle::CALL_FUNCTION: return lift(parse_call_function(data, opt));
-        case handle::LOAD_MODULE: return lift(parse_load_module(data, opt));
-        case handle::CALL_SERVICE: return lift(parse_call_service(data, opt));
-        default: return pickled(data, opt);
+        case handle::CALL_FUNCTION: return lift(parse_call_function(data, opt, h.enc));
+        case handle::LOAD_MODULE: return lift(parse_load_module(data, opt, h.enc));
+        case handle::CALL_SERVICE: return lift(parse_call_service(data, opt, h.enc));
+        default: return pickled(data, opt, h.enc);
         }
     }
     switch (h.handle) { // MI: raw or one pickle, by handle, as 0.3.3
     case handle::GET_MODULE: return lift(parse_get_module(data));
-    case handle::CALL_FUNCTION: return lift(parse_call_function(data, opt));
+    case handle::CALL_FUNCTION: return lift(parse_call_function(data, opt, h.enc));
     case handle::FORWARD_LOG: return lift(parse_forward_log(data));
     case handle::ADD_ROUTE:
     case handle::DEL_ROUTE: return lift(parse_route(h.handle, data));
     case handle::ALLOCATE_ID:
     case handle::SHUTDOWN:
     case handle::DETACHING: return empty(h.handle, data);
-    case handle::LOAD_MODULE: return lift(parse_load_module(data, opt));
+    case handle::LOAD_MODULE: return lift(parse_load_module(data, opt, h.enc));
     case handle::FORWARD_MODULE: return lift(parse_forward_module(data));
-    case handle::CALL_SERVICE: return lift(parse_call_service(data, opt));
+    case handle::CALL_SERVICE: return lift(parse_call_service(data, opt, h.enc));
     default: break;
     }
-    if (h.handle >= handle::FIRST_DYNAMIC) return pickled(data, opt);
+    if (h.handle >= handle::FIRST_DYNAMIC) return pickled(data, opt, h.enc);
     return Typed(Raw{{data.begin(), data.end()}});
+}
+
+std::size_t trailing_bytes(const Typed& t) noexcept {
+    return std::visit(
+        [](const auto& v) -> std::size_t {
+            if constexpr (requires { v.trailing_bytes; }) return v.trailing_bytes;
+            else return 0;
+        },
+        t);
 }
 
 } // namespace mitokit::payload

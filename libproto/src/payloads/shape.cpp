@@ -15,16 +15,24 @@ Error bad(std::string_view handle, const std::string& what) {
     return make_error(Errc::bad_payload, std::string(handle) + ": " + what);
 }
 
-Result<pickle::NodeId> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
-                                  const pickle::DecodeOptions& opt) {
-    if (auto st = pickle::decode(data, doc, opt); !st) {
-        Error e = std::move(st).error();
-        e.message = std::string(handle) + ": " + e.message;
-        return e;
+namespace {
+Error named(std::string_view handle, Error e) {
+    e.message = std::string(handle) + ": " + e.message;
+    return e;
+}
+} // namespace
+
+Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
+                             const pickle::DecodeOptions& opt, Encoding enc) {
+    if (enc != Encoding::pickle) {
+        auto used = pickle::decode_first(data, doc, opt);
+        if (!used) return named(handle, std::move(used).error());
+        return OnePickle{doc.root(), data.size() - *used};
     }
+    if (auto st = pickle::decode(data, doc, opt); !st) return named(handle, std::move(st).error());
     if (doc.roots().size() != 1)
         return bad(handle, "payload holds " + std::to_string(doc.roots().size()) + " pickles, want 1");
-    return doc.root();
+    return OnePickle{doc.root(), 0};
 }
 
 bool is(const pickle::Document& doc, pickle::NodeId id, Kind k) noexcept { return doc[id].kind == k; }

@@ -16,9 +16,16 @@ const char* py_type(pickle::Kind k) noexcept;
 
 Error bad(std::string_view handle, const std::string& what);
 
-// Decodes a one-pickle payload into doc, naming the handle in a decoder error.
-Result<pickle::NodeId> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
-                                  const pickle::DecodeOptions& opt);
+struct OnePickle {
+    pickle::NodeId root = pickle::NO_NODE;
+    std::size_t trailing = 0; // bytes after the pickle, not read (MI only)
+};
+
+// Decodes a one-pickle payload into doc, naming the handle in a decoder error: MI
+// reads the first pickle only, as Message.unpickle; MJ reads the whole payload,
+// which must hold exactly one pickle (payloads.hpp says why).
+Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
+                             const pickle::DecodeOptions& opt, Encoding enc);
 
 // The items of a tuple (or, where the receiver only unpacks, a list) of exactly n
 // values; `form` describes the whole, e.g. "a 5-tuple (fullname, ...)".

@@ -58,7 +58,9 @@ public:
             budget_ = SIZE_MAX;
     }
 
-    Status run();
+    // first_only: stop after the first pickle's STOP (pos_ is then its end).
+    Status run(bool first_only);
+    std::size_t consumed() const noexcept { return pos_; }
     bool hot();
     Error err_{Errc::bad_value, {}, 0};
 
@@ -1065,7 +1067,7 @@ inline bool Decoder::hot() {
     return true;
 }
 
-Status Decoder::run() {
+Status Decoder::run(bool first_only) {
     if (in_.empty()) return make_error(Errc::truncated, "Ran out of input (empty pickle at offset 0)", 0);
     while (true) {
         s_.stack.clear();
@@ -1078,7 +1080,7 @@ Status Decoder::run() {
             if (!step()) return std::move(err_);
             if (stopped_) break;
         }
-        if (pos_ == in_.size()) return {};
+        if (first_only || pos_ == in_.size()) return {};
         if (!opt_.sequence)
             return make_error(Errc::bad_value, "data after STOP at offset " + std::to_string(pos_) + " (a sequence of pickles was not allowed)", pos_);
     }
@@ -1086,7 +1088,11 @@ Status Decoder::run() {
 
 } // namespace
 
-Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
+namespace {
+
+// One decode from a fresh memo; `consumed` receives where the decoder stopped.
+Status decode_impl(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt, bool first_only,
+                   std::size_t& consumed) {
     doc.clear();
     auto& s = doc.decode_scratch();
     s.memo_count = 0;
@@ -1097,13 +1103,27 @@ Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptio
     if (!s.memo_sparse.empty()) s.memo_sparse.clear();
     s.patched.clear();
     Decoder d(in, doc, opt);
-    Status st = d.run();
+    Status st = d.run(first_only);
+    consumed = d.consumed();
     s.keys.reset(doc);
     if (s.memo.size() > (1u << 16)) { // keep the scratch small after a big payload
         s.memo.clear();
         s.memo.shrink_to_fit();
     }
     return st;
+}
+
+} // namespace
+
+Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
+    std::size_t consumed = 0;
+    return decode_impl(in, doc, opt, false, consumed);
+}
+
+Result<std::size_t> decode_first(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
+    std::size_t consumed = 0;
+    if (auto st = decode_impl(in, doc, opt, true, consumed); !st) return std::move(st).error();
+    return consumed;
 }
 
 } // namespace mitokit::pickle

@@ -56,3 +56,19 @@ for name, value in cases.items():
 print('ok_lm_list', P(['x', ('a',), '/x', Z, ('x.a',)]).hex())
 print('ok_cf_list', P([None, 'posix', None, 'getpid', [], {'a': 1}]).hex())
 print('ok_ai_list', P([5, 6]).hex())
+
+# Bytes after the pickle: 0.3.3's Message.unpickle reads one pickle and never
+# looks at the rest. A `tr_<case>` line is printed only once the reference has
+# accepted it with the same value as the bare `<case>` payload.
+U = lambda data: c.Message(data=data).unpickle(throw=False)
+trailing = {
+    'cf_chain': b'garbage',                   # not a pickle at all
+    'cf_getpid': b'(\x80\x02X',               # a pickle cut short
+    'lm_package': P(5),                       # a second, complete pickle
+    'cs_get': b'.',                           # STOP on an empty stack
+    'ai_reply': b'\xff\x00',                  # an opcode that does not exist
+}
+for base, extra in trailing.items():
+    data = P(cases[base]) + extra
+    assert U(data) == U(P(cases[base])), base
+    print('tr_' + base, data.hex())

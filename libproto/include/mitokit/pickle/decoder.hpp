@@ -27,6 +27,7 @@ struct DecodeOptions {
     Limits limits{};
     // Several pickles back to back (0.3.39+ Message.pickled(a, b, ...)): decode until
     // the input is used up. When false, bytes after the first STOP are an error.
+    // decode_first ignores it.
     bool sequence = true;
 };
 
@@ -37,5 +38,13 @@ struct DecodeOptions {
 // mitogen accepts but mitokit does not model fail with Errc::unsupported and a
 // message starting "mitokit does not model" (docs/pickle.md lists them).
 Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {});
+
+// Decodes only the first pickle of `in`, as one Unpickler.load() does (mitogen
+// 0.3.3's Message.unpickle): `doc` gets one root, and the result is the number of
+// bytes that pickle took (the offset just past its STOP). Bytes after that STOP are
+// never read, so anything may follow; the caller sees in.size() - consumed and must
+// not drop it silently. Errors inside the first pickle are exactly decode()'s.
+// Limits scale with the whole of `in`, as decode()'s do.
+Result<std::size_t> decode_first(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {});
 
 } // namespace mitokit::pickle

@@ -24,6 +24,9 @@ struct Reply {
     std::optional<std::string> decode_error; // the reply did not unpickle
     pickle::Document doc;
     pickle::NodeId root = pickle::NO_NODE;
+    // An MI reply is its first pickle, as 0.3.3's Message.unpickle reads it; the
+    // bytes after it are counted here, not read.
+    std::size_t trailing_bytes = 0;
     bool ok() const noexcept { return !dead && !call_error && !decode_error; }
     std::optional<std::int64_t> integer() const;
 };
