@@ -28,7 +28,9 @@ std::string run(const std::string& fn, const std::string& args, const std::strin
             return;
         }
         std::string j;
-        (void)pickle::to_json(res.doc, res.root, j);
+        pickle::Document scratch;
+        const auto [doc, root] = res.value(scratch);
+        (void)pickle::to_json(*doc, root, j);
         out = "value " + j;
     });
     return out;

@@ -18,7 +18,8 @@ namespace mitokit::sim {
 
 class Node;
 
-// A call's outcome: a value (doc + root) or an exception, as "module.Class: text".
+// A call's outcome: a value or an exception, as "module.Class: text". Read the
+// value through value(): integer() and none() leave `doc` empty.
 struct CallResult {
     pickle::Document doc;
     pickle::NodeId root = pickle::NO_NODE;
