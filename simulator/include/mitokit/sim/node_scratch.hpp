@@ -32,25 +32,47 @@ struct CallQueue {
     std::size_t head = 0;
 };
 
+// Idle objects of one kind, handed out newest first; at most `keep` are kept.
+template <class T>
+class ObjectPool {
+public:
+    explicit ObjectPool(std::size_t keep) : keep_(keep) {}
+    // A pooled object, or nullptr when there is none (the caller makes one).
+    std::unique_ptr<T> take() {
+        if (items_.empty()) return nullptr;
+        auto t = std::move(items_.back());
+        items_.pop_back();
+        return t;
+    }
+    void give(std::unique_ptr<T> t) {
+        if (t && items_.size() < keep_) items_.push_back(std::move(t));
+    }
+    void trim(std::size_t n) {
+        if (items_.size() > n) items_.resize(n);
+    }
+    std::size_t size() const noexcept { return items_.size(); }
+
+private:
+    std::size_t keep_;
+    std::vector<std::unique_ptr<T>> items_;
+};
+
 class NodeScratch {
 public:
     // At most `keep` idle objects of each kind are kept; the rest are freed. Calls
     // and call queues are held by every context that is busy at once (ten thousand
     // leaves answering together), so a small pool would allocate for most of them.
     static constexpr std::size_t DEFAULT_KEEP = 4096;
-    explicit NodeScratch(std::size_t keep = DEFAULT_KEEP) : keep_(keep) {}
+    explicit NodeScratch(std::size_t keep = DEFAULT_KEEP) : decoders_(keep), calls_(keep), queues_(keep) {}
 
     std::unique_ptr<StreamDecoder> take_decoder(StreamHandler& h, const StreamOptions& opt,
                                                 std::uint64_t start_offset) {
-        if (decoders_.empty()) return std::make_unique<StreamDecoder>(h, opt, start_offset);
-        auto d = std::move(decoders_.back());
-        decoders_.pop_back();
+        auto d = decoders_.take();
+        if (!d) return std::make_unique<StreamDecoder>(h, opt, start_offset);
         d->restart(h, opt, start_offset);
         return d;
     }
-    void give_decoder(std::unique_ptr<StreamDecoder> d) {
-        if (d && decoders_.size() < keep_) decoders_.push_back(std::move(d));
-    }
+    void give_decoder(std::unique_ptr<StreamDecoder> d) { decoders_.give(std::move(d)); }
     // The Message a frame becomes where it stops. Deliveries do not nest, so one
     // serves every node; a nested use gets nullptr and makes its own. A handler
     // may move the data out (a queued call): the next use just allocates again.
@@ -64,14 +86,10 @@ public:
         if (message_.data.capacity() > RETAIN_MESSAGE) std::vector<std::uint8_t>().swap(message_.data);
     }
     std::unique_ptr<RunningCall> take_call() {
-        if (calls_.empty()) return std::make_unique<RunningCall>();
-        auto c = std::move(calls_.back());
-        calls_.pop_back();
-        return c;
+        if (auto c = calls_.take()) return c;
+        return std::make_unique<RunningCall>();
     }
-    void give_call(std::unique_ptr<RunningCall> c) {
-        if (c && calls_.size() < keep_) calls_.push_back(std::move(c));
-    }
+    void give_call(std::unique_ptr<RunningCall> c) { calls_.give(std::move(c)); }
     // A Document for one step (a scalar call result being pickled).
     pickle::Document& doc() { return doc_; }
     // A byte buffer for one step (a reply being pickled); its capacity stays.
@@ -80,35 +98,32 @@ public:
         return bytes_;
     }
     std::unique_ptr<CallQueue> take_queue() {
-        if (queues_.empty()) return std::make_unique<CallQueue>();
-        auto q = std::move(queues_.back());
-        queues_.pop_back();
-        return q;
+        if (auto q = queues_.take()) return q;
+        return std::make_unique<CallQueue>();
     }
     void give_queue(std::unique_ptr<CallQueue> q) {
-        if (!q || queues_.size() >= keep_) return;
+        if (!q) return;
         q->q.clear();
         q->head = 0;
-        queues_.push_back(std::move(q));
+        queues_.give(std::move(q));
     }
     // Idle: keep at most `n` of each kind (what an idle simulation holds).
     void trim(std::size_t n) {
-        if (decoders_.size() > n) decoders_.resize(n);
-        if (calls_.size() > n) calls_.resize(n);
-        if (queues_.size() > n) queues_.resize(n);
+        decoders_.trim(n);
+        calls_.trim(n);
+        queues_.trim(n);
     }
     std::size_t pooled() const noexcept { return decoders_.size() + calls_.size() + queues_.size(); }
 
 private:
     static constexpr std::size_t RETAIN_MESSAGE = 64 * 1024;
-    std::size_t keep_;
     Message message_;
     bool message_busy_ = false;
     std::vector<std::uint8_t> bytes_;
     pickle::Document doc_;
-    std::vector<std::unique_ptr<StreamDecoder>> decoders_;
-    std::vector<std::unique_ptr<RunningCall>> calls_;
-    std::vector<std::unique_ptr<CallQueue>> queues_;
+    ObjectPool<StreamDecoder> decoders_;
+    ObjectPool<RunningCall> calls_;
+    ObjectPool<CallQueue> queues_;
 };
 
 } // namespace mitokit::sim
