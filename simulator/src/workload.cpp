@@ -14,6 +14,7 @@
 
 #include "mitokit/handles.hpp"
 #include "mitokit/sim/calls.hpp"
+#include "mitokit/sim/chunked_store.hpp"
 #include "mitokit/sim/json_out.hpp"
 
 namespace mitokit::sim {
@@ -46,19 +47,22 @@ struct Driver {
         payload::build_call_function(make_call("mitogen.parent", std::nullopt, "_proxy_connect"));
     std::vector<std::uint8_t> import_call, log_call;
 
-    // A call in flight: what its reply is counted against. Kept in a slab so the
-    // reply handler captures only a slot (small enough for std::function's inline
-    // storage: no allocation per call).
+    // A call in flight: what its reply is counted against and what follows it.
+    // Kept in a slab so the reply handler captures only a slot (small enough for
+    // std::function's inline storage: no allocation per call); 24 bytes each, in
+    // chunks, so a million calls in flight cost 24 MB and never reallocate.
+    enum class Then : std::uint8_t { nothing, connected, imported, preloaded };
     struct Tracked {
         CallStats* st = nullptr;
         Time t0 = 0;
-        std::function<void(const Reply&)> then;
+        std::uint32_t tree_slot = 0; // Then::connected: the context's slot in the tree
+        Then then = Then::nothing;
     };
-    std::vector<Tracked> tracked_;
+    std::unique_ptr<ChunkedStore<Tracked, 12>> tracked_;
     std::vector<std::uint32_t> tracked_free_;
 
-    void track(CallStats& st, ContextId target, std::span<const std::uint8_t> call,
-               std::function<void(const Reply&)> then = {}) {
+    void track(CallStats& st, ContextId target, std::span<const std::uint8_t> call, Then then = Then::nothing,
+               std::uint32_t tree_slot = 0) {
         ++st.started;
         ++total_tasks;
         std::uint32_t slot;
@@ -66,18 +70,19 @@ struct Driver {
             slot = tracked_free_.back();
             tracked_free_.pop_back();
         } else {
-            slot = static_cast<std::uint32_t>(tracked_.size());
-            tracked_.emplace_back();
+            if (!tracked_) tracked_ = std::make_unique<ChunkedStore<Tracked, 12>>();
+            slot = static_cast<std::uint32_t>(tracked_->size());
+            tracked_->emplace_back();
         }
-        tracked_[slot] = Tracked{&st, sim.now(), std::move(then)};
+        (*tracked_)[slot] = Tracked{&st, sim.now(), tree_slot, then};
         sim.master().call_async_pickled(target, call, [this, slot](Node&, const Message& m) { settle(slot, m); });
     }
 
     void settle(std::uint32_t slot, const Message& m) {
-        Tracked t = std::move(tracked_[slot]);
+        const Tracked t = (*tracked_)[slot];
         tracked_free_.push_back(slot);
-        if (tracked_free_.size() == tracked_.size()) { // none in flight: drop the peak's slab
-            std::vector<Tracked>().swap(tracked_);
+        if (tracked_free_.size() == tracked_->size()) { // none in flight: drop the peak's slab
+            tracked_.reset();
             std::vector<std::uint32_t>().swap(tracked_free_);
         }
         Reply& r = reply_;
@@ -89,7 +94,27 @@ struct Driver {
             t.st->latencies.push_back(sim.now() - t.t0);
         }
         tick();
-        if (t.then) t.then(r);
+        switch (t.then) {
+        case Then::nothing: break;
+        case Then::connected: connected(connected_id(r), t.tree_slot); break;
+        case Then::imported: count_imported(r); break;
+        case Then::preloaded:
+            count_imported(r);
+            if (--pending_work == 0) leaf_phase();
+            break;
+        }
+    }
+
+    // The ID in a _proxy_connect reply ({'id': ..., 'name': ..., 'msg': ...}).
+    static std::optional<ContextId> connected_id(const Reply& r) {
+        std::optional<ContextId> id;
+        if (r.ok() && r.doc[r.root].kind == pickle::Kind::dict) {
+            const auto& items = r.doc[r.root].items;
+            for (std::size_t k = 0; k + 1 < items.size(); k += 2)
+                if (r.doc[items[k]].s == "id" && r.doc[items[k + 1]].kind == pickle::Kind::integer)
+                    id = static_cast<ContextId>(r.doc[items[k + 1]].i);
+        }
+        return id;
     }
 
     // The tree by slot (slot 0 is the master), children of slot p at
@@ -152,17 +177,7 @@ struct Driver {
                     connected(id, slot);
                 });
             } else {
-                track(rep.connects, parent, proxy_connect_call,
-                      [this, slot](const Reply& r) {
-                          std::optional<ContextId> id;
-                          if (r.ok() && r.doc[r.root].kind == pickle::Kind::dict) {
-                              const auto& items = r.doc[r.root].items;
-                              for (std::size_t k = 0; k + 1 < items.size(); k += 2)
-                                  if (r.doc[items[k]].s == "id" && r.doc[items[k + 1]].kind == pickle::Kind::integer)
-                                      id = static_cast<ContextId>(r.doc[items[k + 1]].i);
-                          }
-                          connected(id, slot);
-                      });
+                track(rep.connects, parent, proxy_connect_call, Then::connected, slot);
             }
         }
     }
@@ -187,10 +202,7 @@ struct Driver {
         if (wl.preload && !wl.imports.empty() && !intermediates.empty()) {
             pending_work = intermediates.size();
             for (ContextId c : intermediates)
-                track(rep.imports, c, import_call, [this](const Reply& r) {
-                    count_imported(r);
-                    if (--pending_work == 0) leaf_phase();
-                });
+                track(rep.imports, c, import_call, Then::preloaded);
             return;
         }
         leaf_phase();
@@ -209,7 +221,7 @@ struct Driver {
             for (std::uint32_t i = 0; i < wl.calls_per_leaf; ++i)
                 track(rep.calls, leaf, getpid_call);
             if (!wl.imports.empty())
-                track(rep.imports, leaf, import_call, [this](const Reply& r) { count_imported(r); });
+                track(rep.imports, leaf, import_call, Then::imported);
             if (wl.logs_per_leaf) track(rep.calls, leaf, log_call);
         }
         if (wl.shutdown_at_end) {

@@ -62,7 +62,7 @@ public:
     // At most `keep` idle objects of each kind are kept; the rest are freed. Calls
     // and call queues are held by every context that is busy at once (ten thousand
     // leaves answering together), so a small pool would allocate for most of them.
-    static constexpr std::size_t DEFAULT_KEEP = 4096;
+    static constexpr std::size_t DEFAULT_KEEP = 1024;
     explicit NodeScratch(std::size_t keep = DEFAULT_KEEP) : decoders_(keep), calls_(keep), queues_(keep) {}
 
     std::unique_ptr<StreamDecoder> take_decoder(StreamHandler& h, const StreamOptions& opt,
@@ -103,6 +103,9 @@ public:
     }
     void give_queue(std::unique_ptr<CallQueue> q) {
         if (!q) return;
+        // A queue that held a burst (a parent's hundred _proxy_connect calls) is not
+        // kept at that size: thousands of idle ones would raise the peak.
+        if (q->q.capacity() > RETAIN_QUEUE) std::vector<Message>().swap(q->q);
         q->q.clear();
         q->head = 0;
         queues_.give(std::move(q));
@@ -117,6 +120,7 @@ public:
 
 private:
     static constexpr std::size_t RETAIN_MESSAGE = 64 * 1024;
+    static constexpr std::size_t RETAIN_QUEUE = 8; // messages
     Message message_;
     bool message_busy_ = false;
     std::vector<std::uint8_t> bytes_;
