@@ -201,18 +201,6 @@ std::string trailing_note(std::size_t n) {
     return "note: " + std::to_string(n) + " trailing bytes after the pickle ignored, as mitogen 0.3.3 does";
 }
 
-// The payload's pickles as the receiver reads them: MI the first only (`trailing`
-// gets the bytes after it), MJ all of them to the end.
-Status decode_payload(const Header& h, std::span<const std::uint8_t> payload, pickle::Document& doc,
-                      std::size_t& trailing) {
-    trailing = 0;
-    if (h.enc == Encoding::pickle) return pickle::decode(payload, doc);
-    auto used = pickle::decode_first(payload, doc);
-    if (!used) return std::move(used).error();
-    trailing = payload.size() - *used;
-    return {};
-}
-
 std::string offset_col(std::uint64_t off) {
     std::string s = "@" + std::to_string(off);
     if (s.size() < 9) s.resize(9, ' ');
@@ -266,9 +254,9 @@ void MessageFormatter::message(std::string& out, const StreamLabel* label, const
     if (typed) typed_json(o.key("payload"), *typed);
     if (payload_is_pickle(h, m.payload.size())) {
         pickle::Document doc;
-        std::size_t trailing = 0;
-        const auto st = decode_payload(h, m.payload, doc, trailing);
-        if (st) {
+        // As the receiver reads them: MI the first pickle only, MJ all of them.
+        const auto trailing = payload::decode_pickles(m.payload, doc, h.enc);
+        if (trailing) {
             std::string& v = o.key("values");
             v += '[';
             bool first = true;
@@ -278,9 +266,9 @@ void MessageFormatter::message(std::string& out, const StreamLabel* label, const
                 v += node_json(doc, r);
             }
             v += ']';
-            o.unum("trailing_bytes", trailing);
+            o.unum("trailing_bytes", *trailing);
         } else if (payload_error.empty()) {
-            payload_error = st.error().message;
+            payload_error = trailing.error().message;
         }
     } else {
         hex_append(o.key("raw") += '"', m.payload);

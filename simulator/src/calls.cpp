@@ -41,19 +41,12 @@ void read_reply(const Message& m, Reply& r) {
         r.dead_reason = d ? d->channel_error() : std::string(m.text());
         return;
     }
-    if (m.h.enc == Encoding::pickle) {
-        if (auto st = pickle::decode(m.data, r.doc); !st) {
-            r.decode_error = st.error().message;
-            return;
-        }
-    } else {
-        auto used = pickle::decode_first(m.data, r.doc);
-        if (!used) {
-            r.decode_error = used.error().message;
-            return;
-        }
-        r.trailing_bytes = m.data.size() - *used;
+    auto trailing = payload::decode_pickles(m.data, r.doc, m.h.enc);
+    if (!trailing) {
+        r.decode_error = trailing.error().message;
+        return;
     }
+    r.trailing_bytes = *trailing;
     if (r.doc.roots().empty()) {
         r.decode_error = "empty reply";
         return;

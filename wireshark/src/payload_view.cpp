@@ -106,16 +106,10 @@ void show_document(const View& v, const Document& doc, bool quiet_json_limit) {
 std::size_t show_pickles(const View& v, std::span<const std::uint8_t> payload, bool quiet_json_limit) {
     if (!v.at.tree) return 0;
     Document doc;
-    std::size_t trailing = 0;
-    if (v.enc == Encoding::pickle) {
-        if (!pickle::decode(payload, doc, v.decode_options())) return 0;
-    } else {
-        auto used = pickle::decode_first(payload, doc, v.decode_options());
-        if (!used) return 0;
-        trailing = payload.size() - *used;
-    }
+    auto trailing = payload::decode_pickles(payload, doc, v.enc, v.decode_options());
+    if (!trailing) return 0;
     show_document(v, doc, quiet_json_limit);
-    return trailing;
+    return *trailing;
 }
 
 // The tail of an MI payload that the reference never reads: marked, not dropped.

@@ -167,4 +167,10 @@ Result<Typed> parse_any(const Header& h, Bytes data, const pickle::DecodeOptions
 // ignored; 0 for raw payloads and MJ.
 std::size_t trailing_bytes(const Typed& t) noexcept;
 
+// A pickled payload's pickles into `doc`, read as the frame's encoding says (see
+// the top of this file): MI the first pickle only, MJ every pickle to the end.
+// The result is the number of bytes after an MI payload's pickle (0 for MJ).
+Result<std::size_t> decode_pickles(Bytes data, pickle::Document& doc, Encoding enc,
+                                   const pickle::DecodeOptions& opt = {});
+
 } // namespace mitokit::payload

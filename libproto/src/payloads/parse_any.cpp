@@ -15,13 +15,9 @@ Result<Typed> lift(Result<T>&& r) {
 
 Result<Typed> pickled(Bytes data, const pickle::DecodeOptions& opt, Encoding enc) {
     Pickled p;
-    if (enc == Encoding::pickle) {
-        if (auto st = pickle::decode(data, p.doc, opt); !st) return std::move(st).error();
-    } else {
-        auto used = pickle::decode_first(data, p.doc, opt);
-        if (!used) return std::move(used).error();
-        p.trailing_bytes = data.size() - *used;
-    }
+    auto trailing = decode_pickles(data, p.doc, enc, opt);
+    if (!trailing) return std::move(trailing).error();
+    p.trailing_bytes = *trailing;
     return Typed(std::move(p));
 }
 
@@ -59,6 +55,17 @@ Result<Typed> parse_any(const Header& h, Bytes data, const pickle::DecodeOptions
     }
     if (h.handle >= handle::FIRST_DYNAMIC) return pickled(data, opt, h.enc);
     return Typed(Raw{{data.begin(), data.end()}});
+}
+
+Result<std::size_t> decode_pickles(Bytes data, pickle::Document& doc, Encoding enc,
+                                   const pickle::DecodeOptions& opt) {
+    if (enc == Encoding::pickle) {
+        if (auto st = pickle::decode(data, doc, opt); !st) return std::move(st).error();
+        return std::size_t{0};
+    }
+    auto used = pickle::decode_first(data, doc, opt);
+    if (!used) return std::move(used).error();
+    return data.size() - *used;
 }
 
 std::size_t trailing_bytes(const Typed& t) noexcept {

@@ -24,15 +24,11 @@ Error named(std::string_view handle, Error e) {
 
 Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
                              const pickle::DecodeOptions& opt, Encoding enc) {
-    if (enc != Encoding::pickle) {
-        auto used = pickle::decode_first(data, doc, opt);
-        if (!used) return named(handle, std::move(used).error());
-        return OnePickle{doc.root(), data.size() - *used};
-    }
-    if (auto st = pickle::decode(data, doc, opt); !st) return named(handle, std::move(st).error());
-    if (doc.roots().size() != 1)
+    auto trailing = decode_pickles(data, doc, enc, opt);
+    if (!trailing) return named(handle, std::move(trailing).error());
+    if (doc.roots().size() != 1) // MJ: every pickle was read
         return bad(handle, "payload holds " + std::to_string(doc.roots().size()) + " pickles, want 1");
-    return OnePickle{doc.root(), 0};
+    return OnePickle{doc.root(), *trailing};
 }
 
 bool is(const pickle::Document& doc, pickle::NodeId id, Kind k) noexcept { return doc[id].kind == k; }
