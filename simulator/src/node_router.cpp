@@ -105,7 +105,7 @@ StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart sta
     Stream& s = *streams_.back();
     // is_privileged: remote_id in parent_ids, or a stamping auth_id that is us or a parent.
     const auto in_parents = [&](ContextId c) {
-        return std::find(parent_ids_.begin(), parent_ids_.end(), c) != parent_ids_.end();
+        return parent_ids_.contains(c);
     };
     s.privileged = in_parents(remote_id) || (stamp_auth && (*stamp_auth == id_ || in_parents(*stamp_auth)));
     return sid;
@@ -382,7 +382,7 @@ bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
     case Policy::none: return true;
     case Policy::parent_authority:
         return msg.h.auth_id == id_ ||
-               std::find(parent_ids_.begin(), parent_ids_.end(), msg.h.auth_id) != parent_ids_.end();
+               parent_ids_.contains(msg.h.auth_id);
     case Policy::immediate_child:
         return in != NO_STREAM && msg.h.src_id == streams_[in]->remote_id;
     }
@@ -536,7 +536,7 @@ void Node::exit_process() {
 }
 
 std::size_t Node::memory_estimate() const {
-    std::size_t n = sizeof(Node) + parent_ids_.capacity() * sizeof(ContextId);
+    std::size_t n = sizeof(Node) + parent_ids_.heap_bytes();
     n += streams_.capacity() * sizeof(void*);
     for (const auto& s : streams_) {
         n += sizeof(Stream) + s->egress_ids.capacity() * 8 + s->monitor_routes.capacity() * 4;

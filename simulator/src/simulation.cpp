@@ -156,6 +156,13 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
         recycle(std::move(p.msg.data)); // unless the message stopped and kept it
         return;
     }
+    if (ld == CONNECT_EVENT) {
+        PendingConnect pc = std::move(connects_[seg]);
+        connects_[seg] = PendingConnect{};
+        free_connects_.push_back(seg);
+        if (nodes_[pc.parent].alive() && nodes_[pc.parent].stream_open(pc.stream)) pc.connected(pc.stream);
+        return;
+    }
     if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
     else deliver(ld, seg);
 }
@@ -171,6 +178,11 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     }
     if (ld == MAIN_THREAD_EVENT) {
         if (stage == 1) __builtin_prefetch(&nodes_[seg]);
+        return;
+    }
+    if (ld == CONNECT_EVENT) {
+        if (stage == 0) __builtin_prefetch(&connects_[seg]);
+        else if (stage == 1) __builtin_prefetch(&nodes_[connects_[seg].parent]);
         return;
     }
     const Link& L = links_[ld >> 1];
@@ -285,9 +297,7 @@ void Simulation::note(Node& n, Note what, const Header* h, std::string_view deta
 void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) {
     NodeConfig cfg;
     cfg.id = id;
-    cfg.parent_ids.reserve(parent.parent_ids().size() + 1);
-    cfg.parent_ids.push_back(parent.id());
-    cfg.parent_ids.insert(cfg.parent_ids.end(), parent.parent_ids().begin(), parent.parent_ids().end());
+    cfg.parent_ids = ParentIds::below(parent.id(), parent.parent_ids());
     const auto child_index = static_cast<std::uint32_t>(nodes_.size());
     if (by_id_.contains(id)) {
         // Two contexts with one ID would make routing meaningless: refuse loudly.
@@ -312,10 +322,17 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     child.attach_parent(L.stream[1]);
     if (pcap_) pcap_->open(li, parent.id(), id, now());
     log_.record(now(), "spawn", id, parent.id()); // one per context: hashed as binary
-    const StreamId ps = L.stream[0];
-    sched_.after(cfg_.connect_delay, [this, pi = L.node[0], ps, connected = std::move(connected)] {
-        if (nodes_[pi].alive() && nodes_[pi].stream_open(ps)) connected(ps);
-    });
+    PendingConnect pc{L.node[0], L.stream[0], std::move(connected)};
+    std::uint32_t slot;
+    if (!free_connects_.empty()) {
+        slot = free_connects_.back();
+        free_connects_.pop_back();
+        connects_[slot] = std::move(pc);
+    } else {
+        slot = static_cast<std::uint32_t>(connects_.size());
+        connects_.push_back(std::move(pc));
+    }
+    sched_.post(now() + cfg_.connect_delay, CONNECT_EVENT, slot);
 }
 
 void Simulation::log_record(Node&, ContextId src, std::string_view logger, int level, std::string_view text) {
@@ -380,6 +397,8 @@ void Simulation::trim() {
     scratch_.trim(SCRATCH_IDLE_KEEP);
     std::vector<PendingRoute>().swap(routes_);
     std::vector<std::uint32_t>().swap(free_routes_);
+    std::vector<PendingConnect>().swap(connects_);
+    std::vector<std::uint32_t>().swap(free_connects_);
     std::vector<std::vector<std::uint8_t>>().swap(spare_bytes_);
 }
 

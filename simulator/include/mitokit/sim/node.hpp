@@ -31,6 +31,7 @@
 #include "mitokit/sim/id_map.hpp"
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/module_catalog.hpp"
+#include "mitokit/sim/parent_ids.hpp"
 #include "mitokit/sim/scheduler.hpp"
 #include "mitokit/stream_decoder.hpp"
 
@@ -118,7 +119,7 @@ struct NodeShared {
 
 struct NodeConfig {
     ContextId id = 0;
-    std::vector<ContextId> parent_ids; // nearest first, ending in 0; empty for the master
+    ParentIds parent_ids; // nearest first, ending in 0; empty for the master
 };
 
 class Node {
@@ -185,7 +186,7 @@ public:
     void main_thread_free();
     // ModuleResponder.forward_modules (master): push modules toward a deep context.
     void forward_modules(ContextId target, const std::vector<std::string>& names);
-    const std::vector<ContextId>& parent_ids() const noexcept { return parent_ids_; }
+    const ParentIds& parent_ids() const noexcept { return parent_ids_; }
     NodeEnv& env() noexcept { return env_; }
     // Free for the NodeEnv's own use (the simulation keeps its node index here).
     std::uint32_t env_tag = 0;
@@ -323,7 +324,7 @@ private:
     std::vector<std::unique_ptr<Stream>> streams_;
     IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
-    std::vector<ContextId> parent_ids_;
+    ParentIds parent_ids_;
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
     // Dynamic (reply) handles: a slab of handlers found through an IdMap, so a
     // master waiting on a million replies holds no node per entry.
@@ -344,12 +345,24 @@ private:
     std::unique_ptr<Handlers> handlers_; // made on first use, dropped when empty
     // IdAllocator (master) / ChildIdAllocator
     // Made on first use: leaves never allocate IDs.
+    // A spawn waiting for its ID and then its connection. The steps between hold
+    // a slot here, not the caller's callback: a capture of [this, slot] needs no
+    // heap, where nesting the callback cost an allocation a step.
+    using SpawnDone = std::function<void(std::optional<ContextId>, StreamId)>;
+    struct Spawn {
+        std::string name;
+        SpawnDone done;
+    };
     struct IdState {
         std::uint64_t next_id = 1;
         ContextId block_next = 0, block_end = 0;
         bool in_flight = false;
         std::vector<std::function<void(std::optional<ContextId>)>> waiters;
+        std::vector<Spawn> spawns; // slots; a free one has an empty `done`
+        std::vector<std::uint32_t> free_spawns;
     };
+    void spawn_with_id(std::uint32_t slot, std::optional<ContextId> id);
+    SpawnDone take_spawn(std::uint32_t slot);
     std::unique_ptr<IdState> ids_;
     IdState& ids() {
         if (!ids_) ids_ = std::make_unique<IdState>();
