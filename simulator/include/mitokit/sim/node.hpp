@@ -21,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -223,7 +224,85 @@ public:
     std::size_t memory_estimate() const; // bytes owned, for the scale report
 
 private:
-    struct Stream;
+    struct Stream final : StreamHandler {
+        Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart st, std::optional<ContextId> stamp)
+            : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp), name(std::move(nm)) {}
+
+        void on_message(const MessageView& v) override {
+            at_boundary = v.offset + HEADER_SIZE + v.header.length == fed; // the chunk ends with this frame
+            node.on_frame(sid, v);
+        }
+        void on_error(const Error& e) override { node.on_stream_error(sid, e); }
+
+        // What every frame through the stream reads comes first.
+        Node& node;
+        StreamId sid;
+        ContextId remote_id;
+        std::uint32_t env_tag = 0; // Node::stream_tag
+        bool open = true;
+        bool privileged = false;
+        bool noticed = false;     // RouteMonitor owns its routes (a child stream)
+        bool registered = false;  // register() ran: the disconnect cascade applies
+        bool detached = false;    // the child sent DETACHING
+        bool at_boundary = false; // the bytes fed so far end with a whole frame
+        bool monitor_self = false;
+        StreamStart start;        // how the next decoder begins (frames once one has seen a frame)
+        std::optional<ContextId> stamp_auth;
+        IdMap egress_ids;         // a set: the values are unused
+        // Made when bytes arrive and dropped again at a frame boundary, so an idle
+        // stream holds no decoder (most of a million contexts are idle). A new one
+        // resumes at stream offset `fed` (counted before each chunk is fed).
+        std::unique_ptr<StreamDecoder> decoder;
+        std::uint64_t fed = 0;
+        // RouteMonitor._routes_by_stream: the child itself (monitor_self, no heap for
+        // a leaf) and the routes it announced (monitor_routes).
+        std::vector<ContextId> monitor_routes;
+        std::unique_ptr<std::set<std::string>> sent_modules; // made on first module sent
+        std::string name;
+
+        std::set<std::string>& sent(); // made with the planner's initial set on first use
+    };
+
+    // A context's streams by StreamId. The first (a child's stream to its parent)
+    // lives inside the Node: most contexts are leaves with that one stream, and
+    // routing to them then follows no pointer to reach it.
+    class StreamList {
+    public:
+        std::size_t size() const noexcept { return first_ ? 1 + rest_.size() : 0; }
+        Stream* operator[](std::size_t i) noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
+        const Stream* operator[](std::size_t i) const noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
+        Stream* at(std::size_t i) {
+            if (i >= size()) throw std::out_of_range("no stream " + std::to_string(i));
+            return (*this)[i];
+        }
+        const Stream* at(std::size_t i) const { return const_cast<StreamList&>(*this).at(i); }
+        template <class... A>
+        Stream& emplace(A&&... a) {
+            if (!first_) return first_.emplace(std::forward<A>(a)...);
+            rest_.push_back(std::make_unique<Stream>(std::forward<A>(a)...));
+            return *rest_.back();
+        }
+        template <class F>
+        void for_each(F&& f) {
+            if (first_) f(*first_);
+            for (auto& p : rest_) f(*p);
+        }
+        template <class F>
+        void for_each(F&& f) const {
+            if (first_) f(*first_);
+            for (const auto& p : rest_) f(*p);
+        }
+        // Loads where stream i is found (nothing to load for the first).
+        void prefetch_slot(std::size_t i) const noexcept {
+            if (i > 0 && i <= rest_.size()) __builtin_prefetch(&rest_[i - 1]);
+        }
+        // Heap bytes beyond the Node (the streams after the first, and their table).
+        std::size_t heap_bytes() const noexcept { return rest_.capacity() * sizeof(void*) + rest_.size() * sizeof(Stream); }
+
+    private:
+        std::optional<Stream> first_;
+        std::vector<std::unique_ptr<Stream>> rest_;
+    };
     struct Handler {
         std::optional<ContextId> respondent;
         bool persist = false;
@@ -321,7 +400,7 @@ private:
     bool detached_ = false;
     bool shutting_down_ = false;
     bool call_busy_ = false; // Dispatcher: a call is running
-    std::vector<std::unique_ptr<Stream>> streams_;
+    StreamList streams_;
     IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
     ParentIds parent_ids_;
