@@ -126,6 +126,8 @@ private:
     bool prepare(); // fills ready_ with the next slot's items; false if none
     void rebuild(Time slot); // restart the ring at an earlier slot (rare)
     void pull_far();         // far_ items now within the ring's reach
+    void order_ready();      // sorts ready_ by (t, seq)
+    std::vector<Item> sorted_; // order_ready's buffer
     std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
     std::array<std::uint64_t, RING / 64> occupied_{}; // a bit per non-empty ring bucket
     std::vector<Item> far_;  // a min-heap by (t, seq)
