@@ -180,16 +180,7 @@ void Node::call_async_pickled(ContextId target, std::span<const std::uint8_t> pa
 
 void Node::spawn_child(std::string name, SpawnDone done) {
     upgrade();
-    IdState& st = ids();
-    std::uint32_t slot;
-    if (!st.free_spawns.empty()) {
-        slot = st.free_spawns.back();
-        st.free_spawns.pop_back();
-        st.spawns[slot] = Spawn{std::move(name), std::move(done)};
-    } else {
-        slot = static_cast<std::uint32_t>(st.spawns.size());
-        st.spawns.push_back(Spawn{std::move(name), std::move(done)});
-    }
+    const std::uint32_t slot = ids().spawns.put(Spawn{std::move(name), std::move(done)});
     allocate_id([this, slot](std::optional<ContextId> id) { spawn_with_id(slot, id); });
 }
 
@@ -210,15 +201,10 @@ void Node::spawn_with_id(std::uint32_t slot, std::optional<ContextId> id) {
 }
 
 Node::SpawnDone Node::take_spawn(std::uint32_t slot) {
-    IdState& st = ids();
-    SpawnDone done = std::move(st.spawns[slot].done);
-    st.spawns[slot] = Spawn{};
-    st.free_spawns.push_back(slot);
+    auto& spawns = ids().spawns;
+    SpawnDone done = spawns.take(slot).done;
     // None pending: a parent that spawned many at once (the master) keeps no big table.
-    if (st.free_spawns.size() == st.spawns.size() && st.spawns.capacity() > 8) {
-        std::vector<Spawn>().swap(st.spawns);
-        std::vector<std::uint32_t>().swap(st.free_spawns);
-    }
+    if (spawns.in_use() == 0 && spawns.capacity() > 8) spawns.release();
     return done;
 }
 

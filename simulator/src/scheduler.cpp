@@ -232,16 +232,7 @@ void Scheduler::rebuild(Time slot) {
 
 void Scheduler::at(Time t, Task task) {
     if (t < now_) t = now_; // the past is closed: late events run now, in order
-    std::uint32_t slot;
-    if (!free_.empty()) {
-        slot = free_.back();
-        free_.pop_back();
-        slots_[slot] = std::move(task);
-    } else {
-        slot = static_cast<std::uint32_t>(slots_.size());
-        slots_.push_back(std::move(task));
-    }
-    post(t, TASK, slot);
+    post(t, TASK, slots_.put(std::move(task)));
 }
 
 void Scheduler::trim() {
@@ -253,8 +244,7 @@ void Scheduler::trim() {
     ready_pos_ = 0;
     std::vector<Item>().swap(now_items_);
     now_pos_ = 0;
-    std::vector<Task>().swap(slots_);
-    std::vector<std::uint32_t>().swap(free_);
+    slots_.release();
 }
 
 void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
@@ -286,9 +276,7 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
         if (it.a != TASK) {
             sink_->on_event(it.a, it.b);
         } else {
-            Task task = std::move(slots_[it.b]);
-            slots_[it.b] = nullptr;
-            free_.push_back(it.b);
+            Task task = slots_.take(it.b);
             task();
         }
         ++n;

@@ -114,16 +114,7 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
 }
 
 void Simulation::defer_route(Node& n, Message msg) {
-    std::uint32_t slot;
-    if (!free_routes_.empty()) {
-        slot = free_routes_.back();
-        free_routes_.pop_back();
-        routes_[slot] = PendingRoute{index_of(n), std::move(msg)};
-    } else {
-        slot = static_cast<std::uint32_t>(routes_.size());
-        routes_.push_back(PendingRoute{index_of(n), std::move(msg)});
-    }
-    sched_.post(now(), ROUTE_EVENT, slot);
+    sched_.post(now(), ROUTE_EVENT, routes_.put(PendingRoute{index_of(n), std::move(msg)}));
 }
 
 void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) {
@@ -150,16 +141,13 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
         return;
     }
     if (ld == ROUTE_EVENT) {
-        PendingRoute p = std::move(routes_[seg]);
-        free_routes_.push_back(seg);
+        PendingRoute p = routes_.take(seg);
         nodes_[p.node].route_now(p.msg);
         recycle(std::move(p.msg.data)); // unless the message stopped and kept it
         return;
     }
     if (ld == CONNECT_EVENT) {
-        PendingConnect pc = std::move(connects_[seg]);
-        connects_[seg] = PendingConnect{};
-        free_connects_.push_back(seg);
+        PendingConnect pc = connects_.take(seg);
         if (nodes_[pc.parent].alive() && nodes_[pc.parent].stream_open(pc.stream)) pc.connected(pc.stream);
         return;
     }
@@ -172,7 +160,7 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     // the segment's vector, then the receiving context and the bytes, then its
     // stream's slot, then the stream.
     if (ld == ROUTE_EVENT) {
-        if (stage == 0) __builtin_prefetch(&routes_[seg]);
+        if (stage == 0) __builtin_prefetch(routes_.address(seg));
         else if (stage == 1) __builtin_prefetch(&nodes_[routes_[seg].node]);
         return;
     }
@@ -181,7 +169,7 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
         return;
     }
     if (ld == CONNECT_EVENT) {
-        if (stage == 0) __builtin_prefetch(&connects_[seg]);
+        if (stage == 0) __builtin_prefetch(connects_.address(seg));
         else if (stage == 1) __builtin_prefetch(&nodes_[connects_[seg].parent]);
         return;
     }
@@ -322,17 +310,8 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     child.attach_parent(L.stream[1]);
     if (pcap_) pcap_->open(li, parent.id(), id, now());
     log_.record(now(), "spawn", id, parent.id()); // one per context: hashed as binary
-    PendingConnect pc{L.node[0], L.stream[0], std::move(connected)};
-    std::uint32_t slot;
-    if (!free_connects_.empty()) {
-        slot = free_connects_.back();
-        free_connects_.pop_back();
-        connects_[slot] = std::move(pc);
-    } else {
-        slot = static_cast<std::uint32_t>(connects_.size());
-        connects_.push_back(std::move(pc));
-    }
-    sched_.post(now() + cfg_.connect_delay, CONNECT_EVENT, slot);
+    sched_.post(now() + cfg_.connect_delay, CONNECT_EVENT,
+                connects_.put(PendingConnect{L.node[0], L.stream[0], std::move(connected)}));
 }
 
 void Simulation::log_record(Node&, ContextId src, std::string_view logger, int level, std::string_view text) {
@@ -395,10 +374,8 @@ void Simulation::trim() {
     sched_.trim();
     segs_.trim();
     scratch_.trim(SCRATCH_IDLE_KEEP);
-    std::vector<PendingRoute>().swap(routes_);
-    std::vector<std::uint32_t>().swap(free_routes_);
-    std::vector<PendingConnect>().swap(connects_);
-    std::vector<std::uint32_t>().swap(free_connects_);
+    routes_.release();
+    connects_.release();
     std::vector<std::vector<std::uint8_t>>().swap(spare_bytes_);
 }
 

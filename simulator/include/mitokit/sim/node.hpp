@@ -34,6 +34,7 @@
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/parent_ids.hpp"
 #include "mitokit/sim/scheduler.hpp"
+#include "mitokit/sim/slot_table.hpp"
 #include "mitokit/stream_decoder.hpp"
 
 namespace mitokit::sim {
@@ -437,8 +438,7 @@ private:
         ContextId block_next = 0, block_end = 0;
         bool in_flight = false;
         std::vector<std::function<void(std::optional<ContextId>)>> waiters;
-        std::vector<Spawn> spawns; // slots; a free one has an empty `done`
-        std::vector<std::uint32_t> free_spawns;
+        SlotTable<Spawn> spawns;
     };
     void spawn_with_id(std::uint32_t slot, std::optional<ContextId> id);
     SpawnDone take_spawn(std::uint32_t slot);

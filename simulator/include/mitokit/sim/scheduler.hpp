@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mitokit/sim/slot_table.hpp"
+
 namespace mitokit::sim {
 
 using Time = std::uint64_t; // simulated nanoseconds since the start of the run
@@ -141,8 +143,7 @@ private:
     std::size_t count_ = 0;    // pending items
     Sink* sink_ = nullptr;
     bool prefetching_ = false;
-    std::vector<Task> slots_;
-    std::vector<std::uint32_t> free_;
+    SlotTable<Task> slots_;
     Time now_ = 0;
     std::uint64_t seq_ = 0;
     std::uint64_t executed_ = 0;

@@ -19,6 +19,7 @@
 #include "mitokit/sim/node.hpp"
 #include "mitokit/sim/scheduler.hpp"
 #include "mitokit/sim/segment_store.hpp"
+#include "mitokit/sim/slot_table.hpp"
 
 namespace mitokit::sim {
 
@@ -159,8 +160,7 @@ private:
         std::uint32_t node = 0;
         Message msg;
     };
-    std::vector<PendingRoute> routes_;
-    std::vector<std::uint32_t> free_routes_;
+    SlotTable<PendingRoute> routes_;
     // Children spawned and not yet connected (Router.local() waiting for the
     // child's first bytes): a slot each rather than a closure on the heap.
     struct PendingConnect {
@@ -168,8 +168,7 @@ private:
         StreamId stream = 0;      // the parent's stream to the child
         std::function<void(StreamId)> connected;
     };
-    std::vector<PendingConnect> connects_;
-    std::vector<std::uint32_t> free_connects_;
+    SlotTable<PendingConnect> connects_;
     // Data buffers of routed messages, kept for the next defer_route_frame (a
     // million calls and replies would otherwise each allocate and free one).
     std::vector<std::vector<std::uint8_t>> spare_bytes_;
