@@ -183,6 +183,9 @@ TEST(PayloadsRaw, RouteNamesFollowPartitionAndStrictUtf8) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->name, "");
     EXPECT_EQ(S(build_route(5, r->name)), "5"); // RouteMonitor omits an empty name
+    EXPECT_EQ(S(build_route(0, std::nullopt)), "0");
+    EXPECT_EQ(S(build_route(4294967295u, std::string("local.4294967295"))), "4294967295:local.4294967295");
+    EXPECT_EQ(S(build_route(1000, std::string("a:b"))), "1000:a:b");
     r = parse_route(handle::ADD_ROUTE, B("5:a:b"));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->name, "a:b");

@@ -142,10 +142,23 @@ std::vector<std::uint8_t> build_forward_log(std::string_view logger, int level, 
 }
 
 std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std::string>& name) {
-    // RouteMonitor writes "id:name" only for a non-empty name.
-    std::string s = std::to_string(id);
-    if (name && !name->empty()) s += ":" + *name;
-    return bytes_of(s);
+    // RouteMonitor writes "id:name" only for a non-empty name. Written straight
+    // into one buffer: every context's route crosses each of its ancestors.
+    char digits[10];
+    std::size_t n = 0;
+    do {
+        digits[n++] = static_cast<char>('0' + id % 10);
+        id /= 10;
+    } while (id);
+    const bool named = name && !name->empty();
+    std::vector<std::uint8_t> out;
+    out.reserve(n + (named ? 1 + name->size() : 0));
+    while (n) out.push_back(static_cast<std::uint8_t>(digits[--n]));
+    if (named) {
+        out.push_back(':');
+        out.insert(out.end(), name->begin(), name->end());
+    }
+    return out;
 }
 
 std::vector<std::uint8_t> build_forward_module(std::uint32_t target, std::string_view fullname) {
