@@ -326,6 +326,19 @@ cases = [
  ('BUILD Sender context int', SND+b'}X\x07\x00\x00\x00contextK\x01sb.', 'ERR mitokit does not model a Sender context that is not a Context'),
  ('BUILD __setstate__ once', KW+b'}X\x0c\x00\x00\x00__setstate__K\x01sb.', '{"kwargs":[]}'),
  ('BUILD after __setstate__', KW+b'}X\x0c\x00\x00\x00__setstate__K\x01sbNb.', 'ERR mitokit does not model a BUILD on an instance whose __setstate__ an earlier BUILD replaced'),
+ # --- faithfulness sweep: text numbers as CPython 3.11 reads them
+ ('INT \\x1c is not a space', b'I\x1c5\n.', 'ERR could not convert string to int (INT'),
+ ('INT \\x1f is not a space', b'I\x1f12\n.', 'ERR could not convert string to int (INT'),
+ ('LONG \\x1c is not a space', b'L\x1c5\n.', 'ERR invalid literal for int() with base'),
+ ('PUT \\x1c is not a space', b'Np0\x1c\n.', 'ERR invalid literal for int() with base 10'),
+ ('GET \\x1c is not a space', b'Np0\ng\x1c0\n\x85.', 'ERR invalid literal for int() with base 10'),
+ ('INT \\x0b is a space', b'I\x0b5\x0c\n.', '5'),
+ ('FLOAT long zero fraction underflows', b'F0.' + b'0'*400 + b'1\n.', '{"float":"0.0"}'),
+ ('FLOAT long zero fraction subnormal', b'F0.' + b'0'*320 + b'1\n.', '{"float":"1e-321"}'),
+ ('FLOAT long mantissa tiny exponent', b'F' + b'1'*400 + b'e-800\n.', '{"float":"0.0"}'),
+ ('FLOAT long mantissa fits', b'F' + b'1'*400 + b'e-300\n.', '{"float":"1.111111111111111e+99"}'),
+ ('FLOAT zero fraction big exponent', b'F0.0000001e400\n.', "ERR value too large to convert to float: '0.0000001e400' (FLOAT"),
+ ('FLOAT long zeros times big exponent', b'F0.' + b'0'*400 + b'1e500\n.', '{"float":"1e+99"}'),
 ]
 import sys
 out = []
