@@ -339,6 +339,12 @@ cases = [
  ('FLOAT long mantissa fits', b'F' + b'1'*400 + b'e-300\n.', '{"float":"1.111111111111111e+99"}'),
  ('FLOAT zero fraction big exponent', b'F0.0000001e400\n.', "ERR value too large to convert to float: '0.0000001e400' (FLOAT"),
  ('FLOAT long zeros times big exponent', b'F0.' + b'0'*400 + b'1e500\n.', '{"float":"1e+99"}'),
+ # --- str() of a Context with a non-ASCII name: repr() escapes what CPython 3.11 cannot print
+ ('Secret(Context) astral name', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\u00e9\U00016245')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\u00e9\\\\U00016245\')"}'),
+ ('Secret(Context) soft hyphen, unassigned', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\u00ad\u0378x')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\\\xad\\\\u0378x\')"}'),
+ ('Secret(Context) quote and zero width space', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X("it's \u200b")+b'\x86R\x85R.', '{"secret":"Context(5, \\"it\'s \\\\u200b\\")"}'),
+ ('Secret(Context) lone surrogate', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\ud800')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\\\ud800\')"}'),
+ ('Secret(Context) emoji, ideographic space', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\U0001f600\u3000')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\ud83d\\ude00\\\\u3000\')"}'),
 ]
 import sys
 out = []

@@ -6,6 +6,7 @@
 
 #include "codecs.hpp"
 #include "pynumber.hpp"
+#include "pyrepr.hpp"
 #include "text.hpp"
 
 namespace mitokit::pickle::detail {
@@ -47,12 +48,6 @@ void repr_quoted(std::string_view s, bool is_bytes, std::string& out) {
         else out.push_back(static_cast<char>(c));
     }
     out.push_back(q);
-}
-
-bool is_ascii(std::string_view s) {
-    for (unsigned char c : s)
-        if (c >= 0x80) return false;
-    return true;
 }
 
 // bytes(x) / Blob(x) with one argument.
@@ -351,9 +346,8 @@ bool py_str(const Document& doc, NodeId id, std::string& out) {
     case Kind::bytearray: out = "bytearray("; repr_quoted(n.s, true, out); out += ")"; return true;
     case Kind::blob: out.clear(); repr_quoted(n.s, true, out); return true; // bytes.__str__, not Blob.__repr__
     case Kind::context:
-        if (n.flag && !is_ascii(n.s)) return false;
         out = "Context(" + std::to_string(n.i) + ", ";
-        if (n.flag) repr_quoted(n.s, false, out);
+        if (n.flag) repr_str(n.s, out); // Context.__repr__ uses %r of the name
         else out += "None";
         out += ")";
         return true;
