@@ -33,6 +33,11 @@ struct PlannerOptions {
     std::vector<std::string> blacklist{};
 };
 
+// Where the reference cuts a __main__ script (ModuleResponder.neutralize_main):
+// the offset of the first line matching ^if\s+__name__\s*==\s*.__main__.\s*:
+// (`.` any byte but a newline, \s may span lines), or nullopt.
+std::optional<std::size_t> main_guard(std::string_view source);
+
 class Planner {
 public:
     Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt = {});

@@ -241,5 +241,62 @@ TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
     EXPECT_EQ(names(p.plan("app.ok", sent)), (V{"app.ok"}));
 }
 
+// ModuleResponder.neutralize_main: __main__ is served up to its main guard, whole
+// when it calls mitogen.main(), and refused (a negative reply, not recorded as sent)
+// otherwise. The guard offsets are the reference's MAIN_RE.search() on each text.
+TEST(Planner, MainGuardMatchesTheReferenceRegex) {
+    const struct {
+        const char* source;
+        int offset; // -1: no match
+    } cases[] = {
+        {"x = 1\nif __name__ == '__main__':\n    run()\n", 6},
+        {"if __name__ == \"__main__\" :\n", 0},
+        {"if __name__ == __main__ :\n", 0},
+        {"if __name__ ==\t__main__\t:\n", 0},
+        {"  if __name__ == '__main__':\n", -1},
+        {"if\n__name__\n==\n'__main__'\n\n:\n", 0},
+        {"if __name__ == '__main__'\n:", 0},
+        {"if __name__ == '__main__':", 0},
+        {"if __name__ != '__main__':\n", -1},
+        {"if __name__ == '__main__' and x:\n", -1},
+        {"if __name__=='__main__':pass", 0},
+        {"ifx __name__ == '__main__':\n", -1},
+        {"if __name__ == \n'__main__':\n", 0},
+        {"if __name__ == '\n__main__':\n", -1},
+        {"# if __name__ == '__main__':\nif  __name__ == '__main__':\n", 29},
+        {"", -1},
+        {"if __name__ == '__main__'", -1},
+        {"if __name__ == ''__main__'':\n", -1},
+    };
+    for (const auto& c : cases) {
+        const auto got = main_guard(c.source);
+        EXPECT_EQ(got ? static_cast<int>(*got) : -1, c.offset) << c.source;
+    }
+}
+
+TEST(Planner, MainIsServedUpToItsGuardOrRefused) {
+    const auto served = [](const std::string& main_source) {
+        MemorySource src;
+        src.add("__main__", main_source);
+        src.add("helper", "X = 1\n");
+        Planner p(src, src);
+        auto sent = Planner::initial_sent_modules();
+        auto out = p.plan("__main__", sent);
+        return std::make_pair(out, sent.count("__main__") != 0);
+    };
+    auto [guarded, g_sent] = served("X = 1\nif __name__ == '__main__':\n    import helper\n");
+    ASSERT_EQ(guarded.size(), 1u);
+    EXPECT_EQ(*guarded[0]->source, "X = 1\n");
+    EXPECT_EQ(guarded[0]->related, (V{"helper"})) << "related imports come from the whole script";
+    EXPECT_TRUE(g_sent);
+    auto [whole, w_sent] = served("import helper\nmitogen.main()(run)\n");
+    ASSERT_EQ(whole.size(), 1u);
+    EXPECT_EQ(*whole[0]->source, "import helper\nmitogen.main()(run)\n");
+    auto [refused, r_sent] = served("import helper\nmain()\n");
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_TRUE(refused[0]->negative());
+    EXPECT_FALSE(r_sent) << "a failed request is not recorded as sent";
+}
+
 } // namespace
 } // namespace mitokit::modules
