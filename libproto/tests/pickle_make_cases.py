@@ -345,6 +345,16 @@ cases = [
  ('Secret(Context) quote and zero width space', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X("it's \u200b")+b'\x86R\x85R.', '{"secret":"Context(5, \\"it\'s \\\\u200b\\")"}'),
  ('Secret(Context) lone surrogate', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\ud800')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\\\ud800\')"}'),
  ('Secret(Context) emoji, ideographic space', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\U0001f600\u3000')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\ud83d\\ude00\\\\u3000\')"}'),
+ # --- codec names as codecs.lookup() normalises them (punctuation runs are one '_', case ignored)
+ ('bytes(str, " utf-8 ")', P+G(b'__builtin__', b'bytes')+X('\u00e9')+X(' utf-8 ')+b'\x86R.', '{"bytes":"w6k="}'),
+ ('bytes(str, "utf--8")', P+G(b'__builtin__', b'bytes')+X('\u00e9')+X('utf--8')+b'\x86R.', '{"bytes":"w6k="}'),
+ ('bytes(str, "ISO_8859-1:1987")', P+G(b'__builtin__', b'bytes')+X('\u00e9')+X('ISO_8859-1:1987')+b'\x86R.', '{"bytes":"6Q=="}'),
+ ('bytes(str, "ibm819")', P+G(b'__builtin__', b'bytes')+X('\u00e9')+X('ibm819')+b'\x86R.', '{"bytes":"6Q=="}'),
+ ('bytes(str, "iso8859")', P+G(b'__builtin__', b'bytes')+X('\u00e9')+X('iso8859')+b'\x86R.', '{"bytes":"6Q=="}'),
+ ('bytes(str, "ANSI_X3.4.1968")', P+G(b'__builtin__', b'bytes')+X('a')+X('ANSI_X3.4.1968')+b'\x86R.', '{"bytes":"YQ=="}'),
+ ('bytes(str, "iso_646.irv:1991")', P+G(b'__builtin__', b'bytes')+X('a')+X('iso_646.irv:1991')+b'\x86R.', '{"bytes":"YQ=="}'),
+ ('Secret(bytes, "utf\u00e98")', P+MC(b'Secret')+C(b'\xc3\xa9')+X('utf\u00e98')+b'\x86R.', '{"secret":"\\u00e9"}'),
+ ('bytes(str, "latin.1") unknown', P+G(b'__builtin__', b'bytes')+X('a')+X('latin.1')+b'\x86R.', "ERR mitokit does not model the codec 'latin.1'"),
 ]
 import sys
 out = []
