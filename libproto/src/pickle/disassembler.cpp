@@ -4,7 +4,6 @@
 // same checks as pickletools (stack and memo emulation) end the listing early.
 #include "mitokit/pickle/disassembler.hpp"
 
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -62,29 +61,6 @@ bool escape_ascii(std::string_view line, std::string& out, std::string& err) {
         }
     }
     return true;
-}
-
-// float(bytes) as pickletools' FLOAT reader calls it: ASCII whitespace around,
-// single underscores between digits, and overflow to ±inf (the unpickler itself
-// refuses underscores and overflow).
-bool python_float(std::string_view l, double& d) {
-    const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-    while (!l.empty() && space(l.front())) l.remove_prefix(1);
-    while (!l.empty() && space(l.back())) l.remove_suffix(1);
-    std::string t;
-    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-    for (std::size_t i = 0; i < l.size(); ++i) {
-        if (l[i] != '_') { t.push_back(l[i]); continue; }
-        if (i == 0 || i + 1 >= l.size() || !digit(l[i - 1]) || !digit(l[i + 1])) return false;
-    }
-    switch (detail::parse_float(t, d)) {
-    case detail::ParseFloat::ok: return true;
-    case detail::ParseFloat::overflow:
-        d = !t.empty() && t[0] == '-' ? -HUGE_VAL : HUGE_VAL;
-        return true;
-    case detail::ParseFloat::invalid: break;
-    }
-    return false;
 }
 
 class Lister {
@@ -209,7 +185,7 @@ private:
             }
             if (code == op::FLOAT) {
                 double d = 0;
-                if (!python_float(l, d)) return fail(Errc::bad_value, "could not convert string to float in FLOAT", at);
+                if (!detail::parse_python_float(l, d)) return fail(Errc::bad_value, "could not convert string to float in FLOAT", at);
                 detail::float_repr(d, text);
                 return {};
             }

@@ -202,12 +202,6 @@ private:
         return doc_.floating(v);
     }
 
-    static std::string_view trim(std::string_view s) {
-        while (!s.empty() && (s.front() == ' ' || (s.front() >= '\t' && s.front() <= '\r'))) s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || (s.back() >= '\t' && s.back() <= '\r'))) s.remove_suffix(1);
-        return s;
-    }
-
     Result<NodeId> pairs(const Raw& x, bool kwargs) {
         if (x.t != Raw::T::array) return err("expected a list of [key,value] pairs");
         const NodeId d = doc_.alloc(Kind::dict);
@@ -260,15 +254,15 @@ private:
             return v.big ? doc_.integer_text(v.decimal) : doc_.integer(v.small);
         }
         if (tag == "float") {
+            // float(x) of what json.loads made: a number (1e400 is already inf) or a str.
             if (x.t == Raw::T::integer || x.t == Raw::T::number) {
                 double v = 0;
-                if (detail::parse_float(x.s, v) != detail::ParseFloat::ok) return err("bad float " + x.s);
+                if (!detail::parse_python_float(x.s, v)) return err("bad float " + x.s);
                 return doc_.floating(v);
             }
             if (x.t != Raw::T::string) return err("{\"float\":...} needs a string");
             double v = 0;
-            const auto res = detail::parse_float(trim(x.s), v);
-            if (res != detail::ParseFloat::ok) return err("could not convert string to float: '" + x.s + "'");
+            if (!detail::parse_python_float(x.s, v)) return err("could not convert string to float: '" + x.s + "'");
             return doc_.floating(v);
         }
         if (tag == "bytes" || tag == "blob") {

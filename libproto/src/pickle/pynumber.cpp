@@ -160,6 +160,28 @@ ParseFloat parse_float(std::string_view s, double& v) {
     return ParseFloat::ok;
 }
 
+bool parse_python_float(std::string_view l, double& d) {
+    const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+    while (!l.empty() && space(l.front())) l.remove_prefix(1);
+    while (!l.empty() && space(l.back())) l.remove_suffix(1);
+    std::string t;
+    for (std::size_t i = 0; i < l.size(); ++i) {
+        if (l[i] != '_') {
+            t.push_back(l[i]);
+            continue;
+        }
+        if (i == 0 || i + 1 >= l.size() || !is_digit(l[i - 1]) || !is_digit(l[i + 1])) return false;
+    }
+    switch (parse_float(t, d)) {
+    case ParseFloat::ok: return true;
+    case ParseFloat::overflow:
+        d = !t.empty() && t[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        return true;
+    case ParseFloat::invalid: break;
+    }
+    return false;
+}
+
 ParseInt parse_int(std::string_view s, int base, IntText& out) {
     std::size_t i = 0;
     while (i < s.size() && py_space(s[i])) ++i;
