@@ -235,6 +235,10 @@ TEST(PayloadsPickled, ShapesTheReceiversAcceptThoughNeverSent) {
     auto a = parse_allocate_id_reply(ref("ok_ai_list"));
     ASSERT_TRUE(a) << a.error().message;
     EXPECT_EQ(a->end, 6);
+    auto b = parse_allocate_id_reply(ref("ok_ai_bool"));
+    ASSERT_TRUE(b) << b.error().message;
+    EXPECT_EQ(b->start, 1);
+    EXPECT_EQ(b->end, 3);
 }
 
 TEST(PayloadsPickled, CallFunctionNamesAsTheDispatcherReadsThem) {

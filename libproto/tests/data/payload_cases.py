@@ -56,6 +56,7 @@ for name, value in cases.items():
 print('ok_lm_list', P(['x', ('a',), '/x', Z, ('x.a',)]).hex())
 print('ok_cf_list', P([None, 'posix', None, 'getpid', [], {'a': 1}]).hex())
 print('ok_ai_list', P([5, 6]).hex())
+print('ok_ai_bool', P((True, 3)).hex())  # range(True, 3) is range(1, 3)
 # Dispatcher._parse_request looks a class up only `if klass:` and passes the names to
 # import_module/getattr, which take a Secret (a str subclass) as str.
 print('ok_cf_klass_empty', P((None, 'posix', '', 'getpid', (), K({}))).hex())
