@@ -242,7 +242,7 @@ cases = [
  ('Secret(Context)', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X("it's")+b'\x86R\x85R.', '{"secret":"Context(5, \\"it\'s\\")"}'),
  ('Secret(Sender)', P+MC(b'Secret')+SND[2:]+b'\x85R.', '{"secret":"Sender(Context(1, None), 2)"}'),
  ('Secret(Blob class)', P+MC(b'Secret')+MC(b'Blob')+b'\x85R.', '{"secret":"<class \'mitogen.core.Blob\'>"}'),
- ('Secret(list)', P+MC(b'Secret')+b']\x85R.', 'ERR mitokit does not model str() of a list'),
+ ('Secret(list)', P+MC(b'Secret')+b']\x85R.', '{"secret":"[]"}'),
  ('Secret(bytes, utf-8)', P+MC(b'Secret')+C(b'\xc3\xa9')+X('utf-8')+b'\x86R.', '{"secret":"\\u00e9"}'),
  ('Secret(bytes, utf-8) fails', P+MC(b'Secret')+C(b'\xff')+X('utf-8')+b'\x86R.', "ERR 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
  ('Secret(bytes, ascii) fails', P+MC(b'Secret')+C(b'a\xff')+X('ascii')+b'\x86R.', "ERR 'ascii' codec can't decode byte 0xff in position 1: ordinal not in range(128)"),
@@ -355,6 +355,19 @@ cases = [
  ('bytes(str, "iso_646.irv:1991")', P+G(b'__builtin__', b'bytes')+X('a')+X('iso_646.irv:1991')+b'\x86R.', '{"bytes":"YQ=="}'),
  ('Secret(bytes, "utf\u00e98")', P+MC(b'Secret')+C(b'\xc3\xa9')+X('utf\u00e98')+b'\x86R.', '{"secret":"\\u00e9"}'),
  ('bytes(str, "latin.1") unknown', P+G(b'__builtin__', b'bytes')+X('a')+X('latin.1')+b'\x86R.', "ERR mitokit does not model the codec 'latin.1'"),
+ # --- str() of a container is its repr(), with mitogen's reprs of what it holds
+ ('Secret(tuple of one)', P+MC(b'Secret')+b'K\x01\x85\x85R.', '{"secret":"(1,)"}'),
+ ('Secret(tuple)', P+MC(b'Secret')+b'(NI01\n\x89G?\xf8\x00\x00\x00\x00\x00\x00\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01t\x85R.', '{"secret":"(None, True, False, 1.5, 18446744073709551616)"}'),
+ ('Secret(list of text)', P+MC(b'Secret')+b'](X\x04\x00\x00\x00it\'sC\x02a\'X\x02\x00\x00\x00\xc3\xa9e\x85R.', '{"secret":"[\\"it\'s\\", b\\"a\'\\", \'\\u00e9\']"}'),
+ ('Secret(dict)', P+MC(b'Secret')+b'}(K\x01]X\x01\x00\x00\x00k)u\x85R.', '{"secret":"{1: [], \'k\': ()}"}'),
+ ('Secret(Kwargs)', P+MC(b'Secret')+MC(b'Kwargs')+b'}X\x01\x00\x00\x00aK\x01s\x85R\x85R.', '{"secret":"Kwargs({\'a\': 1})"}'),
+ ('Secret(list of mitogen types)', P+MC(b'Secret')+b'](' + MC(b'Blob')+b'C\x02ab\x85R' + MC(b'Secret')+X('pw')+b'\x85R' + MC(b'_unpickle_context')+b'K\x05'+X('c')+b'\x86R' + MC(b'_unpickle_sender')+b'K\x01K\x02\x86R' + MC(b'Blob') + b'e\x85R.', '{"secret":"[[blob: 2 bytes], [secret], Context(5, \'c\'), Sender(Context(1, None), 2), <class \'mitogen.core.Blob\'>]"}'),
+ ('Secret(set of one, empty frozenset)', b'\x80\x04'+MC(b'Secret')+b'\x8f(K\x01\x90(\x91\x86\x85R.', '{"secret":"({1}, frozenset())"}'),
+ ('Secret(bytearray in a list)', b'\x80\x05'+MC(b'Secret')+b'\x96\x01\x00\x00\x00\x00\x00\x00\x00\xff\x85\x85R.', '{"secret":"(bytearray(b\'\\\\xff\'),)"}'),
+ ('Secret(set of two)', b'\x80\x04'+MC(b'Secret')+b'\x8f(K\x01K\x02\x90\x85R.', 'ERR mitokit does not model str() of a set'),
+ ('Secret(list with a CallError)', P+MC(b'Secret')+MC(b'CallError')+X('e')+b'\x85R\x85\x85R.', 'ERR mitokit does not model str() of a tuple'),
+ ('Secret(list holding itself)', P+MC(b'Secret')+b']q\x00h\x00a\x85R.', 'ERR mitokit does not model str() of a list'),
+ ('CallError args set to a list', CE+b'}X\x04\x00\x00\x00args]K\x01a\x85sb.', '{"call_error":"[1]"}'),
 ]
 import sys
 out = []

@@ -12,6 +12,7 @@
 #include "keys.hpp"
 #include "mitokit/pickle/json.hpp"
 #include "pynumber.hpp"
+#include "pyrepr.hpp"
 #include "text.hpp"
 
 namespace mitokit::pickle {
@@ -223,6 +224,40 @@ private:
         return r;
     }
 
+    // str() (top) or repr() of what json.loads made of `r`: None, True, 5, 1.5, 'text',
+    // [..., ...], {'key': ...}.
+    Status json_str(const Raw& r, std::string& out, bool top) {
+        switch (r.t) {
+        case Raw::T::string:
+            if (top) out += r.s;
+            else detail::repr_str(r.s, out);
+            return {};
+        case Raw::T::array:
+            out += '[';
+            for (std::size_t i = 0; i < r.a.size(); ++i) {
+                if (i) out += ", ";
+                if (auto st = json_str(r.a[i], out, false); !st) return st;
+            }
+            out += ']';
+            return {};
+        case Raw::T::object:
+            out += '{';
+            detail::repr_str(r.a[0].s, out);
+            out += ": ";
+            if (auto st = json_str(r.a[1], out, false); !st) return st;
+            out += '}';
+            return {};
+        default: {
+            auto v = build(r); // a number, a bool or null: its str() is its repr()
+            if (!v) return std::move(v).error();
+            std::string text;
+            detail::py_str(doc_, *v, text);
+            out += text;
+            return {};
+        }
+        }
+    }
+
     Result<NodeId> build(const Raw& r) {
         switch (r.t) {
         case Raw::T::null: return doc_.none();
@@ -272,11 +307,11 @@ private:
             return doc_.text(tag == "bytes" ? Kind::bytes : Kind::blob, data);
         }
         if (tag == "secret") {
+            // from_json calls Secret() on what json.loads made, not on a built value:
+            // {"secret":[1,{"int":"5"}]} is "[1, {'int': '5'}]".
             if (x.t == Raw::T::string) return doc_.secret(x.s);
-            auto v = build(x);
-            if (!v) return v;
             std::string text;
-            if (!detail::py_str(doc_, *v, text)) return err("{\"secret\":...} of a container needs Python's repr");
+            if (auto st = json_str(x, text, true); !st) return st.error();
             return doc_.secret(text);
         }
         if (tag == "call_error") {
