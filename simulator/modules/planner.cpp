@@ -77,34 +77,40 @@ bool Planner::import_module(const std::string& name) {
         }
         return true;
     }
-    import_found(name, *found);
-    return true;
+    return import_found(name, *found);
 }
 
-void Planner::import_found(const std::string& name, const FoundModule& found) {
+bool Planner::import_found(const std::string& name, const FoundModule& found) {
     const bool stdlib = source_.is_stdlib_path(found.path);
     imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
-    if (!stdlib) run_imports(name, found); // stdlib code imports nothing that is served
+    if (stdlib || run_imports(name, found)) return true; // stdlib code imports nothing that is served
+    imported_.erase(name); // a module whose code raised leaves sys.modules (what it imported stays)
+    return false;
 }
 
 // Importing a module runs its module-level code, whose import statements import
 // their targets (a from-import also imports each listed name that is a submodule).
 // Modelled as if every such statement ran except under `if TYPE_CHECKING:` and in
-// except clauses; a target that cannot be found is skipped, as an ImportError caught
-// by the module would be.
-void Planner::run_imports(const std::string& name, const FoundModule& found) {
+// except clauses. A target that cannot be found is skipped, as an ImportError caught
+// by the module would be, unless the statement is in a try whose handlers re-raise
+// (ImportRef::reraised): then the module's own import fails.
+bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto dot = name.rfind('.');
     const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
     for (const ImportRef& ref : scan_executed_imports(found.source)) {
         const std::string target = imported_module(package, ref); // empty: an ImportError
-        if (target.empty() || !import_module(target)) continue;
+        if (target.empty() || !import_module(target)) {
+            if (ref.reraised) return false;
+            continue;
+        }
         for (const auto& item : ref.fromlist) {
             if (item == "*") continue;
             const std::string sub = target + "." + item;
             if (is_loaded(sub)) continue;
-            if (const auto found = source_.find(sub)) import_found(sub, *found); // its package is imported
+            if (const auto found = source_.find(sub); found && !import_found(sub, *found) && ref.reraised) return false;
         }
     }
+    return true;
 }
 
 bool Planner::is_loaded(std::string_view name) const { return loaded_.loaded(name) || imported_.count(name) != 0; }

@@ -72,9 +72,10 @@ private:
     // Imports `name` (parents first) into the model of the master's sys.modules and
     // runs its module-level imports; false when it cannot be found.
     bool import_module(const std::string& name);
-    // The rest of importing `name` once its source is found (its parent is imported).
-    void import_found(const std::string& name, const FoundModule& found);
-    void run_imports(const std::string& name, const FoundModule& found);
+    // The rest of importing `name` once its source is found (its parent is imported);
+    // false when its module-level code raises (it is then not loaded).
+    bool import_found(const std::string& name, const FoundModule& found);
+    bool run_imports(const std::string& name, const FoundModule& found);
     bool is_loaded(std::string_view name) const;
     bool is_stdlib(std::string_view name) const;
 

@@ -298,5 +298,25 @@ TEST(Planner, MainIsServedUpToItsGuardOrRefused) {
     EXPECT_FALSE(r_sent) << "a failed request is not recorded as sent";
 }
 
+// An optional dependency that is missing: a module whose `try: import socks` ends in
+// `except ImportError: raise` fails to import, so it is not loaded afterwards and not
+// related, while a module that catches the error carries on (requests.adapters and
+// urllib3.contrib.socks without PySocks, checked against the real master).
+TEST(Planner, AReraisedImportErrorFailsTheImportingModule) {
+    MemorySource src;
+    src.add("app", "try:\n    from lib.socks import Proxy\nexcept ImportError:\n    Proxy = None\nimport lib.other\n", false,
+            false, /*loaded=*/false);
+    src.add("lib", "", true, false, false);
+    src.add("lib.socks", "try:\n    import socks\nexcept ImportError:\n    import warnings\n    raise\n", false, false, false);
+    src.add("lib.other", "X = 1\n", false, false, false);
+    Planner p(src, src);
+    // Answering app.x imports app (its parent), which runs app's imports.
+    auto sent = Planner::initial_sent_modules();
+    p.plan("app.x", sent);
+    const auto rel = p.related_imports("app");
+    ASSERT_TRUE(rel);
+    EXPECT_EQ(*rel, (V{"lib.other"})) << "lib.socks failed to import, lib.other was imported after it";
+}
+
 } // namespace
 } // namespace mitokit::modules
