@@ -339,6 +339,8 @@ cases = [
  ('FLOAT long mantissa fits', b'F' + b'1'*400 + b'e-300\n.', '{"float":"1.111111111111111e+99"}'),
  ('FLOAT zero fraction big exponent', b'F0.0000001e400\n.', "ERR value too large to convert to float: '0.0000001e400' (FLOAT"),
  ('FLOAT long zeros times big exponent', b'F0.' + b'0'*400 + b'1e500\n.', '{"float":"1e+99"}'),
+ ('LONG line not UTF-8', b'L65535\xf1\n.', "ERR invalid literal for int() with base 0: '65535\\xf1' (LONG"),
+ ('FLOAT line not UTF-8', b'F1\xff\n.', "ERR could not convert string to float: '1\\xff' (FLOAT"),
  # --- str() of a Context with a non-ASCII name: repr() escapes what CPython 3.11 cannot print
  ('Secret(Context) astral name', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\u00e9\U00016245')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\u00e9\\\\U00016245\')"}'),
  ('Secret(Context) soft hyphen, unassigned', P+MC(b'Secret')+MC(b'_unpickle_context')+b'K\x05'+X('\u00ad\u0378x')+b'\x86R\x85R.', '{"secret":"Context(5, \'\\\\xad\\\\u0378x\')"}'),
