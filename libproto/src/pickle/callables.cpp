@@ -459,7 +459,11 @@ Status build(CallEnv& env, NodeId inst, NodeId state) {
             if (key.s == "args") {
                 if (v.kind != Kind::tuple && v.kind != Kind::list) return unsupported("CallError.args set to a " + std::string(tname(doc, items[j + 1])));
                 std::string text;
-                if (!v.items.empty() && !py_str(doc, v.items[0], text)) return unsupported("CallError.args holding a container");
+                if (!v.items.empty() && !py_str(doc, v.items[0], text, env.bytes_left)) {
+                    if (text.size() > env.bytes_left) return make_error(Errc::limit, "str() of CallError.args[0] exceeds the memory limit");
+                    return unsupported(std::string("CallError.args holding a ") + tname(doc, v.items[0]));
+                }
+                env.bytes_left -= std::min(text.size(), env.bytes_left);
                 doc[inst].s = text;
             } else if (key.s == "__traceback__" || key.s == "__cause__" || key.s == "__context__") {
                 if (v.kind != Kind::none && !(key.s != "__traceback__" && v.kind == Kind::call_error))
