@@ -56,8 +56,7 @@ Result<LiveEnv::LocalChild> LiveEnv::add_local_child(sim::Node& parent, sim::Con
         return Error{Errc::io, "context " + std::to_string(id) + ": socketpair: " + std::strerror(errno), 0};
     sim::NodeConfig cfg;
     cfg.id = id;
-    cfg.parent_ids.assign(1, parent.id());
-    cfg.parent_ids.insert(cfg.parent_ids.end(), parent.parent_ids().begin(), parent.parent_ids().end());
+    cfg.parent_ids = sim::ParentIds::below(parent.id(), parent.parent_ids());
     local_nodes_.push_back(std::make_unique<sim::Node>(*this, shared, std::move(cfg)));
     sim::Node& child = *local_nodes_.back();
     StreamOptions so;
@@ -124,8 +123,8 @@ Result<sim::StreamId> LiveEnv::boot_child(sim::Node& parent, sim::ContextId id, 
     bo.link = opt_.link;
     bo.timeout = opt_.connect_timeout;
     bo.config.context_id = id;
-    bo.config.parent_ids.assign(1, parent.id());
-    bo.config.parent_ids.insert(bo.config.parent_ids.end(), parent.parent_ids().begin(), parent.parent_ids().end());
+    bo.config.parent_ids.assign(parent.parent_ids().begin(), parent.parent_ids().end());
+    bo.config.parent_ids.insert(bo.config.parent_ids.begin(), parent.id());
     bo.config.log_level = opt_.child_log_level;
     auto booted = transport::boot_python_child(bo);
     if (!booted)

@@ -178,21 +178,34 @@ void Node::call_async_pickled(ContextId target, std::span<const std::uint8_t> pa
     env_.defer_route_frame(*this, m.h, payload); // Router.route(), without a buffer of our own
 }
 
-void Node::spawn_child(std::string name, std::function<void(std::optional<ContextId>, StreamId)> done) {
+void Node::spawn_child(std::string name, SpawnDone done) {
     upgrade();
-    allocate_id([this, name = std::move(name), done = std::move(done)](std::optional<ContextId> id) mutable {
-        if (!id || !alive_) {
-            done(std::nullopt, NO_STREAM);
-            return;
-        }
-        const ContextId cid = *id;
-        if (name.empty()) name = "local." + std::to_string(cid);
-        env_.spawn_child(*this, cid, name, [this, cid, done = std::move(done)](StreamId s) {
-            if (!alive_) return;
-            child_connected(s);
-            done(cid, s);
-        });
+    const std::uint32_t slot = ids().spawns.put(Spawn{std::move(name), std::move(done)});
+    allocate_id([this, slot](std::optional<ContextId> id) { spawn_with_id(slot, id); });
+}
+
+void Node::spawn_with_id(std::uint32_t slot, std::optional<ContextId> id) {
+    if (!id || !alive_) {
+        take_spawn(slot)(std::nullopt, NO_STREAM);
+        return;
+    }
+    const ContextId cid = *id;
+    std::string name = std::move(ids().spawns[slot].name);
+    if (name.empty()) name = "local." + std::to_string(cid);
+    env_.spawn_child(*this, cid, std::move(name), [this, slot, cid](StreamId s) {
+        SpawnDone done = take_spawn(slot);
+        if (!alive_) return;
+        child_connected(s);
+        done(cid, s);
     });
+}
+
+Node::SpawnDone Node::take_spawn(std::uint32_t slot) {
+    auto& spawns = ids().spawns;
+    SpawnDone done = spawns.take(slot).done;
+    // None pending: a parent that spawned many at once (the master) keeps no big table.
+    if (spawns.in_use() == 0 && spawns.capacity() > 8) spawns.release();
+    return done;
 }
 
 void Node::log(std::string_view logger, int level, std::string_view text) {

@@ -101,11 +101,10 @@ void Node::upgrade() {
 StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart start,
                           std::optional<ContextId> stamp_auth) {
     const auto sid = static_cast<StreamId>(streams_.size());
-    streams_.push_back(std::make_unique<Stream>(*this, sid, remote_id, std::move(name), start, stamp_auth));
-    Stream& s = *streams_.back();
+    Stream& s = streams_.emplace(*this, sid, remote_id, std::move(name), start, stamp_auth);
     // is_privileged: remote_id in parent_ids, or a stamping auth_id that is us or a parent.
     const auto in_parents = [&](ContextId c) {
-        return std::find(parent_ids_.begin(), parent_ids_.end(), c) != parent_ids_.end();
+        return parent_ids_.contains(c);
     };
     s.privileged = in_parents(remote_id) || (stamp_auth && (*stamp_auth == id_ || in_parents(*stamp_auth)));
     return sid;
@@ -135,7 +134,7 @@ bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams
 void Node::prefetch_stream(StreamId s, int stage, const Header* head) const noexcept {
     if (s >= streams_.size()) return;
     if (stage == 0) {
-        __builtin_prefetch(&streams_[s]);
+        streams_.prefetch_slot(s);
         route_.prefetch();
         if (head) {
             // route_frame looks up the source, the author and, to forward, the destination.
@@ -145,7 +144,7 @@ void Node::prefetch_stream(StreamId s, int stage, const Header* head) const noex
         }
         return;
     }
-    const Stream* st = streams_[s].get();
+    const Stream* st = streams_[s];
     if (stage == 1) {
         const auto* p = reinterpret_cast<const char*>(st);
         __builtin_prefetch(p);
@@ -382,7 +381,7 @@ bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
     case Policy::none: return true;
     case Policy::parent_authority:
         return msg.h.auth_id == id_ ||
-               std::find(parent_ids_.begin(), parent_ids_.end(), msg.h.auth_id) != parent_ids_.end();
+               parent_ids_.contains(msg.h.auth_id);
     case Policy::immediate_child:
         return in != NO_STREAM && msg.h.src_id == streams_[in]->remote_id;
     }
@@ -497,12 +496,11 @@ void Node::shutdown() {
     if (!alive_ || shutting_down_) return;
     shutting_down_ = true;
     // MitogenProtocol.on_shutdown: SHUTDOWN straight onto every child stream.
-    for (auto& sp : streams_) {
-        Stream& s = *sp;
-        if (!s.open || !s.noticed) continue;
+    streams_.for_each([&](Stream& s) {
+        if (!s.open || !s.noticed) return;
         Message m = make(s.remote_id, handle::SHUTDOWN, {});
         send_on(s.sid, m);
-    }
+    });
     // The broker exits: handlers get "Broker has exitted" locally, streams close.
     std::vector<std::uint32_t> hs;
     if (handlers_) handlers_->for_each([&](std::uint32_t h, const Handler&) { hs.push_back(h); });
@@ -524,11 +522,11 @@ void Node::crash() {
 
 void Node::exit_process() {
     alive_ = false;
-    for (auto& sp : streams_) {
-        if (!sp->open) continue;
-        sp->open = false;
-        env_.close_stream(*this, sp->sid);
-    }
+    streams_.for_each([&](Stream& s) {
+        if (!s.open) return;
+        s.open = false;
+        env_.close_stream(*this, s.sid);
+    });
     route_.clear();
     handlers_.reset();
     calls_.reset();
@@ -536,14 +534,14 @@ void Node::exit_process() {
 }
 
 std::size_t Node::memory_estimate() const {
-    std::size_t n = sizeof(Node) + parent_ids_.capacity() * sizeof(ContextId);
-    n += streams_.capacity() * sizeof(void*);
-    for (const auto& s : streams_) {
-        n += sizeof(Stream) + s->egress_ids.capacity() * 8 + s->monitor_routes.capacity() * 4;
-        if (s->decoder) n += sizeof(StreamDecoder) + s->decoder->heap_bytes();
-        if (s->name.capacity() > 15) n += s->name.capacity() + 1; // beyond the inline buffer
-        if (s->sent_modules) n += s->sent_modules->size() * 64;
-    }
+    std::size_t n = sizeof(Node) + parent_ids_.heap_bytes();
+    n += streams_.heap_bytes();
+    streams_.for_each([&](const Stream& s) {
+        n += s.egress_ids.capacity() * 8 + s.monitor_routes.capacity() * 4;
+        if (s.decoder) n += sizeof(StreamDecoder) + s.decoder->heap_bytes();
+        if (s.name.capacity() > 15) n += s.name.capacity() + 1; // beyond the inline buffer
+        if (s.sent_modules) n += s.sent_modules->size() * 64;
+    });
     n += route_.capacity() * 8;
     if (handlers_)
         n += sizeof(Handlers) + handlers_->slots.capacity() * sizeof(Handler) + handlers_->index.capacity() * 8 +

@@ -114,16 +114,7 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
 }
 
 void Simulation::defer_route(Node& n, Message msg) {
-    std::uint32_t slot;
-    if (!free_routes_.empty()) {
-        slot = free_routes_.back();
-        free_routes_.pop_back();
-        routes_[slot] = PendingRoute{index_of(n), std::move(msg)};
-    } else {
-        slot = static_cast<std::uint32_t>(routes_.size());
-        routes_.push_back(PendingRoute{index_of(n), std::move(msg)});
-    }
-    sched_.post(now(), ROUTE_EVENT, slot);
+    sched_.post(now(), ROUTE_EVENT, routes_.put(PendingRoute{index_of(n), std::move(msg)}));
 }
 
 void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) {
@@ -150,10 +141,14 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
         return;
     }
     if (ld == ROUTE_EVENT) {
-        PendingRoute p = std::move(routes_[seg]);
-        free_routes_.push_back(seg);
+        PendingRoute p = routes_.take(seg);
         nodes_[p.node].route_now(p.msg);
         recycle(std::move(p.msg.data)); // unless the message stopped and kept it
+        return;
+    }
+    if (ld == CONNECT_EVENT) {
+        PendingConnect pc = connects_.take(seg);
+        if (nodes_[pc.parent].alive() && nodes_[pc.parent].stream_open(pc.stream)) pc.connected(pc.stream);
         return;
     }
     if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
@@ -165,12 +160,17 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     // the segment's vector, then the receiving context and the bytes, then its
     // stream's slot, then the stream.
     if (ld == ROUTE_EVENT) {
-        if (stage == 0) __builtin_prefetch(&routes_[seg]);
+        if (stage == 0) __builtin_prefetch(routes_.address(seg));
         else if (stage == 1) __builtin_prefetch(&nodes_[routes_[seg].node]);
         return;
     }
     if (ld == MAIN_THREAD_EVENT) {
         if (stage == 1) __builtin_prefetch(&nodes_[seg]);
+        return;
+    }
+    if (ld == CONNECT_EVENT) {
+        if (stage == 0) __builtin_prefetch(connects_.address(seg));
+        else if (stage == 1) __builtin_prefetch(&nodes_[connects_[seg].parent]);
         return;
     }
     const Link& L = links_[ld >> 1];
@@ -285,9 +285,7 @@ void Simulation::note(Node& n, Note what, const Header* h, std::string_view deta
 void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) {
     NodeConfig cfg;
     cfg.id = id;
-    cfg.parent_ids.reserve(parent.parent_ids().size() + 1);
-    cfg.parent_ids.push_back(parent.id());
-    cfg.parent_ids.insert(cfg.parent_ids.end(), parent.parent_ids().begin(), parent.parent_ids().end());
+    cfg.parent_ids = ParentIds::below(parent.id(), parent.parent_ids());
     const auto child_index = static_cast<std::uint32_t>(nodes_.size());
     if (by_id_.contains(id)) {
         // Two contexts with one ID would make routing meaningless: refuse loudly.
@@ -312,10 +310,8 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     child.attach_parent(L.stream[1]);
     if (pcap_) pcap_->open(li, parent.id(), id, now());
     log_.record(now(), "spawn", id, parent.id()); // one per context: hashed as binary
-    const StreamId ps = L.stream[0];
-    sched_.after(cfg_.connect_delay, [this, pi = L.node[0], ps, connected = std::move(connected)] {
-        if (nodes_[pi].alive() && nodes_[pi].stream_open(ps)) connected(ps);
-    });
+    sched_.post(now() + cfg_.connect_delay, CONNECT_EVENT,
+                connects_.put(PendingConnect{L.node[0], L.stream[0], std::move(connected)}));
 }
 
 void Simulation::log_record(Node&, ContextId src, std::string_view logger, int level, std::string_view text) {
@@ -378,8 +374,8 @@ void Simulation::trim() {
     sched_.trim();
     segs_.trim();
     scratch_.trim(SCRATCH_IDLE_KEEP);
-    std::vector<PendingRoute>().swap(routes_);
-    std::vector<std::uint32_t>().swap(free_routes_);
+    routes_.release();
+    connects_.release();
     std::vector<std::vector<std::uint8_t>>().swap(spare_bytes_);
 }
 

@@ -98,6 +98,26 @@ TEST(Router, InvalidHandleGetsDeadReply) {
     EXPECT_EQ(r2->reply.text(), "invalid handle");
 }
 
+TEST(Router, AChainDeeperThanTheInlineParentIdsRoutesCallsAndTrustsEveryAncestor) {
+    World w;
+    std::vector<ContextId> chain{w.spawn_from_master()};
+    for (std::size_t i = 0; i < ParentIds::INLINE + 3; ++i) chain.push_back(w.spawn_via(chain.back()));
+    const ContextId deepest = chain.back();
+    const Node& n = *w.sim->find(deepest);
+    ASSERT_EQ(n.parent_ids().size(), chain.size());
+    EXPECT_EQ(n.parent_ids()[0], chain[chain.size() - 2]);
+    EXPECT_EQ(n.parent_ids()[n.parent_ids().size() - 1], 0u);
+    EXPECT_EQ(w.call(deepest, make_call("posix", std::nullopt, "getpid")).integer(), deepest);
+    // The farthest ancestor below the master sits past the inline entries: a call
+    // it stamps (relayed by the grandparent) still has parent authority.
+    const ContextId far = chain[0], grand = chain[chain.size() - 3];
+    auto r = inject(w, chain[chain.size() - 2], grand, hdr(deepest, grand, far, handle::CALL_FUNCTION),
+                    payload::build_call_function(make_call("posix", std::nullopt, "getpid")));
+    ASSERT_TRUE(r->got);
+    EXPECT_FALSE(r->reply.is_dead()) << r->reply.text();
+    EXPECT_EQ(read_reply(r->reply).integer(), deepest);
+}
+
 TEST(Router, SiblingCallIsRefusedByPolicy) {
     World w;
     const ContextId c1 = w.spawn_from_master();

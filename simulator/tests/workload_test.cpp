@@ -41,6 +41,17 @@ struct TreeRun {
     WorkloadConfig wl;
 };
 
+TEST(Workload, PercentilesAreTheNearestRankOfTheSortedLatencies) {
+    // 1..1000 us, shuffled: p50 is the 500th-501st value rounded to the nearer rank.
+    std::vector<Time> v;
+    for (Time k = 1000; k >= 1; --k) v.push_back(((k * 7919) % 1000 + 1) * US);
+    EXPECT_DOUBLE_EQ(percentile_us(v, 0), 1.0);
+    EXPECT_DOUBLE_EQ(percentile_us(v, 50), 501.0); // rank 0.5 * 999 + 0.5 = 500 (0-based)
+    EXPECT_DOUBLE_EQ(percentile_us(v, 99), 990.0); // rank 989.51 -> 989
+    EXPECT_DOUBLE_EQ(percentile_us(v, 100), 1000.0);
+    EXPECT_DOUBLE_EQ(percentile_us({}, 50), 0.0);
+}
+
 TEST(Workload, CleanRunCompletesEveryTaskAndHoldsInvariants) {
     TreeRun r(1);
     const Report rep = r.go();

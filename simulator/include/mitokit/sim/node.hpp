@@ -21,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,7 +32,9 @@
 #include "mitokit/sim/id_map.hpp"
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/module_catalog.hpp"
+#include "mitokit/sim/parent_ids.hpp"
 #include "mitokit/sim/scheduler.hpp"
+#include "mitokit/sim/slot_table.hpp"
 #include "mitokit/stream_decoder.hpp"
 
 namespace mitokit::sim {
@@ -118,7 +121,7 @@ struct NodeShared {
 
 struct NodeConfig {
     ContextId id = 0;
-    std::vector<ContextId> parent_ids; // nearest first, ending in 0; empty for the master
+    ParentIds parent_ids; // nearest first, ending in 0; empty for the master
 };
 
 class Node {
@@ -185,7 +188,7 @@ public:
     void main_thread_free();
     // ModuleResponder.forward_modules (master): push modules toward a deep context.
     void forward_modules(ContextId target, const std::vector<std::string>& names);
-    const std::vector<ContextId>& parent_ids() const noexcept { return parent_ids_; }
+    const ParentIds& parent_ids() const noexcept { return parent_ids_; }
     NodeEnv& env() noexcept { return env_; }
     // Free for the NodeEnv's own use (the simulation keeps its node index here).
     std::uint32_t env_tag = 0;
@@ -222,7 +225,85 @@ public:
     std::size_t memory_estimate() const; // bytes owned, for the scale report
 
 private:
-    struct Stream;
+    struct Stream final : StreamHandler {
+        Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart st, std::optional<ContextId> stamp)
+            : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp), name(std::move(nm)) {}
+
+        void on_message(const MessageView& v) override {
+            at_boundary = v.offset + HEADER_SIZE + v.header.length == fed; // the chunk ends with this frame
+            node.on_frame(sid, v);
+        }
+        void on_error(const Error& e) override { node.on_stream_error(sid, e); }
+
+        // What every frame through the stream reads comes first.
+        Node& node;
+        StreamId sid;
+        ContextId remote_id;
+        std::uint32_t env_tag = 0; // Node::stream_tag
+        bool open = true;
+        bool privileged = false;
+        bool noticed = false;     // RouteMonitor owns its routes (a child stream)
+        bool registered = false;  // register() ran: the disconnect cascade applies
+        bool detached = false;    // the child sent DETACHING
+        bool at_boundary = false; // the bytes fed so far end with a whole frame
+        bool monitor_self = false;
+        StreamStart start;        // how the next decoder begins (frames once one has seen a frame)
+        std::optional<ContextId> stamp_auth;
+        IdMap egress_ids;         // a set: the values are unused
+        // Made when bytes arrive and dropped again at a frame boundary, so an idle
+        // stream holds no decoder (most of a million contexts are idle). A new one
+        // resumes at stream offset `fed` (counted before each chunk is fed).
+        std::unique_ptr<StreamDecoder> decoder;
+        std::uint64_t fed = 0;
+        // RouteMonitor._routes_by_stream: the child itself (monitor_self, no heap for
+        // a leaf) and the routes it announced (monitor_routes).
+        std::vector<ContextId> monitor_routes;
+        std::unique_ptr<std::set<std::string>> sent_modules; // made on first module sent
+        std::string name;
+
+        std::set<std::string>& sent(); // made with the planner's initial set on first use
+    };
+
+    // A context's streams by StreamId. The first (a child's stream to its parent)
+    // lives inside the Node: most contexts are leaves with that one stream, and
+    // routing to them then follows no pointer to reach it.
+    class StreamList {
+    public:
+        std::size_t size() const noexcept { return first_ ? 1 + rest_.size() : 0; }
+        Stream* operator[](std::size_t i) noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
+        const Stream* operator[](std::size_t i) const noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
+        Stream* at(std::size_t i) {
+            if (i >= size()) throw std::out_of_range("no stream " + std::to_string(i));
+            return (*this)[i];
+        }
+        const Stream* at(std::size_t i) const { return const_cast<StreamList&>(*this).at(i); }
+        template <class... A>
+        Stream& emplace(A&&... a) {
+            if (!first_) return first_.emplace(std::forward<A>(a)...);
+            rest_.push_back(std::make_unique<Stream>(std::forward<A>(a)...));
+            return *rest_.back();
+        }
+        template <class F>
+        void for_each(F&& f) {
+            if (first_) f(*first_);
+            for (auto& p : rest_) f(*p);
+        }
+        template <class F>
+        void for_each(F&& f) const {
+            if (first_) f(*first_);
+            for (const auto& p : rest_) f(*p);
+        }
+        // Loads where stream i is found (nothing to load for the first).
+        void prefetch_slot(std::size_t i) const noexcept {
+            if (i > 0 && i <= rest_.size()) __builtin_prefetch(&rest_[i - 1]);
+        }
+        // Heap bytes beyond the Node (the streams after the first, and their table).
+        std::size_t heap_bytes() const noexcept { return rest_.capacity() * sizeof(void*) + rest_.size() * sizeof(Stream); }
+
+    private:
+        std::optional<Stream> first_;
+        std::vector<std::unique_ptr<Stream>> rest_;
+    };
     struct Handler {
         std::optional<ContextId> respondent;
         bool persist = false;
@@ -320,10 +401,10 @@ private:
     bool detached_ = false;
     bool shutting_down_ = false;
     bool call_busy_ = false; // Dispatcher: a call is running
-    std::vector<std::unique_ptr<Stream>> streams_;
+    StreamList streams_;
     IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
-    std::vector<ContextId> parent_ids_;
+    ParentIds parent_ids_;
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
     // Dynamic (reply) handles: a slab of handlers found through an IdMap, so a
     // master waiting on a million replies holds no node per entry.
@@ -344,12 +425,23 @@ private:
     std::unique_ptr<Handlers> handlers_; // made on first use, dropped when empty
     // IdAllocator (master) / ChildIdAllocator
     // Made on first use: leaves never allocate IDs.
+    // A spawn waiting for its ID and then its connection. The steps between hold
+    // a slot here, not the caller's callback: a capture of [this, slot] needs no
+    // heap, where nesting the callback cost an allocation a step.
+    using SpawnDone = std::function<void(std::optional<ContextId>, StreamId)>;
+    struct Spawn {
+        std::string name;
+        SpawnDone done;
+    };
     struct IdState {
         std::uint64_t next_id = 1;
         ContextId block_next = 0, block_end = 0;
         bool in_flight = false;
         std::vector<std::function<void(std::optional<ContextId>)>> waiters;
+        SlotTable<Spawn> spawns;
     };
+    void spawn_with_id(std::uint32_t slot, std::optional<ContextId> id);
+    SpawnDone take_spawn(std::uint32_t slot);
     std::unique_ptr<IdState> ids_;
     IdState& ids() {
         if (!ids_) ids_ = std::make_unique<IdState>();

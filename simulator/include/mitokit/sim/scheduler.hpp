@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mitokit/sim/slot_table.hpp"
+
 namespace mitokit::sim {
 
 using Time = std::uint64_t; // simulated nanoseconds since the start of the run
@@ -126,6 +128,8 @@ private:
     bool prepare(); // fills ready_ with the next slot's items; false if none
     void rebuild(Time slot); // restart the ring at an earlier slot (rare)
     void pull_far();         // far_ items now within the ring's reach
+    void order_ready();      // sorts ready_ by (t, seq)
+    std::vector<Item> sorted_; // order_ready's buffer
     std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
     std::array<std::uint64_t, RING / 64> occupied_{}; // a bit per non-empty ring bucket
     std::vector<Item> far_;  // a min-heap by (t, seq)
@@ -139,8 +143,7 @@ private:
     std::size_t count_ = 0;    // pending items
     Sink* sink_ = nullptr;
     bool prefetching_ = false;
-    std::vector<Task> slots_;
-    std::vector<std::uint32_t> free_;
+    SlotTable<Task> slots_;
     Time now_ = 0;
     std::uint64_t seq_ = 0;
     std::uint64_t executed_ = 0;

@@ -19,6 +19,7 @@
 #include "mitokit/sim/node.hpp"
 #include "mitokit/sim/scheduler.hpp"
 #include "mitokit/sim/segment_store.hpp"
+#include "mitokit/sim/slot_table.hpp"
 
 namespace mitokit::sim {
 
@@ -129,6 +130,8 @@ private:
     static constexpr std::uint32_t ROUTE_EVENT = 0xfffffffeu;
     // ... or MAIN_THREAD_EVENT: the second word is a node whose main thread is free.
     static constexpr std::uint32_t MAIN_THREAD_EVENT = 0xfffffffdu;
+    // ... or CONNECT_EVENT: the second word is a slot in connects_.
+    static constexpr std::uint32_t CONNECT_EVENT = 0xfffffffcu;
     std::uint32_t index_of(const Node& n) const;
     // Bytes `head` then `body` onto link direction `ld` (link * 2 + direction).
     void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
@@ -157,8 +160,15 @@ private:
         std::uint32_t node = 0;
         Message msg;
     };
-    std::vector<PendingRoute> routes_;
-    std::vector<std::uint32_t> free_routes_;
+    SlotTable<PendingRoute> routes_;
+    // Children spawned and not yet connected (Router.local() waiting for the
+    // child's first bytes): a slot each rather than a closure on the heap.
+    struct PendingConnect {
+        std::uint32_t parent = 0; // node index
+        StreamId stream = 0;      // the parent's stream to the child
+        std::function<void(StreamId)> connected;
+    };
+    SlotTable<PendingConnect> connects_;
     // Data buffers of routed messages, kept for the next defer_route_frame (a
     // million calls and replies would otherwise each allocate and free one).
     std::vector<std::vector<std::uint8_t>> spare_bytes_;
