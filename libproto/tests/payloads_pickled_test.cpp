@@ -235,6 +235,37 @@ TEST(PayloadsPickled, ShapesTheReceiversAcceptThoughNeverSent) {
     auto a = parse_allocate_id_reply(ref("ok_ai_list"));
     ASSERT_TRUE(a) << a.error().message;
     EXPECT_EQ(a->end, 6);
+    auto b = parse_allocate_id_reply(ref("ok_ai_bool"));
+    ASSERT_TRUE(b) << b.error().message;
+    EXPECT_EQ(b->start, 1);
+    EXPECT_EQ(b->end, 3);
+}
+
+TEST(PayloadsPickled, CallFunctionNamesAsTheDispatcherReadsThem) {
+    // A false klass of any type is no class (the reference calls posix.getpid).
+    for (const char* name : {"ok_cf_klass_empty", "ok_cf_klass_zero", "ok_cf_klass_false", "ok_cf_klass_tuple"}) {
+        SCOPED_TRACE(name);
+        auto c = parse_call_function(ref(name));
+        ASSERT_TRUE(c) << c.error().message;
+        EXPECT_EQ(c->module, "posix");
+        EXPECT_FALSE(c->klass);
+        EXPECT_EQ(c->function, "getpid");
+    }
+    auto s = parse_call_function(ref("ok_cf_secret_names"));
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->module, "os.path");
+    EXPECT_FALSE(s->klass) << "Secret('') is false";
+    EXPECT_EQ(s->function, "join");
+    ASSERT_EQ(s->doc[s->kwargs].items.size(), 2u);
+    EXPECT_EQ(s->doc[s->doc[s->kwargs].items[0]].kind, Kind::secret);
+    auto cs = parse_call_service(ref("ok_cs_secret_names"));
+    ASSERT_TRUE(cs) << cs.error().message;
+    EXPECT_EQ(cs->service, "svc.Name");
+    EXPECT_EQ(cs->method, "get");
+    // A true klass that is not a str fails getattr in the receiver.
+    auto b = parse_call_function(ref("bad_cf_klass_bytes"));
+    ASSERT_FALSE(b);
+    EXPECT_EQ(b.error().message, "CALL_FUNCTION: field 2 (klass) must be str or None, got bytes");
 }
 
 TEST(PayloadsPickled, WrongShapesNameTheHandleAndTheField) {

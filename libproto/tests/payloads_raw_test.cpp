@@ -239,6 +239,31 @@ TEST(PayloadsRaw, ForwardLogSplitsOnNulAtMostTwice) {
     EXPECT_EQ(l->message, "\xef\xbf\xbd");
 }
 
+TEST(PayloadsRaw, ForwardLogLevelIsIntOfTheDecodedText) {
+    // The master calls int() on a str: Unicode decimal digits and spaces count,
+    // \x1c-\x1f do not, and a U+FFFD from a bad byte is not a digit.
+    const std::vector<std::string> probes = {"\xd9\xa3", "\xc2\xa0" "7\xe3\x80\x80", "\xd9\xa3_\xd9\xa4", "\x1c" "7",
+                                             "\xc2\x85" "7", "\xef\xbc\x91\xef\xbc\x90", "\xf0\x9d\x9f\x98", "-\xdf\x82",
+                                             "\xff" "7", "1_0", " 20 ", "\xe2\x80\xa8" "5", "\xe2\x80\x8b" "5",
+                                             "\xe1\xa0\x8e" "5", "\xd9\xa3\xc2\xb2"};
+    std::string input;
+    for (const auto& p : probes) input += hex("lg\0"s + p + "\0m"s) + "\n";
+    const std::string py = python(
+        "import sys\n"
+        "for l in sys.stdin:\n"
+        "  t=bytes.fromhex(l.strip()).decode(\"utf-8\",\"replace\").split(chr(0),2)[1]\n"
+        "  try: print(int(t))\n"
+        "  except ValueError: print(\"x\")",
+        input);
+    std::string mine;
+    for (const auto& p : probes) {
+        auto r = parse_forward_log(B("lg\0"s + p + "\0m"s));
+        mine += r ? std::to_string(r->level) + "\n" : "x\n";
+    }
+    EXPECT_EQ(mine, py);
+    EXPECT_NE(py.find("3\n"), std::string::npos) << "the probes include a level the reference reads";
+}
+
 TEST(PayloadsRaw, ReplacementDecodingMatchesPython) {
     const auto seed = std::random_device{}();
     SCOPED_TRACE("seed=" + std::to_string(seed));

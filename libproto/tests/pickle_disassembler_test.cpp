@@ -82,6 +82,63 @@ TEST(PickleDisassembler, MatchesPickletools) {
     }
 }
 
+// Text arguments read as pickletools reads them: float() for FLOAT (underscores,
+// whitespace, overflow to inf), "00"/"01" as False/True for PUT and GET, escapes
+// decoded and ASCII required in GLOBAL/INST/PERSID names and STRING; repr() of str
+// escapes exactly what CPython 3.11 finds unprintable.
+TEST(PickleDisassembler, TextArgumentsAsPickletoolsReadsThem) {
+    const struct {
+        const char* name;
+        const char* hex;
+    } cases[] = {
+        {"FLOAT with an underscore (float() accepts it)", "46315f302e350a2e"},
+        {"FLOAT overflow is inf for float()", "4631653530300a2e"},
+        {"FLOAT overflow is -inf", "462d31653530300a2e"},
+        {"FLOAT with ASCII whitespace around", "4609312e350b0a2e"},
+        {"FLOAT double underscore", "46315f5f300a2e"},
+        {"FLOAT leading underscore", "465f310a2e"},
+        {"PUT 00 is False", "4e7030300a2e"},
+        {"PUT and GET 01 are True", "4e7030310a6730310a302e"},
+        {"GLOBAL escapes are decoded", "635c7834310a420a2e"},
+        {"GLOBAL newline escape", "636d5c6e0a620a2e"},
+        {"GLOBAL non-ASCII", "636dc3a90a420a2e"},
+        {"INST non-ASCII", "28696dc3a90a420a2e"},
+        {"GLOBAL trailing backslash", "63615c0a620a2e"},
+        {"STRING non-ASCII", "5327c3a9270a2e"},
+        {"STRING escaped non-ASCII", "5327615c786539270a2e"},
+        {"STRING ASCII escapes", "53275c7834315c6e270a2e"},
+        {"PERSID escapes", "505c7834310a2e"},
+        {"PERSID non-ASCII", "50c3a90a2e"},
+        {"BINUNICODE unassigned and format characters", "80025808000000f0968985c2adcdb82e"},
+        {"UNICODE astral, ideographic space, nbsp, line separator", "565c5530303032656463665c75333030305c75303061305c75323032380a2e"},
+        {"BINUNICODE tag character", "80025804000000f3a080812e"},
+    };
+    std::vector<std::string> hexes;
+    for (const auto& c : cases) hexes.push_back(c.hex);
+    const auto expected = test::oracle("dis", hexes);
+    ASSERT_EQ(expected.size(), hexes.size());
+    int refused = 0;
+    for (std::size_t i = 0; i < hexes.size(); ++i) {
+        SCOPED_TRACE(cases[i].name);
+        std::string ours;
+        auto st = disassemble(test::unhex(hexes[i]), ours);
+        if (expected[i].rfind("ERR", 0) == 0) {
+            ++refused;
+            EXPECT_FALSE(st) << ours;
+            // pickletools' message names the same failure.
+            if (!st && expected[i].find("codec can't decode") != std::string::npos) {
+                const std::string& m = st.error().message;
+                EXPECT_NE(expected[i].find(m.substr(0, m.find(" (at offset"))), std::string::npos)
+                    << m << "\npickletools: " << expected[i];
+            }
+            continue;
+        }
+        ASSERT_TRUE(st) << st.error().message;
+        EXPECT_EQ(ours, unjson(expected[i]));
+    }
+    EXPECT_EQ(refused, 8); // the non-ASCII names and strings, bad underscores, a trailing backslash
+}
+
 TEST(PickleDisassembler, NonAsciiArguments) {
     std::string out;
     ASSERT_TRUE(disassemble(test::unhex("80025805000000c3a9e282ac710054020000000aff2e"), out).has_value() == false);

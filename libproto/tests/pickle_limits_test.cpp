@@ -115,6 +115,28 @@ TEST(PickleLimits, MemoryRelativeToInput) {
     EXPECT_NE(e2.message.find("decoded data exceeds the memory limit (1 x input + 0 bytes)"), std::string::npos) << e2.message;
 }
 
+TEST(PickleLimits, SecretOfASharedListIsBoundedByTheMemoryLimit) {
+    // Secret(x) is str(x): the repr of a list shared 2^40 times would be terabytes.
+    auto p = doubling_lists(40);
+    p.pop_back(); // the STOP; then Secret((memo[40],))
+    static const char tail[] = "cmitogen.core\nSecret\nj\x28\x00\x00\x00\x85R.";
+    const std::string secret(tail, sizeof tail - 1);
+    p.insert(p.end(), secret.begin(), secret.end());
+    const Error e = decode_err(p, {});
+    EXPECT_EQ(e.code, Errc::limit);
+    EXPECT_NE(e.message.find("str() of a list exceeds the memory limit (REDUCE"), std::string::npos) << e.message;
+
+    // The same list as the args of a CallError that BUILD sets (its str() is the message).
+    auto q = doubling_lists(40);
+    q.pop_back();
+    static const char build[] = "cmitogen.core\nCallError\nX\x01\x00\x00\x00" "a\x85R}X\x04\x00\x00\x00" "args"
+                                "j\x28\x00\x00\x00\x85sb.";
+    q.insert(q.end(), build, build + sizeof build - 1);
+    const Error e2 = decode_err(q, {});
+    EXPECT_EQ(e2.code, Errc::limit);
+    EXPECT_NE(e2.message.find("str() of CallError.args[0] exceeds the memory limit (BUILD"), std::string::npos) << e2.message;
+}
+
 TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenPrinted) {
     const auto p = doubling_lists(30); // 2^30 references to one list
     ASSERT_LT(p.size(), 1024u);

@@ -7,6 +7,42 @@
 
 namespace mitokit::modules {
 
+namespace {
+
+// Python's bytes-regex \s.
+bool re_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+} // namespace
+
+// The offset of the first match of the reference's MAIN_RE,
+// rb'^if\s+__name__\s*==\s*.__main__.\s*:' with re.M (`.` is one byte but a newline).
+std::optional<std::size_t> main_guard(std::string_view src) {
+    const auto at = [&](std::size_t i, std::string_view w) { return src.substr(i, w.size()) == w; };
+    const auto spaces = [&](std::size_t i) {
+        while (i < src.size() && re_space(src[i])) ++i;
+        return i;
+    };
+    const auto dot = [&](std::size_t i) { return i < src.size() && src[i] != '\n'; };
+    // From just after "__main__": `.\s*:` (\s* never has to give back: ':' is not a space).
+    const auto tail = [&](std::size_t i) { return dot(i) && at(spaces(i + 1), ":"); };
+    for (std::size_t line = 0; line < src.size();) {
+        std::size_t i = line;
+        if (at(i, "if") && spaces(i + 2) > i + 2) {
+            i = spaces(i + 2);
+            if (at(i, "__name__") && at(spaces(i + 8), "==")) {
+                // `\s*.` may give back spaces: `.` can itself be a space or a tab.
+                const std::size_t from = spaces(i + 8) + 2;
+                for (std::size_t k = spaces(from) + 1; k-- > from;)
+                    if (dot(k) && at(k + 1, "__main__") && tail(k + 9)) return line;
+            }
+        }
+        const auto nl = src.find('\n', line);
+        if (nl == std::string_view::npos) break;
+        line = nl + 1;
+    }
+    return std::nullopt;
+}
+
 Planner::Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt)
     : source_(source), loaded_(loaded), opt_(std::move(opt)) {}
 
@@ -41,34 +77,40 @@ bool Planner::import_module(const std::string& name) {
         }
         return true;
     }
-    import_found(name, *found);
-    return true;
+    return import_found(name, *found);
 }
 
-void Planner::import_found(const std::string& name, const FoundModule& found) {
+bool Planner::import_found(const std::string& name, const FoundModule& found) {
     const bool stdlib = source_.is_stdlib_path(found.path);
     imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
-    if (!stdlib) run_imports(name, found); // stdlib code imports nothing that is served
+    if (stdlib || run_imports(name, found)) return true; // stdlib code imports nothing that is served
+    imported_.erase(name); // a module whose code raised leaves sys.modules (what it imported stays)
+    return false;
 }
 
 // Importing a module runs its module-level code, whose import statements import
 // their targets (a from-import also imports each listed name that is a submodule).
 // Modelled as if every such statement ran except under `if TYPE_CHECKING:` and in
-// except clauses; a target that cannot be found is skipped, as an ImportError caught
-// by the module would be.
-void Planner::run_imports(const std::string& name, const FoundModule& found) {
+// except clauses. A target that cannot be found is skipped, as an ImportError caught
+// by the module would be, unless the statement is in a try whose handlers re-raise
+// (ImportRef::reraised): then the module's own import fails.
+bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto dot = name.rfind('.');
     const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
     for (const ImportRef& ref : scan_executed_imports(found.source)) {
         const std::string target = imported_module(package, ref); // empty: an ImportError
-        if (target.empty() || !import_module(target)) continue;
+        if (target.empty() || !import_module(target)) {
+            if (ref.reraised) return false;
+            continue;
+        }
         for (const auto& item : ref.fromlist) {
             if (item == "*") continue;
             const std::string sub = target + "." + item;
             if (is_loaded(sub)) continue;
-            if (const auto found = source_.find(sub)) import_found(sub, *found); // its package is imported
+            if (const auto found = source_.find(sub); found && !import_found(sub, *found) && ref.reraised) return false;
         }
     }
+    return true;
 }
 
 bool Planner::is_loaded(std::string_view name) const { return loaded_.loaded(name) || imported_.count(name) != 0; }
@@ -105,6 +147,12 @@ std::shared_ptr<const ModuleTuple> Planner::tuple(const std::string& fullname) {
         auto minified = minimize_source(found->source);
         if (!minified) return nullptr;
         found->source = std::move(*minified);
+    }
+    if (fullname == "__main__") {
+        // neutralize_main: a script is served up to its main guard; one with no
+        // guard (and no mitogen.main() call) is refused, as an ImportError.
+        if (const auto guard = main_guard(found->source)) found->source.resize(*guard);
+        else if (found->source.find("mitogen.main(") == std::string::npos) return nullptr;
     }
     auto rel = related(fullname);
     if (!rel) return nullptr;

@@ -33,6 +33,11 @@ struct PlannerOptions {
     std::vector<std::string> blacklist{};
 };
 
+// Where the reference cuts a __main__ script (ModuleResponder.neutralize_main):
+// the offset of the first line matching ^if\s+__name__\s*==\s*.__main__.\s*:
+// (`.` any byte but a newline, \s may span lines), or nullopt.
+std::optional<std::size_t> main_guard(std::string_view source);
+
 class Planner {
 public:
     Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt = {});
@@ -67,9 +72,10 @@ private:
     // Imports `name` (parents first) into the model of the master's sys.modules and
     // runs its module-level imports; false when it cannot be found.
     bool import_module(const std::string& name);
-    // The rest of importing `name` once its source is found (its parent is imported).
-    void import_found(const std::string& name, const FoundModule& found);
-    void run_imports(const std::string& name, const FoundModule& found);
+    // The rest of importing `name` once its source is found (its parent is imported);
+    // false when its module-level code raises (it is then not loaded).
+    bool import_found(const std::string& name, const FoundModule& found);
+    bool run_imports(const std::string& name, const FoundModule& found);
     bool is_loaded(std::string_view name) const;
     bool is_stdlib(std::string_view name) const;
 

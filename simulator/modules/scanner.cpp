@@ -1,5 +1,6 @@
 #include "scanner.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -283,16 +284,73 @@ public:
     std::vector<ImportRef> run(std::string_view source) {
         for (const Line& line : logical_lines(source)) {
             if (skip_above_ >= 0) {
-                if (line.indent > skip_above_) continue;
+                if (line.indent > skip_above_) {
+                    handler_line(line);
+                    continue;
+                }
                 skip_above_ = -1;
             }
+            end_handler();
             if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
+            close_tries(line);
             statements(line.toks, line.indent);
+        }
+        end_handler();
+        if (executed_only_) {
+            for (std::size_t k = 0; k < out_.size(); ++k) {
+                const auto& enclosing = enclosing_[k];
+                out_[k].reraised = !enclosing.empty() &&
+                                   std::none_of(enclosing.begin(), enclosing.end(), [&](std::size_t id) { return tries_[id].swallows; });
+            }
         }
         return std::move(out_);
     }
 
 private:
+    // A module-level try statement: its header's indent, whether its body is still
+    // being read, and whether one of its except clauses swallows the exception
+    // (does not end in `raise` at the handler's own level).
+    struct Try {
+        int indent;
+        bool in_body = true;
+        bool swallows = false;
+    };
+
+    bool clause_of(const Line& line, const Try& t) const {
+        if (line.indent != t.indent || line.toks.empty()) return false;
+        const auto w = line.toks[0].text;
+        return line.toks[0].kind == TokKind::name && (w == "except" || w == "else" || w == "finally");
+    }
+
+    // A line at or left of a try's indent ends its body; anything but one of its own
+    // clauses ends the statement.
+    void close_tries(const Line& line) {
+        if (!executed_only_) return;
+        while (!open_.empty()) {
+            Try& t = tries_[open_.back()];
+            if (line.indent > t.indent) break;
+            if (clause_of(line, t)) {
+                t.in_body = false;
+                break;
+            }
+            open_.pop_back();
+        }
+    }
+
+    // A line of the except clause being skipped: `raise` at the handler's own level.
+    void handler_line(const Line& line) {
+        if (handler_ < 0) return;
+        if (handler_indent_ < 0) handler_indent_ = line.indent;
+        if (line.indent == handler_indent_ && !line.toks.empty() && is(line.toks[0], "raise")) handler_raises_ = true;
+    }
+
+    void end_handler() {
+        if (handler_ >= 0 && !handler_raises_) tries_[static_cast<std::size_t>(handler_)].swallows = true;
+        handler_ = -1;
+        handler_indent_ = -1;
+        handler_raises_ = false;
+    }
+
     // A body that is not module-level code: the rest of this line, or the
     // following lines indented deeper than `indent`.
     void skip_body(Toks t, std::size_t colon, int indent) {
@@ -330,7 +388,14 @@ private:
                     }
                 } else if (w != "else") {
                     if (true_if_indent_ == indent) true_if_indent_ = -1;
-                    if (w == "except" && executed_only_) dead = true;
+                    if (w == "except" && executed_only_) {
+                        dead = true;
+                        except_clause(t, *c, indent);
+                    }
+                    if (w == "try" && executed_only_) {
+                        tries_.push_back(Try{indent});
+                        open_.push_back(tries_.size() - 1);
+                    }
                 }
                 if (dead) {
                     skip_body(t, *c, indent);
@@ -354,14 +419,38 @@ private:
         }
     }
 
+    // An except clause of the innermost open try at this indent: its body follows
+    // on later lines (read by handler_line while skipped) or on this one.
+    void except_clause(Toks t, std::size_t colon, int indent) {
+        if (open_.empty() || tries_[open_.back()].indent != indent) return;
+        const std::size_t id = open_.back();
+        if (colon + 1 < t.size()) {
+            if (!is(t[colon + 1], "raise")) tries_[id].swallows = true;
+            return;
+        }
+        handler_ = static_cast<long>(id);
+    }
+
     void one(Toks t) {
         if (t.empty()) return;
+        const std::size_t before = out_.size();
         if (is(t[0], "import")) parse_import(t, out_);
         else if (is(t[0], "from")) parse_from(t, out_);
+        if (!executed_only_) return;
+        std::vector<std::size_t> enclosing;
+        for (std::size_t id : open_)
+            if (tries_[id].in_body) enclosing.push_back(id);
+        for (std::size_t k = before; k < out_.size(); ++k) enclosing_.push_back(enclosing);
     }
 
     bool executed_only_;
     std::vector<ImportRef> out_;
+    std::vector<std::vector<std::size_t>> enclosing_; // per import: the try bodies it is in
+    std::vector<Try> tries_;
+    std::vector<std::size_t> open_; // try statements not yet ended, outermost first
+    long handler_ = -1;             // the try whose except clause is being skipped
+    int handler_indent_ = -1;
+    bool handler_raises_ = false;
     int skip_above_ = -1;
     int true_if_indent_ = -1;
 };

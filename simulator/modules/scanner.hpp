@@ -19,6 +19,11 @@ struct ImportRef {
     int level = 0;                     // 0 absolute, >0 relative (number of leading dots)
     std::string module;                // dotted name after the dots; may be empty ("from . import x")
     std::vector<std::string> fromlist; // names after `import` in a from-import; empty for `import x`
+    // scan_executed_imports only: the statement sits in the body of a module-level
+    // `try:` and every enclosing try's except clauses end in `raise`, so an
+    // ImportError here fails the importing module (the optional-dependency pattern
+    // `try: import socks` / `except ImportError: warnings.warn(...); raise`).
+    bool reraised = false;
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 
@@ -29,7 +34,8 @@ std::vector<ImportRef> scan_imports(std::string_view source);
 // The imports that importing the module actually runs, for modelling what an import
 // adds to the master's sys.modules: scan_imports without the bodies of
 // `if TYPE_CHECKING:` (any dotted name ending in TYPE_CHECKING, false at run time)
-// and of `except` clauses (the guarded import is taken to succeed).
+// and of `except` clauses (the guarded import is taken to succeed), with
+// ImportRef::reraised set where a failing import would propagate.
 std::vector<ImportRef> scan_executed_imports(std::string_view source);
 
 // The module an import statement imports when it runs in a module whose

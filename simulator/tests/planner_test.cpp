@@ -241,5 +241,82 @@ TEST(Planner, NamespacePackageInRelatedFailsTheRequestLikeTheReference) {
     EXPECT_EQ(names(p.plan("app.ok", sent)), (V{"app.ok"}));
 }
 
+// ModuleResponder.neutralize_main: __main__ is served up to its main guard, whole
+// when it calls mitogen.main(), and refused (a negative reply, not recorded as sent)
+// otherwise. The guard offsets are the reference's MAIN_RE.search() on each text.
+TEST(Planner, MainGuardMatchesTheReferenceRegex) {
+    const struct {
+        const char* source;
+        int offset; // -1: no match
+    } cases[] = {
+        {"x = 1\nif __name__ == '__main__':\n    run()\n", 6},
+        {"if __name__ == \"__main__\" :\n", 0},
+        {"if __name__ == __main__ :\n", 0},
+        {"if __name__ ==\t__main__\t:\n", 0},
+        {"  if __name__ == '__main__':\n", -1},
+        {"if\n__name__\n==\n'__main__'\n\n:\n", 0},
+        {"if __name__ == '__main__'\n:", 0},
+        {"if __name__ == '__main__':", 0},
+        {"if __name__ != '__main__':\n", -1},
+        {"if __name__ == '__main__' and x:\n", -1},
+        {"if __name__=='__main__':pass", 0},
+        {"ifx __name__ == '__main__':\n", -1},
+        {"if __name__ == \n'__main__':\n", 0},
+        {"if __name__ == '\n__main__':\n", -1},
+        {"# if __name__ == '__main__':\nif  __name__ == '__main__':\n", 29},
+        {"", -1},
+        {"if __name__ == '__main__'", -1},
+        {"if __name__ == ''__main__'':\n", -1},
+    };
+    for (const auto& c : cases) {
+        const auto got = main_guard(c.source);
+        EXPECT_EQ(got ? static_cast<int>(*got) : -1, c.offset) << c.source;
+    }
+}
+
+TEST(Planner, MainIsServedUpToItsGuardOrRefused) {
+    const auto served = [](const std::string& main_source) {
+        MemorySource src;
+        src.add("__main__", main_source);
+        src.add("helper", "X = 1\n");
+        Planner p(src, src);
+        auto sent = Planner::initial_sent_modules();
+        auto out = p.plan("__main__", sent);
+        return std::make_pair(out, sent.count("__main__") != 0);
+    };
+    auto [guarded, g_sent] = served("X = 1\nif __name__ == '__main__':\n    import helper\n");
+    ASSERT_EQ(guarded.size(), 1u);
+    EXPECT_EQ(*guarded[0]->source, "X = 1\n");
+    EXPECT_EQ(guarded[0]->related, (V{"helper"})) << "related imports come from the whole script";
+    EXPECT_TRUE(g_sent);
+    auto [whole, w_sent] = served("import helper\nmitogen.main()(run)\n");
+    ASSERT_EQ(whole.size(), 1u);
+    EXPECT_EQ(*whole[0]->source, "import helper\nmitogen.main()(run)\n");
+    auto [refused, r_sent] = served("import helper\nmain()\n");
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_TRUE(refused[0]->negative());
+    EXPECT_FALSE(r_sent) << "a failed request is not recorded as sent";
+}
+
+// An optional dependency that is missing: a module whose `try: import socks` ends in
+// `except ImportError: raise` fails to import, so it is not loaded afterwards and not
+// related, while a module that catches the error carries on (requests.adapters and
+// urllib3.contrib.socks without PySocks, checked against the real master).
+TEST(Planner, AReraisedImportErrorFailsTheImportingModule) {
+    MemorySource src;
+    src.add("app", "try:\n    from lib.socks import Proxy\nexcept ImportError:\n    Proxy = None\nimport lib.other\n", false,
+            false, /*loaded=*/false);
+    src.add("lib", "", true, false, false);
+    src.add("lib.socks", "try:\n    import socks\nexcept ImportError:\n    import warnings\n    raise\n", false, false, false);
+    src.add("lib.other", "X = 1\n", false, false, false);
+    Planner p(src, src);
+    // Answering app.x imports app (its parent), which runs app's imports.
+    auto sent = Planner::initial_sent_modules();
+    p.plan("app.x", sent);
+    const auto rel = p.related_imports("app");
+    ASSERT_TRUE(rel);
+    EXPECT_EQ(*rel, (V{"lib.other"})) << "lib.socks failed to import, lib.other was imported after it";
+}
+
 } // namespace
 } // namespace mitokit::modules

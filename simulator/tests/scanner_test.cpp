@@ -83,6 +83,26 @@ TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
         << "mitogen's own scan keeps them all";
 }
 
+TEST(Scanner, ExecutedImportsKnowWhenAFailureWouldPropagate) {
+    const char* src =
+        "try:\n    import socks\nexcept ImportError:\n    import warnings\n    warnings.warn('x')\n    raise\n"
+        "try:\n    import swallowed\nexcept ImportError:\n    if x:\n        raise\n    y = None\n"
+        "try:\n    import outer_catches\n    try:\n        import inner_raises\n    except ImportError: raise\nexcept Exception:\n    pass\n"
+        "try:\n    import only_finally\nfinally:\n    done = 1\n"
+        "try:\n    import two_handlers\nexcept KeyError:\n    raise\nexcept ImportError:\n    pass\n"
+        "try: import inline_raise\nexcept ImportError: raise\n"
+        "try:\n    import in_body\nexcept ImportError:\n    raise\nelse:\n    import in_else\n"
+        "import top_level\n";
+    std::vector<std::pair<std::string, bool>> got;
+    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.reraised);
+    const std::vector<std::pair<std::string, bool>> want = {
+        {"socks", true},          {"swallowed", false},  {"outer_catches", false}, {"inner_raises", false},
+        {"only_finally", true},   {"two_handlers", false}, {"inline_raise", true}, {"in_body", true},
+        {"in_else", false},       {"top_level", false}};
+    EXPECT_EQ(got, want);
+    for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.reraised) << i.module << ": only the executed scan says";
+}
+
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
     const char* src =
         "'''\nimport not_code\n'''\n"

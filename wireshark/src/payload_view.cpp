@@ -185,6 +185,9 @@ struct Shower {
         }
         std::string args = m.args < doc.size() ? short_repr(doc, m.args, SUMMARY_ARGS) : "()";
         if (args.size() >= 2 && args[args.size() - 2] == ',' && args.back() == ')') args.erase(args.size() - 2, 1);
+        // A list of arguments (the receiver unpacks any sequence) reads as a call too.
+        if (m.args < doc.size() && doc[m.args].kind == Kind::list && args.size() >= 2 && args.front() == '[' && args.back() == ']')
+            args = "(" + args.substr(1, args.size() - 2) + ")";
         f.summary = m.module + "." + (m.klass ? *m.klass + "." : "") + m.function + args;
         show_document(v, doc, false);
     }

@@ -21,6 +21,7 @@ BOOT_PORTS = (40001, 47301)   # child link from connect time
 BAD_ENC_PORTS = (40002, 47302)
 OVERSIZE_PORTS = (40003, 47303)
 MIDSTREAM_PORTS = (40004, 47304)  # a capture that starts inside a frame (found by port only)
+LENIENT_PORTS = (40005, 47305)  # shapes the 0.3.3 receivers accept though mitogen never sends them
 
 
 def p2(obj):
@@ -185,6 +186,19 @@ def build(path):
         r.add("s", 0, 1, 100, b"ok", label="before_oversize")
         r.flush("s")
         conv.send("s", frame(0, 1, 100, b"")[:22] + (200 * 1048576).to_bytes(4, "big") + b"partial")
+        truth += r.truth
+
+        # --- what the receivers accept beyond what mitogen sends: a false klass with a list
+        # of arguments (Dispatcher._parse_request), a log level in Unicode digits (int() of
+        # the decoded text), Secret service names (Pool._validate) ---------------------------
+        conv = TcpConversation(w, *LENIENT_PORTS)
+        r = Recorder(conv, LENIENT_PORTS)
+        r.add("c", 1, 0, 101, p2((None, "faith", "", "run", [1, 2], {})), reply_to=1300, label="false_klass")
+        r.flush("c")
+        r.add("s", 0, 1, 102, "faith\x00\u0663\x00unicode level".encode(), label="log_unicode_level")
+        r.flush("s")
+        r.add("c", 1, 0, 110, p2((mc.Secret("svc.Faith"), mc.Secret("go"), {})), reply_to=1301, label="secret_service")
+        r.flush("c")
         truth += r.truth
 
         # --- a capture that begins inside a frame -------------------------------------------

@@ -55,7 +55,9 @@ struct CallFunction {
     pickle::Document doc;          // owns args, kwargs and chain_id
     // NO_NODE in a value to build means the reference's default: None, (), Kwargs({}).
     pickle::NodeId chain_id = pickle::NO_NODE; // None, or str (bytes from Python 2); any hashable
-    // klass: None, or a class name; funcname: str. The receiver also takes a list for
+    // klass: None, or a class name (the receiver looks one up only `if klass:`, so
+    // any false value, '' or 0 too, parses as none); funcname: str. Names may be
+    // Secrets, which the receiver uses as str. The receiver also takes a list for
     // the 6-tuple and for args, and a dict with str keys for kwargs.
     std::string module;
     std::optional<std::string> klass;

@@ -22,6 +22,11 @@ Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc) {
         if (shape::is(doc, id, Kind::big_integer))
             return shape::bad(H, "field " + std::to_string(i) + " (" + std::string(name) + ") is out of range: " +
                                      doc[id].s);
+        // range() takes a bool as the int it is.
+        if (shape::is(doc, id, Kind::boolean)) {
+            (i == 0 ? r.start : r.end) = doc[id].flag ? 1 : 0;
+            continue;
+        }
         if (!shape::is(doc, id, Kind::integer)) return shape::Field{H, i, name}.error(doc, id, "int");
         (i == 0 ? r.start : r.end) = doc[id].i;
     }

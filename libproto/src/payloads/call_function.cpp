@@ -30,15 +30,19 @@ Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOpti
     if (!shape::is_hashable(doc, v[0]))
         return shape::Field{H, 0, "chain_id"}.error(doc, v[0], "None or str (hashable)");
     c.chain_id = v[0];
-    if (!shape::is(doc, v[1], Kind::str))
+    // Names may be Secrets (str subclasses). The receiver looks up a class only
+    // `if klass:`, so any false value ('', 0, False, ()) means no class.
+    if (!shape::is_text(doc, v[1]))
         return shape::Field{H, 1, "modname"}.error(doc, v[1], "str");
     c.module = doc[v[1]].s;
-    if (shape::is(doc, v[2], Kind::str)) {
+    if (shape::is_falsy(doc, v[2])) {
+        c.klass.reset();
+    } else if (shape::is_text(doc, v[2])) {
         c.klass.emplace(doc[v[2]].s);
-    } else if (!shape::is(doc, v[2], Kind::none)) {
+    } else {
         return shape::Field{H, 2, "klass"}.error(doc, v[2], "str or None");
     }
-    if (!shape::is(doc, v[3], Kind::str))
+    if (!shape::is_text(doc, v[3]))
         return shape::Field{H, 3, "funcname"}.error(doc, v[3], "str");
     c.function = doc[v[3]].s;
     if (!shape::is_seq(doc, v[4]))
@@ -50,7 +54,7 @@ Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOpti
     const auto& items = doc[v[5]].items;
     for (std::size_t i = 0; i < items.size(); i += 2) {
         const Kind k = doc[items[i]].kind;
-        if (!(k == Kind::str || (k == Kind::bytes && doc[v[5]].kind == Kind::kwargs)))
+        if (!(k == Kind::str || k == Kind::secret || (k == Kind::bytes && doc[v[5]].kind == Kind::kwargs)))
             return shape::bad(H, std::string("field 5 (kwargs) keys must be str, got ") + shape::py_type(k));
     }
     c.kwargs = v[5];

@@ -1,5 +1,7 @@
 // CALL_SERVICE (110): (service_name, method_name, kwargs), with the checks of
-// mitogen.service.Pool._validate: a real tuple of three, two str, a dict.
+// mitogen.service.Pool._validate: a real tuple of three, two str, a dict. The
+// names may be Secrets (str subclasses, which the service lookup uses as str);
+// _validate also lets bytes through, but on Python 3 the lookup then fails.
 #include "mitokit/payloads.hpp"
 #include "shape.hpp"
 
@@ -17,8 +19,8 @@ Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& 
     auto f = shape::fields(H, doc, one->root, 3, false, "a 3-tuple (service_name, method_name, kwargs)");
     if (!f) return std::move(f).error();
     const auto& v = *f;
-    if (!shape::is(doc, v[0], Kind::str)) return shape::Field{H, 0, "service_name"}.error(doc, v[0], "str");
-    if (!shape::is(doc, v[1], Kind::str)) return shape::Field{H, 1, "method_name"}.error(doc, v[1], "str");
+    if (!shape::is_text(doc, v[0])) return shape::Field{H, 0, "service_name"}.error(doc, v[0], "str");
+    if (!shape::is_text(doc, v[1])) return shape::Field{H, 1, "method_name"}.error(doc, v[1], "str");
     if (!shape::is_mapping(doc, v[2])) return shape::Field{H, 2, "kwargs"}.error(doc, v[2], "Kwargs or dict");
     c.service = doc[v[0]].s;
     c.method = doc[v[1]].s;

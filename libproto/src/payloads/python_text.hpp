@@ -14,6 +14,11 @@ namespace mitokit::payload::text {
 // the value does not fit in int64 (`overflow` tells which).
 std::optional<std::int64_t> py_int(std::string_view s, bool* overflow = nullptr) noexcept;
 
+// Python's int(s) for a str (UTF-8 here), as the master reads FORWARD_LOG's level
+// after decoding the payload: also Unicode decimal digits ('\u0663' is 3) and
+// Unicode spaces around them. Same results as py_int otherwise.
+std::optional<std::int64_t> py_int_text(std::string_view utf8, bool* overflow = nullptr);
+
 // Offset of the first byte that makes `s` invalid UTF-8 as CPython's strict decoder
 // sees it (no surrogates, no overlongs, nothing past U+10FFFF); nullopt if valid.
 std::optional<std::size_t> utf8_error(std::string_view s) noexcept;

@@ -73,7 +73,7 @@ Result<ForwardLog> parse_forward_log(Bytes data) {
     out.logger = all.substr(0, a);
     const std::string_view level = std::string_view(all).substr(a + 1, b - a - 1);
     bool overflow = false;
-    const auto v = text::py_int(level, &overflow);
+    const auto v = text::py_int_text(level, &overflow); // int() of the decoded str
     if (!v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
         return bad(handle::FORWARD_LOG,
                    "level " + quoted(level) + (v || overflow ? " is out of range" : " is not a decimal integer"));

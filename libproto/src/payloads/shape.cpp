@@ -37,6 +37,25 @@ bool is_seq(const pickle::Document& doc, pickle::NodeId id) noexcept {
     return doc[id].kind == Kind::tuple || doc[id].kind == Kind::list;
 }
 
+bool is_text(const pickle::Document& doc, pickle::NodeId id) noexcept {
+    return doc[id].kind == Kind::str || doc[id].kind == Kind::secret;
+}
+
+bool is_falsy(const pickle::Document& doc, pickle::NodeId id) noexcept {
+    const pickle::Node& n = doc[id];
+    switch (n.kind) {
+    case Kind::none: return true;
+    case Kind::boolean: return !n.flag;
+    case Kind::integer: return n.i == 0;
+    case Kind::floating: return n.f == 0.0; // -0.0 too; nan is true
+    case Kind::str: case Kind::bytes: case Kind::blob: case Kind::secret: case Kind::bytearray: case Kind::memoryview:
+        return n.s.empty();
+    case Kind::tuple: case Kind::list: case Kind::dict: case Kind::kwargs: case Kind::set: case Kind::frozenset:
+        return n.items.empty();
+    default: return false; // big integers are never 0; objects have no __bool__ or __len__
+    }
+}
+
 bool is_mapping(const pickle::Document& doc, pickle::NodeId id) noexcept {
     return doc[id].kind == Kind::dict || doc[id].kind == Kind::kwargs;
 }

@@ -41,6 +41,10 @@ struct Field {
 
 bool is(const pickle::Document& doc, pickle::NodeId id, pickle::Kind k) noexcept;
 bool is_seq(const pickle::Document& doc, pickle::NodeId id) noexcept; // tuple or list
+// str or Secret (a str subclass: import_module, getattr and **kwargs take it as str).
+bool is_text(const pickle::Document& doc, pickle::NodeId id) noexcept;
+// Python's truth value is False: None, False, 0, 0.0, and empty str/bytes/containers.
+bool is_falsy(const pickle::Document& doc, pickle::NodeId id) noexcept;
 bool is_mapping(const pickle::Document& doc, pickle::NodeId id) noexcept; // dict or Kwargs
 bool is_hashable(const pickle::Document& doc, pickle::NodeId id);
 

@@ -6,6 +6,7 @@
 
 #include "codecs.hpp"
 #include "pynumber.hpp"
+#include "pyrepr.hpp"
 #include "text.hpp"
 
 namespace mitokit::pickle::detail {
@@ -47,12 +48,6 @@ void repr_quoted(std::string_view s, bool is_bytes, std::string& out) {
         else out.push_back(static_cast<char>(c));
     }
     out.push_back(q);
-}
-
-bool is_ascii(std::string_view s) {
-    for (unsigned char c : s)
-        if (c >= 0x80) return false;
-    return true;
 }
 
 // bytes(x) / Blob(x) with one argument.
@@ -129,8 +124,13 @@ Result<NodeId> make_bytes(CallEnv& env, Kind kind, std::span<const NodeId> args)
 Result<NodeId> make_secret(CallEnv& env, std::span<const NodeId> args) {
     std::string text;
     if (args.size() == 1) {
-        if (!py_str(env.doc, args[0], text))
+        if (!py_str(env.doc, args[0], text, env.bytes_left)) {
+            // A small pickle can share one container into a repr of any size.
+            if (text.size() > env.bytes_left)
+                return make_error(Errc::limit, std::string("str() of a ") + tname(env.doc, args[0]) + " exceeds the memory limit");
             return unsupported(std::string("str() of a ") + tname(env.doc, args[0]) + " (Secret needs Python's repr of it)");
+        }
+        env.bytes_left -= std::min(text.size(), env.bytes_left);
     } else if (args.size() == 2 || args.size() == 3) {
         const Node& src = env.doc[args[0]];
         if (text_like(src)) return type_error("decoding str is not supported");
@@ -336,9 +336,66 @@ Result<NodeId> instantiate(CallEnv& env, Callable c, std::span<const NodeId> arg
     return call(env, c, args);
 }
 
-bool py_str(const Document& doc, NodeId id, std::string& out) {
+namespace {
+
+constexpr int kMaxReprDepth = 200; // deeper (or a container holding itself): not modelled
+
+// repr(x) appended to `out`, as CPython 3.11 and mitogen's __repr__s write it; false
+// where mitokit cannot (a function's or a memoryview's address, a set of several
+// items in hash order, a CallError whose args BUILD may have replaced), or past max_out.
+bool append_repr(const Document& doc, NodeId id, std::string& out, std::size_t max_out, int depth) {
+    if (depth > kMaxReprDepth || out.size() > max_out) return false;
+    const Node& n = doc[id];
+    std::string text;
+    switch (n.kind) {
+    case Kind::str: repr_str(n.s, out); return true;
+    case Kind::secret: out += "[secret]"; return true;
+    case Kind::blob: out += "[blob: " + std::to_string(n.s.size()) + " bytes]"; return true;
+    case Kind::call_error: case Kind::memoryview: return false;
+    case Kind::tuple: case Kind::list: case Kind::set: case Kind::frozenset: {
+        if ((n.kind == Kind::set || n.kind == Kind::frozenset) && n.items.size() > 1) return false;
+        if (n.kind == Kind::set && n.items.empty()) { out += "set()"; return true; }
+        if (n.kind == Kind::frozenset && n.items.empty()) { out += "frozenset()"; return true; }
+        if (n.kind == Kind::frozenset) out += "frozenset(";
+        out += n.kind == Kind::tuple ? "(" : n.kind == Kind::list ? "[" : "{";
+        for (std::size_t k = 0; k < n.items.size(); ++k) {
+            if (k) out += ", ";
+            if (!append_repr(doc, n.items[k], out, max_out, depth + 1)) return false;
+        }
+        if (n.kind == Kind::tuple && n.items.size() == 1) out += ",";
+        out += n.kind == Kind::tuple ? ")" : n.kind == Kind::list ? "]" : "}";
+        if (n.kind == Kind::frozenset) out += ")";
+        return out.size() <= max_out;
+    }
+    case Kind::dict: case Kind::kwargs: {
+        if (n.kind == Kind::kwargs) out += "Kwargs("; // Kwargs.__repr__
+        out += "{";
+        for (std::size_t k = 0; k + 1 < n.items.size(); k += 2) {
+            if (k) out += ", ";
+            if (!append_repr(doc, n.items[k], out, max_out, depth + 1)) return false;
+            out += ": ";
+            if (!append_repr(doc, n.items[k + 1], out, max_out, depth + 1)) return false;
+        }
+        out += "}";
+        if (n.kind == Kind::kwargs) out += ")";
+        return out.size() <= max_out;
+    }
+    default:
+        // Scalars, bytes, Context, Sender and classes: repr is what str() gives.
+        if (!py_str(doc, id, text)) return false;
+        out += text;
+        return out.size() <= max_out;
+    }
+}
+
+} // namespace
+
+bool py_str(const Document& doc, NodeId id, std::string& out, std::size_t max_out) {
     const Node& n = doc[id];
     switch (n.kind) {
+    case Kind::tuple: case Kind::list: case Kind::dict: case Kind::kwargs: case Kind::set: case Kind::frozenset:
+        out.clear(); // object.__str__ is repr()
+        return append_repr(doc, id, out, max_out, 0);
     case Kind::none: out = "None"; return true;
     case Kind::boolean: out = n.flag ? "True" : "False"; return true;
     case Kind::integer: out = std::to_string(n.i); return true;
@@ -351,9 +408,8 @@ bool py_str(const Document& doc, NodeId id, std::string& out) {
     case Kind::bytearray: out = "bytearray("; repr_quoted(n.s, true, out); out += ")"; return true;
     case Kind::blob: out.clear(); repr_quoted(n.s, true, out); return true; // bytes.__str__, not Blob.__repr__
     case Kind::context:
-        if (n.flag && !is_ascii(n.s)) return false;
         out = "Context(" + std::to_string(n.i) + ", ";
-        if (n.flag) repr_quoted(n.s, false, out);
+        if (n.flag) repr_str(n.s, out); // Context.__repr__ uses %r of the name
         else out += "None";
         out += ")";
         return true;
@@ -368,7 +424,7 @@ bool py_str(const Document& doc, NodeId id, std::string& out) {
         case Callable::bytes: out = "<class 'bytes'>"; return true;
         default: return false; // the text holds a memory address
         }
-    default: return false; // containers: Python's repr of nested values
+    default: return false; // a memoryview: its repr holds an address
     }
 }
 
@@ -403,7 +459,11 @@ Status build(CallEnv& env, NodeId inst, NodeId state) {
             if (key.s == "args") {
                 if (v.kind != Kind::tuple && v.kind != Kind::list) return unsupported("CallError.args set to a " + std::string(tname(doc, items[j + 1])));
                 std::string text;
-                if (!v.items.empty() && !py_str(doc, v.items[0], text)) return unsupported("CallError.args holding a container");
+                if (!v.items.empty() && !py_str(doc, v.items[0], text, env.bytes_left)) {
+                    if (text.size() > env.bytes_left) return make_error(Errc::limit, "str() of CallError.args[0] exceeds the memory limit");
+                    return unsupported(std::string("CallError.args holding a ") + tname(doc, v.items[0]));
+                }
+                env.bytes_left -= std::min(text.size(), env.bytes_left);
                 doc[inst].s = text;
             } else if (key.s == "__traceback__" || key.s == "__cause__" || key.s == "__context__") {
                 if (v.kind != Kind::none && !(key.s != "__traceback__" && v.kind == Kind::call_error))

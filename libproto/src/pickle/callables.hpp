@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -36,7 +37,12 @@ Result<NodeId> instantiate(CallEnv& env, Callable c, std::span<const NodeId> arg
 // BUILD: inst.__setstate__(state) or the default (instance __dict__, slot state).
 Status build(CallEnv& env, NodeId inst, NodeId state);
 
-// str(x) for the values whose text mitokit can compute (Secret(x) needs it).
-bool py_str(const Document& doc, NodeId id, std::string& out);
+// str(x) for the values whose text mitokit can compute (Secret(x) needs it):
+// containers as their repr(), with mitogen's reprs of Blob ("[blob: 2 bytes]"),
+// Secret ("[secret]") and Kwargs inside. False where mitokit cannot (a function's
+// or memoryview's address, a set of several items, a nested CallError, nesting
+// past 200 levels or a container holding itself), or when the text would pass
+// max_out bytes (it is then longer than max_out).
+bool py_str(const Document& doc, NodeId id, std::string& out, std::size_t max_out = SIZE_MAX);
 
 } // namespace mitokit::pickle::detail

@@ -1,6 +1,8 @@
 #include "codecs.hpp"
 
 #include <cstdio>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "text.hpp"
@@ -10,16 +12,51 @@ namespace {
 
 enum class Codec { utf8, latin1, ascii, unknown };
 
+// codecs.lookup() as CPython 3.11 does it: _Py_normalize_encoding (ASCII letters,
+// digits and '.' kept and lowered, every other run of bytes one '_', none at the
+// ends), then encodings.search_function: the aliases (also with '.' read as '_'),
+// else the module of that name. Only the three modelled codecs are resolved.
 Codec codec_of(std::string_view name) {
     std::string n;
-    for (char c : name) n.push_back(c == '-' || c == ' ' ? '_' : static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-    if (n == "utf_8" || n == "utf8" || n == "u8" || n == "utf" || n == "cp65001" || n == "utf8_ucs2" || n == "utf8_ucs4") return Codec::utf8;
-    if (n == "latin_1" || n == "latin1" || n == "iso_8859_1" || n == "iso8859_1" || n == "8859" || n == "cp819" || n == "l1" ||
-        n == "latin" || n == "iso_ir_100" || n == "csisolatin1")
-        return Codec::latin1;
-    if (n == "ascii" || n == "us_ascii" || n == "646" || n == "us" || n == "cp367" || n == "csascii" || n == "ibm367" ||
-        n == "iso646_us" || n == "iso_ir_6" || n == "ansi_x3.4_1968" || n == "ansi_x3_4_1968" || n == "ansi_x3.4_1986")
-        return Codec::ascii;
+    bool punct = false;
+    for (char ch : name) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == 0) return Codec::unknown; // "embedded null character"
+        const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && c != '.') {
+            punct = true;
+            continue;
+        }
+        if (punct && !n.empty()) n.push_back('_');
+        punct = false;
+        n.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+    }
+    // encodings.aliases entries for utf_8, latin_1 and ascii (CPython 3.11).
+    static constexpr std::pair<std::string_view, Codec> kAliases[] = {
+        {"u8", Codec::utf8}, {"utf", Codec::utf8}, {"utf8", Codec::utf8}, {"utf8_ucs2", Codec::utf8},
+        {"utf8_ucs4", Codec::utf8}, {"cp65001", Codec::utf8},
+        {"8859", Codec::latin1}, {"cp819", Codec::latin1}, {"csisolatin1", Codec::latin1}, {"ibm819", Codec::latin1},
+        {"iso8859", Codec::latin1}, {"iso8859_1", Codec::latin1}, {"iso_8859_1", Codec::latin1},
+        {"iso_8859_1_1987", Codec::latin1}, {"iso_ir_100", Codec::latin1}, {"l1", Codec::latin1},
+        {"latin", Codec::latin1}, {"latin1", Codec::latin1},
+        {"646", Codec::ascii}, {"ansi_x3.4_1968", Codec::ascii}, {"ansi_x3_4_1968", Codec::ascii},
+        {"ansi_x3.4_1986", Codec::ascii}, {"cp367", Codec::ascii}, {"csascii", Codec::ascii}, {"ibm367", Codec::ascii},
+        {"iso646_us", Codec::ascii}, {"iso_646.irv_1991", Codec::ascii}, {"iso_ir_6", Codec::ascii},
+        {"us", Codec::ascii}, {"us_ascii", Codec::ascii},
+    };
+    const auto alias = [](std::string_view k) {
+        for (const auto& [a, c] : kAliases)
+            if (a == k) return c;
+        return Codec::unknown;
+    };
+    if (const Codec c = alias(n); c != Codec::unknown) return c;
+    std::string underscored = n;
+    for (char& c : underscored)
+        if (c == '.') c = '_';
+    if (const Codec c = alias(underscored); c != Codec::unknown) return c;
+    if (n == "utf_8") return Codec::utf8; // the codec modules themselves
+    if (n == "latin_1") return Codec::latin1;
+    if (n == "ascii") return Codec::ascii;
     return Codec::unknown;
 }
 

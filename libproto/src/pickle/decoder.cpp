@@ -27,9 +27,14 @@ std::uint32_t le32(const std::uint8_t* p) {
 }
 std::uint64_t le64(const std::uint8_t* p) { return le32(p) | static_cast<std::uint64_t>(le32(p + 4)) << 32; }
 
+// repr() of a text opcode's line for a message. A line that is not UTF-8 has its
+// bytes above ASCII escaped, so that every message is valid UTF-8.
 std::string py_repr(std::string_view s) {
     const bool sq = s.find('\'') != std::string_view::npos, dq = s.find('"') != std::string_view::npos;
     const char q = sq && !dq ? '"' : '\'';
+    std::size_t bad = 0;
+    const char* why = nullptr;
+    const bool utf8 = detail::utf8_check(s, false, bad, why);
     std::string out(1, q);
     for (unsigned char c : s) {
         if (c == q || c == '\\') {
@@ -38,7 +43,7 @@ std::string py_repr(std::string_view s) {
         } else if (c == '\n') out += "\\n";
         else if (c == '\r') out += "\\r";
         else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) {
+        else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\x%02x", c);
             out += buf;

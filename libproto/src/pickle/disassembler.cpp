@@ -4,6 +4,7 @@
 // same checks as pickletools (stack and memo emulation) end the listing early.
 #include "mitokit/pickle/disassembler.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <string_view>
@@ -42,6 +43,24 @@ Effect effect(std::uint8_t c) {
     case op::PUT: case op::BINPUT: case op::LONG_BINPUT: case op::MEMOIZE: case op::PROTO: case op::FRAME: return {false, 0, 0};
     default: return {false, 0, 1};
     }
+}
+
+// pickletools reads every quoted or name line as read_stringnl does:
+// codecs.escape_decode, then an ASCII decode (so 'é' in a GLOBAL name or a STRING
+// fails the listing, and "\x41" in a name is 'A').
+bool escape_ascii(std::string_view line, std::string& out, std::string& err) {
+    if (!detail::bytes_escape_decode(line, out, err)) return false;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const auto c = static_cast<unsigned char>(out[i]);
+        if (c >= 0x80) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "0x%02x", c);
+            err = std::string("'ascii' codec can't decode byte ") + hex + " in position " + std::to_string(i) +
+                  ": ordinal not in range(128)";
+            return false;
+        }
+    }
+    return true;
 }
 
 class Lister {
@@ -145,8 +164,12 @@ private:
             std::string_view l;
             if (auto st = line(l); !st) return st;
             if (code == op::INT || code == op::GET || code == op::PUT) {
-                if (code == op::INT && l == "00") { text = "False"; return {}; }
-                if (code == op::INT && l == "01") { text = "True"; return {}; }
+                // read_decimalnl_short: "00"/"01" are False/True, memo keys too.
+                if (l == "00" || l == "01") {
+                    text = l == "00" ? "False" : "True";
+                    number = l == "01";
+                    return {};
+                }
                 detail::IntText v;
                 if (detail::parse_int(l, 10, v) != detail::ParseInt::ok) return fail(Errc::bad_value, std::string("invalid literal for int() with base 10 in ") + info.name, at);
                 text = v.big ? v.decimal : std::to_string(v.small);
@@ -162,10 +185,7 @@ private:
             }
             if (code == op::FLOAT) {
                 double d = 0;
-                std::string_view t = l;
-                while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-                while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r')) t.remove_suffix(1);
-                if (detail::parse_float(t, d) != detail::ParseFloat::ok) return fail(Errc::bad_value, "could not convert string to float in FLOAT", at);
+                if (!detail::parse_python_float(l, d)) return fail(Errc::bad_value, "could not convert string to float in FLOAT", at);
                 detail::float_repr(d, text);
                 return {};
             }
@@ -178,27 +198,24 @@ private:
             if (code == op::STRING) {
                 if (l.size() < 2 || l.front() != l.back() || (l.front() != '\'' && l.front() != '"'))
                     return fail(Errc::bad_value, "no string quotes around the STRING argument", at);
-                std::string b, err, u;
-                if (!detail::bytes_escape_decode(l.substr(1, l.size() - 2), b, err)) return fail(Errc::bad_value, err, at);
-                detail::latin1_to_utf8(b, u);
-                detail::repr_str(u, text);
+                std::string b, err;
+                if (!escape_ascii(l.substr(1, l.size() - 2), b, err)) return fail(Errc::bad_value, err, at);
+                detail::repr_str(b, text);
                 return {};
             }
-            std::string u; // PERSID
-            detail::latin1_to_utf8(l, u);
+            std::string u, err; // PERSID
+            if (!escape_ascii(l, u, err)) return fail(Errc::bad_value, err, at);
             detail::repr_str(u, text);
             return {};
         }
         case Arg::two_lines: {
             std::string_view a, b;
+            std::string module, name, err;
             if (auto st = line(a); !st) return st;
+            if (!escape_ascii(a, module, err)) return fail(Errc::bad_value, err, at);
             if (auto st = line(b); !st) return st;
-            std::string joined(a);
-            joined += ' ';
-            joined += b;
-            std::string u;
-            detail::latin1_to_utf8(joined, u);
-            detail::repr_str(u, text);
+            if (!escape_ascii(b, name, err)) return fail(Errc::bad_value, err, at);
+            detail::repr_str(module + ' ' + name, text);
             return {};
         }
         }
@@ -257,12 +274,12 @@ private:
                     idx = static_cast<std::int64_t>(memo_.size());
                     markmsg = "(as " + std::to_string(idx) + ")";
                 }
-                if (memo_.count(idx)) error = "memo key " + std::to_string(idx) + " already defined";
+                if (memo_.count(idx)) error = "memo key " + (code == op::MEMOIZE ? std::to_string(idx) : argtext) + " already defined";
                 else if (stack_.empty()) error = "stack is empty -- can't store into memo";
                 else if (stack_.back()) error = "can't store markobject in the memo";
                 else memo_[idx] = true;
             } else if (code == op::GET || code == op::BINGET || code == op::LONG_BINGET) {
-                if (!memo_.count(number)) error = "memo key " + std::to_string(number) + " has never been stored into";
+                if (!memo_.count(number)) error = "memo key " + argtext + " has never been stored into";
             }
             if (!argtext.empty() || !markmsg.empty()) {
                 const std::size_t name_len = std::strlen(info.name);

@@ -12,6 +12,7 @@
 #include "keys.hpp"
 #include "mitokit/pickle/json.hpp"
 #include "pynumber.hpp"
+#include "pyrepr.hpp"
 #include "text.hpp"
 
 namespace mitokit::pickle {
@@ -202,12 +203,6 @@ private:
         return doc_.floating(v);
     }
 
-    static std::string_view trim(std::string_view s) {
-        while (!s.empty() && (s.front() == ' ' || (s.front() >= '\t' && s.front() <= '\r'))) s.remove_prefix(1);
-        while (!s.empty() && (s.back() == ' ' || (s.back() >= '\t' && s.back() <= '\r'))) s.remove_suffix(1);
-        return s;
-    }
-
     Result<NodeId> pairs(const Raw& x, bool kwargs) {
         if (x.t != Raw::T::array) return err("expected a list of [key,value] pairs");
         const NodeId d = doc_.alloc(Kind::dict);
@@ -227,6 +222,40 @@ private:
         auto r = detail::call(env, Callable::kwargs, args);
         if (!r) return err(r.error().message);
         return r;
+    }
+
+    // str() (top) or repr() of what json.loads made of `r`: None, True, 5, 1.5, 'text',
+    // [..., ...], {'key': ...}.
+    Status json_str(const Raw& r, std::string& out, bool top) {
+        switch (r.t) {
+        case Raw::T::string:
+            if (top) out += r.s;
+            else detail::repr_str(r.s, out);
+            return {};
+        case Raw::T::array:
+            out += '[';
+            for (std::size_t i = 0; i < r.a.size(); ++i) {
+                if (i) out += ", ";
+                if (auto st = json_str(r.a[i], out, false); !st) return st;
+            }
+            out += ']';
+            return {};
+        case Raw::T::object:
+            out += '{';
+            detail::repr_str(r.a[0].s, out);
+            out += ": ";
+            if (auto st = json_str(r.a[1], out, false); !st) return st;
+            out += '}';
+            return {};
+        default: {
+            auto v = build(r); // a number, a bool or null: its str() is its repr()
+            if (!v) return std::move(v).error();
+            std::string text;
+            detail::py_str(doc_, *v, text);
+            out += text;
+            return {};
+        }
+        }
     }
 
     Result<NodeId> build(const Raw& r) {
@@ -260,15 +289,15 @@ private:
             return v.big ? doc_.integer_text(v.decimal) : doc_.integer(v.small);
         }
         if (tag == "float") {
+            // float(x) of what json.loads made: a number (1e400 is already inf) or a str.
             if (x.t == Raw::T::integer || x.t == Raw::T::number) {
                 double v = 0;
-                if (detail::parse_float(x.s, v) != detail::ParseFloat::ok) return err("bad float " + x.s);
+                if (!detail::parse_python_float(x.s, v)) return err("bad float " + x.s);
                 return doc_.floating(v);
             }
             if (x.t != Raw::T::string) return err("{\"float\":...} needs a string");
             double v = 0;
-            const auto res = detail::parse_float(trim(x.s), v);
-            if (res != detail::ParseFloat::ok) return err("could not convert string to float: '" + x.s + "'");
+            if (!detail::parse_python_float(x.s, v)) return err("could not convert string to float: '" + x.s + "'");
             return doc_.floating(v);
         }
         if (tag == "bytes" || tag == "blob") {
@@ -278,11 +307,11 @@ private:
             return doc_.text(tag == "bytes" ? Kind::bytes : Kind::blob, data);
         }
         if (tag == "secret") {
+            // from_json calls Secret() on what json.loads made, not on a built value:
+            // {"secret":[1,{"int":"5"}]} is "[1, {'int': '5'}]".
             if (x.t == Raw::T::string) return doc_.secret(x.s);
-            auto v = build(x);
-            if (!v) return v;
             std::string text;
-            if (!detail::py_str(doc_, *v, text)) return err("{\"secret\":...} of a container needs Python's repr");
+            if (auto st = json_str(x, text, true); !st) return st.error();
             return doc_.secret(text);
         }
         if (tag == "call_error") {

@@ -1,5 +1,6 @@
 #include "pynumber.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -78,13 +79,38 @@ bool iequals(std::string_view a, std::string_view b) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool py_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\x1c' || c == '\x1d' || c == '\x1e' || c == '\x1f'; }
+// Py_ISSPACE: int() and float() of CPython 3.11 skip only these six, also for a
+// str ("\x1c7" is not an int, though '\x1c'.isspace()).
+bool py_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 int digit_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'z') return c - 'a' + 10;
     if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
     return 99;
+}
+
+// Whether a well-formed decimal literal (digits, point, exponent) is below 1 in
+// magnitude: its first significant digit sits after the point once the exponent
+// is applied. Exponents saturate, so any length of digits is safe.
+bool below_one(std::string_view body) {
+    const std::size_t e = body.find_first_of("eE");
+    const std::string_view mant = body.substr(0, e);
+    std::int64_t exp = 0;
+    if (e != std::string_view::npos) {
+        std::size_t i = e + 1;
+        const bool neg = i < body.size() && body[i] == '-';
+        if (i < body.size() && (body[i] == '+' || body[i] == '-')) ++i;
+        for (; i < body.size(); ++i) exp = std::min<std::int64_t>(exp * 10 + (body[i] - '0'), std::int64_t{1} << 40);
+        if (neg) exp = -exp;
+    }
+    // Position of the first nonzero digit: k digits before the point gives 10^(k-1).
+    const std::size_t point = std::min(mant.find('.'), mant.size());
+    const std::size_t first = mant.find_first_of("123456789");
+    if (first == std::string_view::npos) return true;
+    const std::int64_t pos = first < point ? static_cast<std::int64_t>(point - first) - 1
+                                           : -static_cast<std::int64_t>(first - point);
+    return pos + exp < 0;
 }
 
 } // namespace
@@ -123,16 +149,37 @@ ParseFloat parse_float(std::string_view s, double& v) {
     double out = 0;
     auto r = std::from_chars(body.data(), body.data() + body.size(), out, std::chars_format::general);
     if (r.ec == std::errc::result_out_of_range) {
-        // from_chars reports underflow too: tell them apart by the size of the result.
-        const std::size_t e = body.find_first_of("eE");
-        const bool tiny = e != std::string_view::npos && e + 1 < body.size() && body[e + 1] == '-';
-        if (!tiny) return ParseFloat::overflow;
+        // from_chars reports underflow too: tell them apart by the decimal exponent
+        // of the first significant digit ("0.000…01" without an exponent is tiny).
+        if (!below_one(body)) return ParseFloat::overflow;
         out = 0.0;
     } else if (r.ec != std::errc{} || r.ptr != body.data() + body.size()) {
         return ParseFloat::invalid;
     }
     v = negative ? -out : out;
     return ParseFloat::ok;
+}
+
+bool parse_python_float(std::string_view l, double& d) {
+    const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+    while (!l.empty() && space(l.front())) l.remove_prefix(1);
+    while (!l.empty() && space(l.back())) l.remove_suffix(1);
+    std::string t;
+    for (std::size_t i = 0; i < l.size(); ++i) {
+        if (l[i] != '_') {
+            t.push_back(l[i]);
+            continue;
+        }
+        if (i == 0 || i + 1 >= l.size() || !is_digit(l[i - 1]) || !is_digit(l[i + 1])) return false;
+    }
+    switch (parse_float(t, d)) {
+    case ParseFloat::ok: return true;
+    case ParseFloat::overflow:
+        d = !t.empty() && t[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        return true;
+    case ParseFloat::invalid: break;
+    }
+    return false;
 }
 
 ParseInt parse_int(std::string_view s, int base, IntText& out) {

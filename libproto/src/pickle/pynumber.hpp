@@ -17,6 +17,11 @@ enum class ParseFloat { ok, invalid, overflow };
 // or inf/infinity/nan in any case. Overflow is reported, underflow gives 0 or a denormal.
 ParseFloat parse_float(std::string_view s, double& v);
 
+// Python's float(x) of an ASCII str or bytes (pickletools' FLOAT reader, value_json's
+// {"float": "..."}): ASCII whitespace around, single underscores between digits,
+// and overflow to ±inf (the unpickler's PyOS_string_to_double refuses both).
+bool parse_python_float(std::string_view s, double& v);
+
 // The outcome of reading an integer literal: small (fits int64) or big (decimal text).
 struct IntText {
     bool big = false;

@@ -1,21 +1,22 @@
 #include "pyrepr.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "text.hpp"
 
 namespace mitokit::pickle::detail {
 namespace {
 
+// Py_UNICODE_ISPRINTABLE of CPython 3.11 (Unicode 14.0.0), as repr() uses it.
+constexpr std::uint32_t kPrintableFlips[] = {
+#include "printable_table.inc"
+};
+
 bool printable(std::uint32_t cp) {
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad) return false;
-    if (cp >= 0xd800 && cp <= 0xdfff) return false;                  // surrogates
-    if ((cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x206f)) return false;
-    if (cp == 0x3000 || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) || cp == 0xfffe || cp == 0xffff) return false;
-    if (cp == 0x1680 || cp == 0x180e || cp == 0x061c || (cp >= 0x0600 && cp <= 0x0605) || cp == 0x06dd || cp == 0x070f) return false;
-    if ((cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000) return false; // private use
-    if (cp >= 0xe0000 && cp <= 0xe0fff) return false;                 // tags, variation selectors supplement
-    return true;
+    const auto* end = std::end(kPrintableFlips);
+    return (std::upper_bound(std::begin(kPrintableFlips), end, cp) - std::begin(kPrintableFlips)) % 2 == 1;
 }
 
 } // namespace

@@ -1,7 +1,7 @@
-// Python's repr() of str, bytes and bytearray, for listings and messages.
-// Printability of non-ASCII characters follows CPython's table for the ranges
-// pickles use in practice (Latin-1, general punctuation, private use, specials);
-// characters unassigned in Unicode are shown literally.
+// Python's repr() of str, bytes and bytearray, for listings, messages and str()
+// of a Context. Which characters print as themselves and which as \x/\u/\U
+// escapes is CPython 3.11's str.isprintable() for every code point (Unicode
+// 14.0.0; printable_table.inc, made by make_printable_table.py).
 #pragma once
 
 #include <string>

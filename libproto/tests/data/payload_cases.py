@@ -56,6 +56,17 @@ for name, value in cases.items():
 print('ok_lm_list', P(['x', ('a',), '/x', Z, ('x.a',)]).hex())
 print('ok_cf_list', P([None, 'posix', None, 'getpid', [], {'a': 1}]).hex())
 print('ok_ai_list', P([5, 6]).hex())
+print('ok_ai_bool', P((True, 3)).hex())  # range(True, 3) is range(1, 3)
+# Dispatcher._parse_request looks a class up only `if klass:` and passes the names to
+# import_module/getattr, which take a Secret (a str subclass) as str.
+print('ok_cf_klass_empty', P((None, 'posix', '', 'getpid', (), K({}))).hex())
+print('ok_cf_klass_zero', P((None, 'posix', 0, 'getpid', (), K({}))).hex())
+print('ok_cf_klass_false', P((None, 'posix', False, 'getpid', (), K({}))).hex())
+print('ok_cf_klass_tuple', P((None, 'posix', (), 'getpid', (), K({}))).hex())
+print('ok_cf_secret_names', P((None, c.Secret('os.path'), c.Secret(''), c.Secret('join'), ('a', 'b'),
+                               {c.Secret('x'): 1})).hex())
+print('ok_cs_secret_names', P((c.Secret('svc.Name'), c.Secret('get'), {c.Secret('path'): '/x'})).hex())
+print('bad_cf_klass_bytes', P((None, 'posix', b'K', 'getpid', (), K({}))).hex())
 
 # Bytes after the pickle: 0.3.3's Message.unpickle reads one pickle and never
 # looks at the rest. A `tr_<case>` line is printed only once the reference has
