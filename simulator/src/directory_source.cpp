@@ -298,10 +298,13 @@ const std::string* LoadedFile::source_file(std::string_view name) const {
 
 std::optional<modules::FoundModule> LoadedFirstSource::find(std::string_view fullname) const {
     const std::string* file = loaded_.source_file(fullname);
-    if (!file) {
-        // Not loaded: looked up in the __path__ of its nearest loaded package, which an
-        // import hook may have put outside sys.path (distutils.command.build is in
-        // setuptools/_distutils, not in the stdlib's distutils).
+    if (!file || *file == "-") {
+        // Not loaded, or loaded as an alias or from no .py file (the reference's
+        // pkgutil and sys.modules methods give up on those): looked up in the
+        // __path__ of its nearest loaded package (ParentSpecEnumerationMethod), which
+        // an import hook may have put outside sys.path (distutils.command.build is in
+        // setuptools/_distutils, not in the stdlib's distutils; setuptools._distutils
+        // itself is the alias of distutils and is found there too).
         for (auto dot = fullname.rfind('.'); dot != std::string_view::npos && dot > 0; dot = fullname.rfind('.', dot - 1)) {
             const std::string* parent = loaded_.source_file(fullname.substr(0, dot));
             if (!parent) continue;
@@ -312,7 +315,6 @@ std::optional<modules::FoundModule> LoadedFirstSource::find(std::string_view ful
         }
         return dirs_.find(fullname);
     }
-    if (*file == "-") return std::nullopt;
     auto raw = read_file(*file);
     if (!raw) return std::nullopt;
     const fs::path path(*file);

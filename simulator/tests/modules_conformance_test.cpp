@@ -85,6 +85,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // Import hooks: setuptools serves distutils from setuptools/_distutils and
                       // pkg_resources vendors its dependencies as pkg_resources.extern.*.
                       Case{"setuptools", {"setuptools", "distutils", "distutils.command.build"}},
+                      // setuptools._distutils is the alias of distutils in sys.modules: found
+                      // through setuptools' path, as are the modules below it.
+                      Case{"setuptools,distutils", {"setuptools._distutils", "setuptools._distutils.command"}},
                       Case{"pkg_resources", {"pkg_resources", "pkg_resources.extern", "pkg_resources._vendor.packaging"}},
                       // requests (not imported by the master) imports requests.adapters, which
                       // catches the ImportError of urllib3.contrib.socks, which re-raises it
