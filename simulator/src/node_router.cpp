@@ -103,10 +103,8 @@ StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart sta
     const auto sid = static_cast<StreamId>(streams_.size());
     Stream& s = streams_.emplace(*this, sid, remote_id, std::move(name), start, stamp_auth);
     // is_privileged: remote_id in parent_ids, or a stamping auth_id that is us or a parent.
-    const auto in_parents = [&](ContextId c) {
-        return parent_ids_.contains(c);
-    };
-    s.privileged = in_parents(remote_id) || (stamp_auth && (*stamp_auth == id_ || in_parents(*stamp_auth)));
+    s.privileged = parent_ids_.contains(remote_id) ||
+                   (stamp_auth && (*stamp_auth == id_ || parent_ids_.contains(*stamp_auth)));
     return sid;
 }
 
@@ -380,8 +378,7 @@ bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
     switch (p) {
     case Policy::none: return true;
     case Policy::parent_authority:
-        return msg.h.auth_id == id_ ||
-               parent_ids_.contains(msg.h.auth_id);
+        return msg.h.auth_id == id_ || parent_ids_.contains(msg.h.auth_id);
     case Policy::immediate_child:
         return in != NO_STREAM && msg.h.src_id == streams_[in]->remote_id;
     }

@@ -196,8 +196,8 @@ void Scheduler::order_ready() {
     }
     // In scheduling order already (the usual case: a burst of deliveries whose
     // jitter mixes their times): a stable counting sort by the time within the
-    // slot gives (t, seq) order in two passes, where a comparison sort of a
-    // thousand items took ten.
+    // slot gives (t, seq) order in two passes over the items, where a comparison
+    // sort makes about log2(n).
     constexpr std::size_t SLOT_TIMES = std::size_t{1} << SLOT_SHIFT;
     constexpr Time MASK = SLOT_TIMES - 1;
     std::array<std::uint32_t, SLOT_TIMES + 1> start{};

@@ -272,11 +272,8 @@ private:
         std::size_t size() const noexcept { return first_ ? 1 + rest_.size() : 0; }
         Stream* operator[](std::size_t i) noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
         const Stream* operator[](std::size_t i) const noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
-        Stream* at(std::size_t i) {
-            if (i >= size()) throw std::out_of_range("no stream " + std::to_string(i));
-            return (*this)[i];
-        }
-        const Stream* at(std::size_t i) const { return const_cast<StreamList&>(*this).at(i); }
+        Stream* at(std::size_t i) { return (*this)[checked(i)]; }
+        const Stream* at(std::size_t i) const { return (*this)[checked(i)]; }
         template <class... A>
         Stream& emplace(A&&... a) {
             if (!first_) return first_.emplace(std::forward<A>(a)...);
@@ -301,6 +298,10 @@ private:
         std::size_t heap_bytes() const noexcept { return rest_.capacity() * sizeof(void*) + rest_.size() * sizeof(Stream); }
 
     private:
+        std::size_t checked(std::size_t i) const {
+            if (i >= size()) throw std::out_of_range("no stream " + std::to_string(i));
+            return i;
+        }
         std::optional<Stream> first_;
         std::vector<std::unique_ptr<Stream>> rest_;
     };
@@ -423,8 +424,6 @@ private:
         }
     };
     std::unique_ptr<Handlers> handlers_; // made on first use, dropped when empty
-    // IdAllocator (master) / ChildIdAllocator
-    // Made on first use: leaves never allocate IDs.
     // A spawn waiting for its ID and then its connection. The steps between hold
     // a slot here, not the caller's callback: a capture of [this, slot] needs no
     // heap, where nesting the callback cost an allocation a step.
@@ -433,6 +432,8 @@ private:
         std::string name;
         SpawnDone done;
     };
+    // IdAllocator (master) / ChildIdAllocator, and the spawns waiting on them.
+    // Made on first use: leaves never allocate IDs.
     struct IdState {
         std::uint64_t next_id = 1;
         ContextId block_next = 0, block_end = 0;
