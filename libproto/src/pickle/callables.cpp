@@ -121,16 +121,24 @@ Result<NodeId> make_bytes(CallEnv& env, Kind kind, std::span<const NodeId> args)
     return env.doc.text(kind, data);
 }
 
+// str(x) charged to the decode budget: a small pickle can share one container
+// into a repr of any size. `what` names x in the limit error; `unmodelled` is the
+// error where mitokit cannot write Python's text.
+Status charged_str(CallEnv& env, NodeId id, std::string& out, const std::string& what, const std::string& unmodelled) {
+    if (!py_str(env.doc, id, out, env.bytes_left)) {
+        if (out.size() > env.bytes_left) return make_error(Errc::limit, "str() of " + what + " exceeds the memory limit");
+        return unsupported(unmodelled);
+    }
+    env.bytes_left -= std::min(out.size(), env.bytes_left);
+    return {};
+}
+
 Result<NodeId> make_secret(CallEnv& env, std::span<const NodeId> args) {
     std::string text;
     if (args.size() == 1) {
-        if (!py_str(env.doc, args[0], text, env.bytes_left)) {
-            // A small pickle can share one container into a repr of any size.
-            if (text.size() > env.bytes_left)
-                return make_error(Errc::limit, std::string("str() of a ") + tname(env.doc, args[0]) + " exceeds the memory limit");
-            return unsupported(std::string("str() of a ") + tname(env.doc, args[0]) + " (Secret needs Python's repr of it)");
-        }
-        env.bytes_left -= std::min(text.size(), env.bytes_left);
+        const std::string type = tname(env.doc, args[0]);
+        if (auto st = charged_str(env, args[0], text, "a " + type, "str() of a " + type + " (Secret needs Python's repr of it)"); !st)
+            return std::move(st).error();
     } else if (args.size() == 2 || args.size() == 3) {
         const Node& src = env.doc[args[0]];
         if (text_like(src)) return type_error("decoding str is not supported");
@@ -459,11 +467,12 @@ Status build(CallEnv& env, NodeId inst, NodeId state) {
             if (key.s == "args") {
                 if (v.kind != Kind::tuple && v.kind != Kind::list) return unsupported("CallError.args set to a " + std::string(tname(doc, items[j + 1])));
                 std::string text;
-                if (!v.items.empty() && !py_str(doc, v.items[0], text, env.bytes_left)) {
-                    if (text.size() > env.bytes_left) return make_error(Errc::limit, "str() of CallError.args[0] exceeds the memory limit");
-                    return unsupported(std::string("CallError.args holding a ") + tname(doc, v.items[0]));
+                if (!v.items.empty()) {
+                    if (auto st = charged_str(env, v.items[0], text, "CallError.args[0]",
+                                              std::string("CallError.args holding a ") + tname(doc, v.items[0]));
+                        !st)
+                        return st;
                 }
-                env.bytes_left -= std::min(text.size(), env.bytes_left);
                 doc[inst].s = text;
             } else if (key.s == "__traceback__" || key.s == "__cause__" || key.s == "__context__") {
                 if (v.kind != Kind::none && !(key.s != "__traceback__" && v.kind == Kind::call_error))

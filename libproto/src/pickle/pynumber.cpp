@@ -161,9 +161,8 @@ ParseFloat parse_float(std::string_view s, double& v) {
 }
 
 bool parse_python_float(std::string_view l, double& d) {
-    const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-    while (!l.empty() && space(l.front())) l.remove_prefix(1);
-    while (!l.empty() && space(l.back())) l.remove_suffix(1);
+    while (!l.empty() && py_space(l.front())) l.remove_prefix(1);
+    while (!l.empty() && py_space(l.back())) l.remove_suffix(1);
     std::string t;
     for (std::size_t i = 0; i < l.size(); ++i) {
         if (l[i] != '_') {
