@@ -137,6 +137,21 @@ TEST(PickleLimits, SecretOfASharedListIsBoundedByTheMemoryLimit) {
     EXPECT_NE(e2.message.find("str() of CallError.args[0] exceeds the memory limit (BUILD"), std::string::npos) << e2.message;
 }
 
+TEST(PickleLimits, AStrThatIsNotModelledIsNamedNotGuessed) {
+    // A set of several items prints in hash order: Secret() of it and a CallError
+    // whose BUILD args hold it are refused by name, not charged to the budget.
+    static const char secret[] = "\x80\x04" "cmitogen.core\nSecret\n(K\x01K\x02\x91\x85R.";
+    const Error e = decode_err(std::vector<std::uint8_t>(secret, secret + sizeof secret - 1), {});
+    EXPECT_NE(e.code, Errc::limit);
+    EXPECT_NE(e.message.find("str() of a frozenset (Secret needs Python's repr of it)"), std::string::npos) << e.message;
+
+    static const char build[] = "\x80\x04" "cmitogen.core\nCallError\nX\x01\x00\x00\x00" "a\x85R}X\x04\x00\x00\x00" "args"
+                                "(K\x01K\x02\x91\x85sb.";
+    const Error e2 = decode_err(std::vector<std::uint8_t>(build, build + sizeof build - 1), {});
+    EXPECT_NE(e2.code, Errc::limit);
+    EXPECT_NE(e2.message.find("CallError.args holding a frozenset"), std::string::npos) << e2.message;
+}
+
 TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenPrinted) {
     const auto p = doubling_lists(30); // 2^30 references to one list
     ASSERT_LT(p.size(), 1024u);
