@@ -1,0 +1,61 @@
+"""A/B of two (or more) mitokit-sim builds on the same tree, for figures on a
+machine whose CPU time for one run varies by 20%: the binaries run alternately,
+ROUNDS times each, and the medians and minimums of the run's own CPU time and of
+its two phases are printed. A benchmark script, not a test.
+
+usage: /usr/bin/python3 ab.py [--rounds 6] [--levels 100,100,100] [--calls 1] OLD_SIM NEW_SIM [...]
+
+Prints one JSON object: per binary, every run's run_cpu_s / build / leaf-call CPU
+seconds and event hash, their medians and minimums, and the hops per CPU second of
+the median run (a differing event hash between binaries is reported, since the
+comparison assumes the same events).
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+
+
+def one_run(exe, levels, calls):
+    out = subprocess.run([exe, 'simulate', '--levels', levels, '--modules', 'none', '--calls', str(calls),
+                          '--logs', '0', '--json'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+    rep = json.loads(out.stdout)
+    return {'run_cpu_s': rep['run_cpu_s'], 'build_cpu_s': rep['phases']['build']['cpu_s'],
+            'leaf_cpu_s': rep['phases']['leaf_calls']['cpu_s'], 'hops': rep['message_hops'],
+            'event_hash': rep['event_hash']}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('sims', nargs='+', help='mitokit-sim binaries, the baseline first')
+    ap.add_argument('--rounds', type=int, default=6)
+    ap.add_argument('--levels', default='100,100,100')
+    ap.add_argument('--calls', type=int, default=1)
+    args = ap.parse_args()
+    if len(args.sims) < 2:
+        ap.error('give at least two binaries to compare')
+    if args.rounds < 1:
+        ap.error('--rounds must be at least 1')
+    runs = {exe: [] for exe in args.sims}
+    for r in range(args.rounds):
+        order = args.sims if r % 2 == 0 else list(reversed(args.sims))  # neither always goes first
+        for exe in order:
+            runs[exe].append(one_run(exe, args.levels, args.calls))
+    out = {'levels': args.levels, 'calls': args.calls, 'rounds': args.rounds, 'load_after': list(os.getloadavg()),
+           'sims': {}}
+    for exe, rs in runs.items():
+        summary = {}
+        for key in ('run_cpu_s', 'build_cpu_s', 'leaf_cpu_s'):
+            values = [x[key] for x in rs]
+            summary[key] = {'median': statistics.median(values), 'min': min(values), 'runs': values}
+        summary['hops_per_cpu_s_at_median'] = rs[0]['hops'] / summary['run_cpu_s']['median']
+        summary['event_hashes'] = sorted({x['event_hash'] for x in rs})
+        out['sims'][exe] = summary
+    hashes = {h for s in out['sims'].values() for h in s['event_hashes']}
+    out['same_events'] = len(hashes) == 1
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == '__main__':
+    main()
