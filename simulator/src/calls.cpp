@@ -16,6 +16,16 @@ payload::CallFunction make_call(std::string_view module, std::optional<std::stri
     return c;
 }
 
+payload::CallFunction make_proxy_connect_call(bool unidirectional) {
+    auto c = make_call("mitogen.parent", std::nullopt, "_proxy_connect");
+    auto& d = c.doc;
+    const auto options = d.seq(pickle::Kind::kwargs, {d.str("debug"), d.boolean(false), d.str("profiling"),
+                                                      d.boolean(false), d.str("unidirectional"), d.boolean(unidirectional)});
+    c.kwargs = d.seq(pickle::Kind::kwargs,
+                     {d.str("name"), d.none(), d.str("method_name"), d.str("local"), d.str("kwargs"), options});
+    return c;
+}
+
 std::optional<std::int64_t> Reply::integer() const {
     if (!ok() || root == pickle::NO_NODE || doc[root].kind != pickle::Kind::integer) return std::nullopt;
     return doc[root].i;

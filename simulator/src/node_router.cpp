@@ -243,6 +243,8 @@ void Node::stream_gone(StreamId s) {
     if (!is_master() && st.remote_id == parent0_ && !detached_) {
         shutdown();
     }
+    // 4. A shutdown in progress ends when the last stream it waits on has gone.
+    if (alive_ && shutting_down_ && !shutdown_waits()) broker_exit();
 }
 
 void Node::context_disconnected(ContextId id) {
@@ -293,6 +295,10 @@ void NodeEnv::defer_route(Node& n, Message msg) {
 
 void NodeEnv::defer_main_thread(Node& n, Time delay) {
     defer(n, delay, [&n] { n.main_thread_free(); });
+}
+
+void NodeEnv::shutdown_deadline(Node& n, Time delay) {
+    defer(n, delay, [&n] { n.shutdown_deadline_passed(); });
 }
 
 void Node::route(Message msg) { env_.defer_route(*this, std::move(msg)); }
@@ -492,12 +498,41 @@ void Node::run_std(Std kind, Message& msg, StreamId in) {
 void Node::shutdown() {
     if (!alive_ || shutting_down_) return;
     shutting_down_ = true;
-    // MitogenProtocol.on_shutdown: SHUTDOWN straight onto every child stream.
+    // Broker._broker_shutdown: each stream's on_shutdown. A child's stream sends it
+    // SHUTDOWN and stays open; the parent's stream and a UNIX peer's stay open too;
+    // a child still connecting (no MitogenProtocol yet) is disconnected at once.
+    std::vector<StreamId> connecting;
     streams_.for_each([&](Stream& s) {
-        if (!s.open || !s.noticed) return;
-        Message m = make(s.remote_id, handle::SHUTDOWN, {});
-        send_on(s.sid, m);
+        if (!s.open) return;
+        if (s.noticed) {
+            send_on(s.sid, make(s.remote_id, handle::SHUTDOWN, {}));
+        } else if (!s.registered && !(has_parent_ && s.remote_id == parent0_)) {
+            connecting.push_back(s.sid);
+        }
     });
+    for (StreamId s : connecting) disconnect_stream(s);
+    if (!alive_) return;
+    // Then the broker loops while keep_alive(), for at most shutdown_timeout.
+    if (!shutdown_waits()) {
+        broker_exit();
+        return;
+    }
+    env_.shutdown_deadline(*this, shared_.shutdown_timeout);
+}
+
+void Node::shutdown_deadline_passed() {
+    if (alive_ && shutting_down_) broker_exit();
+}
+
+bool Node::shutdown_waits() const {
+    bool waits = false;
+    streams_.for_each([&](const Stream& s) {
+        if (s.open && !(has_parent_ && s.remote_id == parent0_)) waits = true;
+    });
+    return waits;
+}
+
+void Node::broker_exit() {
     // The broker exits: handlers get "Broker has exitted" locally, streams close.
     std::vector<std::uint32_t> hs;
     if (handlers_) handlers_->for_each([&](std::uint32_t h, const Handler&) { hs.push_back(h); });

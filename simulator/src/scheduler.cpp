@@ -230,9 +230,11 @@ void Scheduler::rebuild(Time slot) {
     for (const Item& it : all) insert(it);
 }
 
-void Scheduler::at(Time t, Task task) {
+Scheduler::TaskId Scheduler::at(Time t, Task task) {
     if (t < now_) t = now_; // the past is closed: late events run now, in order
-    post(t, TASK, slots_.put(std::move(task)));
+    const TaskId id = slots_.put(std::move(task));
+    post(t, TASK, id);
+    return id;
 }
 
 void Scheduler::trim() {
@@ -272,6 +274,10 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
         if (next == ready_.data() + ready_pos_) ++ready_pos_;
         else ++now_pos_;
         --count_;
+        if (it.a == TASK && !slots_[it.b]) { // cancelled
+            slots_.take(it.b);
+            continue;
+        }
         now_ = it.t;
         if (it.a != TASK) {
             sink_->on_event(it.a, it.b);

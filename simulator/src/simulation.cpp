@@ -323,7 +323,21 @@ void Simulation::log_record(Node&, ContextId src, std::string_view logger, int l
     record(s);
 }
 
+void Simulation::shutdown_deadline(Node& n, Time delay) {
+    const std::uint32_t i = index_of(n);
+    shutdown_deadlines_[i] = sched_.after(delay, [this, i] {
+        shutdown_deadlines_.erase(i);
+        nodes_[i].shutdown_deadline_passed();
+    });
+}
+
 void Simulation::exited(Node& n) {
+    if (!shutdown_deadlines_.empty()) {
+        if (auto it = shutdown_deadlines_.find(index_of(n)); it != shutdown_deadlines_.end()) {
+            sched_.cancel(it->second);
+            shutdown_deadlines_.erase(it);
+        }
+    }
     --alive_;
     char line[64];
     std::snprintf(line, sizeof line, "%llu exit ctx=%u", static_cast<unsigned long long>(now()), n.id());

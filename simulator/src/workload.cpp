@@ -44,7 +44,7 @@ struct Driver {
     // CALL_FUNCTION payloads the workload sends again and again, pickled once.
     const std::vector<std::uint8_t> getpid_call = payload::build_call_function(make_call("posix", std::nullopt, "getpid"));
     const std::vector<std::uint8_t> proxy_connect_call =
-        payload::build_call_function(make_call("mitogen.parent", std::nullopt, "_proxy_connect"));
+        payload::build_call_function(make_proxy_connect_call(sim.shared().unidirectional));
     std::vector<std::uint8_t> import_call, log_call;
 
     // A call in flight: what its reply is counted against and what follows it.

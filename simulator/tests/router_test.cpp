@@ -355,6 +355,33 @@ TEST(Router, ShutdownEndsTheWholeTree) {
     EXPECT_GE(w.sim->per_handle().at(handle::SHUTDOWN).messages, 3u);
 }
 
+TEST(Router, ShutdownLetsAnIntermediateReportItsChildGoneBeforeItExits) {
+    // Broker._broker_shutdown waits for the child streams: c1 sees c2 leave while
+    // its parent stream is still open, and sends DEL_ROUTE for it up first.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    w.spawn_via(c1);
+    w.sim->master().shutdown();
+    w.sim->run();
+    EXPECT_EQ(w.sim->alive_count(), 0u);
+    ASSERT_TRUE(w.sim->per_handle().count(handle::DEL_ROUTE)) << "nobody reported c2 gone";
+    EXPECT_EQ(w.sim->per_handle().at(handle::DEL_ROUTE).messages, 1u) << "c1 -> master: DEL_ROUTE for c2";
+}
+
+TEST(Router, ShutdownGivesUpWaitingForAChildAfterItsTimeout) {
+    World w;
+    w.spawn_from_master();
+    w.sim->stall_link(0, 10 * SEC); // the SHUTDOWN to the child waits in the link
+    const Time t0 = w.sim->now();
+    w.sim->master().shutdown();
+    w.sim->run(t0 + 2 * SEC);
+    EXPECT_TRUE(w.sim->master().alive()) << "the broker waits for its child's stream";
+    w.sim->run(t0 + 4 * SEC);
+    EXPECT_FALSE(w.sim->master().alive()) << "shutdown_timeout (3 s) has passed";
+    w.sim->run();
+    EXPECT_EQ(w.sim->alive_count(), 0u);
+}
+
 TEST(Router, CorruptBytesMakeTheReceiverDropTheStream) {
     World w;
     const ContextId c1 = w.spawn_from_master();

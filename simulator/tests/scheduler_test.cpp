@@ -19,6 +19,19 @@ struct Recorder final : Scheduler::Sink {
     void on_event(std::uint32_t a, std::uint32_t b) override { got.emplace_back(s->now(), a, b); }
 };
 
+TEST(Scheduler, ACancelledTaskNeitherRunsNorMovesTheClock) {
+    Scheduler s;
+    std::vector<int> ran;
+    s.at(1 * MS, [&] { ran.push_back(1); });
+    const auto late = s.at(5 * SEC, [&] { ran.push_back(2); });
+    s.at(2 * MS, [&] { ran.push_back(3); });
+    s.cancel(late);
+    EXPECT_EQ(s.run(), 2u);
+    EXPECT_EQ(ran, (std::vector<int>{1, 3}));
+    EXPECT_EQ(s.now(), 2 * MS) << "the clock stopped at the last task that ran";
+    EXPECT_TRUE(s.empty());
+}
+
 TEST(Scheduler, RunsEventsInTimeThenSchedulingOrderWithTies) {
     Scheduler s;
     Rng rng(7);

@@ -17,6 +17,11 @@ namespace mitokit::sim {
 payload::CallFunction make_call(std::string_view module, std::optional<std::string> klass, std::string_view function,
                                 std::optional<std::string> chain_id = std::nullopt);
 
+// parent.Router.proxy_connect's call to the via context, as the reference sends it
+// for router.local(via=...): _proxy_connect(name=None, method_name='local',
+// kwargs=Kwargs(debug=False, profiling=False, unidirectional=...)).
+payload::CallFunction make_proxy_connect_call(bool unidirectional);
+
 struct Reply {
     bool dead = false;
     std::string dead_reason;                 // ChannelError text

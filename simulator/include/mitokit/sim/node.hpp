@@ -93,6 +93,10 @@ public:
     // The main thread is busy for `delay`, then n.main_thread_free(). The default
     // defers a closure; an env may schedule it without one.
     virtual void defer_main_thread(Node& n, Time delay);
+    // Broker._broker_shutdown's grace period: n.shutdown_deadline_passed() after
+    // `delay`. The default defers a closure, which finds nothing to do if n has
+    // exited by then; an env may drop the timer when n exits instead.
+    virtual void shutdown_deadline(Node& n, Time delay);
     virtual void note(Node& n, Note what, const Header* h, std::string_view detail) = 0;
     // parent.Router.local(): start a child with this ID; call connected(stream) once
     // it is up (MITO002 seen), or failed(reason).
@@ -116,6 +120,7 @@ struct NodeShared {
     std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
     bool unidirectional = false;
     Time call_cost = 20 * US;             // main-thread time per CALL_FUNCTION
+    Time shutdown_timeout = 3 * SEC;      // Broker.shutdown_timeout: how long a shutdown waits for streams
     std::uint32_t id_block = 1000;        // IdAllocator.BLOCK_SIZE
 };
 
@@ -177,11 +182,15 @@ public:
     void spawn_child(std::string name, std::function<void(std::optional<ContextId>, StreamId)> done);
     // Importer: import `fullname` as the main thread would; done(error or empty).
     void import_module(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
-    // Broker shutdown: SHUTDOWN to children, then exit (children see EOF).
+    // Broker shutdown: SHUTDOWN to children, then exit once every stream but the
+    // parent's has gone (or after shutdown_timeout). Routing goes on meanwhile, so
+    // the DEL_ROUTEs of children that exit first still travel up.
     void shutdown();
     // The process dies at once: streams close with nothing more written.
     void crash();
     void detach();
+    // The shutdown grace period is over: exit whatever streams are still open.
+    void shutdown_deadline_passed();
     // Dispatcher.forget_chain.
     void forget_chain(const std::string& chain_id);
     // The main thread has finished a call (NodeEnv::defer_main_thread): take the next.
@@ -344,6 +353,8 @@ private:
     void context_disconnected(ContextId id);
     void upgrade();
     void exit_process();
+    bool shutdown_waits() const; // Broker.keep_alive(): a stream other than the parent's is open
+    void broker_exit();          // the broker's loop ends: dead replies, then the process exits
 
     // route monitor
     void notice_stream(StreamId s);

@@ -83,8 +83,12 @@ public:
     };
 
     Time now() const noexcept { return now_; }
-    void at(Time t, Task task);
-    void after(Time delay, Task task) { at(now_ + delay, std::move(task)); }
+    using TaskId = std::uint32_t;
+    TaskId at(Time t, Task task);
+    TaskId after(Time delay, Task task) { return at(now_ + delay, std::move(task)); }
+    // A task that has not run yet never will, and the clock does not move on to
+    // its time for it. Only for an ID whose task is known not to have run.
+    void cancel(TaskId id) { slots_[id] = nullptr; }
     // A compact event for the sink, ordered with Tasks by (time, scheduling order).
     // `a` must not be TASK.
     void post(Time t, std::uint32_t a, std::uint32_t b);

@@ -100,6 +100,8 @@ public:
     void write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) override;
     void close_stream(Node& n, StreamId s) override;
     void defer(Node& n, Time delay, std::function<void()> fn) override;
+    // Dropped when the node exits first, so a finished shutdown adds no idle time.
+    void shutdown_deadline(Node& n, Time delay) override;
     void defer_route(Node& n, Message msg) override;
     void defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) override;
     void defer_main_thread(Node& n, Time delay) override;
@@ -152,6 +154,7 @@ private:
     Rng rng_;
     EventLog log_;
     ChunkedStore<Node> nodes_; // in creation order; a Node never moves
+    std::unordered_map<std::uint32_t, Scheduler::TaskId> shutdown_deadlines_; // by node index
     IdMap by_id_;               // context ID -> node index
     std::vector<Link> links_;   // a node's stream tag is link * 2 + its direction
     SegmentStore segs_;         // segments in flight: the scheduler's events carry their handles
