@@ -108,7 +108,7 @@ int run_simulate(int argc, char** argv) {
         ("calls", po::value(&calls), "posix.getpid calls per leaf (default 1)")
         ("logs", po::value(&logs), "log records per leaf (default 2)")
         ("modules", po::value(&module_set), "module set: auto, mitogen, synthetic, none, or dirs (see --path)")
-        ("path", po::value(&paths)->composing(), "serve modules from this directory (repeatable; implies --modules dirs)")
+        ("path", po::value(&paths)->composing(), "serve modules from this directory (repeatable; implies --modules dirs; the standard library is searched after)")
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
         ("preload", "intermediates import first, then the master pushes the set to each leaf (forward_modules)")
         ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
@@ -196,7 +196,10 @@ int run_simulate(int argc, char** argv) {
     std::unique_ptr<modules::LoadedModules> loaded;
     std::vector<std::string> default_imports;
     if (module_set == "mitogen" || module_set == "dirs") {
-        if (paths.empty()) paths = {"/usr/lib/python3.11", "/usr/lib/python3.11/lib-dynload", "/usr/lib/python3/dist-packages"};
+        // The master's sys.path: the standard library is always on it, after any --path.
+        for (const char* std_dir : {"/usr/lib/python3.11", "/usr/lib/python3.11/lib-dynload"})
+            if (std::find(paths.begin(), paths.end(), std_dir) == paths.end()) paths.push_back(std_dir);
+        if (module_set == "mitogen") paths.push_back("/usr/lib/python3/dist-packages");
         auto ds = std::make_unique<sim::DirectorySource>(paths);
         loaded = std::make_unique<sim::SourceLoaded>(*ds);
         source = std::move(ds);

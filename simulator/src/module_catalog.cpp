@@ -50,8 +50,11 @@ bool ModuleCatalog::child_local(std::string_view fullname) {
     if (it != local_.end()) return it->second;
     // Standard library the master did not load is still on the child; anything
     // else the child asks for (and may be refused).
+    // A C extension of the standard library (termios in lib-dynload) is found by
+    // the child's own import system too.
     const auto found = source_.find(fullname);
-    const bool local = found && source_.is_stdlib_path(found->path);
+    const auto extension = found ? std::nullopt : source_.extension_path(fullname);
+    const bool local = (found && source_.is_stdlib_path(found->path)) || (extension && source_.is_stdlib_path(*extension));
     local_.emplace(std::string(fullname), local);
     return local;
 }

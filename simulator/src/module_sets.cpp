@@ -7,11 +7,17 @@
 namespace mitokit::sim {
 namespace {
 
-const char* const BUILTINS[] = {"_abc", "_ast", "_codecs", "_collections", "_functools", "_imp", "_io", "_locale",
-                                "_operator", "_signal", "_sre", "_stat", "_string", "_symtable", "_thread",
-                                "_tokenize", "_tracemalloc", "_typing", "_warnings", "_weakref", "atexit", "builtins",
-                                "errno", "faulthandler", "gc", "itertools", "marshal", "posix", "pwd", "sys", "time",
-                                "xxsubtype"};
+// sys.builtin_module_names of Debian 12's python3.11: compiled into the
+// interpreter, so found on every child and never served.
+const char* const BUILTINS[] = {
+    "_abc", "_ast", "_bisect", "_blake2", "_codecs", "_collections", "_csv", "_datetime",
+    "_elementtree", "_functools", "_heapq", "_imp", "_io", "_locale", "_md5", "_opcode", "_operator",
+    "_pickle", "_posixsubprocess", "_random", "_sha1", "_sha256", "_sha3", "_sha512", "_signal",
+    "_socket", "_sre", "_stat", "_statistics", "_string", "_struct", "_symtable", "_thread",
+    "_tokenize", "_tracemalloc", "_warnings", "_weakref", "array", "atexit", "binascii", "builtins",
+    "cmath", "errno", "faulthandler", "fcntl", "gc", "grp", "itertools", "marshal", "math", "posix",
+    "pwd", "pyexpat", "select", "spwd", "sys", "syslog", "time", "unicodedata", "xxsubtype", "zlib"
+};
 
 } // namespace
 

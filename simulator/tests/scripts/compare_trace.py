@@ -1,22 +1,30 @@
 #!/usr/bin/python3
 """The simulator's traffic on the master's links against the real mitogen's.
 
-Usage: compare_trace.py MITOKIT_SIM MITOKIT TREE [--shutdown]
+Usage: compare_trace.py MITOKIT_SIM MITOKIT TREE [--shutdown] [--unidirectional] [--logs N]
+                        [--path DIR --imports NAME,...]
 
 TREE is a simulator tree file (one line per context: its parent's line number,
 0 for the master). The real python3-mitogen master builds the same tree with
-router.local(via=parent), calls os.getpid in every leaf and, with --shutdown,
-shuts its broker down, while recording every message it sends or receives on its
-own streams. The simulator runs the same tree and workload with --pcap; the capture
+router.local(via=parent), calls os.getpid in every leaf (then, with --logs N,
+mitokit.sim.log(N), which logs N INFO records, from a module the test writes) and,
+with --shutdown, shuts its broker down; with --imports, each leaf first imports
+those modules (mitokit.sim.import_modules), which only the master finds, in DIR, while recording every message it sends or
+receives on its own streams. The simulator runs the same tree and workload with --pcap; the capture
 is read back with `mitokit decode --json`. Module and log traffic (GET_MODULE,
-LOAD_MODULE, FORWARD_MODULE, FORWARD_LOG) is left out: simulated children do not
-bootstrap. Process IDs differ, so context names (local.<pid> against
+LOAD_MODULE, FORWARD_MODULE, and FORWARD_LOG records of other loggers than
+mitokit.sim) is left out: simulated children do not bootstrap. With --imports it
+is compared too, all but the requests for the test's own mitokit.sim module
+(built into the simulator), LOAD_MODULE by name, pkg_present, path, the SHA-1 of
+the source and related. Process IDs differ, so context names (local.<pid> against
 local.<id>) and getpid's answer are compared by shape. Everything else must be
 equal: per direction of each master link, the same messages (handle, src, dst,
 auth, reply_to, payload bytes). The real master connects and calls one context at a
 time and the simulator a level at a time, so the order is compared only as a multiset.
 Exits 0 when equal, 1 with a listing of both sides otherwise.
 """
+import argparse
+import base64
 import hashlib
 import json
 import os
@@ -24,14 +32,28 @@ import re
 import subprocess
 import sys
 import tempfile
+import zlib
 
-SKIP = {100, 102, 107, 108}  # GET_MODULE, FORWARD_LOG, LOAD_MODULE, FORWARD_MODULE
+MODULE_HANDLES = {100, 107, 108}  # GET_MODULE, LOAD_MODULE, FORWARD_MODULE
 
 REAL = r'''
-import json, os, sys
+import json, logging, os, sys
 import mitogen.core, mitogen.master
 parents = [int(l) for l in open(sys.argv[1]) if l.strip()]
 shutdown = sys.argv[2] == "1"
+unidirectional = sys.argv[3] == "1"
+logs = int(sys.argv[4])
+sys.path.insert(0, sys.argv[5])
+import mitokit.sim
+imports = [n for n in sys.argv[7].split(",") if n]
+sys.dont_write_bytecode = True  # the test's package lives in the source tree
+if imports:
+    sys.path.insert(0, sys.argv[6])
+    for n in imports:
+        __import__(n)
+# Children log at the master's level for the 'mitogen' logger: INFO, so that
+# mitokit.sim's records are forwarded.
+logging.getLogger("mitogen").setLevel(logging.INFO)
 events = []
 send0 = mitogen.core.MitogenProtocol._send
 def _send(self, msg):
@@ -46,6 +68,7 @@ def _async_route(self, msg, in_stream=None):
 mitogen.core.Router._async_route = _async_route
 broker = mitogen.master.Broker()
 router = mitogen.master.Router(broker)
+router.unidirectional = unidirectional
 try:
     # Level by level, as the simulator's build phase spawns them.
     depth = {0: 0}
@@ -55,30 +78,72 @@ try:
     for i in sorted(range(1, len(parents) + 1), key=lambda i: (depth[i], i)):
         p = parents[i - 1]
         ctx[i] = router.local(via=ctx[p]) if p else router.local()
-    # Every leaf once, in context ID order, as the simulator's leaf phase does.
+    # Every leaf once, in context ID order, as the simulator's leaf phase does
+    # (its calls, then its imports, then its logs).
     leaves = [ctx[i] for i in range(1, len(parents) + 1) if i not in parents]
     for c in sorted(leaves, key=lambda c: c.context_id):
         c.call(os.getpid)
+        if imports:
+            c.call(mitokit.sim.import_modules, imports)
+        if logs:
+            c.call(mitokit.sim.log, logs)
 finally:
     if shutdown:
         broker.shutdown()
         broker.join()
+import hashlib, zlib
 for d, peer, m, data in events:
+    module = None
+    if m.handle == mitogen.core.LOAD_MODULE:
+        name, pkg_present, path, compressed, related = m.unpickle()
+        source = zlib.decompress(compressed) if compressed is not None else None
+        module = [name, pkg_present, path, None if source is None else hashlib.sha1(source).hexdigest(), related]
+        if any(isinstance(x, bytes) for x in module):
+            sys.stderr.write("bytes in LOAD_MODULE: %r\n" % (module,))
+            module = [x.decode() if isinstance(x, bytes) else x for x in module]
     print(json.dumps({"dir": d, "peer": peer, "handle": m.handle, "src": m.src_id, "dst": m.dst_id,
-                      "auth": m.auth_id, "reply_to": m.reply_to or 0, "data": data.hex()}))
+                      "auth": m.auth_id, "reply_to": m.reply_to or 0, "data": data.hex(), "module": module}))
 if not shutdown:
     broker.shutdown()
     broker.join()
 '''
 
 
-def run(args, **kw):
-    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=120, **kw).stdout
+def run(args):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        sys.exit("%s exited with %d:\n%s" % (" ".join(args[:3]), p.returncode, p.stderr[-3000:]))
+    return p.stdout
 
 
-def real_trace(cli, tree, shutdown, tmp):
+# What the simulator's mitokit.sim.log does, for the real children to import.
+SIM_MODULE = '''import logging
+
+LOG = logging.getLogger("mitokit.sim")
+
+
+def log(count):
+    for i in range(count):
+        LOG.info("record %d", i)
+
+
+def import_modules(names):
+    for name in names:
+        __import__(name)
+    return len(names)
+'''
+
+
+def real_trace(cli, tree, opts, tmp):
+    pkg = os.path.join(tmp, "mitokit")
+    os.makedirs(pkg, exist_ok=True)
+    open(os.path.join(pkg, "__init__.py"), "w").close()
+    with open(os.path.join(pkg, "sim.py"), "w") as f:
+        f.write(SIM_MODULE)
     msgs = []
-    for line in run([sys.executable, "-c", REAL, tree, "1" if shutdown else "0"]).splitlines():
+    args = [sys.executable, "-c", REAL, tree, "1" if opts.shutdown else "0", "1" if opts.unidirectional else "0",
+            str(opts.logs), tmp, opts.path or "", opts.imports]
+    for line in run(args).splitlines():
         e = json.loads(line)
         data = bytes.fromhex(e.pop("data"))
         e["link"] = e.pop("peer")  # the master's stream to child `peer`
@@ -95,11 +160,19 @@ def real_trace(cli, tree, shutdown, tmp):
     return msgs
 
 
-def sim_trace(sim, cli, tree, shutdown, tmp):
+def sim_trace(sim, cli, tree, opts, tmp):
     pcap = os.path.join(tmp, "sim.pcapng")
-    args = [sim, "simulate", "--tree", tree, "--modules", "none", "--calls", "1", "--logs", "0", "--pcap", pcap]
-    if shutdown:
+    args = [sim, "simulate", "--tree", tree, "--calls", "1", "--logs", str(opts.logs), "--pcap", pcap]
+    if opts.shutdown:
         args.append("--shutdown")
+    if opts.unidirectional:
+        args.append("--unidirectional")
+    if opts.imports:
+        # The master's sys.path: the test's directory, then what python3-mitogen's
+        # master has (the simulator searches the standard library after these).
+        args += ["--path", opts.path, "--path", "/usr/lib/python3/dist-packages", "--imports", opts.imports]
+    else:
+        args += ["--modules", "none"]
     run(args)
     msgs = []
     for line in run([cli, "decode", "--json", pcap]).splitlines():
@@ -117,23 +190,48 @@ def sim_trace(sim, cli, tree, shutdown, tmp):
         msgs.append({"dir": d, "link": ((b << 16) | (c << 8) | x) - 1, "handle": e["handle"], "src": e["src"],
                      "dst": e["dst"], "auth": e["auth"], "reply_to": e["reply_to"], "sha1": e["sha1"],
                      "text": bytes.fromhex(raw).decode("utf-8", "replace") if raw else "",
-                     "values": e.get("values")})
+                     "values": e.get("values"), "module": sim_module(e)})
     return msgs
+
+
+def sim_module(e):
+    """A LOAD_MODULE as the real side summarises it: name, pkg_present, path, source SHA-1, related."""
+    if e["handle"] != 107 or not e.get("values"):
+        return None
+    name, pkg_present, path, compressed, related = e["values"][0]["tuple"]
+    sha1 = None
+    if isinstance(compressed, dict):
+        sha1 = hashlib.sha1(zlib.decompress(base64.b64decode(compressed["blob"]))).hexdigest()
+    if isinstance(related, dict):  # a tuple, which json.dumps writes as a list on the real side
+        related = related["tuple"]
+    return [name, pkg_present, path, sha1, related]
 
 
 NAME = re.compile(r"local\.\d+")
 
 
-def describe(msgs):
+def describe(msgs, modules):
     """One comparable line per message; payloads by their bytes where no PID enters them."""
     lines = []
     for e in msgs:
-        if e["handle"] in SKIP:
-            continue
+        if e["handle"] in MODULE_HANDLES:
+            if not modules:
+                continue
+            name = e["module"][0] if e["module"] else e["text"]
+            if name.split(".")[0] == "mitokit":
+                continue  # the test's helper module: built into the simulator
+        if e["handle"] == 102 and not e["text"].startswith("mitokit.sim\x00"):
+            continue  # a record of the real child's own (mitogen's) loggers
         head = "%s link=%d h=%d src=%d dst=%d auth=%d reply_to=%d" % (
             e["dir"], e["link"], e["handle"], e["src"], e["dst"], e["auth"], e["reply_to"])
         if e["handle"] in (103, 104):  # ADD_ROUTE/DEL_ROUTE "id[:name]": a name holds a PID
             body = NAME.sub("local.N", e["text"])
+        elif e["handle"] == 102:
+            body = repr(e["text"])
+        elif e["handle"] == 107:
+            body = json.dumps(e["module"])
+        elif e["handle"] == 100:
+            body = repr(e["text"])
         elif e["handle"] >= 1000 and e["dir"] == "rx":
             # Replies from children: _proxy_connect's {'id', 'name', 'msg'} names a PID,
             # and getpid answers one (the simulator answers the context ID).
@@ -148,14 +246,21 @@ def describe(msgs):
 
 
 def main():
-    if len(sys.argv) < 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    sim, cli, tree = sys.argv[1:4]
-    shutdown = "--shutdown" in sys.argv[4:]
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sim")
+    ap.add_argument("cli")
+    ap.add_argument("tree")
+    ap.add_argument("--shutdown", action="store_true")
+    ap.add_argument("--unidirectional", action="store_true")
+    ap.add_argument("--logs", type=int, default=0)
+    ap.add_argument("--path")
+    ap.add_argument("--imports", default="")
+    opts = ap.parse_args()
+    if bool(opts.path) != bool(opts.imports):
+        ap.error("--path and --imports go together")
     with tempfile.TemporaryDirectory() as tmp:
-        want = describe(real_trace(cli, tree, shutdown, tmp))
-        got = describe(sim_trace(sim, cli, tree, shutdown, tmp))
+        want = describe(real_trace(opts.cli, opts.tree, opts, tmp), bool(opts.imports))
+        got = describe(sim_trace(opts.sim, opts.cli, opts.tree, opts, tmp), bool(opts.imports))
     # The real master connects and calls one context at a time; the simulator
     # starts the connects of one level, and then the calls, together. So the same
     # messages, but not in the same order once a level has more than one context.

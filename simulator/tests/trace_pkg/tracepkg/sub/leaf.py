@@ -1,0 +1,2 @@
+from .. import consts
+from ..util import os as _os

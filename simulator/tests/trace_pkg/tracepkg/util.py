@@ -1,0 +1,3 @@
+import os
+
+from tracepkg import consts
