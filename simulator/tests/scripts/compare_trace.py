@@ -2,7 +2,7 @@
 """The simulator's traffic on the master's links against the real mitogen's.
 
 Usage: compare_trace.py MITOKIT_SIM MITOKIT TREE [--shutdown] [--unidirectional] [--logs N]
-                        [--path DIR --imports NAME,...]
+                        [--path DIR --imports NAME,... [--preload]]
 
 TREE is a simulator tree file (one line per context: its parent's line number,
 0 for the master). The real python3-mitogen master builds the same tree with
@@ -16,7 +16,9 @@ LOAD_MODULE, FORWARD_MODULE, and FORWARD_LOG records of other loggers than
 mitokit.sim) is left out: simulated children do not bootstrap. With --imports it
 is compared too, all but the requests for the test's own mitokit.sim module
 (built into the simulator), LOAD_MODULE by name, pkg_present, path, the SHA-1 of
-the source and related. Process IDs differ, so context names (local.<pid> against
+the source and related. --preload has the intermediates import the modules first
+and the master push them to each leaf (ModuleResponder.forward_modules) before the
+leaves import them. Process IDs differ, so context names (local.<pid> against
 local.<id>) and getpid's answer are compared by shape. Everything else must be
 equal: per direction of each master link, the same messages (handle, src, dst,
 auth, reply_to, payload bytes). The real master connects and calls one context at a
@@ -46,6 +48,7 @@ logs = int(sys.argv[4])
 sys.path.insert(0, sys.argv[5])
 import mitokit.sim
 imports = [n for n in sys.argv[7].split(",") if n]
+preload = sys.argv[8] == "1"
 sys.dont_write_bytecode = True  # the test's package lives in the source tree
 if imports:
     sys.path.insert(0, sys.argv[6])
@@ -81,6 +84,11 @@ try:
     # Every leaf once, in context ID order, as the simulator's leaf phase does
     # (its calls, then its imports, then its logs).
     leaves = [ctx[i] for i in range(1, len(parents) + 1) if i not in parents]
+    if preload:
+        for c in sorted((ctx[i] for i in set(parents) if i), key=lambda c: c.context_id):
+            c.call(mitokit.sim.import_modules, imports)
+        for c in sorted(leaves, key=lambda c: c.context_id):
+            router.responder.forward_modules(c, imports)
     for c in sorted(leaves, key=lambda c: c.context_id):
         c.call(os.getpid)
         if imports:
@@ -142,7 +150,7 @@ def real_trace(cli, tree, opts, tmp):
         f.write(SIM_MODULE)
     msgs = []
     args = [sys.executable, "-c", REAL, tree, "1" if opts.shutdown else "0", "1" if opts.unidirectional else "0",
-            str(opts.logs), tmp, opts.path or "", opts.imports]
+            str(opts.logs), tmp, opts.path or "", opts.imports, "1" if opts.preload else "0"]
     for line in run(args).splitlines():
         e = json.loads(line)
         data = bytes.fromhex(e.pop("data"))
@@ -171,6 +179,8 @@ def sim_trace(sim, cli, tree, opts, tmp):
         # The master's sys.path: the test's directory, then what python3-mitogen's
         # master has (the simulator searches the standard library after these).
         args += ["--path", opts.path, "--path", "/usr/lib/python3/dist-packages", "--imports", opts.imports]
+        if opts.preload:
+            args.append("--preload")
     else:
         args += ["--modules", "none"]
     run(args)
@@ -255,6 +265,7 @@ def main():
     ap.add_argument("--logs", type=int, default=0)
     ap.add_argument("--path")
     ap.add_argument("--imports", default="")
+    ap.add_argument("--preload", action="store_true")
     opts = ap.parse_args()
     if bool(opts.path) != bool(opts.imports):
         ap.error("--path and --imports go together")
