@@ -120,6 +120,10 @@ struct Driver {
     // The tree by slot (slot 0 is the master), children of slot p at
     // kids[first[p] .. first[p + 1]): 8 bytes a context at a million contexts.
     std::vector<std::uint32_t> first, kids;
+    // While building: each slot's parent slot, context ID, and next child to
+    // connect (12 bytes a context, freed once the tree is up).
+    std::vector<std::uint32_t> parent_slot_, next_kid_;
+    std::vector<ContextId> slot_id_;
     Reply reply_; // one Document reused for every reply
     double leaf_cpu0 = -1;
     std::uint64_t leaf_hops0 = 0;
@@ -144,6 +148,10 @@ struct Driver {
             }
         }
         const std::size_t n = parent_of.size() + 1;
+        parent_slot_.assign(n, 0);
+        std::copy(parent_of.begin(), parent_of.end(), parent_slot_.begin() + 1);
+        next_kid_.assign(n, 0);
+        slot_id_.assign(n, 0);
         first.assign(n + 1, 0);
         for (std::uint32_t p : parent_of) ++first[p + 1];
         for (std::size_t i = 1; i <= n; ++i) first[i] += first[i - 1];
@@ -153,7 +161,6 @@ struct Driver {
     }
 
     void connected(std::optional<ContextId> id, std::uint32_t slot) {
-        --pending_connects;
         if (id) {
             if (!children_of(slot).empty()) {
                 intermediates.push_back(*id);
@@ -162,25 +169,37 @@ struct Driver {
                 leaves.push_back(*id);
             }
         }
-        if (pending_connects == 0) built();
+        connect_next(parent_slot_[slot]);
+        if (--pending_connects == 0) built();
     }
 
+    // Each parent connects its children one after another, as a program calling
+    // router.local(via=parent) does (parents work at the same time): no parent holds
+    // a queue of a hundred _proxy_connect calls.
     void build(ContextId parent, std::uint32_t parent_slot) {
-        for (std::uint32_t slot : children_of(parent_slot)) {
-            ++pending_connects;
-            if (parent == 0) {
-                ++rep.connects.started;
-                ++total_tasks;
-                sim.master().spawn_child("", [this, slot](std::optional<ContextId> id, StreamId) {
-                    ++(id ? rep.connects.ok : rep.connects.call_errors);
-                    tick();
-                    connected(id, slot);
-                });
-            } else {
-                track(rep.connects, parent, proxy_connect_call, Then::connected, slot);
-            }
-        }
+        slot_id_[parent_slot] = parent;
+        connect_next(parent_slot);
     }
+
+    void connect_next(std::uint32_t parent_slot) {
+        const auto kids_of = children_of(parent_slot);
+        if (next_kid_[parent_slot] == kids_of.size()) return;
+        const std::uint32_t slot = kids_of[next_kid_[parent_slot]++];
+        const ContextId parent = slot_id_[parent_slot];
+        ++pending_connects;
+        if (parent != 0) {
+            track(rep.connects, parent, proxy_connect_call, Then::connected, slot);
+            return;
+        }
+        ++rep.connects.started;
+        ++total_tasks;
+        sim.master().spawn_child("", [this, slot](std::optional<ContextId> id, StreamId) {
+            ++(id ? rep.connects.ok : rep.connects.call_errors);
+            tick();
+            connected(id, slot);
+        });
+    }
+
 
     void build_calls() {
         auto c = make_call("mitokit.sim", std::nullopt, "import_modules");
@@ -198,6 +217,9 @@ struct Driver {
     }
 
     void built() {
+        std::vector<std::uint32_t>().swap(parent_slot_);
+        std::vector<std::uint32_t>().swap(next_kid_);
+        std::vector<ContextId>().swap(slot_id_);
         schedule_faults();
         if (wl.preload && !wl.imports.empty() && !intermediates.empty()) {
             pending_work = intermediates.size();

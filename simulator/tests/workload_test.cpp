@@ -162,9 +162,11 @@ TEST(Workload, DotNamesEveryContext) {
     TreeRun r(2);
     r.go();
     const std::string dot = tree_dot(*r.sim);
-    // Every context is a node, and every child an edge from its parent. Which
-    // child's ALLOCATE_ID reaches the master first (and so which IDs a subtree
-    // gets: the master's own or a block of 1000) is the seed's interleaving.
+    // Every context is a node, and every child an edge from its parent. Each
+    // parent connects its children one at a time, so the master has spawned 1 and
+    // 2 when 1 asks for a block (3..1002): its third child is 1003, as the
+    // reference's IdAllocator counts on after a block, and 2's and 1003's
+    // children come from blocks of their own.
     ASSERT_EQ(r.sim->node_count(), 13u);
     std::size_t blocks = 0;
     for (std::size_t i = 0; i < r.sim->node_count(); ++i) {
@@ -176,7 +178,7 @@ TEST(Workload, DotNamesEveryContext) {
             blocks += n.id() >= 1000;
         }
     }
-    EXPECT_EQ(blocks, 6u) << "two of the three middle contexts allocate from a block of 1000\n" << dot;
+    EXPECT_EQ(blocks, 7u) << "1003 and the children of 2 and 1003 have IDs from 1000 on\n" << dot;
 }
 
 } // namespace

@@ -22,7 +22,9 @@ leaves import them. Process IDs differ, so context names (local.<pid> against
 local.<id>) and getpid's answer are compared by shape. Everything else must be
 equal: per direction of each master link, the same messages (handle, src, dst,
 auth, reply_to, payload bytes). The real master connects and calls one context at a
-time and the simulator a level at a time, so the order is compared only as a multiset.
+time; in the simulator each parent connects its children one at a time but parents
+work at once, and the leaves are called together, so the order is compared only as
+a multiset.
 Exits 0 when equal, 1 with a listing of both sides otherwise.
 """
 import argparse
@@ -272,8 +274,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         want = describe(real_trace(opts.cli, opts.tree, opts, tmp), bool(opts.imports))
         got = describe(sim_trace(opts.sim, opts.cli, opts.tree, opts, tmp), bool(opts.imports))
-    # The real master connects and calls one context at a time; the simulator
-    # starts the connects of one level, and then the calls, together. So the same
+    # The real master connects and calls one context at a time; in the simulator
+    # parents connect at once and the leaves are called together. So the same
     # messages, but not in the same order once a level has more than one context.
     if sorted(want) == sorted(got):
         print("equal: %d messages on the master's links (%s order)" % (
