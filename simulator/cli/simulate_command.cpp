@@ -96,6 +96,7 @@ int run_simulate(int argc, char** argv) {
     std::uint64_t bandwidth = 125'000'000;
     std::uint32_t buffer = 128 * 1024, max_size = DEFAULT_MAX_MESSAGE_SIZE;
     sim::SyntheticParams syn;
+    std::uint32_t connect_window = sim::WorkloadConfig{}.connect_window;
     po::options_description desc(
         "usage: mitokit simulate [options]\n"
         "With no options: ~10,000 contexts (fanout 100, depth 2) import the installed mitogen package\n"
@@ -111,6 +112,7 @@ int run_simulate(int argc, char** argv) {
         ("path", po::value(&paths)->composing(), "serve modules from this directory (repeatable; implies --modules dirs; the standard library is searched after)")
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
         ("preload", "intermediates import first, then the master pushes the set to each leaf (forward_modules)")
+        ("connect-window", po::value(&connect_window), "connects a parent has in flight while the tree is built (default 16; 1 = one child after another; 0 = all at once)")
         ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
         ("synthetic-modules", po::value(&syn.modules_per_package), "synthetic set: modules per package (default 8)")
         ("seed", po::value(&seed), "the run's only source of randomness (default 1)")
@@ -182,6 +184,7 @@ int run_simulate(int argc, char** argv) {
     wl.calls_per_leaf = calls;
     wl.logs_per_leaf = logs;
     wl.preload = vm.count("preload") != 0;
+    wl.connect_window = connect_window;
     wl.shutdown_at_end = vm.count("shutdown") != 0;
     sim::FaultConfig faults;
     if (std::string err; !parse_faults(faults_spec, faults, err)) {

@@ -173,12 +173,14 @@ struct Driver {
         if (--pending_connects == 0) built();
     }
 
-    // Each parent connects its children one after another, as a program calling
-    // router.local(via=parent) does (parents work at the same time): no parent holds
-    // a queue of a hundred _proxy_connect calls.
+    // A parent has at most connect_window of its children's connects in flight
+    // (parents work at the same time): its main thread stays busy, and it holds no
+    // queue of a hundred _proxy_connect calls.
     void build(ContextId parent, std::uint32_t parent_slot) {
         slot_id_[parent_slot] = parent;
-        connect_next(parent_slot);
+        const std::size_t n = children_of(parent_slot).size();
+        const std::size_t window = wl.connect_window ? std::min<std::size_t>(wl.connect_window, n) : n;
+        for (std::size_t i = 0; i < window; ++i) connect_next(parent_slot);
     }
 
     void connect_next(std::uint32_t parent_slot) {

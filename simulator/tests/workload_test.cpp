@@ -159,26 +159,30 @@ TEST(Workload, PreloadingSavesLeafRoundTrips) {
 }
 
 TEST(Workload, DotNamesEveryContext) {
-    TreeRun r(2);
-    r.go();
-    const std::string dot = tree_dot(*r.sim);
-    // Every context is a node, and every child an edge from its parent. Each
-    // parent connects its children one at a time, so the master has spawned 1 and
-    // 2 when 1 asks for a block (3..1002): its third child is 1003, as the
-    // reference's IdAllocator counts on after a block, and 2's and 1003's
-    // children come from blocks of their own.
-    ASSERT_EQ(r.sim->node_count(), 13u);
-    std::size_t blocks = 0;
-    for (std::size_t i = 0; i < r.sim->node_count(); ++i) {
-        const Node& n = r.sim->node_at(i);
-        const std::string c = "c" + std::to_string(n.id());
-        EXPECT_NE(dot.find("  " + c + " [label="), std::string::npos) << c << "\n" << dot;
-        if (const auto p = n.parent_id()) {
-            EXPECT_NE(dot.find("c" + std::to_string(*p) + " -> " + c + ";"), std::string::npos) << c << "\n" << dot;
-            blocks += n.id() >= 1000;
+    // Every context is a node, and every child an edge from its parent. Which IDs
+    // a subtree gets (the master's own or a block of 1000) follows the connect
+    // window. One at a time: the master has spawned 1 and 2 when 1 asks for a
+    // block (3..1002), so its third child is 1003 (the reference's IdAllocator
+    // counts on after a block), and 2's and 1003's children come from blocks.
+    // All three at once: 1, 2, 3, and only two of them need a block.
+    for (const auto& [window, want_blocks] : {std::pair<std::uint32_t, std::size_t>{1, 7}, {16, 6}}) {
+        TreeRun r(2);
+        r.wl.connect_window = window;
+        r.go();
+        const std::string dot = tree_dot(*r.sim);
+        ASSERT_EQ(r.sim->node_count(), 13u);
+        std::size_t blocks = 0;
+        for (std::size_t i = 0; i < r.sim->node_count(); ++i) {
+            const Node& n = r.sim->node_at(i);
+            const std::string c = "c" + std::to_string(n.id());
+            EXPECT_NE(dot.find("  " + c + " [label="), std::string::npos) << c << "\n" << dot;
+            if (const auto p = n.parent_id()) {
+                EXPECT_NE(dot.find("c" + std::to_string(*p) + " -> " + c + ";"), std::string::npos) << c << "\n" << dot;
+                blocks += n.id() >= 1000;
+            }
         }
+        EXPECT_EQ(blocks, want_blocks) << "connect window " << window << "\n" << dot;
     }
-    EXPECT_EQ(blocks, 7u) << "1003 and the children of 2 and 1003 have IDs from 1000 on\n" << dot;
 }
 
 } // namespace

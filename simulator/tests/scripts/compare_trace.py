@@ -22,8 +22,8 @@ leaves import them. Process IDs differ, so context names (local.<pid> against
 local.<id>) and getpid's answer are compared by shape. Everything else must be
 equal: per direction of each master link, the same messages (handle, src, dst,
 auth, reply_to, payload bytes). The real master connects and calls one context at a
-time; in the simulator each parent connects its children one at a time but parents
-work at once, and the leaves are called together, so the order is compared only as
+time; in the simulator a parent connects up to 16 children at once, parents work
+at once, and the leaves are called together, so the order is compared only as
 a multiset.
 Exits 0 when equal, 1 with a listing of both sides otherwise.
 """

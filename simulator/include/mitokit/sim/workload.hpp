@@ -27,6 +27,11 @@ struct WorkloadConfig {
     bool preload = false;
     std::uint32_t logs_per_leaf = 0;            // FORWARD_LOG records per leaf
     bool shutdown_at_end = false;               // master shutdown after the workload
+    // _proxy_connect calls (or the master's local()) a parent has in flight at once
+    // while the tree is built; its other children wait their turn. 1 is a program
+    // calling router.local(via=parent) in a loop; more keep the parent's main
+    // thread busy without a queue of every child's call (0: no limit).
+    std::uint32_t connect_window = 16;
 };
 
 struct FaultConfig {
