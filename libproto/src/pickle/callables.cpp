@@ -170,6 +170,14 @@ Result<NodeId> make_kwargs(CallEnv& env, std::span<const NodeId> args) {
         return type_error(std::string("'") + tname(env.doc, src) + "' object has no attribute 'items'");
     const NodeId out = env.doc.alloc(Kind::kwargs);
     const std::size_t n = env.doc[src].items.size();
+    // The dict's keys are distinct already; only bytes keys, decoded, can meet a
+    // str key again. Without them the items carry over as they are.
+    bool bytes_key = false;
+    for (std::size_t k = 0; k + 1 < n; k += 2) bytes_key = bytes_key || env.doc[env.doc[src].items[k]].kind == Kind::bytes;
+    if (!bytes_key) {
+        env.doc[out].items = env.doc[src].items;
+        return out;
+    }
     for (std::size_t k = 0; k + 1 < n; k += 2) {
         NodeId key = env.doc[src].items[k];
         const NodeId value = env.doc[src].items[k + 1];
