@@ -1,0 +1,115 @@
+"""The Wireshark half of check_workload.py: the plugin, run by an unprivileged
+tshark (wireshark/tests/wstest.py's sandbox), must show every message of the
+workload capture with the truth's header and payload, the value 0.3.3 reads
+(mitogen.pickle.json), the typed fields as 0.3.3's handlers read them, and an
+expert info wherever 0.3.3 refuses the payload."""
+
+import hashlib
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "wireshark", "tests"))
+
+import wstest  # noqa: E402
+
+MAX_JSON = 65536  # the plugin's default mitogen.max_json_bytes
+
+
+class _SandboxArgs:
+    def __init__(self, a):
+        self.plugin, self.abi, self.keep = a.plugin, a.abi, False
+        self.tshark = wstest.shutil.which("tshark") or ""
+
+
+def find(obj, key):
+    """Every value of `key` anywhere inside one PDU's JSON tree."""
+    out = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key:
+                out.extend(v if isinstance(v, list) else [v])
+            out.extend(find(v, key))
+    elif isinstance(obj, list):
+        for v in obj:
+            out.extend(find(v, key))
+    return out
+
+
+def pdus(sb, pcap, max_size):
+    argv = ["-r", pcap, "-2", "-o", f"mitogen.max_message_size:{max_size}", "-T", "json", "--no-duplicate-keys",
+            "-J", "tcp mitogen"]
+    frames = json.loads(sb.tshark(argv).stdout)
+    per_dir = {}
+    for f in frames:
+        layers = f["_source"]["layers"]
+        if "mitogen" not in layers:
+            continue
+        tcp = layers["tcp"]
+        key = (int(tcp["tcp.srcport"]), int(tcp["tcp.dstport"]))
+        items = layers["mitogen"] if isinstance(layers["mitogen"], list) else [layers["mitogen"]]
+        for item in items:
+            hdr = item.get("mitogen.header") if isinstance(item, dict) else None
+            if hdr is None:
+                continue
+            per_dir.setdefault(key, []).append(item)
+    return per_dir
+
+
+def run(fails, a, pcap, sent):
+    from check_workload import reference_typed
+    args = _SandboxArgs(a)
+    if not args.tshark:
+        print("tshark not found: the Wireshark half is skipped")
+        return
+    with wstest.sandbox(args) as sb:
+        local = sb.add_file(pcap)
+        import workload
+        seen = pdus(sb, local, workload.MAX_MESSAGE_SIZE)
+        for key in sorted(sent):
+            want, got = sent[key], seen.get(key, [])
+            label = f"tshark {key[0]}->{key[1]}"
+            fails.check(len(got) == len(want), f"{label}: {len(got)} messages dissected, truth {len(want)}")
+            for i, (g, w) in enumerate(zip(got, want)):
+                lab = f"{label} #{i} h{w['handle']}"
+                h = g["mitogen.header"]
+                ok = True
+                for field, wk in (("mitogen.dst", "dst"), ("mitogen.src", "src"), ("mitogen.auth", "auth"),
+                                  ("mitogen.handle", "handle"), ("mitogen.reply_to", "reply_to"),
+                                  ("mitogen.length", "len")):
+                    ok = fails.check(int(h[field]) == w[wk], f"{lab}: {field} {h[field]} != truth {w[wk]}") and ok
+                payload = g.get("mitogen.payload", "")
+                payload = payload if isinstance(payload, str) else payload[0]
+                sha = hashlib.sha1(bytes.fromhex(payload.replace(":", ""))).hexdigest()
+                ok = fails.check(sha == w["sha1"], f"{lab}: payload sha1 differs") and ok
+                if not ok:
+                    continue
+                experts = find(g, "_ws.expert.message")
+                if "json" in w:
+                    js = find(g, "mitogen.pickle.json")
+                    if len(w["json"]) <= MAX_JSON:
+                        fails.check(js[:1] == [w["json"]], f"{lab}: pickle.json {str(js)[:200]} != truth {w['json'][:200]}")
+                    else:
+                        fails.check(not js and experts, f"{lab}: a value over max_json_bytes: no JSON, a note")
+                    val = json.loads(w["json"])
+                    if isinstance(val, dict) and "call_error" in val and w["handle"] not in (101, 107):
+                        fails.check(find(g, "mitogen.call_error")[:1] == [val["call_error"]],
+                                    f"{lab}: mitogen.call_error differs from the CallError's text")
+                elif "error" in w:
+                    kinds = [k for k in ("mitogen.refused_global", "mitogen.malformed_pickle") if find(g, k)]
+                    fails.check(kinds, f"{lab}: 0.3.3 refuses ({w['error'][:120]}) but no refusal expert: {experts}")
+                typed = reference_typed(w)
+                if typed is not None:
+                    names = {"dead": {"reason": "mitogen.dead.reason"},
+                             "forward_log": {"logger": "mitogen.log.name", "level": "mitogen.log.level",
+                                             "message": "mitogen.log.text"},
+                             "route": {"id": "mitogen.route.id", "name": "mitogen.route.name"},
+                             "get_module": {"fullname": "mitogen.get_module.fullname"}}[typed["type"]]
+                    for k, field in names.items():
+                        vals = find(g, field)
+                        want_v = typed[k]
+                        have = vals[0] if vals else None
+                        if isinstance(want_v, int) and have is not None:
+                            have = int(have)
+                        fails.check(have == want_v, f"{lab}: {field} {have!r} != 0.3.3's {want_v!r}")
