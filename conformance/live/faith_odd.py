@@ -7,6 +7,7 @@ import os
 
 import mitogen.core
 import mitogen.parent
+import mitogen.service
 
 class FaithError(Exception):
     pass
@@ -124,3 +125,12 @@ def sleep_then(value, seconds):
     import time
     time.sleep(seconds)
     return value
+
+
+
+class EchoService(mitogen.service.Service):
+    """Activated in a child by its first CALL_SERVICE (0.3.3 imports it by name)."""
+
+    @mitogen.service.expose(policy=mitogen.service.AllowParents())
+    def ping(self, value):
+        return value

@@ -137,9 +137,9 @@ from faith_odd import (add, allocate_ids, die, import_packages, log_everything, 
 
 # ---- the master -----------------------------------------------------------
 
-def _expect_error(fn, *args):
+def _expect_error(fn, *args, **kwargs):
     try:
-        fn(*args)
+        fn(*args, **kwargs)
     except Exception as e:
         return "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else "")
     return "no error"
@@ -190,6 +190,12 @@ def main():
         r["log"] = child.call(log_everything)
         r["imports"] = child.call(import_packages, ["pyparsing", "idna", "chardet", "six", "toml", "faith_nope"])
         r["alloc"] = child.call(allocate_ids, 3)
+        # CALL_SERVICE, a method that exists and one that does not.
+        service = "faith_odd.EchoService"
+        r["service"] = _expect_error(child.call_service, service, "ping", value=[1, "\u00e9"])
+        r["service_ok"] = child.call_service(service, "ping", value=2 ** 70)
+        r["service_unknown"] = _expect_error(child.call_service, service, "nope")
+        r["service_missing"] = _expect_error(child.call_service, "faith_odd.NoService", "ping")
         grand = router.local(via=child, name="w-grand", python_path=py)
         grand.call(install, out_dir, lo, hi, shared)
         great = router.local(via=grand, name="w-great", python_path=py)
@@ -198,6 +204,9 @@ def main():
         r["great_raise"] = _expect_error(great.call, raise_custom)
         r["great_log"] = great.call(log_everything)
         r["great_imports"] = great.call(import_packages, ["idna"])
+        # FORWARD_MODULE down the path to the great-grandchild.
+        router.responder.forward_modules(great, ["toml"])
+        r["great_forwarded"] = great.call(import_packages, ["toml"])
         # The grandchild dies while the master waits on a call to the great-grandchild.
         pending = great.call_async(sleep_then, "late", 3)
         grand.call_no_reply(die, 7)
@@ -209,6 +218,10 @@ def main():
         crash = router.local(name="w-crash", python_path=py)
         crash.call(install, out_dir, lo, hi, shared)
         r["unpicklable"] = _expect_error(crash.call, ret, "unpicklable")
+        # A fork child: no first stage, MITO002 alone.
+        forked = router.fork(name="w-fork")
+        r["fork_nested"] = _expect_error(forked.call, ret, "nested")
+        forked.shutdown(wait=True)
         child.shutdown(wait=True)
     finally:
         broker.shutdown()
