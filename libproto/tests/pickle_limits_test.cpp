@@ -171,6 +171,33 @@ TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenPrinted) {
     EXPECT_EQ(js, "[[[[7],[7]],[[7],[7]]],[[[7],[7]],[[7],[7]]]]");
 }
 
+TEST(PickleLimits, OneLongStringOverTheBudgetIsRefusedWhenPrinted) {
+    // CPython's pickle.dumps('\u00e9' * 100, protocol=2): one str whose JSON is 602 bytes
+    // (a live 0.3.3 reply of 'é' * 2**20 printed 6 MB past the plugin's 64 KiB budget).
+    std::vector<std::uint8_t> p = {0x80, 0x02, 'X', 0xc8, 0x00, 0x00, 0x00};
+    for (int i = 0; i < 100; ++i) p.insert(p.end(), {0xc3, 0xa9});
+    p.insert(p.end(), {'q', 0x00, '.'});
+    Document doc;
+    ASSERT_TRUE(decode(p, doc));
+    std::string js;
+    auto st = to_json(doc, doc.root(), js, 601);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::limit);
+    EXPECT_NE(st.error().message.find("canonical JSON exceeds max_output=601 bytes"), std::string::npos) << st.error().message;
+    EXPECT_TRUE(js.empty());
+    ASSERT_TRUE(to_json(doc, doc.root(), js, 602));
+    EXPECT_EQ(js.size(), 602u);
+    // The last item of a list and its closing bracket are charged too: [1, "é"*100] is 606 bytes.
+    std::vector<std::uint8_t> l = {0x80, 0x02, ']', 'q', 0x00, '(', 'K', 0x01, 'X', 0xc8, 0x00, 0x00, 0x00};
+    for (int i = 0; i < 100; ++i) l.insert(l.end(), {0xc3, 0xa9});
+    l.insert(l.end(), {'q', 0x01, 'e', '.'});
+    ASSERT_TRUE(decode(l, doc));
+    js.clear();
+    EXPECT_FALSE(to_json(doc, doc.root(), js, 605));
+    EXPECT_TRUE(js.empty());
+    EXPECT_TRUE(to_json(doc, doc.root(), js, 606)) << js.size();
+}
+
 TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenEncoded) {
     Document doc;
     ASSERT_TRUE(decode(doubling_lists(30), doc));
