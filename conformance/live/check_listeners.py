@@ -229,6 +229,7 @@ def main():
     ap.add_argument("--mitokit", required=True)
     ap.add_argument("--shared", required=True)
     ap.add_argument("--probe", action="append", default=[])
+    ap.add_argument("--verbose", action="store_true", help="print the answers of probes that agree too")
     a = ap.parse_args()
     sys.path.insert(0, a.shared)
     sys.path.insert(0, HERE)
@@ -250,7 +251,7 @@ def main():
             same = got["reference"] == got["ours"]
             differ += not same
             print("%s %s" % ("same" if same else "DIFF", name))
-            if not same:
+            if not same or a.verbose:
                 for label in ("reference", "ours"):
                     for line in got[label]:
                         print("    %-9s %s" % (label, line[:400]))

@@ -39,7 +39,7 @@ def find(obj, key):
 
 def pdus(sb, pcap, max_size):
     argv = ["-r", pcap, "-2", "-o", f"mitogen.max_message_size:{max_size}", "-T", "json", "--no-duplicate-keys",
-            "-J", "tcp mitogen"]
+            "-J", "frame tcp mitogen"]
     frames = json.loads(sb.tshark(argv).stdout)
     per_dir = {}
     for f in frames:
@@ -47,12 +47,14 @@ def pdus(sb, pcap, max_size):
         if "mitogen" not in layers:
             continue
         tcp = layers["tcp"]
+        number = int(layers["frame"]["frame.number"])
         key = (int(tcp["tcp.srcport"]), int(tcp["tcp.dstport"]))
         items = layers["mitogen"] if isinstance(layers["mitogen"], list) else [layers["mitogen"]]
         for item in items:
             hdr = item.get("mitogen.header") if isinstance(item, dict) else None
             if hdr is None:
                 continue
+            item["frame"] = number
             per_dir.setdefault(key, []).append(item)
     return per_dir
 
@@ -116,3 +118,26 @@ def run(fails, a, pcap, sent):
                             # An epan string field cannot hold U+0000: the plugin shows it as U+FFFD.
                             want_v = want_v.replace("\x00", "\ufffd")
                         fails.check(have == want_v, f"{lab}: {field} {have!r} != 0.3.3's {want_v!r}")
+        check_links(fails, sent, seen)
+
+
+def check_links(fails, sent, seen):
+    """A call that wants a reply links to the first answer on the same link (mitogen.response_in,
+    or mitogen.dead_in for a dead reply), found from the truth."""
+    linked = 0
+    for key in sorted(sent):
+        back = list(zip(sent.get((key[1], key[0]), []), seen.get((key[1], key[0]), [])))
+        for w, g in zip(sent[key], seen.get(key, [])):
+            if w["reply_to"] in (0, 999) or w["handle"] != 101:
+                continue
+            answer = next((pg for pw, pg in back if pw["handle"] == w["reply_to"] and pw["dst"] == w["src"]
+                           and pg["frame"] >= g["frame"]), None)
+            want_field = None if answer is None else (
+                "mitogen.dead_in" if int(answer["mitogen.header"]["mitogen.reply_to"]) == 999 else "mitogen.response_in")
+            for field in ("mitogen.response_in", "mitogen.dead_in"):
+                have = [int(x) for x in find(g, field)]
+                want = [answer["frame"]] if field == want_field else []
+                fails.check(have == want, f"tshark {key} frame {g['frame']} call reply_to {w['reply_to']}: "
+                                          f"{field} {have} != {want}")
+            linked += answer is not None
+    fails.check(linked >= 40, f"only {linked} calls with an answer on their link")
