@@ -178,7 +178,9 @@ def probes():
     p.append(("route.del_target_at_target", [(DEL_ROUTE, b"1", {"dst": TARGET, "reply_to": 0}), alive]))
     big = 128 * 1048576
     p.append(("large.length_at_max", [("LENGTH_AT", big, {})]))
-    p.append(("cut.mid_body", [("CUT", None, {})]))
+    p.append(("cut.mid_body", [("CUT", 10, {})]))
+    p.append(("cut.mid_header", [("CUT", -16, {})]))
+    p.append(("cut.after_whole_call", [("CUT", 0, {})]))
     p.append(("zz.shutdown_target", [(SHUTDOWN, b"", {"dst": TARGET, "reply_to": 0}), alive]))
     return p
 
@@ -199,8 +201,11 @@ def run_probe(path, steps, vj):
                 frames = link.receive(silence=5.0, limit=120)
                 return show(link, frames, vj) + ["(payload %d bytes)" % len(payload)]
             if handle == "CUT":
+                # The connection closes after a whole call (its reply has nowhere to go), inside a
+                # body, or inside a header; another client must still be served.
                 body = call_payload("mitokit_conform", "echo", ["cut"])
-                link.s.sendall(HDR.pack(MI, TARGET, link.me, link.me, CALL_FUNCTION, REPLY, len(body)) + body[:10])
+                whole = HDR.pack(MI, TARGET, link.me, link.me, CALL_FUNCTION, REPLY, len(body)) + body
+                link.s.sendall(whole if data == 0 else whole[:HDR.size + data])
                 link.close()
                 again = Link(path)
                 again.send(CALL_FUNCTION, call_payload("mitokit_conform", "echo", ["after cut"]))

@@ -31,7 +31,8 @@ CASES = [("ret_" + k, "faith_odd.ret", [k]) for k in RET_KINDS] + [
     ("wrong_arity", "faith_odd.add", [1]),
     ("log_everything", "faith_odd.log_everything", []),
     ("ret_sized_1mib", "faith_odd.ret_sized", [1 << 20]),
-]
+] + [("spoof_" + k, "faith_odd.spoofed_allocate_id", [k]) for k in ("none", "src", "auth_master", "auth_other",
+                                                                    "src_master")]
 
 
 def reference(shared, cases):

@@ -134,3 +134,22 @@ class EchoService(mitogen.service.Service):
     @mitogen.service.expose(policy=mitogen.service.AllowParents())
     def ping(self, value):
         return value
+
+
+@mitogen.core.takes_router
+def spoofed_allocate_id(kind, router=None):
+    """Sends ALLOCATE_ID to the master with a forged src_id or auth_id ('none' forges
+    nothing) and says whether an answer came: the master must drop forged messages."""
+    me = mitogen.context_id
+    src, auth = {"none": (me, me), "src": (999, me), "auth_master": (me, 0), "auth_other": (me, 4242),
+                 "src_master": (0, 0)}[kind]
+    recv = mitogen.core.Receiver(router)
+    router.route(mitogen.core.Message.pickled(None, dst_id=0, src_id=src, auth_id=auth,
+                                              handle=mitogen.core.ALLOCATE_ID, reply_to=recv.handle))
+    try:
+        value = recv.get(timeout=2).unpickle(throw=False)
+        return ["answer", type(value).__name__]
+    except mitogen.core.TimeoutError:
+        return ["no answer"]
+    finally:
+        recv.close()
