@@ -119,6 +119,8 @@ def run(fails, a, pcap, sent):
                             want_v = want_v.replace("\x00", "\ufffd")
                         fails.check(have == want_v, f"{lab}: {field} {have!r} != 0.3.3's {want_v!r}")
         check_links(fails, sent, seen)
+        from test_truth import check_stats
+        check_stats(fails, sb, local, [t for msgs in sent.values() for t in msgs])
 
 
 def check_links(fails, sent, seen):
