@@ -1,6 +1,5 @@
 #include "message_format.hpp"
 
-#include <algorithm>
 #include <type_traits>
 #include <variant>
 
@@ -33,20 +32,10 @@ bool payload_is_pickle(const Header& h, std::size_t length) {
     }
 }
 
-// to_json's budget guards against shared values expanding exponentially; a value
-// without sharing prints in at most ~6 bytes per text byte and ~32 per node, so the
-// budget grows with the document and a legitimately large value (a 128 MiB reply,
-// as the reference accepts) always prints.
-std::size_t json_budget(const pickle::Document& doc) {
-    std::size_t text = 0;
-    for (pickle::NodeId i = 0; i < doc.size(); ++i) text += doc[i].s.size();
-    return std::max<std::size_t>(std::size_t{64} << 20, 6 * text + 32 * doc.size());
-}
-
 std::string node_json(const pickle::Document& doc, pickle::NodeId id) {
     if (id == pickle::NO_NODE) return "null";
     std::string s;
-    if (!pickle::to_json(doc, id, s, json_budget(doc))) return "\"<too large to print>\"";
+    if (!pickle::to_json(doc, id, s, pickle::unshared_json_budget(doc))) return "\"<too large to print>\"";
     return s;
 }
 

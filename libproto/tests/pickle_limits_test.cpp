@@ -198,6 +198,30 @@ TEST(PickleLimits, OneLongStringOverTheBudgetIsRefusedWhenPrinted) {
     EXPECT_TRUE(to_json(doc, doc.root(), js, 606)) << js.size();
 }
 
+TEST(PickleLimits, TheUnsharedBudgetPrintsAnyValueWithoutSharingButNotAnExpansion) {
+    // CPython's pickle of '\u00e9' * 12 Mi: 24 MiB of UTF-8 whose JSON (\u00e9 each) is 72 MiB, past
+    // to_json's default budget; a 128 MiB reply from 0.3.3 can be larger still.
+    const std::size_t n = std::size_t{12} << 20;
+    std::vector<std::uint8_t> p = {0x80, 0x02, 'X'};
+    const std::uint32_t len = static_cast<std::uint32_t>(2 * n);
+    for (int i = 0; i < 4; ++i) p.push_back(static_cast<std::uint8_t>(len >> (8 * i)));
+    for (std::size_t i = 0; i < n; ++i) p.insert(p.end(), {0xc3, 0xa9});
+    p.insert(p.end(), {'q', 0x00, '.'});
+    Document doc;
+    ASSERT_TRUE(decode(p, doc));
+    std::string js;
+    EXPECT_FALSE(to_json(doc, doc.root(), js));
+    EXPECT_GE(unshared_json_budget(doc), 6 * n + 2);
+    ASSERT_TRUE(to_json(doc, doc.root(), js, unshared_json_budget(doc)));
+    EXPECT_EQ(js.size(), 6 * n + 2);
+    // A value that expands through shared references is still refused.
+    Document shared;
+    ASSERT_TRUE(decode(doubling_lists(30), shared));
+    EXPECT_EQ(unshared_json_budget(shared), std::size_t{64} << 20);
+    js.clear();
+    EXPECT_FALSE(to_json(shared, shared.root(), js, unshared_json_budget(shared)));
+}
+
 TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenEncoded) {
     Document doc;
     ASSERT_TRUE(decode(doubling_lists(30), doc));

@@ -1,4 +1,5 @@
 // Canonical JSON (value-json.md), the same text as value_json.py's to_json.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -145,6 +146,12 @@ Status to_json(const Document& doc, NodeId root, std::string& out, std::size_t m
     Status st = w.write(root, 0);
     if (!st) out.resize(before);
     return st;
+}
+
+std::size_t unshared_json_budget(const Document& doc) {
+    std::size_t text = 0;
+    for (NodeId i = 0; i < doc.size(); ++i) text += doc[i].s.size();
+    return std::max<std::size_t>(std::size_t{64} << 20, 6 * text + 32 * doc.size());
 }
 
 } // namespace mitokit::pickle
