@@ -30,7 +30,7 @@ public:
 
 std::string json_of(const pickle::Document& d, pickle::NodeId n) {
     std::string out;
-    if (auto st = pickle::to_json(d, n, out); !st) return "(no canonical JSON: " + st.error().message + ")";
+    if (auto st = pickle::to_json(d, n, out, pickle::unshared_json_budget(d)); !st) return "(no canonical JSON: " + st.error().message + ")";
     return out;
 }
 
