@@ -27,6 +27,7 @@ HDR = struct.Struct(">HLLLLLL")
 MI = 0x4D49
 CALL_FUNCTION, GET_MODULE, FORWARD_LOG, ADD_ROUTE, DEL_ROUTE, ALLOCATE_ID, SHUTDOWN, LOAD_MODULE = (
     101, 100, 102, 103, 104, 105, 106, 107)
+CALL_SERVICE = 110
 IS_DEAD = 999
 TARGET = 1
 REPLY = 1000
@@ -176,6 +177,10 @@ def probes():
     p.append(("alloc.to_target", [(ALLOCATE_ID, pickle.dumps(None, 2), {"dst": TARGET})]))
     p.append(("route.add_to_target", [(ADD_ROUTE, b"5555:fake", {"dst": TARGET, "reply_to": 0}), alive]))
     p.append(("route.del_target_at_target", [(DEL_ROUTE, b"1", {"dst": TARGET, "reply_to": 0}), alive]))
+    for name, service, method in (("unknown_module", "faith_nosuch.Service", "ping"),
+                                  ("known_service_bad_method", "mitogen.service.PushFileService", "nope"),
+                                  ("not_a_service", "mitokit_conform.Calc", "double")):
+        p.append(("service." + name, [(CALL_SERVICE, pickle.dumps((service, method, mitogen.core.Kwargs({})), 2), {})]))
     big = 128 * 1048576
     p.append(("large.length_at_max", [("LENGTH_AT", big, {})]))
     p.append(("cut.mid_body", [("CUT", 10, {})]))
