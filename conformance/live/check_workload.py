@@ -37,11 +37,11 @@ class Fails:
         return ok
 
 
-def start_capture(path, lo, hi):
+def start_capture(path, lo, hi, interface="lo"):
     dumpcap = shutil.which("dumpcap")
     if not dumpcap:
         return None, "dumpcap not found"
-    proc = subprocess.Popen([dumpcap, "-i", "lo", "-B", "256", "-f", f"tcp portrange {lo}-{hi}", "-w", path],
+    proc = subprocess.Popen([dumpcap, "-i", interface, "-B", "256", "-f", f"tcp portrange {lo}-{hi}", "-w", path],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline, seen = time.time() + 20, ""
     while time.time() < deadline:
@@ -161,6 +161,7 @@ def main():
     p.add_argument("--abi", default="4.0")
     p.add_argument("--python", default="/usr/bin/python3")
     p.add_argument("--keep", help="work in this folder and keep it")
+    p.add_argument("--interface", default="lo", help="capture interface: lo (Ethernet frames) or any (Linux cooked, SLL2)")
     p.add_argument("--reuse", help="check the capture and truth a --keep run left in this folder again")
     a = p.parse_args()
     fails = Fails()
@@ -177,7 +178,7 @@ def main():
     with open(os.path.join(work, "ports.json"), "w") as f:
         json.dump([lo, hi], f)
     pcap = os.path.join(work, "workload.pcapng")
-    cap, why = start_capture(pcap, lo, hi)
+    cap, why = start_capture(pcap, lo, hi, a.interface)
     if cap is None:
         print(f"SKIP: cannot capture on lo ({why})")
         sys.exit(SKIP)
