@@ -145,6 +145,13 @@ def compare_decode(fails, per_dir, sent):
                 check_value(fails, lab, g, w)
                 if "raw" in g and "raw" in w:
                     fails.check(g["raw"] == w["raw"], f"{lab}: raw differs")
+                if w["handle"] == 101 and "json" in w:
+                    t = json.loads(w["json"]).get("tuple", [])
+                    if len(t) == 6:
+                        want_call = {"module": t[1], "class": t[2] or None, "function": t[3], "args": t[4],
+                                     "kwargs": t[5]}
+                        have_call = {k: g.get("payload", {}).get(k) for k in want_call}
+                        fails.check(have_call == want_call, f"{lab}: call {have_call} != 0.3.3's reading {want_call}")
                 typed = reference_typed(w)
                 if typed is not None:
                     have = {k: g.get("payload", {}).get(k) for k in typed}

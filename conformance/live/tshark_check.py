@@ -37,6 +37,19 @@ def find(obj, key):
     return out
 
 
+def compact(v):
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=True)
+
+
+def call_fields(w, val):
+    """The CALL_FUNCTION fields as 0.3.3's dispatcher reads its 6-tuple (klass only if true)."""
+    if w["handle"] != 101 or not isinstance(val, dict) or "tuple" not in val or len(val["tuple"]) != 6:
+        return None
+    chain, module, klass, function, args, kwargs = val["tuple"]
+    return {"mitogen.call.module": module, "mitogen.call.class": klass or None, "mitogen.call.function": function,
+            "mitogen.call.args": compact(args), "mitogen.call.kwargs": compact(kwargs)}
+
+
 def pdus(sb, pcap, max_size):
     argv = ["-r", pcap, "-2", "-o", f"mitogen.max_message_size:{max_size}", "-T", "json", "--no-duplicate-keys",
             "-J", "frame tcp mitogen"]
@@ -95,6 +108,12 @@ def run(fails, a, pcap, sent):
                     else:
                         fails.check(not js and experts, f"{lab}: a value over max_json_bytes: no JSON, a note")
                     val = json.loads(w["json"])
+                    call = call_fields(w, val)
+                    if call is not None:
+                        for field, want_v in call.items():
+                            have = find(g, field)[:1]
+                            fails.check(have == ([want_v] if want_v is not None else []),
+                                        f"{lab}: {field} {have} != 0.3.3's reading {want_v!r}")
                     if isinstance(val, dict) and "call_error" in val and w["handle"] not in (101, 107):
                         fails.check(find(g, "mitogen.call_error")[:1] == [val["call_error"]],
                                     f"{lab}: mitogen.call_error differs from the CallError's text")
