@@ -9,6 +9,7 @@ Exit 0 all agree, 1 a disagreement (each printed), 77 cannot capture (not root).
 """
 
 import argparse
+import base64
 import glob
 import json
 import os
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
@@ -129,6 +131,26 @@ def reference_typed(w):
     return None
 
 
+def reference_pickled_typed(w):
+    """LOAD_MODULE and CALL_SERVICE as 0.3.3's importer and service pool unpack their tuples."""
+    if "json" not in w:
+        return None
+    t = json.loads(w["json"])
+    t = t.get("tuple") if isinstance(t, dict) else None
+    if w["handle"] == 107 and t is not None and len(t) == 5:
+        fullname, pkg_present, path, source, related = t
+        blob = None if source is None else base64.b64decode(next(iter(source.values())))
+        if isinstance(related, dict):  # a negative answer's related is the empty tuple; decode lists names
+            related = related["tuple"]
+        return {"type": "load_module", "fullname": fullname, "pkg_present": pkg_present, "path": path,
+                "related": related, "negative": blob is None,
+                "compressed_size": None if blob is None else len(blob),
+                "source_size": None if blob is None else len(zlib.decompress(blob))}
+    if w["handle"] == 110 and t is not None and len(t) == 3:
+        return {"type": "call_service", "service": t[0], "method": t[1], "kwargs": t[2]}
+    return None
+
+
 def compare_decode(fails, per_dir, sent):
     for key in sorted(sent):
         want = sent[key]
@@ -152,7 +174,7 @@ def compare_decode(fails, per_dir, sent):
                                      "kwargs": t[5]}
                         have_call = {k: g.get("payload", {}).get(k) for k in want_call}
                         fails.check(have_call == want_call, f"{lab}: call {have_call} != 0.3.3's reading {want_call}")
-                typed = reference_typed(w)
+                typed = reference_typed(w) or reference_pickled_typed(w)
                 if typed is not None:
                     have = {k: g.get("payload", {}).get(k) for k in typed}
                     fails.check(have == typed, f"{lab}: typed payload {have} != 0.3.3's reading {typed}")
