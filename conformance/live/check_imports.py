@@ -11,6 +11,7 @@ Usage: /usr/bin/python3 check_imports.py --mitokit BIN [--package NAME]...
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,6 @@ def main():
     served = os.path.join(tmp, "served")
     work = os.path.join(tmp, "work")  # the children's cwd: nothing to find there
     os.makedirs(work)
-    import shutil
     for pkg in a.package or PACKAGES:
         shutil.copytree(os.path.join("/usr/lib/python3/dist-packages", pkg), os.path.join(served, "mk_" + pkg),
                         ignore=shutil.ignore_patterns("__pycache__"))
@@ -108,6 +108,7 @@ def main():
         for p in problems:
             print("     " + p)
         differ += bool(problems)
+    shutil.rmtree(tmp, ignore_errors=True)
     print("%d packages differ" % differ)
     sys.exit(1 if differ else 0)
 

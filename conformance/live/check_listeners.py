@@ -14,6 +14,7 @@ import json
 import os
 import pickle
 import select
+import shutil
 import socket
 import struct
 import subprocess
@@ -272,6 +273,7 @@ def main():
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
     print("%d probes differ" % differ)
     sys.exit(1 if differ else 0)
 
