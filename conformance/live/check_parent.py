@@ -42,7 +42,6 @@ def reference(shared, cases):
     import mitogen.core
     import mitogen.master
     import value_json
-    import importlib
 
     records = []
 
