@@ -162,7 +162,10 @@ def _raw_call(router, ctx, module, func, args=(), kwargs=None, klass=None, chain
 def main():
     out_dir, lo, hi, shared = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     install(out_dir, lo, hi, shared)
-    import pyparsing, idna, chardet  # noqa: F401 (the master's sys.modules decides `related`)
+    # The master's sys.modules decides `related`: import some of what the children will ask for
+    # (python3-pyparsing and python3-idna are in scripts/install-deps.sh).
+    import idna  # noqa: F401
+    import pyparsing  # noqa: F401
     results = {}
     broker = mitogen.master.Broker()
     router = mitogen.master.Router(broker, max_message_size=MAX_MESSAGE_SIZE)
