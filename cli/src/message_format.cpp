@@ -35,7 +35,7 @@ bool payload_is_pickle(const Header& h, std::size_t length) {
 std::string node_json(const pickle::Document& doc, pickle::NodeId id) {
     if (id == pickle::NO_NODE) return "null";
     std::string s;
-    if (!pickle::to_json(doc, id, s)) return "\"<too large to print>\"";
+    if (!pickle::to_json(doc, id, s, pickle::unshared_json_budget(doc))) return "\"<too large to print>\"";
     return s;
 }
 

@@ -39,6 +39,23 @@ class Frames(unittest.TestCase):
         self.assertEqual(p["kwargs"], {"kwargs": []})
         self.assertEqual(m["values"], [{"tuple": [None, "posix", None, "getpid", {"tuple": []}, {"kwargs": []}]}])
 
+    def test_a_value_whose_json_passes_64_mib_is_shown_whole(self):
+        # A 49 MiB bytes reply packed by mitogen 0.3.3 (within its 128 MiB max_message_size): its
+        # base64 is past 64 MiB, the budget that stops shared values expanding; a value without
+        # sharing is printed whole however large.
+        import subprocess
+        import sys
+        script = ("import sys, mitogen.core as c; m = c.Message.pickled(b'\\xa5' * (49 << 20), handle=1000, "
+                  "dst_id=0, src_id=1, auth_id=1); sys.stdout.buffer.write(m.pack())")
+        data = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, check=True).stdout
+        r = mitokit("decode", "--json", "--start", "frames", temp_file(data))
+        self.assertEqual(r.code, 0, r.err)
+        (m,) = r.json_lines()
+        self.assertEqual(m["length"], len(data) - 26)
+        (value,) = m["values"]
+        self.assertEqual(value["bytes"][:8], "paWlpaWl")
+        self.assertEqual(len(value["bytes"]), 4 * ((49 << 20) + 2) // 3)
+
     def test_every_reference_vector(self):
         """Header, pickles (canonical JSON) and raw payloads of every frame packed by mitogen itself."""
         for v in vectors():

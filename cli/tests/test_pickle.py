@@ -68,6 +68,18 @@ class Json(unittest.TestCase):
         r = mitokit("pickle", "json", "-", stdin=first + b"garbage")  # without --first: a sequence
         self.assertEqual(r.code, 1)
 
+    def test_max_output_bounds_one_long_string(self):
+        # CPython's pickle of one str whose canonical JSON is 602 bytes: the budget holds for a
+        # single long value too, not only for shared ones.
+        data = pickle.dumps("\u00e9" * 100, protocol=2)
+        r = mitokit("pickle", "json", "--max-output", "601", "-", stdin=data)
+        self.assertEqual(r.code, 1, r.text[:200])
+        self.assertIn("canonical JSON exceeds max_output=601 bytes", r.err)
+        self.assertEqual(r.text, "")
+        r = mitokit("pickle", "json", "--max-output", "602", "-", stdin=data)
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual(r.text, value_json.to_json(value_json.loads(data)) + "\n")
+
     def test_empty_input(self):
         r = mitokit("pickle", "json", "-")
         self.assertEqual(r.code, 1)

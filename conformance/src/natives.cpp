@@ -5,99 +5,50 @@
 #include <string>
 #include <vector>
 
+#include "py_semantics.hpp"
+
 namespace mitokit::conformance {
 namespace {
 
 using pickle::Kind;
 using sim::CallDone;
 using sim::CallResult;
-__extension__ typedef __int128 int128; // -Wpedantic: a GNU extension, on purpose
-__extension__ typedef unsigned __int128 uint128;
 
-std::size_t count(const payload::CallFunction& c, pickle::NodeId seq) {
-    return seq == pickle::NO_NODE ? 0 : c.doc[seq].items.size();
-}
-
-std::string plural(std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// CPython's message for a call with the wrong arguments, or empty if they fit.
-// `self` counts a bound classmethod's cls, as CPython does in "takes N".
-std::string arity_error(const payload::CallFunction& c, const std::string& qualname,
-                        const std::vector<std::string>& params, bool self = false) {
-    const std::size_t given = count(c, c.args);
-    if (count(c, c.kwargs) > 0) {
-        const auto& k = c.doc[c.doc[c.kwargs].items[0]];
-        return qualname + "() got an unexpected keyword argument '" + k.s + "'";
-    }
-    if (given > params.size()) {
-        const std::size_t extra = self ? 1 : 0;
-        return qualname + "() takes " + plural(params.size() + extra, "positional argument", "positional arguments") +
-               " but " + std::to_string(given + extra) + (given + extra == 1 ? " was" : " were") + " given";
-    }
-    if (given < params.size()) {
-        const std::size_t missing = params.size() - given;
-        std::string names;
-        for (std::size_t i = given; i < params.size(); ++i) {
-            if (i > given) names += (i + 1 == params.size()) ? (missing == 2 ? " and " : ", and ") : ", ";
-            names += "'" + params[i] + "'";
-        }
-        return qualname + "() missing " +
-               plural(missing, "required positional argument", "required positional arguments") + ": " + names;
-    }
-    return {};
-}
-
-const pickle::Node& arg(const payload::CallFunction& c, std::size_t i) { return c.doc[c.doc[c.args].items[i]]; }
-
-// A result that is one of the call's own values (the Document is copied whole).
-CallResult same_value(const payload::CallFunction& c, std::size_t i) {
-    CallResult r;
-    r.doc = c.doc;
-    r.root = c.doc[c.args].items[i];
-    return r;
-}
-
-bool arity_ok(const payload::CallFunction& c, const std::string& qualname, const std::vector<std::string>& params,
-              CallDone& done, bool self = false) {
-    auto e = arity_error(c, qualname, params, self);
+// The call's arguments bound to params (CPython's rules), or false after answering
+// with CPython's TypeError.
+bool bind(const payload::CallFunction& c, const std::string& qualname, const std::vector<std::string>& params,
+          std::vector<pickle::NodeId>& values, CallDone& done, bool self = false) {
+    auto e = py_bind(c, qualname, params, values, self);
     if (e.empty()) return true;
     done(CallResult::raise("builtins.TypeError", e));
     return false;
 }
 
+// A result that is one of the call's own values (the Document is copied whole).
+CallResult same_value(const payload::CallFunction& c, pickle::NodeId v) {
+    CallResult r;
+    r.doc = c.doc;
+    r.root = v;
+    return r;
+}
+
 std::string type_name(const pickle::Node& n) { return pickle::python_type_name(n.kind, n.i); }
 
-std::string int128_text(int128 v) {
-    const bool neg = v < 0;
-    uint128 u = neg ? static_cast<uint128>(-(v + 1)) + 1 : static_cast<uint128>(v);
-    std::string s;
-    do {
-        s.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
-        u /= 10;
-    } while (u);
-    if (neg) s.push_back('-');
-    std::reverse(s.begin(), s.end());
-    return s;
+std::size_t count(const payload::CallFunction& c, pickle::NodeId seq) {
+    return seq == pickle::NO_NODE ? 0 : c.doc[seq].items.size();
 }
 
 void add(sim::Node&, const payload::CallFunction& c, CallDone done) {
-    if (!arity_ok(c, "add", {"a", "b"}, done)) return;
-    const auto& a = arg(c, 0);
-    const auto& b = arg(c, 1);
+    std::vector<pickle::NodeId> v;
+    if (!bind(c, "add", {"a", "b"}, v, done)) return;
     CallResult r;
-    if (a.kind == Kind::integer && b.kind == Kind::integer) {
-        r.root = r.doc.integer_text(int128_text(static_cast<int128>(a.i) + b.i));
-    } else if (a.kind == Kind::floating && b.kind == Kind::floating) {
-        r.root = r.doc.floating(a.f + b.f);
-    } else if (a.kind == b.kind && (a.kind == Kind::str || a.kind == Kind::bytes)) {
-        r.root = r.doc.text(a.kind, a.s + b.s);
-    } else {
-        done(CallResult::raise("builtins.TypeError", "unsupported operand type(s) for +: '" + type_name(a) +
-                                                         "' and '" + type_name(b) + "'"));
+    r.doc = c.doc;
+    PyOutcome sum = py_add(r.doc, v[0], v[1]);
+    if (sum.value == pickle::NO_NODE) {
+        done(CallResult::raise(sum.error_type, sum.error_text));
         return;
     }
+    r.root = sum.value;
     done(std::move(r));
 }
 
@@ -121,15 +72,15 @@ void kwargs_items(sim::Node&, const payload::CallFunction& c, CallDone done) {
 }
 
 void fail(sim::Node&, const payload::CallFunction& c, CallDone done) {
-    if (!arity_ok(c, "fail", {"text"}, done)) return;
-    const auto& t = arg(c, 0);
-    // str(ValueError(x)) is x for a str; other types are not used by the suite.
-    done(CallResult::raise("builtins.ValueError", t.kind == Kind::str ? t.s : "<" + type_name(t) + ">"));
+    std::vector<pickle::NodeId> v;
+    if (!bind(c, "fail", {"text"}, v, done)) return;
+    done(CallResult::raise("builtins.ValueError", py_str(c.doc, v[0])));
 }
 
 void blob(sim::Node&, const payload::CallFunction& c, CallDone done) {
-    if (!arity_ok(c, "blob", {"n"}, done)) return;
-    const auto& n = arg(c, 0);
+    std::vector<pickle::NodeId> v;
+    if (!bind(c, "blob", {"n"}, v, done)) return;
+    const auto& n = c.doc[v[0]];
     if (n.kind != Kind::integer || n.i < 0 || n.i > (16 << 20)) {
         done(CallResult::raise("builtins.ValueError", "blob size out of range"));
         return;
@@ -140,8 +91,9 @@ void blob(sim::Node&, const payload::CallFunction& c, CallDone done) {
 }
 
 void length(sim::Node&, const payload::CallFunction& c, CallDone done) {
-    if (!arity_ok(c, "length", {"value"}, done)) return;
-    const auto& v = arg(c, 0);
+    std::vector<pickle::NodeId> bound;
+    if (!bind(c, "length", {"value"}, bound, done)) return;
+    const auto& v = c.doc[bound[0]];
     std::int64_t n = 0;
     switch (v.kind) {
     case Kind::str:
@@ -158,17 +110,27 @@ void length(sim::Node&, const payload::CallFunction& c, CallDone done) {
 }
 
 void double_(sim::Node&, const payload::CallFunction& c, CallDone done) {
-    if (!arity_ok(c, "Calc.double", {"x"}, done, true)) return;
-    const auto& x = arg(c, 0);
-    CallResult r;
-    if (x.kind == Kind::integer) r.root = r.doc.integer_text(int128_text(static_cast<int128>(x.i) * 2));
-    else if (x.kind == Kind::floating) r.root = r.doc.floating(2 * x.f);
-    else {
-        done(CallResult::raise("builtins.TypeError", "unsupported operand type(s) for *: 'int' and '" +
-                                                         type_name(x) + "'"));
+    std::vector<pickle::NodeId> v;
+    if (!bind(c, "Calc.double", {"x"}, v, done, true)) return;
+    // 2 * x is x + x for every kind int * x accepts (numbers repeat-add, sequences repeat).
+    switch (c.doc[v[0]].kind) {
+    case Kind::boolean: case Kind::integer: case Kind::big_integer: case Kind::floating:
+    case Kind::str: case Kind::secret: case Kind::bytes: case Kind::blob: case Kind::list: case Kind::tuple: {
+        CallResult r;
+        r.doc = c.doc;
+        PyOutcome twice = py_add(r.doc, v[0], v[0]);
+        if (twice.value == pickle::NO_NODE) {
+            done(CallResult::raise(twice.error_type, twice.error_text));
+            return;
+        }
+        r.root = twice.value;
+        done(std::move(r));
         return;
     }
-    done(std::move(r));
+    default:
+        done(CallResult::raise("builtins.TypeError", "unsupported operand type(s) for *: 'int' and '" +
+                                                         type_name(c.doc[v[0]]) + "'"));
+    }
 }
 
 } // namespace
@@ -176,7 +138,8 @@ void double_(sim::Node&, const payload::CallFunction& c, CallDone done) {
 void add_conform_functions(sim::FunctionRegistry& r) {
     const std::string m = CONFORM_MODULE;
     r.add(m, std::nullopt, "echo", [](sim::Node&, const payload::CallFunction& c, CallDone done) {
-        if (arity_ok(c, "echo", {"value"}, done)) done(same_value(c, 0));
+        std::vector<pickle::NodeId> v;
+        if (bind(c, "echo", {"value"}, v, done)) done(same_value(c, v[0]));
     });
     r.add(m, std::nullopt, "add", add);
     r.add(m, std::nullopt, "kwargs_items", kwargs_items);

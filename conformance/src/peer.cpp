@@ -30,7 +30,7 @@ public:
 
 std::string json_of(const pickle::Document& d, pickle::NodeId n) {
     std::string out;
-    if (auto st = pickle::to_json(d, n, out); !st) return "(no canonical JSON: " + st.error().message + ")";
+    if (auto st = pickle::to_json(d, n, out, pickle::unshared_json_budget(d)); !st) return "(no canonical JSON: " + st.error().message + ")";
     return out;
 }
 
@@ -257,6 +257,13 @@ Result<std::vector<CaseResult>> run_peer(const PeerOptions& opt) {
     out.push_back(s.master_calls("peer.master_calls.wrong_arity", "echo", "[]"));
     out.push_back(s.master_calls("peer.master_calls.too_many_args", "add", "[1,2,3]"));
     out.push_back(s.master_calls("peer.master_calls.type_error", "add", "[1,\"x\"]"));
+    // Python semantics the natives must share with the target (check_listeners.py found them apart).
+    out.push_back(s.master_calls("peer.master_calls.add_int_float", "add", "[1,{\"float\":\"2.5\"}]"));
+    out.push_back(s.master_calls("peer.master_calls.add_big_ints", "add", "[{\"int\":\"1180591620717411303424\"},-1]"));
+    out.push_back(s.master_calls("peer.master_calls.concat_error", "add", "[\"a\",1]"));
+    out.push_back(s.master_calls("peer.master_calls.keyword_binds", "echo", "[]", "{\"dict\":[[\"value\",7]]}"));
+    out.push_back(s.master_calls("peer.master_calls.keyword_twice", "echo", "[1]", "{\"dict\":[[\"value\",2]]}"));
+    out.push_back(s.master_calls("peer.master_calls.raises_bytes", "fail", "[{\"bytes\":\"eA==\"}]"));
     out.push_back(s.chain());
     out.push_back(s.imports());
     out.push_back(s.forward_log());

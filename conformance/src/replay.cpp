@@ -79,7 +79,8 @@ std::string describe(const Message& m) {
     if (r.decode_error) return "undecodable: " + *r.decode_error;
     if (r.call_error) return "CallError: " + first_line(*r.call_error);
     std::string json;
-    if (auto st = pickle::to_json(r.doc, r.root, json); !st) return "value without canonical JSON";
+    if (auto st = pickle::to_json(r.doc, r.root, json, pickle::unshared_json_budget(r.doc)); !st)
+        return "value without canonical JSON";
     return "value " + json;
 }
 

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
 #include "mitokit/conformance/natives.hpp"
 #include "mitokit/pickle/json.hpp"
 #include "mitokit/runtime/live_env.hpp"
@@ -64,6 +68,111 @@ TEST(Natives, ErrorsAsPythonRaisesThem) {
     EXPECT_EQ(run("length", "[5]"), "builtins.TypeError: object of type 'int' has no len()");
     EXPECT_EQ(run("blob", "[-1]"), "builtins.ValueError: blob size out of range");
     EXPECT_EQ(run("blob", "[16777217]"), "builtins.ValueError: blob size out of range");
+}
+
+
+// Every case is run natively and by CPython on the real mitokit_conform.py
+// (natives_oracle.py): the answers must be equal, value for value and message for
+// message. These are the calls where the natives once answered differently from
+// the reference listener's Python target (found by conformance/live/check_listeners.py).
+TEST(Natives, AgreeWithCPython) {
+    struct Case {
+        const char* fn;
+        const char* klass;
+        const char* args;
+        const char* kwargs;
+    };
+    const std::vector<Case> cases = {
+        {"add", nullptr, "[1,{\"float\":\"2.5\"}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"float\":\"1e308\"},{\"float\":\"1e308\"}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[true,true]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"int\":\"1180591620717411303424\"},-1]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"int\":\"-1180591620717411303424\"},{\"int\":\"1180591620717411303424\"}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"int\":\"-1180591620717411303424\"},1]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"int\":\"99999999999999999999\"},1]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[9223372036854775807,1]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"int\":\"" "1" "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                         "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                         "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                         "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+                         "\"},{\"float\":\"1.0\"}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[\"a\",1]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[\"a\",{\"bytes\":\"Yg==\"}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"bytes\":\"YQ==\"},\"b\"]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"bytes\":\"YQ==\"},{\"blob\":\"Yg==\"}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"secret\":\"s\"},\"t\"]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"secret\":\"s\"},1]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[[1],[2,3]]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[[1],{\"tuple\":[2]}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"tuple\":[1]},{\"tuple\":[2]}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"tuple\":[1]},null]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[null,1]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[1,\"x\"]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"dict\":[]},{\"dict\":[]}]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[{\"float\":\"1.5\"},[1]]", "{\"kwargs\":[]}"},
+        {"add", nullptr, "[1]", "{\"kwargs\":[[\"b\",2]]}"},
+        {"add", nullptr, "[]", "{\"kwargs\":[[\"b\",2]]}"},
+        {"add", nullptr, "[1,2,3]", "{\"kwargs\":[[\"b\",2]]}"},
+        {"add", nullptr, "[1,2]", "{\"kwargs\":[[\"c\",2]]}"},
+        {"echo", nullptr, "[1]", "{\"kwargs\":[[\"value\",2]]}"},
+        {"echo", nullptr, "[]", "{\"kwargs\":[[\"value\",{\"secret\":\"k\"}]]}"},
+        {"fail", nullptr, "[{\"bytes\":\"eA==\"}]", "{\"kwargs\":[]}"},
+        {"fail", nullptr, "[{\"bytes\":\"aXQncyAieCIgAP8JXA==\"}]", "{\"kwargs\":[]}"},
+        {"fail", nullptr, "[{\"bytes\":\"aXQncw==\"}]", "{\"kwargs\":[]}"},
+        {"fail", nullptr, "[7]", "{\"kwargs\":[]}"},
+        {"fail", nullptr, "[null]", "{\"kwargs\":[]}"},
+        {"fail", nullptr, "[false]", "{\"kwargs\":[]}"},
+        {"fail", nullptr, "[]", "{\"kwargs\":[[\"text\",\"kw\"]]}"},
+        {"length", nullptr, "[]", "{\"kwargs\":[[\"value\",[1,2]]]}"},
+        {"blob", nullptr, "[]", "{\"kwargs\":[[\"n\",2]]}"},
+        {"double", "Calc", "[{\"int\":\"9223372036854775808\"}]", "{\"kwargs\":[]}"},
+        {"double", "Calc", "[\"ab\"]", "{\"kwargs\":[]}"},
+        {"double", "Calc", "[[1]]", "{\"kwargs\":[]}"},
+        {"double", "Calc", "[true]", "{\"kwargs\":[]}"},
+        {"double", "Calc", "[null]", "{\"kwargs\":[]}"},
+        {"double", "Calc", "[]", "{\"kwargs\":[[\"x\",3]]}"},
+    };
+    char path[] = "/tmp/mitokit-natives-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    {
+        std::ofstream f(path);
+        for (const auto& c : cases) {
+            auto quote = [](const char* s) {
+                std::string out = "\"";
+                for (const char* p = s; *p; ++p) {
+                    if (*p == '"' || *p == '\\') out += '\\';
+                    out += *p;
+                }
+                return out + "\"";
+            };
+            f << "[" << quote(c.fn) << "," << (c.klass ? quote(c.klass) : "null") << "," << quote(c.args) << ","
+              << quote(c.kwargs) << "]\n";
+        }
+    }
+    const std::string cmd = std::string(MITOKIT_PYTHON) + " " MITOKIT_CONFORMANCE_DIR "/tests/natives_oracle.py "
+                            MITOKIT_SHARED_DIR " " MITOKIT_CONFORMANCE_DIR " < " + path;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::vector<std::string> want;
+    std::string line;
+    for (int ch; (ch = std::fgetc(p)) != EOF;) {
+        if (ch == '\n') {
+            want.push_back(line);
+            line.clear();
+        } else {
+            line += static_cast<char>(ch);
+        }
+    }
+    ::pclose(p);
+    std::remove(path);
+    ASSERT_EQ(want.size(), cases.size()) << "the CPython oracle did not answer every case";
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const auto& c = cases[i];
+        const auto klass = c.klass ? std::optional<std::string>(c.klass) : std::nullopt;
+        EXPECT_EQ(run(c.fn, c.args, c.kwargs, klass), want[i]) << c.fn << " args " << c.args << " kwargs " << c.kwargs;
+    }
 }
 
 } // namespace

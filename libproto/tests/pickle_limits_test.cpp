@@ -171,6 +171,57 @@ TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenPrinted) {
     EXPECT_EQ(js, "[[[[7],[7]],[[7],[7]]],[[[7],[7]],[[7],[7]]]]");
 }
 
+TEST(PickleLimits, OneLongStringOverTheBudgetIsRefusedWhenPrinted) {
+    // CPython's pickle.dumps('\u00e9' * 100, protocol=2): one str whose JSON is 602 bytes
+    // (a live 0.3.3 reply of 'é' * 2**20 printed 6 MB past the plugin's 64 KiB budget).
+    std::vector<std::uint8_t> p = {0x80, 0x02, 'X', 0xc8, 0x00, 0x00, 0x00};
+    for (int i = 0; i < 100; ++i) p.insert(p.end(), {0xc3, 0xa9});
+    p.insert(p.end(), {'q', 0x00, '.'});
+    Document doc;
+    ASSERT_TRUE(decode(p, doc));
+    std::string js;
+    auto st = to_json(doc, doc.root(), js, 601);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::limit);
+    EXPECT_NE(st.error().message.find("canonical JSON exceeds max_output=601 bytes"), std::string::npos) << st.error().message;
+    EXPECT_TRUE(js.empty());
+    ASSERT_TRUE(to_json(doc, doc.root(), js, 602));
+    EXPECT_EQ(js.size(), 602u);
+    // The last item of a list and its closing bracket are charged too: [1, "é"*100] is 606 bytes.
+    std::vector<std::uint8_t> l = {0x80, 0x02, ']', 'q', 0x00, '(', 'K', 0x01, 'X', 0xc8, 0x00, 0x00, 0x00};
+    for (int i = 0; i < 100; ++i) l.insert(l.end(), {0xc3, 0xa9});
+    l.insert(l.end(), {'q', 0x01, 'e', '.'});
+    ASSERT_TRUE(decode(l, doc));
+    js.clear();
+    EXPECT_FALSE(to_json(doc, doc.root(), js, 605));
+    EXPECT_TRUE(js.empty());
+    EXPECT_TRUE(to_json(doc, doc.root(), js, 606)) << js.size();
+}
+
+TEST(PickleLimits, TheUnsharedBudgetPrintsAnyValueWithoutSharingButNotAnExpansion) {
+    // CPython's pickle of '\u00e9' * 12 Mi: 24 MiB of UTF-8 whose JSON (\u00e9 each) is 72 MiB, past
+    // to_json's default budget; a 128 MiB reply from 0.3.3 can be larger still.
+    const std::size_t n = std::size_t{12} << 20;
+    std::vector<std::uint8_t> p = {0x80, 0x02, 'X'};
+    const std::uint32_t len = static_cast<std::uint32_t>(2 * n);
+    for (int i = 0; i < 4; ++i) p.push_back(static_cast<std::uint8_t>(len >> (8 * i)));
+    for (std::size_t i = 0; i < n; ++i) p.insert(p.end(), {0xc3, 0xa9});
+    p.insert(p.end(), {'q', 0x00, '.'});
+    Document doc;
+    ASSERT_TRUE(decode(p, doc));
+    std::string js;
+    EXPECT_FALSE(to_json(doc, doc.root(), js));
+    EXPECT_GE(unshared_json_budget(doc), 6 * n + 2);
+    ASSERT_TRUE(to_json(doc, doc.root(), js, unshared_json_budget(doc)));
+    EXPECT_EQ(js.size(), 6 * n + 2);
+    // A value that expands through shared references is still refused.
+    Document shared;
+    ASSERT_TRUE(decode(doubling_lists(30), shared));
+    EXPECT_EQ(unshared_json_budget(shared), std::size_t{64} << 20);
+    js.clear();
+    EXPECT_FALSE(to_json(shared, shared.root(), js, unshared_json_budget(shared)));
+}
+
 TEST(PickleLimits, BillionfoldSharedListIsRefusedWhenEncoded) {
     Document doc;
     ASSERT_TRUE(decode(doubling_lists(30), doc));

@@ -123,7 +123,7 @@ int run_parent(int argc, char** argv) {
         (void)pickle::to_json(d, d.call_error(*reply->call_error), value);
     } else if (reply->decode_error) {
         return fail("the reply did not decode: " + *reply->decode_error);
-    } else if (auto st = pickle::to_json(reply->doc, reply->root, value); !st) {
+    } else if (auto st = pickle::to_json(reply->doc, reply->root, value, pickle::unshared_json_budget(reply->doc)); !st) {
         return fail("the reply has no canonical JSON: " + st.error().message);
     }
     if (json) {

@@ -468,5 +468,16 @@ TEST(ParentLoaded, MissingFileIsAClearError) {
         << p.error().message;
 }
 
+TEST(ParentCommand, PrintsAReplyWhoseJsonIsPastTheDefaultBudget) {
+    // 50 MiB of bytes from a real child: base64 past to_json's default 64 MiB, well
+    // within the 128 MiB the reference accepts; the value has no sharing, so it prints.
+    int status = -1;
+    const std::string exe = MITOKIT_PARENT_EXE;
+    const std::string out = run_command(exe + " --call os.urandom --args '[52428800]' --json", &status);
+    EXPECT_EQ(status, 0) << out.substr(0, 300);
+    EXPECT_EQ(out.rfind(R"({"result":{"bytes":")", 0), 0u) << out.substr(0, 300);
+    EXPECT_GT(out.size(), std::size_t{4} * 52428800 / 3);
+}
+
 } // namespace
 } // namespace mitokit::runtime

@@ -1,4 +1,5 @@
 // Canonical JSON (value-json.md), the same text as value_json.py's to_json.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -42,12 +43,25 @@ public:
     Writer(const Document& doc, std::string& out, std::size_t max_output)
         : doc_(doc), out_(out), start_(out.size()), max_(max_output) {}
 
+    // Checked before a node (a shared value must not expand first) and after it
+    // (one long str or bytes alone can exceed the budget).
     Status write(NodeId id, std::size_t depth) {
         if (depth > kMaxJsonDepth)
             return make_error(Errc::limit, "value nests deeper than " + std::to_string(kMaxJsonDepth) + " levels (or contains itself)");
+        if (auto st = within_budget(); !st) return st;
+        if (auto st = write_node(id, depth); !st) return st;
+        return within_budget();
+    }
+
+private:
+    Status within_budget() const {
         if (out_.size() - start_ > max_)
             return make_error(Errc::limit, "canonical JSON exceeds max_output=" + std::to_string(max_) +
-                                               " bytes (a shared value expands too much when printed)");
+                                               " bytes (a long or shared value expands too much when printed)");
+        return {};
+    }
+
+    Status write_node(NodeId id, std::size_t depth) {
         const Node& n = doc_[id];
         switch (n.kind) {
         case Kind::none: out_ += "null"; return {};
@@ -107,7 +121,6 @@ public:
         }
     }
 
-private:
     Status array(const Node& n, std::size_t depth) {
         out_.push_back('[');
         for (std::size_t k = 0; k < n.items.size(); ++k) {
@@ -133,6 +146,12 @@ Status to_json(const Document& doc, NodeId root, std::string& out, std::size_t m
     Status st = w.write(root, 0);
     if (!st) out.resize(before);
     return st;
+}
+
+std::size_t unshared_json_budget(const Document& doc) {
+    std::size_t text = 0;
+    for (NodeId i = 0; i < doc.size(); ++i) text += doc[i].s.size();
+    return std::max<std::size_t>(std::size_t{64} << 20, 6 * text + 32 * doc.size());
 }
 
 } // namespace mitokit::pickle

@@ -17,6 +17,12 @@ namespace mitokit::pickle {
 Status to_json(const Document& doc, NodeId root, std::string& out,
                std::size_t max_output = 64u << 20);
 
+// A max_output that refuses only expansion through shared nodes: a value without
+// sharing prints in at most ~6 bytes per text byte and ~32 per node, so this is
+// that bound for the whole document, and never below to_json's default. Tools that
+// print a decoded message whole (a reply of up to 128 MiB) pass it.
+std::size_t unshared_json_budget(const Document& doc);
+
 // Parses canonical JSON into a new root of `doc` (returned). Errors name the
 // offset in `text` and what was expected.
 Result<NodeId> from_json(std::string_view text, Document& doc, std::size_t max_depth = 512);
