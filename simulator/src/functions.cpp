@@ -54,6 +54,7 @@ std::string FunctionRegistry::key(std::string_view m, const std::optional<std::s
 
 void FunctionRegistry::add(std::string module, std::optional<std::string> klass, std::string function, NativeFn fn) {
     modules_[module] = 1;
+    if (klass) classes_[module + '\0' + *klass] = 1;
     fns_[key(module, klass, function)] = std::move(fn);
 }
 
@@ -76,6 +77,13 @@ const NativeFn* FunctionRegistry::find(std::string_view module, const std::optio
 }
 
 bool FunctionRegistry::has_module(std::string_view module) const { return modules_.count(module) != 0; }
+
+bool FunctionRegistry::has_class(std::string_view module, std::string_view klass) const {
+    std::string k(module);
+    k.push_back('\0');
+    k += klass;
+    return classes_.count(k) != 0;
+}
 
 FunctionRegistry FunctionRegistry::standard() {
     FunctionRegistry r;

@@ -112,8 +112,11 @@ void Node::call_imported(std::optional<std::string> import_error) {
     }
     const NativeFn* fn = shared_.functions ? shared_.functions->find(call.module, call.klass, call.function) : nullptr;
     if (!fn) {
-        const std::string owner = call.klass ? "type object '" + *call.klass + "'" : "module '" + call.module + "'";
-        finish_call(CallResult::raise("builtins.AttributeError", owner + " has no attribute '" + call.function + "'"),
+        // getattr(module, klass) comes first: a class the module lacks is what is missing.
+        const bool has_class = call.klass && shared_.functions && shared_.functions->has_class(call.module, *call.klass);
+        const std::string owner = has_class ? "type object '" + *call.klass + "'" : "module '" + call.module + "'";
+        const std::string& missing = call.klass && !has_class ? *call.klass : call.function;
+        finish_call(CallResult::raise("builtins.AttributeError", owner + " has no attribute '" + missing + "'"),
                     false);
         return;
     }

@@ -331,6 +331,13 @@ TEST(Router, CallChainsRememberFailureUntilForgotten) {
     auto missing = w.call(c1, make_call("posix", std::nullopt, "nosuch"));
     ASSERT_TRUE(missing.call_error);
     EXPECT_EQ(*missing.call_error, "builtins.AttributeError: module 'posix' has no attribute 'nosuch'");
+    // getattr(module, klass) fails first for a class the module lacks, as in the reference.
+    auto no_class = w.call(c1, make_call("mitogen.core", "NoSuchClass", "forget_chain"));
+    ASSERT_TRUE(no_class.call_error);
+    EXPECT_EQ(*no_class.call_error, "builtins.AttributeError: module 'mitogen.core' has no attribute 'NoSuchClass'");
+    auto no_method = w.call(c1, make_call("mitogen.core", "Dispatcher", "nosuch"));
+    ASSERT_TRUE(no_method.call_error);
+    EXPECT_EQ(*no_method.call_error, "builtins.AttributeError: type object 'Dispatcher' has no attribute 'nosuch'");
 }
 
 TEST(Router, LogsReachTheMasterSink) {

@@ -63,8 +63,9 @@ public:
     void add(std::string module, std::optional<std::string> klass, std::string function, NativeFn fn);
     const NativeFn* find(std::string_view module, const std::optional<std::string>& klass,
                          std::string_view function) const;
-    // Is anything registered under this module name?
+    // Is anything registered under this module name / this class of it?
     bool has_module(std::string_view module) const;
+    bool has_class(std::string_view module, std::string_view klass) const;
     // Modules every child has without importing (posix, mitogen.core, mitokit.sim).
     void add_builtin_module(std::string module) { builtin_.emplace(std::move(module), 1); }
     bool is_builtin_module(std::string_view module) const { return builtin_.count(module) != 0; }
@@ -78,6 +79,7 @@ private:
     static std::string key(std::string_view m, const std::optional<std::string>& k, std::string_view f);
     std::map<std::string, NativeFn, std::less<>> fns_;
     std::map<std::string, int, std::less<>> modules_;
+    std::map<std::string, int, std::less<>> classes_; // "module\0class"
     std::map<std::string, int, std::less<>> builtin_;
 };
 
