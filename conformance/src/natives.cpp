@@ -38,18 +38,23 @@ std::size_t count(const payload::CallFunction& c, pickle::NodeId seq) {
     return seq == pickle::NO_NODE ? 0 : c.doc[seq].items.size();
 }
 
-void add(sim::Node&, const payload::CallFunction& c, CallDone done) {
-    std::vector<pickle::NodeId> v;
-    if (!bind(c, "add", {"a", "b"}, v, done)) return;
+// Answers a + b (two of the call's arguments) as Python's + would, or its exception.
+void answer_sum(const payload::CallFunction& c, pickle::NodeId a, pickle::NodeId b, const CallDone& done) {
     CallResult r;
     r.doc = c.doc;
-    PyOutcome sum = py_add(r.doc, v[0], v[1]);
+    const PyOutcome sum = py_add(r.doc, a, b);
     if (sum.value == pickle::NO_NODE) {
         done(CallResult::raise(sum.error_type, sum.error_text));
         return;
     }
     r.root = sum.value;
     done(std::move(r));
+}
+
+void add(sim::Node&, const payload::CallFunction& c, CallDone done) {
+    std::vector<pickle::NodeId> v;
+    if (!bind(c, "add", {"a", "b"}, v, done)) return;
+    answer_sum(c, v[0], v[1], done);
 }
 
 void kwargs_items(sim::Node&, const payload::CallFunction& c, CallDone done) {
@@ -115,18 +120,9 @@ void double_(sim::Node&, const payload::CallFunction& c, CallDone done) {
     // 2 * x is x + x for every kind int * x accepts (numbers repeat-add, sequences repeat).
     switch (c.doc[v[0]].kind) {
     case Kind::boolean: case Kind::integer: case Kind::big_integer: case Kind::floating:
-    case Kind::str: case Kind::secret: case Kind::bytes: case Kind::blob: case Kind::list: case Kind::tuple: {
-        CallResult r;
-        r.doc = c.doc;
-        PyOutcome twice = py_add(r.doc, v[0], v[0]);
-        if (twice.value == pickle::NO_NODE) {
-            done(CallResult::raise(twice.error_type, twice.error_text));
-            return;
-        }
-        r.root = twice.value;
-        done(std::move(r));
+    case Kind::str: case Kind::secret: case Kind::bytes: case Kind::blob: case Kind::list: case Kind::tuple:
+        answer_sum(c, v[0], v[0], done);
         return;
-    }
     default:
         done(CallResult::raise("builtins.TypeError", "unsupported operand type(s) for *: 'int' and '" +
                                                          type_name(c.doc[v[0]]) + "'"));

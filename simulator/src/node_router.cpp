@@ -240,7 +240,7 @@ void Node::stream_gone(StreamId s) {
     // 2. RouteMonitor: DEL_ROUTE up and down for the child and its descendants.
     route_monitor_stream_gone(s);
     // 3. Losing the parent ends a child (unless detached).
-    if (!is_master() && st.remote_id == parent0_ && !detached_) {
+    if (is_parent_stream(st) && !detached_) {
         shutdown();
     }
     // 4. A shutdown in progress ends when the last stream it waits on has gone.
@@ -506,7 +506,7 @@ void Node::shutdown() {
         if (!s.open) return;
         if (s.noticed) {
             send_on(s.sid, make(s.remote_id, handle::SHUTDOWN, {}));
-        } else if (!s.registered && !(has_parent_ && s.remote_id == parent0_)) {
+        } else if (!s.registered && !is_parent_stream(s)) {
             connecting.push_back(s.sid);
         }
     });
@@ -524,10 +524,12 @@ void Node::shutdown_deadline_passed() {
     if (alive_ && shutting_down_) broker_exit();
 }
 
+bool Node::is_parent_stream(const Stream& s) const noexcept { return has_parent_ && s.remote_id == parent0_; }
+
 bool Node::shutdown_waits() const {
     bool waits = false;
     streams_.for_each([&](const Stream& s) {
-        if (s.open && !(has_parent_ && s.remote_id == parent0_)) waits = true;
+        if (s.open && !is_parent_stream(s)) waits = true;
     });
     return waits;
 }

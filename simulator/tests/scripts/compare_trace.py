@@ -108,9 +108,6 @@ for d, peer, m, data in events:
         name, pkg_present, path, compressed, related = m.unpickle()
         source = zlib.decompress(compressed) if compressed is not None else None
         module = [name, pkg_present, path, None if source is None else hashlib.sha1(source).hexdigest(), related]
-        if any(isinstance(x, bytes) for x in module):
-            sys.stderr.write("bytes in LOAD_MODULE: %r\n" % (module,))
-            module = [x.decode() if isinstance(x, bytes) else x for x in module]
     print(json.dumps({"dir": d, "peer": peer, "handle": m.handle, "src": m.src_id, "dst": m.dst_id,
                       "auth": m.auth_id, "reply_to": m.reply_to or 0, "data": data.hex(), "module": module}))
 if not shutdown:

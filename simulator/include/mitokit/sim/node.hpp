@@ -353,6 +353,7 @@ private:
     void context_disconnected(ContextId id);
     void upgrade();
     void exit_process();
+    bool is_parent_stream(const Stream& s) const noexcept;
     bool shutdown_waits() const; // Broker.keep_alive(): a stream other than the parent's is open
     void broker_exit();          // the broker's loop ends: dead replies, then the process exits
 
