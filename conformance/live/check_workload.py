@@ -202,8 +202,9 @@ def main():
     os.makedirs(work, exist_ok=True)
     for f in glob.glob(os.path.join(work, "truth-*.jsonl")):
         os.unlink(f)
-    lo = 48000 + 100 * random.randrange(0, 15)
-    hi = lo + 99
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "wireshark", "tests"))
+    import wstest
+    lo, hi = wstest.listen_port_block(100, random)
     with open(os.path.join(work, "ports.json"), "w") as f:
         json.dump([lo, hi], f)
     pcap = os.path.join(work, "workload.pcapng")

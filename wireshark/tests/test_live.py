@@ -42,8 +42,7 @@ def main():
     fails = wstest.Failures()
     work = tempfile.mkdtemp(prefix="mitokit-live-")
     try:
-        lo = 47000 + 50 * random.randrange(0, 18)
-        hi = lo + 49
+        lo, hi = wstest.listen_port_block(50, random)
         pcap = os.path.join(work, "live.pcapng")
         truth_path = os.path.join(work, "truth.jsonl")
         cap, why = start_capture(dumpcap, pcap, lo, hi)

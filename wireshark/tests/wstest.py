@@ -20,6 +20,24 @@ import tempfile
 SKIP = 77  # ctest SKIP_RETURN_CODE
 
 
+def listen_port_block(width, rng):
+    """A random block of `width` ports for a live test's listeners, outside the kernel's ephemeral range:
+    a connecting end's ephemeral port then never falls inside the block, so a capture filtered on the
+    block sees only the test's own links, and the listening end of each is the one whose port is in it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            eph_lo, eph_hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        eph_lo, eph_hi = 32768, 60999
+    spans = [(max(1024, eph_hi + 1), 65535), (1024, eph_lo - 1)]
+    spans = [(a, b) for a, b in spans if b - a + 1 >= width]
+    if not spans:
+        raise RuntimeError(f"no {width} ports outside the ephemeral range {eph_lo}-{eph_hi}")
+    a, b = spans[0]
+    lo = a + width * rng.randrange((b - a + 1) // width)
+    return lo, lo + width - 1
+
+
 def parse_args(extra=None):
     p = argparse.ArgumentParser()
     p.add_argument("--plugin", required=True, help="built mitogen.so")
