@@ -1,4 +1,5 @@
 #include "options.hpp"
+#include "mitokit/cli/unsigned_options.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -20,12 +21,13 @@ Parsed parse_command_line(const CommandArgs& a, CommandSpec& spec) {
     spec.options.add_options()("help,h", "show this help and exit");
     Parsed p;
     try {
-        po::store(po::command_line_parser(a.args)
-                      .options(spec.options)
-                      .positional(spec.positional)
-                      .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                      .run(),
-                  p.vm);
+        const auto parsed = po::command_line_parser(a.args)
+                                .options(spec.options)
+                                .positional(spec.positional)
+                                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                                .run();
+        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        po::store(parsed, p.vm);
         if (p.vm.count("help")) {
             std::cout << "usage: " << spec.usage << "\n\n" << spec.description << "\n\n" << spec.options << std::flush;
             p.exit_now = EXIT_OK;

@@ -44,6 +44,37 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.code, 2)
         self.assertIn("max-message-size", r.err)
 
+    def test_a_negative_value_for_an_unsigned_option_is_refused_not_wrapped(self):
+        # Boost reads "-1" into an unsigned option as 4294967295: every subcommand refuses it instead.
+        cases = [
+            (["decode", "--max-message-size", "-1", "-"], "decode", "--max-message-size"),
+            (["decode", "--max-buffered-bytes", "-5", "-"], "decode", "--max-buffered-bytes"),
+            (["pickle", "json", "--max-output", "-1", "-"], "pickle json", "--max-output"),
+            (["simulate", "--connect-window", "-1"], "simulate", "--connect-window"),
+            (["simulate", "--calls", "-3"], "simulate", "--calls"),
+            (["replay", "--max-message-size", "-1", "x.pcap", "--to", "unix:/nonexistent"], "replay", "--max-message-size"),
+        ]
+        for args, cmd, opt in cases:
+            r = mitokit(*args)
+            self.assertEqual(r.code, 2, (args, r.err))
+            self.assertIn(f"mitokit {cmd}: {opt} must not be negative, got '-", r.err, args)
+
+    def test_simulate_refuses_bad_shapes_and_link_values(self):
+        cases = [
+            (["--levels", "1,,2"], "bad --levels item '' in '1,,2'"),
+            (["--levels", "3,"], "bad --levels '3,' (a trailing comma)"),
+            (["--levels", "2x"], "bad --levels item '2x'"),
+            (["--latency-us", "-5"], "--latency-us must be 0..1e+09 microseconds, got -5"),
+            (["--jitter-us", "nan"], "--jitter-us must be 0..1e+09 microseconds, got nan"),
+            (["--buffer", "0"], "--buffer must be at least 1 byte"),
+            (["--modules", "synthetic", "--synthetic-modules", "4000000000"],
+             "--synthetic-packages x (--synthetic-modules + 1) is 1.6e+10 modules, above the limit of 100000"),
+        ]
+        for args, want in cases:
+            r = mitokit("simulate", *args)
+            self.assertEqual(r.code, 2, (args, r.err))
+            self.assertIn("mitokit simulate: " + want, r.err, args)
+
     def test_port_needs_a_capture(self):
         r = mitokit("decode", "--port", "80", "-", stdin=b"MI")
         self.assertEqual(r.code, 2)

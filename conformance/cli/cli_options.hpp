@@ -7,6 +7,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include "mitokit/cli/unsigned_options.hpp"
 
 namespace mitokit::cli {
 
@@ -29,7 +30,9 @@ inline std::optional<int> parse_command_line(const char* cmd, boost::program_opt
                                              const char* usage, boost::program_options::variables_map& vm) {
     namespace po = boost::program_options;
     try {
-        po::store(parser.run(), vm);
+        const auto parsed = parser.run();
+        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "mitokit " << cmd << ": " << e.what() << "\n" << usage;

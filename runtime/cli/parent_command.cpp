@@ -1,4 +1,5 @@
 #include "parent_command.hpp"
+#include "mitokit/cli/unsigned_options.hpp"
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -55,7 +56,9 @@ int run_parent(int argc, char** argv) {
         "json", "print one JSON object instead of lines");
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        const auto parsed = po::command_line_parser(argc, argv).options(desc).run();
+        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "mitokit parent: " << e.what() << "\n" << USAGE;

@@ -1,4 +1,5 @@
 #include "modules_command.hpp"
+#include "mitokit/cli/unsigned_options.hpp"
 
 #include <boost/program_options.hpp>
 #include <fstream>
@@ -42,7 +43,9 @@ int run_plan(const std::vector<std::string>& args) {
         "stdlib-dir", po::value(&stdlib)->composing(), "the master's stdlib directory (default /usr/lib/python3.11)");
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
+        const auto parsed = po::command_line_parser(args).options(desc).run();
+        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "mitokit modules plan: " << e.what() << "\n" << USAGE;

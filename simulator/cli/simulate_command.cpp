@@ -1,7 +1,10 @@
 #include "simulate_command.hpp"
+#include "mitokit/cli/unsigned_options.hpp"
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +25,8 @@ namespace mitokit::cli {
 namespace po = boost::program_options;
 namespace {
 
+// A link's one-way latency or jitter: at most 1000 simulated seconds.
+constexpr double MAX_LINK_DELAY_US = 1e9;
 const char* const MITOGEN_DIR = "/usr/lib/python3/dist-packages/mitogen";
 // What a typical mitogen user's children end up importing.
 const char* const MITOGEN_IMPORTS[] = {"mitogen.parent", "mitogen.select", "mitogen.service", "mitogen.utils",
@@ -117,9 +122,9 @@ int run_simulate(int argc, char** argv) {
         ("synthetic-modules", po::value(&syn.modules_per_package), "synthetic set: modules per package (default 8)")
         ("seed", po::value(&seed), "the run's only source of randomness (default 1)")
         ("faults", po::value(&faults_spec), "cut=N,crash=N,stall=N,corrupt=N")
-        ("latency-us", po::value(&latency_us), "one-way link latency (default 200)")
-        ("jitter-us", po::value(&jitter_us), "extra random delay per segment (default 50)")
-        ("bandwidth", po::value(&bandwidth), "link bandwidth in bytes/s (default 125000000)")
+        ("latency-us", po::value(&latency_us), "one-way link latency, 0..1e9 (default 200)")
+        ("jitter-us", po::value(&jitter_us), "extra random delay per segment, 0..1e9 (default 50)")
+        ("bandwidth", po::value(&bandwidth), "link bandwidth in bytes/s (default 125000000; 0 = unlimited)")
         ("buffer", po::value(&buffer), "link buffer: largest segment, bytes (default 131072)")
         ("max-message-size", po::value(&max_size), "router max_message_size (default 134217728)")
         ("unidirectional", "routers refuse to forward between non-parent streams")
@@ -131,7 +136,9 @@ int run_simulate(int argc, char** argv) {
     po::variables_map vm;
     try {
         // argv[0] is "simulate"; the parser skips it.
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        const auto parsed = po::command_line_parser(argc, argv).options(desc).run();
+        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "mitokit simulate: " << e.what() << "\n";
@@ -144,13 +151,20 @@ int run_simulate(int argc, char** argv) {
     sim::WorkloadConfig wl;
     if (!levels.empty()) {
         wl.fanout.clear();
-        for (const auto& l : split(levels, ',')) {
-            try {
-                wl.fanout.push_back(static_cast<std::uint32_t>(std::stoul(l)));
-            } catch (const std::exception&) {
-                std::cerr << "mitokit simulate: bad --levels item '" << l << "'\n";
+        std::stringstream items(levels);
+        for (std::string l; std::getline(items, l, ',');) {
+            std::uint32_t f = 0;
+            const auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), f);
+            if (l.empty() || ec != std::errc{} || end != l.data() + l.size()) {
+                std::cerr << "mitokit simulate: bad --levels item '" << l << "' in '" << levels
+                          << "' (want fanouts such as 10,5,2)\n";
                 return 2;
             }
+            wl.fanout.push_back(f);
+        }
+        if (levels.back() == ',') {
+            std::cerr << "mitokit simulate: bad --levels '" << levels << "' (a trailing comma)\n";
+            return 2;
         }
     } else {
         if (depth == 0 || depth > 8) {
@@ -179,6 +193,23 @@ int run_simulate(int argc, char** argv) {
     for (auto f : wl.fanout) total += (level *= f);
     if (total > 2e6) {
         std::cerr << "mitokit simulate: " << total << " contexts is above the limit of 2000000\n";
+        return 2;
+    }
+    for (const auto& [name, us] : {std::pair{"latency-us", latency_us}, std::pair{"jitter-us", jitter_us}}) {
+        if (!std::isfinite(us) || us < 0 || us > MAX_LINK_DELAY_US) {
+            std::cerr << "mitokit simulate: --" << name << " must be 0.." << MAX_LINK_DELAY_US << " microseconds, got " << us
+                      << "\n";
+            return 2;
+        }
+    }
+    if (const double n = static_cast<double>(syn.packages) * (1.0 + syn.modules_per_package);
+        n > sim::MAX_SYNTHETIC_MODULES) {
+        std::cerr << "mitokit simulate: --synthetic-packages x (--synthetic-modules + 1) is " << n
+                  << " modules, above the limit of " << sim::MAX_SYNTHETIC_MODULES << "\n";
+        return 2;
+    }
+    if (buffer == 0) {
+        std::cerr << "mitokit simulate: --buffer must be at least 1 byte\n";
         return 2;
     }
     wl.calls_per_leaf = calls;
@@ -234,7 +265,7 @@ int run_simulate(int argc, char** argv) {
     cfg.link.latency = static_cast<sim::Time>(latency_us * 1000);
     cfg.link.jitter = static_cast<sim::Time>(jitter_us * 1000);
     cfg.link.bandwidth = bandwidth;
-    cfg.link.buffer = buffer ? buffer : 1;
+    cfg.link.buffer = buffer;
     cfg.keep_event_lines = !event_log.empty();
     sim::Simulation simulation(cfg, shared);
     std::unique_ptr<sim::PcapWriter> pcap;

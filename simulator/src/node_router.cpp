@@ -326,6 +326,13 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
     // The frame becomes a Message only where it stops (invoked here); `data` may
     // live in `owned`, so nothing reads it after this.
     if (data.size() > shared_.max_message_size) {
+        if (h.is_dead()) {
+            // A dead message that is itself too large (a max_message_size shorter than its
+            // reason) would be answered by another like it forever: the reference recurses
+            // until Python's RecursionError. It is dropped and counted instead.
+            env_.note(*this, Note::dead_dropped, &h, payload::reason::too_large(shared_.max_message_size));
+            return;
+        }
         maybe_send_dead(false, h, payload::reason::too_large(shared_.max_message_size), Note::dead_too_large);
         return;
     }

@@ -167,6 +167,19 @@ TEST(Router, TooLargeGetsDeadReplyAndOversizeFrameDropsStream) {
     EXPECT_FALSE(w.sim->find(c1)->alive()) << "the child lost its parent and shut down";
 }
 
+// With a maximum shorter than the dead reply's own reason, that reply is too large as
+// well: it is dropped and counted, not answered by another dead message without end.
+TEST(Router, ADeadReplyTooLargeItselfIsDroppedNotAnsweredForever) {
+    World w(1, false, 10);
+    const ContextId c1 = w.spawn_from_master();
+    bool done = false;
+    w.sim->master().call_async(c1, make_call("posix", std::nullopt, "getpid"), [&](Node&, const Message&) { done = true; });
+    w.sim->run();
+    EXPECT_FALSE(done) << "the dead reply could not be delivered";
+    EXPECT_EQ(w.note(Note::dead_too_large), 1u);
+    EXPECT_EQ(w.note(Note::dead_dropped), 1u);
+}
+
 // mitogen 0.3.3 reads an MI payload's first pickle and never what follows it: a
 // call with bytes after its pickle is routed and run, and a reply with some is read.
 TEST(Router, PayloadsWithBytesAfterThePickleAreAcceptedAsTheReferenceDoes) {

@@ -29,6 +29,10 @@ private:
     mutable std::map<std::string, Info, std::less<>> cache_;
 };
 
+// The most modules a synthetic set may hold (packages x (modules per package + 1)):
+// each carries about source_bytes of source, so this bounds the set near 400 MB.
+inline constexpr std::uint32_t MAX_SYNTHETIC_MODULES = 100000;
+
 struct SyntheticParams {
     std::uint64_t seed = 1;
     std::uint32_t packages = 4;
