@@ -1,7 +1,8 @@
 """mitokit's command line: help, dispatch and usage errors (exit status 2)."""
+import os
 import unittest
 
-from clitest import mitokit
+from clitest import mitokit, temp_file
 
 
 class Usage(unittest.TestCase):
@@ -74,6 +75,27 @@ class Usage(unittest.TestCase):
             r = mitokit("simulate", *args)
             self.assertEqual(r.code, 2, (args, r.err))
             self.assertIn("mitokit simulate: " + want, r.err, args)
+
+    def test_simulate_opens_its_output_files_before_the_run(self):
+        for opt, what in (("--event-log", "event log"), ("--dot", "dot file"), ("--json=", "JSON report")):
+            args = [opt + "/nonexistent/dir/out"] if opt.endswith("=") else [opt, "/nonexistent/dir/out"]
+            r = mitokit("simulate", "--levels", "2", "--modules", "none", *args)
+            self.assertEqual(r.code, 1, (opt, r.err))
+            self.assertIn(f"mitokit simulate: cannot create {what} '/nonexistent/dir/out'", r.err)
+            self.assertNotIn("invariants", r.text, "no run is made")
+        r = mitokit("simulate", "--levels", "2", "--modules", "none", "--event-log", "/dev/full")
+        self.assertEqual(r.code, 1, r.err)
+        self.assertIn("mitokit simulate: writing '/dev/full' failed", r.err)
+
+    def test_simulate_event_log_is_written_as_the_run_goes(self):
+        path = temp_file(b"", suffix=".log")
+        r = mitokit("simulate", "--levels", "3,3", "--modules", "none", "--event-log", path, "--json")
+        self.assertEqual(r.code, 0, r.err)
+        with open(path) as f:
+            lines = f.read().splitlines()
+        os.unlink(path)
+        self.assertEqual(len(lines), r.json_lines()[0]["events"], "one line per recorded event")
+        self.assertEqual(lines[0], "0 spawn 1 0 0")
 
     def test_port_needs_a_capture(self):
         r = mitokit("decode", "--port", "80", "-", stdin=b"MI")

@@ -5,13 +5,16 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "mitokit/sim/functions.hpp"
@@ -266,7 +269,19 @@ int run_simulate(int argc, char** argv) {
     cfg.link.jitter = static_cast<sim::Time>(jitter_us * 1000);
     cfg.link.bandwidth = bandwidth;
     cfg.link.buffer = buffer;
-    cfg.keep_event_lines = !event_log.empty();
+    // Every output file is opened before the run, so a bad path costs no run.
+    std::ofstream event_out, dot_out, json_out;
+    for (auto [path, out, what] : {std::tuple{&event_log, &event_out, "event log"}, std::tuple{&dot_path, &dot_out, "dot file"},
+                                   std::tuple{&json_path, &json_out, "JSON report"}}) {
+        if (path->empty() || *path == "-") continue;
+        out->open(*path);
+        if (!*out) {
+            std::cerr << "mitokit simulate: cannot create " << what << " '" << *path << "': " << std::strerror(errno) << "\n";
+            return 1;
+        }
+    }
+    if (event_out.is_open())
+        cfg.event_line_sink = [&event_out](std::string_view line) { event_out << line << '\n'; };
     sim::Simulation simulation(cfg, shared);
     std::unique_ptr<sim::PcapWriter> pcap;
     if (!pcap_path.empty()) {
@@ -289,19 +304,21 @@ int run_simulate(int argc, char** argv) {
             return 1;
         }
     }
-    if (!dot_path.empty()) {
-        std::ofstream(dot_path) << sim::tree_dot(simulation);
-    }
-    if (!event_log.empty()) {
-        std::ofstream out(event_log);
-        for (const auto& l : simulation.events().lines()) out << l << "\n";
-    }
+    if (dot_out.is_open()) dot_out << sim::tree_dot(simulation);
     const std::string json = sim::report_json(rep);
     if (json_path == "-") {
         std::cout << json << "\n";
     } else {
-        if (!json_path.empty()) std::ofstream(json_path) << json << "\n";
+        if (json_out.is_open()) json_out << json << "\n";
         std::cout << sim::report_text(rep);
+    }
+    for (auto [path, out] : {std::pair{&event_log, &event_out}, std::pair{&dot_path, &dot_out}, std::pair{&json_path, &json_out}}) {
+        if (!out->is_open()) continue;
+        out->close();
+        if (!*out) {
+            std::cerr << "mitokit simulate: writing '" << *path << "' failed\n";
+            return 1;
+        }
     }
     return rep.violations.empty() ? 0 : 3;
 }

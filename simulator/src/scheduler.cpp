@@ -67,7 +67,12 @@ void EventLog::record(std::string_view line) {
     }
     hash_ = h;
     ++count_;
+    if (keep_ || sink_) emit(line);
+}
+
+void EventLog::emit(std::string_view line) {
     if (keep_) lines_.emplace_back(line);
+    if (sink_) sink_(line);
 }
 
 void EventLog::record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
@@ -88,12 +93,12 @@ void EventLog::record(std::uint64_t time, const char* what, std::uint64_t a, std
     mix(c);
     hash_ = h;
     ++count_;
-    if (keep_) {
+    if (keep_ || sink_) {
         char buf[128];
         std::snprintf(buf, sizeof buf, "%llu %s %llu %llu %llu", static_cast<unsigned long long>(time), what,
                       static_cast<unsigned long long>(a), static_cast<unsigned long long>(b),
                       static_cast<unsigned long long>(c));
-        lines_.emplace_back(buf);
+        emit(buf);
     }
 }
 

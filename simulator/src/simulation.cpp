@@ -13,6 +13,7 @@ Simulation::Simulation(SimConfig cfg, NodeShared shared)
     : cfg_(cfg), shared_(shared), rng_(cfg.seed) {
     shared_.scratch = &scratch_;
     log_.keep_lines(cfg.keep_event_lines);
+    log_.set_line_sink(cfg.event_line_sink);
     sched_.set_sink(this);
     sched_.set_prefetching(cfg_.prefetch_from_contexts <= 1);
     nodes_.emplace_back(*this, shared_, NodeConfig{0, {}});

@@ -47,15 +47,22 @@ public:
     void record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0);
     std::uint64_t hash() const noexcept { return hash_; }
     std::uint64_t count() const noexcept { return count_; }
-    // Keep the text of every record (tests, --event-log); off by default at scale.
+    // Keep the text of every record (tests); off by default at scale.
     void keep_lines(bool on) { keep_ = on; }
     const std::vector<std::string>& lines() const noexcept { return lines_; }
+    // Hand the text of every record to `sink` as it is made (--event-log writes
+    // it out), so a long run's log does not have to fit in memory.
+    using LineSink = std::function<void(std::string_view)>;
+    void set_line_sink(LineSink sink) { sink_ = std::move(sink); }
 
 private:
+    void emit(std::string_view line);
+
     std::uint64_t hash_ = 0xcbf29ce484222325ull;
     std::uint64_t count_ = 0;
     bool keep_ = false;
     std::vector<std::string> lines_;
+    LineSink sink_;
 };
 
 std::string hash_hex(std::uint64_t h);

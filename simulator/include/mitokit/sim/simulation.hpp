@@ -38,6 +38,7 @@ struct SimConfig {
     LinkParams link{};
     Time connect_delay = 5 * MS; // child bootstrap until MITO002
     bool keep_event_lines = false;
+    EventLog::LineSink event_line_sink; // every event-log line as it is recorded (optional)
     // From this many contexts on, the scheduler hands out prefetch hints: below
     // it the contexts a run touches stay in cache and the hints only cost.
     std::size_t prefetch_from_contexts = 50'000;
