@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "command.hpp"
+#include "mitokit/cli/stdout_status.hpp"
 
 namespace {
 
@@ -19,9 +20,7 @@ void print_help(std::FILE* to) {
                "Exit status: 0 ok, 1 bad input (one line on stderr), 2 usage error.\n", to);
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     if (argc < 2) {
         print_help(stdout);
         return EXIT_OK;
@@ -41,3 +40,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mitokit: unknown command '%s' (run 'mitokit --help' for the list)\n", argv[1]);
     return EXIT_USAGE;
 }
+
+} // namespace
+
+int main(int argc, char** argv) { return with_stdout_status("mitokit", run(argc, argv)); }

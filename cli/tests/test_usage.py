@@ -97,6 +97,20 @@ class Usage(unittest.TestCase):
         self.assertEqual(len(lines), r.json_lines()[0]["events"], "one line per recorded event")
         self.assertEqual(lines[0], "0 spawn 1 0 0")
 
+    def test_output_to_a_full_disk_is_an_error_not_a_success(self):
+        import subprocess
+        from clitest import BIN, REAL_CAPTURE
+        sim = os.path.join(os.path.dirname(BIN), "..", "simulator", "mitokit-sim")
+        runs = [([BIN, "decode", "--json", REAL_CAPTURE], "mitokit"), ([BIN, "--help"], "mitokit"),
+                ([sim, "simulate", "--levels", "2", "--modules", "none", "--json"], "mitokit-sim")]
+        for argv, program in runs:
+            if not os.path.exists(argv[0]):
+                continue
+            with open("/dev/full", "wb") as full:
+                p = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, timeout=120)
+            self.assertEqual(p.returncode, 1, (argv, p.stderr))
+            self.assertIn(f"{program}: writing standard output failed", p.stderr.decode(), argv)
+
     def test_port_needs_a_capture(self):
         r = mitokit("decode", "--port", "80", "-", stdin=b"MI")
         self.assertEqual(r.code, 2)
