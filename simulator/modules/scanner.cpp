@@ -1,6 +1,7 @@
 #include "scanner.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -277,6 +278,100 @@ bool is_type_checking(Toks cond) {
     return cond.back().text == "TYPE_CHECKING";
 }
 
+// The master's interpreter, for the version tests modules branch on (Debian 12's python3).
+constexpr std::array<long, 3> MASTER_PYTHON = {3, 11, 2};
+
+std::optional<long> small_int(const Tok& t) {
+    if (t.kind != TokKind::number || t.text.empty() || t.text.size() > 6) return std::nullopt;
+    long v = 0;
+    for (char ch : t.text) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        v = v * 10 + (ch - '0');
+    }
+    return v;
+}
+
+// `sys.version_info OP (3, 10)`, `sys.version_info[:2] OP (3, 10)`, `sys.version_info[0] OP 3` and
+// `sys.version_info.major/minor/micro OP N` (optionally under `not`), evaluated for the master's Python:
+// of a module's version branches only the one that runs there imports anything while it loads. Anything
+// else (a name bound to such a test, `and`/`or`, a tuple reaching the release level) is not a version test.
+std::optional<bool> version_truth(Toks c) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    if (c.size() < i + 5 || !is(c[i], "sys") || !is(c[i + 1], ".") || !is(c[i + 2], "version_info")) return std::nullopt;
+    i += 3;
+    std::vector<long> lhs(MASTER_PYTHON.begin(), MASTER_PYTHON.end());
+    bool scalar = false, whole = true; // `whole`: the full 5-tuple (longer than any 3-number tuple)
+    if (i + 2 < c.size() && is(c[i], ".") && c[i + 1].kind == TokKind::name) {
+        const std::string_view f = c[i + 1].text;
+        const int k = f == "major" ? 0 : f == "minor" ? 1 : f == "micro" ? 2 : -1;
+        if (k < 0) return std::nullopt;
+        lhs = {MASTER_PYTHON[static_cast<std::size_t>(k)]};
+        scalar = true;
+        i += 2;
+    } else if (i + 3 < c.size() && is(c[i], "[")) {
+        if (is(c[i + 1], ":") && i + 3 < c.size() && is(c[i + 3], "]")) {
+            const auto n = small_int(c[i + 2]);
+            if (!n || *n < 1 || *n > 3) return std::nullopt;
+            lhs.resize(static_cast<std::size_t>(*n));
+            whole = false;
+            i += 4;
+        } else if (is(c[i + 2], "]")) {
+            const auto k = small_int(c[i + 1]);
+            if (!k || *k > 2) return std::nullopt;
+            lhs = {MASTER_PYTHON[static_cast<std::size_t>(*k)]};
+            scalar = true;
+            i += 3;
+        } else {
+            return std::nullopt;
+        }
+    }
+    // The operator: one or two tokens (the scanner splits `>=`).
+    if (i >= c.size() || c[i].kind != TokKind::op) return std::nullopt;
+    std::string op(c[i].text);
+    ++i;
+    if (i < c.size() && is(c[i], "=") && (op == "<" || op == ">" || op == "=" || op == "!")) {
+        op += "=";
+        ++i;
+    }
+    if (op != "<" && op != ">" && op != "<=" && op != ">=" && op != "==" && op != "!=") return std::nullopt;
+    std::vector<long> rhs;
+    if (scalar) {
+        if (i + 1 != c.size()) return std::nullopt;
+        const auto n = small_int(c[i]);
+        if (!n) return std::nullopt;
+        rhs = {*n};
+    } else {
+        if (i >= c.size() || !is(c[i], "(") || !is(c.back(), ")")) return std::nullopt;
+        bool comma = false;
+        for (std::size_t j = i + 1; j + 1 < c.size(); ++j) {
+            if ((j - i) % 2 == 1) {
+                const auto n = small_int(c[j]);
+                if (!n) return std::nullopt;
+                rhs.push_back(*n);
+            } else if (is(c[j], ",")) {
+                comma = true;
+            } else {
+                return std::nullopt;
+            }
+        }
+        // `(3)` is the int 3, which a tuple does not compare with.
+        if (rhs.empty() || rhs.size() > 3 || !comma) return std::nullopt;
+    }
+    // Python's sequence comparison; the whole version_info is longer than any tuple here.
+    int cmp = 0;
+    for (std::size_t k = 0; k < std::min(lhs.size(), rhs.size()) && cmp == 0; ++k)
+        cmp = lhs[k] < rhs[k] ? -1 : lhs[k] > rhs[k] ? 1 : 0;
+    if (cmp == 0 && !scalar) {
+        const std::size_t lhs_len = whole ? 5 : lhs.size();
+        cmp = lhs_len < rhs.size() ? -1 : lhs_len > rhs.size() ? 1 : 0;
+    }
+    bool v = op == "<" ? cmp < 0 : op == ">" ? cmp > 0 : op == "<=" ? cmp <= 0 : op == ">=" ? cmp >= 0
+             : op == "==" ? cmp == 0 : cmp != 0;
+    return negate ? !v : v;
+}
+
 class Scanner {
 public:
     explicit Scanner(bool executed_only) : executed_only_(executed_only) {}
@@ -380,7 +475,7 @@ private:
                 else if (w == "if" || w == "elif" || w == "while") {
                     const auto cond = t.subspan(kw + 1, *c - kw - 1);
                     auto v = constant_truth(cond);
-                    if (!v && executed_only_ && w != "while" && is_type_checking(cond)) v = false;
+                    if (!v && executed_only_ && w != "while") v = is_type_checking(cond) ? false : version_truth(cond);
                     if (v && !*v) dead = true;
                     if (w != "while") {
                         if (v && *v) true_if_indent_ = indent;

@@ -64,6 +64,30 @@ TEST(Scanner, DropsBlocksTheCompilerRemoves) {
     EXPECT_EQ(names, (V{"live1", "live2", "live3"}));
 }
 
+// Of a module's version branches only the one the master's Python (3.11.2) runs imports anything
+// while the module loads; mitogen's bytecode scan still sees every branch.
+TEST(Scanner, ExecutedImportsFollowTheMastersPythonVersion) {
+    const char* src =
+        "if sys.version_info >= (3, 10):\n    from zipfile import Path\nelse:\n    from ..zipp import Path\n"
+        "if sys.version_info < (3, 8):\n    import old38\nelif sys.version_info[:2] == (3, 11):\n    import is311\n"
+        "else:\n    import other\n"
+        "if sys.version_info[0] == 2:\n    import py2\n"
+        "if not sys.version_info.minor > 11:\n    import upto311\n"
+        "if sys.version_info == (3, 11):\n    import never_equal_whole\n"
+        "if sys.version_info > (3, 11, 2):\n    import after3112\n"
+        "if sys.version_info >= (3,):\n    import py3\n"
+        "if sys.version_info >= (3):\n    import int_compare_raises\n"
+        "if sys.version_info >= (3, 10) and x:\n    import unknown_taken\n"
+        "if sys.version_info != (3, 11, 2):\n    import whole_longer\n";
+    std::vector<std::string> names;
+    for (const auto& i : scan_executed_imports(src)) names.push_back(i.module);
+    EXPECT_EQ(names, (V{"zipfile", "is311", "upto311", "after3112", "py3", "int_compare_raises", "unknown_taken",
+                        "whole_longer"}));
+    names.clear();
+    for (const auto& i : scan_imports(src)) names.push_back(i.module);
+    EXPECT_EQ(names.size(), 13u) << "mitogen's own scan keeps every branch";
+}
+
 TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
     const char* src =
         "try:\n    from ._speedups import escape\nexcept ImportError:\n    from ._native import escape\n"
