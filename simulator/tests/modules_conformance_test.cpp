@@ -89,6 +89,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // through setuptools' path, as are the modules below it.
                       Case{"setuptools,distutils", {"setuptools._distutils", "setuptools._distutils.command"}},
                       Case{"pkg_resources", {"pkg_resources", "pkg_resources.extern", "pkg_resources._vendor.packaging"}},
+                      // importlib_resources._compat imports zipfile on 3.10+ and the vendored
+                      // zipp only below: zipp is not loaded, so it is not related.
+                      Case{"pkg_resources", {"pkg_resources._vendor.importlib_resources._compat"}},
                       // requests (not imported by the master) imports requests.adapters, which
                       // catches the ImportError of urllib3.contrib.socks, which re-raises it
                       // (no PySocks): socks is not loaded, so it is not related.
@@ -100,7 +103,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case>& info) {
         std::string n;
         for (const char* p = info.param.imports; *p; ++p) n.push_back(std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_');
-        return n;
+        return n + "_" + std::to_string(info.index);
     });
 
 } // namespace
