@@ -372,12 +372,106 @@ std::optional<bool> version_truth(Toks c) {
     return negate ? !v : v;
 }
 
+// `__name__ == "__main__"` (either way round, or `!=`): an imported module's name is never
+// "__main__", so the guarded block of a module the master imports does not run.
+std::optional<bool> main_guard_truth(Toks c) {
+    if (c.size() != 4) return std::nullopt;
+    const auto is_main = [](const Tok& t) {
+        return t.kind == TokKind::string && (t.text == "\"__main__\"" || t.text == "'__main__'");
+    };
+    const bool eq = is(c[1], "=") && is(c[2], "=");
+    const bool ne = is(c[1], "!") && is(c[2], "=");
+    if (!eq && !ne) return std::nullopt;
+    if (!((is(c[0], "__name__") && is_main(c[3])) || (is_main(c[0]) && is(c[3], "__name__")))) return std::nullopt;
+    return ne;
+}
+
+// Module-level names bound once, to a constant (`tornado = None`), and never bound again
+// anywhere in the module: `if NAME:` then has the constant's truth. Any other binding of
+// the name (assignment, import, def, for, as, global, del, :=, a parameter) leaves it unknown.
+class ConstNames {
+public:
+    explicit ConstNames(const std::vector<Line>& lines) {
+        std::vector<std::string_view> bound;
+        for (std::size_t n = 0; n < lines.size(); ++n) {
+            const Toks t = lines[n].toks;
+            if (t.size() >= 3 && lines[n].indent == 0 && t[0].kind == TokKind::name && is(t[1], "=") &&
+                !is(t[2], "=")) {
+                if (auto v = constant_truth(t.subspan(2)); v && !is_keyword(t[0].text)) {
+                    consts_.push_back({t[0].text, *v, n});
+                    bound.push_back(t[0].text);
+                    collect_bindings(t.subspan(2), bound);
+                    continue;
+                }
+            }
+            collect_bindings(t, bound);
+        }
+        // A name bound more than once (or otherwise than by its constant) is unknown.
+        std::vector<Const> kept;
+        for (const Const& c : consts_)
+            if (std::count(bound.begin(), bound.end(), c.name) == 1) kept.push_back(c);
+        consts_ = std::move(kept);
+    }
+
+    // `NAME` or `not NAME` on line `line`, for a name set before it.
+    std::optional<bool> truth(Toks c, std::size_t line) const {
+        bool negate = false;
+        std::size_t i = 0;
+        while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+        if (i + 1 != c.size() || c[i].kind != TokKind::name) return std::nullopt;
+        for (const Const& k : consts_)
+            if (k.name == c[i].text && k.line < line) return negate ? !k.value : k.value;
+        return std::nullopt;
+    }
+
+private:
+    struct Const {
+        std::string_view name;
+        bool value;
+        std::size_t line;
+    };
+
+    static bool is_keyword(std::string_view w) {
+        return w == "True" || w == "False" || w == "None" || w == "__debug__";
+    }
+
+    // Every name the statement may bind, conservatively: targets before a depth-0 `=`,
+    // names after import/as/def/class/for/global/nonlocal/del, before `:=`, and in import lines.
+    static void collect_bindings(Toks t, std::vector<std::string_view>& bound) {
+        const bool import_line = !t.empty() && (is(t[0], "import") || is(t[0], "from"));
+        std::size_t assign = 0; // names before it are targets (none without an assignment)
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            if (t[i].depth != 0 || !is(t[i], "=")) continue;
+            const bool compare = (i + 1 < t.size() && is(t[i + 1], "=")) ||
+                                 (i > 0 && t[i - 1].kind == TokKind::op && t[i - 1].text.size() == 1 &&
+                                  std::string_view("=!<>").find(t[i - 1].text[0]) != std::string_view::npos &&
+                                  !(i > 1 && t[i - 2].text == t[i - 1].text)); // `<<=` and `>>=` assign
+            if (!compare) assign = i; // the last one: chained targets all bind
+        }
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            if (t[i].kind != TokKind::name) continue;
+            const bool after_keyword =
+                i > 0 && (is(t[i - 1], "import") || is(t[i - 1], "as") || is(t[i - 1], "def") || is(t[i - 1], "class") ||
+                          is(t[i - 1], "for") || is(t[i - 1], "global") || is(t[i - 1], "nonlocal") || is(t[i - 1], "del"));
+            const bool walrus = i + 1 < t.size() && is(t[i + 1], ":=");
+            const bool parameter = i + 1 < t.size() && is(t[i + 1], "=") && t[i].depth > 0;
+            if (import_line || after_keyword || walrus || parameter || i < assign) bound.push_back(t[i].text);
+        }
+    }
+
+    std::vector<Const> consts_;
+};
+
 class Scanner {
 public:
     explicit Scanner(bool executed_only) : executed_only_(executed_only) {}
 
     std::vector<ImportRef> run(std::string_view source) {
-        for (const Line& line : logical_lines(source)) {
+        const std::vector<Line> lines = logical_lines(source);
+        const ConstNames consts(lines);
+        consts_ = &consts;
+        for (const Line& line : lines) {
+            ++line_no_;
             if (skip_above_ >= 0) {
                 if (line.indent > skip_above_) {
                     handler_line(line);
@@ -475,7 +569,7 @@ private:
                 else if (w == "if" || w == "elif" || w == "while") {
                     const auto cond = t.subspan(kw + 1, *c - kw - 1);
                     auto v = constant_truth(cond);
-                    if (!v && executed_only_ && w != "while") v = is_type_checking(cond) ? false : version_truth(cond);
+                    if (!v && executed_only_ && w != "while") v = executed_truth(cond);
                     if (v && !*v) dead = true;
                     if (w != "while") {
                         if (v && *v) true_if_indent_ = indent;
@@ -502,6 +596,14 @@ private:
         }
         if (true_if_indent_ == indent) true_if_indent_ = -1;
         simple(t);
+    }
+
+    // What a condition is while the module runs on the master, where the scan cannot fold it.
+    std::optional<bool> executed_truth(Toks cond) const {
+        if (is_type_checking(cond)) return false;
+        if (auto v = version_truth(cond)) return v;
+        if (auto v = main_guard_truth(cond)) return v;
+        return consts_ ? consts_->truth(cond, line_no_ - 1) : std::nullopt;
     }
 
     void simple(Toks t) {
@@ -539,6 +641,8 @@ private:
     }
 
     bool executed_only_;
+    const ConstNames* consts_ = nullptr; // valid during run()
+    std::size_t line_no_ = 0;            // logical lines begun so far
     std::vector<ImportRef> out_;
     std::vector<std::vector<std::size_t>> enclosing_; // per import: the try bodies it is in
     std::vector<Try> tries_;

@@ -89,6 +89,14 @@ TEST(ModulesCli, BadArgumentsAreNamed) {
     o = run("modules plan --path /tmp --loaded " + bad + " --request six");
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find(":1: third field must be an absolute path or '-', got 'six.py'"), std::string::npos) << o.text;
+    std::ofstream(bad) << "six\t-\t-\tgetsource\n";
+    o = run("modules plan --path /tmp --loaded " + bad + " --request six");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find(":1: fourth field 'getsource' needs a file in the third"), std::string::npos) << o.text;
+    std::ofstream(bad) << "six\t-\t/x/six.py\tlinecache\n";
+    o = run("modules plan --path /tmp --loaded " + bad + " --request six");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find(":1: fourth field must be 'getsource', got 'linecache'"), std::string::npos) << o.text;
     std::remove(bad.c_str());
     o = run("modules scan /nonexistent/x.py");
     EXPECT_EQ(o.status, 1);

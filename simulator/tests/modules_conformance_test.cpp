@@ -92,6 +92,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // importlib_resources._compat imports zipfile on 3.10+ and the vendored
                       // zipp only below: zipp is not loaded, so it is not related.
                       Case{"pkg_resources", {"pkg_resources._vendor.importlib_resources._compat"}},
+                      // Loaded through pkg_resources.extern's hook, whose loader pkgutil cannot use:
+                      // read by inspect.getsource, so the empty __init__ is sent as "\n".
+                      Case{"pkg_resources", {"pkg_resources._vendor.jaraco", "pkg_resources._vendor.jaraco.text"}},
                       // requests (not imported by the master) imports requests.adapters, which
                       // catches the ImportError of urllib3.contrib.socks, which re-raises it
                       // (no PySocks): socks is not loaded, so it is not related.

@@ -88,6 +88,26 @@ TEST(Scanner, ExecutedImportsFollowTheMastersPythonVersion) {
     EXPECT_EQ(names.size(), 13u) << "mitogen's own scan keeps every branch";
 }
 
+// An imported module's __name__ is never "__main__"; a name set once to a constant keeps it.
+TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
+    const char* src =
+        "if __name__ == \"__main__\":\n    from .__main__ import card\n"
+        "if '__main__' != __name__: import not_main\n"
+        "tornado = None\n"
+        "FAST = True\n"
+        "if tornado:\n    from .tornadoweb import T\n"
+        "if not tornado:\n    import no_tornado\n"
+        "if FAST:\n    import fast\nelse:\n    import slow\n"
+        "twice = None\ntwice = load()\nif twice:\n    import twice_unknown\n"
+        "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
+        "if later:\n    import later_unknown\nlater = None\n"
+        "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
+    std::vector<std::string> names;
+    for (const auto& i : scan_executed_imports(src)) names.push_back(i.module);
+    EXPECT_EQ(names, (V{"not_main", "no_tornado", "fast", "twice_unknown", "rebound_unknown", "later_unknown", "imported",
+                        "imported_unknown"}));
+}
+
 TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
     const char* src =
         "try:\n    from ._speedups import escape\nexcept ImportError:\n    from ._native import escape\n"

@@ -71,7 +71,11 @@ def main():
                 mark = 'stdlib' if mitogen.master.is_stdlib_name(name) else '-'
             except TypeError:  # namespace packages: __file__ is None
                 mark = 'nofile'
-            f.write('%s\t%s\t%s\n' % (name, mark, source_file(name, mod)))
+            own = source_file(name, mod)
+            # A fourth field 'getsource' when the finder cannot use the module's loader
+            # (an import hook's, with no get_filename) and reads it through sys.modules.
+            how = '\tgetsource' if own != '-' and mitogen.master.PkgutilMethod().find(name) is None else ''
+            f.write('%s\t%s\t%s%s\n' % (name, mark, own, how))
     with open(paths_out, 'w') as f:
         for p in sys.path[1:]:  # [0] is this script's directory
             if p and os.path.isdir(p):

@@ -50,6 +50,9 @@ std::string decode_python_source(std::string raw);
 // turned into .py, when its __name__ is the name it is loaded under), or "-" for
 // none: import hooks (setuptools' distutils, pkg_resources.extern) load modules
 // from files no directory lookup finds, and the reference serves those files.
+// An optional fourth field "getsource" says the reference reads that file through
+// sys.modules and inspect.getsource (the hook's loader gives pkgutil no file name),
+// which ends it with a newline and turns an empty package __init__ into "\n".
 class LoadedFile final : public modules::LoadedModules {
 public:
     static Result<LoadedFile> read(const std::string& file, const modules::ModuleSource& source);
@@ -58,14 +61,18 @@ public:
     bool file_is_none(std::string_view name) const override;
     // The third field for `name`: nullptr when the line had none.
     const std::string* source_file(std::string_view name) const;
+    // The fourth field: the file is read as inspect.getsource reads it.
+    bool read_by_getsource(std::string_view name) const;
 
 private:
     using Names = std::set<std::string, std::less<>>;
     using Files = std::map<std::string, std::string, std::less<>>;
-    LoadedFile(Names loaded, Names stdlib, Names nofile, Files files)
-        : loaded_(std::move(loaded)), stdlib_(std::move(stdlib)), nofile_(std::move(nofile)), files_(std::move(files)) {}
+    LoadedFile(Names loaded, Names stdlib, Names nofile, Files files, Names getsource)
+        : loaded_(std::move(loaded)), stdlib_(std::move(stdlib)), nofile_(std::move(nofile)), files_(std::move(files)),
+          getsource_(std::move(getsource)) {}
     Names loaded_, stdlib_, nofile_;
     Files files_;
+    Names getsource_;
 };
 
 // Finds a loaded module in the file its LoadedFile line names, when it names one,
