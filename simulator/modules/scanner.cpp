@@ -386,6 +386,40 @@ std::optional<bool> main_guard_truth(Toks c) {
     return ne;
 }
 
+// Attributes of the master's standard library that modules test before importing a
+// fallback (requests: `if not getattr(ssl, "HAS_SNI", False):` imports urllib3's pyopenssl).
+struct MasterFact {
+    std::string_view module, attribute;
+    bool truth;
+};
+constexpr MasterFact MASTER_FACTS[] = {{"ssl", "HAS_SNI", true}};
+
+// `[not] MODULE.ATTR` or `[not] getattr(MODULE, "ATTR", default)` for a fact above.
+std::optional<bool> master_fact_truth(Toks c) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    const Toks t = c.subspan(i);
+    std::string_view module, attribute;
+    if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], ".") && t[2].kind == TokKind::name) {
+        module = t[0].text;
+        attribute = t[2].text;
+    } else if (t.size() >= 6 && is(t[0], "getattr") && is(t[1], "(") && t[2].kind == TokKind::name && is(t[3], ",") &&
+               t[4].kind == TokKind::string && is(t.back(), ")")) {
+        module = t[2].text;
+        attribute = t[4].text;
+        if (attribute.size() < 2 || (attribute.front() != '"' && attribute.front() != '\'') ||
+            attribute.back() != attribute.front())
+            return std::nullopt; // a prefixed or triple-quoted string: not worth reading
+        attribute = attribute.substr(1, attribute.size() - 2);
+    } else {
+        return std::nullopt;
+    }
+    for (const MasterFact& f : MASTER_FACTS)
+        if (f.module == module && f.attribute == attribute) return negate ? !f.truth : f.truth;
+    return std::nullopt;
+}
+
 // Module-level names bound once, to a constant (`tornado = None`), and never bound again
 // anywhere in the module: `if NAME:` then has the constant's truth. Any other binding of
 // the name (assignment, import, def, for, as, global, del, :=, a parameter) leaves it unknown.
@@ -603,6 +637,7 @@ private:
         if (is_type_checking(cond)) return false;
         if (auto v = version_truth(cond)) return v;
         if (auto v = main_guard_truth(cond)) return v;
+        if (auto v = master_fact_truth(cond)) return v;
         return consts_ ? consts_->truth(cond, line_no_ - 1) : std::nullopt;
     }
 

@@ -97,6 +97,9 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "FAST = True\n"
         "if tornado:\n    from .tornadoweb import T\n"
         "if not tornado:\n    import no_tornado\n"
+        "if not getattr(ssl, \"HAS_SNI\", False):\n    from urllib3.contrib import pyopenssl\n"
+        "if ssl.HAS_SNI: import sni\n"
+        "if getattr(ssl, 'HAS_NPN', False): import npn_unknown\n"
         "if FAST:\n    import fast\nelse:\n    import slow\n"
         "twice = None\ntwice = load()\nif twice:\n    import twice_unknown\n"
         "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
@@ -104,8 +107,8 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
     std::vector<std::string> names;
     for (const auto& i : scan_executed_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"not_main", "no_tornado", "fast", "twice_unknown", "rebound_unknown", "later_unknown", "imported",
-                        "imported_unknown"}));
+    EXPECT_EQ(names, (V{"not_main", "no_tornado", "sni", "npn_unknown", "fast", "twice_unknown", "rebound_unknown",
+                        "later_unknown", "imported", "imported_unknown"}));
 }
 
 TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
