@@ -121,6 +121,7 @@ int run_simulate(int argc, char** argv) {
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
         ("preload", "intermediates import first, then the master pushes the set to each leaf (forward_modules)")
         ("connect-window", po::value(&connect_window), "connects a parent has in flight while the tree is built (default 16; 1 = one child after another; 0 = all at once)")
+        ("sequential-connects", "build the tree one connect at a time, in tree order, as a program calling router.local() for each context in turn (the same IDs as that program)")
         ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
         ("synthetic-modules", po::value(&syn.modules_per_package), "synthetic set: modules per package (default 8)")
         ("seed", po::value(&seed), "the run's only source of randomness (default 1)")
@@ -219,6 +220,7 @@ int run_simulate(int argc, char** argv) {
     wl.logs_per_leaf = logs;
     wl.preload = vm.count("preload") != 0;
     wl.connect_window = connect_window;
+    wl.sequential_connects = vm.count("sequential-connects") != 0;
     wl.shutdown_at_end = vm.count("shutdown") != 0;
     sim::FaultConfig faults;
     if (std::string err; !parse_faults(faults_spec, faults, err)) {

@@ -169,8 +169,23 @@ struct Driver {
                 leaves.push_back(*id);
             }
         }
-        connect_next(parent_slot_[slot]);
+        if (wl.sequential_connects) connect_in_order();
+        else connect_next(parent_slot_[slot]);
         if (--pending_connects == 0) built();
+    }
+
+    // --sequential-connects: the next context in tree order whose parent is up
+    // (the subtree of a context that failed to connect is skipped).
+    std::uint32_t next_in_order_ = 1;
+    void connect_in_order() {
+        while (next_in_order_ < parent_slot_.size()) {
+            const std::uint32_t slot = next_in_order_++;
+            const std::uint32_t p = parent_slot_[slot];
+            if (p == 0 || slot_id_[p] != 0) {
+                connect_slot(slot);
+                return;
+            }
+        }
     }
 
     // A parent has at most connect_window of its children's connects in flight
@@ -178,6 +193,10 @@ struct Driver {
     // queue of a hundred _proxy_connect calls.
     void build(ContextId parent, std::uint32_t parent_slot) {
         slot_id_[parent_slot] = parent;
+        if (wl.sequential_connects) {
+            if (parent_slot == 0) connect_in_order();
+            return;
+        }
         const std::size_t n = children_of(parent_slot).size();
         const std::size_t window = wl.connect_window ? std::min<std::size_t>(wl.connect_window, n) : n;
         for (std::size_t i = 0; i < window; ++i) connect_next(parent_slot);
@@ -186,8 +205,11 @@ struct Driver {
     void connect_next(std::uint32_t parent_slot) {
         const auto kids_of = children_of(parent_slot);
         if (next_kid_[parent_slot] == kids_of.size()) return;
-        const std::uint32_t slot = kids_of[next_kid_[parent_slot]++];
-        const ContextId parent = slot_id_[parent_slot];
+        connect_slot(kids_of[next_kid_[parent_slot]++]);
+    }
+
+    void connect_slot(std::uint32_t slot) {
+        const ContextId parent = slot_id_[parent_slot_[slot]];
         ++pending_connects;
         if (parent != 0) {
             track(rep.connects, parent, proxy_connect_call, Then::connected, slot);

@@ -75,13 +75,10 @@ broker = mitogen.master.Broker()
 router = mitogen.master.Router(broker)
 router.unidirectional = unidirectional
 try:
-    # Level by level, as the simulator's build phase spawns them.
-    depth = {0: 0}
-    for i, p in enumerate(parents, 1):
-        depth[i] = depth[p] + 1
+    # One context at a time in tree order, as the simulator's --sequential-connects
+    # builds it (a parent's line comes before its children's).
     ctx = {}
-    for i in sorted(range(1, len(parents) + 1), key=lambda i: (depth[i], i)):
-        p = parents[i - 1]
+    for i, p in enumerate(parents, 1):
         ctx[i] = router.local(via=ctx[p]) if p else router.local()
     # Every leaf once, in context ID order, as the simulator's leaf phase does
     # (its calls, then its imports, then its logs).
@@ -169,7 +166,7 @@ def real_trace(cli, tree, opts, tmp):
 
 def sim_trace(sim, cli, tree, opts, tmp):
     pcap = os.path.join(tmp, "sim.pcapng")
-    args = [sim, "simulate", "--tree", tree, "--calls", "1", "--logs", str(opts.logs), "--pcap", pcap]
+    args = [sim, "simulate", "--tree", tree, "--sequential-connects", "--calls", "1", "--logs", str(opts.logs), "--pcap", pcap]
     if opts.shutdown:
         args.append("--shutdown")
     if opts.unidirectional:

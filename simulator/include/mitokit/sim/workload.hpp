@@ -32,6 +32,11 @@ struct WorkloadConfig {
     // calling router.local(via=parent) in a loop; more keep the parent's main
     // thread busy without a queue of every child's call (0: no limit).
     std::uint32_t connect_window = 16;
+    // One connect at a time over the whole tree, in tree order (a parent before its
+    // children), as a program calling router.local() in a loop for each context
+    // does: which intermediate asks for an ID block first, and so every context's
+    // ID, is then the same as that program's.
+    bool sequential_connects = false;
 };
 
 struct FaultConfig {
