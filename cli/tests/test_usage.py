@@ -68,6 +68,7 @@ class Usage(unittest.TestCase):
             (["--latency-us", "-5"], "--latency-us must be 0..1e+09 microseconds, got -5"),
             (["--jitter-us", "nan"], "--jitter-us must be 0..1e+09 microseconds, got nan"),
             (["--buffer", "0"], "--buffer must be at least 1 byte"),
+            (["--allocate-ids", "100001"], "--allocate-ids must be 0..100000, got 100001"),
             (["--modules", "synthetic", "--synthetic-modules", "4000000000"],
              "--synthetic-packages x (--synthetic-modules + 1) is 1.6e+10 modules, above the limit of 100000"),
         ]

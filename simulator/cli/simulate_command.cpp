@@ -96,7 +96,7 @@ private:
 } // namespace
 
 int run_simulate(int argc, char** argv) {
-    std::uint32_t fanout = 100, depth = 2, calls = 1, logs = 2;
+    std::uint32_t fanout = 100, depth = 2, calls = 1, logs = 2, allocate_ids = 0;
     std::uint64_t seed = 1;
     std::string tree_file, levels, faults_spec, pcap_path, dot_path, json_path, module_set = "auto", imports_arg, event_log;
     std::vector<std::string> paths;
@@ -116,6 +116,7 @@ int run_simulate(int argc, char** argv) {
         ("tree", po::value(&tree_file), "tree file: one line per context, the line number of its parent (0 = master)")
         ("calls", po::value(&calls), "posix.getpid calls per leaf (default 1)")
         ("logs", po::value(&logs), "log records per leaf (default 2)")
+        ("allocate-ids", po::value(&allocate_ids), "context IDs each leaf allocates, 0..100000 (default 0; a block of 1000 per ALLOCATE_ID round trip)")
         ("modules", po::value(&module_set), "module set: auto, mitogen, synthetic, none, or dirs (see --path)")
         ("path", po::value(&paths)->composing(), "serve modules from this directory (repeatable; implies --modules dirs; the standard library is searched after)")
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
@@ -218,6 +219,11 @@ int run_simulate(int argc, char** argv) {
     }
     wl.calls_per_leaf = calls;
     wl.logs_per_leaf = logs;
+    if (allocate_ids > sim::MAX_IDS_PER_CALL) {
+        std::cerr << "mitokit simulate: --allocate-ids must be 0.." << sim::MAX_IDS_PER_CALL << ", got " << allocate_ids << "\n";
+        return 2;
+    }
+    wl.ids_per_leaf = allocate_ids;
     wl.preload = vm.count("preload") != 0;
     wl.connect_window = connect_window;
     wl.sequential_connects = vm.count("sequential-connects") != 0;

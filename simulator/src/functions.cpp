@@ -41,6 +41,35 @@ void import_all(Node& node, std::shared_ptr<std::vector<std::string>> names, std
     });
 }
 
+// Allocates the IDs one after another (each may wait for a block), then answers the list.
+struct IdRun {
+    std::size_t left;
+    std::vector<ContextId> ids;
+    CallDone done;
+};
+
+void allocate_next(Node& node, std::shared_ptr<IdRun> run) {
+    if (run->left == 0) {
+        CallResult res;
+        std::vector<pickle::NodeId> items;
+        items.reserve(run->ids.size());
+        for (ContextId id : run->ids) items.push_back(res.doc.integer(id));
+        res.root = res.doc.seq(pickle::Kind::list, std::move(items));
+        run->done(std::move(res));
+        return;
+    }
+    --run->left;
+    node.allocate_id([&node, run](std::optional<ContextId> id) {
+        if (!id) {
+            // send_await raised: the call fails as the allocation did.
+            run->done(CallResult::raise("mitogen.core.ChannelError", "ALLOCATE_ID got no block"));
+            return;
+        }
+        run->ids.push_back(*id);
+        allocate_next(node, run);
+    });
+}
+
 } // namespace
 
 std::string FunctionRegistry::key(std::string_view m, const std::optional<std::string>& k, std::string_view f) {
@@ -138,6 +167,19 @@ FunctionRegistry FunctionRegistry::standard() {
         const auto count = as_int(arg(c, 0)).value_or(1);
         for (std::int64_t i = 0; i < count; ++i) n.log("mitokit.sim", 20, "record " + std::to_string(i));
         done(CallResult::none());
+    });
+    // [router.allocate_id() for _ in range(n)]: IDs from the context's block, with an
+    // ALLOCATE_ID round trip to the master whenever the block runs out.
+    r.add("mitokit.sim", std::nullopt, "allocate_ids", [](Node& n, const payload::CallFunction& c, CallDone done) {
+        const auto count = as_int(arg(c, 0));
+        if (!count || *count < 0 || *count > MAX_IDS_PER_CALL) {
+            done(CallResult::raise("builtins.ValueError", "allocate_ids() needs a count of 0.." +
+                                                              std::to_string(MAX_IDS_PER_CALL)));
+            return;
+        }
+        auto run = std::make_shared<IdRun>(IdRun{static_cast<std::size_t>(*count), {}, std::move(done)});
+        run->ids.reserve(run->left);
+        allocate_next(n, std::move(run));
     });
     r.add("mitokit.sim", std::nullopt, "import_modules", [](Node& n, const payload::CallFunction& c, CallDone done) {
         auto names = std::make_shared<std::vector<std::string>>();

@@ -45,7 +45,7 @@ struct Driver {
     const std::vector<std::uint8_t> getpid_call = payload::build_call_function(make_call("posix", std::nullopt, "getpid"));
     const std::vector<std::uint8_t> proxy_connect_call =
         payload::build_call_function(make_proxy_connect_call(sim.shared().unidirectional));
-    std::vector<std::uint8_t> import_call, log_call;
+    std::vector<std::uint8_t> import_call, log_call, allocate_call;
 
     // A call in flight: what its reply is counted against and what follows it.
     // Kept in a slab so the reply handler captures only a slot (small enough for
@@ -234,6 +234,9 @@ struct Driver {
         auto l = make_call("mitokit.sim", std::nullopt, "log");
         l.args = l.doc.tuple({l.doc.integer(wl.logs_per_leaf)});
         log_call = payload::build_call_function(l);
+        auto a = make_call("mitokit.sim", std::nullopt, "allocate_ids");
+        a.args = a.doc.tuple({a.doc.integer(wl.ids_per_leaf)});
+        allocate_call = payload::build_call_function(a);
     }
 
     void count_imported(const Reply& r) {
@@ -269,6 +272,7 @@ struct Driver {
             if (!wl.imports.empty())
                 track(rep.imports, leaf, import_call, Then::imported);
             if (wl.logs_per_leaf) track(rep.calls, leaf, log_call);
+            if (wl.ids_per_leaf) track(rep.id_allocations, leaf, allocate_call);
         }
         if (wl.shutdown_at_end) {
             // After everything queued so far has had time to finish.
@@ -421,6 +425,7 @@ Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig
     check_calls("calls", rep.calls, rep.violations);
     check_calls("connects", rep.connects, rep.violations);
     check_calls("imports", rep.imports, rep.violations);
+    check_calls("id allocations", rep.id_allocations, rep.violations);
     if (sim.in_flight_segments() != 0)
         rep.violations.push_back(std::to_string(sim.in_flight_segments()) + " segments still in flight");
     if (rep.bytes.bytes_written != rep.bytes.bytes_delivered + rep.bytes.bytes_dropped)
@@ -490,6 +495,8 @@ std::string report_json(const Report& r) {
     const auto lm = r.per_handle.count(handle::LOAD_MODULE) ? r.per_handle.at(handle::LOAD_MODULE).messages : 0;
     kv("imports", "{\"calls\":" + calls(r.imports) + ",\"modules_ok\":" + u(r.modules_imported_ok) +
                       ",\"get_module_hops\":" + u(gm) + ",\"load_module_hops\":" + u(lm) + "}");
+    const auto ai = r.per_handle.count(handle::ALLOCATE_ID) ? r.per_handle.at(handle::ALLOCATE_ID).messages : 0;
+    kv("id_allocations", "{\"calls\":" + calls(r.id_allocations) + ",\"allocate_id_hops\":" + u(ai) + "}");
     kv("log_records", u(r.log_records));
     std::string notes = "{";
     for (std::size_t i = 0; i < r.notes.size(); ++i)
@@ -540,6 +547,7 @@ std::string report_text(const Report& r) {
     line("connects", r.connects);
     line("calls", r.calls);
     line("imports", r.imports);
+    if (r.id_allocations.started) line("ids", r.id_allocations);
     const auto gm = r.per_handle.count(handle::GET_MODULE) ? r.per_handle.at(handle::GET_MODULE).messages : 0;
     std::snprintf(b, sizeof b, "modules imported %llu  GET_MODULE hops %llu  log records %llu\n",
                   (unsigned long long)r.modules_imported_ok, (unsigned long long)gm, (unsigned long long)r.log_records);

@@ -167,6 +167,32 @@ TEST(Router, TooLargeGetsDeadReplyAndOversizeFrameDropsStream) {
     EXPECT_FALSE(w.sim->find(c1)->alive()) << "the child lost its parent and shut down";
 }
 
+// A leaf's allocate_id() asks the master for a block of 1000 through its parent and
+// hands the IDs out in order; the 1001st costs another round trip.
+TEST(Router, ALeafAllocatesIdsFromBlocksTheMasterHandsOut) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId leaf = w.spawn_via(c1);
+    const auto before = w.sim->per_handle().at(handle::ALLOCATE_ID).messages;
+    auto call = make_call("mitokit.sim", std::nullopt, "allocate_ids");
+    call.args = call.doc.tuple({call.doc.integer(1001)});
+    auto r = w.call(leaf, call);
+    ASSERT_TRUE(r.ok()) << r.dead_reason << r.call_error.value_or("");
+    const auto& items = r.doc[r.root].items;
+    ASSERT_EQ(items.size(), 1001u);
+    std::vector<std::int64_t> ids;
+    for (auto id : items) ids.push_back(r.doc[id].i);
+    for (std::size_t i = 1; i < 1000; ++i) EXPECT_EQ(ids[i], ids[i - 1] + 1) << "one block, in order";
+    EXPECT_GE(ids[1000], ids[999] + 1);
+    for (auto id : ids) EXPECT_NE(static_cast<ContextId>(id), leaf);
+    EXPECT_EQ(w.sim->per_handle().at(handle::ALLOCATE_ID).messages - before, 4u)
+        << "two requests, each crossing the leaf's and c1's links";
+    call.args = call.doc.tuple({call.doc.integer(MAX_IDS_PER_CALL + 1)});
+    r = w.call(leaf, call);
+    ASSERT_TRUE(r.call_error.has_value());
+    EXPECT_NE(r.call_error->find("allocate_ids() needs a count of 0..100000"), std::string::npos) << *r.call_error;
+}
+
 // With a maximum shorter than the dead reply's own reason, that reply is too large as
 // well: it is dropped and counted, not answered by another dead message without end.
 TEST(Router, ADeadReplyTooLargeItselfIsDroppedNotAnsweredForever) {

@@ -26,6 +26,7 @@ struct WorkloadConfig {
     // every leaf, so leaves find it cached instead of asking.
     bool preload = false;
     std::uint32_t logs_per_leaf = 0;            // FORWARD_LOG records per leaf
+    std::uint32_t ids_per_leaf = 0;             // context IDs each leaf allocates (mitokit.sim.allocate_ids)
     bool shutdown_at_end = false;               // master shutdown after the workload
     // _proxy_connect calls (or the master's local()) a parent has in flight at once
     // while the tree is built; its other children wait their turn. 1 is a program
@@ -64,7 +65,7 @@ struct Report {
     std::uint64_t hops = 0;
     LinkStats bytes;
     std::map<std::uint32_t, HandleStats> per_handle;
-    CallStats calls, connects, imports;
+    CallStats calls, connects, imports, id_allocations;
     std::uint64_t modules_imported_ok = 0;   // sum of import_modules results
     std::uint64_t log_records = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes{};
