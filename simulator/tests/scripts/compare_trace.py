@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The simulator's traffic on the master's links against the real mitogen's.
 
-Usage: compare_trace.py MITOKIT_SIM MITOKIT TREE [--shutdown] [--unidirectional] [--logs N]
+Usage: compare_trace.py MITOKIT_SIM MITOKIT TREE [--shutdown] [--unidirectional] [--logs N] [--allocate-ids N]
                         [--path DIR --imports NAME,... [--preload]]
 
 TREE is a simulator tree file (one line per context: its parent's line number,
@@ -51,6 +51,7 @@ sys.path.insert(0, sys.argv[5])
 import mitokit.sim
 imports = [n for n in sys.argv[7].split(",") if n]
 preload = sys.argv[8] == "1"
+allocate = int(sys.argv[9])
 sys.dont_write_bytecode = True  # the test's package lives in the source tree
 if imports:
     sys.path.insert(0, sys.argv[6])
@@ -94,6 +95,8 @@ try:
             c.call(mitokit.sim.import_modules, imports)
         if logs:
             c.call(mitokit.sim.log, logs)
+        if allocate:
+            c.call(mitokit.sim.allocate_ids, allocate)
 finally:
     if shutdown:
         broker.shutdown()
@@ -123,6 +126,8 @@ def run(args):
 # What the simulator's mitokit.sim.log does, for the real children to import.
 SIM_MODULE = '''import logging
 
+import mitogen.core
+
 LOG = logging.getLogger("mitokit.sim")
 
 
@@ -135,6 +140,13 @@ def import_modules(names):
     for name in names:
         __import__(name)
     return len(names)
+
+
+@mitogen.core.takes_econtext
+def allocate_ids(count, econtext):
+    import mitogen.parent
+    mitogen.parent.upgrade_router(econtext)
+    return [econtext.router.allocate_id() for _ in range(count)]
 '''
 
 
@@ -146,7 +158,7 @@ def real_trace(cli, tree, opts, tmp):
         f.write(SIM_MODULE)
     msgs = []
     args = [sys.executable, "-c", REAL, tree, "1" if opts.shutdown else "0", "1" if opts.unidirectional else "0",
-            str(opts.logs), tmp, opts.path or "", opts.imports, "1" if opts.preload else "0"]
+            str(opts.logs), tmp, opts.path or "", opts.imports, "1" if opts.preload else "0", str(opts.allocate_ids)]
     for line in run(args).splitlines():
         e = json.loads(line)
         data = bytes.fromhex(e.pop("data"))
@@ -169,6 +181,8 @@ def sim_trace(sim, cli, tree, opts, tmp):
     args = [sim, "simulate", "--tree", tree, "--sequential-connects", "--calls", "1", "--logs", str(opts.logs), "--pcap", pcap]
     if opts.shutdown:
         args.append("--shutdown")
+    if opts.allocate_ids:
+        args += ["--allocate-ids", str(opts.allocate_ids)]
     if opts.unidirectional:
         args.append("--unidirectional")
     if opts.imports:
@@ -262,6 +276,7 @@ def main():
     ap.add_argument("--path")
     ap.add_argument("--imports", default="")
     ap.add_argument("--preload", action="store_true")
+    ap.add_argument("--allocate-ids", type=int, default=0)
     opts = ap.parse_args()
     if bool(opts.path) != bool(opts.imports):
         ap.error("--path and --imports go together")
