@@ -69,6 +69,8 @@ class Usage(unittest.TestCase):
             (["--jitter-us", "nan"], "--jitter-us must be 0..1e+09 microseconds, got nan"),
             (["--buffer", "0"], "--buffer must be at least 1 byte"),
             (["--allocate-ids", "100001"], "--allocate-ids must be 0..100000, got 100001"),
+            (["--kill", "1,,2"], "bad --kill item '' in '1,,2'"),
+            (["--kill", "0"], "bad --kill item '0' in '0' (want context IDs other than the master's 0"),
             (["--modules", "synthetic", "--synthetic-modules", "4000000000"],
              "--synthetic-packages x (--synthetic-modules + 1) is 1.6e+10 modules, above the limit of 100000"),
         ]

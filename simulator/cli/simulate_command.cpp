@@ -98,6 +98,7 @@ private:
 int run_simulate(int argc, char** argv) {
     std::uint32_t fanout = 100, depth = 2, calls = 1, logs = 2, allocate_ids = 0;
     std::uint64_t seed = 1;
+    std::string kill_arg;
     std::string tree_file, levels, faults_spec, pcap_path, dot_path, json_path, module_set = "auto", imports_arg, event_log;
     std::vector<std::string> paths;
     double latency_us = 200, jitter_us = 50;
@@ -122,6 +123,7 @@ int run_simulate(int argc, char** argv) {
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
         ("preload", "intermediates import first, then the master pushes the set to each leaf (forward_modules)")
         ("connect-window", po::value(&connect_window), "connects a parent has in flight while the tree is built (default 16; 1 = one child after another; 0 = all at once)")
+        ("kill", po::value(&kill_arg), "context IDs (comma-separated) the master sends os._exit(0) once the tree is up; the leaf phase starts 1 s (simulated) later")
         ("sequential-connects", "build the tree one connect at a time, in tree order, as a program calling router.local() for each context in turn (the same IDs as that program)")
         ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
         ("synthetic-modules", po::value(&syn.modules_per_package), "synthetic set: modules per package (default 8)")
@@ -227,6 +229,19 @@ int run_simulate(int argc, char** argv) {
     wl.preload = vm.count("preload") != 0;
     wl.connect_window = connect_window;
     wl.sequential_connects = vm.count("sequential-connects") != 0;
+    if (!kill_arg.empty()) {
+        std::stringstream items(kill_arg);
+        for (std::string k; std::getline(items, k, ',');) {
+            std::uint32_t id = 0;
+            const auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), id);
+            if (k.empty() || ec != std::errc{} || end != k.data() + k.size() || id == 0) {
+                std::cerr << "mitokit simulate: bad --kill item '" << k << "' in '" << kill_arg
+                          << "' (want context IDs other than the master's 0, e.g. 1,1003)\n";
+                return 2;
+            }
+            wl.kill.push_back(id);
+        }
+    }
     wl.shutdown_at_end = vm.count("shutdown") != 0;
     sim::FaultConfig faults;
     if (std::string err; !parse_faults(faults_spec, faults, err)) {

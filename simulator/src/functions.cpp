@@ -122,6 +122,9 @@ FunctionRegistry FunctionRegistry::standard() {
     // os.getpid travels as posix.getpid; a context's ID stands in for its PID.
     r.add("posix", std::nullopt, "getpid",
           [](Node& n, const payload::CallFunction&, CallDone done) { done(CallResult::integer(n.id())); });
+    // os._exit travels as posix._exit: the context's process ends at once, with no
+    // reply; its parent sees the stream close (DEL_ROUTE up, its children orphaned).
+    r.add("posix", std::nullopt, "_exit", [](Node& n, const payload::CallFunction&, CallDone) { n.crash(); });
     r.add("mitogen.core", "Dispatcher", "forget_chain", [](Node& n, const payload::CallFunction& c, CallDone done) {
         const auto* id = arg(c, 0);
         if (!id || (id->kind != pickle::Kind::str && id->kind != pickle::Kind::bytes)) {

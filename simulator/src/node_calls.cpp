@@ -181,6 +181,11 @@ void Node::call_async_pickled(ContextId target, std::span<const std::uint8_t> pa
     env_.defer_route_frame(*this, m.h, payload); // Router.route(), without a buffer of our own
 }
 
+void Node::call_no_reply_pickled(ContextId target, std::span<const std::uint8_t> payload) {
+    Message m = make(target, handle::CALL_FUNCTION, {});
+    env_.defer_route_frame(*this, m.h, payload);
+}
+
 void Node::spawn_child(std::string name, SpawnDone done) {
     upgrade();
     const std::uint32_t slot = ids().spawns.put(Spawn{std::move(name), std::move(done)});

@@ -257,7 +257,19 @@ struct Driver {
         leaf_phase();
     }
 
+    bool killed_ = false;
     void leaf_phase() {
+        if (!wl.kill.empty() && !killed_) {
+            // os._exit(0) to each, as Context.call_no_reply sends it; the calls wait
+            // until their subtrees are gone.
+            killed_ = true;
+            auto c = make_call("posix", std::nullopt, "_exit");
+            c.args = c.doc.tuple({c.doc.integer(0)});
+            const auto exit_call = payload::build_call_function(c);
+            for (ContextId id : wl.kill) sim.master().call_no_reply_pickled(id, exit_call);
+            sim.scheduler().after(wl.kill_wait, [this] { leaf_phase(); });
+            return;
+        }
         leaf_cpu0 = process_cpu_s();
         leaf_hops0 = sim.hops();
         std::sort(leaves.begin(), leaves.end());

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The simulator's traffic on the master's links against the real mitogen's.
 
-Usage: compare_trace.py MITOKIT_SIM MITOKIT TREE [--shutdown] [--unidirectional] [--logs N] [--allocate-ids N]
+Usage: compare_trace.py MITOKIT_SIM MITOKIT TREE [--shutdown] [--unidirectional] [--logs N] [--allocate-ids N] [--kill ID,...]
                         [--path DIR --imports NAME,... [--preload]]
 
 TREE is a simulator tree file (one line per context: its parent's line number,
@@ -52,6 +52,7 @@ import mitokit.sim
 imports = [n for n in sys.argv[7].split(",") if n]
 preload = sys.argv[8] == "1"
 allocate = int(sys.argv[9])
+kill = [int(x) for x in sys.argv[10].split(",") if x]
 sys.dont_write_bytecode = True  # the test's package lives in the source tree
 if imports:
     sys.path.insert(0, sys.argv[6])
@@ -89,14 +90,36 @@ try:
             c.call(mitokit.sim.import_modules, imports)
         for c in sorted(leaves, key=lambda c: c.context_id):
             router.responder.forward_modules(c, imports)
+    if kill:
+        # os._exit(0) to each (call_no_reply), then wait until the master routes to
+        # none of them nor anything below them.
+        import time
+        by_id = {c.context_id: i for i, c in ctx.items()}
+        gone = set()
+        for k in kill:
+            ctx[by_id[k]].call_no_reply(os._exit, 0)
+            todo = [by_id[k]]
+            while todo:
+                i = todo.pop()
+                gone.add(ctx[i].context_id)
+                todo += [j for j, p in enumerate(parents, 1) if p == i]
+        deadline = time.time() + 20
+        while any(g in router._stream_by_id for g in gone) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    def call(c, fn, *args):
+        try:
+            c.call(fn, *args)
+        except mitogen.core.ChannelError:
+            pass  # killed (--kill): the master answers itself, nothing goes on the wire
     for c in sorted(leaves, key=lambda c: c.context_id):
-        c.call(os.getpid)
+        call(c, os.getpid)
         if imports:
-            c.call(mitokit.sim.import_modules, imports)
+            call(c, mitokit.sim.import_modules, imports)
         if logs:
-            c.call(mitokit.sim.log, logs)
+            call(c, mitokit.sim.log, logs)
         if allocate:
-            c.call(mitokit.sim.allocate_ids, allocate)
+            call(c, mitokit.sim.allocate_ids, allocate)
 finally:
     if shutdown:
         broker.shutdown()
@@ -158,7 +181,8 @@ def real_trace(cli, tree, opts, tmp):
         f.write(SIM_MODULE)
     msgs = []
     args = [sys.executable, "-c", REAL, tree, "1" if opts.shutdown else "0", "1" if opts.unidirectional else "0",
-            str(opts.logs), tmp, opts.path or "", opts.imports, "1" if opts.preload else "0", str(opts.allocate_ids)]
+            str(opts.logs), tmp, opts.path or "", opts.imports, "1" if opts.preload else "0", str(opts.allocate_ids),
+            opts.kill]
     for line in run(args).splitlines():
         e = json.loads(line)
         data = bytes.fromhex(e.pop("data"))
@@ -183,6 +207,8 @@ def sim_trace(sim, cli, tree, opts, tmp):
         args.append("--shutdown")
     if opts.allocate_ids:
         args += ["--allocate-ids", str(opts.allocate_ids)]
+    if opts.kill:
+        args += ["--kill", opts.kill]
     if opts.unidirectional:
         args.append("--unidirectional")
     if opts.imports:
@@ -277,6 +303,7 @@ def main():
     ap.add_argument("--imports", default="")
     ap.add_argument("--preload", action="store_true")
     ap.add_argument("--allocate-ids", type=int, default=0)
+    ap.add_argument("--kill", default="", help="context IDs sent os._exit(0) before the leaf calls")
     opts = ap.parse_args()
     if bool(opts.path) != bool(opts.imports):
         ap.error("--path and --imports go together")

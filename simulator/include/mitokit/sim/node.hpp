@@ -175,6 +175,8 @@ public:
     // caller that sends one call to many contexts.
     void call_async_pickled(ContextId target, std::span<const std::uint8_t> payload,
                             std::function<void(Node&, const Message&)> on_reply);
+    // Context.call_no_reply: CALL_FUNCTION with no reply handle.
+    void call_no_reply_pickled(ContextId target, std::span<const std::uint8_t> payload);
     // LogHandler: FORWARD_LOG to the master.
     void log(std::string_view logger, int level, std::string_view text);
     // parent.Router.local(): allocate an ID (a round trip for non-masters) and spawn.

@@ -38,6 +38,11 @@ struct WorkloadConfig {
     // does: which intermediate asks for an ID block first, and so every context's
     // ID, is then the same as that program's.
     bool sequential_connects = false;
+    // Once the tree is up, the master sends os._exit(0) (call_no_reply) to each of
+    // these contexts, then waits kill_wait before the leaf phase: their subtrees are
+    // gone, and calls to them end dead.
+    std::vector<ContextId> kill;
+    Time kill_wait = 1 * SEC;
 };
 
 struct FaultConfig {
