@@ -18,11 +18,11 @@ namespace mitokit::sim {
 
 class Node;
 
-// A call's outcome: a value or an exception, as "module.Class: text". Read the
-// value through value(): integer() and none() leave `doc` empty.
 // The most IDs one mitokit.sim.allocate_ids call hands out (its reply lists them all).
 inline constexpr std::int64_t MAX_IDS_PER_CALL = 100000;
 
+// A call's outcome: a value or an exception, as "module.Class: text". Read the
+// value through value(): integer() and none() leave `doc` empty.
 struct CallResult {
     pickle::Document doc;
     pickle::NodeId root = pickle::NO_NODE;

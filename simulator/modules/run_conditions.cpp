@@ -1,0 +1,260 @@
+#include "run_conditions.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <unordered_map>
+
+namespace mitokit::modules::detail {
+namespace {
+
+// `TYPE_CHECKING`, `typing.TYPE_CHECKING`, `t.TYPE_CHECKING`...
+bool is_type_checking(Toks cond) {
+    if (cond.empty() || cond.size() % 2 == 0) return false;
+    for (std::size_t i = 0; i < cond.size(); ++i)
+        if (i % 2 ? !is(cond[i], ".") : cond[i].kind != TokKind::name) return false;
+    return cond.back().text == "TYPE_CHECKING";
+}
+
+// The master's interpreter, for the version tests modules branch on (Debian 12's python3).
+constexpr std::array<long, 3> MASTER_PYTHON = {3, 11, 2};
+
+std::optional<long> small_int(const Tok& t) {
+    if (t.kind != TokKind::number || t.text.empty() || t.text.size() > 6) return std::nullopt;
+    long v = 0;
+    for (char ch : t.text) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        v = v * 10 + (ch - '0');
+    }
+    return v;
+}
+
+// `sys.version_info OP (3, 10)`, `sys.version_info[:2] OP (3, 10)`, `sys.version_info[0] OP 3` and
+// `sys.version_info.major/minor/micro OP N` (optionally under `not`), evaluated for the master's Python:
+// of a module's version branches only the one that runs there imports anything while it loads. Anything
+// else (a name bound to such a test, `and`/`or`, a tuple reaching the release level) is not a version test.
+std::optional<bool> version_truth(Toks c) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    if (c.size() < i + 5 || !is(c[i], "sys") || !is(c[i + 1], ".") || !is(c[i + 2], "version_info")) return std::nullopt;
+    i += 3;
+    std::vector<long> lhs(MASTER_PYTHON.begin(), MASTER_PYTHON.end());
+    bool scalar = false, whole = true; // `whole`: the full 5-tuple (longer than any 3-number tuple)
+    if (i + 2 < c.size() && is(c[i], ".") && c[i + 1].kind == TokKind::name) {
+        const std::string_view f = c[i + 1].text;
+        const int k = f == "major" ? 0 : f == "minor" ? 1 : f == "micro" ? 2 : -1;
+        if (k < 0) return std::nullopt;
+        lhs = {MASTER_PYTHON[static_cast<std::size_t>(k)]};
+        scalar = true;
+        i += 2;
+    } else if (i + 3 < c.size() && is(c[i], "[")) {
+        if (is(c[i + 1], ":") && i + 3 < c.size() && is(c[i + 3], "]")) {
+            const auto n = small_int(c[i + 2]);
+            if (!n || *n < 1 || *n > 3) return std::nullopt;
+            lhs.resize(static_cast<std::size_t>(*n));
+            whole = false;
+            i += 4;
+        } else if (is(c[i + 2], "]")) {
+            const auto k = small_int(c[i + 1]);
+            if (!k || *k > 2) return std::nullopt;
+            lhs = {MASTER_PYTHON[static_cast<std::size_t>(*k)]};
+            scalar = true;
+            i += 3;
+        } else {
+            return std::nullopt;
+        }
+    }
+    // The operator: one or two tokens (the scanner splits `>=`).
+    if (i >= c.size() || c[i].kind != TokKind::op) return std::nullopt;
+    std::string op(c[i].text);
+    ++i;
+    if (i < c.size() && is(c[i], "=") && (op == "<" || op == ">" || op == "=" || op == "!")) {
+        op += "=";
+        ++i;
+    }
+    if (op != "<" && op != ">" && op != "<=" && op != ">=" && op != "==" && op != "!=") return std::nullopt;
+    std::vector<long> rhs;
+    if (scalar) {
+        if (i + 1 != c.size()) return std::nullopt;
+        const auto n = small_int(c[i]);
+        if (!n) return std::nullopt;
+        rhs = {*n};
+    } else {
+        if (i >= c.size() || !is(c[i], "(") || !is(c.back(), ")")) return std::nullopt;
+        bool comma = false;
+        for (std::size_t j = i + 1; j + 1 < c.size(); ++j) {
+            if ((j - i) % 2 == 1) {
+                const auto n = small_int(c[j]);
+                if (!n) return std::nullopt;
+                rhs.push_back(*n);
+            } else if (is(c[j], ",")) {
+                comma = true;
+            } else {
+                return std::nullopt;
+            }
+        }
+        // `(3)` is the int 3, which a tuple does not compare with.
+        if (rhs.empty() || rhs.size() > 3 || !comma) return std::nullopt;
+    }
+    // Python's sequence comparison; the whole version_info is longer than any tuple here.
+    int cmp = 0;
+    for (std::size_t k = 0; k < std::min(lhs.size(), rhs.size()) && cmp == 0; ++k)
+        cmp = lhs[k] < rhs[k] ? -1 : lhs[k] > rhs[k] ? 1 : 0;
+    if (cmp == 0 && !scalar) {
+        const std::size_t lhs_len = whole ? 5 : lhs.size();
+        cmp = lhs_len < rhs.size() ? -1 : lhs_len > rhs.size() ? 1 : 0;
+    }
+    bool v = op == "<" ? cmp < 0 : op == ">" ? cmp > 0 : op == "<=" ? cmp <= 0 : op == ">=" ? cmp >= 0
+             : op == "==" ? cmp == 0 : cmp != 0;
+    return negate ? !v : v;
+}
+
+// `__name__ == "__main__"` (either way round, or `!=`): an imported module's name is never
+// "__main__", so the guarded block of a module the master imports does not run.
+std::optional<bool> main_guard_truth(Toks c) {
+    if (c.size() != 4) return std::nullopt;
+    const auto is_main = [](const Tok& t) {
+        return t.kind == TokKind::string && (t.text == "\"__main__\"" || t.text == "'__main__'");
+    };
+    const bool eq = is(c[1], "=") && is(c[2], "=");
+    const bool ne = is(c[1], "!") && is(c[2], "=");
+    if (!eq && !ne) return std::nullopt;
+    if (!((is(c[0], "__name__") && is_main(c[3])) || (is_main(c[0]) && is(c[3], "__name__")))) return std::nullopt;
+    return ne;
+}
+
+// Attributes of the master's standard library that modules test before importing a
+// fallback (requests: `if not getattr(ssl, "HAS_SNI", False):` imports urllib3's pyopenssl).
+struct MasterFact {
+    std::string_view module, attribute;
+    bool truth;
+};
+constexpr MasterFact MASTER_FACTS[] = {{"ssl", "HAS_SNI", true}};
+
+// `[not] MODULE.ATTR` or `[not] getattr(MODULE, "ATTR", default)` for a fact above.
+std::optional<bool> master_fact_truth(Toks c) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    const Toks t = c.subspan(i);
+    std::string_view module, attribute;
+    if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], ".") && t[2].kind == TokKind::name) {
+        module = t[0].text;
+        attribute = t[2].text;
+    } else if (t.size() >= 6 && is(t[0], "getattr") && is(t[1], "(") && t[2].kind == TokKind::name && is(t[3], ",") &&
+               t[4].kind == TokKind::string && is(t.back(), ")")) {
+        module = t[2].text;
+        attribute = t[4].text;
+        if (attribute.size() < 2 || (attribute.front() != '"' && attribute.front() != '\'') ||
+            attribute.back() != attribute.front())
+            return std::nullopt; // a prefixed or triple-quoted string: not worth reading
+        attribute = attribute.substr(1, attribute.size() - 2);
+    } else {
+        return std::nullopt;
+    }
+    for (const MasterFact& f : MASTER_FACTS)
+        if (f.module == module && f.attribute == attribute) return negate ? !f.truth : f.truth;
+    return std::nullopt;
+}
+
+bool is_keyword(std::string_view w) {
+    return w == "True" || w == "False" || w == "None" || w == "__debug__";
+}
+
+// Every name the statement may bind, conservatively: targets before a depth-0 `=`,
+// names after import/as/def/class/for/global/nonlocal/del, before `:=`, and in import lines.
+void collect_bindings(Toks t, std::unordered_map<std::string_view, std::size_t>& bound) {
+    const bool import_line = !t.empty() && (is(t[0], "import") || is(t[0], "from"));
+    std::size_t assign = 0; // names before it are targets (none without an assignment)
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i].depth != 0 || !is(t[i], "=")) continue;
+        const bool compare = (i + 1 < t.size() && is(t[i + 1], "=")) ||
+                             (i > 0 && t[i - 1].kind == TokKind::op && t[i - 1].text.size() == 1 &&
+                              std::string_view("=!<>").find(t[i - 1].text[0]) != std::string_view::npos &&
+                              !(i > 1 && t[i - 2].text == t[i - 1].text)); // `<<=` and `>>=` assign
+        if (!compare) assign = i; // the last one: chained targets all bind
+    }
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i].kind != TokKind::name) continue;
+        const bool after_keyword =
+            i > 0 && (is(t[i - 1], "import") || is(t[i - 1], "as") || is(t[i - 1], "def") || is(t[i - 1], "class") ||
+                      is(t[i - 1], "for") || is(t[i - 1], "global") || is(t[i - 1], "nonlocal") || is(t[i - 1], "del"));
+        const bool walrus = i + 1 < t.size() && is(t[i + 1], ":=");
+        const bool parameter = i + 1 < t.size() && is(t[i + 1], "=") && t[i].depth > 0;
+        if (import_line || after_keyword || walrus || parameter || i < assign) ++bound[t[i].text];
+    }
+}
+
+} // namespace
+
+// The compiler's view of a constant condition (after AST folding), if it is one.
+std::optional<bool> constant_truth(Toks cond) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < cond.size() && is(cond[i], "not")) { negate = !negate; ++i; }
+    if (i + 1 != cond.size()) {
+        if (i + 3 == cond.size() && is(cond[i], "(") && is(cond[i + 2], ")")) ++i;
+        else return std::nullopt;
+    }
+    const Tok& t = cond[i];
+    std::optional<bool> v;
+    if (t.kind == TokKind::name) {
+        if (t.text == "True" || t.text == "__debug__") v = true;
+        else if (t.text == "False" || t.text == "None") v = false;
+    } else if (t.kind == TokKind::number) {
+        bool zero = true;
+        for (char ch : t.text) {
+            if (ch >= '1' && ch <= '9') zero = false;
+            if ((ch | 0x20) == 'x' || (ch | 0x20) == 'j') zero = zero && true;
+        }
+        v = !zero;
+    } else if (t.kind == TokKind::string) {
+        // "" or '' is false; anything longer (or a prefixed form) is taken as true.
+        const auto q = t.text.find_first_of("'\"");
+        v = !(t.text.size() - q == 2 || t.text.size() - q == 6);
+    }
+    if (v && negate) v = !*v;
+    return v;
+}
+
+ConstNames::ConstNames(const std::vector<Line>& lines) {
+    std::unordered_map<std::string_view, std::size_t> bound; // bindings per name
+    std::vector<std::pair<std::string_view, Const>> found;
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+        const Toks t = lines[n].toks;
+        if (t.size() >= 3 && lines[n].indent == 0 && t[0].kind == TokKind::name && is(t[1], "=") &&
+            !is(t[2], "=")) {
+            if (auto v = constant_truth(t.subspan(2)); v && !is_keyword(t[0].text)) {
+                found.push_back({t[0].text, Const{*v, n}});
+                ++bound[t[0].text];
+                collect_bindings(t.subspan(2), bound);
+                continue;
+            }
+        }
+        collect_bindings(t, bound);
+    }
+    // A name bound more than once (or otherwise than by its constant) is unknown.
+    for (const auto& [name, c] : found)
+        if (bound[name] == 1) consts_.emplace(name, c);
+}
+
+std::optional<bool> ConstNames::truth(Toks c, std::size_t line) const {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    if (i + 1 != c.size() || c[i].kind != TokKind::name) return std::nullopt;
+    const auto it = consts_.find(c[i].text);
+    if (it == consts_.end() || it->second.line >= line) return std::nullopt; // unknown, or not set yet
+    return negate ? !it->second.value : it->second.value;
+}
+
+std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line) {
+    if (is_type_checking(cond)) return false;
+    if (auto v = version_truth(cond)) return v;
+    if (auto v = main_guard_truth(cond)) return v;
+    if (auto v = master_fact_truth(cond)) return v;
+    return consts ? consts->truth(cond, line) : std::nullopt;
+}
+
+} // namespace mitokit::modules::detail

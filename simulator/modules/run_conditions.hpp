@@ -1,0 +1,41 @@
+// What a module-level `if` condition is while the module runs on the master
+// (Debian 12's Python 3.11.2), where the import scanner can tell: the compiler's
+// constant folding, and the tests modules branch on before importing (TYPE_CHECKING,
+// sys.version_info, the __main__ guard, a name set once to a constant, a fact of
+// the master's standard library). Internal to simulator/modules.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "logical_lines.hpp"
+
+namespace mitokit::modules::detail {
+
+// The compiler's view of a constant condition (after AST folding), if it is one:
+// a block it folds to false is not in the bytecode at all.
+std::optional<bool> constant_truth(Toks cond);
+
+// Module-level names bound once, to a constant (`tornado = None`), and never bound
+// again anywhere in the module. Built from the module's logical lines.
+class ConstNames {
+public:
+    explicit ConstNames(const std::vector<Line>& lines);
+    // `NAME` or `not NAME` on logical line `line`, for such a name set before it.
+    std::optional<bool> truth(Toks cond, std::size_t line) const;
+
+private:
+    struct Const {
+        bool value;
+        std::size_t line;
+    };
+    std::unordered_map<std::string_view, Const> consts_;
+};
+
+// The condition's truth while the module runs on the master, where it is one of the
+// tests above (`consts` may be null); nullopt otherwise (the block is taken as run).
+std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line);
+
+} // namespace mitokit::modules::detail
