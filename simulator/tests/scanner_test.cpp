@@ -7,6 +7,13 @@ namespace {
 
 using V = std::vector<std::string>;
 
+// The module names of the imports found, in order.
+V modules_of(const std::vector<ImportRef>& refs) {
+    V names;
+    for (const auto& i : refs) names.push_back(i.module);
+    return names;
+}
+
 TEST(Scanner, FindsPlainAndDottedImportsInOrder) {
     auto r = scan_imports("import os\nimport a.b.c as d, e\n");
     ASSERT_EQ(r.size(), 3u);
@@ -47,9 +54,7 @@ TEST(Scanner, SkipsFunctionAndClassBodiesButNotModuleLevelBlocks) {
         "for x in y: import in_for\n"
         "import after\n";
     auto r = scan_imports(src);
-    std::vector<std::string> names;
-    for (const auto& i : r) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"in_try", "fallback", "in_if", "in_else", "in_with", "in_for", "after"}));
+    EXPECT_EQ(modules_of(r), (V{"in_try", "fallback", "in_if", "in_else", "in_with", "in_for", "after"}));
 }
 
 TEST(Scanner, DropsBlocksTheCompilerRemoves) {
@@ -59,9 +64,7 @@ TEST(Scanner, DropsBlocksTheCompilerRemoves) {
         "if True:\n    import live2\nelse:\n    import dead3\n"
         "if not __debug__:\n    import dead4\n"
         "if TYPE_CHECKING:\n    import live3\n";
-    std::vector<std::string> names;
-    for (const auto& i : scan_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"live1", "live2", "live3"}));
+    EXPECT_EQ(modules_of(scan_imports(src)), (V{"live1", "live2", "live3"}));
 }
 
 // Of a module's version branches only the one the master's Python (3.11.2) runs imports anything
@@ -79,13 +82,9 @@ TEST(Scanner, ExecutedImportsFollowTheMastersPythonVersion) {
         "if sys.version_info >= (3):\n    import int_compare_raises\n"
         "if sys.version_info >= (3, 10) and x:\n    import unknown_taken\n"
         "if sys.version_info != (3, 11, 2):\n    import whole_longer\n";
-    std::vector<std::string> names;
-    for (const auto& i : scan_executed_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"zipfile", "is311", "upto311", "after3112", "py3", "int_compare_raises", "unknown_taken",
+    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"zipfile", "is311", "upto311", "after3112", "py3", "int_compare_raises", "unknown_taken",
                         "whole_longer"}));
-    names.clear();
-    for (const auto& i : scan_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names.size(), 13u) << "mitogen's own scan keeps every branch";
+    EXPECT_EQ(modules_of(scan_imports(src)).size(), 13u) << "mitogen's own scan keeps every branch";
 }
 
 // An imported module's __name__ is never "__main__"; a name set once to a constant keeps it.
@@ -105,9 +104,7 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
         "if later:\n    import later_unknown\nlater = None\n"
         "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
-    std::vector<std::string> names;
-    for (const auto& i : scan_executed_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"not_main", "no_tornado", "sni", "npn_unknown", "fast", "twice_unknown", "rebound_unknown",
+    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"not_main", "no_tornado", "sni", "npn_unknown", "fast", "twice_unknown", "rebound_unknown",
                         "later_unknown", "imported", "imported_unknown"}));
 }
 
@@ -120,12 +117,8 @@ TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
         "if typing.TYPE_CHECKING or x:\n    import maybe\n"
         "try: import a\nexcept (ImportError, OSError): import b\nfinally:\n    import c\n"
         "import after\n";
-    std::vector<std::string> names;
-    for (const auto& i : scan_executed_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"_speedups", "at_run_time", "maybe", "a", "c", "after"}));
-    names.clear();
-    for (const auto& i : scan_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"_speedups", "_native", "typing_extensions", "ext", "at_run_time", "inline_hint", "maybe", "a", "b",
+    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"_speedups", "at_run_time", "maybe", "a", "c", "after"}));
+    EXPECT_EQ(modules_of(scan_imports(src)), (V{"_speedups", "_native", "typing_extensions", "ext", "at_run_time", "inline_hint", "maybe", "a", "b",
                         "c", "after"}))
         << "mitogen's own scan keeps them all";
 }
@@ -159,9 +152,7 @@ TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
         "lam = lambda: 0\n"
         "d = {1: 2}\n"
         "import a \\\n  , b\n";
-    std::vector<std::string> names;
-    for (const auto& i : scan_imports(src)) names.push_back(i.module);
-    EXPECT_EQ(names, (V{"after_semicolon", "z", "a", "b"}));
+    EXPECT_EQ(modules_of(scan_imports(src)), (V{"after_semicolon", "z", "a", "b"}));
 }
 
 TEST(Scanner, BodyEndsAtDedentEvenAfterBlankLinesAndComments) {
