@@ -85,6 +85,16 @@ bool FunctionRegistry::has_class(std::string_view module, std::string_view klass
     return classes_.count(k) != 0;
 }
 
+void FunctionRegistry::mark_takes_context(std::string_view module, const std::optional<std::string>& klass,
+                                          std::string_view function) {
+    takes_context_[key(module, klass, function)] = 1;
+}
+
+bool FunctionRegistry::takes_context(std::string_view module, const std::optional<std::string>& klass,
+                                     std::string_view function) const {
+    return takes_context_.count(key(module, klass, function)) != 0;
+}
+
 FunctionRegistry FunctionRegistry::standard() {
     FunctionRegistry r;
     r.add_builtin_module("posix");
@@ -102,6 +112,7 @@ FunctionRegistry FunctionRegistry::standard() {
         n.forget_chain(id->s);
         done(CallResult::none());
     });
+    r.mark_takes_context("mitogen.core", std::string("Dispatcher"), "forget_chain");
     // parent._proxy_connect: upgrade, allocate an ID (a round trip below the
     // master), connect a child, answer {'id', 'name', 'msg'}.
     r.add("mitogen.parent", std::nullopt, "_proxy_connect", [](Node& n, const payload::CallFunction& c, CallDone done) {
@@ -122,6 +133,7 @@ FunctionRegistry FunctionRegistry::standard() {
             done(std::move(res));
         });
     });
+    r.mark_takes_context("mitogen.parent", std::nullopt, "_proxy_connect");
     r.add("mitokit.sim", std::nullopt, "sleep", [](Node& n, const payload::CallFunction& c, CallDone done) {
         const auto ns = as_int(arg(c, 0));
         if (!ns || *ns < 0) {

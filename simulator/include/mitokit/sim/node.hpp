@@ -382,6 +382,7 @@ private:
     void run_call(const Message& msg);
     void call_imported(std::optional<std::string> import_error);
     void finish_call(CallResult result, bool cache_failure);
+    void on_call_service(const Message& msg); // the Dispatcher's stub, then the pool's first checks
 
     // logs, shutdown, detach
     void on_forward_log(const Message& msg);
