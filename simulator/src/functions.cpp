@@ -118,12 +118,13 @@ FunctionRegistry FunctionRegistry::standard() {
     r.add("mitogen.parent", std::nullopt, "_proxy_connect", [](Node& n, const payload::CallFunction& c, CallDone done) {
         std::string name;
         if (const auto* k = kwarg(c, "name"); k && k->kind == pickle::Kind::str) name = k->s;
-        n.spawn_child(name, [done](std::optional<ContextId> id, StreamId) {
+        n.spawn_child(name, [done, name](std::optional<ContextId> id, StreamId) {
             CallResult res;
             auto& d = res.doc;
             d.reserve(7); // the dict and its six items, without regrowing
             if (id) {
-                const std::string nm = "local." + std::to_string(*id);
+                // Context.name: the name asked for, else the stream's default.
+                const std::string nm = name.empty() ? "local." + std::to_string(*id) : name;
                 res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.integer(*id), d.str("name"), d.str(nm),
                                                       d.str("msg"), d.none()});
             } else {

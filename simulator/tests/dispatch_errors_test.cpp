@@ -115,5 +115,24 @@ TEST(DispatchErrors, CallErrorsOfAnUnpackedPayloadFailItsChain) {
     EXPECT_EQ(run("c2", false, false), "ok"); // failed before the call: the chain is clean
 }
 
+// Router.local(via=ctx, name=...): Context.name is the name asked for; with none,
+// the stream's default ("local.<id>" here, the PID's place).
+TEST(DispatchErrors, ProxyConnectAnswersTheNameAskedFor) {
+    World w;
+    const ContextId via = w.spawn_from_master();
+    const auto name_of = [&](const Reply& r) -> std::string {
+        if (!r.ok()) return "failed";
+        const auto& d = r.doc[r.root];
+        return r.doc[d.items.at(3)].kind == pickle::Kind::str ? r.doc[d.items.at(3)].s : "not a str";
+    };
+    auto named = make_call("mitogen.parent", std::nullopt, "_proxy_connect");
+    named.kwargs = named.doc.seq(pickle::Kind::kwargs, {named.doc.str("name"), named.doc.str("grandchild"),
+                                                        named.doc.str("method_name"), named.doc.str("local")});
+    EXPECT_EQ(name_of(w.call(via, named)), "grandchild");
+    const Reply r = w.call(via, make_call("mitogen.parent", std::nullopt, "_proxy_connect"));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(name_of(r), "local." + std::to_string(r.doc[r.doc[r.root].items.at(1)].i));
+}
+
 } // namespace
 } // namespace mitokit::sim::testing
