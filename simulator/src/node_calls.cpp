@@ -401,19 +401,21 @@ void Node::call_imported(std::optional<std::string> import_error) {
         return;
     }
     const FunctionRegistry* fns = shared_.functions;
-    const bool has_class = call.klass && fns && fns->has_class(call.module, *call.klass);
+    // Asked only off the success path (it builds a key).
+    const auto has_class = [&] { return call.klass && fns && fns->has_class(call.module, *call.klass); };
     if (rc.unpacked != pickle::NO_NODE) {
-        if (auto e = getattr_names(call, rc.unpacked, has_class)) {
+        if (auto e = getattr_names(call, rc.unpacked, has_class())) {
             finish_call(CallResult{{}, pickle::NO_NODE, std::move(e)}, false);
             return;
         }
     }
     const NativeFn* fn = fns ? fns->find(call.module, call.klass, call.function) : nullptr;
     std::optional<NotCallable> plain; // getattr found a value, not a function
-    if (!fn && !(plain = plain_attribute(call, has_class))) {
+    if (!fn && !(plain = plain_attribute(call, has_class()))) {
+        const bool found = has_class();
         // getattr(module, klass) comes first: a class the module lacks is what is missing.
-        const std::string owner = has_class ? "type object '" + *call.klass + "'" : "module '" + call.module + "'";
-        const std::string& missing = call.klass && !has_class ? *call.klass : call.function;
+        const std::string owner = found ? "type object '" + *call.klass + "'" : "module '" + call.module + "'";
+        const std::string& missing = call.klass && !found ? *call.klass : call.function;
         finish_call(CallResult::raise("builtins.AttributeError", owner + " has no attribute '" + missing + "'"),
                     false);
         return;
