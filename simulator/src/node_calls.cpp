@@ -394,14 +394,35 @@ void Node::run_call(const Message& msg) {
 }
 
 void Node::call_imported(std::optional<std::string> import_error) {
-    RunningCall& rc = *running_;
-    payload::CallFunction& call = rc.call;
+    const RunningCall& rc = *running_;
+    const payload::CallFunction& call = rc.call;
     if (import_error) {
         finish_call(CallResult{{}, pickle::NO_NODE, std::move(import_error)}, false);
         return;
     }
+    const NativeFn* fn = shared_.functions && rc.unpacked == pickle::NO_NODE
+                             ? shared_.functions->find(call.module, call.klass, call.function)
+                             : nullptr;
+    if (!fn) return call_imported_slow();
+    if (rc.chain && chain_errors_) {
+        if (auto it = chain_errors_->find(*rc.chain); it != chain_errors_->end()) {
+            finish_call(CallResult{{}, pickle::NO_NODE, it->second}, false);
+            return;
+        }
+    }
+    (*fn)(*this, call, [this](CallResult r) {
+        if (alive_) finish_call(std::move(r), true);
+    });
+}
+
+// What _parse_request and the call do past the import where the fast path above
+// does not apply, in Python's order: getattr on names that are no str, a missing
+// class or function, an attribute that is no function, kwargs.setdefault, the
+// chain's earlier failure, then `fn(*args, **kwargs)`.
+void Node::call_imported_slow() {
+    RunningCall& rc = *running_;
+    payload::CallFunction& call = rc.call;
     const FunctionRegistry* fns = shared_.functions;
-    // Asked only off the success path (it builds a key).
     const auto has_class = [&] { return call.klass && fns && fns->has_class(call.module, *call.klass); };
     if (rc.unpacked != pickle::NO_NODE) {
         if (auto e = getattr_names(call, rc.unpacked, has_class())) {
