@@ -1,7 +1,7 @@
 """Probes the reference listener (conformance/reference_master.py, real mitogen
 0.3.3) and `mitokit listen` (our C++ master and target) with raw frames a
 UNIX client can send, and prints where their answers differ: odd and refused
-argument values, malformed CALL_FUNCTION payloads, unknown handles in the
+argument values, malformed CALL_FUNCTION payloads, a _proxy_connect in the target, unknown handles in the
 target, odd GET_MODULE names, malformed FORWARD_LOG, spoofed auth/src IDs,
 messages to ourselves, a connection cut mid-frame, a call near max_message_size,
 SHUTDOWN sent to the target by a client.
@@ -153,6 +153,13 @@ def probes():
     }
     for name, data in bad_calls.items():
         p.append(("call." + name, [(CALL_FUNCTION, data, {})]))
+    # Router.local(via=target): the target boots a grandchild (a Python child) and answers its ID and name.
+    proxy = pickle.dumps((None, "mitogen.parent", None, "_proxy_connect", (),
+                          mitogen.core.Kwargs({"name": "grandchild", "method_name": "local", "kwargs": {}})), 2)
+    # SHUTDOWN then goes to the grandchild (the client's auth_id is the listener's), so it is gone before later probes.
+    p.append(("call.proxy_connect", [(CALL_FUNCTION, proxy, {"wait": 4.0}),
+                                     (CALL_FUNCTION, call_payload("mitokit_conform", "echo", ["alive"]), {}),
+                                     ("SHUTDOWN_SPAWNED", None, {})]))
     for name, data in (("unknown_handle", (4321, pickle.dumps(None, 2))),
                        ("unknown_handle_dead", (4321, b"reason")),):
         extra = {"reply_to": IS_DEAD} if name.endswith("dead") else {}
@@ -219,8 +226,17 @@ def run_probe(path, steps, vj):
                 res = show(again, frames, vj)
                 again.close()
                 return res
+            if handle == "SHUTDOWN_SPAWNED":
+                # SHUTDOWN to the context whose {'id': ...} came back earlier in this probe.
+                frames = link.receive()
+                spawned = [vj.loads(f[5])["id"] for f in frames if f[5][:1] == b"\x80" and
+                           isinstance(vj.loads(f[5]), dict) and "id" in vj.loads(f[5])]
+                for cid in spawned:
+                    link.send(SHUTDOWN, b"", dst=cid, reply_to=0)
+                return show(link, frames + link.receive(silence=2.0), vj)
+            wait = kw.pop("wait", 0.0)  # a step whose answer takes long (a process starts)
             link.send(handle, data, **kw)
-            time.sleep(0.05)
+            time.sleep(0.05 + wait)
         return show(link, link.receive(), vj)
     finally:
         link.close()

@@ -10,6 +10,7 @@
 #include "mitokit/conformance/natives.hpp"
 #include "mitokit/sim/directory_source.hpp"
 #include "mitokit/sim/module_catalog.hpp"
+#include "mitokit/transport/boot.hpp"
 #include "mitokit/transport/unix_socket.hpp"
 
 namespace mitokit::conformance {
@@ -46,14 +47,14 @@ struct CppListener::State {
     std::size_t clients = 0;
     std::vector<std::string> errors;
 
-    explicit State(ListenerOptions o)
+    State(ListenerOptions o, runtime::LiveOptions live)
         : opt(std::move(o)),
           source(opt.module_dirs, opt.stdlib_dirs),
           loaded(source),
           catalog(source, loaded),
           fns(functions()),
           shared(make_shared(catalog, fns)),
-          env(runtime::LiveOptions{}),
+          env(std::move(live)),
           master(env, shared, sim::NodeConfig{0, {}}) {}
 
     static sim::NodeShared make_shared(sim::ModuleCatalog& cat, const sim::FunctionRegistry& f) {
@@ -109,7 +110,12 @@ CppListener::~CppListener() {
 }
 
 Result<std::unique_ptr<CppListener>> CppListener::start(ListenerOptions opt) {
-    auto st = std::make_unique<State>(std::move(opt));
+    // The target's _proxy_connect boots real Python grandchildren: they need core.py.
+    runtime::LiveOptions live;
+    auto core = transport::read_installed_core_source();
+    if (!core) return Error{core.error().code, "cannot read mitogen core source: " + core.error().message, 0};
+    live.core_source = std::move(*core);
+    auto st = std::make_unique<State>(std::move(opt), std::move(live));
     // The target: context 1, a C++ child of the master over a real socketpair.
     std::optional<sim::ContextId> id;
     st->master.allocate_id([&](std::optional<sim::ContextId> v) { id = v; });

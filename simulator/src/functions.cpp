@@ -114,6 +114,16 @@ bool FunctionRegistry::has_class(std::string_view module, std::string_view klass
     return classes_.count(k) != 0;
 }
 
+void FunctionRegistry::mark_takes_context(std::string_view module, const std::optional<std::string>& klass,
+                                          std::string_view function) {
+    takes_context_[key(module, klass, function)] = 1;
+}
+
+bool FunctionRegistry::takes_context(std::string_view module, const std::optional<std::string>& klass,
+                                     std::string_view function) const {
+    return takes_context_.count(key(module, klass, function)) != 0;
+}
+
 FunctionRegistry FunctionRegistry::standard() {
     FunctionRegistry r;
     r.add_builtin_module("posix");
@@ -134,17 +144,19 @@ FunctionRegistry FunctionRegistry::standard() {
         n.forget_chain(id->s);
         done(CallResult::none());
     });
+    r.mark_takes_context("mitogen.core", std::string("Dispatcher"), "forget_chain");
     // parent._proxy_connect: upgrade, allocate an ID (a round trip below the
     // master), connect a child, answer {'id', 'name', 'msg'}.
     r.add("mitogen.parent", std::nullopt, "_proxy_connect", [](Node& n, const payload::CallFunction& c, CallDone done) {
         std::string name;
         if (const auto* k = kwarg(c, "name"); k && k->kind == pickle::Kind::str) name = k->s;
-        n.spawn_child(name, [done](std::optional<ContextId> id, StreamId) {
+        n.spawn_child(name, [done, name](std::optional<ContextId> id, StreamId) {
             CallResult res;
             auto& d = res.doc;
             d.reserve(7); // the dict and its six items, without regrowing
             if (id) {
-                const std::string nm = "local." + std::to_string(*id);
+                // Context.name: the name asked for, else the stream's default.
+                const std::string nm = name.empty() ? "local." + std::to_string(*id) : name;
                 res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.integer(*id), d.str("name"), d.str(nm),
                                                       d.str("msg"), d.none()});
             } else {
@@ -154,6 +166,7 @@ FunctionRegistry FunctionRegistry::standard() {
             done(std::move(res));
         });
     });
+    r.mark_takes_context("mitogen.parent", std::nullopt, "_proxy_connect");
     r.add("mitokit.sim", std::nullopt, "sleep", [](Node& n, const payload::CallFunction& c, CallDone done) {
         const auto ns = as_int(arg(c, 0));
         if (!ns || *ns < 0) {

@@ -490,12 +490,7 @@ void Node::run_std(Std kind, Message& msg, StreamId in) {
     case Std::shutdown: on_shutdown_msg(msg); return;
     case Std::load_module: on_load_module(msg); return;
     case Std::call_function: on_call_function(msg); return;
-    case Std::call_service_stub:
-        // The stub Receiver queues the message for a service pool that this
-        // simulation never starts; it is consumed without a reply, as the
-        // reference's pool would only answer after importing mitogen.service.
-        env_.note(*this, Note::handler_error, &msg.h, "CALL_SERVICE: no service pool in the simulator");
-        return;
+    case Std::call_service_stub: on_call_service(msg); return;
     case Std::detaching: on_detaching(msg); return;
     }
 }

@@ -69,6 +69,12 @@ public:
     // Is anything registered under this module name / this class of it?
     bool has_module(std::string_view module) const;
     bool has_class(std::string_view module, std::string_view klass) const;
+    // @takes_econtext / @takes_router: the Dispatcher calls kwargs.setdefault() on
+    // the call's kwargs before the call (an error path when they are no mapping).
+    void mark_takes_context(std::string_view module, const std::optional<std::string>& klass,
+                            std::string_view function);
+    bool takes_context(std::string_view module, const std::optional<std::string>& klass,
+                       std::string_view function) const;
     // Modules every child has without importing (posix, mitogen.core, mitokit.sim).
     void add_builtin_module(std::string module) { builtin_.emplace(std::move(module), 1); }
     bool is_builtin_module(std::string_view module) const { return builtin_.count(module) != 0; }
@@ -84,6 +90,7 @@ private:
     std::map<std::string, int, std::less<>> modules_;
     std::map<std::string, int, std::less<>> classes_; // "module\0class"
     std::map<std::string, int, std::less<>> builtin_;
+    std::map<std::string, int, std::less<>> takes_context_;
 };
 
 } // namespace mitokit::sim

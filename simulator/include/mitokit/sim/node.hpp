@@ -383,7 +383,9 @@ private:
     void start_call(const Message& msg);
     void run_call(const Message& msg);
     void call_imported(std::optional<std::string> import_error);
+    void call_imported_slow(); // no native found, or a payload Python unpacked (error paths)
     void finish_call(CallResult result, bool cache_failure);
+    void on_call_service(const Message& msg); // the Dispatcher's stub, then the pool's first checks
 
     // logs, shutdown, detach
     void on_forward_log(const Message& msg);

@@ -23,6 +23,10 @@ struct RunningCall {
     Header h{};
     std::optional<std::string> chain;
     payload::CallFunction call;
+    // NO_NODE unless the typed parser refused the payload and it was unpacked as
+    // Python would: then a 6-tuple in call.doc whose klass, funcname, args and
+    // kwargs are checked again where getattr and the call would fail on them.
+    pickle::NodeId unpacked = pickle::NO_NODE;
     bool finished = false; // answered: a second answer from a native is ignored
 };
 
