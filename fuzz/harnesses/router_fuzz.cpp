@@ -11,7 +11,11 @@
 // DEL_ROUTE has been dropped or refused (a bad auth_id or src_id, or the wrong
 // stream; the reference logs an ERROR and drops it the same way): a context that
 // sends a DEL_ROUTE for itself makes its parents forget their route to it, after
-// which its own DEL_ROUTEs for its descendants fail the auth_id check.
+// which its own DEL_ROUTEs for its descendants fail the auth_id check. Likewise once a
+// context has lost its route to its parent while alive: a child's ADD_ROUTE for the
+// parent's own ID is taken (0.3.3 accepts it, as the current route is the parent's), and
+// goes with that child's stream; its DEL_ROUTEs then have nowhere to go, as the
+// reference's _propagate_up sends nothing when stream_by_id(parent) is None.
 #include <FuzzedDataProvider.h>
 
 #include <memory>
@@ -91,6 +95,11 @@ int fuzz_router(const std::uint8_t* data, std::size_t size) {
         Node& n = t.sim->node_at(i);
         for (StreamId s = 0; n.alive() && s < n.stream_count(); ++s) wedged = wedged || n.stream_mid_frame(s);
     }
+    bool parent_route_lost = false;
+    for (std::size_t i = 0; i < t.sim->node_count(); ++i) {
+        const Node& n = t.sim->node_at(i);
+        if (const auto pid = n.parent_id(); n.alive() && pid && !n.route_for(*pid)) parent_route_lost = true;
+    }
     bool del_route_refused = false;
     for (const std::string& line : t.sim->events().lines())
         del_route_refused = del_route_refused || line.find(" bad_del_route ") != std::string::npos ||
@@ -101,7 +110,7 @@ int fuzz_router(const std::uint8_t* data, std::size_t size) {
     // immediate child's ADD_ROUTE on trust. A route to a context that existed and died is a bug.
     for (std::size_t i = 0; i < t.sim->node_count(); ++i) {
         Node& n = t.sim->node_at(i);
-        if (!n.alive() || wedged || del_route_refused) continue;
+        if (!n.alive() || wedged || del_route_refused || parent_route_lost) continue;
         for (ContextId id : n.routes()) {
             const Node* target = t.sim->find(id);
             fuzz_check(!target || target->alive(), "context " + std::to_string(n.id()) +
