@@ -1,8 +1,9 @@
 #include "options.hpp"
-#include "mitokit/cli/unsigned_options.hpp"
 
 #include <cstdio>
 #include <iostream>
+
+#include "mitokit/cli/unsigned_options.hpp"
 
 namespace mitokit::cli {
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+
 #include "mitokit/cli/unsigned_options.hpp"
 
 namespace mitokit::cli {

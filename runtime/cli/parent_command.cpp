@@ -1,5 +1,4 @@
 #include "parent_command.hpp"
-#include "mitokit/cli/unsigned_options.hpp"
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -8,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mitokit/cli/unsigned_options.hpp"
 #include "mitokit/pickle/json.hpp"
 #include "mitokit/runtime/parent.hpp"
 #include "mitokit/sim/json_out.hpp"

@@ -1,5 +1,4 @@
 #include "modules_command.hpp"
-#include "mitokit/cli/unsigned_options.hpp"
 
 #include <boost/program_options.hpp>
 #include <fstream>
@@ -8,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mitokit/cli/unsigned_options.hpp"
 #include "mitokit/sim/directory_source.hpp"
 #include "mitokit/sim/json_out.hpp"
 #include "modules/minify.hpp"

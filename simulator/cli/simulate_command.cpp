@@ -1,11 +1,10 @@
 #include "simulate_command.hpp"
-#include "mitokit/cli/unsigned_options.hpp"
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "mitokit/cli/unsigned_options.hpp"
 #include "mitokit/sim/functions.hpp"
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/module_sets.hpp"
