@@ -94,7 +94,7 @@ void Node::run_call(const Message& msg) {
         const PyStep step = unpack_as_python(msg.data, rc);
         if (step.what != PyStep::go) {
             std::string text = step.what == PyStep::raise ? step.error : "mitogen.core.StreamError: " + st.error().message;
-            finish_call(CallResult{{}, pickle::NO_NODE, std::move(text)}, false);
+            finish_call(CallResult::failed(std::move(text)), false);
             return;
         }
     }
@@ -107,9 +107,7 @@ void Node::run_call(const Message& msg) {
         const auto& n = call.doc[call.chain_id];
         if (n.kind == pickle::Kind::str || n.kind == pickle::Kind::bytes) rc.chain = n.s;
     }
-    const bool needs_import = shared_.modules && !shared_.modules->child_local(call.module) &&
-                              !(shared_.functions && shared_.functions->is_builtin_module(call.module));
-    if (needs_import) {
+    if (needs_import(call.module)) {
         import_module(call.module, [this](std::optional<std::string> import_error) {
             if (alive_) call_imported(std::move(import_error));
         });
@@ -122,20 +120,33 @@ void Node::call_imported(std::optional<std::string> import_error) {
     const RunningCall& rc = *running_;
     const payload::CallFunction& call = rc.call;
     if (import_error) {
-        finish_call(CallResult{{}, pickle::NO_NODE, std::move(import_error)}, false);
+        finish_call(CallResult::failed(std::move(*import_error)), false);
         return;
     }
     const NativeFn* fn = shared_.functions && rc.unpacked == pickle::NO_NODE
                              ? shared_.functions->find(call.module, call.klass, call.function)
                              : nullptr;
     if (!fn) return call_imported_slow();
-    if (rc.chain && chain_errors_) {
-        if (auto it = chain_errors_->find(*rc.chain); it != chain_errors_->end()) {
-            finish_call(CallResult{{}, pickle::NO_NODE, it->second}, false);
-            return;
-        }
-    }
-    (*fn)(*this, call, [this](CallResult r) {
+    if (chain_failed()) return;
+    run_native(*fn);
+}
+
+bool Node::needs_import(std::string_view module) const {
+    return shared_.modules && !shared_.modules->child_local(module) &&
+           !(shared_.functions && shared_.functions->is_builtin_module(module));
+}
+
+bool Node::chain_failed() {
+    const RunningCall& rc = *running_;
+    if (!rc.chain || !chain_errors_) return false;
+    const auto it = chain_errors_->find(*rc.chain);
+    if (it == chain_errors_->end()) return false;
+    finish_call(CallResult::failed(it->second), false);
+    return true;
+}
+
+void Node::run_native(const NativeFn& fn) {
+    fn(*this, running_->call, [this](CallResult r) {
         if (alive_) finish_call(std::move(r), true);
     });
 }
@@ -151,7 +162,7 @@ void Node::call_imported_slow() {
     const auto has_class = [&] { return call.klass && fns && fns->has_class(call.module, *call.klass); };
     if (rc.unpacked != pickle::NO_NODE) {
         if (auto e = getattr_names(call, rc.unpacked, has_class())) {
-            finish_call(CallResult{{}, pickle::NO_NODE, std::move(e)}, false);
+            finish_call(CallResult::failed(std::move(*e)), false);
             return;
         }
     }
@@ -174,12 +185,7 @@ void Node::call_imported_slow() {
                     false);
         return;
     }
-    if (rc.chain && chain_errors_) {
-        if (auto it = chain_errors_->find(*rc.chain); it != chain_errors_->end()) {
-            finish_call(CallResult{{}, pickle::NO_NODE, it->second}, false);
-            return;
-        }
-    }
+    if (chain_failed()) return;
     if (rc.unpacked != pickle::NO_NODE) {
         const std::string callee = plain ? plain->value : qualname(call) + "()";
         PyStep step = check_call_arguments(call, callee, plain);
@@ -187,7 +193,7 @@ void Node::call_imported_slow() {
             step.error = "mitogen.core.StreamError: CALL_FUNCTION: mitokit does not model *args of a set of several items "
                          "(its order is CPython's hash order)";
         if (step.what != PyStep::go) {
-            finish_call(CallResult{{}, pickle::NO_NODE, std::move(step.error)}, step.what == PyStep::raise);
+            finish_call(CallResult::failed(std::move(step.error)), step.what == PyStep::raise);
             return;
         }
     } else if (plain) {
@@ -195,9 +201,7 @@ void Node::call_imported_slow() {
                     true);
         return;
     }
-    (*fn)(*this, call, [this](CallResult r) {
-        if (alive_) finish_call(std::move(r), true);
-    });
+    run_native(*fn);
 }
 
 void Node::finish_call(CallResult result, bool cache_failure) {
@@ -273,9 +277,7 @@ void Node::on_call_service(const Message& msg) {
     const auto dot = service.rfind('.');
     const std::string module = dot == std::string::npos ? std::string() : service.substr(0, dot);
     if (module.empty()) return answer("builtins.ValueError: Empty module name");
-    const bool needs_import = shared_.modules && !shared_.modules->child_local(module) &&
-                              !(shared_.functions && shared_.functions->is_builtin_module(module));
-    if (!needs_import) return cannot("mitokit runs no service classes");
+    if (!needs_import(module)) return cannot("mitokit runs no service classes");
     import_module(module, [this, h, answer](std::optional<std::string> import_error) {
         if (!alive_) return;
         if (import_error) return answer(*import_error);

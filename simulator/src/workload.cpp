@@ -26,6 +26,13 @@ double process_cpu_s() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// module.function(n), pickled once for a workload that sends it to many contexts.
+std::vector<std::uint8_t> int_call(const char* module, const char* function, std::int64_t n) {
+    auto c = make_call(module, std::nullopt, function);
+    c.args = c.doc.tuple({c.doc.integer(n)});
+    return payload::build_call_function(c);
+}
+
 struct Driver {
     Driver(Simulation& s, const WorkloadConfig& w, const FaultConfig& f, Report& r)
         : sim(s), wl(w), faults(f), rep(r) {
@@ -224,19 +231,14 @@ struct Driver {
         });
     }
 
-
     void build_calls() {
         auto c = make_call("mitokit.sim", std::nullopt, "import_modules");
         std::vector<pickle::NodeId> items;
         for (const auto& n : wl.imports) items.push_back(c.doc.str(n));
         c.args = c.doc.tuple({c.doc.seq(pickle::Kind::list, std::move(items))});
         import_call = payload::build_call_function(c);
-        auto l = make_call("mitokit.sim", std::nullopt, "log");
-        l.args = l.doc.tuple({l.doc.integer(wl.logs_per_leaf)});
-        log_call = payload::build_call_function(l);
-        auto a = make_call("mitokit.sim", std::nullopt, "allocate_ids");
-        a.args = a.doc.tuple({a.doc.integer(wl.ids_per_leaf)});
-        allocate_call = payload::build_call_function(a);
+        log_call = int_call("mitokit.sim", "log", wl.logs_per_leaf);
+        allocate_call = int_call("mitokit.sim", "allocate_ids", wl.ids_per_leaf);
     }
 
     void count_imported(const Reply& r) {
@@ -263,9 +265,7 @@ struct Driver {
             // os._exit(0) to each, as Context.call_no_reply sends it; the calls wait
             // until their subtrees are gone.
             killed_ = true;
-            auto c = make_call("posix", std::nullopt, "_exit");
-            c.args = c.doc.tuple({c.doc.integer(0)});
-            const auto exit_call = payload::build_call_function(c);
+            const auto exit_call = int_call("posix", "_exit", 0);
             for (ContextId id : wl.kill) sim.master().call_no_reply_pickled(id, exit_call);
             sim.scheduler().after(wl.kill_wait, [this] { leaf_phase(); });
             return;
@@ -355,6 +355,12 @@ void check_calls(const char* what, const CallStats& c, std::vector<std::string>&
     if (ended != c.started)
         v.push_back(std::string(what) + ": " + std::to_string(c.started - ended) + " of " + std::to_string(c.started) +
                     " never ended");
+}
+
+// Messages the run sent with handle `h` (0 when none).
+std::uint64_t messages_of(const Report& r, std::uint32_t h) {
+    const auto it = r.per_handle.find(h);
+    return it == r.per_handle.end() ? 0 : it->second.messages;
 }
 
 } // namespace
@@ -503,11 +509,11 @@ std::string report_json(const Report& r) {
     kv("per_handle", ph + "}");
     kv("calls", calls(r.calls));
     kv("connects", calls(r.connects));
-    const auto gm = r.per_handle.count(handle::GET_MODULE) ? r.per_handle.at(handle::GET_MODULE).messages : 0;
-    const auto lm = r.per_handle.count(handle::LOAD_MODULE) ? r.per_handle.at(handle::LOAD_MODULE).messages : 0;
+    const auto gm = messages_of(r, handle::GET_MODULE);
+    const auto lm = messages_of(r, handle::LOAD_MODULE);
     kv("imports", "{\"calls\":" + calls(r.imports) + ",\"modules_ok\":" + u(r.modules_imported_ok) +
                       ",\"get_module_hops\":" + u(gm) + ",\"load_module_hops\":" + u(lm) + "}");
-    const auto ai = r.per_handle.count(handle::ALLOCATE_ID) ? r.per_handle.at(handle::ALLOCATE_ID).messages : 0;
+    const auto ai = messages_of(r, handle::ALLOCATE_ID);
     kv("id_allocations", "{\"calls\":" + calls(r.id_allocations) + ",\"allocate_id_hops\":" + u(ai) + "}");
     kv("log_records", u(r.log_records));
     std::string notes = "{";
@@ -560,7 +566,7 @@ std::string report_text(const Report& r) {
     line("calls", r.calls);
     line("imports", r.imports);
     if (r.id_allocations.started) line("ids", r.id_allocations);
-    const auto gm = r.per_handle.count(handle::GET_MODULE) ? r.per_handle.at(handle::GET_MODULE).messages : 0;
+    const auto gm = messages_of(r, handle::GET_MODULE);
     std::snprintf(b, sizeof b, "modules imported %llu  GET_MODULE hops %llu  log records %llu\n",
                   (unsigned long long)r.modules_imported_ok, (unsigned long long)gm, (unsigned long long)r.log_records);
     o += b;

@@ -52,8 +52,12 @@ struct CallResult {
     }
     // type like "builtins.ValueError"; the text is what CallError(e) carries.
     static CallResult raise(std::string_view type, std::string_view message) {
+        return failed(std::string(type) + ": " + std::string(message));
+    }
+    // An exception already worded as CallError(e) carries it ("module.Class: text").
+    static CallResult failed(std::string text) {
         CallResult r;
-        r.error = std::string(type) + ": " + std::string(message);
+        r.error = std::move(text);
         return r;
     }
 };

@@ -384,6 +384,9 @@ private:
     void run_call(const Message& msg);
     void call_imported(std::optional<std::string> import_error);
     void call_imported_slow(); // no native found, or a payload Python unpacked (error paths)
+    bool chain_failed();                // the call's chain failed before: answered with that failure
+    void run_native(const NativeFn& fn); // fn(*args, **kwargs); its answer finishes the call
+    bool needs_import(std::string_view module) const; // neither child-local nor built in
     void finish_call(CallResult result, bool cache_failure);
     void on_call_service(const Message& msg); // the Dispatcher's stub, then the pool's first checks
 
