@@ -193,6 +193,23 @@ TEST(Router, ALeafAllocatesIdsFromBlocksTheMasterHandsOut) {
     EXPECT_NE(r.call_error->find("allocate_ids() needs a count of 0..100000"), std::string::npos) << *r.call_error;
 }
 
+// A block that would run past the last 32-bit ID is refused by the child's allocator
+// ("bad block"), and allocate_ids fails as send_await raising would.
+TEST(Router, AllocateIdsFailsWhenTheMastersBlockIsUnusable) {
+    World w;
+    w.shared.id_block = 0xffffffffu; // every block the master hands out ends past 2^32 - 1
+    SimConfig cfg;
+    cfg.keep_event_lines = true;
+    w.sim = std::make_unique<Simulation>(cfg, w.shared);
+    const ContextId c1 = w.spawn_from_master(); // the master's own allocator: no block needed
+    auto call = make_call("mitokit.sim", std::nullopt, "allocate_ids");
+    call.args = call.doc.tuple({call.doc.integer(1)});
+    const auto r = w.call(c1, call);
+    ASSERT_TRUE(r.call_error.has_value()) << r.dead_reason;
+    EXPECT_EQ(*r.call_error, "mitogen.core.ChannelError: ALLOCATE_ID got no block");
+    EXPECT_EQ(w.note(Note::handler_error), 1u) << "the refused block is noted";
+}
+
 // With a maximum shorter than the dead reply's own reason, that reply is too large as
 // well: it is dropped and counted, not answered by another dead message without end.
 TEST(Router, ADeadReplyTooLargeItselfIsDroppedNotAnsweredForever) {
