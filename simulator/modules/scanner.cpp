@@ -86,13 +86,18 @@ bool is_compound_keyword(std::string_view w) {
            w == "with" || w == "for" || w == "while" || w == "match" || w == "case";
 }
 
+// bytecode: every module-level import (mitogen's own scan); executed: what
+// importing the module on the master runs, except clauses left out; runtime: the
+// same conditions, with except clauses kept and each import's try statements.
+enum class Mode { bytecode, executed, runtime };
+
 class Scanner {
 public:
-    explicit Scanner(bool executed_only) : executed_only_(executed_only) {}
+    explicit Scanner(Mode mode) : mode_(mode), executed_only_(mode != Mode::bytecode) {}
 
     std::vector<ImportRef> run(std::string_view source) {
         const std::vector<Line> lines = detail::logical_lines(source);
-        // Names set once to a constant: only the executed scan evaluates conditions.
+        // Names set once to a constant: only the executed scans evaluate conditions.
         const std::optional<ConstNames> consts = executed_only_ ? std::optional<ConstNames>(lines) : std::nullopt;
         consts_ = consts ? &*consts : nullptr;
         for (const Line& line : lines) {
@@ -104,7 +109,11 @@ public:
                 }
                 skip_above_ = -1;
             }
-            end_handler();
+            // The runtime scan reads a handler's lines instead of skipping them.
+            if (mode_ == Mode::runtime && handler_ >= 0 && line.indent > tries_[static_cast<std::size_t>(handler_)].indent)
+                handler_line(line);
+            else
+                end_handler();
             if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
             close_tries(line);
             statements(line.toks, line.indent);
@@ -120,6 +129,15 @@ public:
         return std::move(out_);
     }
 
+    RuntimeImports run_runtime(std::string_view source) {
+        RuntimeImports r;
+        std::vector<ImportRef> refs = run(source);
+        r.imports.reserve(refs.size());
+        for (std::size_t k = 0; k < refs.size(); ++k) r.imports.push_back(RuntimeImport{std::move(refs[k]), std::move(places_[k])});
+        for (const Try& t : tries_) r.handled.push_back(t.swallows);
+        return r;
+    }
+
 private:
     // A module-level try statement: its header's indent, whether its body is still
     // being read, and whether one of its except clauses swallows the exception
@@ -128,6 +146,7 @@ private:
         int indent;
         bool in_body = true;
         bool swallows = false;
+        TryPart part = TryPart::body;
     };
 
     bool clause_of(const Line& line, const Try& t) const {
@@ -145,6 +164,8 @@ private:
             if (line.indent > t.indent) break;
             if (clause_of(line, t)) {
                 t.in_body = false;
+                const auto w = line.toks[0].text;
+                t.part = w == "except" ? TryPart::handler : w == "else" ? TryPart::orelse : TryPart::final;
                 break;
             }
             open_.pop_back();
@@ -203,7 +224,7 @@ private:
                 } else if (w != "else") {
                     if (true_if_indent_ == indent) true_if_indent_ = -1;
                     if (w == "except" && executed_only_) {
-                        dead = true;
+                        dead = mode_ == Mode::executed;
                         except_clause(t, *c, indent);
                     }
                     if (w == "try" && executed_only_) {
@@ -255,13 +276,19 @@ private:
         for (std::size_t id : open_)
             if (tries_[id].in_body) enclosing.push_back(id);
         for (std::size_t k = before; k < out_.size(); ++k) enclosing_.push_back(enclosing);
+        if (mode_ != Mode::runtime) return;
+        std::vector<TryPlace> places;
+        for (std::size_t id : open_) places.push_back(TryPlace{static_cast<std::uint32_t>(id), tries_[id].part});
+        for (std::size_t k = before; k < out_.size(); ++k) places_.push_back(places);
     }
 
+    Mode mode_;
     bool executed_only_;
     const ConstNames* consts_ = nullptr; // valid during run()
     std::size_t line_no_ = 0;            // logical lines begun so far
     std::vector<ImportRef> out_;
     std::vector<std::vector<std::size_t>> enclosing_; // per import: the try bodies it is in
+    std::vector<std::vector<TryPlace>> places_;       // per import (runtime): every open try and its part
     std::vector<Try> tries_;
     std::vector<std::size_t> open_; // try statements not yet ended, outermost first
     long handler_ = -1;             // the try whose except clause is being skipped
@@ -274,11 +301,15 @@ private:
 } // namespace
 
 std::vector<ImportRef> scan_imports(std::string_view source) {
-    return Scanner{false}.run(source);
+    return Scanner{Mode::bytecode}.run(source);
 }
 
 std::vector<ImportRef> scan_executed_imports(std::string_view source) {
-    return Scanner{true}.run(source);
+    return Scanner{Mode::executed}.run(source);
+}
+
+RuntimeImports scan_runtime_imports(std::string_view source) {
+    return Scanner{Mode::runtime}.run_runtime(source);
 }
 
 std::string imported_module(std::string_view package, const ImportRef& ref) {

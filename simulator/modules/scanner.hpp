@@ -9,6 +9,7 @@
 // Pure text in, imports out: no I/O.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,29 @@ std::vector<ImportRef> scan_imports(std::string_view source);
 // and of `except` clauses (the guarded import is taken to succeed), with
 // ImportRef::reraised set where a failing import would propagate.
 std::vector<ImportRef> scan_executed_imports(std::string_view source);
+
+// Where an import sits in a module-level try statement.
+enum class TryPart : std::uint8_t { body, handler, orelse, final };
+struct TryPlace {
+    std::uint32_t id; // the try statement, numbered in source order
+    TryPart part;
+    friend bool operator==(const TryPlace&, const TryPlace&) = default;
+};
+struct RuntimeImport {
+    ImportRef ref;
+    std::vector<TryPlace> within; // the open try statements around it, outermost first
+};
+struct RuntimeImports {
+    std::vector<RuntimeImport> imports;
+    std::vector<bool> handled; // per try: an except clause does not end in `raise`
+};
+
+// What a child runs when it executes the module, for modelling which imports it
+// asks its parent for: scan_executed_imports' conditions (TYPE_CHECKING, the
+// Python version, constant names), but except/else clauses are kept and each
+// import says which try statements enclose it, so that the caller can run an
+// except clause only when its try body's import failed.
+RuntimeImports scan_runtime_imports(std::string_view source);
 
 // The module an import statement imports when it runs in a module whose
 // __package__ is `package` (the module's own name for a package, its parent's

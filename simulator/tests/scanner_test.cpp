@@ -99,6 +99,7 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "if not getattr(ssl, \"HAS_SNI\", False):\n    from urllib3.contrib import pyopenssl\n"
         "if ssl.HAS_SNI: import sni\n"
         "if getattr(ssl, 'HAS_NPN', False): import npn_unknown\n"
+        "if not hasattr(pkgutil, 'find_loader'):\n    from mitogen.compat import pkgutil\n"
         "if FAST:\n    import fast\nelse:\n    import slow\n"
         "twice = None\ntwice = load()\nif twice:\n    import twice_unknown\n"
         "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
@@ -141,6 +142,34 @@ TEST(Scanner, ExecutedImportsKnowWhenAFailureWouldPropagate) {
         {"in_else", false},       {"top_level", false}};
     EXPECT_EQ(got, want);
     for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.reraised) << i.module << ": only the executed scan says";
+}
+
+TEST(Scanner, RuntimeImportsKeepClausesAndSayWhichTryEnclosesThem) {
+    const char* src =
+        "try:\n    from ._speedups import escape\nexcept ImportError:\n    from ._native import escape\n"
+        "if TYPE_CHECKING:\n    import hint\n"
+        "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2\n"
+        "try:\n    import a\n    try:\n        import inner\n    except ImportError: raise\n"
+        "except Exception:\n    import handler\nelse:\n    import orelse\nfinally:\n    import final\n"
+        "def f():\n    import in_def\n"
+        "import top\n";
+    const auto r = scan_runtime_imports(src);
+    using P = TryPlace;
+    using T = TryPart;
+    std::vector<std::pair<std::string, std::vector<P>>> got;
+    for (const auto& i : r.imports) got.emplace_back(i.ref.module, i.within);
+    const std::vector<std::pair<std::string, std::vector<P>>> want = {
+        {"_speedups", {P{0, T::body}}},
+        {"_native", {P{0, T::handler}}},
+        {"a", {P{1, T::body}}},
+        {"inner", {P{1, T::body}, P{2, T::body}}},
+        {"handler", {P{1, T::handler}}},
+        {"orelse", {P{1, T::orelse}}},
+        {"final", {P{1, T::final}}},
+        {"top", {}}};
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(r.handled, (std::vector<bool>{true, true, false})) << "try 2's only handler re-raises";
+    EXPECT_EQ(r.imports[0].ref, (ImportRef{1, "_speedups", V{"escape"}}));
 }
 
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
