@@ -59,6 +59,14 @@ bool ModuleCatalog::child_local(std::string_view fullname) {
     return local;
 }
 
+const ExecPlan* ModuleCatalog::local_plan(std::string_view fullname) {
+    if (auto it = local_plans_.find(fullname); it != local_plans_.end()) return it->second.get();
+    std::unique_ptr<const ExecPlan> plan;
+    if (const auto found = source_.find(fullname))
+        plan = std::make_unique<const ExecPlan>(exec_imports(fullname, found->is_pkg, found->source));
+    return local_plans_.emplace(std::string(fullname), std::move(plan)).first->second.get();
+}
+
 ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source) {
     ExecPlan out;
     // The package a relative import is relative to (__package__).
