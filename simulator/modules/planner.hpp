@@ -69,9 +69,13 @@ private:
     // parent packages of a dotted name into the master (even when the name itself is
     // then not found): from then on they count as loaded.
     void import_parents(std::string_view fullname);
+    // What an import did: `raised` is an ImportError the planner is sure of (the
+    // module's code raised, or a top-level name is nowhere on sys.path); `unknown` a
+    // submodule it cannot find, which code it does not model may still provide.
+    enum class Outcome : std::uint8_t { ok, raised, unknown };
     // Imports `name` (parents first) into the model of the master's sys.modules and
-    // runs its module-level imports; false when it cannot be found.
-    bool import_module(const std::string& name);
+    // runs its module-level imports.
+    Outcome import_module(const std::string& name);
     // The rest of importing `name` once its source is found (its parent is imported);
     // false when its module-level code raises (it is then not loaded).
     bool import_found(const std::string& name, const FoundModule& found);

@@ -1,6 +1,7 @@
 #include "scanner.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 
 #include "logical_lines.hpp"
@@ -106,6 +107,11 @@ public:
             }
             end_handler();
             if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
+            while (!blocks_.empty() && blocks_.back().indent >= line.indent) {
+                uncertain_blocks_ -= blocks_.back().certain ? 0 : 1;
+                blocks_.pop_back();
+            }
+            while (!chains_.empty() && chains_.back().indent > line.indent) chains_.pop_back();
             close_tries(line);
             statements(line.toks, line.indent);
         }
@@ -115,6 +121,7 @@ public:
                 const auto& enclosing = enclosing_[k];
                 out_[k].reraised = !enclosing.empty() &&
                                    std::none_of(enclosing.begin(), enclosing.end(), [&](std::size_t id) { return tries_[id].swallows; });
+                out_[k].unguarded = enclosing.empty() && certain_[k];
             }
         }
         return std::move(out_);
@@ -165,6 +172,59 @@ private:
         handler_raises_ = false;
     }
 
+    // The last compound statement at an indent, for the `elif`/`else` clauses that
+    // continue it: whether it is an if chain whose branches so far are all known not
+    // to run (so an `else` surely does), a try, or a loop.
+    enum class Kind : std::uint8_t { if_chain, try_stmt, loop, other };
+    struct Chain {
+        int indent;
+        Kind kind;
+        bool all_false = false;
+    };
+    // A compound statement's body on the following lines, and whether it surely runs
+    // when the statement does.
+    struct Block {
+        int indent;
+        bool certain;
+    };
+
+    Chain* chain_at(int indent) {
+        return !chains_.empty() && chains_.back().indent == indent ? &chains_.back() : nullptr;
+    }
+    void set_chain(int indent, Kind kind, bool all_false = false) {
+        if (Chain* c = chain_at(indent)) *c = Chain{indent, kind, all_false};
+        else chains_.push_back(Chain{indent, kind, all_false});
+    }
+    // Whether a compound statement's body runs whenever the statement does (and
+    // records the statement for the clauses that may continue it).
+    bool body_certain(std::string_view w, int indent, std::optional<bool> v) {
+        const Chain* c = chain_at(indent);
+        if (w == "if") {
+            set_chain(indent, Kind::if_chain, v && !*v);
+            return v && *v;
+        }
+        if (w == "elif") {
+            const bool prior_false = c && c->kind == Kind::if_chain && c->all_false;
+            set_chain(indent, Kind::if_chain, prior_false && v && !*v);
+            return prior_false && v && *v;
+        }
+        if (w == "else") {
+            if (!c) return false;
+            return c->kind == Kind::try_stmt || (c->kind == Kind::if_chain && c->all_false);
+        }
+        if (w == "try") {
+            set_chain(indent, Kind::try_stmt);
+            return true;
+        }
+        if (w == "finally" || w == "except") return true;
+        if (w == "for" || w == "while") {
+            set_chain(indent, Kind::loop);
+            return false;
+        }
+        set_chain(indent, Kind::other);
+        return w == "with";
+    }
+
     // A body that is not module-level code: the rest of this line, or the
     // following lines indented deeper than `indent`.
     void skip_body(Toks t, std::size_t colon, int indent) {
@@ -190,10 +250,11 @@ private:
                     return;
                 }
                 bool dead = false;
+                std::optional<bool> v;
                 if ((w == "elif" || w == "else") && true_if_indent_ == indent) dead = true;
                 else if (w == "if" || w == "elif" || w == "while") {
                     const auto cond = t.subspan(kw + 1, *c - kw - 1);
-                    auto v = detail::constant_truth(cond);
+                    v = detail::constant_truth(cond);
                     if (!v && executed_only_ && w != "while") v = detail::run_truth(cond, consts_, line_no_ - 1);
                     if (v && !*v) dead = true;
                     if (w != "while") {
@@ -211,15 +272,25 @@ private:
                         open_.push_back(tries_.size() - 1);
                     }
                 }
+                const bool certain = body_certain(w, indent, v);
                 if (dead) {
                     skip_body(t, *c, indent);
                     return;
                 }
-                if (*c + 1 < t.size()) statements(t.subspan(*c + 1), indent + 1);
+                if (*c + 1 < t.size()) {
+                    const bool outer = inline_uncertain_;
+                    inline_uncertain_ = outer || !certain;
+                    statements(t.subspan(*c + 1), indent + 1);
+                    inline_uncertain_ = outer;
+                } else {
+                    blocks_.push_back(Block{indent, certain});
+                    uncertain_blocks_ += certain ? 0 : 1;
+                }
                 return;
             }
         }
         if (true_if_indent_ == indent) true_if_indent_ = -1;
+        set_chain(indent, Kind::other);
         simple(t);
     }
 
@@ -254,7 +325,10 @@ private:
         std::vector<std::size_t> enclosing;
         for (std::size_t id : open_)
             if (tries_[id].in_body) enclosing.push_back(id);
-        for (std::size_t k = before; k < out_.size(); ++k) enclosing_.push_back(enclosing);
+        for (std::size_t k = before; k < out_.size(); ++k) {
+            enclosing_.push_back(enclosing);
+            certain_.push_back(uncertain_blocks_ == 0 && !inline_uncertain_);
+        }
     }
 
     bool executed_only_;
@@ -262,6 +336,11 @@ private:
     std::size_t line_no_ = 0;            // logical lines begun so far
     std::vector<ImportRef> out_;
     std::vector<std::vector<std::size_t>> enclosing_; // per import: the try bodies it is in
+    std::vector<bool> certain_;                       // per import: it runs whenever the module does
+    std::vector<Chain> chains_;                       // by increasing indent
+    std::vector<Block> blocks_;                       // open bodies, outermost first
+    std::size_t uncertain_blocks_ = 0;                // of blocks_, those that may not run
+    bool inline_uncertain_ = false;                   // in the same-line body of such a block
     std::vector<Try> tries_;
     std::vector<std::size_t> open_; // try statements not yet ended, outermost first
     long handler_ = -1;             // the try whose except clause is being skipped

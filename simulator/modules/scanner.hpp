@@ -24,6 +24,11 @@ struct ImportRef {
     // ImportError here fails the importing module (the optional-dependency pattern
     // `try: import socks` / `except ImportError: warnings.warn(...); raise`).
     bool reraised = false;
+    // scan_executed_imports only: the statement runs whenever the module's code does
+    // (in no try body, nor in a block the scanner cannot tell will run: a loop, a
+    // match, an `if` on a condition it does not know), so an ImportError here fails
+    // the importing module (`import pytest` at the top of a test package).
+    bool unguarded = false;
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 

@@ -3,27 +3,11 @@
 #include <algorithm>
 
 #include "mitokit/sim/scheduler.hpp"
+#include "modules/builtin_modules.hpp"
 
 namespace mitokit::sim {
-namespace {
 
-// sys.builtin_module_names of Debian 12's python3.11: compiled into the
-// interpreter, so found on every child and never served.
-const char* const BUILTINS[] = {
-    "_abc", "_ast", "_bisect", "_blake2", "_codecs", "_collections", "_csv", "_datetime",
-    "_elementtree", "_functools", "_heapq", "_imp", "_io", "_locale", "_md5", "_opcode", "_operator",
-    "_pickle", "_posixsubprocess", "_random", "_sha1", "_sha256", "_sha3", "_sha512", "_signal",
-    "_socket", "_sre", "_stat", "_statistics", "_string", "_struct", "_symtable", "_thread",
-    "_tokenize", "_tracemalloc", "_warnings", "_weakref", "array", "atexit", "binascii", "builtins",
-    "cmath", "errno", "faulthandler", "fcntl", "gc", "grp", "itertools", "marshal", "math", "posix",
-    "pwd", "pyexpat", "select", "spwd", "sys", "syslog", "time", "unicodedata", "xxsubtype", "zlib"
-};
-
-} // namespace
-
-bool is_builtin_module(std::string_view name) {
-    return std::any_of(std::begin(BUILTINS), std::end(BUILTINS), [&](const char* b) { return name == b; });
-}
+bool is_builtin_module(std::string_view name) { return modules::is_builtin_module(name); }
 
 const SourceLoaded::Info& SourceLoaded::info(std::string_view name) const {
     auto it = cache_.find(name);

@@ -143,6 +143,60 @@ TEST(Scanner, ExecutedImportsKnowWhenAFailureWouldPropagate) {
     for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.reraised) << i.module << ": only the executed scan says";
 }
 
+TEST(Scanner, ExecutedImportsKnowTheMastersPlatform) {
+    // babel.localtime imports its _win32 module only where sys.platform is win32; the
+    // master runs on Linux (sys.platform "linux", os.name "posix").
+    const char* src =
+        "if sys.platform == 'win32':\n    import win_eq\nelse:\n    import unix_else\n"
+        "if sys.platform != \"win32\": import not_win\n"
+        "if 'linux' == sys.platform: import linux_rev\n"
+        "if sys.platform.startswith('linux'): import starts\n"
+        "if sys.platform.startswith(('win', 'cygwin')): import starts_win\n"
+        "if sys.platform in ('darwin', 'win32'): import in_tuple\n"
+        "if sys.platform not in ['darwin']: import not_in_list\n"
+        "if os.name == 'nt':\n    import nt\nelif os.name == 'posix':\n    import posix_elif\n"
+        "if not sys.platform == 'win32': import not_eq\n"
+        "if sys.platform == 'win32' and x: import and_false\n"
+        "if sys.platform == 'linux' or x: import or_true\n"
+        "if x or sys.platform == 'win32': import or_unknown\n"
+        "if not (os.name == 'nt' or sys.platform == 'darwin'): import not_parens\n"
+        "if (sys.platform == 'win32'): import parens\n"
+        "if sys.platform == r'win32': import prefixed_unknown\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"unix_else", "not_win", "linux_rev", "starts", "not_in_list", "posix_elif",
+                        "not_eq", "or_true", "or_unknown", "not_parens", "prefixed_unknown"}));
+    EXPECT_EQ(scan_imports(src).size(), 17u) << "mitogen's own scan keeps them all";
+}
+
+TEST(Scanner, ExecutedImportsKnowWhichRunWheneverTheModuleDoes) {
+    // An import that surely runs (not in a try body, nor under a loop or a condition
+    // the scanner cannot tell) fails the module when it fails: bs4.tests' `import pytest`.
+    const char* src =
+        "import top\n"
+        "if x:\n    import cond\nelif sys.platform == 'linux':\n    import elif_after_unknown\nelse:\n    import dead_else\n"
+        "if x:\n    import cond2\nelse:\n    import else_unknown\n"
+        "if sys.platform == 'win32':\n    import dead\nelif os.name == 'posix':\n    import elif_sure\n"
+        "if sys.version_info < (3,):\n    import py2\nelse:\n    import else_sure\n    if y:\n        import nested_cond\n"
+        "    import after_nested\n"
+        "for i in x:\n    import in_loop\nelse:\n    import loop_else\n"
+        "while z:\n    import in_while\n"
+        "with ctx:\n    import in_with\n"
+        "try:\n    import in_try\nexcept ImportError:\n    pass\nelse:\n    import try_else\nfinally:\n    import in_finally\n"
+        "if x: import inline_cond\n"
+        "with ctx: import inline_with\n"
+        "def f():\n    import in_def\n"
+        "import last\n";
+    std::vector<std::pair<std::string, bool>> got;
+    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.unguarded);
+    const std::vector<std::pair<std::string, bool>> want = {
+        {"top", true},        {"cond", false},         {"elif_after_unknown", false}, {"cond2", false}, {"else_unknown", false},
+        {"elif_sure", true},  {"else_sure", true},     {"nested_cond", false},        {"after_nested", true},
+        {"in_loop", false},   {"loop_else", false},    {"in_while", false},           {"in_with", true},
+        {"in_try", false},    {"try_else", true},      {"in_finally", true},          {"inline_cond", false},
+        {"inline_with", true}, {"last", true}};
+    EXPECT_EQ(got, want);
+    for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.unguarded) << i.module << ": only the executed scan says";
+}
+
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
     const char* src =
         "'''\nimport not_code\n'''\n"
