@@ -1,6 +1,7 @@
 #include "planner.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 
 #include "builtin_modules.hpp"
@@ -81,9 +82,12 @@ Planner::Outcome Planner::import_module(const std::string& name) {
         } else if (dot == std::string::npos && is_builtin_module(name)) {
             imported_.emplace(name, Imported::stdlib);
         } else {
-            // A top-level name found nowhere on sys.path is surely missing; a submodule
-            // may still be put in sys.modules by code the planner does not model (six.moves).
-            return dot == std::string::npos ? Outcome::raised : Outcome::unknown;
+            // A top-level name found nowhere on sys.path is surely missing, and so is a
+            // submodule missing from a package's directory; below a plain module
+            // (six.moves) it may be put in sys.modules by code the planner does not run.
+            if (dot == std::string::npos) return Outcome::raised;
+            const auto parent = source_.find(name.substr(0, dot));
+            return parent && parent->is_pkg ? Outcome::raised : Outcome::unknown;
         }
         return Outcome::ok;
     }
@@ -101,7 +105,8 @@ bool Planner::import_found(const std::string& name, const FoundModule& found) {
 // Importing a module runs its module-level code, whose import statements import
 // their targets (a from-import also imports each listed name that is a submodule).
 // Modelled as if every such statement ran except in the branches the scanner knows
-// do not (scan_executed_imports) and in except clauses. A failed import raises in
+// do not (scan_executed_imports), and an except clause's only where its try body's
+// import surely failed (bs4.dammit falls back from cchardet to chardet). A failed import raises in
 // the importing module where the statement is unguarded (ImportRef::unguarded) and
 // the failure is certain (Outcome::raised), or where its try re-raises
 // (ImportRef::reraised); otherwise it is taken as caught.
@@ -111,11 +116,29 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto propagates = [](const ImportRef& ref, Outcome r) {
         return r != Outcome::ok && (ref.reraised || (ref.unguarded && r == Outcome::raised));
     };
+    std::set<std::uint32_t> failed; // try statements whose body raised an ImportError it catches
+    const auto runs = [&](const ImportRef& ref) {
+        return std::all_of(ref.tries.begin(), ref.tries.end(), [&](const ImportRef::InTry& t) {
+            return (t.part == ImportRef::Part::handler) == (failed.count(t.id) != 0);
+        });
+    };
+    // A caught failure: the rest of the innermost try body is skipped and its handler runs.
+    const auto caught = [&](const ImportRef& ref, Outcome r) {
+        if (r != Outcome::raised) return; // not sure it failed: taken as imported
+        for (auto t = ref.tries.rbegin(); t != ref.tries.rend(); ++t) {
+            if (t->part == ImportRef::Part::body) {
+                failed.insert(t->id);
+                return;
+            }
+        }
+    };
     for (const ImportRef& ref : scan_executed_imports(found.source)) {
+        if (!runs(ref)) continue;
         const std::string target = imported_module(package, ref); // empty: an ImportError
         const Outcome r = target.empty() ? Outcome::raised : import_module(target);
         if (r != Outcome::ok) {
             if (propagates(ref, r)) return false;
+            caught(ref, r);
             continue;
         }
         for (const auto& item : ref.fromlist) {
@@ -123,7 +146,9 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             const std::string sub = target + "." + item;
             // A name that is no submodule is taken as an attribute of the module.
             if (is_loaded(sub) || (!source_.find(sub) && !source_.extension_path(sub))) continue;
-            if (propagates(ref, import_module(sub))) return false;
+            const Outcome rs = import_module(sub);
+            if (propagates(ref, rs)) return false;
+            caught(ref, rs);
         }
     }
     return true;

@@ -70,8 +70,9 @@ private:
     // then not found): from then on they count as loaded.
     void import_parents(std::string_view fullname);
     // What an import did: `raised` is an ImportError the planner is sure of (the
-    // module's code raised, or a top-level name is nowhere on sys.path); `unknown` a
-    // submodule it cannot find, which code it does not model may still provide.
+    // module's code raised, or the name is nowhere on sys.path or in its package's
+    // directory); `unknown` a name below a plain module, which code the planner does
+    // not run may still provide (six.moves).
     enum class Outcome : std::uint8_t { ok, raised, unknown };
     // Imports `name` (parents first) into the model of the master's sys.modules and
     // runs its module-level imports.

@@ -98,14 +98,12 @@ public:
         consts_ = consts ? &*consts : nullptr;
         for (const Line& line : lines) {
             ++line_no_;
+            while (!handlers_.empty() && line.indent <= handlers_.back().header_indent) end_handler();
+            for (Handler& h : handlers_) handler_line(h, line);
             if (skip_above_ >= 0) {
-                if (line.indent > skip_above_) {
-                    handler_line(line);
-                    continue;
-                }
+                if (line.indent > skip_above_) continue;
                 skip_above_ = -1;
             }
-            end_handler();
             if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
             while (!blocks_.empty() && blocks_.back().indent >= line.indent) {
                 uncertain_blocks_ -= blocks_.back().certain ? 0 : 1;
@@ -115,7 +113,7 @@ public:
             close_tries(line);
             statements(line.toks, line.indent);
         }
-        end_handler();
+        while (!handlers_.empty()) end_handler();
         if (executed_only_) {
             for (std::size_t k = 0; k < out_.size(); ++k) {
                 const auto& enclosing = enclosing_[k];
@@ -135,6 +133,9 @@ private:
         int indent;
         bool in_body = true;
         bool swallows = false;
+        ImportRef::Part part = ImportRef::Part::body;
+        bool finally = false;      // in its finally clause, which always runs
+        bool has_handler = false;  // an except clause catching ImportError came already
     };
 
     bool clause_of(const Line& line, const Try& t) const {
@@ -152,24 +153,46 @@ private:
             if (line.indent > t.indent) break;
             if (clause_of(line, t)) {
                 t.in_body = false;
+                const auto w = line.toks[0].text;
+                t.finally = w == "finally";
+                if (w == "else") t.part = ImportRef::Part::orelse;
                 break;
             }
             open_.pop_back();
         }
     }
 
-    // A line of the except clause being skipped: `raise` at the handler's own level.
-    void handler_line(const Line& line) {
-        if (handler_ < 0) return;
-        if (handler_indent_ < 0) handler_indent_ = line.indent;
-        if (line.indent == handler_indent_ && !line.toks.empty() && is(line.toks[0], "raise")) handler_raises_ = true;
+    // An except clause whose body is on the following lines: whether it ends in
+    // `raise` at its own level. Handlers nest (a try inside an except clause).
+    struct Handler {
+        std::size_t try_id;
+        int header_indent;
+        int indent = -1; // of its body, from its first line
+        bool raises = false;
+    };
+
+    // A line of an except clause's body (scanned or skipped).
+    static void handler_line(Handler& h, const Line& line) {
+        if (h.indent < 0) h.indent = line.indent;
+        if (line.indent == h.indent && !line.toks.empty() && is(line.toks[0], "raise")) h.raises = true;
     }
 
     void end_handler() {
-        if (handler_ >= 0 && !handler_raises_) tries_[static_cast<std::size_t>(handler_)].swallows = true;
-        handler_ = -1;
-        handler_indent_ = -1;
-        handler_raises_ = false;
+        if (!handlers_.back().raises) tries_[handlers_.back().try_id].swallows = true;
+        handlers_.pop_back();
+    }
+
+    // `except:`, or a clause naming ImportError or one of its bases among its types.
+    static bool catches_import_error(Toks t, std::size_t colon) {
+        if (colon == 1) return true;
+        for (std::size_t i = 1; i < colon; ++i) {
+            if (is(t[i], "as")) break;
+            const std::string_view n = t[i].text;
+            if (t[i].kind == TokKind::name &&
+                (n == "ImportError" || n == "ModuleNotFoundError" || n == "Exception" || n == "BaseException"))
+                return true;
+        }
+        return false;
     }
 
     // The last compound statement at an indent, for the `elif`/`else` clauses that
@@ -263,10 +286,7 @@ private:
                     }
                 } else if (w != "else") {
                     if (true_if_indent_ == indent) true_if_indent_ = -1;
-                    if (w == "except" && executed_only_) {
-                        dead = true;
-                        except_clause(t, *c, indent);
-                    }
+                    if (w == "except" && executed_only_) dead = !except_clause(t, *c, indent);
                     if (w == "try" && executed_only_) {
                         tries_.push_back(Try{indent});
                         open_.push_back(tries_.size() - 1);
@@ -305,15 +325,22 @@ private:
     }
 
     // An except clause of the innermost open try at this indent: its body follows
-    // on later lines (read by handler_line while skipped) or on this one.
-    void except_clause(Toks t, std::size_t colon, int indent) {
-        if (open_.empty() || tries_[open_.back()].indent != indent) return;
+    // on later lines (read by handler_line) or on this one. True for the first
+    // clause that catches an ImportError, whose body is scanned (its imports run
+    // where the try's guarded import fails); the others are skipped.
+    bool except_clause(Toks t, std::size_t colon, int indent) {
+        if (open_.empty() || tries_[open_.back()].indent != indent) return false;
         const std::size_t id = open_.back();
+        Try& tr = tries_[id];
+        const bool runs = !tr.has_handler && catches_import_error(t, colon);
+        tr.has_handler = tr.has_handler || runs;
+        tr.part = runs ? ImportRef::Part::handler : ImportRef::Part::body;
         if (colon + 1 < t.size()) {
-            if (!is(t[colon + 1], "raise")) tries_[id].swallows = true;
-            return;
+            if (!is(t[colon + 1], "raise")) tr.swallows = true;
+        } else {
+            handlers_.push_back(Handler{id, indent});
         }
-        handler_ = static_cast<long>(id);
+        return runs;
     }
 
     void one(Toks t) {
@@ -325,7 +352,11 @@ private:
         std::vector<std::size_t> enclosing;
         for (std::size_t id : open_)
             if (tries_[id].in_body) enclosing.push_back(id);
+        std::vector<ImportRef::InTry> in_tries;
+        for (std::size_t id : open_)
+            if (!tries_[id].finally) in_tries.push_back({static_cast<std::uint32_t>(id), tries_[id].part});
         for (std::size_t k = before; k < out_.size(); ++k) {
+            out_[k].tries = in_tries;
             enclosing_.push_back(enclosing);
             certain_.push_back(uncertain_blocks_ == 0 && !inline_uncertain_);
         }
@@ -343,9 +374,7 @@ private:
     bool inline_uncertain_ = false;                   // in the same-line body of such a block
     std::vector<Try> tries_;
     std::vector<std::size_t> open_; // try statements not yet ended, outermost first
-    long handler_ = -1;             // the try whose except clause is being skipped
-    int handler_indent_ = -1;
-    bool handler_raises_ = false;
+    std::vector<Handler> handlers_; // except clauses being read, outermost first
     int skip_above_ = -1;
     int true_if_indent_ = -1;
 };

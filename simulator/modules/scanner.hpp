@@ -9,6 +9,7 @@
 // Pure text in, imports out: no I/O.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,18 @@ struct ImportRef {
     // match, an `if` on a condition it does not know), so an ImportError here fails
     // the importing module (`import pytest` at the top of a test package).
     bool unguarded = false;
+    // scan_executed_imports only: the module-level try statements the import sits in,
+    // outermost first (numbered in source order), and in which part. An import in a
+    // handler (the first except clause that catches an ImportError) runs only where
+    // an import in that try's body failed; one in its body or else clause only where
+    // none did. A finally clause always runs and is not listed.
+    enum class Part : std::uint8_t { body, handler, orelse };
+    struct InTry {
+        std::uint32_t id;
+        Part part;
+        friend bool operator==(const InTry&, const InTry&) = default;
+    };
+    std::vector<InTry> tries{};
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 
@@ -36,11 +49,12 @@ struct ImportRef {
 // as a statement, without affecting later lines.
 std::vector<ImportRef> scan_imports(std::string_view source);
 
-// The imports that importing the module actually runs, for modelling what an import
-// adds to the master's sys.modules: scan_imports without the bodies of
-// `if TYPE_CHECKING:` (any dotted name ending in TYPE_CHECKING, false at run time)
-// and of `except` clauses (the guarded import is taken to succeed), with
-// ImportRef::reraised set where a failing import would propagate.
+// The imports that importing the module may run, for modelling what an import
+// adds to the master's sys.modules: scan_imports without the bodies of branches
+// known not to run on the master (`if TYPE_CHECKING:`, version and platform tests,
+// run_conditions.hpp) and of except clauses that catch no ImportError, with
+// ImportRef::reraised, unguarded and tries saying when one runs and what a failing
+// one does.
 std::vector<ImportRef> scan_executed_imports(std::string_view source);
 
 // The module an import statement imports when it runs in a module whose

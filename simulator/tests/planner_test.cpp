@@ -136,11 +136,26 @@ TEST(Planner, ImportingAParentRunsItsModuleLevelImports) {
     s.add("jj.env", "from .util import y\ntry:\n    from ..outside import z\nexcept ImportError:\n    z = None\n", false, false, false);
     s.add("jj.filters", "import os\n", false, false, false);
     s.add("jj.util", "", false, false, false);
-    s.add("jj.other", "", false, false, false); // only imported where jj._speed is missing
+    s.add("jj.other", "", false, false, false); // imported because jj._speed is missing
     s.add("jj.hints", "", false, false, false);
     s.add("os", "", false, /*stdlib=*/true, false);
     Planner p(s, s);
-    EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.util"}));
+    EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.other", "jj.util"}));
+}
+
+TEST(Planner, AnExceptClauseRunsWhereTheGuardedImportSurelyFailed) {
+    // bs4.dammit tries cchardet (not installed), then chardet: chardet is imported, and
+    // charset_normalizer (the next fallback) is not. Where the failure is not certain (a
+    // name below a plain module, as six.moves provides them), the fallback is not taken.
+    MemorySource s;
+    s.add("b4", "try:\n    import cchardet as c\nexcept ImportError:\n    try:\n        import chardet as c\n"
+                "    except ImportError:\n        import charset_normalizer as c\nelse:\n    import fast_path\n"
+                "try:\n    from plain.moves import thing\nexcept ImportError:\n    import moves_fallback\n", true, false, false);
+    // Related are the imported ones among those b4.sub names.
+    s.add("b4.sub", "import chardet, charset_normalizer, fast_path, plain, moves_fallback\n", false, false, false);
+    for (const char* n : {"chardet", "charset_normalizer", "fast_path", "plain", "moves_fallback"}) s.add(n, "", false, false, false);
+    Planner p(s, s);
+    EXPECT_EQ(p.tuple("b4.sub")->related, (V{"b4", "chardet", "plain"}));
 }
 
 TEST(Planner, AnUnguardedImportOfAMissingModuleFailsTheImporter) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace mitokit::modules {
 namespace {
 
@@ -12,6 +15,16 @@ V modules_of(const std::vector<ImportRef>& refs) {
     V names;
     for (const auto& i : refs) names.push_back(i.module);
     return names;
+}
+
+bool in_handler(const ImportRef& r) {
+    return std::any_of(r.tries.begin(), r.tries.end(), [](const ImportRef::InTry& t) { return t.part == ImportRef::Part::handler; });
+}
+
+// The imports that run where every guarded import succeeds (none in an except clause).
+std::vector<ImportRef> unless_failed(std::vector<ImportRef> refs) {
+    std::erase_if(refs, in_handler);
+    return refs;
 }
 
 TEST(Scanner, FindsPlainAndDottedImportsInOrder) {
@@ -117,7 +130,11 @@ TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
         "if typing.TYPE_CHECKING or x:\n    import maybe\n"
         "try: import a\nexcept (ImportError, OSError): import b\nfinally:\n    import c\n"
         "import after\n";
-    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"_speedups", "at_run_time", "maybe", "a", "c", "after"}));
+    const auto refs = scan_executed_imports(src);
+    EXPECT_EQ(modules_of(unless_failed(refs)), (V{"_speedups", "at_run_time", "maybe", "a", "c", "after"}));
+    std::vector<ImportRef> fallbacks;
+    std::copy_if(refs.begin(), refs.end(), std::back_inserter(fallbacks), in_handler);
+    EXPECT_EQ(modules_of(fallbacks), (V{"_native", "b"})) << "they run only where the guarded import fails";
     EXPECT_EQ(modules_of(scan_imports(src)), (V{"_speedups", "_native", "typing_extensions", "ext", "at_run_time", "inline_hint", "maybe", "a", "b",
                         "c", "after"}))
         << "mitogen's own scan keeps them all";
@@ -134,7 +151,7 @@ TEST(Scanner, ExecutedImportsKnowWhenAFailureWouldPropagate) {
         "try:\n    import in_body\nexcept ImportError:\n    raise\nelse:\n    import in_else\n"
         "import top_level\n";
     std::vector<std::pair<std::string, bool>> got;
-    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.reraised);
+    for (const auto& i : unless_failed(scan_executed_imports(src))) got.emplace_back(i.module, i.reraised);
     const std::vector<std::pair<std::string, bool>> want = {
         {"socks", true},          {"swallowed", false},  {"outer_catches", false}, {"inner_raises", false},
         {"only_finally", true},   {"two_handlers", false}, {"inline_raise", true}, {"in_body", true},
@@ -195,6 +212,32 @@ TEST(Scanner, ExecutedImportsKnowWhichRunWheneverTheModuleDoes) {
         {"inline_with", true}, {"last", true}};
     EXPECT_EQ(got, want);
     for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.unguarded) << i.module << ": only the executed scan says";
+}
+
+TEST(Scanner, ExecutedImportsSayWhichTryPartTheyAreIn) {
+    // bs4.dammit: each fallback is in the handler of the try before it; a clause that
+    // catches no ImportError (or comes after the one that does) never runs for one.
+    const char* src =
+        "try:\n    import cchardet\nexcept ImportError:\n    try:\n        import chardet\n"
+        "    except ImportError:\n        import charset_normalizer\nelse:\n    import fast\n"
+        "try:\n    import a\nexcept KeyError:\n    import not_for_import_errors\nexcept (OSError, ImportError) as e:\n"
+        "    import second_clause\nexcept Exception:\n    import later_clause\nfinally:\n    import always\n"
+        "try: import b\nexcept: import bare\n";
+    using P = ImportRef::Part;
+    using T = std::vector<ImportRef::InTry>;
+    std::vector<std::pair<std::string, T>> got;
+    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.tries);
+    const std::vector<std::pair<std::string, T>> want = {
+        {"cchardet", T{{0, P::body}}},
+        {"chardet", T{{0, P::handler}, {1, P::body}}},
+        {"charset_normalizer", T{{0, P::handler}, {1, P::handler}}},
+        {"fast", T{{0, P::orelse}}},
+        {"a", T{{2, P::body}}},
+        {"second_clause", T{{2, P::handler}}},
+        {"always", T{}},
+        {"b", T{{3, P::body}}},
+        {"bare", T{{3, P::handler}}}};
+    EXPECT_EQ(got, want);
 }
 
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
