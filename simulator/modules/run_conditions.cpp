@@ -32,7 +32,7 @@ std::optional<long> small_int(const Tok& t) {
 // `sys.version_info OP (3, 10)`, `sys.version_info[:2] OP (3, 10)`, `sys.version_info[0] OP 3` and
 // `sys.version_info.major/minor/micro OP N` (optionally under `not`), evaluated for the master's Python:
 // of a module's version branches only the one that runs there imports anything while it loads. Anything
-// else (a name bound to such a test, `and`/`or`, a tuple reaching the release level) is not a version test.
+// else (a name bound to such a test, a tuple reaching the release level) is not a version test.
 std::optional<bool> version_truth(Toks c) {
     bool negate = false;
     std::size_t i = 0;
@@ -243,6 +243,48 @@ std::optional<bool> platform_truth(Toks c) {
     return negate ? !*v : *v;
 }
 
+// Variables set in any login environment: a test of one is not taken as false.
+constexpr std::string_view SET_VARIABLES[] = {"HOME", "PATH", "USER", "LOGNAME", "SHELL", "LANG", "PWD", "TERM"};
+
+// `os.environ.get("NAME")` (or with a false default: None, False, "", 0), `os.getenv("NAME")`
+// and `"NAME" in os.environ` (or `not in`), optionally under `not`: the master's environment
+// is taken to set none of the variables modules test to choose an implementation
+// (msgpack's MSGPACK_PUREPYTHON), except the ones every login sets.
+std::optional<bool> environment_truth(Toks c) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    const Toks t = c.subspan(i);
+    const auto is_environ = [&](std::size_t k) {
+        return k + 3 <= t.size() && is(t[k], "os") && is(t[k + 1], ".") && is(t[k + 2], "environ");
+    };
+    std::optional<std::string_view> name;
+    bool v = false;
+    if (t.size() >= 7 && is_environ(0) && is(t[3], ".") && is(t[4], "get") && is(t[5], "(") && is(t.back(), ")")) {
+        name = plain_string(t[6]);
+        if (t.size() == 10 && is(t[7], ",")) {
+            const Tok& d = t[8];
+            const auto empty = plain_string(d);
+            if (!(is(d, "None") || is(d, "False") || (d.kind == TokKind::number && d.text == "0") || (empty && empty->empty())))
+                return std::nullopt;
+        } else if (t.size() != 8) {
+            return std::nullopt;
+        }
+    } else if (t.size() == 6 && is(t[0], "os") && is(t[1], ".") && is(t[2], "getenv") && is(t[3], "(") && is(t[5], ")")) {
+        name = plain_string(t[4]);
+    } else if (t.size() >= 5 && (is(t[1], "in") || (is(t[1], "not") && is(t[2], "in")))) {
+        const std::size_t at = is(t[1], "in") ? 2 : 3;
+        if (t.size() != at + 3 || !is_environ(at)) return std::nullopt;
+        name = plain_string(t[0]);
+        v = at == 3; // `not in` an environment without it
+    } else {
+        return std::nullopt;
+    }
+    if (!name || name->empty()) return std::nullopt;
+    if (std::find(std::begin(SET_VARIABLES), std::end(SET_VARIABLES), *name) != std::end(SET_VARIABLES)) return std::nullopt;
+    return negate ? !v : v;
+}
+
 bool is_keyword(std::string_view w) {
     return w == "True" || w == "False" || w == "None" || w == "__debug__";
 }
@@ -342,6 +384,7 @@ std::optional<bool> leaf_truth(Toks cond, const ConstNames* consts, std::size_t 
     if (auto v = main_guard_truth(cond)) return v;
     if (auto v = master_fact_truth(cond)) return v;
     if (auto v = platform_truth(cond)) return v;
+    if (auto v = environment_truth(cond)) return v;
     return consts ? consts->truth(cond, line) : std::nullopt;
 }
 

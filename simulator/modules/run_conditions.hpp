@@ -2,7 +2,8 @@
 // (Debian 12's Python 3.11.2), where the import scanner can tell: the compiler's
 // constant folding, and the tests modules branch on before importing (TYPE_CHECKING,
 // sys.version_info, the __main__ guard, a name set once to a constant, a fact of
-// the master's standard library). Internal to simulator/modules.
+// the master's standard library, sys.platform and os.name, an environment variable
+// the master does not set), combined by and/or/not. Internal to simulator/modules.
 #pragma once
 
 #include <optional>

@@ -184,6 +184,22 @@ TEST(Scanner, ExecutedImportsKnowTheMastersPlatform) {
     EXPECT_EQ(scan_imports(src).size(), 17u) << "mitogen's own scan keeps them all";
 }
 
+TEST(Scanner, ExecutedImportsTakeTestedEnvironmentVariablesAsUnset) {
+    // msgpack: `if os.environ.get("MSGPACK_PUREPYTHON") or sys.version_info[0] == 2:` imports
+    // the pure-Python fallback; the master's environment does not set the variable.
+    const char* src =
+        "if os.environ.get(\"MSGPACK_PUREPYTHON\") or sys.version_info[0] == 2:\n    import fallback\nelse:\n    import fast\n"
+        "if os.getenv('X_DEBUG'): import getenv_set\n"
+        "if not os.environ.get('X', None): import get_default_none\n"
+        "if os.environ.get('X', 'yes'): import true_default_unknown\n"
+        "if 'X_FLAG' in os.environ: import in_environ\n"
+        "if 'X_FLAG' not in os.environ: import not_in_environ\n"
+        "if os.environ.get('HOME'): import home_unknown\n"
+        "if os.environ.get(name): import variable_unknown\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(src)),
+              (V{"fast", "get_default_none", "true_default_unknown", "not_in_environ", "home_unknown", "variable_unknown"}));
+}
+
 TEST(Scanner, ExecutedImportsKnowWhichRunWheneverTheModuleDoes) {
     // An import that surely runs (not in a try body, nor under a loop or a condition
     // the scanner cannot tell) fails the module when it fails: bs4.tests' `import pytest`.
