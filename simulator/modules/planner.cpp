@@ -1,8 +1,10 @@
 #include "planner.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 
+#include "builtin_modules.hpp"
 #include "minify.hpp"
 
 namespace mitokit::modules {
@@ -54,14 +56,16 @@ bool Planner::blacklisted(std::string_view fullname) const {
 
 void Planner::import_parents(std::string_view fullname) {
     for (auto dot = fullname.find('.'); dot != std::string_view::npos; dot = fullname.find('.', dot + 1))
-        if (!import_module(std::string(fullname.substr(0, dot)))) return; // nothing below it is imported
+        if (import_module(std::string(fullname.substr(0, dot))) != Outcome::ok) return; // nothing below it is imported
 }
 
-bool Planner::import_module(const std::string& name) {
-    if (is_loaded(name)) return true;
+Planner::Outcome Planner::import_module(const std::string& name) {
+    if (is_loaded(name)) return Outcome::ok;
     const auto dot = name.rfind('.');
-    if (dot != std::string::npos && !import_module(name.substr(0, dot))) return false;
-    if (is_loaded(name)) return true; // the parent's code imported it
+    if (dot != std::string::npos) {
+        if (const Outcome parent = import_module(name.substr(0, dot)); parent != Outcome::ok) return parent;
+    }
+    if (is_loaded(name)) return Outcome::ok; // the parent's code imported it
     const auto found = source_.find(name);
     if (!found) {
         // Imported without source to scan: a C extension, or a namespace package
@@ -69,15 +73,25 @@ bool Planner::import_module(const std::string& name) {
         if (const auto ext = source_.extension_path(name)) {
             const bool stdlib = source_.is_stdlib_path(*ext);
             imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served);
-            if (!stdlib && source_.is_cffi_extension(*ext)) imported_.emplace(name + ".lib", Imported::served);
+            if (const auto cffi = stdlib ? std::nullopt : source_.cffi_module_name(*ext, name)) {
+                imported_.emplace(*cffi, Imported::served);
+                imported_.emplace(*cffi + ".lib", Imported::served);
+            }
         } else if (source_.is_namespace_package(name)) {
             imported_.emplace(name, Imported::no_file);
+        } else if (dot == std::string::npos && is_builtin_module(name)) {
+            imported_.emplace(name, Imported::stdlib);
         } else {
-            return false;
+            // A top-level name found nowhere on sys.path is surely missing, and so is a
+            // submodule missing from a package's directory; below a plain module
+            // (six.moves) it may be put in sys.modules by code the planner does not run.
+            if (dot == std::string::npos) return Outcome::raised;
+            const auto parent = source_.find(name.substr(0, dot));
+            return parent && parent->is_pkg ? Outcome::raised : Outcome::unknown;
         }
-        return true;
+        return Outcome::ok;
     }
-    return import_found(name, *found);
+    return import_found(name, *found) ? Outcome::ok : Outcome::raised;
 }
 
 bool Planner::import_found(const std::string& name, const FoundModule& found) {
@@ -90,24 +104,51 @@ bool Planner::import_found(const std::string& name, const FoundModule& found) {
 
 // Importing a module runs its module-level code, whose import statements import
 // their targets (a from-import also imports each listed name that is a submodule).
-// Modelled as if every such statement ran except under `if TYPE_CHECKING:` and in
-// except clauses. A target that cannot be found is skipped, as an ImportError caught
-// by the module would be, unless the statement is in a try whose handlers re-raise
-// (ImportRef::reraised): then the module's own import fails.
+// Modelled as if every such statement ran except in the branches the scanner knows
+// do not (scan_executed_imports), and an except clause's only where its try body's
+// import surely failed (bs4.dammit falls back from cchardet to chardet). A failed import raises in
+// the importing module where the statement is unguarded (ImportRef::unguarded) and
+// the failure is certain (Outcome::raised), or where its try re-raises
+// (ImportRef::reraised); otherwise it is taken as caught.
 bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto dot = name.rfind('.');
     const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
+    const auto propagates = [](const ImportRef& ref, Outcome r) {
+        return r != Outcome::ok && (ref.reraised || (ref.unguarded && r == Outcome::raised));
+    };
+    std::set<std::uint32_t> failed; // try statements whose body raised an ImportError it catches
+    const auto runs = [&](const ImportRef& ref) {
+        return std::all_of(ref.tries.begin(), ref.tries.end(), [&](const ImportRef::InTry& t) {
+            return (t.part == ImportRef::Part::handler) == (failed.count(t.id) != 0);
+        });
+    };
+    // A caught failure: the rest of the innermost try body is skipped and its handler runs.
+    const auto caught = [&](const ImportRef& ref, Outcome r) {
+        if (r != Outcome::raised) return; // not sure it failed: taken as imported
+        for (auto t = ref.tries.rbegin(); t != ref.tries.rend(); ++t) {
+            if (t->part == ImportRef::Part::body) {
+                failed.insert(t->id);
+                return;
+            }
+        }
+    };
     for (const ImportRef& ref : scan_executed_imports(found.source)) {
+        if (!runs(ref)) continue;
         const std::string target = imported_module(package, ref); // empty: an ImportError
-        if (target.empty() || !import_module(target)) {
-            if (ref.reraised) return false;
+        const Outcome r = target.empty() ? Outcome::raised : import_module(target);
+        if (r != Outcome::ok) {
+            if (propagates(ref, r)) return false;
+            caught(ref, r);
             continue;
         }
         for (const auto& item : ref.fromlist) {
             if (item == "*") continue;
             const std::string sub = target + "." + item;
-            if (is_loaded(sub)) continue;
-            if (const auto found = source_.find(sub); found && !import_found(sub, *found) && ref.reraised) return false;
+            // A name that is no submodule is taken as an attribute of the module.
+            if (is_loaded(sub) || (!source_.find(sub) && !source_.extension_path(sub))) continue;
+            const Outcome rs = import_module(sub);
+            if (propagates(ref, rs)) return false;
+            caught(ref, rs);
         }
     }
     return true;

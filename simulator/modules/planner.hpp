@@ -63,7 +63,7 @@ public:
     // `import name` run by the master's own program before it serves anything:
     // the module and what its module-level code imports count as loaded from then
     // on. False when the import would fail.
-    bool import_into_master(const std::string& name) { return import_module(name); }
+    bool import_into_master(const std::string& name) { return import_module(name) != Outcome::raised; }
 
     bool blacklisted(std::string_view fullname) const;
     static std::set<std::string> initial_sent_modules() { return {"mitogen", "mitogen.core"}; }
@@ -74,9 +74,14 @@ private:
     // parent packages of a dotted name into the master (even when the name itself is
     // then not found): from then on they count as loaded.
     void import_parents(std::string_view fullname);
+    // What an import did: `raised` is an ImportError the planner is sure of (the
+    // module's code raised, or the name is nowhere on sys.path or in its package's
+    // directory); `unknown` a name below a plain module, which code the planner does
+    // not run may still provide (six.moves).
+    enum class Outcome : std::uint8_t { ok, raised, unknown };
     // Imports `name` (parents first) into the model of the master's sys.modules and
-    // runs its module-level imports; false when it cannot be found.
-    bool import_module(const std::string& name);
+    // runs its module-level imports.
+    Outcome import_module(const std::string& name);
     // The rest of importing `name` once its source is found (its parent is imported);
     // false when its module-level code raises (it is then not loaded).
     bool import_found(const std::string& name, const FoundModule& found);

@@ -32,7 +32,7 @@ std::optional<long> small_int(const Tok& t) {
 // `sys.version_info OP (3, 10)`, `sys.version_info[:2] OP (3, 10)`, `sys.version_info[0] OP 3` and
 // `sys.version_info.major/minor/micro OP N` (optionally under `not`), evaluated for the master's Python:
 // of a module's version branches only the one that runs there imports anything while it loads. Anything
-// else (a name bound to such a test, `and`/`or`, a tuple reaching the release level) is not a version test.
+// else (a name bound to such a test, a tuple reaching the release level) is not a version test.
 std::optional<bool> version_truth(Toks c) {
     bool negate = false;
     std::size_t i = 0;
@@ -164,6 +164,133 @@ std::optional<bool> master_fact_truth(Toks c) {
     return std::nullopt;
 }
 
+// The master's platform, for the tests modules branch on before importing a
+// platform's own module (babel.localtime: `if sys.platform == 'win32':`).
+struct PlatformName {
+    std::string_view module, attribute, value;
+};
+constexpr PlatformName MASTER_PLATFORM[] = {{"sys", "platform", "linux"}, {"os", "name", "posix"}};
+
+// The text of a plain string literal (no prefix, not triple-quoted, no escapes), if it is one.
+std::optional<std::string_view> plain_string(const Tok& t) {
+    const std::string_view s = t.text;
+    if (t.kind != TokKind::string || s.size() < 2 || (s.front() != '"' && s.front() != '\'') || s.back() != s.front())
+        return std::nullopt;
+    const std::string_view body = s.substr(1, s.size() - 2);
+    if (body.find('\\') != std::string_view::npos || body.find(s.front()) != std::string_view::npos) return std::nullopt;
+    return body;
+}
+
+// Plain strings in `("a", "b")`, `["a", "b"]` or a lone `"a"` (tokens [from, to)); nullopt otherwise.
+std::optional<std::vector<std::string_view>> string_items(Toks c, std::size_t from, std::size_t to) {
+    std::vector<std::string_view> out;
+    if (to == from + 1) {
+        const auto v = plain_string(c[from]);
+        if (!v) return std::nullopt;
+        out.push_back(*v);
+        return out;
+    }
+    if (to < from + 2 || !((is(c[from], "(") && is(c[to - 1], ")")) || (is(c[from], "[") && is(c[to - 1], "]"))))
+        return std::nullopt;
+    for (std::size_t j = from + 1; j + 1 < to; ++j) {
+        if ((j - from) % 2 == 1) {
+            const auto v = plain_string(c[j]);
+            if (!v) return std::nullopt;
+            out.push_back(*v);
+        } else if (!is(c[j], ",")) {
+            return std::nullopt;
+        }
+    }
+    if (out.empty()) return std::nullopt;
+    return out;
+}
+
+// `sys.platform == "win32"` (or `!=`, either way round), `sys.platform in ("a", "b")` (or `not in`),
+// `sys.platform.startswith("win")` (or a tuple), and the same of `os.name`, optionally under `not`.
+std::optional<bool> platform_truth(Toks c) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    const Toks t = c.subspan(i);
+    const auto value_at = [&](std::size_t k) -> std::optional<std::string_view> {
+        if (k + 3 > t.size() || t[k].kind != TokKind::name || !is(t[k + 1], ".") || t[k + 2].kind != TokKind::name)
+            return std::nullopt;
+        for (const PlatformName& p : MASTER_PLATFORM)
+            if (t[k].text == p.module && t[k + 2].text == p.attribute) return p.value;
+        return std::nullopt;
+    };
+    std::optional<bool> v;
+    if (const auto value = value_at(0)) {
+        if (t.size() >= 7 && is(t[3], ".") && is(t[4], "startswith") && is(t[5], "(") && is(t.back(), ")")) {
+            const Toks args = t.subspan(6, t.size() - 7);
+            const auto prefixes = args.size() == 1 ? string_items(args, 0, 1)
+                                  : args.size() > 2 && is(args[0], "(") && is(args.back(), ")")
+                                      ? string_items(args, 0, args.size())
+                                      : std::nullopt;
+            if (!prefixes) return std::nullopt;
+            v = std::any_of(prefixes->begin(), prefixes->end(), [&](std::string_view p) { return value->substr(0, p.size()) == p; });
+        } else if (t.size() == 6 && ((is(t[3], "=") || is(t[3], "!")) && is(t[4], "="))) {
+            const auto s = plain_string(t[5]);
+            if (!s) return std::nullopt;
+            v = (*s == *value) == is(t[3], "=");
+        } else if (t.size() > 4 && (is(t[3], "in") || (is(t[3], "not") && is(t[4], "in")))) {
+            const std::size_t from = is(t[3], "in") ? 4 : 5;
+            const auto items = string_items(t, from, t.size());
+            if (!items) return std::nullopt;
+            v = (std::find(items->begin(), items->end(), *value) != items->end()) == (from == 4);
+        }
+    } else if (t.size() == 6 && ((is(t[1], "=") || is(t[1], "!")) && is(t[2], "="))) {
+        const auto s = plain_string(t[0]);
+        const auto value2 = value_at(3);
+        if (!s || !value2) return std::nullopt;
+        v = (*s == *value2) == is(t[1], "=");
+    }
+    if (!v) return std::nullopt;
+    return negate ? !*v : *v;
+}
+
+// Variables set in any login environment: a test of one is not taken as false.
+constexpr std::string_view SET_VARIABLES[] = {"HOME", "PATH", "USER", "LOGNAME", "SHELL", "LANG", "PWD", "TERM"};
+
+// `os.environ.get("NAME")` (or with a false default: None, False, "", 0), `os.getenv("NAME")`
+// and `"NAME" in os.environ` (or `not in`), optionally under `not`: the master's environment
+// is taken to set none of the variables modules test to choose an implementation
+// (msgpack's MSGPACK_PUREPYTHON), except the ones every login sets.
+std::optional<bool> environment_truth(Toks c) {
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    const Toks t = c.subspan(i);
+    const auto is_environ = [&](std::size_t k) {
+        return k + 3 <= t.size() && is(t[k], "os") && is(t[k + 1], ".") && is(t[k + 2], "environ");
+    };
+    std::optional<std::string_view> name;
+    bool v = false;
+    if (t.size() >= 7 && is_environ(0) && is(t[3], ".") && is(t[4], "get") && is(t[5], "(") && is(t.back(), ")")) {
+        name = plain_string(t[6]);
+        if (t.size() == 10 && is(t[7], ",")) {
+            const Tok& d = t[8];
+            const auto empty = plain_string(d);
+            if (!(is(d, "None") || is(d, "False") || (d.kind == TokKind::number && d.text == "0") || (empty && empty->empty())))
+                return std::nullopt;
+        } else if (t.size() != 8) {
+            return std::nullopt;
+        }
+    } else if (t.size() == 6 && is(t[0], "os") && is(t[1], ".") && is(t[2], "getenv") && is(t[3], "(") && is(t[5], ")")) {
+        name = plain_string(t[4]);
+    } else if (t.size() >= 5 && (is(t[1], "in") || (is(t[1], "not") && is(t[2], "in")))) {
+        const std::size_t at = is(t[1], "in") ? 2 : 3;
+        if (t.size() != at + 3 || !is_environ(at)) return std::nullopt;
+        name = plain_string(t[0]);
+        v = at == 3; // `not in` an environment without it
+    } else {
+        return std::nullopt;
+    }
+    if (!name || name->empty()) return std::nullopt;
+    if (std::find(std::begin(SET_VARIABLES), std::end(SET_VARIABLES), *name) != std::end(SET_VARIABLES)) return std::nullopt;
+    return negate ? !v : v;
+}
+
 bool is_keyword(std::string_view w) {
     return w == "True" || w == "False" || w == "None" || w == "__debug__";
 }
@@ -224,16 +351,59 @@ std::optional<bool> constant_truth(Toks cond) {
     return v;
 }
 
+namespace {
+
+// Modules only Windows has: importing one fails on the master and on its children.
+constexpr std::string_view WINDOWS_ONLY[] = {"msvcrt", "_winapi", "nt", "winreg", "_overlapped", "_msi", "winsound"};
+
+// `NAME = True` or `NAME = False` at `indent`: NAME and the value.
+std::optional<std::pair<std::string_view, bool>> flag_line(const Line& l, int indent) {
+    const Toks t = l.toks;
+    if (l.indent != indent || t.size() != 3 || t[0].kind != TokKind::name || !is(t[1], "=")) return std::nullopt;
+    if (is(t[2], "True")) return std::pair{t[0].text, true};
+    if (is(t[2], "False")) return std::pair{t[0].text, false};
+    return std::nullopt;
+}
+
+// The platform probe `try: import msvcrt` / `except ...: NAME = False` / `else:
+// NAME = True` (subprocess's _mswindows) starting at line n: NAME and the value the
+// failed import gives it.
+std::optional<std::pair<std::string_view, bool>> windows_probe(const std::vector<Line>& lines, std::size_t n) {
+    if (n + 5 >= lines.size() || lines[n].indent != 0 || lines[n].toks.size() != 2 || !is(lines[n].toks[0], "try"))
+        return std::nullopt;
+    const Line& body = lines[n + 1];
+    if (body.indent <= 0 || body.toks.size() != 2 || !is(body.toks[0], "import") ||
+        std::find(std::begin(WINDOWS_ONLY), std::end(WINDOWS_ONLY), body.toks[1].text) == std::end(WINDOWS_ONLY))
+        return std::nullopt;
+    if (lines[n + 2].indent != 0 || lines[n + 2].toks.empty() || !is(lines[n + 2].toks[0], "except")) return std::nullopt;
+    const auto failed = flag_line(lines[n + 3], body.indent);
+    if (!failed || lines[n + 4].indent != 0 || lines[n + 4].toks.size() != 2 || !is(lines[n + 4].toks[0], "else"))
+        return std::nullopt;
+    const auto worked = flag_line(lines[n + 5], body.indent);
+    if (!worked || worked->first != failed->first || worked->second == failed->second) return std::nullopt;
+    return failed;
+}
+
+} // namespace
+
 ConstNames::ConstNames(const std::vector<Line>& lines) {
     std::unordered_map<std::string_view, std::size_t> bound; // bindings per name
     std::vector<std::pair<std::string_view, Const>> found;
     for (std::size_t n = 0; n < lines.size(); ++n) {
+        if (const auto probe = windows_probe(lines, n)) {
+            // Both branches bind the name: one binding, to what the failed import gives.
+            found.push_back({probe->first, Const{probe->second, n + 5}});
+            ++bound[probe->first];
+            n += 5;
+            continue;
+        }
         const Toks t = lines[n].toks;
         if (t.size() >= 3 && lines[n].indent == 0 && t[0].kind == TokKind::name && is(t[1], "=") &&
             !is(t[2], "=")) {
-            // A constant, or a test of the Python version (`PY3 = sys.version_info[0] == 3`).
+            // A constant, or a test known on the master (`PY3 = sys.version_info[0] == 3`,
+            // `_mswindows = (sys.platform == "win32")`).
             auto v = constant_truth(t.subspan(2));
-            if (!v) v = version_truth(t.subspan(2));
+            if (!v) v = run_truth(t.subspan(2), nullptr, 0);
             if (v && !is_keyword(t[0].text)) {
                 found.push_back({t[0].text, Const{*v, n}});
                 ++bound[t[0].text];
@@ -258,12 +428,79 @@ std::optional<bool> ConstNames::truth(Toks c, std::size_t line) const {
     return negate ? !it->second.value : it->second.value;
 }
 
-std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line) {
+namespace {
+
+std::optional<bool> leaf_truth(Toks cond, const ConstNames* consts, std::size_t line) {
     if (is_type_checking(cond)) return false;
     if (auto v = version_truth(cond)) return v;
     if (auto v = main_guard_truth(cond)) return v;
     if (auto v = master_fact_truth(cond)) return v;
+    if (auto v = platform_truth(cond)) return v;
+    if (auto v = environment_truth(cond)) return v;
     return consts ? consts->truth(cond, line) : std::nullopt;
+}
+
+// The operands of `word` (`or`, `and`) at the condition's own bracket depth; one
+// operand when it does not occur there.
+std::vector<Toks> split_at(Toks c, std::string_view word) {
+    std::vector<Toks> out;
+    const int depth = c.empty() ? 0 : c[0].depth;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (c[i].depth == depth && c[i].kind == TokKind::name && c[i].text == word) {
+            out.push_back(c.subspan(start, i - start));
+            start = i + 1;
+        }
+    }
+    out.push_back(c.subspan(start));
+    return out;
+}
+
+// A whole condition in one pair of parentheses.
+bool parenthesized(Toks c) {
+    if (c.size() < 3 || !is(c[0], "(") || !is(c.back(), ")")) return false;
+    for (std::size_t i = 1; i + 1 < c.size(); ++i)
+        if (c[i].depth <= c[0].depth) return false;
+    return true;
+}
+
+// Python's `or`/`and`/`not` over the leaf tests, where the known operands decide:
+// `A or B` is true once one operand is known true, `A and B` false once one is known false.
+std::optional<bool> bool_truth(Toks cond, const ConstNames* consts, std::size_t line, int budget) {
+    if (cond.empty() || budget <= 0) return std::nullopt;
+    if (const auto ors = split_at(cond, "or"); ors.size() > 1) {
+        bool all_false = true;
+        for (const Toks& o : ors) {
+            const auto v = bool_truth(o, consts, line, budget - 1);
+            if (v && *v) return true;
+            all_false = all_false && v.has_value();
+        }
+        return all_false ? std::optional<bool>(false) : std::nullopt;
+    }
+    if (const auto ands = split_at(cond, "and"); ands.size() > 1) {
+        bool all_true = true;
+        for (const Toks& a : ands) {
+            const auto v = bool_truth(a, consts, line, budget - 1);
+            if (v && !*v) return false;
+            all_true = all_true && v.has_value();
+        }
+        return all_true ? std::optional<bool>(true) : std::nullopt;
+    }
+    if (is(cond[0], "not") && cond.size() > 1 && parenthesized(cond.subspan(1))) {
+        const auto v = bool_truth(cond.subspan(1), consts, line, budget - 1);
+        return v ? std::optional<bool>(!*v) : std::nullopt;
+    }
+    if (parenthesized(cond)) return bool_truth(cond.subspan(1, cond.size() - 2), consts, line, budget - 1);
+    return leaf_truth(cond, consts, line);
+}
+
+// Nesting of and/or/not/parentheses followed; deeper conditions are taken as unknown.
+constexpr int MAX_CONDITION_NESTING = 32;
+
+} // namespace
+
+std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line) {
+    return bool_truth(cond, consts, line, MAX_CONDITION_NESTING);
 }
 
 } // namespace mitokit::modules::detail

@@ -2,7 +2,8 @@
 // (Debian 12's Python 3.11.2), where the import scanner can tell: the compiler's
 // constant folding, and the tests modules branch on before importing (TYPE_CHECKING,
 // sys.version_info, the __main__ guard, a name set once to a constant, a fact of
-// the master's standard library). Internal to simulator/modules.
+// the master's standard library, sys.platform and os.name, an environment variable
+// the master does not set), combined by and/or/not. Internal to simulator/modules.
 #pragma once
 
 #include <optional>
@@ -18,9 +19,10 @@ namespace mitokit::modules::detail {
 // a block it folds to false is not in the bytecode at all.
 std::optional<bool> constant_truth(Toks cond);
 
-// Module-level names bound once, to a constant (`tornado = None`) or to a test of
-// the Python version (`py38 = sys.version_info >= (3, 8)`), and never bound again
-// anywhere in the module. Built from the module's logical lines.
+// Module-level names bound once, to a constant (`tornado = None`) or to a test
+// run_truth knows (`py38 = sys.version_info >= (3, 8)`, `_mswindows = (sys.platform
+// == "win32")`) or by a Windows-only import's try/except/else (subprocess's
+// _mswindows), and never bound again anywhere in the module. Built from the module's logical lines.
 class ConstNames {
 public:
     explicit ConstNames(const std::vector<Line>& lines);

@@ -1,6 +1,7 @@
 #include "scanner.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 
 #include "logical_lines.hpp"
@@ -86,56 +87,43 @@ bool is_compound_keyword(std::string_view w) {
            w == "with" || w == "for" || w == "while" || w == "match" || w == "case";
 }
 
-// bytecode: every module-level import (mitogen's own scan); executed: what
-// importing the module on the master runs, except clauses left out; runtime: the
-// same conditions, with except clauses kept and each import's try statements.
-enum class Mode { bytecode, executed, runtime };
-
 class Scanner {
 public:
-    explicit Scanner(Mode mode) : mode_(mode), executed_only_(mode != Mode::bytecode) {}
+    explicit Scanner(bool executed_only) : executed_only_(executed_only) {}
 
     std::vector<ImportRef> run(std::string_view source) {
         const std::vector<Line> lines = detail::logical_lines(source);
-        // Names set once to a constant: only the executed scans evaluate conditions.
+        // Names set once to a constant: only the executed scan evaluates conditions.
         const std::optional<ConstNames> consts = executed_only_ ? std::optional<ConstNames>(lines) : std::nullopt;
         consts_ = consts ? &*consts : nullptr;
         for (const Line& line : lines) {
             ++line_no_;
+            while (!handlers_.empty() && line.indent <= handlers_.back().header_indent) end_handler();
+            for (Handler& h : handlers_) handler_line(h, line);
             if (skip_above_ >= 0) {
-                if (line.indent > skip_above_) {
-                    handler_line(line);
-                    continue;
-                }
+                if (line.indent > skip_above_) continue;
                 skip_above_ = -1;
             }
-            // The runtime scan reads a handler's lines instead of skipping them.
-            if (mode_ == Mode::runtime && handler_ >= 0 && line.indent > tries_[static_cast<std::size_t>(handler_)].indent)
-                handler_line(line);
-            else
-                end_handler();
             if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
+            while (!blocks_.empty() && blocks_.back().indent >= line.indent) {
+                uncertain_blocks_ -= blocks_.back().certain ? 0 : 1;
+                blocks_.pop_back();
+            }
+            while (!chains_.empty() && chains_.back().indent > line.indent) chains_.pop_back();
             close_tries(line);
             statements(line.toks, line.indent);
         }
-        end_handler();
+        while (!handlers_.empty()) end_handler();
         if (executed_only_) {
             for (std::size_t k = 0; k < out_.size(); ++k) {
                 const auto& enclosing = enclosing_[k];
                 out_[k].reraised = !enclosing.empty() &&
                                    std::none_of(enclosing.begin(), enclosing.end(), [&](std::size_t id) { return tries_[id].swallows; });
+                out_[k].unguarded = enclosing.empty() && certain_[k];
+                for (auto& t : out_[k].tries) t.swallows = tries_[t.id].swallows;
             }
         }
         return std::move(out_);
-    }
-
-    RuntimeImports run_runtime(std::string_view source) {
-        RuntimeImports r;
-        std::vector<ImportRef> refs = run(source);
-        r.imports.reserve(refs.size());
-        for (std::size_t k = 0; k < refs.size(); ++k) r.imports.push_back(RuntimeImport{std::move(refs[k]), std::move(places_[k])});
-        for (const Try& t : tries_) r.handled.push_back(t.swallows);
-        return r;
     }
 
 private:
@@ -146,7 +134,9 @@ private:
         int indent;
         bool in_body = true;
         bool swallows = false;
-        TryPart part = TryPart::body;
+        ImportRef::Part part = ImportRef::Part::body;
+        bool finally = false;      // in its finally clause, which always runs
+        bool has_handler = false;  // an except clause catching ImportError came already
     };
 
     bool clause_of(const Line& line, const Try& t) const {
@@ -165,25 +155,98 @@ private:
             if (clause_of(line, t)) {
                 t.in_body = false;
                 const auto w = line.toks[0].text;
-                t.part = w == "except" ? TryPart::handler : w == "else" ? TryPart::orelse : TryPart::final;
+                t.finally = w == "finally";
+                if (w == "else") t.part = ImportRef::Part::orelse;
                 break;
             }
             open_.pop_back();
         }
     }
 
-    // A line of the except clause being skipped: `raise` at the handler's own level.
-    void handler_line(const Line& line) {
-        if (handler_ < 0) return;
-        if (handler_indent_ < 0) handler_indent_ = line.indent;
-        if (line.indent == handler_indent_ && !line.toks.empty() && is(line.toks[0], "raise")) handler_raises_ = true;
+    // An except clause whose body is on the following lines: whether it ends in
+    // `raise` at its own level. Handlers nest (a try inside an except clause).
+    struct Handler {
+        std::size_t try_id;
+        int header_indent;
+        int indent = -1; // of its body, from its first line
+        bool raises = false;
+    };
+
+    // A line of an except clause's body (scanned or skipped).
+    static void handler_line(Handler& h, const Line& line) {
+        if (h.indent < 0) h.indent = line.indent;
+        if (line.indent == h.indent && !line.toks.empty() && is(line.toks[0], "raise")) h.raises = true;
     }
 
     void end_handler() {
-        if (handler_ >= 0 && !handler_raises_) tries_[static_cast<std::size_t>(handler_)].swallows = true;
-        handler_ = -1;
-        handler_indent_ = -1;
-        handler_raises_ = false;
+        if (!handlers_.back().raises) tries_[handlers_.back().try_id].swallows = true;
+        handlers_.pop_back();
+    }
+
+    // `except:`, or a clause naming ImportError or one of its bases among its types.
+    static bool catches_import_error(Toks t, std::size_t colon) {
+        if (colon == 1) return true;
+        for (std::size_t i = 1; i < colon; ++i) {
+            if (is(t[i], "as")) break;
+            const std::string_view n = t[i].text;
+            if (t[i].kind == TokKind::name &&
+                (n == "ImportError" || n == "ModuleNotFoundError" || n == "Exception" || n == "BaseException"))
+                return true;
+        }
+        return false;
+    }
+
+    // The last compound statement at an indent, for the `elif`/`else` clauses that
+    // continue it: whether it is an if chain whose branches so far are all known not
+    // to run (so an `else` surely does), a try, or a loop.
+    enum class Kind : std::uint8_t { if_chain, try_stmt, loop, other };
+    struct Chain {
+        int indent;
+        Kind kind;
+        bool all_false = false;
+    };
+    // A compound statement's body on the following lines, and whether it surely runs
+    // when the statement does.
+    struct Block {
+        int indent;
+        bool certain;
+    };
+
+    Chain* chain_at(int indent) {
+        return !chains_.empty() && chains_.back().indent == indent ? &chains_.back() : nullptr;
+    }
+    void set_chain(int indent, Kind kind, bool all_false = false) {
+        if (Chain* c = chain_at(indent)) *c = Chain{indent, kind, all_false};
+        else chains_.push_back(Chain{indent, kind, all_false});
+    }
+    // Whether a compound statement's body runs whenever the statement does (and
+    // records the statement for the clauses that may continue it).
+    bool body_certain(std::string_view w, int indent, std::optional<bool> v) {
+        const Chain* c = chain_at(indent);
+        if (w == "if") {
+            set_chain(indent, Kind::if_chain, v && !*v);
+            return v && *v;
+        }
+        if (w == "elif") {
+            const bool prior_false = c && c->kind == Kind::if_chain && c->all_false;
+            set_chain(indent, Kind::if_chain, prior_false && v && !*v);
+            return prior_false && v && *v;
+        }
+        if (w == "else") {
+            if (!c) return false;
+            return c->kind == Kind::try_stmt || (c->kind == Kind::if_chain && c->all_false);
+        }
+        if (w == "try") {
+            set_chain(indent, Kind::try_stmt);
+            return true;
+        }
+        if (w == "finally" || w == "except") return true;
+        if (w == "for" || w == "while") {
+            set_chain(indent, Kind::loop);
+            return false;
+        }
+        set_chain(indent, Kind::other);
+        return w == "with";
     }
 
     // A body that is not module-level code: the rest of this line, or the
@@ -211,10 +274,11 @@ private:
                     return;
                 }
                 bool dead = false;
+                std::optional<bool> v;
                 if ((w == "elif" || w == "else") && true_if_indent_ == indent) dead = true;
                 else if (w == "if" || w == "elif" || w == "while") {
                     const auto cond = t.subspan(kw + 1, *c - kw - 1);
-                    auto v = detail::constant_truth(cond);
+                    v = detail::constant_truth(cond);
                     if (!v && executed_only_ && w != "while") v = detail::run_truth(cond, consts_, line_no_ - 1);
                     if (v && !*v) dead = true;
                     if (w != "while") {
@@ -223,24 +287,31 @@ private:
                     }
                 } else if (w != "else") {
                     if (true_if_indent_ == indent) true_if_indent_ = -1;
-                    if (w == "except" && executed_only_) {
-                        dead = mode_ == Mode::executed;
-                        except_clause(t, *c, indent);
-                    }
+                    if (w == "except" && executed_only_) dead = !except_clause(t, *c, indent);
                     if (w == "try" && executed_only_) {
                         tries_.push_back(Try{indent});
                         open_.push_back(tries_.size() - 1);
                     }
                 }
+                const bool certain = body_certain(w, indent, v);
                 if (dead) {
                     skip_body(t, *c, indent);
                     return;
                 }
-                if (*c + 1 < t.size()) statements(t.subspan(*c + 1), indent + 1);
+                if (*c + 1 < t.size()) {
+                    const bool outer = inline_uncertain_;
+                    inline_uncertain_ = outer || !certain;
+                    statements(t.subspan(*c + 1), indent + 1);
+                    inline_uncertain_ = outer;
+                } else {
+                    blocks_.push_back(Block{indent, certain});
+                    uncertain_blocks_ += certain ? 0 : 1;
+                }
                 return;
             }
         }
         if (true_if_indent_ == indent) true_if_indent_ = -1;
+        set_chain(indent, Kind::other);
         simple(t);
     }
 
@@ -255,15 +326,22 @@ private:
     }
 
     // An except clause of the innermost open try at this indent: its body follows
-    // on later lines (read by handler_line while skipped) or on this one.
-    void except_clause(Toks t, std::size_t colon, int indent) {
-        if (open_.empty() || tries_[open_.back()].indent != indent) return;
+    // on later lines (read by handler_line) or on this one. True for the first
+    // clause that catches an ImportError, whose body is scanned (its imports run
+    // where the try's guarded import fails); the others are skipped.
+    bool except_clause(Toks t, std::size_t colon, int indent) {
+        if (open_.empty() || tries_[open_.back()].indent != indent) return false;
         const std::size_t id = open_.back();
+        Try& tr = tries_[id];
+        const bool runs = !tr.has_handler && catches_import_error(t, colon);
+        tr.has_handler = tr.has_handler || runs;
+        tr.part = runs ? ImportRef::Part::handler : ImportRef::Part::body;
         if (colon + 1 < t.size()) {
-            if (!is(t[colon + 1], "raise")) tries_[id].swallows = true;
-            return;
+            if (!is(t[colon + 1], "raise")) tr.swallows = true;
+        } else {
+            handlers_.push_back(Handler{id, indent});
         }
-        handler_ = static_cast<long>(id);
+        return runs;
     }
 
     void one(Toks t) {
@@ -275,25 +353,29 @@ private:
         std::vector<std::size_t> enclosing;
         for (std::size_t id : open_)
             if (tries_[id].in_body) enclosing.push_back(id);
-        for (std::size_t k = before; k < out_.size(); ++k) enclosing_.push_back(enclosing);
-        if (mode_ != Mode::runtime) return;
-        std::vector<TryPlace> places;
-        for (std::size_t id : open_) places.push_back(TryPlace{static_cast<std::uint32_t>(id), tries_[id].part});
-        for (std::size_t k = before; k < out_.size(); ++k) places_.push_back(places);
+        std::vector<ImportRef::InTry> in_tries;
+        for (std::size_t id : open_)
+            if (!tries_[id].finally) in_tries.push_back({static_cast<std::uint32_t>(id), tries_[id].part});
+        for (std::size_t k = before; k < out_.size(); ++k) {
+            out_[k].tries = in_tries;
+            enclosing_.push_back(enclosing);
+            certain_.push_back(uncertain_blocks_ == 0 && !inline_uncertain_);
+        }
     }
 
-    Mode mode_;
     bool executed_only_;
     const ConstNames* consts_ = nullptr; // valid during run()
     std::size_t line_no_ = 0;            // logical lines begun so far
     std::vector<ImportRef> out_;
     std::vector<std::vector<std::size_t>> enclosing_; // per import: the try bodies it is in
-    std::vector<std::vector<TryPlace>> places_;       // per import (runtime): every open try and its part
+    std::vector<bool> certain_;                       // per import: it runs whenever the module does
+    std::vector<Chain> chains_;                       // by increasing indent
+    std::vector<Block> blocks_;                       // open bodies, outermost first
+    std::size_t uncertain_blocks_ = 0;                // of blocks_, those that may not run
+    bool inline_uncertain_ = false;                   // in the same-line body of such a block
     std::vector<Try> tries_;
     std::vector<std::size_t> open_; // try statements not yet ended, outermost first
-    long handler_ = -1;             // the try whose except clause is being skipped
-    int handler_indent_ = -1;
-    bool handler_raises_ = false;
+    std::vector<Handler> handlers_; // except clauses being read, outermost first
     int skip_above_ = -1;
     int true_if_indent_ = -1;
 };
@@ -301,15 +383,11 @@ private:
 } // namespace
 
 std::vector<ImportRef> scan_imports(std::string_view source) {
-    return Scanner{Mode::bytecode}.run(source);
+    return Scanner{false}.run(source);
 }
 
 std::vector<ImportRef> scan_executed_imports(std::string_view source) {
-    return Scanner{Mode::executed}.run(source);
-}
-
-RuntimeImports scan_runtime_imports(std::string_view source) {
-    return Scanner{Mode::runtime}.run_runtime(source);
+    return Scanner{true}.run(source);
 }
 
 std::string imported_module(std::string_view package, const ImportRef& ref) {

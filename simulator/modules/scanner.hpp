@@ -25,6 +25,24 @@ struct ImportRef {
     // ImportError here fails the importing module (the optional-dependency pattern
     // `try: import socks` / `except ImportError: warnings.warn(...); raise`).
     bool reraised = false;
+    // scan_executed_imports only: the statement runs whenever the module's code does
+    // (in no try body, nor in a block the scanner cannot tell will run: a loop, a
+    // match, an `if` on a condition it does not know), so an ImportError here fails
+    // the importing module (`import pytest` at the top of a test package).
+    bool unguarded = false;
+    // scan_executed_imports only: the module-level try statements the import sits in,
+    // outermost first (numbered in source order), and in which part. An import in a
+    // handler (the first except clause that catches an ImportError) runs only where
+    // an import in that try's body failed; one in its body or else clause only where
+    // none did. A finally clause always runs and is not listed.
+    enum class Part : std::uint8_t { body, handler, orelse };
+    struct InTry {
+        std::uint32_t id;
+        Part part;
+        bool swallows = false; // an except clause of this try does not end in `raise`
+        friend bool operator==(const InTry&, const InTry&) = default;
+    };
+    std::vector<InTry> tries{};
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 
@@ -32,35 +50,13 @@ struct ImportRef {
 // as a statement, without affecting later lines.
 std::vector<ImportRef> scan_imports(std::string_view source);
 
-// The imports that importing the module actually runs, for modelling what an import
-// adds to the master's sys.modules: scan_imports without the bodies of
-// `if TYPE_CHECKING:` (any dotted name ending in TYPE_CHECKING, false at run time)
-// and of `except` clauses (the guarded import is taken to succeed), with
-// ImportRef::reraised set where a failing import would propagate.
+// The imports that importing the module may run, for modelling what an import
+// adds to the master's sys.modules: scan_imports without the bodies of branches
+// known not to run on the master (`if TYPE_CHECKING:`, version and platform tests,
+// run_conditions.hpp) and of except clauses that catch no ImportError, with
+// ImportRef::reraised, unguarded and tries saying when one runs and what a failing
+// one does.
 std::vector<ImportRef> scan_executed_imports(std::string_view source);
-
-// Where an import sits in a module-level try statement.
-enum class TryPart : std::uint8_t { body, handler, orelse, final };
-struct TryPlace {
-    std::uint32_t id; // the try statement, numbered in source order
-    TryPart part;
-    friend bool operator==(const TryPlace&, const TryPlace&) = default;
-};
-struct RuntimeImport {
-    ImportRef ref;
-    std::vector<TryPlace> within; // the open try statements around it, outermost first
-};
-struct RuntimeImports {
-    std::vector<RuntimeImport> imports;
-    std::vector<bool> handled; // per try: an except clause does not end in `raise`
-};
-
-// What a child runs when it executes the module, for modelling which imports it
-// asks its parent for: scan_executed_imports' conditions (TYPE_CHECKING, the
-// Python version, constant names), but except/else clauses are kept and each
-// import says which try statements enclose it, so that the caller can run an
-// except clause only when its try body's import failed.
-RuntimeImports scan_runtime_imports(std::string_view source);
 
 // The module an import statement imports when it runs in a module whose
 // __package__ is `package` (the module's own name for a package, its parent's

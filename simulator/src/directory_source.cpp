@@ -233,20 +233,48 @@ std::vector<std::string> DirectorySource::namespace_portions(std::string_view fu
     return out;
 }
 
-bool DirectorySource::is_cffi_extension(std::string_view path) const {
-    // cffi's generated init function imports _cffi_backend: its name is in the binary.
-    static constexpr std::string_view marker = "_cffi_backend";
-    std::ifstream in{std::string(path), std::ios::binary};
-    std::string buf(1 << 16, '\0');
+namespace {
+
+// Which of `markers` occur in the file, read in blocks (an extension can be large).
+std::vector<bool> file_contains(const std::string& path, const std::vector<std::string>& markers) {
+    std::vector<bool> seen(markers.size(), false);
+    std::size_t longest = 1;
+    for (const auto& m : markers) longest = std::max(longest, m.size());
+    std::ifstream in{path, std::ios::binary};
+    std::string buf(std::max<std::size_t>(1 << 16, 2 * longest), '\0');
     std::size_t keep = 0; // bytes carried over so a marker across two reads is found
     while (in) {
         in.read(buf.data() + keep, static_cast<std::streamsize>(buf.size() - keep));
         const std::size_t have = keep + static_cast<std::size_t>(in.gcount());
-        if (std::string_view(buf.data(), have).find(marker) != std::string_view::npos) return true;
-        keep = std::min(have, marker.size() - 1);
+        const std::string_view block(buf.data(), have);
+        for (std::size_t k = 0; k < markers.size(); ++k)
+            if (!seen[k] && block.find(markers[k]) != std::string_view::npos) seen[k] = true;
+        keep = std::min(have, longest - 1);
         std::copy(buf.begin() + static_cast<std::ptrdiff_t>(have - keep), buf.begin() + static_cast<std::ptrdiff_t>(have), buf.begin());
     }
-    return false;
+    return seen;
+}
+
+} // namespace
+
+std::optional<std::string> DirectorySource::cffi_module_name(std::string_view path, std::string_view fullname) const {
+    // cffi's generated init function imports _cffi_backend, and its type context
+    // holds the module name given to set_source() as a C string: the longest dotted
+    // suffix of the import name that the binary holds between NULs.
+    std::vector<std::string> markers{"_cffi_backend"};
+    std::vector<std::string> names;
+    for (std::size_t from = 0;;) {
+        names.emplace_back(fullname.substr(from));
+        markers.push_back(std::string(1, '\0') + names.back() + '\0');
+        const auto dot = fullname.find('.', from);
+        if (dot == std::string_view::npos) break;
+        from = dot + 1;
+    }
+    const auto seen = file_contains(std::string(path), markers);
+    if (!seen[0]) return std::nullopt;
+    for (std::size_t k = 0; k < names.size(); ++k)
+        if (seen[k + 1]) return names[k];
+    return std::string(fullname); // no name found: taken as built under its import name
 }
 
 bool DirectorySource::is_namespace_package(std::string_view fullname) const {

@@ -3,21 +3,11 @@
 #include <algorithm>
 
 #include "mitokit/sim/scheduler.hpp"
+#include "modules/builtin_modules.hpp"
 
 namespace mitokit::sim {
-namespace {
 
-// sys.builtin_module_names of Debian 12's python3.11: compiled into the
-// interpreter, so found on every child and never served.
-const char* const BUILTINS[] = {
-    "_abc", "_ast", "_bisect", "_blake2", "_codecs", "_collections", "_csv", "_datetime",
-    "_elementtree", "_functools", "_heapq", "_imp", "_io", "_locale", "_md5", "_opcode", "_operator",
-    "_pickle", "_posixsubprocess", "_random", "_sha1", "_sha256", "_sha3", "_sha512", "_signal",
-    "_socket", "_sre", "_stat", "_statistics", "_string", "_struct", "_symtable", "_thread",
-    "_tokenize", "_tracemalloc", "_warnings", "_weakref", "array", "atexit", "binascii", "builtins",
-    "cmath", "errno", "faulthandler", "fcntl", "gc", "grp", "itertools", "marshal", "math", "posix",
-    "pwd", "pyexpat", "select", "spwd", "sys", "syslog", "time", "unicodedata", "xxsubtype", "zlib"
-};
+namespace {
 
 // A fresh child's sys.modules (router.local(), python3.11 with site), standard
 // library only: what the interpreter, site and mitogen.core's bootstrap import.
@@ -38,9 +28,7 @@ const char* const CHILD_BOOT[] = {
 
 } // namespace
 
-bool is_builtin_module(std::string_view name) {
-    return std::any_of(std::begin(BUILTINS), std::end(BUILTINS), [&](const char* b) { return name == b; });
-}
+bool is_builtin_module(std::string_view name) { return modules::is_builtin_module(name); }
 
 bool in_child_boot(std::string_view name) {
     return std::binary_search(std::begin(CHILD_BOOT), std::end(CHILD_BOOT), name,

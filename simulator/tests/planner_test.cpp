@@ -133,14 +133,70 @@ TEST(Planner, ImportingAParentRunsItsModuleLevelImports) {
     // package, whose __init__ imports most of jinja2: all of it is related then.
     MemorySource s;
     s.add("jj", "from .env import E\nfrom . import filters\nimport jj.util as u\ntry:\n    from ._speed import x\nexcept ImportError:\n    from .other import x\nif t.TYPE_CHECKING:\n    from .hints import H\n", true, false, false);
-    s.add("jj.env", "from .util import y\nfrom ..outside import z\n", false, false, false);
+    s.add("jj.env", "from .util import y\ntry:\n    from ..outside import z\nexcept ImportError:\n    z = None\n", false, false, false);
     s.add("jj.filters", "import os\n", false, false, false);
     s.add("jj.util", "", false, false, false);
-    s.add("jj.other", "", false, false, false); // only imported where jj._speed is missing
+    s.add("jj.other", "", false, false, false); // imported because jj._speed is missing
     s.add("jj.hints", "", false, false, false);
     s.add("os", "", false, /*stdlib=*/true, false);
     Planner p(s, s);
-    EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.util"}));
+    EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.other", "jj.util"}));
+}
+
+TEST(Planner, AnExceptClauseRunsWhereTheGuardedImportSurelyFailed) {
+    // bs4.dammit tries cchardet (not installed), then chardet: chardet is imported, and
+    // charset_normalizer (the next fallback) is not. Where the failure is not certain (a
+    // name below a plain module, as six.moves provides them), the fallback is not taken.
+    MemorySource s;
+    s.add("b4", "try:\n    import cchardet as c\nexcept ImportError:\n    try:\n        import chardet as c\n"
+                "    except ImportError:\n        import charset_normalizer as c\nelse:\n    import fast_path\n"
+                "try:\n    from plain.moves import thing\nexcept ImportError:\n    import moves_fallback\n", true, false, false);
+    // Related are the imported ones among those b4.sub names.
+    s.add("b4.sub", "import chardet, charset_normalizer, fast_path, plain, moves_fallback\n", false, false, false);
+    for (const char* n : {"chardet", "charset_normalizer", "fast_path", "plain", "moves_fallback"}) s.add(n, "", false, false, false);
+    Planner p(s, s);
+    EXPECT_EQ(p.tuple("b4.sub")->related, (V{"b4", "chardet", "plain"}));
+}
+
+TEST(Planner, AnUnguardedImportOfAMissingModuleFailsTheImporter) {
+    // bs4.tests imports pytest at the top (not installed): importing it raises, so the
+    // package is not in sys.modules when bs4.tests.test_x is served, and not related;
+    // nor is a module whose own unguarded import of it failed (greenlet.tests via
+    // leakcheck). A builtin module has no file and still imports; a submodule that is
+    // not found may be provided by code the planner does not run, and is let pass.
+    MemorySource s;
+    s.add("t", "import sys\nimport time\nimport ok\nfrom . import helper\n", true, false, false);
+    s.add("t.helper", "import os\nimport missing_dep\n", false, false, false);
+    s.add("t.test_x", "from t import helper\nimport ok\n", false, false, false);
+    s.add("ok", "import sys\nfrom ok import not_a_module\nimport ok.injected\nif cond:\n    import missing_dep\n", false, false, false);
+    s.add("os", "", false, /*stdlib=*/true, false);
+    Planner p(s, s);
+    // Serving t.test_x imports its parent t, which imports ok (whose failures are not
+    // certain, so it stays) and then raises.
+    EXPECT_EQ(p.tuple("t.test_x")->related, (V{"ok"})) << "t and t.helper raised";
+}
+
+TEST(Planner, AFromImportOfACExtensionImportsIt) {
+    // lxml.html's `from lxml import etree`: etree is a C extension of the package, which
+    // the from-import imports (sys.modules gets it), so it is related.
+    struct WithExtension final : ModuleSource {
+        const MemorySource& s;
+        explicit WithExtension(const MemorySource& m) : s(m) {}
+        std::optional<FoundModule> find(std::string_view n) const override { return s.find(n); }
+        bool is_stdlib_path(std::string_view p) const override { return s.is_stdlib_path(p); }
+        std::optional<std::string> extension_path(std::string_view n) const override {
+            if (n == "lx.etree") return "/virtual/lx/etree.so";
+            return std::nullopt;
+        }
+    };
+    MemorySource s;
+    s.add("lx", "", true, false, false);
+    s.add("lx.html", "from lx import etree, not_a_module\n", true, false, false);
+    s.add("lx.html.defs", "", false, false, false);
+    WithExtension src(s);
+    Planner p(src, s);
+    EXPECT_EQ(p.tuple("lx.html.defs")->related, (V{"lx", "lx.etree", "lx.html"})) << "found through lx.html";
+    EXPECT_EQ(p.tuple("lx.html")->related, (V{"lx", "lx.etree"}));
 }
 
 TEST(Planner, AnImportedCExtensionIsLoadedWithoutSource) {
@@ -183,7 +239,10 @@ TEST(Planner, ACffiExtensionAlsoRegistersItsLibObject) {
             if (n == "p._ffi") return "/virtual/p/_ffi.so";
             return std::nullopt;
         }
-        bool is_cffi_extension(std::string_view path) const override { return path == "/virtual/p/_ffi.so"; }
+        std::optional<std::string> cffi_module_name(std::string_view path, std::string_view n) const override {
+            if (path == "/virtual/p/_ffi.so") return std::string(n);
+            return std::nullopt;
+        }
     };
     MemorySource s;
     s.add("p", "from ._ffi import ffi, lib\n", true, false, false);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace mitokit::modules {
 namespace {
 
@@ -12,6 +15,16 @@ V modules_of(const std::vector<ImportRef>& refs) {
     V names;
     for (const auto& i : refs) names.push_back(i.module);
     return names;
+}
+
+bool in_handler(const ImportRef& r) {
+    return std::any_of(r.tries.begin(), r.tries.end(), [](const ImportRef::InTry& t) { return t.part == ImportRef::Part::handler; });
+}
+
+// The imports that run where every guarded import succeeds (none in an except clause).
+std::vector<ImportRef> unless_failed(std::vector<ImportRef> refs) {
+    std::erase_if(refs, in_handler);
+    return refs;
 }
 
 TEST(Scanner, FindsPlainAndDottedImportsInOrder) {
@@ -100,12 +113,16 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "if ssl.HAS_SNI: import sni\n"
         "if getattr(ssl, 'HAS_NPN', False): import npn_unknown\n"
         "if not hasattr(pkgutil, 'find_loader'):\n    from mitogen.compat import pkgutil\n"
+        "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2_only\n"
+        "_mswindows = (sys.platform == \"win32\")\nif _mswindows:\n    import _winapi\nif not _mswindows:\n    import posix_only\n"
+        "try:\n    import msvcrt\nexcept ModuleNotFoundError:\n    _win = False\nelse:\n    _win = True\n"
+        "if _win:\n    import _winapi\n"
         "if FAST:\n    import fast\nelse:\n    import slow\n"
         "twice = None\ntwice = load()\nif twice:\n    import twice_unknown\n"
         "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
         "if later:\n    import later_unknown\nlater = None\n"
         "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
-    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"not_main", "no_tornado", "sni", "npn_unknown", "fast", "twice_unknown", "rebound_unknown",
+    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"not_main", "no_tornado", "sni", "npn_unknown", "posix_only", "msvcrt", "fast", "twice_unknown", "rebound_unknown",
                         "later_unknown", "imported", "imported_unknown"}));
 }
 
@@ -118,7 +135,11 @@ TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
         "if typing.TYPE_CHECKING or x:\n    import maybe\n"
         "try: import a\nexcept (ImportError, OSError): import b\nfinally:\n    import c\n"
         "import after\n";
-    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"_speedups", "at_run_time", "maybe", "a", "c", "after"}));
+    const auto refs = scan_executed_imports(src);
+    EXPECT_EQ(modules_of(unless_failed(refs)), (V{"_speedups", "at_run_time", "maybe", "a", "c", "after"}));
+    std::vector<ImportRef> fallbacks;
+    std::copy_if(refs.begin(), refs.end(), std::back_inserter(fallbacks), in_handler);
+    EXPECT_EQ(modules_of(fallbacks), (V{"_native", "b"})) << "they run only where the guarded import fails";
     EXPECT_EQ(modules_of(scan_imports(src)), (V{"_speedups", "_native", "typing_extensions", "ext", "at_run_time", "inline_hint", "maybe", "a", "b",
                         "c", "after"}))
         << "mitogen's own scan keeps them all";
@@ -135,7 +156,7 @@ TEST(Scanner, ExecutedImportsKnowWhenAFailureWouldPropagate) {
         "try:\n    import in_body\nexcept ImportError:\n    raise\nelse:\n    import in_else\n"
         "import top_level\n";
     std::vector<std::pair<std::string, bool>> got;
-    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.reraised);
+    for (const auto& i : unless_failed(scan_executed_imports(src))) got.emplace_back(i.module, i.reraised);
     const std::vector<std::pair<std::string, bool>> want = {
         {"socks", true},          {"swallowed", false},  {"outer_catches", false}, {"inner_raises", false},
         {"only_finally", true},   {"two_handlers", false}, {"inline_raise", true}, {"in_body", true},
@@ -144,32 +165,106 @@ TEST(Scanner, ExecutedImportsKnowWhenAFailureWouldPropagate) {
     for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.reraised) << i.module << ": only the executed scan says";
 }
 
-TEST(Scanner, RuntimeImportsKeepClausesAndSayWhichTryEnclosesThem) {
+TEST(Scanner, ExecutedImportsKnowTheMastersPlatform) {
+    // babel.localtime imports its _win32 module only where sys.platform is win32; the
+    // master runs on Linux (sys.platform "linux", os.name "posix").
     const char* src =
-        "try:\n    from ._speedups import escape\nexcept ImportError:\n    from ._native import escape\n"
-        "if TYPE_CHECKING:\n    import hint\n"
-        "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2\n"
-        "try:\n    import a\n    try:\n        import inner\n    except ImportError: raise\n"
-        "except Exception:\n    import handler\nelse:\n    import orelse\nfinally:\n    import final\n"
+        "if sys.platform == 'win32':\n    import win_eq\nelse:\n    import unix_else\n"
+        "if sys.platform != \"win32\": import not_win\n"
+        "if 'linux' == sys.platform: import linux_rev\n"
+        "if sys.platform.startswith('linux'): import starts\n"
+        "if sys.platform.startswith(('win', 'cygwin')): import starts_win\n"
+        "if sys.platform in ('darwin', 'win32'): import in_tuple\n"
+        "if sys.platform not in ['darwin']: import not_in_list\n"
+        "if os.name == 'nt':\n    import nt\nelif os.name == 'posix':\n    import posix_elif\n"
+        "if not sys.platform == 'win32': import not_eq\n"
+        "if sys.platform == 'win32' and x: import and_false\n"
+        "if sys.platform == 'linux' or x: import or_true\n"
+        "if x or sys.platform == 'win32': import or_unknown\n"
+        "if not (os.name == 'nt' or sys.platform == 'darwin'): import not_parens\n"
+        "if (sys.platform == 'win32'): import parens\n"
+        "if sys.platform == r'win32': import prefixed_unknown\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"unix_else", "not_win", "linux_rev", "starts", "not_in_list", "posix_elif",
+                        "not_eq", "or_true", "or_unknown", "not_parens", "prefixed_unknown"}));
+    EXPECT_EQ(scan_imports(src).size(), 17u) << "mitogen's own scan keeps them all";
+}
+
+TEST(Scanner, ExecutedImportsTakeTestedEnvironmentVariablesAsUnset) {
+    // msgpack: `if os.environ.get("MSGPACK_PUREPYTHON") or sys.version_info[0] == 2:` imports
+    // the pure-Python fallback; the master's environment does not set the variable.
+    const char* src =
+        "if os.environ.get(\"MSGPACK_PUREPYTHON\") or sys.version_info[0] == 2:\n    import fallback\nelse:\n    import fast\n"
+        "if os.getenv('X_DEBUG'): import getenv_set\n"
+        "if not os.environ.get('X', None): import get_default_none\n"
+        "if os.environ.get('X', 'yes'): import true_default_unknown\n"
+        "if 'X_FLAG' in os.environ: import in_environ\n"
+        "if 'X_FLAG' not in os.environ: import not_in_environ\n"
+        "if os.environ.get('HOME'): import home_unknown\n"
+        "if os.environ.get(name): import variable_unknown\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(src)),
+              (V{"fast", "get_default_none", "true_default_unknown", "not_in_environ", "home_unknown", "variable_unknown"}));
+}
+
+TEST(Scanner, ExecutedImportsKnowWhichRunWheneverTheModuleDoes) {
+    // An import that surely runs (not in a try body, nor under a loop or a condition
+    // the scanner cannot tell) fails the module when it fails: bs4.tests' `import pytest`.
+    const char* src =
+        "import top\n"
+        "if x:\n    import cond\nelif sys.platform == 'linux':\n    import elif_after_unknown\nelse:\n    import dead_else\n"
+        "if x:\n    import cond2\nelse:\n    import else_unknown\n"
+        "if sys.platform == 'win32':\n    import dead\nelif os.name == 'posix':\n    import elif_sure\n"
+        "if sys.version_info < (3,):\n    import py2\nelse:\n    import else_sure\n    if y:\n        import nested_cond\n"
+        "    import after_nested\n"
+        "for i in x:\n    import in_loop\nelse:\n    import loop_else\n"
+        "while z:\n    import in_while\n"
+        "with ctx:\n    import in_with\n"
+        "try:\n    import in_try\nexcept ImportError:\n    pass\nelse:\n    import try_else\nfinally:\n    import in_finally\n"
+        "if x: import inline_cond\n"
+        "with ctx: import inline_with\n"
         "def f():\n    import in_def\n"
-        "import top\n";
-    const auto r = scan_runtime_imports(src);
-    using P = TryPlace;
-    using T = TryPart;
-    std::vector<std::pair<std::string, std::vector<P>>> got;
-    for (const auto& i : r.imports) got.emplace_back(i.ref.module, i.within);
-    const std::vector<std::pair<std::string, std::vector<P>>> want = {
-        {"_speedups", {P{0, T::body}}},
-        {"_native", {P{0, T::handler}}},
-        {"a", {P{1, T::body}}},
-        {"inner", {P{1, T::body}, P{2, T::body}}},
-        {"handler", {P{1, T::handler}}},
-        {"orelse", {P{1, T::orelse}}},
-        {"final", {P{1, T::final}}},
-        {"top", {}}};
+        "import last\n";
+    std::vector<std::pair<std::string, bool>> got;
+    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.unguarded);
+    const std::vector<std::pair<std::string, bool>> want = {
+        {"top", true},        {"cond", false},         {"elif_after_unknown", false}, {"cond2", false}, {"else_unknown", false},
+        {"elif_sure", true},  {"else_sure", true},     {"nested_cond", false},        {"after_nested", true},
+        {"in_loop", false},   {"loop_else", false},    {"in_while", false},           {"in_with", true},
+        {"in_try", false},    {"try_else", true},      {"in_finally", true},          {"inline_cond", false},
+        {"inline_with", true}, {"last", true}};
     EXPECT_EQ(got, want);
-    EXPECT_EQ(r.handled, (std::vector<bool>{true, true, false})) << "try 2's only handler re-raises";
-    EXPECT_EQ(r.imports[0].ref, (ImportRef{1, "_speedups", V{"escape"}}));
+    for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.unguarded) << i.module << ": only the executed scan says";
+}
+
+TEST(Scanner, ExecutedImportsSayWhichTryPartTheyAreIn) {
+    // bs4.dammit: each fallback is in the handler of the try before it; a clause that
+    // catches no ImportError (or comes after the one that does) never runs for one.
+    const char* src =
+        "try:\n    import cchardet\nexcept ImportError:\n    try:\n        import chardet\n"
+        "    except ImportError:\n        import charset_normalizer\nelse:\n    import fast\n"
+        "try:\n    import a\nexcept KeyError:\n    import not_for_import_errors\nexcept (OSError, ImportError) as e:\n"
+        "    import second_clause\nexcept Exception:\n    import later_clause\nfinally:\n    import always\n"
+        "try: import b\nexcept: import bare\n";
+    using P = ImportRef::Part;
+    using T = std::vector<ImportRef::InTry>;
+    std::vector<std::pair<std::string, T>> got;
+    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.tries);
+    const std::vector<std::pair<std::string, T>> want = {
+        {"cchardet", T{{0, P::body, true}}},
+        {"chardet", T{{0, P::handler, true}, {1, P::body, true}}},
+        {"charset_normalizer", T{{0, P::handler, true}, {1, P::handler, true}}},
+        {"fast", T{{0, P::orelse, true}}},
+        {"a", T{{2, P::body, true}}},
+        {"second_clause", T{{2, P::handler, true}}},
+        {"always", T{}},
+        {"b", T{{3, P::body, true}}},
+        {"bare", T{{3, P::handler, true}}}};
+    EXPECT_EQ(got, want);
+    // Every handler above swallows the error; one that re-raises hands it to the
+    // try around it.
+    const auto reraising = scan_executed_imports("try:\n    try:\n        import inner\n    except ImportError:\n        raise\n"
+                                                  "except ImportError:\n    import outer_fallback\n");
+    ASSERT_EQ(reraising.size(), 2u);
+    EXPECT_EQ(reraising[0].tries, (T{{0, P::body, true}, {1, P::body, false}}));
 }
 
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {

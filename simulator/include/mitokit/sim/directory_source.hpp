@@ -23,7 +23,7 @@ public:
     bool is_stdlib_path(std::string_view path) const override;
     std::optional<std::string> extension_path(std::string_view fullname) const override;
     bool is_namespace_package(std::string_view fullname) const override;
-    bool is_cffi_extension(std::string_view path) const override;
+    std::optional<std::string> cffi_module_name(std::string_view path, std::string_view fullname) const override;
 
 private:
     // Where the last part of `fullname` is looked for: sys.path for a top-level
@@ -84,7 +84,9 @@ public:
     bool is_stdlib_path(std::string_view path) const override { return dirs_.is_stdlib_path(path); }
     std::optional<std::string> extension_path(std::string_view n) const override { return dirs_.extension_path(n); }
     bool is_namespace_package(std::string_view n) const override { return dirs_.is_namespace_package(n); }
-    bool is_cffi_extension(std::string_view path) const override { return dirs_.is_cffi_extension(path); }
+    std::optional<std::string> cffi_module_name(std::string_view path, std::string_view fullname) const override {
+        return dirs_.cffi_module_name(path, fullname);
+    }
 
 private:
     const DirectorySource& dirs_;

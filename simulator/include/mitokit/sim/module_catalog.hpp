@@ -23,13 +23,13 @@ namespace mitokit::sim {
 struct ExecImport {
     std::string name;
     bool from_list = false;
-    std::vector<modules::TryPlace> within; // the try statements around it, outermost first
+    std::vector<modules::ImportRef::InTry> tries; // the try statements around it, outermost first
 };
-// What executing a module imports, in order, and per try statement whether one
-// of its except clauses swallows the error (scan_runtime_imports).
+// What executing a module imports, in order (scan_executed_imports), and how
+// many try statements its body has.
 struct ExecPlan {
     std::vector<ExecImport> steps;
-    std::vector<bool> handled;
+    std::size_t tries = 0;
 };
 
 struct ModuleData {
