@@ -46,6 +46,27 @@ bool contains_marker(tvbuff_t* tvb) {
     return std::search(p, p + len, marker.begin(), marker.end()) != p + len;
 }
 
+// Valid UTF-8 without control characters other than tab, CR and LF, ending a line
+// (or short enough to be the start of one): what a banner before MITO000 looks like.
+bool looks_like_text_lines(tvbuff_t* tvb) {
+    constexpr int MAX_UNTERMINATED = 256;
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    if (len == 0) return false;
+    const guint8* p = tvb_get_ptr(tvb, 0, len);
+    bool newline = false;
+    for (int i = 0; i < len; ++i) {
+        const guint8 c = p[i];
+        if (c == '\n') newline = true;
+        else if (c < 0x20 && c != '\r' && c != '\t') return false;
+        else if (c == 0x7f) return false;
+    }
+    // A UTF-8 sequence cut at the segment's end is still text.
+    const gchar* end = nullptr;
+    if (!g_utf8_validate(reinterpret_cast<const gchar*>(p), len, &end) && len - (end - reinterpret_cast<const gchar*>(p)) >= 4)
+        return false;
+    return newline || len < MAX_UNTERMINATED;
+}
+
 // How a direction whose first bytes are not a frame header begins. A child's
 // bootstrap output has a MITO00x marker (perhaps after noise lines); the parent's
 // preamble starts with a zlib header (CMF 0x78, FCHECK making it a multiple of 31);
@@ -63,9 +84,10 @@ Start classify_start(tvbuff_t* tvb, int& first_header) {
     if (contains_marker(tvb)) return Start::bootstrap;
     first_header = find_plausible_header(tvb, 1);
     if (first_header >= 0) return Start::midstream;
-    // Text without a marker yet: noise lines (an ssh banner) before MITO000.
-    const guint8 a = len > 0 ? tvb_get_guint8(tvb, 0) : 0;
-    return (a >= 0x20 && a < 0x7f) || a == '\r' || a == '\n' || a == '\t' ? Start::bootstrap : Start::midstream;
+    // Text without a marker yet: noise lines (an ssh banner) before MITO000. A capture
+    // that began inside a big frame can start with a printable byte too, so the whole
+    // segment must read as lines of text.
+    return looks_like_text_lines(tvb) ? Start::bootstrap : Start::midstream;
 }
 
 // The first-pass decision for one segment of a direction that is not (yet) in frames.
