@@ -15,9 +15,10 @@ Scenarios (pick with --scenarios a,b,...):
   nested      child -> grandchild -> great-grandchild, routed calls, the middle
               one killed mid-call (DEL_ROUTE, dead replies, no-route replies)
   shutdown    children still busy when broker.shutdown() runs (SHUTDOWN, EOF)
+  huge        (not by default) a 40 MB reply and a 20 MB argument
 
 Usage (run with /usr/bin/python3):
-  live_workloads.py OUT_DIR PORT_LO PORT_HI SHARED_DIR [--scenarios LIST]
+  live_workloads.py OUT_DIR PORT_LO PORT_HI SHARED_DIR [--scenarios LIST] [--ipv6]
 writes OUT_DIR/truth-<pid>.jsonl per process and prints a JSON summary.
 """
 
@@ -39,27 +40,29 @@ import mitogen.utils
 
 RAW_KEPT = 8192          # payloads up to this size are kept whole (hex) in the truth
 VALUE_KEPT = 16 << 20    # payloads up to this size also get 0.3.3's reading
-ALL = ["imports", "errors", "values", "concurrent", "logs", "slow", "nested", "shutdown"]
+DEFAULT = ["imports", "errors", "values", "concurrent", "logs", "slow", "nested", "shutdown"]
+ALL = DEFAULT + ["huge"]
 
 _state = {}
 
 
-def _tcp_socketpair_factory(lo, hi, start):
+def _tcp_socketpair_factory(lo, hi, start, family):
     # Each process takes ports from its own slice so parallel children never race for one.
     ports = iter(list(range(start, hi + 1)) + list(range(lo, start)))
+    host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
 
     def tcp_socketpair(size=None):
-        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv = socket.socket(family, socket.SOCK_STREAM)
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         while True:
             port = next(ports)
             try:
-                srv.bind(("127.0.0.1", port))
+                srv.bind((host, port))
                 break
             except OSError:
                 continue
         srv.listen(1)
-        parent = socket.create_connection(("127.0.0.1", port))
+        parent = socket.create_connection((host, port))
         child, _ = srv.accept()
         srv.close()
         for s in (parent, child):
@@ -75,7 +78,7 @@ def _ports(fd):
     except OSError:
         return None, None
     try:
-        if s.family != socket.AF_INET:
+        if s.family not in (socket.AF_INET, socket.AF_INET6):
             return None, None
         return s.getsockname()[1], s.getpeername()[1]
     except OSError:
@@ -84,14 +87,15 @@ def _ports(fd):
         s.close()
 
 
-def install(out_dir, lo, hi, shared, slot=0):
+def install(out_dir, lo, hi, shared, slot=0, ipv6=False):
     """TCP socketpairs and the truth log in this process (the master and each child)."""
     if _state.get("installed"):
         return os.getpid()
     sys.path.insert(0, shared)
     import value_json as vj  # never imported from the broker thread
     width = max(1, (hi - lo + 1) // 8)
-    mitogen.parent.create_socketpair = _tcp_socketpair_factory(lo, hi, lo + width * (slot % 8))
+    family = socket.AF_INET6 if ipv6 else socket.AF_INET
+    mitogen.parent.create_socketpair = _tcp_socketpair_factory(lo, hi, lo + width * (slot % 8), family)
     out = open(os.path.join(out_dir, "truth-%d.jsonl" % os.getpid()), "a")
     lock = threading.Lock()
     pid = os.getpid()
@@ -248,8 +252,8 @@ def _err(fn, *args, **kwargs):
 
 
 class Master:
-    def __init__(self, out_dir, lo, hi, shared):
-        self.out_dir, self.lo, self.hi, self.shared = out_dir, lo, hi, shared
+    def __init__(self, out_dir, lo, hi, shared, ipv6):
+        self.out_dir, self.lo, self.hi, self.shared, self.ipv6 = out_dir, lo, hi, shared, ipv6
         self.slot = 1
         self.broker = mitogen.master.Broker()
         self.router = mitogen.master.Router(self.broker)
@@ -257,7 +261,7 @@ class Master:
 
     def child(self, name, via=None, python_path=None):
         ctx = self.router.local(name=name, via=via, python_path=python_path)
-        ctx.call(install, self.out_dir, self.lo, self.hi, self.shared, self.slot)
+        ctx.call(install, self.out_dir, self.lo, self.hi, self.shared, self.slot, self.ipv6)
         self.slot += 1
         return ctx
 
@@ -347,6 +351,13 @@ class Master:
         r["a_alive"] = a.call(echo, "\u00e9")
         a.shutdown(wait=True)
 
+    def huge(self):
+        c = self.child("huge-child")
+        self.results["huge_reply"] = len(c.call(make_bytes, 40 * 1024 * 1024 + 3, 11))
+        big = make_text(20 * 1024 * 1024)
+        self.results["huge_arg"] = c.call(digest, big)[0]
+        c.shutdown(wait=True)
+
     def shutdown(self):
         kids = [self.child("end-%d" % i) for i in range(2)]
         for k in kids:
@@ -363,15 +374,16 @@ def main():
     p.add_argument("lo", type=int)
     p.add_argument("hi", type=int)
     p.add_argument("shared")
-    p.add_argument("--scenarios", default=",".join(ALL))
+    p.add_argument("--scenarios", default=",".join(DEFAULT))
+    p.add_argument("--ipv6", action="store_true", help="links over ::1 instead of 127.0.0.1")
     a = p.parse_args()
     names = [s for s in a.scenarios.split(",") if s]
     for s in names:
         if s not in ALL:
             p.error("unknown scenario %r" % s)
-    install(a.out_dir, a.lo, a.hi, a.shared, 0)
+    install(a.out_dir, a.lo, a.hi, a.shared, 0, a.ipv6)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    m = Master(a.out_dir, a.lo, a.hi, a.shared)
+    m = Master(a.out_dir, a.lo, a.hi, a.shared, a.ipv6)
     timings = {}
     try:
         for s in names:

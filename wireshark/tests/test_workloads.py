@@ -6,7 +6,7 @@ no error or warning expert on traffic 0.3.3 accepts), and `mitokit decode --json
 (header, SHA-1, the decoded value, no errors).
 
 Usage: test_workloads.py --plugin SO --abi 4.0 --shared DIR [--mitokit BIN]
-       [--scenarios LIST] [--keep] [--reuse DIR]
+       [--scenarios LIST] [--ipv6] [--keep] [--reuse DIR] [--work DIR]
 Exit 0 all agree, 1 a disagreement (each printed), 77 cannot capture.
 """
 
@@ -333,7 +333,8 @@ def check(fails, args, work, lo, hi):
 def main():
     args = wstest.parse_args([(("--mitokit",), {"default": None}), (("--python",), {"default": "/usr/bin/python3"}),
                               (("--scenarios",), {"default": None}), (("--reuse",), {"default": None}),
-                              (("--work",), {"default": None})])
+                              (("--work",), {"default": None}),
+                              (("--ipv6",), {"action": "store_true"})])
     fails = wstest.Failures()
     if args.reuse:
         with open(os.path.join(args.reuse, "ports.json")) as f:
@@ -363,6 +364,8 @@ def main():
         argv = [args.python, os.path.join(HERE, "live_workloads.py"), work, str(lo), str(hi), args.shared]
         if args.scenarios:
             argv += ["--scenarios", args.scenarios]
+        if args.ipv6:
+            argv.append("--ipv6")
         try:
             run = subprocess.run(argv, capture_output=True, text=True, timeout=600)
         finally:
