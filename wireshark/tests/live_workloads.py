@@ -4,7 +4,7 @@ sends or routes in (header, SHA-1, a small payload whole, and the canonical JSON
 what 0.3.3's own unpickler makes of a pickled payload, or its refusal).
 
 Scenarios (pick with --scenarios a,b,...):
-  imports     a `python3 -S` child imports requests, jinja2 and docutils: long
+  imports     a `python3 -S` child imports requests, jinja2, yaml, pyparsing: long
               GET_MODULE / LOAD_MODULE cascades with big zlib sources
   errors      CallErrors with deep tracebacks and non-ASCII text
   values      non-ASCII str and bytes, multi-MB arguments and replies
@@ -267,12 +267,14 @@ class Master:
 
     def imports(self):
         # The master's sys.modules decides `related`: import the packages here first.
-        import docutils.parsers.rst  # noqa: F401
+        # python3-requests, -jinja2, -yaml and -pyparsing are in scripts/install-deps.sh.
         import jinja2  # noqa: F401
+        import pyparsing  # noqa: F401
         import requests  # noqa: F401
+        import yaml  # noqa: F401
         c = self.child("imp-child", python_path=["/usr/bin/python3", "-S"])
         r = self.results
-        r["imports"] = c.call(import_names, ["requests", "jinja2", "docutils.parsers.rst", "no_such_pkg_\u00e9"])
+        r["imports"] = c.call(import_names, ["requests", "jinja2", "yaml", "pyparsing", "no_such_pkg_\u00e9"])
         r["template"] = c.call(render_template, "{{ a }} \u00e9 {% for x in b %}{{ x }}{% endfor %}",
                                a="\u4e2d", b=[1, 2])
         c.shutdown(wait=True)
