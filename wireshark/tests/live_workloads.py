@@ -6,7 +6,9 @@ what 0.3.3's own unpickler makes of a pickled payload, or its refusal).
 Scenarios (pick with --scenarios a,b,...):
   imports     a `python3 -S` child imports requests, jinja2, yaml, pyparsing: long
               GET_MODULE / LOAD_MODULE cascades with big zlib sources
-  errors      CallErrors with deep tracebacks and non-ASCII text
+  errors      CallErrors with deep tracebacks and non-ASCII text, a pipelined
+              CallChain (chain_id, a remembered failure, forget_chain), and a
+              child that detaches (DETACHING) and exits
   values      non-ASCII str and bytes, multi-MB arguments and replies
   concurrent  many calls in flight from several threads to several children
   logs        a FORWARD_LOG flood (stdout prints and logging, debug level)
@@ -237,6 +239,14 @@ def hold_gil(seconds):
     return n
 
 
+@mitogen.core.takes_econtext
+def detach_then_exit(econtext=None):
+    """DETACHING to the parent and its None reply, then the link closes from this side."""
+    econtext.detach()
+    time.sleep(0.5)
+    os._exit(0)
+
+
 def die_after(seconds, status):
     time.sleep(seconds)
     os._exit(status)
@@ -286,7 +296,19 @@ class Master:
         r["deep_long"] = _err(c.call, deep_raise, 400, "too deep")  # text over 0.3.3's 10000 limit
         r["unicode"] = _err(c.call, raise_unicode)
         r["unknown"] = _err(c.call, getattr, "x", "\u00e9")
+        # A pipelined chain: chain_id in every call, a failure remembered, then forget_chain.
+        chain = mitogen.parent.CallChain(c, pipelined=True)
+        chain.call_no_reply(raise_unicode)
+        r["chain_after_failure"] = _err(chain.call, echo, "never runs")
+        chain.reset()
+        r["chain_reset"] = _err(chain.call, echo, "runs")
         c.shutdown(wait=True)
+        d = self.child("detach-child")
+        d.call_no_reply(detach_then_exit)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.router.stream_by_id(d.context_id):
+            time.sleep(0.05)
+        r["detached"] = self.router.stream_by_id(d.context_id) is None
 
     def values(self):
         c = self.child("val-child")

@@ -153,6 +153,10 @@ def reference_fields(w):
             out["mitogen.load_module.related"] = related["tuple"] if isinstance(related, dict) else related
     elif w["handle"] == 101 and t and len(t) == 6:
         out.update({"mitogen.call.module": t[1], "mitogen.call.function": t[3]})
+        if t[0] is not None:
+            out["mitogen.call.chain_id"] = t[0]
+        if t[2]:
+            out["mitogen.call.class"] = t[2]
     elif w["handle"] >= 1000 and isinstance(val, dict) and "call_error" in val:
         out["mitogen.call_error"] = val["call_error"]
     return out
@@ -167,6 +171,7 @@ DECODE_KEYS = {
     "mitogen.load_module.compressed_size": ("compressed_size", int),
     "mitogen.load_module.source_size": ("source_size", int), "mitogen.load_module.related": ("related", list),
     "mitogen.call.module": ("module", str), "mitogen.call.function": ("function", str),
+    "mitogen.call.chain_id": ("chain_id", str), "mitogen.call.class": ("class", str),
 }
 
 
