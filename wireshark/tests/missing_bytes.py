@@ -4,7 +4,6 @@ plugin and `mitokit decode` must find exactly the messages of the complete captu
 that lie wholly in what is left: per link direction, by payload SHA-1, in order."""
 
 import collections
-import hashlib
 import json
 import os
 import subprocess
