@@ -338,7 +338,7 @@ def check(fails, args, work, lo, hi):
             import missing_bytes
             with wstest.sandbox(args) as sb:
                 local = sb.add_file(pcap)
-                n = missing_bytes.run(fails, sb, local, args.mitokit, editcap)
+                n = missing_bytes.run(fails, sb, local, args.mitokit, editcap, args.missing, args.missing)
             print(f"{n} captures missing bytes checked")
     return total
 
@@ -347,7 +347,9 @@ def main():
     args = wstest.parse_args([(("--mitokit",), {"default": None}), (("--python",), {"default": "/usr/bin/python3"}),
                               (("--scenarios",), {"default": None}), (("--reuse",), {"default": None}),
                               (("--work",), {"default": None}),
-                              (("--ipv6",), {"action": "store_true"})])
+                              (("--ipv6",), {"action": "store_true"}),
+                              (("--missing",), {"type": int, "default": 2,
+                                                "help": "captures cut, and captures with a packet deleted, to check"})])
     fails = wstest.Failures()
     if args.reuse:
         with open(os.path.join(args.reuse, "ports.json")) as f:
