@@ -261,7 +261,7 @@ int run_simulate(int argc, char** argv) {
             if (std::find(paths.begin(), paths.end(), std_dir) == paths.end()) paths.push_back(std_dir);
         if (module_set == "mitogen") paths.push_back("/usr/lib/python3/dist-packages");
         auto ds = std::make_unique<sim::DirectorySource>(paths);
-        loaded = std::make_unique<sim::SourceLoaded>(*ds);
+        loaded = std::make_unique<sim::SourceLoaded>(*ds, sim::SourceLoaded::Has::stdlib_only);
         source = std::move(ds);
         if (module_set == "mitogen") default_imports.assign(std::begin(MITOGEN_IMPORTS), std::end(MITOGEN_IMPORTS));
     } else if (module_set == "synthetic") {
@@ -277,6 +277,12 @@ int run_simulate(int argc, char** argv) {
     wl.imports = imports_arg.empty() ? default_imports : split(imports_arg, ',');
     std::unique_ptr<sim::ModuleCatalog> catalog;
     if (source) catalog = std::make_unique<sim::ModuleCatalog>(*source, *loaded);
+    if (catalog && (module_set == "mitogen" || module_set == "dirs")) {
+        // The master's program: a mitogen master that imported the modules its
+        // children will import (what a program calling into them has done).
+        if (source->find("mitogen.master")) catalog->master_import("mitogen.master");
+        for (const auto& name : wl.imports) catalog->master_import(name);
+    }
 
     auto functions = sim::FunctionRegistry::standard();
     // mitogen.parent is imported like any module when the master can serve it.

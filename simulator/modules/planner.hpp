@@ -60,6 +60,11 @@ public:
     std::vector<std::shared_ptr<const ModuleTuple>> plan(const std::string& fullname,
                                                          std::set<std::string>& sent);
 
+    // `import name` run by the master's own program before it serves anything:
+    // the module and what its module-level code imports count as loaded from then
+    // on. False when the import would fail.
+    bool import_into_master(const std::string& name) { return import_module(name) == Outcome::ok; }
+
     bool blacklisted(std::string_view fullname) const;
     static std::set<std::string> initial_sent_modules() { return {"mitogen", "mitogen.core"}; }
 

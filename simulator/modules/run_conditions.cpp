@@ -130,20 +130,26 @@ struct MasterFact {
     std::string_view module, attribute;
     bool truth;
 };
-constexpr MasterFact MASTER_FACTS[] = {{"ssl", "HAS_SNI", true}};
+constexpr MasterFact MASTER_FACTS[] = {
+    {"ssl", "HAS_SNI", true},
+    {"pkgutil", "find_loader", true}, // mitogen.master's own fallback test (Python 2.4)
+};
 
-// `[not] MODULE.ATTR` or `[not] getattr(MODULE, "ATTR", default)` for a fact above.
+// `[not] MODULE.ATTR`, `[not] getattr(MODULE, "ATTR", default)` or
+// `[not] hasattr(MODULE, "ATTR")` for a fact above (a fact's attribute exists).
 std::optional<bool> master_fact_truth(Toks c) {
     bool negate = false;
     std::size_t i = 0;
     while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
     const Toks t = c.subspan(i);
     std::string_view module, attribute;
+    bool exists = false; // hasattr: whether the attribute is there, not its value
     if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], ".") && t[2].kind == TokKind::name) {
         module = t[0].text;
         attribute = t[2].text;
-    } else if (t.size() >= 6 && is(t[0], "getattr") && is(t[1], "(") && t[2].kind == TokKind::name && is(t[3], ",") &&
-               t[4].kind == TokKind::string && is(t.back(), ")")) {
+    } else if (t.size() >= 6 && (is(t[0], "getattr") || (is(t[0], "hasattr") && t.size() == 6)) && is(t[1], "(") &&
+               t[2].kind == TokKind::name && is(t[3], ",") && t[4].kind == TokKind::string && is(t.back(), ")")) {
+        exists = is(t[0], "hasattr");
         module = t[2].text;
         attribute = t[4].text;
         if (attribute.size() < 2 || (attribute.front() != '"' && attribute.front() != '\'') ||
@@ -154,7 +160,7 @@ std::optional<bool> master_fact_truth(Toks c) {
         return std::nullopt;
     }
     for (const MasterFact& f : MASTER_FACTS)
-        if (f.module == module && f.attribute == attribute) return negate ? !f.truth : f.truth;
+        if (f.module == module && f.attribute == attribute) return negate != (exists || f.truth);
     return std::nullopt;
 }
 
@@ -352,7 +358,10 @@ ConstNames::ConstNames(const std::vector<Line>& lines) {
         const Toks t = lines[n].toks;
         if (t.size() >= 3 && lines[n].indent == 0 && t[0].kind == TokKind::name && is(t[1], "=") &&
             !is(t[2], "=")) {
-            if (auto v = constant_truth(t.subspan(2)); v && !is_keyword(t[0].text)) {
+            // A constant, or a test of the Python version (`PY3 = sys.version_info[0] == 3`).
+            auto v = constant_truth(t.subspan(2));
+            if (!v) v = version_truth(t.subspan(2));
+            if (v && !is_keyword(t[0].text)) {
                 found.push_back({t[0].text, Const{*v, n}});
                 ++bound[t[0].text];
                 collect_bindings(t.subspan(2), bound);

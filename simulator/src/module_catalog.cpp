@@ -30,7 +30,7 @@ ModuleRef ModuleCatalog::intern(std::shared_ptr<const modules::ModuleTuple> t) {
     lm.related = t->related;
     d->payload = payload::build_load_module(lm);
     if (d->payload.empty()) ++build_failures_;
-    if (t->source) d->exec_imports = exec_imports(t->fullname, t->pkg_present.has_value(), *t->source);
+    if (t->source) d->exec = exec_imports(t->fullname, t->pkg_present.has_value(), *t->source);
     d->tuple = std::move(t);
     const std::string name = d->tuple->fullname;
     auto& slot = by_name_[name];
@@ -59,21 +59,23 @@ bool ModuleCatalog::child_local(std::string_view fullname) {
     return local;
 }
 
-std::vector<std::string> exec_imports(std::string_view fullname, bool is_pkg, std::string_view source) {
-    std::vector<std::string> out;
+ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source) {
+    ExecPlan out;
     // The package a relative import is relative to (__package__).
     std::string package(fullname);
     if (!is_pkg) {
         const auto dot = package.rfind('.');
         package = dot == std::string::npos ? std::string() : package.substr(0, dot);
     }
-    for (const auto& ref : modules::scan_imports(source)) {
-        std::string base = modules::imported_module(package, ref);
+    auto scanned = modules::scan_runtime_imports(source);
+    for (auto& imp : scanned.imports) {
+        std::string base = modules::imported_module(package, imp.ref);
         if (base.empty()) continue; // "attempted relative import beyond top-level package"
-        out.push_back(base);
-        for (const auto& name : ref.fromlist)
-            if (name != "*") out.push_back(base + "." + name);
+        out.steps.push_back(ExecImport{base, false, imp.within});
+        for (const auto& name : imp.ref.fromlist)
+            if (name != "*") out.steps.push_back(ExecImport{base + "." + name, true, imp.within});
     }
+    out.handled = std::move(scanned.handled);
     return out;
 }
 

@@ -21,7 +21,10 @@ const SourceLoaded::Info& SourceLoaded::info(std::string_view name) const {
     return cache_.emplace(std::string(name), i).first->second;
 }
 
-bool SourceLoaded::loaded(std::string_view name) const { return info(name).found; }
+bool SourceLoaded::loaded(std::string_view name) const {
+    const Info& i = info(name);
+    return i.found && (has_ == Has::everything || i.stdlib);
+}
 bool SourceLoaded::stdlib(std::string_view name) const { return info(name).stdlib; }
 
 std::unique_ptr<modules::MemorySource> synthetic_modules(const SyntheticParams& p, std::vector<std::string>* names) {

@@ -114,6 +114,57 @@ TEST(Importer, NegativeAnswerIsCachedAndFailsTheImport) {
     EXPECT_TRUE(w.sim->find(c1)->module_cached("nosuchmod"));
 }
 
+// A child runs a module body as Python does: an except clause only after its try
+// body's import failed, an else clause only without a failure, nothing under
+// TYPE_CHECKING or a false version test; a from-import's names that are not
+// modules are no failure.
+TEST(Importer, ChildRunsGuardedImportsAsPythonWould) {
+    ModWorld w;
+    w.src.add("guards",
+              "import sys\n"
+              "PY2 = sys.version_info[0] == 2\n"
+              "try:\n"
+              "    import accel\n"               // the master cannot serve it
+              "except ImportError:\n"
+              "    from guards_pure import impl\n" // so the fallback is asked for
+              "try:\n"
+              "    import other\n"
+              "except ImportError:\n"
+              "    import never_after_success\n"
+              "else:\n"
+              "    import after_success\n"
+              "try:\n"
+              "    try:\n"
+              "        import accel\n"
+              "    except ImportError:\n"
+              "        raise\n"                    // on to the outer handler
+              "except ImportError:\n"
+              "    import outer_fallback\n"
+              "finally:\n"
+              "    import always\n"
+              "if PY2:\n"
+              "    import py2_only\n"
+              "from typing import TYPE_CHECKING\n"
+              "if TYPE_CHECKING:\n"
+              "    import typing_only\n"
+              "from mypkg.util import os\n");       // `os` is a name in mypkg.util, not a submodule
+    for (const char* m : {"guards_pure", "after_success", "outer_fallback", "always"}) w.src.add(m, "X = 1\n", false, false, false);
+    for (const char* m : {"never_after_success", "py2_only", "typing_only"}) w.src.add(m, "X = 1\n", false, false, false);
+    w.src.add("typing", "", false, true);
+    w.src.add("sys", "", false, true);
+    const ContextId c1 = w.spawn_from_master();
+    auto r = w.call(c1, w.import_call({"guards"}));
+    ASSERT_TRUE(r.ok()) << r.dead_reason << r.call_error.value_or("");
+    EXPECT_EQ(r.integer(), 1) << "guards imported";
+    const Node& n = *w.sim->find(c1);
+    for (const char* m : {"guards_pure", "after_success", "outer_fallback", "always", "other", "mypkg.util"})
+        EXPECT_TRUE(n.module_imported(m)) << m << " runs";
+    EXPECT_TRUE(n.module_cached("accel")) << "asked for, answered negatively";
+    EXPECT_FALSE(n.module_imported("accel"));
+    for (const char* m : {"never_after_success", "py2_only", "typing_only", "mypkg.util.os"})
+        EXPECT_FALSE(n.module_cached(m)) << m << " is never asked for";
+}
+
 TEST(Importer, CallIntoUnimportedModuleImportsItFirst) {
     ModWorld w;
     w.functions.add("mypkg.util", std::nullopt, "answer",

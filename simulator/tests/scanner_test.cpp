@@ -18,7 +18,7 @@ V modules_of(const std::vector<ImportRef>& refs) {
 }
 
 bool in_handler(const ImportRef& r) {
-    return std::any_of(r.tries.begin(), r.tries.end(), [](const ImportRef::InTry& t) { return t.part == ImportRef::Part::handler; });
+    return std::any_of(r.tries.begin(), r.tries.end(), [](const TryPlace& t) { return t.part == TryPart::handler; });
 }
 
 // The imports that run where every guarded import succeeds (none in an except clause).
@@ -112,6 +112,7 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "if not getattr(ssl, \"HAS_SNI\", False):\n    from urllib3.contrib import pyopenssl\n"
         "if ssl.HAS_SNI: import sni\n"
         "if getattr(ssl, 'HAS_NPN', False): import npn_unknown\n"
+        "if not hasattr(pkgutil, 'find_loader'):\n    from mitogen.compat import pkgutil\n"
         "if FAST:\n    import fast\nelse:\n    import slow\n"
         "twice = None\ntwice = load()\nif twice:\n    import twice_unknown\n"
         "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
@@ -239,8 +240,8 @@ TEST(Scanner, ExecutedImportsSayWhichTryPartTheyAreIn) {
         "try:\n    import a\nexcept KeyError:\n    import not_for_import_errors\nexcept (OSError, ImportError) as e:\n"
         "    import second_clause\nexcept Exception:\n    import later_clause\nfinally:\n    import always\n"
         "try: import b\nexcept: import bare\n";
-    using P = ImportRef::Part;
-    using T = std::vector<ImportRef::InTry>;
+    using P = TryPart;
+    using T = std::vector<TryPlace>;
     std::vector<std::pair<std::string, T>> got;
     for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.tries);
     const std::vector<std::pair<std::string, T>> want = {
@@ -254,6 +255,34 @@ TEST(Scanner, ExecutedImportsSayWhichTryPartTheyAreIn) {
         {"b", T{{3, P::body}}},
         {"bare", T{{3, P::handler}}}};
     EXPECT_EQ(got, want);
+}
+
+TEST(Scanner, RuntimeImportsKeepClausesAndSayWhichTryEnclosesThem) {
+    const char* src =
+        "try:\n    from ._speedups import escape\nexcept ImportError:\n    from ._native import escape\n"
+        "if TYPE_CHECKING:\n    import hint\n"
+        "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2\n"
+        "try:\n    import a\n    try:\n        import inner\n    except ImportError: raise\n"
+        "except Exception:\n    import handler\nelse:\n    import orelse\nfinally:\n    import final\n"
+        "def f():\n    import in_def\n"
+        "import top\n";
+    const auto r = scan_runtime_imports(src);
+    using P = TryPlace;
+    using T = TryPart;
+    std::vector<std::pair<std::string, std::vector<P>>> got;
+    for (const auto& i : r.imports) got.emplace_back(i.ref.module, i.within);
+    const std::vector<std::pair<std::string, std::vector<P>>> want = {
+        {"_speedups", {P{0, T::body}}},
+        {"_native", {P{0, T::handler}}},
+        {"a", {P{1, T::body}}},
+        {"inner", {P{1, T::body}, P{2, T::body}}},
+        {"handler", {P{1, T::handler}}},
+        {"orelse", {P{1, T::orelse}}},
+        {"final", {P{1, T::final}}},
+        {"top", {}}};
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(r.handled, (std::vector<bool>{true, true, false})) << "try 2's only handler re-raises";
+    EXPECT_EQ(r.imports[0].ref, (ImportRef{1, "_speedups", V{"escape"}}));
 }
 
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {

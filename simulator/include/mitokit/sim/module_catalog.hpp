@@ -14,13 +14,28 @@
 
 #include "modules/module_source.hpp"
 #include "modules/planner.hpp"
+#include "modules/scanner.hpp"
 
 namespace mitokit::sim {
 
+// One import a module body runs, by absolute name: `from a.b import c` is a.b,
+// then a.b.c with from_list set (a missing a.b.c is no error: c may be a name).
+struct ExecImport {
+    std::string name;
+    bool from_list = false;
+    std::vector<modules::TryPlace> within; // the try statements around it, outermost first
+};
+// What executing a module imports, in order, and per try statement whether one
+// of its except clauses swallows the error (scan_runtime_imports).
+struct ExecPlan {
+    std::vector<ExecImport> steps;
+    std::vector<bool> handled;
+};
+
 struct ModuleData {
     std::shared_ptr<const modules::ModuleTuple> tuple;
-    std::vector<std::uint8_t> payload;     // LOAD_MODULE data (pickled 5-tuple)
-    std::vector<std::string> exec_imports; // absolute names its module body imports, in order
+    std::vector<std::uint8_t> payload; // LOAD_MODULE data (pickled 5-tuple)
+    ExecPlan exec;                     // what its module body imports when a child runs it
 };
 using ModuleRef = const ModuleData*;
 
@@ -34,6 +49,8 @@ public:
     std::vector<ModuleRef> plan(const std::string& fullname, std::set<std::string>& sent);
     // The interned record for a tuple, building its payload on first use.
     ModuleRef intern(std::shared_ptr<const modules::ModuleTuple> t);
+    // The master's program imports `name` (Planner::import_into_master).
+    bool master_import(const std::string& name) { return planner_.import_into_master(name); }
     // A record by name, if any stream was ever sent it.
     ModuleRef find(std::string_view fullname) const;
     // Does a child have this module without asking its parent (stdlib, builtins)?
@@ -51,9 +68,9 @@ private:
     std::uint64_t build_failures_ = 0;
 };
 
-// The names a module's body imports when executed, in order, resolved to
-// absolute names: for `from a.b import c` that is a.b then a.b.c (the child
-// declines a.b.c locally if it is not a submodule).
-std::vector<std::string> exec_imports(std::string_view fullname, bool is_pkg, std::string_view source);
+// What a module's body imports when a child executes it, resolved to absolute
+// names: for `from a.b import c` that is a.b then a.b.c (the child declines a.b.c
+// locally if it is not a submodule).
+ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source);
 
 } // namespace mitokit::sim

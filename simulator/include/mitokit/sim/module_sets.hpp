@@ -14,11 +14,16 @@ namespace mitokit::sim {
 // sys.builtin_module_names of CPython 3.11 (Debian): on every child, never fetched.
 bool is_builtin_module(std::string_view name);
 
-// A master that imported everything it can find: loaded = findable under the
-// search path; stdlib = found under a stdlib directory, or built in.
+// What a master has imported before it serves anything. Everything: loaded =
+// findable under the search path (a synthetic set's master). Stdlib only: the
+// standard library and built-ins, with the program's own imports then run by the
+// ModuleCatalog's model of the master (ModuleCatalog::master_import), as a real
+// master's sys.modules holds only what its program imported. stdlib = found under
+// a stdlib directory, or built in.
 class SourceLoaded final : public modules::LoadedModules {
 public:
-    explicit SourceLoaded(const modules::ModuleSource& s) : src_(s) {}
+    enum class Has { everything, stdlib_only };
+    explicit SourceLoaded(const modules::ModuleSource& s, Has has = Has::everything) : src_(s), has_(has) {}
     bool loaded(std::string_view name) const override;
     bool stdlib(std::string_view name) const override;
 
@@ -26,6 +31,7 @@ private:
     struct Info { bool found; bool stdlib; };
     const Info& info(std::string_view name) const;
     const modules::ModuleSource& src_;
+    Has has_;
     mutable std::map<std::string, Info, std::less<>> cache_;
 };
 

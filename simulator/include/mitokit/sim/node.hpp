@@ -405,8 +405,13 @@ private:
     void send_module_tuple(StreamId s, ModuleRef mod);
     void forwarder_send(StreamId s, const std::string& name);
     void exec_module(ModuleRef mod, std::function<void(std::optional<std::string>)> done);
-    void import_chain(std::shared_ptr<std::vector<std::string>> names, std::size_t i,
-                      std::function<void(std::optional<std::string>)> done);
+    // A module body being run: its plan, the try statements that failed so far.
+    struct ExecRun {
+        ModuleRef mod;
+        std::vector<bool> failed;
+        std::function<void(std::optional<std::string>)> done;
+    };
+    void exec_step(std::shared_ptr<ExecRun> run, std::size_t i);
     void import_one(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
 
     // What every routed frame reads comes first (a cold context costs a cache
