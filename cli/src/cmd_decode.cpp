@@ -1,14 +1,17 @@
 // mitokit decode: one direction of a link as messages, or every TCP conversation
 // of a pcap/pcapng capture (recognised by its magic bytes), each direction decoded
 // as its own stream.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "command.hpp"
 #include "input.hpp"
 #include "message_format.hpp"
+#include "mitokit/capture/frame_sync.hpp"
 #include "mitokit/capture/pcap_reader.hpp"
 #include "mitokit/handles.hpp"
 #include "options.hpp"
@@ -121,22 +124,64 @@ public:
             out_ += "== conversation " + std::to_string(c.id) + ": " + capture::conversation_name(c) +
                     (c.saw_syn ? "" : " (joined mid-connection)") + "\n";
     }
-    void on_data(const capture::Conversation& c, capture::Direction d, std::uint64_t,
+    void on_data(const capture::Conversation& c, capture::Direction d, std::uint64_t offset,
                  std::span<const std::uint8_t> bytes) override {
         Dir& dir = get(c, d);
         dir.tally.bytes += bytes.size();
-        if (!dir.dead && !dir.decoder->failed()) (void)dir.decoder->feed(bytes);
+        if (dir.closed) return;
+        if (dir.resync && !dir.sync) {
+            // A link joined at its very start (the SYN was missed) still shows its bootstrap.
+            static constexpr std::string_view marker = "MITO00";
+            const bool at_start = offset == 0 && bytes.size() >= marker.size() &&
+                                  std::equal(marker.begin(), marker.end(), bytes.begin());
+            if (at_start) {
+                dir.resync = false;
+            } else {
+                capture::SyncOptions so;
+                so.max_message_size = sopt_.max_message_size;
+                dir.sync = std::make_unique<capture::FrameSync>(so, offset);
+            }
+        }
+        if (dir.sync) {
+            auto rest = dir.sync->feed(bytes);
+            if (!dir.sync->found()) return;
+            if (dir.sync->skipped() > 0)
+                f_.skipped(out_, &dir.label, dir.sync->offset() - dir.sync->skipped(), dir.sync->skipped(), dir.why);
+            StreamOptions frames = sopt_;
+            frames.start = StreamStart::frames;
+            dir.decoder = std::make_unique<StreamDecoder>(*dir.printer, frames, dir.sync->offset());
+            (void)dir.decoder->feed(rest);
+            dir.sync.reset();
+            dir.resync = false;
+            return;
+        }
+        if (!dir.decoder->failed()) (void)dir.decoder->feed(bytes);
     }
     void on_gap(const capture::Conversation& c, capture::Direction d, const Error& e) override {
         Dir& dir = get(c, d);
         f_.gap(out_, &dir.label, e);
-        // The decoder cannot find the next frame boundary after lost bytes.
-        dir.dead = true;
+        // A frame cut by the hole is lost; the frames after it are found again by their headers.
+        if (dir.closed || dir.decoder->failed()) return;
+        if (dir.sync) {
+            const std::uint64_t skipped = dir.sync->skipped() + dir.sync->held();
+            if (skipped > 0) f_.skipped(out_, &dir.label, dir.sync->offset() - dir.sync->skipped(), skipped, dir.why);
+            dir.sync.reset();
+        }
+        dir.resync = true;
+        dir.why = "bytes lost before them";
     }
     void on_close(const capture::Conversation& c, capture::Direction d) override {
         Dir& dir = get(c, d);
-        if (!dir.dead && !dir.decoder->failed()) dir.printer->finished(dir.decoder->finish());
-        dir.dead = true;
+        if (dir.closed) return;
+        dir.closed = true;
+        if (dir.sync) {
+            const std::uint64_t skipped = dir.sync->skipped() + dir.sync->held();
+            if (skipped > 0)
+                f_.skipped(out_, &dir.label, dir.sync->offset() - dir.sync->skipped(), skipped,
+                           dir.why + ", and no frame header after them");
+            return;
+        }
+        if (!dir.resync && !dir.decoder->failed()) dir.printer->finished(dir.decoder->finish());
     }
     void on_error(const Error& e) override { f_.error(out_, nullptr, e, 0); }
     void on_packet_error(std::uint64_t packet, const Error& e) override { f_.error(out_, nullptr, e, packet); }
@@ -159,7 +204,11 @@ private:
         Tally tally;
         std::unique_ptr<Printer> printer;
         std::unique_ptr<StreamDecoder> decoder;
-        bool dead = false;
+        // Looking for the next frame header: the link was joined mid-connection, or bytes were lost.
+        bool resync = false;
+        std::unique_ptr<capture::FrameSync> sync;
+        std::string why;
+        bool closed = false;
     };
 
     Dir& get(const capture::Conversation& c, capture::Direction d) {
@@ -171,6 +220,10 @@ private:
                            capture::to_string(c2s ? c.client : c.server), capture::to_string(c2s ? c.server : c.client)};
             slot->printer = std::make_unique<Printer>(f_, out_, &slot->label, slot->tally);
             slot->decoder = std::make_unique<StreamDecoder>(*slot->printer, sopt_);
+            if (!c.saw_syn) {
+                slot->resync = true;
+                slot->why = "capture joined mid-connection";
+            }
         }
         return *slot;
     }

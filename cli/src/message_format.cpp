@@ -313,6 +313,21 @@ void MessageFormatter::bootstrap(std::string& out, const StreamLabel* label, con
     out += '\n';
 }
 
+void MessageFormatter::skipped(std::string& out, const StreamLabel* label, std::uint64_t offset,
+                               std::uint64_t length, const std::string& why) {
+    if (!opt_.json) {
+        out += label_prefix(label);
+        out += offset_col(offset);
+        out += " skipped " + std::to_string(length) + " bytes before a frame header (" + why + ")\n";
+        return;
+    }
+    JsonObject o(out);
+    label_json(o, label);
+    o.unum("offset", offset).str("event", "skipped").unum("length", length).str("text", why);
+    o.close();
+    out += '\n';
+}
+
 void MessageFormatter::gap(std::string& out, const StreamLabel* label, const Error& e) {
     note_error(nullptr, "", e.message);
     print_error(out, label, e, 0);

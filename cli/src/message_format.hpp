@@ -34,6 +34,10 @@ public:
     void bootstrap(std::string& out, const StreamLabel* label, const BootstrapEvent& e);
     // A stream error, or a bad packet (packet != 0).
     void error(std::string& out, const StreamLabel* label, const Error& e, std::uint64_t packet = 0);
+    // Bytes passed over while looking for a frame header (`why`: the capture joined the
+    // link mid-connection, or bytes were lost before them). Not an error.
+    void skipped(std::string& out, const StreamLabel* label, std::uint64_t offset, std::uint64_t length,
+                 const std::string& why);
     // A reassembly gap: its message already names the direction and offset.
     void gap(std::string& out, const StreamLabel* label, const Error& e);
 

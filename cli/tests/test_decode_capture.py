@@ -139,7 +139,51 @@ class Synthetic(unittest.TestCase):
         gap = items[1]
         self.assertEqual((gap["error"], gap["offset"], gap["conversation"]),
                          ("truncated", 60, "127.0.0.1:1111-127.0.0.1:2222"))
-        self.assertEqual(len(items), 2)  # nothing decoded after the hole
+        # The rest of the cut frame holds no header: passed over, not an error.
+        self.assertEqual((items[2]["event"], items[2]["offset"], items[2]["length"]), ("skipped", 90, 22))
+        self.assertEqual(items[2]["text"], "bytes lost before them, and no frame header after them")
+        self.assertEqual(len(items), 3)
+
+    def test_frames_after_a_missing_segment_are_decoded(self):
+        # Real captures lose segments (dumpcap drops under load): the frames after the
+        # hole are found again by their headers, as the Wireshark plugin finds them.
+        data = (frame(b"x" * 30, handle=100) + frame(b"\x80\x02N." + b"y" * 300, handle=1000)
+                + frame(b"\x80\x02K\x05.", handle=1001) + frame(b"z" * 5, handle=102))
+        segs = conversation([data[:70], data[70:200], data[200:]], drop=1)
+        r = mitokit("decode", "--json", "--start", "frames", temp_file(pcap(segs)))
+        self.assertEqual(r.code, 1)  # the hole is still an error
+        items = r.json_lines()
+        self.assertEqual([i.get("handle", i.get("event", i.get("error"))) for i in items],
+                         [100, "truncated", "skipped", 1001, 102])
+        skipped = items[2]
+        self.assertEqual((skipped["offset"], skipped["length"], skipped["text"]),
+                         (200, 386 - 200, "bytes lost before them"))
+        self.assertEqual(items[3]["offset"], 386)
+        self.assertEqual(items[3]["values"], [5])
+
+    def test_capture_joined_mid_connection(self):
+        # No SYN: the first segment starts inside a frame whose payload looks like text
+        # lines; detecting a bootstrap there lost every frame of the direction.
+        text = frame(b"\x80\x02X\x20\x00\x00\x00" + b"mitogen line\n" * 40 + b".", handle=1000)
+        data = text + frame(b"\x80\x02K\x07.", handle=1001)
+        cut = 26 + 7 + 13 * 3
+        segs = [(1111, 2222, 100 + cut, PSH | ACK, data[cut:cut + 200]),
+                (1111, 2222, 100 + cut + 200, PSH | ACK, data[cut + 200:])]
+        r = mitokit("decode", "--json", temp_file(pcap(segs)))
+        self.assertEqual(r.code, 0, r.err)
+        items = r.json_lines()
+        self.assertEqual([i.get("handle", i.get("event")) for i in items], ["skipped", 1001])
+        self.assertEqual((items[0]["offset"], items[0]["length"], items[0]["text"]),
+                         (0, len(text) - cut, "capture joined mid-connection"))
+        self.assertEqual((items[1]["offset"], items[1]["values"]), (len(text) - cut, [7]))
+
+    def test_capture_joined_at_the_bootstrap_still_shows_it(self):
+        segs = [(2222, 1111, 500, PSH | ACK, b"MITO000\nMITO001\nMITO002\n"),
+                (2222, 1111, 524, PSH | ACK, frame(b"os", dst=0, src=1, auth=1, handle=100))]
+        r = mitokit("decode", "--json", temp_file(pcap(segs)))
+        self.assertEqual(r.code, 0, r.err)
+        self.assertEqual([i.get("event", i.get("handle")) for i in r.json_lines()],
+                         ["MITO000", "MITO001", "MITO002", 100])
 
     def test_out_of_order_limit_is_reported(self):
         data = frame(b"x" * 30, handle=100)

@@ -24,7 +24,11 @@ int fuzz_import_scanner(const std::uint8_t* data, std::size_t size) {
     const auto run = modules::scan_executed_imports(src);
     std::size_t at = 0;
     for (auto r : run) {
-        r.reraised = false; // what only the executed scan says: whether a failure propagates
+        // What only the executed scan says: whether a failure propagates, whether the
+        // statement always runs, and the try statements around it.
+        r.reraised = false;
+        r.unguarded = false;
+        r.tries.clear();
         while (at < refs.size() && !(refs[at] == r)) ++at;
         fuzz_check(at < refs.size(), "an executed import that scan_imports does not report: " + r.module);
         ++at;

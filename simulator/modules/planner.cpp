@@ -128,15 +128,15 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     };
     std::set<std::uint32_t> failed; // try statements whose body raised an ImportError it catches
     const auto runs = [&](const ImportRef& ref) {
-        return std::all_of(ref.tries.begin(), ref.tries.end(), [&](const TryPlace& t) {
-            return (t.part == TryPart::handler) == (failed.count(t.id) != 0);
+        return std::all_of(ref.tries.begin(), ref.tries.end(), [&](const ImportRef::InTry& t) {
+            return (t.part == ImportRef::Part::handler) == (failed.count(t.id) != 0);
         });
     };
     // A caught failure: the rest of the innermost try body is skipped and its handler runs.
     const auto caught = [&](const ImportRef& ref, Outcome r) {
         if (r != Outcome::raised) return; // not sure it failed: taken as imported
         for (auto t = ref.tries.rbegin(); t != ref.tries.rend(); ++t) {
-            if (t->part == TryPart::body) {
+            if (t->part == ImportRef::Part::body) {
                 failed.insert(t->id);
                 return;
             }

@@ -63,7 +63,7 @@ public:
     // `import name` run by the master's own program before it serves anything:
     // the module and what its module-level code imports count as loaded from then
     // on. False when the import would fail.
-    bool import_into_master(const std::string& name) { return import_module(name) == Outcome::ok; }
+    bool import_into_master(const std::string& name) { return import_module(name) != Outcome::raised; }
 
     bool blacklisted(std::string_view fullname) const;
     static std::set<std::string> initial_sent_modules() { return {"mitogen", "mitogen.core"}; }

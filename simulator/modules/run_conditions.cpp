@@ -351,16 +351,59 @@ std::optional<bool> constant_truth(Toks cond) {
     return v;
 }
 
+namespace {
+
+// Modules only Windows has: importing one fails on the master and on its children.
+constexpr std::string_view WINDOWS_ONLY[] = {"msvcrt", "_winapi", "nt", "winreg", "_overlapped", "_msi", "winsound"};
+
+// `NAME = True` or `NAME = False` at `indent`: NAME and the value.
+std::optional<std::pair<std::string_view, bool>> flag_line(const Line& l, int indent) {
+    const Toks t = l.toks;
+    if (l.indent != indent || t.size() != 3 || t[0].kind != TokKind::name || !is(t[1], "=")) return std::nullopt;
+    if (is(t[2], "True")) return std::pair{t[0].text, true};
+    if (is(t[2], "False")) return std::pair{t[0].text, false};
+    return std::nullopt;
+}
+
+// The platform probe `try: import msvcrt` / `except ...: NAME = False` / `else:
+// NAME = True` (subprocess's _mswindows) starting at line n: NAME and the value the
+// failed import gives it.
+std::optional<std::pair<std::string_view, bool>> windows_probe(const std::vector<Line>& lines, std::size_t n) {
+    if (n + 5 >= lines.size() || lines[n].indent != 0 || lines[n].toks.size() != 2 || !is(lines[n].toks[0], "try"))
+        return std::nullopt;
+    const Line& body = lines[n + 1];
+    if (body.indent <= 0 || body.toks.size() != 2 || !is(body.toks[0], "import") ||
+        std::find(std::begin(WINDOWS_ONLY), std::end(WINDOWS_ONLY), body.toks[1].text) == std::end(WINDOWS_ONLY))
+        return std::nullopt;
+    if (lines[n + 2].indent != 0 || lines[n + 2].toks.empty() || !is(lines[n + 2].toks[0], "except")) return std::nullopt;
+    const auto failed = flag_line(lines[n + 3], body.indent);
+    if (!failed || lines[n + 4].indent != 0 || lines[n + 4].toks.size() != 2 || !is(lines[n + 4].toks[0], "else"))
+        return std::nullopt;
+    const auto worked = flag_line(lines[n + 5], body.indent);
+    if (!worked || worked->first != failed->first || worked->second == failed->second) return std::nullopt;
+    return failed;
+}
+
+} // namespace
+
 ConstNames::ConstNames(const std::vector<Line>& lines) {
     std::unordered_map<std::string_view, std::size_t> bound; // bindings per name
     std::vector<std::pair<std::string_view, Const>> found;
     for (std::size_t n = 0; n < lines.size(); ++n) {
+        if (const auto probe = windows_probe(lines, n)) {
+            // Both branches bind the name: one binding, to what the failed import gives.
+            found.push_back({probe->first, Const{probe->second, n + 5}});
+            ++bound[probe->first];
+            n += 5;
+            continue;
+        }
         const Toks t = lines[n].toks;
         if (t.size() >= 3 && lines[n].indent == 0 && t[0].kind == TokKind::name && is(t[1], "=") &&
             !is(t[2], "=")) {
-            // A constant, or a test of the Python version (`PY3 = sys.version_info[0] == 3`).
+            // A constant, or a test known on the master (`PY3 = sys.version_info[0] == 3`,
+            // `_mswindows = (sys.platform == "win32")`).
             auto v = constant_truth(t.subspan(2));
-            if (!v) v = version_truth(t.subspan(2));
+            if (!v) v = run_truth(t.subspan(2), nullptr, 0);
             if (v && !is_keyword(t[0].text)) {
                 found.push_back({t[0].text, Const{*v, n}});
                 ++bound[t[0].text];

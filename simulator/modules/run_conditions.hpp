@@ -19,9 +19,10 @@ namespace mitokit::modules::detail {
 // a block it folds to false is not in the bytecode at all.
 std::optional<bool> constant_truth(Toks cond);
 
-// Module-level names bound once, to a constant (`tornado = None`) or to a test of
-// the Python version (`py38 = sys.version_info >= (3, 8)`), and never bound again
-// anywhere in the module. Built from the module's logical lines.
+// Module-level names bound once, to a constant (`tornado = None`) or to a test
+// run_truth knows (`py38 = sys.version_info >= (3, 8)`, `_mswindows = (sys.platform
+// == "win32")`) or by a Windows-only import's try/except/else (subprocess's
+// _mswindows), and never bound again anywhere in the module. Built from the module's logical lines.
 class ConstNames {
 public:
     explicit ConstNames(const std::vector<Line>& lines);

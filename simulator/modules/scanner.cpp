@@ -87,19 +87,13 @@ bool is_compound_keyword(std::string_view w) {
            w == "with" || w == "for" || w == "while" || w == "match" || w == "case";
 }
 
-// bytecode: every module-level import (mitogen's own scan); executed: what
-// importing the module on the master runs (an except clause only where it catches
-// an ImportError); runtime: the same conditions, with every except clause kept and
-// each import's try statements.
-enum class Mode { bytecode, executed, runtime };
-
 class Scanner {
 public:
-    explicit Scanner(Mode mode) : mode_(mode), executed_only_(mode != Mode::bytecode) {}
+    explicit Scanner(bool executed_only) : executed_only_(executed_only) {}
 
     std::vector<ImportRef> run(std::string_view source) {
         const std::vector<Line> lines = detail::logical_lines(source);
-        // Names set once to a constant: only the executed scans evaluate conditions.
+        // Names set once to a constant: only the executed scan evaluates conditions.
         const std::optional<ConstNames> consts = executed_only_ ? std::optional<ConstNames>(lines) : std::nullopt;
         consts_ = consts ? &*consts : nullptr;
         for (const Line& line : lines) {
@@ -126,18 +120,10 @@ public:
                 out_[k].reraised = !enclosing.empty() &&
                                    std::none_of(enclosing.begin(), enclosing.end(), [&](std::size_t id) { return tries_[id].swallows; });
                 out_[k].unguarded = enclosing.empty() && certain_[k];
+                for (auto& t : out_[k].tries) t.swallows = tries_[t.id].swallows;
             }
         }
         return std::move(out_);
-    }
-
-    RuntimeImports run_runtime(std::string_view source) {
-        RuntimeImports r;
-        std::vector<ImportRef> refs = run(source);
-        r.imports.reserve(refs.size());
-        for (std::size_t k = 0; k < refs.size(); ++k) r.imports.push_back(RuntimeImport{std::move(refs[k]), std::move(places_[k])});
-        for (const Try& t : tries_) r.handled.push_back(t.swallows);
-        return r;
     }
 
 private:
@@ -148,8 +134,9 @@ private:
         int indent;
         bool in_body = true;
         bool swallows = false;
-        TryPart part = TryPart::body;
-        bool has_handler = false; // an except clause catching ImportError came already
+        ImportRef::Part part = ImportRef::Part::body;
+        bool finally = false;      // in its finally clause, which always runs
+        bool has_handler = false;  // an except clause catching ImportError came already
     };
 
     bool clause_of(const Line& line, const Try& t) const {
@@ -168,7 +155,8 @@ private:
             if (clause_of(line, t)) {
                 t.in_body = false;
                 const auto w = line.toks[0].text;
-                t.part = w == "except" ? TryPart::handler : w == "else" ? TryPart::orelse : TryPart::final;
+                t.finally = w == "finally";
+                if (w == "else") t.part = ImportRef::Part::orelse;
                 break;
             }
             open_.pop_back();
@@ -301,10 +289,7 @@ private:
                     }
                 } else if (w != "else") {
                     if (true_if_indent_ == indent) true_if_indent_ = -1;
-                    if (w == "except" && executed_only_) {
-                        const bool catches = except_clause(t, *c, indent);
-                        dead = mode_ == Mode::executed && !catches;
-                    }
+                    if (w == "except" && executed_only_) dead = !except_clause(t, *c, indent);
                     if (w == "try" && executed_only_) {
                         tries_.push_back(Try{indent});
                         open_.push_back(tries_.size() - 1);
@@ -352,6 +337,7 @@ private:
         Try& tr = tries_[id];
         const bool runs = !tr.has_handler && catches_import_error(t, colon);
         tr.has_handler = tr.has_handler || runs;
+        tr.part = runs ? ImportRef::Part::handler : ImportRef::Part::body;
         if (colon + 1 < t.size()) {
             if (!is(t[colon + 1], "raise")) tr.swallows = true;
         } else {
@@ -369,27 +355,21 @@ private:
         std::vector<std::size_t> enclosing;
         for (std::size_t id : open_)
             if (tries_[id].in_body) enclosing.push_back(id);
-        std::vector<TryPlace> places;
-        for (std::size_t id : open_) places.push_back(TryPlace{static_cast<std::uint32_t>(id), tries_[id].part});
-        if (mode_ == Mode::runtime) {
-            for (std::size_t k = before; k < out_.size(); ++k) places_.push_back(places);
-        } else {
-            std::erase_if(places, [](const TryPlace& p) { return p.part == TryPart::final; });
-        }
+        std::vector<ImportRef::InTry> in_tries;
+        for (std::size_t id : open_)
+            if (!tries_[id].finally) in_tries.push_back({static_cast<std::uint32_t>(id), tries_[id].part});
         for (std::size_t k = before; k < out_.size(); ++k) {
-            if (mode_ == Mode::executed) out_[k].tries = places;
+            out_[k].tries = in_tries;
             enclosing_.push_back(enclosing);
             certain_.push_back(uncertain_blocks_ == 0 && !inline_uncertain_);
         }
     }
 
-    Mode mode_;
     bool executed_only_;
     const ConstNames* consts_ = nullptr; // valid during run()
     std::size_t line_no_ = 0;            // logical lines begun so far
     std::vector<ImportRef> out_;
     std::vector<std::vector<std::size_t>> enclosing_; // per import: the try bodies it is in
-    std::vector<std::vector<TryPlace>> places_;       // per import (runtime): every open try and its part
     std::vector<bool> certain_;                       // per import: it runs whenever the module does
     std::vector<Chain> chains_;                       // by increasing indent
     std::vector<Block> blocks_;                       // open bodies, outermost first
@@ -405,15 +385,11 @@ private:
 } // namespace
 
 std::vector<ImportRef> scan_imports(std::string_view source) {
-    return Scanner{Mode::bytecode}.run(source);
+    return Scanner{false}.run(source);
 }
 
 std::vector<ImportRef> scan_executed_imports(std::string_view source) {
-    return Scanner{Mode::executed}.run(source);
-}
-
-RuntimeImports scan_runtime_imports(std::string_view source) {
-    return Scanner{Mode::runtime}.run_runtime(source);
+    return Scanner{true}.run(source);
 }
 
 std::string imported_module(std::string_view package, const ImportRef& ref) {

@@ -16,14 +16,6 @@
 
 namespace mitokit::modules {
 
-// Where an import sits in a module-level try statement.
-enum class TryPart : std::uint8_t { body, handler, orelse, final };
-struct TryPlace {
-    std::uint32_t id; // the try statement, numbered in source order
-    TryPart part;
-    friend bool operator==(const TryPlace&, const TryPlace&) = default;
-};
-
 struct ImportRef {
     int level = 0;                     // 0 absolute, >0 relative (number of leading dots)
     std::string module;                // dotted name after the dots; may be empty ("from . import x")
@@ -39,11 +31,18 @@ struct ImportRef {
     // the importing module (`import pytest` at the top of a test package).
     bool unguarded = false;
     // scan_executed_imports only: the module-level try statements the import sits in,
-    // outermost first, and in which part. An import in a handler (the first except
-    // clause that catches an ImportError; the others are left out) runs only where an
-    // import in that try's body failed; one in its body or else clause only where
+    // outermost first (numbered in source order), and in which part. An import in a
+    // handler (the first except clause that catches an ImportError) runs only where
+    // an import in that try's body failed; one in its body or else clause only where
     // none did. A finally clause always runs and is not listed.
-    std::vector<TryPlace> tries{};
+    enum class Part : std::uint8_t { body, handler, orelse };
+    struct InTry {
+        std::uint32_t id;
+        Part part;
+        bool swallows = false; // an except clause of this try does not end in `raise`
+        friend bool operator==(const InTry&, const InTry&) = default;
+    };
+    std::vector<InTry> tries{};
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 
@@ -58,22 +57,6 @@ std::vector<ImportRef> scan_imports(std::string_view source);
 // ImportRef::reraised, unguarded and tries saying when one runs and what a failing
 // one does.
 std::vector<ImportRef> scan_executed_imports(std::string_view source);
-
-struct RuntimeImport {
-    ImportRef ref;
-    std::vector<TryPlace> within; // the open try statements around it, outermost first
-};
-struct RuntimeImports {
-    std::vector<RuntimeImport> imports;
-    std::vector<bool> handled; // per try: an except clause does not end in `raise`
-};
-
-// What a child runs when it executes the module, for modelling which imports it
-// asks its parent for: scan_executed_imports' conditions (TYPE_CHECKING, the
-// Python version, constant names), but except/else clauses are kept and each
-// import says which try statements enclose it, so that the caller can run an
-// except clause only when its try body's import failed.
-RuntimeImports scan_runtime_imports(std::string_view source);
 
 // The module an import statement imports when it runs in a module whose
 // __package__ is `package` (the module's own name for a package, its parent's

@@ -1,5 +1,7 @@
 #include "mitokit/sim/module_catalog.hpp"
 
+#include <algorithm>
+
 #include "mitokit/payloads.hpp"
 #include "mitokit/sim/module_sets.hpp"
 #include "modules/scanner.hpp"
@@ -59,6 +61,14 @@ bool ModuleCatalog::child_local(std::string_view fullname) {
     return local;
 }
 
+const ExecPlan* ModuleCatalog::local_plan(std::string_view fullname) {
+    if (auto it = local_plans_.find(fullname); it != local_plans_.end()) return it->second.get();
+    std::unique_ptr<const ExecPlan> plan;
+    if (const auto found = source_.find(fullname))
+        plan = std::make_unique<const ExecPlan>(exec_imports(fullname, found->is_pkg, found->source));
+    return local_plans_.emplace(std::string(fullname), std::move(plan)).first->second.get();
+}
+
 ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source) {
     ExecPlan out;
     // The package a relative import is relative to (__package__).
@@ -67,15 +77,14 @@ ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view s
         const auto dot = package.rfind('.');
         package = dot == std::string::npos ? std::string() : package.substr(0, dot);
     }
-    auto scanned = modules::scan_runtime_imports(source);
-    for (auto& imp : scanned.imports) {
-        std::string base = modules::imported_module(package, imp.ref);
+    for (auto& ref : modules::scan_executed_imports(source)) {
+        std::string base = modules::imported_module(package, ref);
         if (base.empty()) continue; // "attempted relative import beyond top-level package"
-        out.steps.push_back(ExecImport{base, false, imp.within});
-        for (const auto& name : imp.ref.fromlist)
-            if (name != "*") out.steps.push_back(ExecImport{base + "." + name, true, imp.within});
+        for (const auto& t : ref.tries) out.tries = std::max<std::size_t>(out.tries, t.id + 1);
+        out.steps.push_back(ExecImport{base, false, ref.tries});
+        for (const auto& name : ref.fromlist)
+            if (name != "*") out.steps.push_back(ExecImport{base + "." + name, true, ref.tries});
     }
-    out.handled = std::move(scanned.handled);
     return out;
 }
 

@@ -7,7 +7,33 @@
 
 namespace mitokit::sim {
 
+namespace {
+
+// A fresh child's sys.modules (router.local(), python3.11 with site), standard
+// library only: what the interpreter, site and mitogen.core's bootstrap import.
+const char* const CHILD_BOOT[] = {
+    "_abc", "_ast", "_codecs", "_collections", "_collections_abc", "_compat_pickle", "_frozen_importlib",
+    "_frozen_importlib_external", "_functools", "_imp", "_io", "_lsprof", "_opcode", "_operator", "_pickle",
+    "_signal", "_sitebuiltins", "_socket", "_sre", "_stat", "_string", "_struct", "_thread", "_typing",
+    "_warnings", "_weakref", "_weakrefset", "abc", "array", "ast", "atexit", "binascii", "builtins", "cProfile",
+    "codecs", "collections", "collections.abc", "contextlib", "copy", "copyreg", "dataclasses", "dis", "encodings",
+    "encodings.aliases", "encodings.latin_1", "encodings.utf_8", "enum", "errno", "fcntl", "functools",
+    "genericpath", "importlib", "importlib._abc", "importlib._bootstrap", "importlib._bootstrap_external",
+    "importlib.machinery", "importlib.util", "inspect", "io", "itertools", "keyword", "linecache", "logging",
+    "marshal", "math", "opcode", "operator", "os", "os.path", "pickle", "posix", "posixpath", "profile", "pstats",
+    "re", "re._casefix", "re._compiler", "re._constants", "re._parser", "reprlib", "select", "selectors", "signal",
+    "site", "sitecustomize", "socket", "stat", "string", "struct", "sys", "syslog", "textwrap", "threading", "time", "token",
+    "tokenize", "traceback", "types", "typing", "typing.io", "typing.re", "warnings", "weakref", "zipimport", "zlib",
+};
+
+} // namespace
+
 bool is_builtin_module(std::string_view name) { return modules::is_builtin_module(name); }
+
+bool in_child_boot(std::string_view name) {
+    return std::binary_search(std::begin(CHILD_BOOT), std::end(CHILD_BOOT), name,
+                              [](std::string_view a, std::string_view b) { return a < b; });
+}
 
 const SourceLoaded::Info& SourceLoaded::info(std::string_view name) const {
     auto it = cache_.find(name);

@@ -18,7 +18,7 @@ V modules_of(const std::vector<ImportRef>& refs) {
 }
 
 bool in_handler(const ImportRef& r) {
-    return std::any_of(r.tries.begin(), r.tries.end(), [](const TryPlace& t) { return t.part == TryPart::handler; });
+    return std::any_of(r.tries.begin(), r.tries.end(), [](const ImportRef::InTry& t) { return t.part == ImportRef::Part::handler; });
 }
 
 // The imports that run where every guarded import succeeds (none in an except clause).
@@ -113,12 +113,16 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "if ssl.HAS_SNI: import sni\n"
         "if getattr(ssl, 'HAS_NPN', False): import npn_unknown\n"
         "if not hasattr(pkgutil, 'find_loader'):\n    from mitogen.compat import pkgutil\n"
+        "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2_only\n"
+        "_mswindows = (sys.platform == \"win32\")\nif _mswindows:\n    import _winapi\nif not _mswindows:\n    import posix_only\n"
+        "try:\n    import msvcrt\nexcept ModuleNotFoundError:\n    _win = False\nelse:\n    _win = True\n"
+        "if _win:\n    import _winapi\n"
         "if FAST:\n    import fast\nelse:\n    import slow\n"
         "twice = None\ntwice = load()\nif twice:\n    import twice_unknown\n"
         "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
         "if later:\n    import later_unknown\nlater = None\n"
         "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
-    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"not_main", "no_tornado", "sni", "npn_unknown", "fast", "twice_unknown", "rebound_unknown",
+    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"not_main", "no_tornado", "sni", "npn_unknown", "posix_only", "msvcrt", "fast", "twice_unknown", "rebound_unknown",
                         "later_unknown", "imported", "imported_unknown"}));
 }
 
@@ -242,49 +246,27 @@ TEST(Scanner, ExecutedImportsSayWhichTryPartTheyAreIn) {
         "try:\n    import a\nexcept KeyError:\n    import not_for_import_errors\nexcept (OSError, ImportError) as e:\n"
         "    import second_clause\nexcept Exception:\n    import later_clause\nfinally:\n    import always\n"
         "try: import b\nexcept: import bare\n";
-    using P = TryPart;
-    using T = std::vector<TryPlace>;
+    using P = ImportRef::Part;
+    using T = std::vector<ImportRef::InTry>;
     std::vector<std::pair<std::string, T>> got;
     for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.tries);
     const std::vector<std::pair<std::string, T>> want = {
-        {"cchardet", T{{0, P::body}}},
-        {"chardet", T{{0, P::handler}, {1, P::body}}},
-        {"charset_normalizer", T{{0, P::handler}, {1, P::handler}}},
-        {"fast", T{{0, P::orelse}}},
-        {"a", T{{2, P::body}}},
-        {"second_clause", T{{2, P::handler}}},
+        {"cchardet", T{{0, P::body, true}}},
+        {"chardet", T{{0, P::handler, true}, {1, P::body, true}}},
+        {"charset_normalizer", T{{0, P::handler, true}, {1, P::handler, true}}},
+        {"fast", T{{0, P::orelse, true}}},
+        {"a", T{{2, P::body, true}}},
+        {"second_clause", T{{2, P::handler, true}}},
         {"always", T{}},
-        {"b", T{{3, P::body}}},
-        {"bare", T{{3, P::handler}}}};
+        {"b", T{{3, P::body, true}}},
+        {"bare", T{{3, P::handler, true}}}};
     EXPECT_EQ(got, want);
-}
-
-TEST(Scanner, RuntimeImportsKeepClausesAndSayWhichTryEnclosesThem) {
-    const char* src =
-        "try:\n    from ._speedups import escape\nexcept ImportError:\n    from ._native import escape\n"
-        "if TYPE_CHECKING:\n    import hint\n"
-        "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2\n"
-        "try:\n    import a\n    try:\n        import inner\n    except ImportError: raise\n"
-        "except Exception:\n    import handler\nelse:\n    import orelse\nfinally:\n    import final\n"
-        "def f():\n    import in_def\n"
-        "import top\n";
-    const auto r = scan_runtime_imports(src);
-    using P = TryPlace;
-    using T = TryPart;
-    std::vector<std::pair<std::string, std::vector<P>>> got;
-    for (const auto& i : r.imports) got.emplace_back(i.ref.module, i.within);
-    const std::vector<std::pair<std::string, std::vector<P>>> want = {
-        {"_speedups", {P{0, T::body}}},
-        {"_native", {P{0, T::handler}}},
-        {"a", {P{1, T::body}}},
-        {"inner", {P{1, T::body}, P{2, T::body}}},
-        {"handler", {P{1, T::handler}}},
-        {"orelse", {P{1, T::orelse}}},
-        {"final", {P{1, T::final}}},
-        {"top", {}}};
-    EXPECT_EQ(got, want);
-    EXPECT_EQ(r.handled, (std::vector<bool>{true, true, false})) << "try 2's only handler re-raises";
-    EXPECT_EQ(r.imports[0].ref, (ImportRef{1, "_speedups", V{"escape"}}));
+    // Every handler above swallows the error; one that re-raises hands it to the
+    // try around it.
+    const auto reraising = scan_executed_imports("try:\n    try:\n        import inner\n    except ImportError:\n        raise\n"
+                                                  "except ImportError:\n    import outer_fallback\n");
+    ASSERT_EQ(reraising.size(), 2u);
+    EXPECT_EQ(reraising[0].tries, (T{{0, P::body, true}, {1, P::body, false}}));
 }
 
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {

@@ -30,16 +30,23 @@ struct SegmentInfo {
     std::uint32_t boot_len = 0;  // leading bytes of the segment that belong to the bootstrap
     bool after_failure = false;  // the direction was dropped earlier: nothing to dissect
     bool midstream = false;      // the leading boot_len bytes end a frame that began before the capture
+    bool after_gap = false;      // ... or a frame whose start was lost with segments missing from the capture
     std::uint64_t stream_offset = 0;
     std::vector<BootItem> events; // events that ended in this segment
     std::string error;            // bootstrap decoding failed in this segment
 };
 
 struct Direction {
-    enum class Mode : std::uint8_t { unknown, bootstrap, frames, failed };
+    // resync: segments were lost; frames resume at the next plausible header.
+    enum class Mode : std::uint8_t { unknown, bootstrap, frames, failed, resync };
     Mode mode = Mode::unknown;
     std::uint64_t stream_pos = 0; // bytes seen on the first pass
     std::uint32_t failed_frame = 0;
+    // TCP sequence number (relative) where the next byte not yet accounted for
+    // begins (the next frame, or the end of the frame being reassembled), when
+    // known: a segment starting past it follows bytes missing from the capture.
+    bool next_seq_known = false;
+    std::uint32_t next_seq = 0;
 
     struct Collector final : StreamHandler {
         std::vector<BootItem> events;

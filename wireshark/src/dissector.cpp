@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <string>
@@ -45,6 +46,27 @@ bool contains_marker(tvbuff_t* tvb) {
     return std::search(p, p + len, marker.begin(), marker.end()) != p + len;
 }
 
+// Valid UTF-8 without control characters other than tab, CR and LF, ending a line
+// (or short enough to be the start of one): what a banner before MITO000 looks like.
+bool looks_like_text_lines(tvbuff_t* tvb) {
+    constexpr int MAX_UNTERMINATED = 256;
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    if (len == 0) return false;
+    const guint8* p = tvb_get_ptr(tvb, 0, len);
+    bool newline = false;
+    for (int i = 0; i < len; ++i) {
+        const guint8 c = p[i];
+        if (c == '\n') newline = true;
+        else if (c < 0x20 && c != '\r' && c != '\t') return false;
+        else if (c == 0x7f) return false;
+    }
+    // A UTF-8 sequence cut at the segment's end is still text.
+    const gchar* end = nullptr;
+    if (!g_utf8_validate(reinterpret_cast<const gchar*>(p), len, &end) && len - (end - reinterpret_cast<const gchar*>(p)) >= 4)
+        return false;
+    return newline || len < MAX_UNTERMINATED;
+}
+
 // How a direction whose first bytes are not a frame header begins. A child's
 // bootstrap output has a MITO00x marker (perhaps after noise lines); the parent's
 // preamble starts with a zlib header (CMF 0x78, FCHECK making it a multiple of 31);
@@ -62,9 +84,10 @@ Start classify_start(tvbuff_t* tvb, int& first_header) {
     if (contains_marker(tvb)) return Start::bootstrap;
     first_header = find_plausible_header(tvb, 1);
     if (first_header >= 0) return Start::midstream;
-    // Text without a marker yet: noise lines (an ssh banner) before MITO000.
-    const guint8 a = len > 0 ? tvb_get_guint8(tvb, 0) : 0;
-    return (a >= 0x20 && a < 0x7f) || a == '\r' || a == '\n' || a == '\t' ? Start::bootstrap : Start::midstream;
+    // Text without a marker yet: noise lines (an ssh banner) before MITO000. A capture
+    // that began inside a big frame can start with a printable byte too, so the whole
+    // segment must read as lines of text.
+    return looks_like_text_lines(tvb) ? Start::bootstrap : Start::midstream;
 }
 
 // The first-pass decision for one segment of a direction that is not (yet) in frames.
@@ -185,6 +208,45 @@ void show_bootstrap(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const S
     }
 }
 
+// Where this call's bytes start in the TCP sequence space: a segment's own call
+// may start past bytes TCP gave to an earlier frame (nxtseq is the segment's end).
+std::optional<std::uint32_t> first_seq(tvbuff_t* tvb, const tcpinfo* tcp) {
+    if (!tcp || tcp->is_reassembled) return std::nullopt;
+    return tcp->nxtseq - static_cast<std::uint32_t>(tvb_reported_length(tvb));
+}
+
+// After tcp_dissect_pdus on the first pass: the sequence number of the next frame,
+// or of the end of the frame TCP now reassembles, when it can be known.
+void note_next_seq(Direction& d, packet_info* pinfo, std::optional<std::uint32_t> start, int len, int base) {
+    if (d.mode != Direction::Mode::frames) return;
+    if (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT || pinfo->desegment_len == DESEGMENT_UNTIL_FIN) {
+        d.next_seq_known = false;
+        return;
+    }
+    if (start) {
+        d.next_seq = *start + static_cast<std::uint32_t>(len) + pinfo->desegment_len;
+        d.next_seq_known = true;
+    } else if (d.next_seq_known && pinfo->desegment_len) {
+        // A reassembled frame's data ends at the expected end; more is wanted after it.
+        (void)base;
+        d.next_seq += pinfo->desegment_len;
+    }
+}
+
+SegmentInfo* resync_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    auto* si = wmem_make<SegmentInfo>(wmem_file_scope());
+    si->stream_offset = d.stream_pos;
+    si->midstream = true;
+    si->after_gap = true;
+    const int first_header = plausible_header(tvb, 0) ? 0 : find_plausible_header(tvb, 1);
+    si->boot_len = static_cast<std::uint32_t>(first_header >= 0 ? first_header : len);
+    if (first_header >= 0) d.mode = Direction::Mode::frames;
+    d.stream_pos += static_cast<std::uint64_t>(len);
+    p_add_proto_data(wmem_file_scope(), pinfo, registry().proto, 0, si);
+    return si;
+}
+
 int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data) {
     Registry& r = registry();
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "Mitogen");
@@ -194,9 +256,26 @@ int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
     ConversationState& cs = conversation_state(pinfo);
     Direction& d = cs.direction(pinfo);
     auto* si = static_cast<SegmentInfo*>(p_get_proto_data(wmem_file_scope(), pinfo, r.proto, 0));
-    if (!si && !PINFO_FD_VISITED(pinfo) && d.mode != Direction::Mode::frames) si = classify_segment(tvb, pinfo, d);
-
+    const auto start = first_seq(tvb, static_cast<const tcpinfo*>(data));
     const int len = static_cast<int>(tvb_captured_length(tvb));
+    if (!si && !PINFO_FD_VISITED(pinfo)) {
+        // Bytes before this segment are missing from the capture: whatever frame or
+        // bootstrap line they held is lost, and frames resume at the next header.
+        const bool gap = start && d.next_seq_known && static_cast<std::int32_t>(*start - d.next_seq) > 0;
+        if (gap && (d.mode == Direction::Mode::frames || d.mode == Direction::Mode::bootstrap)) {
+            d.mode = Direction::Mode::resync;
+            d.decoder.reset();
+            d.collector.reset();
+        }
+        if (d.mode == Direction::Mode::resync) si = resync_segment(tvb, pinfo, d);
+        else if (d.mode != Direction::Mode::frames) si = classify_segment(tvb, pinfo, d);
+        if (start && d.mode != Direction::Mode::frames) {
+            // Bootstrap bytes and skipped bytes are accounted for segment by segment.
+            d.next_seq = *start + static_cast<std::uint32_t>(len);
+            d.next_seq_known = true;
+        }
+    }
+
     if (si && si->after_failure) {
         proto_item* ti = proto_tree_add_item(tree, r.proto, tvb, 0, -1, ENC_NA);
         proto_tree* st = proto_item_add_subtree(ti, r.ett.proto);
@@ -205,24 +284,28 @@ int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
         col_set_str(pinfo->cinfo, COL_INFO, "Data after the connection was dropped");
         return len;
     }
-    if (si && si->midstream) {
+    if (si && si->midstream && si->boot_len > 0) {
         proto_item* ti = proto_tree_add_item(tree, r.proto, tvb, 0, static_cast<int>(si->boot_len), ENC_NA);
         proto_tree* st = proto_item_add_subtree(ti, r.ett.proto);
         proto_tree_add_item(st, r.hf.midstream, tvb, 0, static_cast<int>(si->boot_len), ENC_NA);
-        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ", "End of a frame begun before the capture");
+        col_append_sep_str(pinfo->cinfo, COL_INFO, ", ",
+                           si->after_gap ? "Data after segments missing from the capture"
+                                         : "End of a frame begun before the capture");
         col_set_fence(pinfo->cinfo, COL_INFO);
-    } else if (si && si->boot_len > 0) {
+    } else if (si && !si->midstream && si->boot_len > 0) {
         show_bootstrap(tvb, pinfo, tree, *si);
     }
+    int base = 0;
+    tvbuff_t* frames = tvb;
     if (si) {
         if (static_cast<int>(si->boot_len) >= len) return len;
-        tvbuff_t* rest = tvb_new_subset_remaining(tvb, static_cast<int>(si->boot_len));
-        tcp_dissect_pdus(rest, pinfo, tree, TRUE, static_cast<guint>(HEADER_SIZE), pdu_length, dissect_pdu, data);
-        // tcp_dissect_pdus speaks in offsets of the tvb it was given.
-        if (pinfo->desegment_len) pinfo->desegment_offset += static_cast<int>(si->boot_len);
-        return len;
+        base = static_cast<int>(si->boot_len);
+        frames = tvb_new_subset_remaining(tvb, base);
     }
-    tcp_dissect_pdus(tvb, pinfo, tree, TRUE, static_cast<guint>(HEADER_SIZE), pdu_length, dissect_pdu, data);
+    tcp_dissect_pdus(frames, pinfo, tree, TRUE, static_cast<guint>(HEADER_SIZE), pdu_length, dissect_pdu, data);
+    if (!PINFO_FD_VISITED(pinfo)) note_next_seq(d, pinfo, start, len, base);
+    // tcp_dissect_pdus speaks in offsets of the tvb it was given.
+    if (base && pinfo->desegment_len) pinfo->desegment_offset += base;
     return len;
 }
 

@@ -62,6 +62,10 @@ class TcpConversation:
         self.w.packet(eth + ip + tcp + payload)
         self.seq[side] += len(payload)
 
+    def lose(self, side, data):
+        """Data the capture missed (dumpcap dropped it): the sequence moves on, no packet is written."""
+        self.seq[side] += len(data)
+
     def send(self, side, data, mss=65000):
         for i in range(0, len(data), mss):
             self._segment(side, data[i:i + mss])

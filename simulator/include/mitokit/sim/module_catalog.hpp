@@ -23,13 +23,13 @@ namespace mitokit::sim {
 struct ExecImport {
     std::string name;
     bool from_list = false;
-    std::vector<modules::TryPlace> within; // the try statements around it, outermost first
+    std::vector<modules::ImportRef::InTry> tries; // the try statements around it, outermost first
 };
-// What executing a module imports, in order, and per try statement whether one
-// of its except clauses swallows the error (scan_runtime_imports).
+// What executing a module imports, in order (scan_executed_imports), and how
+// many try statements its body has.
 struct ExecPlan {
     std::vector<ExecImport> steps;
-    std::vector<bool> handled;
+    std::size_t tries = 0;
 };
 
 struct ModuleData {
@@ -49,6 +49,9 @@ public:
     std::vector<ModuleRef> plan(const std::string& fullname, std::set<std::string>& sent);
     // The interned record for a tuple, building its payload on first use.
     ModuleRef intern(std::shared_ptr<const modules::ModuleTuple> t);
+    // What running a standard library module a child has locally imports (cached);
+    // null for one without source (built in, a C extension) or not found.
+    const ExecPlan* local_plan(std::string_view fullname);
     // The master's program imports `name` (Planner::import_into_master).
     bool master_import(const std::string& name) { return planner_.import_into_master(name); }
     // A record by name, if any stream was ever sent it.
@@ -65,6 +68,7 @@ private:
     modules::Planner planner_;
     std::map<std::string, std::unique_ptr<ModuleData>, std::less<>> by_name_;
     std::map<std::string, bool, std::less<>> local_;
+    std::map<std::string, std::unique_ptr<const ExecPlan>, std::less<>> local_plans_;
     std::uint64_t build_failures_ = 0;
 };
 

@@ -13,6 +13,11 @@ namespace mitokit::sim {
 
 // sys.builtin_module_names of CPython 3.11 (Debian): on every child, never fetched.
 bool is_builtin_module(std::string_view name);
+// The standard library modules in a fresh mitogen child's sys.modules on Debian 12's
+// python3.11 (simulator/tests/scripts/child_boot_modules.py prints them): a child
+// imports these without running them; any other stdlib module it runs, and what that
+// imports may be a request to its parent (ntpath's `from nt import ...`).
+bool in_child_boot(std::string_view name);
 
 // What a master has imported before it serves anything. Everything: loaded =
 // findable under the search path (a synthetic set's master). Stdlib only: the

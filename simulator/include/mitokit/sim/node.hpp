@@ -404,14 +404,17 @@ private:
     void request_module(const std::string& name, std::function<void()> cb);
     void send_module_tuple(StreamId s, ModuleRef mod);
     void forwarder_send(StreamId s, const std::string& name);
-    void exec_module(ModuleRef mod, std::function<void(std::optional<std::string>)> done);
     // A module body being run: its plan, the try statements that failed so far.
     struct ExecRun {
-        ModuleRef mod;
+        const ExecPlan* plan;
         std::vector<bool> failed;
         std::function<void(std::optional<std::string>)> done;
     };
+    void exec_plan(const ExecPlan& plan, std::function<void(std::optional<std::string>)> done);
     void exec_step(std::shared_ptr<ExecRun> run, std::size_t i);
+    // A module the child has locally: in sys.modules, and run unless it was there at boot.
+    void import_local(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
+    bool is_imported(std::string_view fullname);
     void import_one(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
 
     // What every routed frame reads comes first (a cold context costs a cache
