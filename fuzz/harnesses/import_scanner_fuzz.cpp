@@ -19,11 +19,12 @@ int fuzz_import_scanner(const std::uint8_t* data, std::size_t size) {
                    "module name with a leading or trailing dot: " + r.module);
         fuzz_check(r.module.size() <= size && r.fromlist.size() <= size, "scanner reported more than its input");
     }
-    // The imports a module's execution runs are some of its imports, in order: the
-    // same scan with TYPE_CHECKING and except bodies left out.
+    // The imports a module's execution runs outside class bodies are some of its
+    // imports, in order: the same scan with branches that do not run left out.
     const auto run = modules::scan_executed_imports(src);
     std::size_t at = 0;
     for (auto r : run) {
+        if (r.in_class) continue; // class bodies run, but mitogen's scan does not read them
         // What only the executed scan says: whether a failure propagates, whether the
         // statement always runs, and the try statements around it.
         r.reraised = false;

@@ -105,6 +105,7 @@ public:
                 skip_above_ = -1;
             }
             if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
+            while (!classes_.empty() && classes_.back() >= line.indent) classes_.pop_back();
             while (!blocks_.empty() && blocks_.back().indent >= line.indent) {
                 uncertain_blocks_ -= blocks_.back().certain ? 0 : 1;
                 blocks_.pop_back();
@@ -261,6 +262,21 @@ private:
         if (t.empty()) return;
         const Tok& first = t[0];
         if (is(first, "@")) return;
+        if (is(first, "class") && executed_only_) {
+            // A class body runs while the module loads, though in a code object of its
+            // own that mitogen's scan does not read (pathlib's `import ntpath`).
+            if (auto c = header_colon(t, 1)) {
+                if (*c + 1 < t.size()) {
+                    const bool outer = inline_class_;
+                    inline_class_ = true;
+                    statements(t.subspan(*c + 1), indent + 1);
+                    inline_class_ = outer;
+                } else {
+                    classes_.push_back(indent);
+                }
+            }
+            return;
+        }
         if (is(first, "def") || is(first, "class") ||
             (is(first, "async") && t.size() > 1 && is(t[1], "def"))) {
             if (auto c = header_colon(t, 1)) skip_body(t, *c, indent);
@@ -360,6 +376,7 @@ private:
             if (!tries_[id].finally) in_tries.push_back({static_cast<std::uint32_t>(id), tries_[id].part});
         for (std::size_t k = before; k < out_.size(); ++k) {
             out_[k].tries = in_tries;
+            out_[k].in_class = !classes_.empty() || inline_class_;
             enclosing_.push_back(enclosing);
             certain_.push_back(uncertain_blocks_ == 0 && !inline_uncertain_);
         }
@@ -375,6 +392,8 @@ private:
     std::vector<Block> blocks_;                       // open bodies, outermost first
     std::size_t uncertain_blocks_ = 0;                // of blocks_, those that may not run
     bool inline_uncertain_ = false;                   // in the same-line body of such a block
+    std::vector<int> classes_;                        // indents of the class statements whose bodies are open
+    bool inline_class_ = false;                       // in a class statement's same-line body
     std::vector<Try> tries_;
     std::vector<std::size_t> open_; // try statements not yet ended, outermost first
     std::vector<Handler> handlers_; // except clauses being read, outermost first

@@ -43,6 +43,9 @@ struct ImportRef {
         friend bool operator==(const InTry&, const InTry&) = default;
     };
     std::vector<InTry> tries{};
+    // scan_executed_imports only: in a class body, which runs while the module loads
+    // but is a code object of its own, so scan_imports (mitogen's scan) leaves it out.
+    bool in_class = false;
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 

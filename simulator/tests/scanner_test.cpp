@@ -269,6 +269,20 @@ TEST(Scanner, ExecutedImportsSayWhichTryPartTheyAreIn) {
     EXPECT_EQ(reraising[0].tries, (T{{0, P::body, true}, {1, P::body, false}}));
 }
 
+// A class body runs while the module loads; a function body does not. Only the
+// executed scan reads class bodies: mitogen's scan sees module-level code only.
+TEST(Scanner, ExecutedImportsIncludeClassBodies) {
+    const char* src =
+        "class _WindowsFlavour(_Flavour):\n    import ntpath\n    def f(self):\n        import in_method\n"
+        "    class Inner:\n        import nested\n    if sys.platform == 'win32':\n        import win_only\n"
+        "class One: import inline_class\n"
+        "import after\n";
+    std::vector<std::pair<std::string, bool>> got;
+    for (const auto& i : scan_executed_imports(src)) got.emplace_back(i.module, i.in_class);
+    EXPECT_EQ(got, (std::vector<std::pair<std::string, bool>>{{"ntpath", true}, {"nested", true}, {"inline_class", true}, {"after", false}}));
+    EXPECT_EQ(modules_of(scan_imports(src)), (V{"after"}));
+}
+
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
     const char* src =
         "'''\nimport not_code\n'''\n"
