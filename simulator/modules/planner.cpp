@@ -14,6 +14,14 @@ namespace {
 // Python's bytes-regex \s.
 bool re_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
+// Source that can make a module importable with no file of its own: an import hook
+// (sys.meta_path, sys.path_hooks) or an entry put into sys.modules.
+bool provides_modules(std::string_view source) {
+    for (const std::string_view marker : {"meta_path", "path_hooks", "sys.modules[", "sys.modules.update", "sys.modules.setdefault"})
+        if (source.find(marker) != std::string_view::npos) return true;
+    return false;
+}
+
 } // namespace
 
 // The offset of the first match of the reference's MAIN_RE,
@@ -83,11 +91,13 @@ Planner::Outcome Planner::import_module(const std::string& name) {
             imported_.emplace(name, Imported::stdlib);
         } else {
             // A top-level name found nowhere on sys.path is surely missing, and so is a
-            // submodule missing from a package's directory; below a plain module
-            // (six.moves) it may be put in sys.modules by code the planner does not run.
+            // submodule missing from a package's directory, unless the package installs an
+            // import hook or fills sys.modules itself (pkg_resources.extern's vendored
+            // modules, requests.packages); below a plain module (six.moves) it may be put in
+            // sys.modules by code the planner does not run.
             if (dot == std::string::npos) return Outcome::raised;
             const auto parent = source_.find(name.substr(0, dot));
-            return parent && parent->is_pkg ? Outcome::raised : Outcome::unknown;
+            return parent && parent->is_pkg && !provides_modules(parent->source) ? Outcome::raised : Outcome::unknown;
         }
         return Outcome::ok;
     }

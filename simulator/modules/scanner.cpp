@@ -246,8 +246,10 @@ private:
             set_chain(indent, Kind::loop);
             return false;
         }
+        // A with statement's context manager may swallow what its body raises
+        // (`with suppress(ImportError):`, jsonschema's optional formats).
         set_chain(indent, Kind::other);
-        return w == "with";
+        return false;
     }
 
     // A body that is not module-level code: the rest of this line, or the

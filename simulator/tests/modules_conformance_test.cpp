@@ -131,6 +131,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // msgpack imports its pure-Python fallback only where MSGPACK_PUREPYTHON is
                       // set (unset on the master) or on Python 2: the C module serves it.
                       Case{"json", {"msgpack._version", "msgpack.exceptions", "msgpack.fallback"}, "msgpack"},
+                      // jsonschema._format imports optional format checkers (fqdn, not installed)
+                      // under `with suppress(ImportError):`: the failure does not propagate.
+                      Case{"json", {"jsonschema", "jsonschema._utils"}, "jsonschema"},
                       // mitogen's own modules carry the minify_safe marker: served minified.
                       Case{"mitogen.ssh,mitogen.sudo,mitogen.fork", {"mitogen.ssh", "mitogen.sudo", "mitogen.fork", "mitogen.parent"}}),
     [](const ::testing::TestParamInfo<Case>& info) {

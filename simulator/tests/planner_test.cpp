@@ -170,10 +170,18 @@ TEST(Planner, AnUnguardedImportOfAMissingModuleFailsTheImporter) {
     s.add("t.test_x", "from t import helper\nimport ok\n", false, false, false);
     s.add("ok", "import sys\nfrom ok import not_a_module\nimport ok.injected\nif cond:\n    import missing_dep\n", false, false, false);
     s.add("os", "", false, /*stdlib=*/true, false);
+    // A package with an import hook may provide what its directory lacks (pkg_resources.extern).
+    s.add("hooked", "import sys\nsys.meta_path.append(VendorImporter())\n", true, false, false);
+    s.add("uses_hook", "import hooked.vendored\n", false, false, false);
+    s.add("missing_sub", "from . import nowhere\n", true, false, false);
+    s.add("q", "import uses_hook\nimport missing_sub\n", true, false, false);
+    s.add("q.x", "import hooked, uses_hook, missing_sub\n", false, false, false);
     Planner p(s, s);
     // Serving t.test_x imports its parent t, which imports ok (whose failures are not
     // certain, so it stays) and then raises.
     EXPECT_EQ(p.tuple("t.test_x")->related, (V{"ok"})) << "t and t.helper raised";
+    // `from . import nowhere` only imports a submodule if there is one (else an attribute).
+    EXPECT_EQ(p.tuple("q.x")->related, (V{"hooked", "missing_sub", "q", "uses_hook"}));
 }
 
 TEST(Planner, AFromImportOfACExtensionImportsIt) {
