@@ -22,31 +22,9 @@ import mitogen.master
 import mitogen.parent
 import mitogen.utils
 
+import live_workloads
+
 TRUTH_LOCK = threading.Lock()
-
-
-def tcp_socketpair_factory(lo, hi):
-    ports = iter(range(lo, hi + 1))
-
-    def tcp_socketpair(size=None):
-        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        while True:
-            port = next(ports)
-            try:
-                srv.bind(("127.0.0.1", port))
-                break
-            except OSError:
-                continue
-        srv.listen(1)
-        parent = socket.create_connection(("127.0.0.1", port))
-        child, _ = srv.accept()
-        srv.close()
-        for s in (parent, child):
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size or mitogen.core.CHUNK_SIZE)
-        return parent, child
-
-    return tcp_socketpair
 
 
 def local_port(fd):
@@ -109,7 +87,8 @@ def echo_len(data):
 
 def main():
     truth_path, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    mitogen.parent.create_socketpair = tcp_socketpair_factory(lo, hi)
+    # Loopback TCP in place of socketpairs, as live_workloads.py makes them.
+    mitogen.parent.create_socketpair = live_workloads.tcp_socketpair_factory(lo, hi, lo, socket.AF_INET)
     out = install_truth_log(truth_path)
     broker = mitogen.master.Broker()
     router = mitogen.master.Router(broker)

@@ -48,7 +48,7 @@ ALL = DEFAULT + ["huge"]
 _state = {}
 
 
-def _tcp_socketpair_factory(lo, hi, start, family):
+def tcp_socketpair_factory(lo, hi, start, family):
     # Each process takes ports from its own slice so parallel children never race for one.
     ports = iter(list(range(start, hi + 1)) + list(range(lo, start)))
     host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
@@ -97,7 +97,7 @@ def install(out_dir, lo, hi, shared, slot=0, ipv6=False):
     import value_json as vj  # never imported from the broker thread
     width = max(1, (hi - lo + 1) // 8)
     family = socket.AF_INET6 if ipv6 else socket.AF_INET
-    mitogen.parent.create_socketpair = _tcp_socketpair_factory(lo, hi, lo + width * (slot % 8), family)
+    mitogen.parent.create_socketpair = tcp_socketpair_factory(lo, hi, lo + width * (slot % 8), family)
     out = open(os.path.join(out_dir, "truth-%d.jsonl" % os.getpid()), "a")
     lock = threading.Lock()
     pid = os.getpid()
