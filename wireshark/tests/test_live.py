@@ -16,22 +16,6 @@ import wstest
 from test_truth import compare
 
 
-def start_capture(dumpcap, path, lo, hi):
-    proc = subprocess.Popen([dumpcap, "-i", "lo", "-f", f"tcp portrange {lo}-{hi}", "-w", path],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 20
-    seen = ""
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        seen += line
-        if "Capturing on" in line:
-            return proc, None
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    return None, seen.strip() or f"dumpcap exited {proc.poll()}"
-
-
 def main():
     args = wstest.parse_args([(("--python",), {"default": "/usr/bin/python3"})])
     dumpcap = shutil.which("dumpcap") or os.path.join(os.path.dirname(args.tshark), "dumpcap")
@@ -45,13 +29,7 @@ def main():
         lo, hi = wstest.listen_port_block(50, random)
         pcap = os.path.join(work, "live.pcapng")
         truth_path = os.path.join(work, "truth.jsonl")
-        cap, why = start_capture(dumpcap, pcap, lo, hi)
-        if cap is None:
-            if os.geteuid() != 0:
-                print(f"SKIP: cannot capture on lo without root ({why})")
-                sys.exit(wstest.SKIP)
-            fails.check(False, f"dumpcap did not start: {why}")
-            fails.finish()
+        cap = wstest.capture_or_skip(fails, dumpcap, pcap, lo, hi)
         try:
             run = subprocess.run([args.python, os.path.join(here, "live_scenario.py"), truth_path, str(lo), str(hi)],
                                  capture_output=True, text=True, timeout=180)

@@ -32,22 +32,6 @@ MAX_JSON = 65536  # the plugin's default mitogen.max_json_bytes
 BENIGN = {"mitogen.call_error.expert", "mitogen.limit", "mitogen.unanswered"}
 
 
-def start_capture(dumpcap, path, lo, hi):
-    proc = subprocess.Popen([dumpcap, "-i", "lo", "-B", "256", "-f", f"tcp portrange {lo}-{hi}", "-w", path],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline, seen = time.time() + 20, ""
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        seen += line
-        if "Capturing on" in line:
-            time.sleep(1.0)  # "Capturing on" can come before the filter sees packets
-            return proc, None
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    return None, seen.strip() or f"dumpcap exited {proc.poll()}"
-
-
 def load_truth(work, lo, hi):
     """Each link direction's messages in wire order, keyed (from_port, to_port), from the parent end
     (the child end logs only after its install() call); and the child ends' records."""
@@ -369,13 +353,7 @@ def main():
         with open(os.path.join(work, "ports.json"), "w") as f:
             json.dump([lo, hi], f)
         pcap = os.path.join(work, "workloads.pcapng")
-        cap, why = start_capture(dumpcap, pcap, lo, hi)
-        if cap is None:
-            if os.geteuid() != 0:
-                print(f"SKIP: cannot capture on lo without root ({why})")
-                sys.exit(wstest.SKIP)
-            fails.check(False, f"dumpcap did not start: {why}")
-            fails.finish()
+        cap = wstest.capture_or_skip(fails, dumpcap, pcap, lo, hi, buffer_mib=256, settle_s=1.0)
         argv = [args.python, os.path.join(HERE, "live_workloads.py"), work, str(lo), str(hi), args.shared]
         if args.scenarios:
             argv += ["--scenarios", args.scenarios]

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 SKIP = 77  # ctest SKIP_RETURN_CODE
 
@@ -36,6 +37,38 @@ def listen_port_block(width, rng):
     a, b = spans[0]
     lo = a + width * rng.randrange((b - a + 1) // width)
     return lo, lo + width - 1
+
+
+def start_capture(dumpcap, path, lo, hi, buffer_mib=None, settle_s=0.0):
+    """dumpcap on lo for TCP ports lo..hi into path: (process, None) once it captures,
+    else (None, why). settle_s waits on after "Capturing on", which can come before
+    the filter sees packets."""
+    cmd = [dumpcap, "-i", "lo"] + (["-B", str(buffer_mib)] if buffer_mib else [])
+    proc = subprocess.Popen(cmd + ["-f", f"tcp portrange {lo}-{hi}", "-w", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline, seen = time.time() + 20, ""
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        seen += line
+        if "Capturing on" in line:
+            time.sleep(settle_s)
+            return proc, None
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    return None, seen.strip() or f"dumpcap exited {proc.poll()}"
+
+
+def capture_or_skip(fails, dumpcap, path, lo, hi, **kw):
+    """start_capture, or the test's end: SKIP without root, a failure with it."""
+    cap, why = start_capture(dumpcap, path, lo, hi, **kw)
+    if cap is None:
+        if os.geteuid() != 0:
+            print(f"SKIP: cannot capture on lo without root ({why})")
+            sys.exit(SKIP)
+        fails.check(False, f"dumpcap did not start: {why}")
+        fails.finish()
+    return cap
 
 
 def parse_args(extra=None):
