@@ -126,24 +126,13 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto propagates = [](const ImportRef& ref, Outcome r) {
         return r != Outcome::ok && (ref.reraised || (ref.unguarded && r == Outcome::raised));
     };
-    std::set<std::uint32_t> failed; // try statements whose body raised an ImportError it catches
-    const auto runs = [&](const ImportRef& ref) {
-        return std::all_of(ref.tries.begin(), ref.tries.end(), [&](const ImportRef::InTry& t) {
-            return (t.part == ImportRef::Part::handler) == (failed.count(t.id) != 0);
-        });
-    };
+    TryFailures tries; // try statements whose body raised an ImportError it catches
     // A caught failure: the rest of the innermost try body is skipped and its handler runs.
     const auto caught = [&](const ImportRef& ref, Outcome r) {
-        if (r != Outcome::raised) return; // not sure it failed: taken as imported
-        for (auto t = ref.tries.rbegin(); t != ref.tries.rend(); ++t) {
-            if (t->part == ImportRef::Part::body) {
-                failed.insert(t->id);
-                return;
-            }
-        }
+        if (r == Outcome::raised) tries.raised(ref.tries, false); // not sure it failed: taken as imported
     };
     for (const ImportRef& ref : scan_executed_imports(found.source)) {
-        if (!runs(ref)) continue;
+        if (!tries.runs(ref.tries)) continue;
         const std::string target = imported_module(package, ref); // empty: an ImportError
         const Outcome r = target.empty() ? Outcome::raised : import_module(target);
         if (r != Outcome::ok) {

@@ -411,6 +411,23 @@ std::vector<ImportRef> scan_executed_imports(std::string_view source) {
     return Scanner{true}.run(source);
 }
 
+bool TryFailures::runs(std::span<const ImportRef::InTry> tries) const {
+    for (const auto& t : tries) {
+        const bool failed = t.id < failed_.size() && failed_[t.id];
+        if ((t.part == ImportRef::Part::handler) != failed) return false;
+    }
+    return true;
+}
+
+void TryFailures::raised(std::span<const ImportRef::InTry> tries, bool propagate) {
+    for (auto t = tries.rbegin(); t != tries.rend(); ++t) {
+        if (t->part != ImportRef::Part::body) continue; // raised in a clause: on to the enclosing try
+        if (t->id >= failed_.size()) failed_.resize(t->id + 1, false);
+        failed_[t->id] = true;
+        if (!propagate || t->swallows) return;
+    }
+}
+
 std::string imported_module(std::string_view package, const ImportRef& ref) {
     if (ref.level == 0) return ref.module;
     std::string base(package);

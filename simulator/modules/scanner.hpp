@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,22 @@ std::vector<ImportRef> scan_imports(std::string_view source);
 // ImportRef::reraised, unguarded and tries saying when one runs and what a failing
 // one does.
 std::vector<ImportRef> scan_executed_imports(std::string_view source);
+
+// The try statements of one run of a module body that have failed so far, for
+// deciding which of its executed imports run (ImportRef::tries).
+class TryFailures {
+public:
+    // A try body stops at its failure, its handler runs only after one, its else
+    // clause only without one (a finally clause always runs: not listed).
+    bool runs(std::span<const ImportRef::InTry> tries) const;
+    // The import raised: the innermost try body around it failed. With `propagate`,
+    // so do the bodies around that one, up to the first whose except clause
+    // swallows the error.
+    void raised(std::span<const ImportRef::InTry> tries, bool propagate);
+
+private:
+    std::vector<bool> failed_; // by try id
+};
 
 // The module an import statement imports when it runs in a module whose
 // __package__ is `package` (the module's own name for a package, its parent's

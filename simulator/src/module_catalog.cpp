@@ -1,7 +1,5 @@
 #include "mitokit/sim/module_catalog.hpp"
 
-#include <algorithm>
-
 #include "mitokit/payloads.hpp"
 #include "mitokit/sim/module_sets.hpp"
 #include "modules/scanner.hpp"
@@ -80,7 +78,6 @@ ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view s
     for (auto& ref : modules::scan_executed_imports(source)) {
         std::string base = modules::imported_module(package, ref);
         if (base.empty()) continue; // "attempted relative import beyond top-level package"
-        for (const auto& t : ref.tries) out.tries = std::max<std::size_t>(out.tries, t.id + 1);
         out.steps.push_back(ExecImport{base, false, ref.tries});
         for (const auto& name : ref.fromlist)
             if (name != "*") out.steps.push_back(ExecImport{base + "." + name, true, ref.tries});

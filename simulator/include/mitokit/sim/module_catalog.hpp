@@ -25,11 +25,9 @@ struct ExecImport {
     bool from_list = false;
     std::vector<modules::ImportRef::InTry> tries; // the try statements around it, outermost first
 };
-// What executing a module imports, in order (scan_executed_imports), and how
-// many try statements its body has.
+// What executing a module imports, in order (scan_executed_imports).
 struct ExecPlan {
     std::vector<ExecImport> steps;
-    std::size_t tries = 0;
 };
 
 struct ModuleData {

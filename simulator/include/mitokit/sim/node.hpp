@@ -407,14 +407,13 @@ private:
     // A module body being run: its plan, the try statements that failed so far.
     struct ExecRun {
         const ExecPlan* plan;
-        std::vector<bool> failed;
+        modules::TryFailures failed;
         std::function<void(std::optional<std::string>)> done;
     };
     void exec_plan(const ExecPlan& plan, std::function<void(std::optional<std::string>)> done);
     void exec_step(std::shared_ptr<ExecRun> run, std::size_t i);
     // A module the child has locally: in sys.modules, and run unless it was there at boot.
     void import_local(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
-    bool is_imported(std::string_view fullname);
     void import_one(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
 
     // What every routed frame reads comes first (a cold context costs a cache
