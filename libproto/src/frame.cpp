@@ -97,4 +97,31 @@ std::vector<std::uint8_t> encode_frame(Header h, std::span<const std::uint8_t> p
     return out;
 }
 
+bool payload_is_pickle(const Header& h) noexcept {
+    if (h.is_dead() || h.enc == Encoding::binary) return false;
+    if (h.enc == Encoding::pickle) return true;
+    return h.handle == handle::CALL_FUNCTION || h.handle == handle::LOAD_MODULE ||
+           h.handle == handle::CALL_SERVICE || h.handle >= handle::FIRST_DYNAMIC;
+}
+
+Plausibility plausible_frame_start(std::span<const std::uint8_t> bytes, std::uint32_t max_message_size,
+                                   std::uint32_t max_plausible_id) {
+    // The encoding and each complete ID field can refuse before the whole header is in.
+    if (bytes.size() >= 2 && !encoding_from_u16(static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1])))
+        return Plausibility::no;
+    for (std::size_t off = 2; off + 4 <= bytes.size() && off < 22; off += 4) {
+        const std::uint32_t v = (std::uint32_t{bytes[off]} << 24) | (std::uint32_t{bytes[off + 1]} << 16) |
+                                (std::uint32_t{bytes[off + 2]} << 8) | bytes[off + 3];
+        if (v >= max_plausible_id) return Plausibility::no;
+    }
+    if (bytes.size() < HEADER_SIZE) return Plausibility::need_more;
+    auto h = decode_header(bytes.first(HEADER_SIZE), max_message_size);
+    if (!h) return Plausibility::no;
+    if (h->length >= 2 && payload_is_pickle(*h)) {
+        if (bytes.size() < HEADER_SIZE + 2) return Plausibility::need_more;
+        if (bytes[HEADER_SIZE] != 0x80 || bytes[HEADER_SIZE + 1] > 5) return Plausibility::no;
+    }
+    return Plausibility::yes;
+}
+
 } // namespace mitokit

@@ -18,24 +18,12 @@ namespace mitokit::ws {
 
 namespace {
 
-// Ids and handles of a real tree are allocated upward from small numbers; a
-// random 26 bytes that happen to start with MI/MJ/MK rarely keep them all small.
-constexpr std::uint32_t PLAUSIBLE_ID_LIMIT = 1u << 24;
-
 std::span<const std::uint8_t> header_bytes(tvbuff_t* tvb, int offset) {
     return {tvb_get_ptr(tvb, offset, static_cast<int>(HEADER_SIZE)), HEADER_SIZE};
 }
 
 bool has_header(tvbuff_t* tvb, int offset) {
     return tvb_captured_length_remaining(tvb, offset) >= static_cast<gint>(HEADER_SIZE);
-}
-
-// Payloads that are pickles begin with PROTO 2.
-bool expects_pickle(const Header& h) {
-    if (h.is_dead() || h.enc == Encoding::binary) return false;
-    if (h.enc == Encoding::pickle) return true;
-    return h.handle == handle::CALL_FUNCTION || h.handle == handle::LOAD_MODULE ||
-           h.handle == handle::CALL_SERVICE || h.handle >= handle::FIRST_DYNAMIC;
 }
 
 std::string direction_text(const Header& h) {
@@ -153,29 +141,19 @@ int dissect_frame(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree) {
 
 bool plausible_header(tvbuff_t* tvb, int offset) {
     if (!has_header(tvb, offset)) return false;
-    auto hr = decode_header(header_bytes(tvb, offset), registry().prefs.max_message_size);
-    if (!hr) return false;
-    const Header& h = *hr;
-    if (h.dst_id >= PLAUSIBLE_ID_LIMIT || h.src_id >= PLAUSIBLE_ID_LIMIT || h.auth_id >= PLAUSIBLE_ID_LIMIT ||
-        h.handle >= PLAUSIBLE_ID_LIMIT || (h.reply_to >= PLAUSIBLE_ID_LIMIT))
-        return false;
-    if (h.length >= 2 && expects_pickle(h) &&
-        tvb_captured_length_remaining(tvb, offset + static_cast<int>(HEADER_SIZE)) >= 2) {
-        const int p = offset + static_cast<int>(HEADER_SIZE);
-        if (tvb_get_guint8(tvb, p) != 0x80 || tvb_get_guint8(tvb, p + 1) > 5) return false;
-    }
-    return true;
+    // The header and, where captured, the payload's first two bytes.
+    const int n = std::min(tvb_captured_length_remaining(tvb, offset), static_cast<gint>(HEADER_SIZE) + 2);
+    const auto p = plausible_frame_start({tvb_get_ptr(tvb, offset, n), static_cast<std::size_t>(n)},
+                                         registry().prefs.max_message_size);
+    return p != Plausibility::no; // need_more: the payload's start is not captured
 }
 
 bool plausible_header_prefix(tvbuff_t* tvb) {
     const int len = static_cast<int>(tvb_captured_length(tvb));
     if (len >= static_cast<int>(HEADER_SIZE)) return plausible_header(tvb, 0);
     if (len < 6) return false; // the encoding and the destination at least
-    if (!encoding_from_u16(tvb_get_ntohs(tvb, 0))) return false;
-    // dst, src, auth, handle, reply_to: whichever are complete must be small.
-    for (int off = 2; off + 4 <= len && off < 22; off += 4)
-        if (tvb_get_ntohl(tvb, off) >= PLAUSIBLE_ID_LIMIT) return false;
-    return true;
+    // The encoding and whichever IDs are complete.
+    return plausible_frame_start({tvb_get_ptr(tvb, 0, len), static_cast<std::size_t>(len)}) != Plausibility::no;
 }
 
 guint pdu_length(packet_info*, tvbuff_t* tvb, int offset, void*) {

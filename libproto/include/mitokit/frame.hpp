@@ -48,6 +48,21 @@ HeaderBytes encode_header(const Header& h) noexcept;
 Result<Header> decode_header(std::span<const std::uint8_t> bytes,
                              std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE);
 
+// Whether the receiver unpickles this frame's payload: an MJ payload, and an MI one
+// on a pickled handle or a reply (dead messages and MK carry no pickle).
+bool payload_is_pickle(const Header& h) noexcept;
+
+// Whether bytes could start a frame of a real tree, for finding frames again in a
+// stream whose start or middle is missing (captures): a known encoding, a length
+// within max_message_size, every ID, handle and reply_to below max_plausible_id
+// (they are allocated upward from small numbers), and a pickle payload that begins
+// with PROTO. need_more: too few bytes to tell yet.
+enum class Plausibility : std::uint8_t { no, yes, need_more };
+inline constexpr std::uint32_t PLAUSIBLE_ID_LIMIT = 1u << 24;
+Plausibility plausible_frame_start(std::span<const std::uint8_t> bytes,
+                                   std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE,
+                                   std::uint32_t max_plausible_id = PLAUSIBLE_ID_LIMIT);
+
 // Header (length taken from payload.size()) followed by payload.
 std::vector<std::uint8_t> encode_frame(Header h, std::span<const std::uint8_t> payload);
 

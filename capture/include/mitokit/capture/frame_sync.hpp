@@ -20,13 +20,15 @@ namespace mitokit::capture {
 
 struct SyncOptions {
     std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
-    std::uint32_t max_plausible_id = 1u << 24; // IDs and handles are allocated upward from small numbers
+    std::uint32_t max_plausible_id = PLAUSIBLE_ID_LIMIT;
 };
 
-enum class Plausibility : std::uint8_t { no, yes, need_more };
+using mitokit::Plausibility;
 
-// `bytes` from a candidate frame start on. need_more: too few bytes to tell yet.
-Plausibility plausible_frame_start(std::span<const std::uint8_t> bytes, const SyncOptions& opt = {});
+// `bytes` from a candidate frame start on (mitokit::plausible_frame_start with opt's limits).
+inline Plausibility plausible_frame_start(std::span<const std::uint8_t> bytes, const SyncOptions& opt = {}) {
+    return mitokit::plausible_frame_start(bytes, opt.max_message_size, opt.max_plausible_id);
+}
 
 class FrameSync {
 public:
