@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <optional>
 
+#include "code_names.hpp"
 #include "logical_lines.hpp"
 #include "run_conditions.hpp"
 
 namespace mitokit::modules {
 namespace {
 
+using detail::CodeNames;
 using detail::ConstNames;
 using detail::is;
 using detail::Line;
@@ -82,6 +84,75 @@ void parse_from(Toks t, std::vector<ImportRef>& out) {
     out.push_back(std::move(r));
 }
 
+// What an import statement puts in the names table, in the compiler's order, and
+// the index of each IMPORT_NAME's module string (one per ImportRef parse_import or
+// parse_from reports for the statement): `import a.b.c as d` enters "a.b.c", then
+// b, c and d (IMPORT_FROM and the store); `import a.b` enters "a.b" and a;
+// `from .m import x as y` enters "m", x and y.
+std::vector<std::size_t> import_names(Toks t, CodeNames& names) {
+    std::vector<std::size_t> at;
+    std::size_t i = 1;
+    if (is(t[0], "import")) {
+        while (i < t.size()) {
+            const std::size_t first = i;
+            std::string module;
+            parse_dotted(t, i, module);
+            if (module.empty()) break;
+            at.push_back(names.add(module));
+            if (i + 1 < t.size() && is(t[i], "as")) {
+                for (std::size_t k = first + 2; k < i; k += 2) names.add(t[k].text);
+                names.add(t[i + 1].text);
+                i += 2;
+            } else {
+                names.add(t[first].text);
+            }
+            if (i < t.size() && is(t[i], ",")) { ++i; continue; }
+            break;
+        }
+        return at;
+    }
+    while (i < t.size() && is(t[i], ".")) ++i;
+    const bool relative = i > 1;
+    std::string module;
+    parse_dotted(t, i, module);
+    if (i >= t.size() || !is(t[i], "import") || (module.empty() && !relative)) return at;
+    at.push_back(names.add(module));
+    ++i;
+    if (i < t.size() && is(t[i], "(")) ++i;
+    bool names_follow = false;
+    while (i < t.size() && t[i].kind == TokKind::name) {
+        names_follow = true;
+        names.add(t[i].text);
+        ++i;
+        if (i + 1 < t.size() && is(t[i], "as")) {
+            names.add(t[i + 1].text);
+            i += 2;
+        }
+        if (i < t.size() && is(t[i], ",")) { ++i; continue; }
+        break;
+    }
+    if (i < t.size() && is(t[i], "*")) return at;
+    if (!names_follow) at.clear(); // parse_from reports nothing either
+    if (module == "__future__")
+        for (const Tok& k : t)
+            if (is(k, "annotations")) names.future_annotations();
+    return at;
+}
+
+// A module's first statement is its docstring when it is a string literal (no f or
+// b prefix), alone or implicitly concatenated.
+bool is_docstring(Toks t) {
+    std::size_t i = 0;
+    for (; i < t.size() && !is(t[i], ";"); ++i) {
+        if (t[i].kind != TokKind::string) return false;
+        for (char c : t[i].text) {
+            if (c == '\'' || c == '"') break;
+            if (c == 'f' || c == 'F' || c == 'b' || c == 'B') return false;
+        }
+    }
+    return i > 0;
+}
+
 bool is_compound_keyword(std::string_view w) {
     return w == "if" || w == "elif" || w == "else" || w == "try" || w == "except" || w == "finally" ||
            w == "with" || w == "for" || w == "while" || w == "match" || w == "case";
@@ -89,7 +160,8 @@ bool is_compound_keyword(std::string_view w) {
 
 class Scanner {
 public:
-    explicit Scanner(bool executed_only) : executed_only_(executed_only) {}
+    Scanner(bool executed_only, bool reference_limits)
+        : executed_only_(executed_only), reference_limits_(reference_limits) {}
 
     std::vector<ImportRef> run(std::string_view source) {
         const std::vector<Line> lines = detail::logical_lines(source);
@@ -104,6 +176,8 @@ public:
                 if (line.indent > skip_above_) continue;
                 skip_above_ = -1;
             }
+            if (dead_above_ >= 0 && line.indent <= dead_above_) dead_above_ = -1;
+            if (!executed_only_ && line_no_ == 1 && is_docstring(line.toks)) names_.docstring();
             if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
             while (!classes_.empty() && classes_.back() >= line.indent) classes_.pop_back();
             while (!blocks_.empty() && blocks_.back().indent >= line.indent) {
@@ -261,7 +335,10 @@ private:
     void statements(Toks t, int indent) {
         if (t.empty()) return;
         const Tok& first = t[0];
-        if (is(first, "@")) return;
+        if (is(first, "@")) {
+            if (!executed_only_) names_.statement(t.subspan(1));
+            return;
+        }
         if (is(first, "class") && executed_only_) {
             // A class body runs while the module loads, though in a code object of its
             // own that mitogen's scan does not read (pathlib's `import ntpath`).
@@ -279,7 +356,13 @@ private:
         }
         if (is(first, "def") || is(first, "class") ||
             (is(first, "async") && t.size() > 1 && is(t[1], "def"))) {
-            if (auto c = header_colon(t, 1)) skip_body(t, *c, indent);
+            if (auto c = header_colon(t, 1)) {
+                if (!executed_only_) {
+                    if (is(first, "class")) names_.class_header(t.first(*c));
+                    else names_.def_header(t.first(*c));
+                }
+                skip_body(t, *c, indent);
+            }
             return;
         }
         std::size_t kw = 0;
@@ -291,6 +374,7 @@ private:
                     simple(t); // `match:` is not a match statement
                     return;
                 }
+                if (!executed_only_) names_.statement(t.subspan(kw + 1, *c - kw - 1));
                 bool dead = false;
                 std::optional<bool> v;
                 if ((w == "elif" || w == "else") && true_if_indent_ == indent) dead = true;
@@ -312,6 +396,18 @@ private:
                     }
                 }
                 const bool certain = body_certain(w, indent, v);
+                if (dead && !executed_only_) {
+                    // Not in the bytecode, but compiled: its names are in the table.
+                    if (*c + 1 < t.size()) {
+                        const bool outer = inline_dead_;
+                        inline_dead_ = true;
+                        statements(t.subspan(*c + 1), indent + 1);
+                        inline_dead_ = outer;
+                    } else if (dead_above_ < 0) {
+                        dead_above_ = indent;
+                    }
+                    return;
+                }
                 if (dead) {
                     skip_body(t, *c, indent);
                     return;
@@ -365,9 +461,28 @@ private:
     void one(Toks t) {
         if (t.empty()) return;
         const std::size_t before = out_.size();
+        const bool import = is(t[0], "import") || is(t[0], "from");
         if (is(t[0], "import")) parse_import(t, out_);
         else if (is(t[0], "from")) parse_from(t, out_);
-        if (!executed_only_) return;
+        if (!executed_only_) {
+            if (!import) {
+                names_.statement(t);
+                return;
+            }
+            // An IMPORT_NAME the reference's scan does not see: not compiled into the
+            // bytecode (a dead branch), or its name past the table's first 256 entries.
+            const std::vector<std::size_t> at = import_names(t, names_);
+            const bool dead = dead_above_ >= 0 || inline_dead_;
+            const bool indexed = reference_limits_ && at.size() == out_.size() - before;
+            std::size_t keep = before;
+            for (std::size_t k = before; k < out_.size(); ++k) {
+                if (dead || (indexed && at[k - before] > CodeNames::ONE_BYTE)) continue;
+                if (keep != k) out_[keep] = std::move(out_[k]);
+                ++keep;
+            }
+            out_.resize(keep);
+            return;
+        }
         std::vector<std::size_t> enclosing;
         for (std::size_t id : open_)
             if (tries_[id].in_body) enclosing.push_back(id);
@@ -383,6 +498,10 @@ private:
     }
 
     bool executed_only_;
+    bool reference_limits_;              // scan_imports: model the reference's one-byte arguments
+    CodeNames names_;                    // scan_imports: the module code's co_names so far
+    int dead_above_ = -1;                // scan_imports: lines deeper than this are a dead branch's
+    bool inline_dead_ = false;           // scan_imports: in a dead branch's same-line body
     const ConstNames* consts_ = nullptr; // valid during run()
     std::size_t line_no_ = 0;            // logical lines begun so far
     std::vector<ImportRef> out_;
@@ -403,12 +522,12 @@ private:
 
 } // namespace
 
-std::vector<ImportRef> scan_imports(std::string_view source) {
-    return Scanner{false}.run(source);
+std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limits) {
+    return Scanner{false, reference_limits}.run(source);
 }
 
 std::vector<ImportRef> scan_executed_imports(std::string_view source) {
-    return Scanner{true}.run(source);
+    return Scanner{true, false}.run(source);
 }
 
 bool TryFailures::runs(std::span<const ImportRef::InTry> tries) const {

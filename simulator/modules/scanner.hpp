@@ -50,9 +50,12 @@ struct ImportRef {
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 
-// Imports in source order. Never fails: text it cannot make sense of is skipped,
-// as a statement, without affecting later lines.
-std::vector<ImportRef> scan_imports(std::string_view source);
+// Imports in source order, as mitogen's bytecode scan finds them. Never fails:
+// text it cannot make sense of is skipped, as a statement, without affecting
+// later lines. With `reference_limits`, an import whose module name would sit past
+// the 256th entry of the module code's names table is left out, as the
+// reference's scan misses it (code_names.hpp); without, every compiled import.
+std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limits = true);
 
 // The imports that importing the module may run, for modelling what an import
 // adds to the master's sys.modules: scan_imports without the bodies of branches
