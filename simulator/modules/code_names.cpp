@@ -108,7 +108,7 @@ void CodeNames::expression(Toks t) {
             i = j - 1;
             continue;
         }
-        if (is_keyword(k.text)) continue;
+        if (is_keyword(k.text) || k.text == "__debug__") continue; // __debug__ is a constant
         if (k.depth > 0 && i + 1 < t.size() && plain_equals(t, i + 1)) continue; // a keyword argument's name
         add(k.text);
     }
@@ -121,33 +121,41 @@ void CodeNames::fstring(std::string_view lit) {
         is_f = is_f || lit[q] == 'f' || lit[q] == 'F';
         ++q;
     }
-    if (!is_f) return;
-    for (std::size_t i = q; i < lit.size(); ++i) {
-        if (lit[i] != '{') continue;
-        if (i + 1 < lit.size() && lit[i + 1] == '{') {
+    if (is_f) fields(lit.substr(q));
+}
+
+void CodeNames::fields(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '{') continue;
+        if (i + 1 < text.size() && text[i + 1] == '{') {
             ++i;
             continue;
         }
         // The replacement field's expression: up to a `!` conversion, a `:` format
-        // spec or a self-documenting `=` at its own bracket level.
+        // spec (which may hold fields of its own) or a self-documenting `=`, at its
+        // own bracket level.
         int depth = 0;
-        std::size_t j = i + 1, end = std::string_view::npos;
-        for (; j < lit.size(); ++j) {
-            const char c = lit[j];
+        std::size_t j = i + 1, end = std::string_view::npos, spec = std::string_view::npos;
+        for (; j < text.size(); ++j) {
+            const char c = text[j];
             if (c == '(' || c == '[' || c == '{') ++depth;
             else if ((c == ')' || c == ']') && depth > 0) --depth;
             else if (c == '}') {
                 if (depth == 0) break;
                 --depth;
             } else if (depth == 0 && end == std::string_view::npos) {
-                const char next = j + 1 < lit.size() ? lit[j + 1] : '\0';
-                if ((c == '!' && next != '=') || c == ':') end = j;
-                else if (c == '=' && next != '=' && j > i + 1 && std::string_view("=!<>").find(lit[j - 1]) == std::string_view::npos)
+                const char next = j + 1 < text.size() ? text[j + 1] : '\0';
+                if (c == ':') spec = end = j;
+                else if (c == '!' && next != '=') end = j;
+                else if (c == '=' && next != '=' && std::string_view("=!<>").find(text[j - 1]) == std::string_view::npos)
                     end = j;
+            } else if (depth == 0 && c == ':' && spec == std::string_view::npos) {
+                spec = j;
             }
         }
         const std::size_t stop = end == std::string_view::npos ? j : end;
-        for (const Line& l : logical_lines(lit.substr(i + 1, stop - i - 1))) expression(l.toks);
+        for (const Line& l : logical_lines(text.substr(i + 1, stop - i - 1))) expression(l.toks);
+        if (spec != std::string_view::npos) fields(text.substr(spec + 1, j - spec - 1));
         i = j;
     }
 }

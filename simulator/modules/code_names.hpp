@@ -48,6 +48,7 @@ public:
 private:
     void expression(Toks t);
     void fstring(std::string_view literal);
+    void fields(std::string_view text); // an f-string's replacement fields
 
     std::unordered_map<std::string, std::uint32_t> index_;
     bool future_annotations_ = false;

@@ -283,6 +283,25 @@ TEST(Scanner, ExecutedImportsIncludeClassBodies) {
     EXPECT_EQ(modules_of(scan_imports(src)), (V{"after"}));
 }
 
+// mitogen's scan reads one byte of argument and ignores EXTENDED_ARG: an import
+// whose module name has index 256 or more in the module code's names table is
+// invisible to it, unless the name was entered earlier at a lower index.
+TEST(Scanner, LeavesOutImportsPastTheNamesTablesFirst256Entries) {
+    std::string src = "import a\n"; // "a": index 0
+    for (int i = 1; i < 255; ++i) src += "n" + std::to_string(i) + " = 0\n";
+    src += "import at255\nimport at256\nfrom a import b\nimport c.d as e\n";
+    EXPECT_EQ(modules_of(scan_imports(src)), (V{"a", "at255", "a"}));
+    EXPECT_EQ(modules_of(scan_imports(src, false)), (V{"a", "at255", "at256", "a", "c.d"}));
+    // Names the compiler enters without bytecode for them count too (a dead branch),
+    // those of function bodies do not.
+    std::string dead = "if 0:\n    import x0\n";
+    for (int i = 1; i < 256; ++i) dead += "    x" + std::to_string(i) + " = 0\n";
+    EXPECT_EQ(modules_of(scan_imports(dead + "import y\n")), V{});
+    std::string body = "def f():\n";
+    for (int i = 0; i < 300; ++i) body += "    x" + std::to_string(i) + " = 0\n";
+    EXPECT_EQ(modules_of(scan_imports(body + "import y\n")), V{"y"});
+}
+
 TEST(Scanner, IgnoresImportsInsideStringsAndComments) {
     const char* src =
         "'''\nimport not_code\n'''\n"
