@@ -49,20 +49,44 @@ void parse_dotted(Toks t, std::size_t& i, std::string& out) {
     }
 }
 
-void parse_import(Toks t, std::vector<ImportRef>& out) {
+// Import statements. With `names`, each also enters what the statement puts in the
+// module code's names table, in the compiler's order, and records in `at` the index
+// of each reported import's module string (its IMPORT_NAME argument): `import
+// a.b.c as d` enters "a.b.c", then b, c and d (IMPORT_FROM and the store); `import
+// a.b` enters "a.b" and a; `from .m import x as y` enters "m", x and y.
+struct Names {
+    CodeNames* table = nullptr;
+    std::vector<std::size_t>* at = nullptr;
+    void module(std::string_view m) const {
+        if (table) at->push_back(table->add(m));
+    }
+    void name(std::string_view n) const {
+        if (table) table->add(n);
+    }
+};
+
+void parse_import(Toks t, std::vector<ImportRef>& out, const Names& names) {
     std::size_t i = 1;
     while (i < t.size()) {
+        const std::size_t first = i;
         ImportRef r;
         parse_dotted(t, i, r.module);
         if (r.module.empty()) return;
+        names.module(r.module);
         out.push_back(std::move(r));
-        if (i < t.size() && is(t[i], "as")) i += 2;
+        if (i + 1 < t.size() && is(t[i], "as")) {
+            for (std::size_t k = first + 2; k < i; k += 2) names.name(t[k].text);
+            names.name(t[i + 1].text);
+            i += 2;
+        } else {
+            names.name(t[first].text);
+        }
         if (i < t.size() && is(t[i], ",")) { ++i; continue; }
         return;
     }
 }
 
-void parse_from(Toks t, std::vector<ImportRef>& out) {
+void parse_from(Toks t, std::vector<ImportRef>& out, const Names& names) {
     ImportRef r;
     std::size_t i = 1;
     while (i < t.size() && is(t[i], ".")) { ++r.level; ++i; }
@@ -81,62 +105,19 @@ void parse_from(Toks t, std::vector<ImportRef>& out) {
         break;
     }
     if (r.fromlist.empty()) return;
+    if (names.table) {
+        names.module(r.module);
+        for (std::size_t k = 0; k < t.size(); ++k) {
+            // Each imported name, then the name it is stored as.
+            if (t[k].kind == TokKind::name && k > 0 && (is(t[k - 1], "import") || is(t[k - 1], "(") || is(t[k - 1], ",") || is(t[k - 1], "as")) &&
+                !is(t[k], "import"))
+                names.name(t[k].text);
+        }
+        if (r.module == "__future__" &&
+            std::find(r.fromlist.begin(), r.fromlist.end(), "annotations") != r.fromlist.end())
+            names.table->future_annotations();
+    }
     out.push_back(std::move(r));
-}
-
-// What an import statement puts in the names table, in the compiler's order, and
-// the index of each IMPORT_NAME's module string (one per ImportRef parse_import or
-// parse_from reports for the statement): `import a.b.c as d` enters "a.b.c", then
-// b, c and d (IMPORT_FROM and the store); `import a.b` enters "a.b" and a;
-// `from .m import x as y` enters "m", x and y.
-std::vector<std::size_t> import_names(Toks t, CodeNames& names) {
-    std::vector<std::size_t> at;
-    std::size_t i = 1;
-    if (is(t[0], "import")) {
-        while (i < t.size()) {
-            const std::size_t first = i;
-            std::string module;
-            parse_dotted(t, i, module);
-            if (module.empty()) break;
-            at.push_back(names.add(module));
-            if (i + 1 < t.size() && is(t[i], "as")) {
-                for (std::size_t k = first + 2; k < i; k += 2) names.add(t[k].text);
-                names.add(t[i + 1].text);
-                i += 2;
-            } else {
-                names.add(t[first].text);
-            }
-            if (i < t.size() && is(t[i], ",")) { ++i; continue; }
-            break;
-        }
-        return at;
-    }
-    while (i < t.size() && is(t[i], ".")) ++i;
-    const bool relative = i > 1;
-    std::string module;
-    parse_dotted(t, i, module);
-    if (i >= t.size() || !is(t[i], "import") || (module.empty() && !relative)) return at;
-    at.push_back(names.add(module));
-    ++i;
-    if (i < t.size() && is(t[i], "(")) ++i;
-    bool names_follow = false;
-    while (i < t.size() && t[i].kind == TokKind::name) {
-        names_follow = true;
-        names.add(t[i].text);
-        ++i;
-        if (i + 1 < t.size() && is(t[i], "as")) {
-            names.add(t[i + 1].text);
-            i += 2;
-        }
-        if (i < t.size() && is(t[i], ",")) { ++i; continue; }
-        break;
-    }
-    if (i < t.size() && is(t[i], "*")) return at;
-    if (!names_follow) at.clear(); // parse_from reports nothing either
-    if (module == "__future__")
-        for (const Tok& k : t)
-            if (is(k, "annotations")) names.future_annotations();
-    return at;
 }
 
 // A module's first statement is its docstring when it is a string literal (no f or
@@ -462,8 +443,10 @@ private:
         if (t.empty()) return;
         const std::size_t before = out_.size();
         const bool import = is(t[0], "import") || is(t[0], "from");
-        if (is(t[0], "import")) parse_import(t, out_);
-        else if (is(t[0], "from")) parse_from(t, out_);
+        std::vector<std::size_t> at; // scan_imports: each import's IMPORT_NAME argument
+        const Names names = executed_only_ ? Names{} : Names{&names_, &at};
+        if (is(t[0], "import")) parse_import(t, out_, names);
+        else if (is(t[0], "from")) parse_from(t, out_, names);
         if (!executed_only_) {
             if (!import) {
                 names_.statement(t);
@@ -471,7 +454,6 @@ private:
             }
             // An IMPORT_NAME the reference's scan does not see: not compiled into the
             // bytecode (a dead branch), or its name past the table's first 256 entries.
-            const std::vector<std::size_t> at = import_names(t, names_);
             const bool dead = dead_above_ >= 0 || inline_dead_;
             const bool indexed = reference_limits_ && at.size() == out_.size() - before;
             std::size_t keep = before;
