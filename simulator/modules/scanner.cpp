@@ -107,11 +107,11 @@ void parse_from(Toks t, std::vector<ImportRef>& out, const Names& names) {
     if (r.fromlist.empty()) return;
     if (names.table) {
         names.module(r.module);
-        for (std::size_t k = 0; k < t.size(); ++k) {
-            // Each imported name, then the name it is stored as.
-            if (t[k].kind == TokKind::name && k > 0 && (is(t[k - 1], "import") || is(t[k - 1], "(") || is(t[k - 1], ",") || is(t[k - 1], "as")) &&
-                !is(t[k], "import"))
-                names.name(t[k].text);
+        // Each imported name, then the name it is stored as.
+        for (std::size_t k = 1; k < t.size(); ++k) {
+            const Tok& prev = t[k - 1];
+            const bool listed = is(prev, "import") || is(prev, "(") || is(prev, ",") || is(prev, "as");
+            if (listed && t[k].kind == TokKind::name && !is(t[k], "import")) names.name(t[k].text);
         }
         if (r.module == "__future__" &&
             std::find(r.fromlist.begin(), r.fromlist.end(), "annotations") != r.fromlist.end())
