@@ -151,24 +151,10 @@ public:
         consts_ = consts ? &*consts : nullptr;
         for (const Line& line : lines) {
             ++line_no_;
-            while (!handlers_.empty() && line.indent <= handlers_.back().header_indent) end_handler();
-            for (Handler& h : handlers_) handler_line(h, line);
-            if (skip_above_ >= 0) {
-                if (line.indent > skip_above_) continue;
-                skip_above_ = -1;
-            }
-            if (dead_above_ >= 0 && line.indent <= dead_above_) dead_above_ = -1;
-            if (!executed_only_ && line_no_ == 1 && is_docstring(line.toks)) names_.docstring();
-            if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
-            while (!classes_.empty() && classes_.back() >= line.indent) classes_.pop_back();
-            while (!blocks_.empty() && blocks_.back().indent >= line.indent) {
-                uncertain_blocks_ -= blocks_.back().certain ? 0 : 1;
-                blocks_.pop_back();
-            }
-            while (!chains_.empty() && chains_.back().indent > line.indent) chains_.pop_back();
-            close_tries(line);
-            statements(line.toks, line.indent);
+            if (executed_only_) process(line);
+            else take_line(line, 0);
         }
+        if (!executed_only_) end_scan_tries(nullptr);
         while (!handlers_.empty()) end_handler();
         if (executed_only_) {
             for (std::size_t k = 0; k < out_.size(); ++k) {
@@ -183,6 +169,96 @@ public:
     }
 
 private:
+    void process(const Line& line) {
+        while (!handlers_.empty() && line.indent <= handlers_.back().header_indent) end_handler();
+        for (Handler& h : handlers_) handler_line(h, line);
+        if (skip_above_ >= 0) {
+            if (line.indent > skip_above_) return;
+            skip_above_ = -1;
+        }
+        if (dead_above_ >= 0 && line.indent <= dead_above_) dead_above_ = -1;
+        if (!executed_only_ && line_no_ == 1 && is_docstring(line.toks)) names_.docstring();
+        if (!executed_only_ && !line.toks.empty() && is(line.toks[0], "try")) scan_tries_.push_back(ScanTry{line.indent, false, false, {}, {}});
+        if (true_if_indent_ >= 0 && line.indent < true_if_indent_) true_if_indent_ = -1;
+        while (!classes_.empty() && classes_.back() >= line.indent) classes_.pop_back();
+        while (!blocks_.empty() && blocks_.back().indent >= line.indent) {
+            uncertain_blocks_ -= blocks_.back().certain ? 0 : 1;
+            blocks_.pop_back();
+        }
+        while (!chains_.empty() && chains_.back().indent > line.indent) chains_.pop_back();
+        close_tries(line);
+        statements(line.toks, line.indent);
+    }
+
+    // scan_imports reads the module in bytecode order. A try statement's except
+    // clauses come after its else clause: their lines wait until the else clause has
+    // been read, then are read (with their names and imports) in turn. Its finally
+    // clause is compiled twice (the normal and the exceptional exit): its lines are
+    // read again once the statement ends.
+    struct ScanTry {
+        int indent;
+        bool in_handlers = false;
+        bool in_finally = false;
+        std::vector<const Line*> deferred; // the except clauses' lines
+        std::vector<const Line*> finally;  // the finally clause's lines, header included
+    };
+
+    // A line read for the first time (or again, by replay): deferred, or processed;
+    // noted for the finally clauses of the open try statements from `first_try` on.
+    void take_line(const Line& line, std::size_t first_try) {
+        end_scan_tries(&line);
+        for (std::size_t k = first_try; k < scan_tries_.size(); ++k) {
+            ScanTry& t = scan_tries_[k];
+            if (t.in_finally && line.indent >= t.indent) t.finally.push_back(&line);
+        }
+        if (!scan_tries_.empty() && scan_tries_.back().in_handlers) {
+            scan_tries_.back().deferred.push_back(&line);
+            return;
+        }
+        process(line);
+    }
+
+    // Ends the try statements `line` ends (all of them at the module's end, null),
+    // and notes which clause of the innermost one it begins.
+    void end_scan_tries(const Line* line) {
+        while (!scan_tries_.empty()) {
+            const std::size_t at = scan_tries_.size() - 1;
+            if (line && line->indent > scan_tries_[at].indent) return;
+            const std::string_view w =
+                line && !line->toks.empty() && line->toks[0].kind == TokKind::name ? line->toks[0].text : "";
+            if (line && line->indent == scan_tries_[at].indent && (w == "except" || w == "else" || w == "finally")) {
+                scan_tries_[at].in_handlers = w == "except";
+                if (w == "finally") {
+                    // The except clauses come before it, read with the statement off the
+                    // stack (their headers are not clauses of an open try any more).
+                    ScanTry t = std::move(scan_tries_[at]);
+                    scan_tries_.pop_back();
+                    replay(std::move(t.deferred));
+                    t.deferred.clear();
+                    t.in_finally = true;
+                    scan_tries_.push_back(std::move(t));
+                }
+                return;
+            }
+            ScanTry t = std::move(scan_tries_[at]);
+            scan_tries_.pop_back();
+            replay(std::move(t.deferred));
+            replay(std::move(t.finally));
+        }
+    }
+
+    void replay(std::vector<const Line*> lines) {
+        const std::size_t open = scan_tries_.size();
+        for (const Line* l : lines) take_line(*l, open);
+        // Try statements begun in the replayed lines end with them.
+        while (scan_tries_.size() > open) {
+            ScanTry t = std::move(scan_tries_.back());
+            scan_tries_.pop_back();
+            replay(std::move(t.deferred));
+            replay(std::move(t.finally));
+        }
+    }
+
     // A module-level try statement: its header's indent, whether its body is still
     // being read, and whether one of its except clauses swallows the exception
     // (does not end in `raise` at the handler's own level).
@@ -483,6 +559,7 @@ private:
     bool reference_limits_;              // scan_imports: model the reference's one-byte arguments
     CodeNames names_;                    // scan_imports: the module code's co_names so far
     int dead_above_ = -1;                // scan_imports: lines deeper than this are a dead branch's
+    std::vector<ScanTry> scan_tries_;    // scan_imports: try statements not yet ended, outermost first
     bool inline_dead_ = false;           // scan_imports: in a dead branch's same-line body
     const ConstNames* consts_ = nullptr; // valid during run()
     std::size_t line_no_ = 0;            // logical lines begun so far

@@ -46,6 +46,14 @@ CASES = {
                     'ok = c1 < c2 <= c3 != c4 == c5\nprint(pa, sep=sp)\n', ''),
     'nested_fstrings': ('msg = f"{outer + f\'{inner.name!s}\'} {fn(arg)=} {(lambda lp: lp)(la)}"\n', ''),
     'docstring_concat': ('', '"first part "  "second part"\n'),
+    # Bytecode order: a try statement's else clause before its except clauses, its
+    # finally clause twice; nested in every clause.
+    'try_shapes': ('try:\n    import t1\nexcept ImportError:\n    import t2\n    try: import t3\n'
+                   '    except OSError as e1: import t4\n    else: import t5\n    finally:\n        import t6\n'
+                   'else:\n    import t7\n    try:\n        import t8\n    finally:\n        try:\n            import t9\n'
+                   '        except: import t10\n        finally: import t11\nfinally:\n    import t12\n'
+                   '    if 0:\n        try: import t13\n        finally: import t14\n'
+                   'try:\n    pass\nexcept E2:\n    def f():\n        import t15\n    x1 = y1\n', ''),
 }
 
 
