@@ -131,7 +131,8 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto caught = [&](const ImportRef& ref, Outcome r) {
         if (r == Outcome::raised) tries.raised(ref.tries, false); // not sure it failed: taken as imported
     };
-    for (const ImportRef& ref : scan_executed_imports(found.source)) {
+    const ModuleFacts facts{name, package};
+    for (const ImportRef& ref : scan_executed_imports(found.source, &facts)) {
         if (!tries.runs(ref.tries)) continue;
         const std::string target = imported_module(package, ref); // empty: an ImportError
         const Outcome r = target.empty() ? Outcome::raised : import_module(target);

@@ -430,8 +430,26 @@ std::optional<bool> ConstNames::truth(Toks c, std::size_t line) const {
 
 namespace {
 
-std::optional<bool> leaf_truth(Toks cond, const ConstNames* consts, std::size_t line) {
+// `__package__` (empty for a top-level module) and `"." in __name__`, each maybe
+// negated by `not`: a package or a submodule has a dotted __package__ or name.
+std::optional<bool> module_truth(Toks c, const ModuleFacts* module) {
+    if (!module) return std::nullopt;
+    bool negate = false;
+    std::size_t i = 0;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    c = c.subspan(i);
+    std::optional<bool> v;
+    if (c.size() == 1 && is(c[0], "__package__")) v = !module->package.empty();
+    else if (c.size() == 3 && c[0].kind == TokKind::string && (c[0].text == "\".\"" || c[0].text == "'.'") &&
+             is(c[1], "in") && is(c[2], "__name__"))
+        v = module->name.find('.') != std::string_view::npos;
+    if (v && negate) *v = !*v;
+    return v;
+}
+
+std::optional<bool> leaf_truth(Toks cond, const ConstNames* consts, std::size_t line, const ModuleFacts* module) {
     if (is_type_checking(cond)) return false;
+    if (auto v = module_truth(cond, module)) return v;
     if (auto v = version_truth(cond)) return v;
     if (auto v = main_guard_truth(cond)) return v;
     if (auto v = master_fact_truth(cond)) return v;
@@ -466,12 +484,13 @@ bool parenthesized(Toks c) {
 
 // Python's `or`/`and`/`not` over the leaf tests, where the known operands decide:
 // `A or B` is true once one operand is known true, `A and B` false once one is known false.
-std::optional<bool> bool_truth(Toks cond, const ConstNames* consts, std::size_t line, int budget) {
+std::optional<bool> bool_truth(Toks cond, const ConstNames* consts, std::size_t line, const ModuleFacts* module,
+                               int budget) {
     if (cond.empty() || budget <= 0) return std::nullopt;
     if (const auto ors = split_at(cond, "or"); ors.size() > 1) {
         bool all_false = true;
         for (const Toks& o : ors) {
-            const auto v = bool_truth(o, consts, line, budget - 1);
+            const auto v = bool_truth(o, consts, line, module, budget - 1);
             if (v && *v) return true;
             all_false = all_false && v.has_value();
         }
@@ -480,18 +499,18 @@ std::optional<bool> bool_truth(Toks cond, const ConstNames* consts, std::size_t 
     if (const auto ands = split_at(cond, "and"); ands.size() > 1) {
         bool all_true = true;
         for (const Toks& a : ands) {
-            const auto v = bool_truth(a, consts, line, budget - 1);
+            const auto v = bool_truth(a, consts, line, module, budget - 1);
             if (v && !*v) return false;
             all_true = all_true && v.has_value();
         }
         return all_true ? std::optional<bool>(true) : std::nullopt;
     }
     if (is(cond[0], "not") && cond.size() > 1 && parenthesized(cond.subspan(1))) {
-        const auto v = bool_truth(cond.subspan(1), consts, line, budget - 1);
+        const auto v = bool_truth(cond.subspan(1), consts, line, module, budget - 1);
         return v ? std::optional<bool>(!*v) : std::nullopt;
     }
-    if (parenthesized(cond)) return bool_truth(cond.subspan(1, cond.size() - 2), consts, line, budget - 1);
-    return leaf_truth(cond, consts, line);
+    if (parenthesized(cond)) return bool_truth(cond.subspan(1, cond.size() - 2), consts, line, module, budget - 1);
+    return leaf_truth(cond, consts, line, module);
 }
 
 // Nesting of and/or/not/parentheses followed; deeper conditions are taken as unknown.
@@ -499,8 +518,8 @@ constexpr int MAX_CONDITION_NESTING = 32;
 
 } // namespace
 
-std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line) {
-    return bool_truth(cond, consts, line, MAX_CONDITION_NESTING);
+std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line, const ModuleFacts* module) {
+    return bool_truth(cond, consts, line, module, MAX_CONDITION_NESTING);
 }
 
 } // namespace mitokit::modules::detail

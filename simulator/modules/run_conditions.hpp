@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "logical_lines.hpp"
+#include "scanner.hpp"
 
 namespace mitokit::modules::detail {
 
@@ -38,7 +39,9 @@ private:
 };
 
 // The condition's truth while the module runs on the master, where it is one of the
-// tests above (`consts` may be null); nullopt otherwise (the block is taken as run).
-std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line);
+// tests above (`consts` may be null) or, with `module`, a test of the module's own
+// __package__ or __name__; nullopt otherwise (the block is taken as run).
+std::optional<bool> run_truth(Toks cond, const ConstNames* consts, std::size_t line,
+                              const ModuleFacts* module = nullptr);
 
 } // namespace mitokit::modules::detail

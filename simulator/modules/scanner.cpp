@@ -141,8 +141,8 @@ bool is_compound_keyword(std::string_view w) {
 
 class Scanner {
 public:
-    Scanner(bool executed_only, bool reference_limits)
-        : executed_only_(executed_only), reference_limits_(reference_limits) {}
+    Scanner(bool executed_only, bool reference_limits, const ModuleFacts* module)
+        : executed_only_(executed_only), reference_limits_(reference_limits), module_(module) {}
 
     std::vector<ImportRef> run(std::string_view source) {
         const std::vector<Line> lines = detail::logical_lines(source);
@@ -438,7 +438,7 @@ private:
                 else if (w == "if" || w == "elif" || w == "while") {
                     const auto cond = t.subspan(kw + 1, *c - kw - 1);
                     v = detail::constant_truth(cond);
-                    if (!v && executed_only_ && w != "while") v = detail::run_truth(cond, consts_, line_no_ - 1);
+                    if (!v && executed_only_ && w != "while") v = detail::run_truth(cond, consts_, line_no_ - 1, module_);
                     if (v && !*v) dead = true;
                     if (w != "while") {
                         if (v && *v) true_if_indent_ = indent;
@@ -557,6 +557,7 @@ private:
 
     bool executed_only_;
     bool reference_limits_;              // scan_imports: model the reference's one-byte arguments
+    const ModuleFacts* module_;          // scan_executed_imports: the module's name and package, if known
     CodeNames names_;                    // scan_imports: the module code's co_names so far
     int dead_above_ = -1;                // scan_imports: lines deeper than this are a dead branch's
     std::vector<ScanTry> scan_tries_;    // scan_imports: try statements not yet ended, outermost first
@@ -582,11 +583,11 @@ private:
 } // namespace
 
 std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limits) {
-    return Scanner{false, reference_limits}.run(source);
+    return Scanner{false, reference_limits, nullptr}.run(source);
 }
 
-std::vector<ImportRef> scan_executed_imports(std::string_view source) {
-    return Scanner{true, false}.run(source);
+std::vector<ImportRef> scan_executed_imports(std::string_view source, const ModuleFacts* module) {
+    return Scanner{true, false, module}.run(source);
 }
 
 bool TryFailures::runs(std::span<const ImportRef::InTry> tries) const {

@@ -62,8 +62,13 @@ std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limi
 // known not to run on the master (`if TYPE_CHECKING:`, version and platform tests,
 // run_conditions.hpp) and of except clauses that catch no ImportError, with
 // ImportRef::reraised, unguarded and tries saying when one runs and what a failing
-// one does.
-std::vector<ImportRef> scan_executed_imports(std::string_view source);
+// one does. `module`, where known, is the running module's name and __package__
+// (tests on them decide branches: SWIG's `if __package__ or "." in __name__:`).
+struct ModuleFacts {
+    std::string_view name;
+    std::string_view package;
+};
+std::vector<ImportRef> scan_executed_imports(std::string_view source, const ModuleFacts* module = nullptr);
 
 // The try statements of one run of a module body that have failed so far, for
 // deciding which of its executed imports run (ImportRef::tries).

@@ -75,7 +75,8 @@ ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view s
         const auto dot = package.rfind('.');
         package = dot == std::string::npos ? std::string() : package.substr(0, dot);
     }
-    for (auto& ref : modules::scan_executed_imports(source)) {
+    const modules::ModuleFacts facts{fullname, package};
+    for (auto& ref : modules::scan_executed_imports(source, &facts)) {
         std::string base = modules::imported_module(package, ref);
         if (base.empty()) continue; // "attempted relative import beyond top-level package"
         out.steps.push_back(ExecImport{base, false, ref.tries});

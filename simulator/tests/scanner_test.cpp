@@ -302,6 +302,23 @@ TEST(Scanner, LeavesOutImportsPastTheNamesTablesFirst256Entries) {
     EXPECT_EQ(modules_of(scan_imports(body + "import y\n")), V{"y"});
 }
 
+// SWIG's modules choose between a relative and an absolute import by their own
+// __package__ and __name__.
+TEST(Scanner, ExecutedImportsKnowTheModulesOwnPackageAndName) {
+    const char* src = "if __package__ or \".\" in __name__:\n    from . import _low\nelse:\n    import _low\n"
+                      "if not __package__:\n    import top_level_only\n";
+    const auto run = [&](const ModuleFacts* m) {
+        V out;
+        for (const auto& r : scan_executed_imports(src, m)) out.push_back(std::to_string(r.level) + r.module);
+        return out;
+    };
+    const ModuleFacts package{"selinux", "selinux"}, submodule{"pkg.mod", "pkg"}, top{"mod", ""};
+    EXPECT_EQ(run(&package), (V{"1"}));
+    EXPECT_EQ(run(&submodule), (V{"1"}));
+    EXPECT_EQ(run(&top), (V{"0_low", "0top_level_only"}));
+    EXPECT_EQ(run(nullptr), (V{"1", "0_low", "0top_level_only"})) << "unknown: every branch may run";
+}
+
 // mitogen's scan reads bytecode, where a try statement's else clause comes before
 // its except clauses (the names table fills in that order too), and its finally
 // clause is there twice (the normal and the exceptional exit).
