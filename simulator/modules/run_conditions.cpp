@@ -295,6 +295,8 @@ bool is_keyword(std::string_view w) {
     return w == "True" || w == "False" || w == "None" || w == "__debug__";
 }
 
+} // namespace
+
 // Every name the statement may bind, conservatively: targets before a depth-0 `=`,
 // names after import/as/def/class/for/global/nonlocal/del, before `:=`, and in import lines.
 void collect_bindings(Toks t, std::unordered_map<std::string_view, std::size_t>& bound) {
@@ -319,7 +321,6 @@ void collect_bindings(Toks t, std::unordered_map<std::string_view, std::size_t>&
     }
 }
 
-} // namespace
 
 // The compiler's view of a constant condition (after AST folding), if it is one.
 std::optional<bool> constant_truth(Toks cond) {

@@ -38,6 +38,9 @@ private:
     std::unordered_map<std::string_view, Const> consts_;
 };
 
+// Every name the statement may bind, conservatively (counted into `bound`).
+void collect_bindings(Toks t, std::unordered_map<std::string_view, std::size_t>& bound);
+
 // The condition's truth while the module runs on the master, where it is one of the
 // tests above (`consts` may be null) or, with `module`, a test of the module's own
 // __package__ or __name__; nullopt otherwise (the block is taken as run).

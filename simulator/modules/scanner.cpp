@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 
 #include "code_names.hpp"
 #include "logical_lines.hpp"
@@ -336,12 +337,14 @@ private:
         int indent;
         Kind kind;
         bool all_false = false;
+        std::vector<ImportRef::InTry> orelse_tries{}; // an `if NAME:`'s else clause runs where these hold
     };
     // A compound statement's body on the following lines, and whether it surely runs
     // when the statement does.
     struct Block {
         int indent;
         bool certain;
+        std::vector<ImportRef::InTry> when{}; // runs only where these hold (an `if NAME:` body)
     };
 
     Chain* chain_at(int indent) {
@@ -400,6 +403,7 @@ private:
             // A class body runs while the module loads, though in a code object of its
             // own that mitogen's scan does not read (pathlib's `import ntpath`).
             if (auto c = header_colon(t, 1)) {
+                if (classes_.empty() && !inline_class_) detail::collect_bindings(t.first(*c), bound_);
                 if (*c + 1 < t.size()) {
                     const bool outer = inline_class_;
                     inline_class_ = true;
@@ -417,6 +421,8 @@ private:
                 if (!executed_only_) {
                     if (is(first, "class")) names_.class_header(t.first(*c));
                     else names_.def_header(t.first(*c));
+                } else if (classes_.empty() && !inline_class_) {
+                    detail::collect_bindings(t.first(*c), bound_); // the function's or class's name
                 }
                 skip_body(t, *c, indent);
             }
@@ -432,6 +438,7 @@ private:
                     return;
                 }
                 if (!executed_only_) names_.statement(t.subspan(kw + 1, *c - kw - 1));
+                else if (classes_.empty() && !inline_class_) detail::collect_bindings(t.first(*c), bound_);
                 bool dead = false;
                 std::optional<bool> v;
                 if ((w == "elif" || w == "else") && true_if_indent_ == indent) dead = true;
@@ -453,6 +460,15 @@ private:
                     }
                 }
                 const bool certain = body_certain(w, indent, v);
+                std::vector<ImportRef::InTry> when; // the body runs where these hold
+                if (executed_only_ && !v && w == "if") {
+                    if (auto b = name_test(t.subspan(kw + 1, *c - kw - 1))) {
+                        when = std::move(b->first);
+                        chain_at(indent)->orelse_tries = std::move(b->second);
+                    }
+                } else if (executed_only_ && w == "else") {
+                    if (const Chain* ch = chain_at(indent); ch && ch->kind == Kind::if_chain) when = ch->orelse_tries;
+                }
                 if (dead && !executed_only_) {
                     // Not in the bytecode, but compiled: its names are in the table.
                     if (*c + 1 < t.size()) {
@@ -471,11 +487,14 @@ private:
                 }
                 if (*c + 1 < t.size()) {
                     const bool outer = inline_uncertain_;
+                    const std::size_t outer_when = inline_when_.size();
                     inline_uncertain_ = outer || !certain;
+                    inline_when_.insert(inline_when_.end(), when.begin(), when.end());
                     statements(t.subspan(*c + 1), indent + 1);
                     inline_uncertain_ = outer;
+                    inline_when_.resize(outer_when);
                 } else {
-                    blocks_.push_back(Block{indent, certain});
+                    blocks_.push_back(Block{indent, certain, std::move(when)});
                     uncertain_blocks_ += certain ? 0 : 1;
                 }
                 return;
@@ -515,6 +534,66 @@ private:
         return runs;
     }
 
+    // Bindings of an executed-scan statement (not in a class body): what name_test
+    // needs to know about each name.
+    void note_bindings(Toks t) {
+        if (!classes_.empty() || inline_class_) return;
+        if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], "=") && (is(t[2], "None") || is(t[2], "False")))
+            ++none_bound_[t[0].text];
+        detail::collect_bindings(t, bound_);
+    }
+    void note_import_bindings(Toks t) {
+        if (!classes_.empty() || inline_class_) return;
+        // The names an import statement binds: `as` targets, a plain import's first
+        // component, a from-import's names.
+        std::vector<std::string_view> names;
+        const bool from = is(t[0], "from");
+        std::size_t i = 1;
+        if (from) {
+            while (i < t.size() && !is(t[i], "import")) ++i;
+            ++i;
+        }
+        bool first = true;
+        for (; i < t.size(); ++i) {
+            if (is(t[i], ",")) { first = true; continue; }
+            if (t[i].kind != TokKind::name) continue;
+            if (i > 0 && is(t[i - 1], "as")) names.back() = t[i].text;
+            else if (first && !is(t[i], "as")) names.push_back(t[i].text);
+            if (!is(t[i], "as")) first = false;
+        }
+        const bool in_try_body = !open_.empty() && tries_[open_.back()].in_body;
+        for (std::string_view n : names)
+            if (in_try_body) import_bound_[n].push_back(static_cast<std::uint32_t>(open_.back()));
+            else ++bound_[n]; // bound otherwise: counted as an unknown binding
+        std::unordered_map<std::string_view, std::size_t> import_counted;
+        detail::collect_bindings(t, import_counted);
+        for (const auto& [n, k] : import_counted) bound_[n] += k;
+    }
+
+    // `NAME` or `not NAME` where every binding of NAME so far is an import in a try
+    // body or `NAME = None`/`False`: the module (or value) is true exactly where the
+    // import worked. Returns the try parts under which the body runs and under
+    // which its else clause does: a body on a single import runs where that try's
+    // else clause would, an else clause (falsy) where every such try failed.
+    std::optional<std::pair<std::vector<ImportRef::InTry>, std::vector<ImportRef::InTry>>> name_test(Toks c) const {
+        bool negate = false;
+        std::size_t i = 0;
+        while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+        if (i + 1 != c.size() || c[i].kind != TokKind::name) return std::nullopt;
+        const auto imports = import_bound_.find(c[i].text);
+        if (imports == import_bound_.end()) return std::nullopt;
+        const auto none = none_bound_.find(c[i].text);
+        const std::size_t nones = none == none_bound_.end() ? 0 : none->second;
+        const auto all = bound_.find(c[i].text);
+        // Each import is counted once by collect_bindings and once in import_bound_.
+        if (nones == 0 || all == bound_.end() || all->second != imports->second.size() + nones) return std::nullopt;
+        std::vector<ImportRef::InTry> truthy, falsy;
+        if (imports->second.size() == 1) truthy.push_back({imports->second[0], ImportRef::Part::orelse});
+        for (std::uint32_t id : imports->second) falsy.push_back({id, ImportRef::Part::handler});
+        if (negate) std::swap(truthy, falsy);
+        return std::pair{std::move(truthy), std::move(falsy)};
+    }
+
     void one(Toks t) {
         if (t.empty()) return;
         const std::size_t before = out_.size();
@@ -547,6 +626,10 @@ private:
         std::vector<ImportRef::InTry> in_tries;
         for (std::size_t id : open_)
             if (!tries_[id].finally) in_tries.push_back({static_cast<std::uint32_t>(id), tries_[id].part});
+        if (import) note_import_bindings(t);
+        for (const Block& b : blocks_) in_tries.insert(in_tries.end(), b.when.begin(), b.when.end());
+        in_tries.insert(in_tries.end(), inline_when_.begin(), inline_when_.end());
+        if (!import) note_bindings(t);
         for (std::size_t k = before; k < out_.size(); ++k) {
             out_[k].tries = in_tries;
             out_[k].in_class = !classes_.empty() || inline_class_;
@@ -571,6 +654,13 @@ private:
     std::vector<Block> blocks_;                       // open bodies, outermost first
     std::size_t uncertain_blocks_ = 0;                // of blocks_, those that may not run
     bool inline_uncertain_ = false;                   // in the same-line body of such a block
+    std::vector<ImportRef::InTry> inline_when_;       // what the same-line bodies being read run under
+    // Names bound by an import in a try body whose failure binds them to None
+    // (`try: import distro as _d` / `except ImportError: _d = None`): the try
+    // statements of those imports, and how many times each name was bound at all.
+    std::unordered_map<std::string_view, std::vector<std::uint32_t>> import_bound_;
+    std::unordered_map<std::string_view, std::size_t> none_bound_;
+    std::unordered_map<std::string_view, std::size_t> bound_;
     std::vector<int> classes_;                        // indents of the class statements whose bodies are open
     bool inline_class_ = false;                       // in a class statement's same-line body
     std::vector<Try> tries_;

@@ -319,6 +319,37 @@ TEST(Scanner, ExecutedImportsKnowTheModulesOwnPackageAndName) {
     EXPECT_EQ(run(nullptr), (V{"1", "0_low", "0top_level_only"})) << "unknown: every branch may run";
 }
 
+// A name an import binds in a try body, and None where it fails, is true exactly
+// where the import worked (ansible's compat shims for distro and selectors).
+TEST(Scanner, ExecutedImportsFollowTestsOfANameAnImportBound) {
+    const char* src =
+        "try:\n    import distro as _system_distro\nexcept ImportError:\n    _system_distro = None\n"
+        "else:\n    if not hasattr(_system_distro, 'id'):\n        _system_distro = None\n"
+        "if _system_distro:\n    import uses_system\nelse:\n    from pkg import _bundled as distro\n"
+        "try:\n    import selectors as _sel\nexcept ImportError:\n    try:\n        import selectors2 as _sel\n"
+        "    except ImportError:\n        _sel = None\n"
+        "if not _sel: import bundled_selectors\n"
+        "other = None\ntry:\n    import x as other\nexcept ImportError:\n    other = 1\nif other:\n    import not_modelled\n";
+    const auto refs = scan_executed_imports(src);
+    const auto find = [&](std::string_view m) {
+        return *std::find_if(refs.begin(), refs.end(), [&](const ImportRef& r) { return r.module == m; });
+    };
+    using P = ImportRef::Part;
+    EXPECT_EQ(find("uses_system").tries, (std::vector<ImportRef::InTry>{{0, P::orelse, true}}));
+    EXPECT_EQ(find("pkg").tries, (std::vector<ImportRef::InTry>{{0, P::handler, true}}));
+    EXPECT_EQ(find("bundled_selectors").tries, (std::vector<ImportRef::InTry>{{1, P::handler, true}, {2, P::handler, true}}));
+    EXPECT_TRUE(find("not_modelled").tries.empty()) << "bound to 1 where the import fails: not known";
+    // Run: distro and selectors import; the bundled copies are not imported.
+    TryFailures ok;
+    EXPECT_TRUE(ok.runs(find("uses_system").tries));
+    EXPECT_FALSE(ok.runs(find("pkg").tries));
+    EXPECT_FALSE(ok.runs(find("bundled_selectors").tries));
+    TryFailures failed;
+    failed.raised(find("distro").tries, false);
+    EXPECT_FALSE(failed.runs(find("uses_system").tries));
+    EXPECT_TRUE(failed.runs(find("pkg").tries));
+}
+
 // mitogen's scan reads bytecode, where a try statement's else clause comes before
 // its except clauses (the names table fills in that order too), and its finally
 // clause is there twice (the normal and the exceptional exit).
