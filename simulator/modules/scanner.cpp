@@ -538,8 +538,12 @@ private:
     // needs to know about each name.
     void note_bindings(Toks t) {
         if (!classes_.empty() || inline_class_) return;
-        if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], "=") && (is(t[2], "None") || is(t[2], "False")))
-            ++none_bound_[t[0].text];
+        if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], "=")) {
+            if (is(t[2], "None") || is(t[2], "False")) ++none_bound_[t[0].text];
+            // `HAS_SSLCONTEXT = True` after the imports of a try body: a flag for them.
+            if (is(t[2], "True") && !open_.empty() && tries_[open_.back()].in_body)
+                true_bound_[t[0].text].push_back(static_cast<std::uint32_t>(open_.back()));
+        }
         detail::collect_bindings(t, bound_);
     }
     void note_import_bindings(Toks t) {
@@ -563,7 +567,7 @@ private:
         }
         const bool in_try_body = !open_.empty() && tries_[open_.back()].in_body;
         for (std::string_view n : names)
-            if (in_try_body) import_bound_[n].push_back(static_cast<std::uint32_t>(open_.back()));
+            if (in_try_body) true_bound_[n].push_back(static_cast<std::uint32_t>(open_.back()));
             else ++bound_[n]; // bound otherwise: counted as an unknown binding
         std::unordered_map<std::string_view, std::size_t> import_counted;
         detail::collect_bindings(t, import_counted);
@@ -571,8 +575,8 @@ private:
     }
 
     // `NAME` or `not NAME` where every binding of NAME so far is an import in a try
-    // body or `NAME = None`/`False`: the module (or value) is true exactly where the
-    // import worked. Returns the try parts under which the body runs and under
+    // body, `NAME = True` in one, or `NAME = None`/`False`: the module (or flag) is
+    // true exactly where the try body worked. Returns the try parts under which the body runs and under
     // which its else clause does: a body on a single import runs where that try's
     // else clause would, an else clause (falsy) where every such try failed.
     std::optional<std::pair<std::vector<ImportRef::InTry>, std::vector<ImportRef::InTry>>> name_test(Toks c) const {
@@ -580,12 +584,12 @@ private:
         std::size_t i = 0;
         while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
         if (i + 1 != c.size() || c[i].kind != TokKind::name) return std::nullopt;
-        const auto imports = import_bound_.find(c[i].text);
-        if (imports == import_bound_.end()) return std::nullopt;
+        const auto imports = true_bound_.find(c[i].text);
+        if (imports == true_bound_.end()) return std::nullopt;
         const auto none = none_bound_.find(c[i].text);
         const std::size_t nones = none == none_bound_.end() ? 0 : none->second;
         const auto all = bound_.find(c[i].text);
-        // Each import is counted once by collect_bindings and once in import_bound_.
+        // Each import is counted once by collect_bindings and once in true_bound_.
         if (nones == 0 || all == bound_.end() || all->second != imports->second.size() + nones) return std::nullopt;
         std::vector<ImportRef::InTry> truthy, falsy;
         if (imports->second.size() == 1) truthy.push_back({imports->second[0], ImportRef::Part::orelse});
@@ -655,10 +659,10 @@ private:
     std::size_t uncertain_blocks_ = 0;                // of blocks_, those that may not run
     bool inline_uncertain_ = false;                   // in the same-line body of such a block
     std::vector<ImportRef::InTry> inline_when_;       // what the same-line bodies being read run under
-    // Names bound by an import in a try body whose failure binds them to None
-    // (`try: import distro as _d` / `except ImportError: _d = None`): the try
-    // statements of those imports, and how many times each name was bound at all.
-    std::unordered_map<std::string_view, std::vector<std::uint32_t>> import_bound_;
+    // Names bound by an import in a try body, or to True there, and to None or False
+    // where it fails (`try: import distro as _d` / `except ImportError: _d = None`):
+    // the try statements of those bindings, and how many times each name was bound.
+    std::unordered_map<std::string_view, std::vector<std::uint32_t>> true_bound_;
     std::unordered_map<std::string_view, std::size_t> none_bound_;
     std::unordered_map<std::string_view, std::size_t> bound_;
     std::vector<int> classes_;                        // indents of the class statements whose bodies are open

@@ -329,7 +329,9 @@ TEST(Scanner, ExecutedImportsFollowTestsOfANameAnImportBound) {
         "try:\n    import selectors as _sel\nexcept ImportError:\n    try:\n        import selectors2 as _sel\n"
         "    except ImportError:\n        _sel = None\n"
         "if not _sel: import bundled_selectors\n"
-        "other = None\ntry:\n    import x as other\nexcept ImportError:\n    other = 1\nif other:\n    import not_modelled\n";
+        "other = None\ntry:\n    import x as other\nexcept ImportError:\n    other = 1\nif other:\n    import not_modelled\n"
+        "try:\n    from ssl import SSLContext\n    HAS_SSLCONTEXT = True\nexcept ImportError:\n    HAS_SSLCONTEXT = False\n"
+        "if not HAS_SSLCONTEXT:\n    from urllib3.contrib.pyopenssl import PyOpenSSLContext\n";
     const auto refs = scan_executed_imports(src);
     const auto find = [&](std::string_view m) {
         return *std::find_if(refs.begin(), refs.end(), [&](const ImportRef& r) { return r.module == m; });
@@ -339,11 +341,13 @@ TEST(Scanner, ExecutedImportsFollowTestsOfANameAnImportBound) {
     EXPECT_EQ(find("pkg").tries, (std::vector<ImportRef::InTry>{{0, P::handler, true}}));
     EXPECT_EQ(find("bundled_selectors").tries, (std::vector<ImportRef::InTry>{{1, P::handler, true}, {2, P::handler, true}}));
     EXPECT_TRUE(find("not_modelled").tries.empty()) << "bound to 1 where the import fails: not known";
+    EXPECT_EQ(find("urllib3.contrib.pyopenssl").tries, (std::vector<ImportRef::InTry>{{4, P::handler, true}}));
     // Run: distro and selectors import; the bundled copies are not imported.
     TryFailures ok;
     EXPECT_TRUE(ok.runs(find("uses_system").tries));
     EXPECT_FALSE(ok.runs(find("pkg").tries));
     EXPECT_FALSE(ok.runs(find("bundled_selectors").tries));
+    EXPECT_FALSE(ok.runs(find("urllib3.contrib.pyopenssl").tries));
     TryFailures failed;
     failed.raised(find("distro").tries, false);
     EXPECT_FALSE(failed.runs(find("uses_system").tries));
