@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <optional>
+#include <string>
 
 #include "builtin_modules.hpp"
 #include "minify.hpp"
@@ -20,6 +22,20 @@ bool provides_modules(std::string_view source) {
     for (const std::string_view marker : {"meta_path", "path_hooks", "sys.modules[", "sys.modules.update", "sys.modules.setdefault"})
         if (source.find(marker) != std::string_view::npos) return true;
     return false;
+}
+
+// six.moves (and vendored copies: pip._vendor.six.moves, urllib3.packages.six.moves)
+// is a lazy module: a from-import of one of its names imports the module it stands
+// for. Where that fails on the master (Linux, Python 3), the module it names, to be
+// imported in the model (empty: the name is not defined on Linux at all); nullopt
+// for the names whose targets every master has.
+std::optional<std::string> six_moves_target(std::string_view module, std::string_view item) {
+    if (module != "six.moves" && !(module.size() > 10 && module.substr(module.size() - 10) == ".six.moves"))
+        return std::nullopt;
+    if (item == "winreg") return std::string(); // six defines it only where sys.platform == "win32"
+    if (item == "tkinter" || item.starts_with("tkinter_")) return std::string("tkinter");
+    if (item == "dbm_gnu") return std::string("dbm.gnu");
+    return std::nullopt;
 }
 
 } // namespace
@@ -143,6 +159,12 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
         }
         for (const auto& item : ref.fromlist) {
             if (item == "*") continue;
+            if (const auto moved = six_moves_target(target, item)) {
+                const Outcome rm = moved->empty() ? Outcome::raised : import_module(*moved);
+                if (propagates(ref, rm)) return false;
+                caught(ref, rm);
+                continue;
+            }
             const std::string sub = target + "." + item;
             // A name that is no submodule is taken as an attribute of the module.
             if (is_loaded(sub) || (!source_.find(sub) && !source_.extension_path(sub))) continue;
