@@ -162,18 +162,22 @@ TEST(Planner, SixMovesNamesThatDoNotImportOnLinuxFail) {
     // dateutil.tz.win: `from six.moves import winreg`, a name six defines only on
     // Windows, fails the module, so dateutil.tz's `from .win import tzwin` falls back
     // and dateutil.tz.win is never in sys.modules. tkinter is missing on this master.
-    MemorySource s;
-    s.add("six", "import sys\n"); // loaded, and six.moves with it (six puts it in sys.modules)
-    s.add_unservable("six.moves");
-    s.add("tz", "try:\n    from .win import tzwin\nexcept ImportError:\n    tzwin = None\nfrom . import ok\n", true, false,
-          false);
-    s.add("tz.win", "from six.moves import winreg\n", false, false, false);
-    s.add("tz.ok", "from six.moves import queue\ntry:\n    from six.moves import tkinter\nexcept ImportError:\n"
-                   "    import no_tk\n", false, false, false);
-    s.add("no_tk", "", false, false, false);
-    s.add("tz.user", "import tz.win, tz.ok, no_tk\n", false, false, false);
-    Planner p(s, s);
-    EXPECT_EQ(p.tuple("tz.user")->related, (V{"no_tk", "tz", "tz.ok"}));
+    // Whether or not the master had imported six: importing it gives six.moves (put in
+    // sys.modules by six's import hook, not found as a file).
+    for (const bool six_loaded : {true, false}) {
+        MemorySource s;
+        s.add("six", "import sys\n", false, false, six_loaded);
+        if (six_loaded) s.add_unservable("six.moves");
+        s.add("tz", "try:\n    from .win import tzwin\nexcept ImportError:\n    tzwin = None\nfrom . import ok\n", true,
+              false, false);
+        s.add("tz.win", "from six.moves import winreg\n", false, false, false);
+        s.add("tz.ok", "from six.moves import queue\ntry:\n    from six.moves import tkinter\nexcept ImportError:\n"
+                       "    import no_tk\n", false, false, false);
+        s.add("no_tk", "", false, false, false);
+        s.add("tz.user", "import tz.win, tz.ok, no_tk\n", false, false, false);
+        Planner p(s, s);
+        EXPECT_EQ(p.tuple("tz.user")->related, (V{"no_tk", "tz", "tz.ok"})) << "six loaded: " << six_loaded;
+    }
 }
 
 TEST(Planner, AnUnguardedImportOfAMissingModuleFailsTheImporter) {
