@@ -561,8 +561,11 @@ private:
         for (; i < t.size(); ++i) {
             if (is(t[i], ",")) { first = true; continue; }
             if (t[i].kind != TokKind::name) continue;
-            if (i > 0 && is(t[i - 1], "as")) names.back() = t[i].text;
-            else if (first && !is(t[i], "as")) names.push_back(t[i].text);
+            if (i > 0 && is(t[i - 1], "as")) {
+                if (!names.empty()) names.back() = t[i].text; // `import (as c)` binds nothing: a syntax error
+            } else if (first && !is(t[i], "as")) {
+                names.push_back(t[i].text);
+            }
             if (!is(t[i], "as")) first = false;
         }
         const bool in_try_body = !open_.empty() && tries_[open_.back()].in_body;
