@@ -579,24 +579,25 @@ private:
 
     // `NAME` or `not NAME` where every binding of NAME so far is an import in a try
     // body, `NAME = True` in one, or `NAME = None`/`False`: the module (or flag) is
-    // true exactly where the try body worked. Returns the try parts under which the body runs and under
-    // which its else clause does: a body on a single import runs where that try's
-    // else clause would, an else clause (falsy) where every such try failed.
+    // true exactly where that try body worked. Returns the try parts under which the
+    // `if` body runs and under which its else clause does: where a single try binds
+    // NAME, the body runs where that try's else clause would; the else clause runs
+    // where every such try failed.
     std::optional<std::pair<std::vector<ImportRef::InTry>, std::vector<ImportRef::InTry>>> name_test(Toks c) const {
         bool negate = false;
         std::size_t i = 0;
         while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
         if (i + 1 != c.size() || c[i].kind != TokKind::name) return std::nullopt;
-        const auto imports = true_bound_.find(c[i].text);
-        if (imports == true_bound_.end()) return std::nullopt;
+        const auto trues = true_bound_.find(c[i].text);
+        if (trues == true_bound_.end()) return std::nullopt;
         const auto none = none_bound_.find(c[i].text);
         const std::size_t nones = none == none_bound_.end() ? 0 : none->second;
         const auto all = bound_.find(c[i].text);
-        // Each import is counted once by collect_bindings and once in true_bound_.
-        if (nones == 0 || all == bound_.end() || all->second != imports->second.size() + nones) return std::nullopt;
+        // collect_bindings counted every binding, these among them: any other one is unknown.
+        if (nones == 0 || all == bound_.end() || all->second != trues->second.size() + nones) return std::nullopt;
         std::vector<ImportRef::InTry> truthy, falsy;
-        if (imports->second.size() == 1) truthy.push_back({imports->second[0], ImportRef::Part::orelse});
-        for (std::uint32_t id : imports->second) falsy.push_back({id, ImportRef::Part::handler});
+        if (trues->second.size() == 1) truthy.push_back({trues->second[0], ImportRef::Part::orelse});
+        for (std::uint32_t id : trues->second) falsy.push_back({id, ImportRef::Part::handler});
         if (negate) std::swap(truthy, falsy);
         return std::pair{std::move(truthy), std::move(falsy)};
     }
