@@ -37,6 +37,8 @@ int fuzz_import_scanner(const std::uint8_t* data, std::size_t size) {
     std::vector<bool> used(compiled.size(), false);
     for (auto r : run) {
         if (r.in_class) continue; // class bodies run, but mitogen's scan does not read them
+        if (r.kind != modules::ImportRef::Kind::import) continue; // a binding, not an import
+        r.binds.clear();
         // What only the executed scan says: whether a failure propagates, whether the
         // statement always runs, and the try statements around it.
         r.reraised = false;

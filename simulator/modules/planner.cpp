@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <unordered_map>
 #include <optional>
 #include <string>
 
@@ -151,8 +152,25 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
         if (r == Outcome::raised) tries.raised(ref.tries, false); // not sure it failed: taken as imported
     };
     const ModuleFacts facts{name, package};
+    // What the module's names refer to, for a module that replaces itself in
+    // sys.modules (ImportRef::Kind::replace_self): the module it names, or unknown.
+    std::unordered_map<std::string, std::string> refers;
+    std::optional<std::string> replacement;
     for (const ImportRef& ref : scan_executed_imports(found.source, &facts)) {
         if (!tries.runs(ref.tries)) continue;
+        if (ref.kind == ImportRef::Kind::assign) {
+            const auto it = refers.find(ref.module);
+            std::optional<std::string> value = it == refers.end() ? std::nullopt : std::optional<std::string>(it->second);
+            if (value) refers[ref.binds.at(0)] = std::move(*value);
+            else refers.erase(ref.binds.at(0));
+            continue;
+        }
+        if (ref.kind == ImportRef::Kind::replace_self) {
+            const auto it = refers.find(ref.module);
+            replacement = it == refers.end() ? std::string() : it->second;
+            continue;
+        }
+        for (const auto& b : ref.binds) refers.erase(b);
         const std::string target = imported_module(package, ref); // empty: an ImportError
         Outcome r = target.empty() ? Outcome::raised : import_module(target);
         if (r == Outcome::unknown && is_six_moves(target)) {
@@ -166,8 +184,16 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             caught(ref, r);
             continue;
         }
-        for (const auto& item : ref.fromlist) {
+        if (ref.fromlist.empty() && ref.binds.size() == 1) {
+            // `import a.b` binds a; `import a.b as x` binds x to a.b.
+            const std::string top = target.substr(0, target.find('.'));
+            refers[ref.binds[0]] = ref.binds[0] == top ? top : target;
+        }
+        for (std::size_t k = 0; k < ref.fromlist.size(); ++k) {
+            const std::string& item = ref.fromlist[k];
             if (item == "*") continue;
+            const std::string* bound = k < ref.binds.size() ? &ref.binds[k] : nullptr;
+            if (bound && is_loaded(target + "." + item)) refers[*bound] = target + "." + item;
             if (const auto moved = six_moves_target(target, item)) {
                 const Outcome rm = moved->empty() ? Outcome::raised : import_module(*moved);
                 if (propagates(ref, rm)) return false;
@@ -180,8 +206,13 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             const Outcome rs = import_module(sub);
             if (propagates(ref, rs)) return false;
             caught(ref, rs);
+            if (bound && rs == Outcome::ok) refers[*bound] = sub;
         }
     }
+    // sys.modules now holds that other module under this name: is_stdlib_name looks at
+    // its file (ansible.module_utils.compat.selectors becomes the standard library's).
+    if (replacement && !replacement->empty() && *replacement != name && is_loaded(*replacement))
+        imported_[name] = is_stdlib(*replacement) ? Imported::stdlib : Imported::served;
     return true;
 }
 

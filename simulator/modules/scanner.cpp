@@ -74,14 +74,16 @@ void parse_import(Toks t, std::vector<ImportRef>& out, const Names& names) {
         parse_dotted(t, i, r.module);
         if (r.module.empty()) return;
         names.module(r.module);
-        out.push_back(std::move(r));
         if (i + 1 < t.size() && is(t[i], "as")) {
             for (std::size_t k = first + 2; k < i; k += 2) names.name(t[k].text);
             names.name(t[i + 1].text);
+            r.binds.emplace_back(t[i + 1].text);
             i += 2;
         } else {
             names.name(t[first].text);
+            r.binds.emplace_back(t[first].text);
         }
+        out.push_back(std::move(r));
         if (i < t.size() && is(t[i], ",")) { ++i; continue; }
         return;
     }
@@ -100,8 +102,12 @@ void parse_from(Toks t, std::vector<ImportRef>& out, const Names& names) {
         if (is(t[i], "*")) { r.fromlist.emplace_back("*"); break; }
         if (t[i].kind != TokKind::name) break;
         r.fromlist.emplace_back(t[i].text);
+        r.binds.emplace_back(t[i].text);
         ++i;
-        if (i < t.size() && is(t[i], "as")) i += 2;
+        if (i < t.size() && is(t[i], "as")) {
+            if (i + 1 < t.size()) r.binds.back() = t[i + 1].text;
+            i += 2;
+        }
         if (i < t.size() && is(t[i], ",")) { ++i; continue; }
         break;
     }
@@ -602,6 +608,34 @@ private:
         return std::pair{std::move(truthy), std::move(falsy)};
     }
 
+    // `NAME = OTHER` and `sys.modules[__name__] = NAME` (or the module's own name, where
+    // known) as ImportRefs of kinds assign and replace_self.
+    void binding_event(Toks t) {
+        const auto plain = [](const Tok& k) {
+            return k.kind == TokKind::name && k.text != "None" && k.text != "True" && k.text != "False";
+        };
+        if (t.size() == 3 && plain(t[0]) && is(t[1], "=") && plain(t[2])) {
+            ImportRef r;
+            r.kind = ImportRef::Kind::assign;
+            r.module = std::string(t[2].text);
+            r.binds.emplace_back(t[0].text);
+            out_.push_back(std::move(r));
+            return;
+        }
+        if (t.size() != 8 || !is(t[0], "sys") || !is(t[1], ".") || !is(t[2], "modules") || !is(t[3], "[") ||
+            !is(t[5], "]") || !is(t[6], "=") || !plain(t[7]))
+            return;
+        const std::string_view key = t[4].text;
+        const bool own = is(t[4], "__name__") ||
+                         (module_ && t[4].kind == TokKind::string && key.size() == module_->name.size() + 2 &&
+                          (key.front() == '\'' || key.front() == '"') && key.substr(1, key.size() - 2) == module_->name);
+        if (!own) return;
+        ImportRef r;
+        r.kind = ImportRef::Kind::replace_self;
+        r.module = std::string(t[7].text);
+        out_.push_back(std::move(r));
+    }
+
     void one(Toks t) {
         if (t.empty()) return;
         const std::size_t before = out_.size();
@@ -611,6 +645,7 @@ private:
         if (is(t[0], "import")) parse_import(t, out_, names);
         else if (is(t[0], "from")) parse_from(t, out_, names);
         if (!executed_only_) {
+            for (std::size_t k = before; k < out_.size(); ++k) out_[k].binds.clear();
             if (!import) {
                 names_.statement(t);
                 return;
@@ -637,7 +672,12 @@ private:
         if (import) note_import_bindings(t);
         for (const Block& b : blocks_) in_tries.insert(in_tries.end(), b.when.begin(), b.when.end());
         in_tries.insert(in_tries.end(), inline_when_.begin(), inline_when_.end());
-        if (!import) note_bindings(t);
+        if (!import) {
+            note_bindings(t);
+            if (classes_.empty() && !inline_class_) binding_event(t);
+        } else if (!classes_.empty() || inline_class_) {
+            for (std::size_t k = before; k < out_.size(); ++k) out_[k].binds.clear();
+        }
         for (std::size_t k = before; k < out_.size(); ++k) {
             out_[k].tries = in_tries;
             out_[k].in_class = !classes_.empty() || inline_class_;

@@ -47,6 +47,16 @@ struct ImportRef {
     // scan_executed_imports only: in a class body, which runs while the module loads
     // but is a code object of its own, so scan_imports (mitogen's scan) leaves it out.
     bool in_class = false;
+    // scan_executed_imports only, outside class bodies: what the statement binds, for
+    // following a module that replaces itself in sys.modules (ansible's compat
+    // selectors module puts the standard library's there). An import binds one name
+    // per module (a plain import: its `as` name, which refers to the whole dotted
+    // module, or its first component) or per fromlist item. Kind assign is
+    // `NAME = OTHER`: module is OTHER, binds {NAME}. Kind replace_self is
+    // `sys.modules[__name__] = NAME` (or the module's own name): module is NAME.
+    enum class Kind : std::uint8_t { import, assign, replace_self };
+    Kind kind = Kind::import;
+    std::vector<std::string> binds{};
     friend bool operator==(const ImportRef&, const ImportRef&) = default;
 };
 

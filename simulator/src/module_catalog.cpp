@@ -77,6 +77,7 @@ ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view s
     }
     const modules::ModuleFacts facts{fullname, package};
     for (auto& ref : modules::scan_executed_imports(source, &facts)) {
+        if (ref.kind != modules::ImportRef::Kind::import) continue; // bindings: the planner's concern
         std::string base = modules::imported_module(package, ref);
         if (base.empty()) continue; // "attempted relative import beyond top-level package"
         out.steps.push_back(ExecImport{base, false, ref.tries});

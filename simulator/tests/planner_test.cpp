@@ -180,6 +180,28 @@ TEST(Planner, SixMovesNamesThatDoNotImportOnLinuxFail) {
     }
 }
 
+TEST(Planner, AModuleThatPutsAStdlibModuleInItsPlaceInSysModulesIsStdlib) {
+    // ansible.module_utils.compat.selectors ends with
+    // `sys.modules['ansible.module_utils.compat.selectors'] = selectors`, the standard
+    // library's module when it imports: is_stdlib_name then sees a stdlib file, and
+    // the name is not related. Its bundled fallback is not imported either.
+    MemorySource s;
+    s.add("selectors", "", false, /*stdlib=*/true, false);
+    s.add("compat", "from . import selectors, shim\n", true, false, false);
+    s.add("compat._bundled", "", false, false, false);
+    s.add("compat.selectors",
+          "import sys\ntry:\n    import selectors as _system\nexcept ImportError:\n    _system = None\n"
+          "if _system:\n    selectors = _system\nelse:\n    from compat import _bundled as selectors\n"
+          "sys.modules['compat.selectors'] = selectors\n", false, false, false);
+    s.add("compat.shim", "import sys\nfrom compat import _bundled as impl\nsys.modules[__name__] = impl\n", false, false,
+          false);
+    s.add("compat.user", "import compat.selectors, compat.shim, compat._bundled\n", false, false, false);
+    Planner p(s, s);
+    // Serving compat.user imports compat first. compat.shim is the bundled module now:
+    // served, and related.
+    EXPECT_EQ(p.tuple("compat.user")->related, (V{"compat", "compat._bundled", "compat.shim"}));
+}
+
 TEST(Planner, AnUnguardedImportOfAMissingModuleFailsTheImporter) {
     // bs4.tests imports pytest at the top (not installed): importing it raises, so the
     // package is not in sys.modules when bs4.tests.test_x is served, and not related;

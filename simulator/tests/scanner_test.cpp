@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 
 namespace mitokit::modules {
 namespace {
@@ -352,6 +353,24 @@ TEST(Scanner, ExecutedImportsFollowTestsOfANameAnImportBound) {
     failed.raised(find("distro").tries, false);
     EXPECT_FALSE(failed.runs(find("uses_system").tries));
     EXPECT_TRUE(failed.runs(find("pkg").tries));
+}
+
+// What the executed scan says a module binds, for one that replaces itself in sys.modules.
+TEST(Scanner, ExecutedScanReportsBindingsAndASelfReplacement) {
+    const char* src = "import a.b\nimport c.d as e\nfrom . import f as g, h\nx = e\nsys.modules[__name__] = x\n"
+                      "sys.modules['pkg.other'] = x\nsys.modules['pkg.mod'] = h\ny = None\nclass K:\n    z = x\n";
+    const ModuleFacts facts{"pkg.mod", "pkg"};
+    const auto refs = scan_executed_imports(src, &facts);
+    using K = ImportRef::Kind;
+    std::vector<std::tuple<K, std::string, V>> got;
+    for (const auto& r : refs) got.emplace_back(r.kind, r.module, r.binds);
+    EXPECT_EQ(got, (std::vector<std::tuple<K, std::string, V>>{{K::import, "a.b", {"a"}},
+                                                               {K::import, "c.d", {"e"}},
+                                                               {K::import, "", {"g", "h"}},
+                                                               {K::assign, "e", {"x"}},
+                                                               {K::replace_self, "x", {}},
+                                                               {K::replace_self, "h", {}}}));
+    for (const auto& r : scan_imports(src)) EXPECT_TRUE(r.binds.empty()) << "mitogen's scan reports imports only";
 }
 
 // mitogen's scan reads bytecode, where a try statement's else clause comes before
