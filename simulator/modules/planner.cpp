@@ -193,14 +193,14 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             const std::string& item = ref.fromlist[k];
             if (item == "*") continue;
             const std::string* bound = k < ref.binds.size() ? &ref.binds[k] : nullptr;
-            if (bound && is_loaded(target + "." + item)) refers[*bound] = target + "." + item;
+            const std::string sub = target + "." + item;
+            if (bound && is_loaded(sub)) refers[*bound] = sub;
             if (const auto moved = six_moves_target(target, item)) {
                 const Outcome rm = moved->empty() ? Outcome::raised : import_module(*moved);
                 if (propagates(ref, rm)) return false;
                 caught(ref, rm);
                 continue;
             }
-            const std::string sub = target + "." + item;
             // A name that is no submodule is taken as an attribute of the module.
             if (is_loaded(sub) || (!source_.find(sub) && !source_.extension_path(sub))) continue;
             const Outcome rs = import_module(sub);

@@ -247,23 +247,24 @@ private:
                 }
                 return;
             }
-            ScanTry t = std::move(scan_tries_[at]);
-            scan_tries_.pop_back();
-            replay(std::move(t.deferred));
-            replay(std::move(t.finally));
+            end_innermost_try();
         }
+    }
+
+    // The innermost try statement has ended: its except clauses (unless its finally
+    // clause read them already), then its finally clause's second copy.
+    void end_innermost_try() {
+        ScanTry t = std::move(scan_tries_.back());
+        scan_tries_.pop_back();
+        replay(std::move(t.deferred));
+        replay(std::move(t.finally));
     }
 
     void replay(std::vector<const Line*> lines) {
         const std::size_t open = scan_tries_.size();
         for (const Line* l : lines) take_line(*l, open);
         // Try statements begun in the replayed lines end with them.
-        while (scan_tries_.size() > open) {
-            ScanTry t = std::move(scan_tries_.back());
-            scan_tries_.pop_back();
-            replay(std::move(t.deferred));
-            replay(std::move(t.finally));
-        }
+        while (scan_tries_.size() > open) end_innermost_try();
     }
 
     // A module-level try statement: its header's indent, whether its body is still
@@ -543,44 +544,22 @@ private:
     // Bindings of an executed-scan statement (not in a class body): what name_test
     // needs to know about each name.
     void note_bindings(Toks t) {
-        if (!classes_.empty() || inline_class_) return;
         if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], "=")) {
             if (is(t[2], "None") || is(t[2], "False")) ++none_bound_[t[0].text];
             // `HAS_SSLCONTEXT = True` after the imports of a try body: a flag for them.
             if (is(t[2], "True") && !open_.empty() && tries_[open_.back()].in_body)
-                true_bound_[t[0].text].push_back(static_cast<std::uint32_t>(open_.back()));
+                true_bound_[std::string(t[0].text)].push_back(static_cast<std::uint32_t>(open_.back()));
         }
         detail::collect_bindings(t, bound_);
     }
-    void note_import_bindings(Toks t) {
-        if (!classes_.empty() || inline_class_) return;
-        // The names an import statement binds: `as` targets, a plain import's first
-        // component, a from-import's names.
-        std::vector<std::string_view> names;
-        const bool from = is(t[0], "from");
-        std::size_t i = 1;
-        if (from) {
-            while (i < t.size() && !is(t[i], "import")) ++i;
-            ++i;
-        }
-        bool first = true;
-        for (; i < t.size(); ++i) {
-            if (is(t[i], ",")) { first = true; continue; }
-            if (t[i].kind != TokKind::name) continue;
-            if (i > 0 && is(t[i - 1], "as")) {
-                if (!names.empty()) names.back() = t[i].text; // `import (as c)` binds nothing: a syntax error
-            } else if (first && !is(t[i], "as")) {
-                names.push_back(t[i].text);
-            }
-            if (!is(t[i], "as")) first = false;
-        }
-        const bool in_try_body = !open_.empty() && tries_[open_.back()].in_body;
-        for (std::string_view n : names)
-            if (in_try_body) true_bound_[n].push_back(static_cast<std::uint32_t>(open_.back()));
-            else ++bound_[n]; // bound otherwise: counted as an unknown binding
-        std::unordered_map<std::string_view, std::size_t> import_counted;
-        detail::collect_bindings(t, import_counted);
-        for (const auto& [n, k] : import_counted) bound_[n] += k;
+    // An import statement's bindings (its ImportRefs' binds): in a try body, each may
+    // be a name_test's flag. collect_bindings counts them (and every other name on the
+    // line) too, so an import outside a try body leaves the count unmatched: unknown.
+    void note_import_bindings(std::span<const ImportRef> refs, Toks t) {
+        if (!open_.empty() && tries_[open_.back()].in_body)
+            for (const ImportRef& r : refs)
+                for (const std::string& n : r.binds) true_bound_[n].push_back(static_cast<std::uint32_t>(open_.back()));
+        detail::collect_bindings(t, bound_);
     }
 
     // `NAME` or `not NAME` where every binding of NAME so far is an import in a try
@@ -594,7 +573,7 @@ private:
         std::size_t i = 0;
         while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
         if (i + 1 != c.size() || c[i].kind != TokKind::name) return std::nullopt;
-        const auto trues = true_bound_.find(c[i].text);
+        const auto trues = true_bound_.find(std::string(c[i].text));
         if (trues == true_bound_.end()) return std::nullopt;
         const auto none = none_bound_.find(c[i].text);
         const std::size_t nones = none == none_bound_.end() ? 0 : none->second;
@@ -669,14 +648,15 @@ private:
         std::vector<ImportRef::InTry> in_tries;
         for (std::size_t id : open_)
             if (!tries_[id].finally) in_tries.push_back({static_cast<std::uint32_t>(id), tries_[id].part});
-        if (import) note_import_bindings(t);
         for (const Block& b : blocks_) in_tries.insert(in_tries.end(), b.when.begin(), b.when.end());
         in_tries.insert(in_tries.end(), inline_when_.begin(), inline_when_.end());
-        if (!import) {
-            note_bindings(t);
-            if (classes_.empty() && !inline_class_) binding_event(t);
-        } else if (!classes_.empty() || inline_class_) {
+        if (!classes_.empty() || inline_class_) { // class attributes: no module names bound
             for (std::size_t k = before; k < out_.size(); ++k) out_[k].binds.clear();
+        } else if (import) {
+            note_import_bindings(std::span<const ImportRef>(out_).subspan(before), t);
+        } else {
+            note_bindings(t);
+            binding_event(t);
         }
         for (std::size_t k = before; k < out_.size(); ++k) {
             out_[k].tries = in_tries;
@@ -706,7 +686,7 @@ private:
     // Names bound by an import in a try body, or to True there, and to None or False
     // where it fails (`try: import distro as _d` / `except ImportError: _d = None`):
     // the try statements of those bindings, and how many times each name was bound.
-    std::unordered_map<std::string_view, std::vector<std::uint32_t>> true_bound_;
+    std::unordered_map<std::string, std::vector<std::uint32_t>> true_bound_;
     std::unordered_map<std::string_view, std::size_t> none_bound_;
     std::unordered_map<std::string_view, std::size_t> bound_;
     std::vector<int> classes_;                        // indents of the class statements whose bodies are open
