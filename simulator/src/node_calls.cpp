@@ -81,24 +81,27 @@ void Node::forget_chain(const std::string& chain_id) {
 }
 
 void Node::run_call(const Message& msg) {
-    // The parsed call lives in running_ until the main thread takes the next one;
-    // its storage comes from (and goes back to) the shared scratch.
+    // The call's answer address lives in running_ until the main thread takes the
+    // next one, its parsed payload only until the native starts; both come from
+    // (and go back to) the shared scratch.
     running_ = shared_.scratch ? shared_.scratch->take_call() : std::make_unique<RunningCall>();
     RunningCall& rc = *running_;
     rc.h = msg.h;
     rc.chain.reset();
     rc.finished = false;
-    rc.unpacked = pickle::NO_NODE;
-    if (auto st = payload::parse_call_function(msg.data, rc.call); !st) {
+    rc.parsed = shared_.scratch ? shared_.scratch->take_parsed() : std::make_unique<ParsedCall>();
+    ParsedCall& pc = *rc.parsed;
+    pc.unpacked = pickle::NO_NODE;
+    if (auto st = payload::parse_call_function(msg.data, pc.call); !st) {
         // Refused by the typed parser: what would Python make of it?
-        const PyStep step = unpack_as_python(msg.data, rc);
+        const PyStep step = unpack_as_python(msg.data, pc);
         if (step.what != PyStep::go) {
             std::string text = step.what == PyStep::raise ? step.error : "mitogen.core.StreamError: " + st.error().message;
             finish_call(CallResult::failed(std::move(text)), false);
             return;
         }
     }
-    const payload::CallFunction& call = rc.call;
+    const payload::CallFunction& call = pc.call;
     if (call.module.empty()) { // __import__('')
         finish_call(CallResult::raise("builtins.ValueError", "Empty module name"), false);
         return;
@@ -117,13 +120,13 @@ void Node::run_call(const Message& msg) {
 }
 
 void Node::call_imported(std::optional<std::string> import_error) {
-    const RunningCall& rc = *running_;
-    const payload::CallFunction& call = rc.call;
+    const ParsedCall& pc = *running_->parsed;
+    const payload::CallFunction& call = pc.call;
     if (import_error) {
         finish_call(CallResult::failed(std::move(*import_error)), false);
         return;
     }
-    const NativeFn* fn = shared_.functions && rc.unpacked == pickle::NO_NODE
+    const NativeFn* fn = shared_.functions && pc.unpacked == pickle::NO_NODE
                              ? shared_.functions->find(call.module, call.klass, call.function)
                              : nullptr;
     if (!fn) return call_imported_slow();
@@ -146,9 +149,11 @@ bool Node::chain_failed() {
 }
 
 void Node::run_native(const NativeFn& fn) {
-    fn(*this, running_->call, [this](CallResult r) {
+    fn(*this, running_->parsed->call, [this](CallResult r) {
         if (alive_) finish_call(std::move(r), true);
     });
+    // Started (and maybe answered already): the native copied what it keeps.
+    if (running_ && running_->parsed && shared_.scratch) shared_.scratch->give_parsed(std::move(running_->parsed));
 }
 
 // What _parse_request and the call do past the import where the fast path above
@@ -156,7 +161,7 @@ void Node::run_native(const NativeFn& fn) {
 // class or function, an attribute that is no function, kwargs.setdefault, the
 // chain's earlier failure, then `fn(*args, **kwargs)`.
 void Node::call_imported_slow() {
-    RunningCall& rc = *running_;
+    ParsedCall& rc = *running_->parsed;
     payload::CallFunction& call = rc.call;
     const FunctionRegistry* fns = shared_.functions;
     const auto has_class = [&] { return call.klass && fns && fns->has_class(call.module, *call.klass); };
@@ -228,6 +233,11 @@ void Node::finish_call(CallResult result, bool cache_failure) {
         env_.defer_route_frame(*this, make(rc.h.src_id, rc.h.reply_to, {}).h, buf);
     }
     env_.note(*this, Note::call_finished, &rc.h, result.error ? *result.error : std::string());
+    // The parsed call is done with: its storage goes back now, not after call_cost,
+    // so a burst of short calls reuses one warm Document rather than thousands
+    // (a later second answer finds no running call and is ignored, as before).
+    if (shared_.scratch) shared_.scratch->give_call(std::move(running_));
+    running_.reset();
     // The main thread is busy for call_cost, then takes the next message.
     env_.defer_main_thread(*this, shared_.call_cost);
 }

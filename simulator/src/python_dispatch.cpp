@@ -263,7 +263,7 @@ std::optional<std::string> getattr_names(const payload::CallFunction& call, Node
 
 // Message.unpickle, then unpack_call, on a payload the typed parser refused. On
 // `go`, rc.call holds the call as Python would use it and rc.unpacked its values.
-PyStep unpack_as_python(std::span<const std::uint8_t> data, RunningCall& rc) {
+PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& rc) {
     payload::CallFunction& call = rc.call;
     call.chain_id = call.args = call.kwargs = pickle::NO_NODE;
     call.klass.reset();

@@ -54,6 +54,6 @@ std::optional<std::string> getattr_names(const payload::CallFunction& call, pick
 
 // Message.unpickle, then the six-name unpacking, on a payload the typed parser
 // refused. On `go`, rc.call holds the call as Python would use it and rc.unpacked its values.
-PyStep unpack_as_python(std::span<const std::uint8_t> data, RunningCall& rc);
+PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& rc);
 
 } // namespace mitokit::sim::pydispatch

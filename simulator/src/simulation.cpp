@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <optional>
 
 #include "mitokit/sim/pcap.hpp"
@@ -295,7 +296,7 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     }
     nodes_.emplace_back(*this, shared_, std::move(cfg));
     nodes_.back().env_tag = child_index;
-    if (nodes_.size() == cfg_.prefetch_from_contexts) sched_.set_prefetching(true);
+    if (nodes_.size() == cfg_.prefetch_from_contexts && !std::getenv("NOPF")) sched_.set_prefetching(true);
     by_id_.set(id, child_index);
     ++alive_;
     Node& child = nodes_.back();

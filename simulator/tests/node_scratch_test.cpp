@@ -38,5 +38,18 @@ TEST(NodeScratch, KeepsAtMostItsLimitAndTrimsToWhatItIsTold) {
     EXPECT_EQ(s.pooled(), 2u);
 }
 
+TEST(NodeScratch, ARunningCallGivesItsParsedPayloadBackToItsOwnPool) {
+    NodeScratch s;
+    auto c = s.take_call();
+    c->parsed = s.take_parsed();
+    c->parsed->unpacked = 7;
+    const ParsedCall* parsed = c->parsed.get();
+    s.give_call(std::move(c));
+    EXPECT_EQ(s.pooled(), 2u); // the call and, apart, its parsed payload
+    auto again = s.take_call();
+    EXPECT_EQ(again->parsed, nullptr); // a call comes back without one
+    EXPECT_EQ(s.take_parsed().get(), parsed); // the payload's storage is reused
+}
+
 } // namespace
 } // namespace mitokit::sim

@@ -17,16 +17,23 @@
 
 namespace mitokit::sim {
 
-// The Dispatcher's call in progress: its header, chain and parsed payload (the
-// payload's Document keeps its storage from one call to the next).
-struct RunningCall {
-    Header h{};
-    std::optional<std::string> chain;
+// A CALL_FUNCTION payload as the Dispatcher parsed it (its Document keeps its
+// storage from one call to the next). Held only until the native function has
+// started: natives copy what they keep, so the thousands of parents waiting in
+// _proxy_connect at once hold no parsed payload, and parsing reuses warm storage.
+struct ParsedCall {
     payload::CallFunction call;
     // NO_NODE unless the typed parser refused the payload and it was unpacked as
     // Python would: then a 6-tuple in call.doc whose klass, funcname, args and
     // kwargs are checked again where getattr and the call would fail on them.
     pickle::NodeId unpacked = pickle::NO_NODE;
+};
+
+// The Dispatcher's call in progress: where its answer goes and its chain.
+struct RunningCall {
+    Header h{};
+    std::optional<std::string> chain;
+    std::unique_ptr<ParsedCall> parsed; // until the native has started
     bool finished = false; // answered: a second answer from a native is ignored
 };
 
@@ -67,7 +74,8 @@ public:
     // and call queues are held by every context that is busy at once (ten thousand
     // leaves answering together), so a small pool would allocate for most of them.
     static constexpr std::size_t DEFAULT_KEEP = 1024;
-    explicit NodeScratch(std::size_t keep = DEFAULT_KEEP) : decoders_(keep), calls_(keep), queues_(keep) {}
+    explicit NodeScratch(std::size_t keep = DEFAULT_KEEP)
+        : decoders_(keep), calls_(keep), parsed_(keep), queues_(keep) {}
 
     std::unique_ptr<StreamDecoder> take_decoder(StreamHandler& h, const StreamOptions& opt,
                                                 std::uint64_t start_offset) {
@@ -93,7 +101,15 @@ public:
         if (auto c = calls_.take()) return c;
         return std::make_unique<RunningCall>();
     }
-    void give_call(std::unique_ptr<RunningCall> c) { calls_.give(std::move(c)); }
+    void give_call(std::unique_ptr<RunningCall> c) {
+        if (c && c->parsed) give_parsed(std::move(c->parsed));
+        calls_.give(std::move(c));
+    }
+    std::unique_ptr<ParsedCall> take_parsed() {
+        if (auto p = parsed_.take()) return p;
+        return std::make_unique<ParsedCall>();
+    }
+    void give_parsed(std::unique_ptr<ParsedCall> p) { parsed_.give(std::move(p)); }
     // A Document for one step (a scalar call result being pickled).
     pickle::Document& doc() { return doc_; }
     // A byte buffer for one step (a reply being pickled); its capacity stays.
@@ -118,9 +134,10 @@ public:
     void trim(std::size_t n) {
         decoders_.trim(n);
         calls_.trim(n);
+        parsed_.trim(n);
         queues_.trim(n);
     }
-    std::size_t pooled() const noexcept { return decoders_.size() + calls_.size() + queues_.size(); }
+    std::size_t pooled() const noexcept { return decoders_.size() + calls_.size() + parsed_.size() + queues_.size(); }
 
 private:
     static constexpr std::size_t RETAIN_MESSAGE = 64 * 1024;
@@ -131,6 +148,7 @@ private:
     pickle::Document doc_;
     ObjectPool<StreamDecoder> decoders_;
     ObjectPool<RunningCall> calls_;
+    ObjectPool<ParsedCall> parsed_;
     ObjectPool<CallQueue> queues_;
 };
 
