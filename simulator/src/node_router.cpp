@@ -307,6 +307,10 @@ void Node::route_now(Message& msg) {
     if (alive_) route_frame(msg.h, msg.data, NO_STREAM, &msg);
 }
 
+void Node::route_now_frame(const Header& h, std::span<const std::uint8_t> payload) {
+    if (alive_) route_frame(h, payload, NO_STREAM, nullptr);
+}
+
 void Node::send_on(StreamId s, const Message& msg) { send_frame(s, msg.h, msg.data); }
 
 void Node::send_frame(StreamId s, const Header& hdr, std::span<const std::uint8_t> data) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <cstdlib>
 #include <optional>
 
 #include "mitokit/sim/pcap.hpp"
@@ -115,24 +114,12 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
     }
 }
 
-void Simulation::defer_route(Node& n, Message msg) {
-    sched_.post(now(), ROUTE_EVENT, routes_.put(PendingRoute{index_of(n), std::move(msg)}));
-}
+void Simulation::defer_route(Node& n, Message msg) { defer_route_frame(n, msg.h, msg.data); }
 
 void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) {
-    Message m{h, {}};
-    if (!spare_bytes_.empty()) {
-        m.data = std::move(spare_bytes_.back());
-        spare_bytes_.pop_back();
-    }
-    m.data.assign(payload.begin(), payload.end());
-    defer_route(n, std::move(m));
-}
-
-void Simulation::recycle(std::vector<std::uint8_t>&& bytes) {
-    if (bytes.capacity() == 0 || bytes.capacity() > SPARE_BYTES_MAX || spare_bytes_.size() >= SPARE_BYTES_KEEP) return;
-    bytes.clear();
-    spare_bytes_.push_back(std::move(bytes));
+    const std::uint32_t seg = segs_.make(payload.size());
+    if (!payload.empty()) std::memcpy(segs_.data(seg), payload.data(), payload.size());
+    sched_.post(now(), ROUTE_EVENT, routes_.put(PendingRoute{index_of(n), seg, h}));
 }
 
 void Simulation::defer_main_thread(Node& n, Time delay) { sched_.post(now() + delay, MAIN_THREAD_EVENT, index_of(n)); }
@@ -143,9 +130,10 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
         return;
     }
     if (ld == ROUTE_EVENT) {
-        PendingRoute p = routes_.take(seg);
-        nodes_[p.node].route_now(p.msg);
-        recycle(std::move(p.msg.data)); // unless the message stopped and kept it
+        const PendingRoute p = routes_.take(seg);
+        // The payload's bytes stay put while the node routes it (new segments do not move them).
+        nodes_[p.node].route_now_frame(p.h, segs_.bytes(p.seg));
+        segs_.release(p.seg);
         return;
     }
     if (ld == CONNECT_EVENT) {
@@ -163,7 +151,10 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     // stream's slot, then the stream.
     if (ld == ROUTE_EVENT) {
         if (stage == 0) __builtin_prefetch(routes_.address(seg));
-        else if (stage == 1) __builtin_prefetch(&nodes_[routes_[seg].node]);
+        else if (stage == 1) {
+            __builtin_prefetch(&nodes_[routes_[seg].node]);
+            segs_.prefetch(routes_[seg].seg);
+        }
         return;
     }
     if (ld == MAIN_THREAD_EVENT) {
@@ -296,7 +287,7 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     }
     nodes_.emplace_back(*this, shared_, std::move(cfg));
     nodes_.back().env_tag = child_index;
-    if (nodes_.size() == cfg_.prefetch_from_contexts && !std::getenv("NOPF")) sched_.set_prefetching(true);
+    if (nodes_.size() == cfg_.prefetch_from_contexts) sched_.set_prefetching(true);
     by_id_.set(id, child_index);
     ++alive_;
     Node& child = nodes_.back();
@@ -392,7 +383,6 @@ void Simulation::trim() {
     scratch_.trim(SCRATCH_IDLE_KEEP);
     routes_.release();
     connects_.release();
-    std::vector<std::vector<std::uint8_t>>().swap(spare_bytes_);
 }
 
 void Simulation::reserve(std::size_t contexts) {

@@ -165,6 +165,9 @@ public:
     // msg's data (a message that stops here and waits); the caller may reuse
     // what is left.
     void route_now(Message& msg);
+    // The same for a frame given as header and payload (the payload is read during
+    // the call only; a Message is made if the frame stops here).
+    void route_now_frame(const Header& h, std::span<const std::uint8_t> payload);
     // A fresh reply handle; `fn` gets the reply or a (possibly local) dead message.
     std::uint32_t add_reply_handler(std::optional<ContextId> respondent,
                                     std::function<void(Node&, const Message&)> fn);

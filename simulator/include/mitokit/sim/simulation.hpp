@@ -159,10 +159,12 @@ private:
     IdMap by_id_;               // context ID -> node index
     std::vector<Link> links_;   // a node's stream tag is link * 2 + its direction
     SegmentStore segs_;         // segments in flight: the scheduler's events carry their handles
-    // Messages handed to Router.route(), waiting for their event: no closure each.
+    // Messages handed to Router.route(), waiting for their event: no closure and
+    // no buffer each (the payload waits in the segment store, as bytes on a link do).
     struct PendingRoute {
         std::uint32_t node = 0;
-        Message msg;
+        std::uint32_t seg = 0; // the payload, in segs_
+        Header h{};
     };
     SlotTable<PendingRoute> routes_;
     // Children spawned and not yet connected (Router.local() waiting for the
@@ -173,12 +175,6 @@ private:
         std::function<void(StreamId)> connected;
     };
     SlotTable<PendingConnect> connects_;
-    // Data buffers of routed messages, kept for the next defer_route_frame (a
-    // million calls and replies would otherwise each allocate and free one).
-    std::vector<std::vector<std::uint8_t>> spare_bytes_;
-    static constexpr std::size_t SPARE_BYTES_KEEP = 4096;         // buffers kept
-    static constexpr std::size_t SPARE_BYTES_MAX = 64 * 1024;      // larger ones are freed
-    void recycle(std::vector<std::uint8_t>&& bytes);
     LinkStats link_stats_;      // all links together
     std::size_t alive_ = 0;
     std::array<std::uint64_t, static_cast<std::size_t>(Note::count_)> notes_{};
