@@ -112,18 +112,18 @@ void Node::set_stream_tag(StreamId s, std::uint32_t tag) { streams_.at(s)->env_t
 std::uint32_t Node::stream_tag(StreamId s) const { return streams_.at(s)->env_tag; }
 
 void Node::attach_parent(StreamId s) {
-    route_.set(streams_[s]->remote_id, s);
+    set_route(streams_[s]->remote_id, s);
     streams_[s]->registered = true;
 }
 
 void Node::child_connected(StreamId s) {
-    route_.set(streams_[s]->remote_id, s);
+    set_route(streams_[s]->remote_id, s);
     streams_[s]->registered = true;
     notice_stream(s);
 }
 
 void Node::register_peer(StreamId s) {
-    route_.set(streams_[s]->remote_id, s);
+    set_route(streams_[s]->remote_id, s);
     streams_[s]->registered = true;
 }
 
@@ -235,7 +235,7 @@ void Node::stream_gone(StreamId s) {
         if (sid == s) gone.push_back(id);
     });
     std::sort(gone.begin(), gone.end());
-    for (ContextId id : gone) route_.erase(id);
+    for (ContextId id : gone) erase_route(id);
     for (ContextId id : gone) context_disconnected(id);
     // 2. RouteMonitor: DEL_ROUTE up and down for the child and its descendants.
     route_monitor_stream_gone(s);
@@ -289,6 +289,28 @@ StreamId Node::lookup_or(ContextId id, StreamId fallback) const {
     return s ? *s : fallback;
 }
 
+void Node::set_route(ContextId id, StreamId s) {
+    if (const StreamId* old = route_.find(id); old && *old != s && streams_[*old]->remote_id == id)
+        streams_[*old]->routed_here = false;
+    route_.set(id, s);
+    if (streams_[s]->remote_id == id) streams_[s]->routed_here = true;
+    if (has_parent_ && id == parent0_) parent_stream_ = s;
+}
+
+void Node::erase_route(ContextId id) {
+    const StreamId* old = route_.find(id);
+    if (!old) return;
+    if (streams_[*old]->remote_id == id) streams_[*old]->routed_here = false;
+    route_.erase(id);
+    if (has_parent_ && id == parent0_) parent_stream_ = NO_STREAM;
+}
+
+void Node::clear_routes() {
+    route_.clear();
+    parent_stream_ = NO_STREAM;
+    streams_.for_each([](Stream& s) { s.routed_here = false; });
+}
+
 void NodeEnv::defer_route(Node& n, Message msg) {
     defer(n, 0, [&n, m = std::move(msg)]() mutable { n.route_now(m); });
 }
@@ -340,22 +362,24 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
         maybe_send_dead(false, h, payload::reason::too_large(shared_.max_message_size), Note::dead_too_large);
         return;
     }
-    const auto pid = parent_id();
-    const StreamId parent_stream = pid ? lookup(*pid) : NO_STREAM;
-    const StreamId src_stream = lookup_or(h.src_id, parent_stream);
-    if (in != NO_STREAM) {
-        const StreamId auth_stream = lookup_or(h.auth_id, parent_stream);
-        if (in != auth_stream) {
+    const StreamId parent_stream = has_parent_ ? parent_stream_ : NO_STREAM;
+    // _stream_by_id.get(id, parent stream); the input stream's own peer, routed
+    // to it, needs no lookup (the usual author and source of a frame).
+    Stream* const ist = in != NO_STREAM ? streams_[in] : nullptr;
+    const auto stream_of = [&](ContextId id) {
+        return ist && id == ist->remote_id && ist->routed_here ? in : lookup_or(id, parent_stream);
+    };
+    if (ist) {
+        if (in != stream_of(h.auth_id)) {
             env_.note(*this, Note::bad_auth_drop, &h, {});
             return;
         }
-        if (h.src_id != h.auth_id && in != src_stream) {
+        if (h.src_id != h.auth_id && in != stream_of(h.src_id)) {
             env_.note(*this, Note::bad_src_drop, &h, {});
             return;
         }
-        Stream& st = *streams_[in];
-        if (st.stamp_auth) h.auth_id = *st.stamp_auth;
-        st.egress_ids.insert(h.dst_id);
+        if (ist->stamp_auth) h.auth_id = *ist->stamp_auth;
+        ist->egress_ids.insert(h.dst_id);
     }
     if (h.dst_id == id_) {
         if (owned) {
@@ -377,7 +401,7 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
         return;
     }
     StreamId out = lookup(h.dst_id);
-    if (out == NO_STREAM && (parent_stream != src_stream || in == NO_STREAM)) out = parent_stream;
+    if (out == NO_STREAM && (in == NO_STREAM || parent_stream != stream_of(h.src_id))) out = parent_stream;
     if (out == NO_STREAM) {
         maybe_send_dead(true, h, payload::reason::no_route(h.dst_id, id_), Note::dead_no_route);
         return;
@@ -567,7 +591,7 @@ void Node::exit_process() {
         s.open = false;
         env_.close_stream(*this, s.sid);
     });
-    route_.clear();
+    clear_routes();
     handlers_.reset();
     calls_.reset();
     env_.exited(*this);

@@ -50,7 +50,7 @@ void Node::route_monitor_stream_gone(StreamId s) {
     st.monitor_self = false;
     std::sort(routes.begin(), routes.end());
     for (ContextId target : routes) {
-        route_.erase(target);
+        erase_route(target);
         propagate_up(handle::DEL_ROUTE, target, std::nullopt);
         propagate_down(target);
         context_disconnected(target);
@@ -78,7 +78,7 @@ void Node::on_add_route(const Message& msg) {
         return;
     }
     streams_[via]->monitor_routes.push_back(r->id);
-    route_.set(r->id, via);
+    set_route(r->id, via);
     // The name travels on only when non-empty (`if name:` in _send_one).
     propagate_up(handle::ADD_ROUTE, r->id, r->name && !r->name->empty() ? r->name : std::nullopt);
 }
@@ -103,7 +103,7 @@ void Node::on_del_route(const Message& msg) {
     if (r->id == streams_[via]->remote_id) streams_[via]->monitor_self = false;
     auto& mr = streams_[via]->monitor_routes;
     mr.erase(std::remove(mr.begin(), mr.end(), r->id), mr.end());
-    route_.erase(r->id);
+    erase_route(r->id);
     if (!pid || streams_[via]->remote_id != *pid) propagate_up(handle::DEL_ROUTE, r->id, std::nullopt);
     propagate_down(r->id);
 }

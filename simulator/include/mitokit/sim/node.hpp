@@ -261,6 +261,7 @@ private:
         bool detached = false;    // the child sent DETACHING
         bool at_boundary = false; // the bytes fed so far end with a whole frame
         bool monitor_self = false;
+        bool routed_here = false; // the route table sends remote_id to this stream (set_route keeps it)
         StreamStart start;        // how the next decoder begins (frames once one has seen a frame)
         std::optional<ContextId> stamp_auth;
         IdMap egress_ids;         // a set: the values are unused
@@ -346,6 +347,12 @@ private:
     Message make(ContextId dst, std::uint32_t handle, std::vector<std::uint8_t> data) const;
     StreamId lookup(ContextId id) const;
     StreamId lookup_or(ContextId id, StreamId fallback) const;
+    // The only writers of route_: they keep parent_stream_ and each stream's
+    // routed_here in step with it, so a hop needs no lookup for its own peer's ID
+    // or for the parent.
+    void set_route(ContextId id, StreamId s);
+    void erase_route(ContextId id);
+    void clear_routes();
     bool policy_ok(Policy p, const Message& msg, StreamId in) const;
     Std std_handler(std::uint32_t handle) const;
     Policy std_policy(Std kind) const;
@@ -431,6 +438,7 @@ private:
     bool detached_ = false;
     bool shutting_down_ = false;
     bool call_busy_ = false; // Dispatcher: a call is running
+    StreamId parent_stream_ = NO_STREAM; // route_[parent0_] while has_parent_ (set_route keeps it)
     StreamList streams_;
     IdMap route_;                                        // _stream_by_id
     std::array<Std, 12> std_{};                          // handles 100..111
