@@ -184,8 +184,9 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
         // The segment's bytes came in at stage 0: if it starts with a frame, its
         // header names the IDs the router will look up. (Checked for the magic
         // first: a segment cut mid-frame should cost no error message.)
+        // (Node stage 1 loads the stream itself and reads no header.)
         std::optional<Header> head;
-        if (seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE) {
+        if (stage != 3 && seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE) {
             const auto bytes = segs_.bytes(seg).first(HEADER_SIZE);
             if (encoding_from_u16(static_cast<std::uint16_t>(bytes[0] << 8 | bytes[1])))
                 if (auto h = decode_header(bytes, UINT32_MAX)) head = *h;
