@@ -89,7 +89,7 @@ TEST(Workload, PrefetchHintsChangeNothing) {
     f.crashes = 1;
     f.stalls = 1;
     f.corruptions = 1;
-    const Report never = TreeRun(6).go(f);
+    const Report never = TreeRun(6, SIZE_MAX).go(f);
     for (std::size_t from : {std::size_t{1}, std::size_t{7}}) {
         const Report rep = TreeRun(6, from).go(f);
         EXPECT_EQ(rep.event_hash, never.event_hash) << "hints from context " << from;

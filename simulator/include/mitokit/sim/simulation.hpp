@@ -39,9 +39,10 @@ struct SimConfig {
     Time connect_delay = 5 * MS; // child bootstrap until MITO002
     bool keep_event_lines = false;
     EventLog::LineSink event_line_sink; // every event-log line as it is recorded (optional)
-    // From this many contexts on, the scheduler hands out prefetch hints: below
-    // it the contexts a run touches stay in cache and the hints only cost.
-    std::size_t prefetch_from_contexts = 50'000;
+    // From this many contexts on, the scheduler hands out prefetch hints. They
+    // pay from the start: even at 10,000 contexts the segments in flight outgrow
+    // the cache between write and delivery (docs/performance.md, tenth session).
+    std::size_t prefetch_from_contexts = 1;
 };
 
 struct LinkStats {
