@@ -60,6 +60,24 @@ void Node::dispatch_next() {
     start_call(msg);
 }
 
+void Node::prefetch_main_thread(int stage) const noexcept {
+    switch (stage) {
+    case 0:
+        __builtin_prefetch(&call_busy_);
+        __builtin_prefetch(&calls_);
+        return;
+    case 1:
+        if (calls_) __builtin_prefetch(calls_.get());
+        return;
+    case 2:
+        if (calls_ && calls_->head < calls_->q.size()) __builtin_prefetch(&calls_->q[calls_->head]);
+        return;
+    default:
+        if (calls_ && calls_->head < calls_->q.size()) __builtin_prefetch(calls_->q[calls_->head].data.data());
+        return;
+    }
+}
+
 std::size_t Node::queued_calls() const noexcept {
     return (calls_ ? calls_->q.size() - calls_->head : 0) + (call_busy_ ? 1 : 0);
 }

@@ -158,7 +158,7 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
         return;
     }
     if (ld == MAIN_THREAD_EVENT) {
-        if (stage == 1) __builtin_prefetch(&nodes_[seg]);
+        if (stage >= 1) nodes_[seg].prefetch_main_thread(stage - 1);
         return;
     }
     if (ld == CONNECT_EVENT) {

@@ -223,6 +223,9 @@ public:
     // header from the peer): frames that follow are read through it, or wait for
     // bytes that never come, as they would on the reference's stream.
     bool stream_mid_frame(StreamId s) const;
+    // The same for main_thread_free(), soon: stage 0 loads the Dispatcher's state,
+    // 1 the call queue (if any), 2 its next message, 3 that message's bytes.
+    void prefetch_main_thread(int stage) const noexcept;
     ContextId stream_remote(StreamId s) const;
     std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
     std::vector<ContextId> routes() const;                 // every ID with an own route
