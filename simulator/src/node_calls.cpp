@@ -179,12 +179,12 @@ void Node::run_native(const NativeFn& fn) {
 // class or function, an attribute that is no function, kwargs.setdefault, the
 // chain's earlier failure, then `fn(*args, **kwargs)`.
 void Node::call_imported_slow() {
-    ParsedCall& rc = *running_->parsed;
-    payload::CallFunction& call = rc.call;
+    ParsedCall& pc = *running_->parsed;
+    payload::CallFunction& call = pc.call;
     const FunctionRegistry* fns = shared_.functions;
     const auto has_class = [&] { return call.klass && fns && fns->has_class(call.module, *call.klass); };
-    if (rc.unpacked != pickle::NO_NODE) {
-        if (auto e = getattr_names(call, rc.unpacked, has_class())) {
+    if (pc.unpacked != pickle::NO_NODE) {
+        if (auto e = getattr_names(call, pc.unpacked, has_class())) {
             finish_call(CallResult::failed(std::move(*e)), false);
             return;
         }
@@ -200,7 +200,7 @@ void Node::call_imported_slow() {
                     false);
         return;
     }
-    if (rc.unpacked != pickle::NO_NODE && fn && fns->takes_context(call.module, call.klass, call.function) &&
+    if (pc.unpacked != pickle::NO_NODE && fn && fns->takes_context(call.module, call.klass, call.function) &&
         !is_mapping(call.doc[call.kwargs])) {
         // _parse_request: kwargs.setdefault('econtext', ...) for @takes_econtext/@takes_router.
         finish_call(CallResult::raise("builtins.AttributeError", std::string("'") + type_of(call.doc, call.kwargs) +
@@ -209,7 +209,7 @@ void Node::call_imported_slow() {
         return;
     }
     if (chain_failed()) return;
-    if (rc.unpacked != pickle::NO_NODE) {
+    if (pc.unpacked != pickle::NO_NODE) {
         const std::string callee = plain ? plain->value : qualname(call) + "()";
         PyStep step = check_call_arguments(call, callee, plain);
         if (step.what == PyStep::unmodelled)

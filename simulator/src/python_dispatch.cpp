@@ -262,9 +262,9 @@ std::optional<std::string> getattr_names(const payload::CallFunction& call, Node
 }
 
 // Message.unpickle, then unpack_call, on a payload the typed parser refused. On
-// `go`, rc.call holds the call as Python would use it and rc.unpacked its values.
-PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& rc) {
-    payload::CallFunction& call = rc.call;
+// `go`, pc.call holds the call as Python would use it and pc.unpacked its values.
+PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& pc) {
+    payload::CallFunction& call = pc.call;
     call.chain_id = call.args = call.kwargs = pickle::NO_NODE;
     call.klass.reset();
     auto used = pickle::decode_first(data, call.doc);
@@ -274,7 +274,7 @@ PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& rc) {
     }
     NodeId six = pickle::NO_NODE;
     PyStep step = unpack_call(call, call.doc.root(), six);
-    if (step.what == PyStep::go) rc.unpacked = six;
+    if (step.what == PyStep::go) pc.unpacked = six;
     return step;
 }
 

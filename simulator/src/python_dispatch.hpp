@@ -53,7 +53,7 @@ std::string qualname(const payload::CallFunction& call);
 std::optional<std::string> getattr_names(const payload::CallFunction& call, pickle::NodeId six, bool has_class);
 
 // Message.unpickle, then the six-name unpacking, on a payload the typed parser
-// refused. On `go`, rc.call holds the call as Python would use it and rc.unpacked its values.
-PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& rc);
+// refused. On `go`, pc.call holds the call as Python would use it and pc.unpacked its values.
+PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& pc);
 
 } // namespace mitokit::sim::pydispatch
