@@ -1,5 +1,6 @@
-// The bytes of the segments in flight on links, by a 32-bit handle that the
-// scheduler's compact events carry. A segment of at most SLOT bytes (nearly every
+// The bytes of the segments in flight on links (and of messages waiting for the
+// broker in Router.route()), by a 32-bit handle that the scheduler's compact
+// events carry. A segment of at most SLOT bytes (nearly every
 // frame: a call is about a hundred) takes a fixed slot carved from large chunks,
 // so a burst of a million segments costs no allocation each, and the slots of
 // segments written one after another sit side by side, as they are read. A larger
