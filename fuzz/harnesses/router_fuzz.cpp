@@ -1,7 +1,8 @@
 // The simulator's router fed fuzzer-chosen frames (and raw garbage) on
 // fuzzer-chosen streams of a small tree: master 0, children 1 and 2, grandchild 3
 // under 1. Invariants after the run: no live context keeps a route to a dead one,
-// nothing is left in flight, and the master is still alive (no peer can kill it by
+// every context's route shortcuts agree with its route table, nothing is left in
+// flight, and the master is still alive (no peer can kill it by
 // sending bytes: bad streams are dropped, not the process). Routes to IDs that never
 // existed are allowed: a child's ADD_ROUTE is taken on trust, as in the reference.
 // So are stale routes once a stream is left inside a frame by injected bytes: the
@@ -117,6 +118,9 @@ int fuzz_router(const std::uint8_t* data, std::size_t size) {
                                                        " still routes to dead context " + std::to_string(id));
         }
     }
+    for (std::size_t i = 0; i < t.sim->node_count(); ++i)
+        fuzz_check(t.sim->node_at(i).route_cache_consistent(),
+                   "context " + std::to_string(t.sim->node_at(i).id()) + "'s route shortcuts disagree with its route table");
     fuzz_check(t.sim->in_flight_segments() == 0, "segments still in flight after the run");
     fuzz_check(t.sim->master().alive(), "bytes from a peer killed the master");
     return 0;

@@ -311,6 +311,13 @@ void Node::clear_routes() {
     streams_.for_each([](Stream& s) { s.routed_here = false; });
 }
 
+bool Node::route_cache_consistent() const {
+    if (has_parent_ && parent_stream_ != lookup(parent0_)) return false;
+    bool ok = true;
+    streams_.for_each([&](const Stream& s) { ok = ok && s.routed_here == (lookup(s.remote_id) == s.sid); });
+    return ok;
+}
+
 void NodeEnv::defer_route(Node& n, Message msg) {
     defer(n, 0, [&n, m = std::move(msg)]() mutable { n.route_now(m); });
 }

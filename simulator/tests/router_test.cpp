@@ -308,6 +308,37 @@ TEST(Router, DisconnectCascadeFailsPendingCallsAndRemovesRoutes) {
     EXPECT_GE(w.sim->per_handle().at(handle::DEL_ROUTE).messages, 2u);
 }
 
+TEST(Router, RouteShortcutsFollowTheRouteTableThroughDelRouteCrashAndCascade) {
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId c2 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    w.spawn_via(g);
+    const auto all_consistent = [&] {
+        for (std::size_t i = 0; i < w.sim->node_count(); ++i)
+            if (!w.sim->node_at(i).route_cache_consistent()) return false;
+        return true;
+    };
+    EXPECT_TRUE(all_consistent());
+    // c1 withdraws its own route at the master: the master's shortcut for c1's stream goes too,
+    // so c1's next frame fails the author check as it would by lookup.
+    Node& m = w.sim->master();
+    m.receive(*m.route_for(c1), frame(0, c1, c1, handle::DEL_ROUTE, 0, to_bytes(std::to_string(c1))));
+    w.sim->run();
+    EXPECT_TRUE(all_consistent());
+    const auto drops = w.note(Note::bad_auth_drop);
+    m.receive(*m.route_for(g), frame(0, c1, c1, handle::FORWARD_LOG, 0, payload::build_forward_log("x", 20, "y")));
+    w.sim->run();
+    EXPECT_EQ(w.note(Note::bad_auth_drop), drops + 1);
+    // A crash and its disconnect cascade (routes erased along the way), then a sibling's.
+    w.sim->crash(g);
+    w.sim->run();
+    EXPECT_TRUE(all_consistent());
+    w.sim->crash(c2);
+    w.sim->run();
+    EXPECT_TRUE(all_consistent());
+}
+
 TEST(Router, StaleRoutesNamesRoutesToDeadContextsUntilTheCascadeClearsThem) {
     World w;
     const ContextId c1 = w.spawn_from_master();

@@ -235,6 +235,9 @@ public:
         route_.for_each([&](ContextId id, StreamId) { hit = hit || pred(id); });
         return hit;
     }
+    // The shortcuts _async_route takes (the parent's stream, each stream's
+    // routed_here) agree with the route table: an invariant, checked after runs.
+    bool route_cache_consistent() const;
     std::size_t pending_replies() const noexcept { return handlers_ ? handlers_->size() : 0; }
     std::size_t queued_calls() const noexcept;
     bool module_cached(std::string_view name) const;
