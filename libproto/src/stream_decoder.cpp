@@ -135,12 +135,15 @@ std::size_t StreamDecoder::run(const std::uint8_t* p, std::size_t n, std::size_t
 }
 
 bool StreamDecoder::header_ok(const std::uint8_t* h, std::uint64_t at_offset) {
-    if (encoding_ok(h) && load_be32(h + 22) <= opt_.max_message_size) [[likely]]
+    if (encoding_ok(h) && (!opt_.legacy_only || h[1] == 0x49) && load_be32(h + 22) <= opt_.max_message_size)
+        [[likely]]
         return true;
     // Both errors are placed at the frame's first byte, as the conformance suite
     // (conformance/frames.jsonl) expects: the whole frame is what gets refused.
     auto r = decode_header(std::span<const std::uint8_t>(h, HEADER_SIZE), opt_.max_message_size);
-    Error e = std::move(r).error();
+    Error e = r ? make_error(Errc::bad_encoding, std::string("bad frame magic ") + (h[1] == 0x4a ? "0x4d4a MJ" : "0x4d4b MK") +
+                                                     " (0.3.3 reads only 0x4d49 MI)")
+                : std::move(r).error();
     e.offset = at_offset;
     e.message += " in the frame" + at(at_offset);
     fail(std::move(e));

@@ -207,6 +207,21 @@ TEST(StreamDecoder, BadMagicEndsTheStreamAtItsOffset) {
     }
 }
 
+TEST(StreamDecoder, LegacyOnlyReadsMiAndDropsTheStreamAtAnMjOrMkHeaderAs033Does) {
+    const auto mi = frame(Encoding::legacy, 100, "mypkg");
+    for (const Encoding enc : {Encoding::pickle, Encoding::binary}) {
+        const auto data = cat({mi, frame(enc, 101, "x"), mi});
+        // By default every encoding since 0.3.39 is read.
+        EXPECT_EQ(decode_whole(data, {.start = StreamStart::frames}).find("error"), std::string::npos);
+        const std::string want = std::string("frame 4d49 1 0 0 100 0 5 0\nerror bad_encoding 31 bad frame magic ") +
+                                 (enc == Encoding::pickle ? "0x4d4a MJ" : "0x4d4b MK") +
+                                 " (0.3.3 reads only 0x4d49 MI) in the frame at stream offset 31\n";
+        const StreamOptions legacy{.start = StreamStart::frames, .legacy_only = true};
+        EXPECT_EQ(decode_whole(data, legacy), want);
+        EXPECT_EQ(decode_bytewise(data, legacy), want);
+    }
+}
+
 TEST(StreamDecoder, ResumedAtAFrameBoundaryReportsWholeStreamOffsets) {
     // A decoder started at offset 31 (after one 31-byte frame) sees the rest of the
     // stream: its frames and errors carry the offsets a single decoder would give.

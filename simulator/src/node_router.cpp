@@ -172,6 +172,7 @@ StreamDecoder& Node::decoder_for(Stream& st) {
         StreamOptions opt;
         opt.max_message_size = shared_.max_message_size;
         opt.start = st.start;
+        opt.legacy_only = true; // 0.3.3's reader: an MJ or MK header is a bad magic
         st.decoder = shared_.scratch ? shared_.scratch->take_decoder(st, opt, st.fed)
                                       : std::make_unique<StreamDecoder>(st, opt, st.fed);
     }

@@ -493,6 +493,24 @@ TEST(Router, CorruptBytesMakeTheReceiverDropTheStream) {
     EXPECT_FALSE(w.sim->find(c1)->alive());
 }
 
+TEST(Router, AnMjOrMkFrameIsABadMagicToA033ContextWhichDropsTheStream) {
+    // 0.3.3 reads only MI headers: the encodings of 0.3.39 on are a bad magic to it.
+    for (const Encoding enc : {Encoding::pickle, Encoding::binary}) {
+        World w;
+        const ContextId c1 = w.spawn_from_master();
+        const ContextId c2 = w.spawn_from_master();
+        Node& m = w.sim->master();
+        Header h = hdr(0, c1, c1, handle::FORWARD_LOG);
+        h.enc = enc;
+        m.receive(*m.route_for(c1), encode_frame(h, payload::build_forward_log("x", 20, "y")));
+        w.sim->run();
+        EXPECT_EQ(w.note(Note::stream_error), 1u);
+        EXPECT_EQ(w.sim->log_records(), 0u);
+        EXPECT_EQ(m.routes(), (std::vector<ContextId>{c2})) << "the stream to c1 and its routes are gone";
+        EXPECT_FALSE(w.sim->find(c1)->alive()) << "c1 lost its parent";
+    }
+}
+
 TEST(Router, APartialHeaderFromAPeerSwallowsTheFramesAfterIt) {
     // The reference reads a stream as back-to-back frames: 8 stray bytes become the
     // front of the next header, and a length within the limit waits for bytes that

@@ -89,6 +89,10 @@ struct StreamOptions {
     // when its header arrives (no re-copying as it grows); bigger ones grow with
     // the bytes received.
     std::uint32_t max_prealloc = 16u << 20;
+    // Read frames as 0.3.3 does: its header magic is MI only, and an MJ or MK
+    // header drops the stream like any other bad magic (off: every encoding since
+    // 0.3.39 is accepted, as a capture reader wants).
+    bool legacy_only = false;
 };
 
 class StreamDecoder {
