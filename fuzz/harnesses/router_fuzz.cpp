@@ -7,8 +7,9 @@
 // existed are allowed: a child's ADD_ROUTE is taken on trust, as in the reference.
 // So are stale routes once a stream is left inside a frame by injected bytes: the
 // DEL_ROUTE that should clear them is swallowed by the bogus frame (a header of
-// garbage whose length is within the limit waits for bytes that never come), which
-// the reference's stream does the same way. And so are stale routes once a
+// garbage whose length is within the limit waits for bytes that never come, or
+// takes the real frames after it as its body and is then dropped), which the
+// reference's stream does the same way. And so are stale routes once a
 // DEL_ROUTE has been dropped or refused (a bad auth_id or src_id, or the wrong
 // stream; the reference logs an ERROR and drops it the same way): a context that
 // sends a DEL_ROUTE for itself makes its parents forget their route to it, after
@@ -68,6 +69,7 @@ int fuzz_router(const std::uint8_t* data, std::size_t size) {
     FuzzedDataProvider fdp(data, size);
     Tree t(fdp.ConsumeIntegral<std::uint8_t>());
     fuzz_check(t.sim->node_count() >= 4, "the fuzzing tree did not come up");
+    bool desynced = false;
     for (int step = 0; step < 64 && fdp.remaining_bytes() > 0; ++step) {
         Node& n = t.sim->node_at(fdp.ConsumeIntegralInRange<std::size_t>(0, t.sim->node_count() - 1));
         if (!n.alive() || n.stream_count() == 0) continue;
@@ -88,10 +90,12 @@ int fuzz_router(const std::uint8_t* data, std::size_t size) {
             bytes = encode_frame(h, payload);
         }
         n.receive(s, bytes);
+        // Injected bytes that leave the stream inside a frame desynchronise it for good.
+        desynced = desynced || (n.alive() && n.stream_mid_frame(s));
         if (fdp.ConsumeBool()) t.sim->run();
     }
     t.sim->run();
-    bool wedged = false;
+    bool wedged = desynced;
     for (std::size_t i = 0; i < t.sim->node_count(); ++i) {
         Node& n = t.sim->node_at(i);
         for (StreamId s = 0; n.alive() && s < n.stream_count(); ++s) wedged = wedged || n.stream_mid_frame(s);
