@@ -61,6 +61,7 @@ int fuzz_stream_decoder(const std::uint8_t* data, std::size_t size) {
     opt.max_preamble_inflated = 1u << 20;
     opt.max_bootstrap_line = fdp.ConsumeIntegralInRange<std::uint32_t>(1, 4096);
     const auto seed = fdp.ConsumeIntegral<std::uint64_t>() | 1u;
+    opt.legacy_only = (seed & 2) != 0; // a bit of the chunking seed: older inputs keep their meaning
     const auto bytes = fdp.ConsumeRemainingBytes<std::uint8_t>();
     const std::string whole = run(bytes, opt, 0);
     const std::string chunked = run(bytes, opt, seed);
