@@ -140,10 +140,12 @@ bool StreamDecoder::header_ok(const std::uint8_t* h, std::uint64_t at_offset) {
         return true;
     // Both errors are placed at the frame's first byte, as the conformance suite
     // (conformance/frames.jsonl) expects: the whole frame is what gets refused.
-    auto r = decode_header(std::span<const std::uint8_t>(h, HEADER_SIZE), opt_.max_message_size);
-    Error e = r ? make_error(Errc::bad_encoding, std::string("bad frame magic ") + (h[1] == 0x4a ? "0x4d4a MJ" : "0x4d4b MK") +
-                                                     " (0.3.3 reads only 0x4d49 MI)")
-                : std::move(r).error();
+    // 0.3.3 checks the magic before the length.
+    Error e = opt_.legacy_only && encoding_ok(h) && h[1] != 0x49
+                  ? make_error(Errc::bad_encoding, std::string("bad frame magic ") +
+                                                       (h[1] == 0x4a ? "0x4d4a MJ" : "0x4d4b MK") +
+                                                       " (0.3.3 reads only 0x4d49 MI)")
+                  : decode_header(std::span<const std::uint8_t>(h, HEADER_SIZE), opt_.max_message_size).error();
     e.offset = at_offset;
     e.message += " in the frame" + at(at_offset);
     fail(std::move(e));

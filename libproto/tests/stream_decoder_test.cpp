@@ -219,6 +219,12 @@ TEST(StreamDecoder, LegacyOnlyReadsMiAndDropsTheStreamAtAnMjOrMkHeaderAs033Does)
         const StreamOptions legacy{.start = StreamStart::frames, .legacy_only = true};
         EXPECT_EQ(decode_whole(data, legacy), want);
         EXPECT_EQ(decode_bytewise(data, legacy), want);
+        // The magic is checked before the length, as 0.3.3 does.
+        StreamOptions small = legacy;
+        small.max_message_size = 0;
+        EXPECT_EQ(decode_whole(cat({frame(enc, 101, "x")}), small),
+                  std::string("error bad_encoding 0 bad frame magic ") + (enc == Encoding::pickle ? "0x4d4a MJ" : "0x4d4b MK") +
+                      " (0.3.3 reads only 0x4d49 MI) in the frame at stream offset 0\n");
     }
 }
 
