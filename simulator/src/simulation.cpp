@@ -182,16 +182,17 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     }
     default: {
         // The segment's bytes came in at stage 0: if it starts with a frame, its
-        // header names the IDs the router will look up. (Checked for the magic
-        // first: a segment cut mid-frame should cost no error message.)
-        // (Node stage 1 loads the stream itself and reads no header.)
+        // header names the IDs the router will look up (not at the node's stage 1,
+        // which loads the stream itself). Checked for the magic first: a segment cut
+        // mid-frame should cost no error message.
+        const int node_stage = stage - 2;
         std::optional<Header> head;
-        if (stage != 3 && seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE) {
+        if (node_stage != 1 && seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE) {
             const auto bytes = segs_.bytes(seg).first(HEADER_SIZE);
             if (encoding_from_u16(static_cast<std::uint16_t>(bytes[0] << 8 | bytes[1])))
                 if (auto h = decode_header(bytes, UINT32_MAX)) head = *h;
         }
-        nodes_[L.node[to]].prefetch_stream(L.stream[to], stage - 2, head ? &*head : nullptr);
+        nodes_[L.node[to]].prefetch_stream(L.stream[to], node_stage, head ? &*head : nullptr);
         return;
     }
     }

@@ -219,13 +219,13 @@ public:
     // garbled): the route table slots its IDs hash to are loaded too, and at
     // stage 2 the stream's egress set's. Changes nothing.
     void prefetch_stream(StreamId s, int stage, const Header* head = nullptr) const noexcept;
+    // A hint that main_thread_free() comes soon: stage 0 loads the Dispatcher's state,
+    // 1 the call queue (if any), 2 its next message, 3 that message's bytes.
+    void prefetch_main_thread(int stage) const noexcept;
     // The stream holds the start of a frame not yet complete (a partial or bogus
     // header from the peer): frames that follow are read through it, or wait for
     // bytes that never come, as they would on the reference's stream.
     bool stream_mid_frame(StreamId s) const;
-    // The same for main_thread_free(), soon: stage 0 loads the Dispatcher's state,
-    // 1 the call queue (if any), 2 its next message, 3 that message's bytes.
-    void prefetch_main_thread(int stage) const noexcept;
     ContextId stream_remote(StreamId s) const;
     std::optional<StreamId> route_for(ContextId id) const; // _stream_by_id.get(id), no fallback
     std::vector<ContextId> routes() const;                 // every ID with an own route
