@@ -609,14 +609,14 @@ std::size_t Node::memory_estimate() const {
     std::size_t n = sizeof(Node) + parent_ids_.heap_bytes();
     n += streams_.heap_bytes();
     streams_.for_each([&](const Stream& s) {
-        n += s.egress_ids.capacity() * 8 + s.monitor_routes.capacity() * 4;
+        n += s.egress_ids.heap_bytes() + s.monitor_routes.capacity() * 4;
         if (s.decoder) n += sizeof(StreamDecoder) + s.decoder->heap_bytes();
         if (s.name.capacity() > 15) n += s.name.capacity() + 1; // beyond the inline buffer
         if (s.sent_modules) n += s.sent_modules->size() * 64;
     });
-    n += route_.capacity() * 8;
+    n += route_.heap_bytes();
     if (handlers_)
-        n += sizeof(Handlers) + handlers_->slots.capacity() * sizeof(Handler) + handlers_->index.capacity() * 8 +
+        n += sizeof(Handlers) + handlers_->slots.capacity() * sizeof(Handler) + handlers_->index.heap_bytes() +
              handlers_->free.capacity() * 4;
     if (importer_) n += sizeof(ImporterState) + importer_->cache.size() * 64 + importer_->imported.size() * 64;
     return n;

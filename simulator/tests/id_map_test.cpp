@@ -1,5 +1,6 @@
-// IdMap against std::map under random operations: backward-shift deletion and
-// growth must never lose or invent an entry, whatever the probe runs look like.
+// IdMap against std::map under random operations: backward-shift deletion,
+// growth and the moves between hashing and pages must never lose or invent an
+// entry, whatever the probe runs or the key set look like.
 #include "mitokit/sim/id_map.hpp"
 
 #include <gtest/gtest.h>
@@ -19,35 +20,50 @@ void expect_same(const IdMap& m, const std::map<std::uint32_t, std::uint32_t>& r
     EXPECT_EQ(seen, ref);
 }
 
-void random_ops(std::uint64_t key_range) {
+// Keys below key_range, plus, one step in far_one, a key anywhere (which sends
+// a paged table back to hashing). Each step sets, erases or finds a key; with
+// phases, every 50,000 steps swap growing (two sets to one erase) and shrinking
+// (erases only).
+struct Walk {
+    int paged_steps = 0; // steps that ended with the table paged
+    int unpaged = 0;     // steps that took it from pages back to a hash
+};
+Walk random_ops(std::uint64_t key_range, std::uint32_t far_one = 0, bool phases = false, int steps = 200000) {
     Rng rng(11);
     IdMap m;
     std::map<std::uint32_t, std::uint32_t> ref;
-    for (int step = 0; step < 200000; ++step) {
+    Walk w;
+    for (int step = 0; step < steps && !::testing::Test::HasFailure(); ++step) {
         // Keys from a small range (long probe runs and many collisions), the sentinel
         // value 0xffffffff among them.
-        const std::uint32_t k = rng.chance(1, 50) ? 0xffffffffu : static_cast<std::uint32_t>(rng.below(key_range));
-        switch (rng.below(4)) {
-        case 0:
-        case 1: {
+        std::uint32_t k = rng.chance(1, 50) ? 0xffffffffu : static_cast<std::uint32_t>(rng.below(key_range));
+        if (far_one && rng.chance(1, far_one)) k = static_cast<std::uint32_t>(rng.next());
+        const bool was_paged = m.paged();
+        const bool shrinking = phases && (step / 50000) % 2 == 1;
+        const std::uint64_t op = rng.below(4); // 0, 1: set; 2: erase; 3: find
+        if (op == 3) {
+            const auto it = ref.find(k);
+            const auto got = m.get(k);
+            EXPECT_EQ(got.has_value(), it != ref.end()) << "find " << k << " at step " << step;
+            if (got && it != ref.end()) {
+                EXPECT_EQ(*got, it->second) << "find " << k << " at step " << step;
+            }
+        } else if (op < 2 && !shrinking) {
             const auto v = static_cast<std::uint32_t>(rng.next());
             m.set(k, v);
             ref[k] = v;
-            break;
-        }
-        case 2: EXPECT_EQ(m.erase(k), ref.erase(k) == 1) << "erase " << k << " at step " << step; break;
-        default: {
-            const auto it = ref.find(k);
-            const auto got = m.get(k);
-            ASSERT_EQ(got.has_value(), it != ref.end()) << "find " << k << " at step " << step;
-            if (got) {
-                ASSERT_EQ(*got, it->second);
-            }
-        }
+        } else {
+            EXPECT_EQ(m.erase(k), ref.erase(k) == 1) << "erase " << k << " at step " << step;
         }
         if (step % 1000 == 0 || key_range < 10) expect_same(m, ref);
+        if (m.paged()) {
+            ++w.paged_steps;
+        } else if (w.paged_steps && was_paged) {
+            ++w.unpaged;
+        }
     }
     expect_same(m, ref);
+    return w;
 }
 
 TEST(IdMap, MatchesAnOrderedMapUnderRandomInsertsAndErases) { random_ops(300); }
@@ -58,24 +74,83 @@ TEST(IdMap, MatchesAnOrderedMapAroundItsInlineEntry) { random_ops(3); }
 
 TEST(IdMap, HoldsNoMemoryEmptyAndGivesItBackWhenEmptied) {
     IdMap m;
-    EXPECT_EQ(m.capacity(), 0u);
+    EXPECT_EQ(m.heap_bytes(), 0u);
     m.set(7, 1);
-    EXPECT_EQ(m.capacity(), 0u); // one entry: kept inline
+    EXPECT_EQ(m.heap_bytes(), 0u); // one entry: kept inline
     EXPECT_EQ(m.get(7), std::optional<std::uint32_t>(1));
     m.set(8, 2);
-    EXPECT_EQ(m.capacity(), 4u); // two: a table of four slots, 32 bytes
+    EXPECT_EQ(m.heap_bytes(), 32u); // two: a table of four 8-byte slots
     EXPECT_EQ(m.get(7), std::optional<std::uint32_t>(1));
     EXPECT_TRUE(m.erase(7));
     EXPECT_TRUE(m.erase(8));
-    EXPECT_EQ(m.capacity(), 0u);
+    EXPECT_EQ(m.heap_bytes(), 0u);
     for (std::uint32_t k = 0; k < 100; ++k) m.set(k, k);
     EXPECT_EQ(m.size(), 100u);
-    EXPECT_GE(m.capacity() * 3, m.size() * 4); // at most 3/4 full
+    EXPECT_GE(m.heap_bytes() / 8 * 3, m.size() * 4); // at most 3/4 full
     for (std::uint32_t k = 0; k < 100; ++k) EXPECT_TRUE(m.erase(k));
     EXPECT_TRUE(m.empty());
-    EXPECT_EQ(m.capacity(), 0u);
+    EXPECT_EQ(m.heap_bytes(), 0u);
     EXPECT_FALSE(m.erase(5));
     EXPECT_FALSE(m.contains(5));
+}
+
+// Dense keys (a master's routes) make a big table paged; far keys and erases
+// that leave pages nearly empty make it hash again; the entries survive each move.
+TEST(IdMap, MatchesAnOrderedMapThroughPagingAndBack) {
+    // Dense enough to page most of the time.
+    EXPECT_GT(random_ops(3000, 0, false, 300000).paged_steps, 200000);
+    // A far key unpages it (it pages again once erases have taken the far keys out).
+    const Walk far = random_ops(3000, 20000, false, 300000);
+    EXPECT_GT(far.paged_steps, 0);
+    EXPECT_GT(far.unpaged, 0);
+    // Growing and shrinking: in and out of pages.
+    const Walk phased = random_ops(3000, 0, true, 300000);
+    EXPECT_GT(phased.paged_steps, 0);
+    EXPECT_GT(phased.unpaged, 0);
+    // Scattered keys never page.
+    EXPECT_EQ(random_ops(1u << 30, 0, false, 20000).paged_steps, 0);
+}
+
+TEST(IdMap, ADenseRunOfAMillionIdsIsPagedInLessMemoryThanAHashAndHashedAgainWhenSparse) {
+    IdMap m;
+    constexpr std::uint32_t N = 1'000'000;
+    for (std::uint32_t k = 1; k <= N; ++k) m.set(k, k * 3);
+    ASSERT_TRUE(m.paged());
+    EXPECT_EQ(m.size(), N);
+    EXPECT_LT(m.heap_bytes(), std::size_t{N} * 5); // a hash at 3/4 full would need over 10.6 bytes per key
+    EXPECT_EQ(m.get(N), std::optional<std::uint32_t>(N * 3));
+    EXPECT_FALSE(m.contains(N + 1));
+    EXPECT_FALSE(m.contains(0));
+    std::uint32_t last = 0, seen = 0;
+    m.for_each([&](std::uint32_t k, std::uint32_t v) {
+        EXPECT_GT(k, last); // by key when paged
+        EXPECT_EQ(v, k * 3);
+        last = k;
+        ++seen;
+    });
+    EXPECT_EQ(seen, N);
+    // Leave one key in 32: pages under a sixteenth full go back to a hash.
+    for (std::uint32_t k = 1; k <= N; ++k)
+        if (k % 32) {
+            ASSERT_TRUE(m.erase(k));
+        }
+    EXPECT_FALSE(m.paged());
+    EXPECT_EQ(m.size(), N / 32);
+    EXPECT_EQ(m.get(64), std::optional<std::uint32_t>(192));
+    EXPECT_FALSE(m.contains(65));
+}
+
+TEST(IdMap, AFarKeyTurnsPagesBackIntoAHash) {
+    IdMap m;
+    for (std::uint32_t k = 0; k < 5000; ++k) m.set(k, k);
+    ASSERT_TRUE(m.paged());
+    const std::size_t paged_bytes = m.heap_bytes();
+    m.set(0xfffffff0u, 9); // its page would need a 16M-entry directory
+    EXPECT_FALSE(m.paged());
+    EXPECT_EQ(m.get(0xfffffff0u), std::optional<std::uint32_t>(9));
+    EXPECT_EQ(m.get(4999), std::optional<std::uint32_t>(4999));
+    EXPECT_EQ(m.size(), 5001u);
+    EXPECT_GT(m.heap_bytes(), paged_bytes);
 }
 
 TEST(IdMap, InsertKeepsAnExistingValue) {

@@ -1,18 +1,31 @@
-// A small open-addressing hash map from 32-bit IDs to 32-bit values, for the
-// tables every context keeps (routes by context ID, a stream's egress IDs, the
-// simulation's node index). An empty map holds no heap memory and a map of one
-// entry holds none (it is kept inline: most of a leaf's maps hold one ID, and a
-// hop then touches no table of theirs), where std::unordered_map costs over 150;
-// this is what keeps an idle context under a kilobyte at a million contexts.
+// A map from 32-bit IDs to 32-bit values, for the tables every context keeps
+// (routes by context ID, a stream's egress IDs, the simulation's node index).
+// An empty map holds no heap memory and a map of one entry holds none (it is
+// kept inline: most of a leaf's maps hold one ID, and a hop then touches no
+// table of theirs), where std::unordered_map costs over 150; this is what keeps
+// an idle context under a kilobyte at a million contexts.
 //
-// Linear probing with backward-shift deletion (no tombstones); the table doubles
-// past 3/4 full. Iteration order is by slot, not by key: callers that need an
-// order sort what they collect (the router already does).
+// Small or scattered key sets live in an open-addressing hash table: linear
+// probing with backward-shift deletion (no tombstones), doubled past 3/4 full.
+// Context IDs are handed out in blocks, so the big tables (the master's million
+// routes, a parent's routes to its subtree) hold runs of consecutive keys: once
+// a table is big and its keys are dense, it becomes paged, an array per 256
+// consecutive keys, which costs less memory than the hash and keeps neighbouring
+// IDs in neighbouring cache lines (a hash scatters them, so a walk over a
+// subtree misses the cache at every key). A key far beyond the pages, or pages
+// left nearly empty by erases, send the table back to hashing.
+//
+// Iteration order is by slot (hash) or by key (paged), so it is not part of the
+// contract: callers that need an order sort what they collect (the router
+// already does).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace mitokit::sim {
 
@@ -29,10 +42,23 @@ public:
 
     std::size_t size() const noexcept { return size_ + (has_max_ ? 1 : 0); }
     bool empty() const noexcept { return size() == 0; }
-    std::size_t capacity() const noexcept { return cap_; } // slots allocated (for memory reports)
+    // Heap bytes held (for memory reports).
+    std::size_t heap_bytes() const noexcept {
+        return paged() ? sizeof(Paged) + paged_->pages * sizeof(Page) + paged_->dir.capacity() * sizeof(PagePtr)
+                       : cap_ * sizeof(Slot);
+    }
+    bool paged() const noexcept { return paged_ != nullptr; }
 
     const Value* find(Key k) const noexcept {
         if (k == EMPTY) return has_max_ ? &max_value_ : nullptr;
+        if (paged()) {
+            const auto& dir = paged_->dir;
+            const std::uint32_t p = k >> PAGE_BITS;
+            if (p >= dir.size() || !dir[p]) return nullptr;
+            const Page& pg = *dir[p];
+            const std::uint32_t i = k & PAGE_MASK;
+            return pg.has(i) ? &pg.value[i] : nullptr;
+        }
         if (!cap_) return one_.key == k ? &one_.value : nullptr;
         for (std::uint32_t i = slot_of(k);; i = (i + 1) & (cap_ - 1)) {
             const Slot& s = slots_[i];
@@ -45,10 +71,16 @@ public:
     void prefetch() const noexcept {
         if (cap_ && cap_ <= 16) __builtin_prefetch(slots_.get());
     }
-    // A hint before a lookup of `k`: loads the slot its probe starts at in a table
+    // A hint before a lookup of `k`: loads where it would be found in a table
     // too big to stay in cache (a million routes in the master's).
     void prefetch(Key k) const noexcept {
-        if (cap_ > 16) __builtin_prefetch(&slots_[slot_of(k)]);
+        if (paged()) {
+            const auto& dir = paged_->dir;
+            const std::uint32_t p = k >> PAGE_BITS;
+            if (p < dir.size() && dir[p]) __builtin_prefetch(&dir[p]->value[k & PAGE_MASK]);
+        } else if (cap_ > 16) {
+            __builtin_prefetch(&slots_[slot_of(k)]);
+        }
     }
     std::optional<Value> get(Key k) const noexcept {
         const Value* v = find(k);
@@ -62,6 +94,10 @@ public:
             max_value_ = v;
             return;
         }
+        if (paged()) {
+            if (page_set(k, v)) return;
+            unpage(); // k lies too far beyond the pages: hash again
+        }
         if (!cap_) {
             if (one_.key == k || one_.key == EMPTY) {
                 size_ = 1;
@@ -70,20 +106,12 @@ public:
             }
             grow(); // a second key: into a table
         } else if ((size_ + 1) * 4 > cap_ * 3) {
-            grow();
-        }
-        for (std::uint32_t i = slot_of(k);; i = (i + 1) & (cap_ - 1)) {
-            Slot& s = slots_[i];
-            if (s.key == k) {
-                s.value = v;
-                return;
-            }
-            if (s.key == EMPTY) {
-                s = Slot{k, v};
-                ++size_;
+            if (!contains(k) && grow_or_page()) {
+                page_set(k, v); // the pages were sized to take any key of this table
                 return;
             }
         }
+        hash_set(k, v);
     }
     // Inserts if absent; true when it was inserted.
     bool insert(Key k, Value v = 0) {
@@ -98,6 +126,7 @@ public:
             has_max_ = false;
             return had;
         }
+        if (paged()) return page_erase(k);
         if (!cap_) {
             if (one_.key != k) return false;
             release();
@@ -131,12 +160,22 @@ public:
         has_max_ = false;
     }
 
-    // fn(key, value) for every entry, in slot order.
+    // fn(key, value) for every entry: by slot when hashed, by key when paged.
     template <class Fn>
     void for_each(Fn&& fn) const {
-        if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
-        for (std::uint32_t i = 0; i < cap_; ++i)
-            if (slots_[i].key != EMPTY) fn(slots_[i].key, slots_[i].value);
+        if (paged()) {
+            const auto& dir = paged_->dir;
+            for (std::uint32_t p = 0; p < dir.size(); ++p) {
+                if (!dir[p]) continue;
+                const Page& pg = *dir[p];
+                for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
+                    if (pg.has(i)) fn(p << PAGE_BITS | i, pg.value[i]);
+            }
+        } else {
+            if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
+            for (std::uint32_t i = 0; i < cap_; ++i)
+                if (slots_[i].key != EMPTY) fn(slots_[i].key, slots_[i].value);
+        }
         if (has_max_) fn(EMPTY, max_value_);
     }
 
@@ -145,6 +184,23 @@ private:
     struct Slot {
         Key key = EMPTY;
         Value value = 0;
+    };
+    static constexpr std::uint32_t PAGE_BITS = 8;
+    static constexpr std::uint32_t PAGE_KEYS = 1u << PAGE_BITS;
+    static constexpr std::uint32_t PAGE_MASK = PAGE_KEYS - 1;
+    // Hash tables smaller than this stay hashed: their memory is small and a
+    // page per run of keys would cost more.
+    static constexpr std::uint32_t PAGE_FROM_SLOTS = 1024;
+    struct Page {
+        std::array<Value, PAGE_KEYS> value{};
+        std::array<std::uint64_t, PAGE_KEYS / 64> present{};
+        std::uint32_t count = 0;
+        bool has(std::uint32_t i) const noexcept { return present[i >> 6] >> (i & 63) & 1u; }
+    };
+    using PagePtr = std::unique_ptr<Page>;
+    struct Paged {
+        std::vector<PagePtr> dir; // page p holds keys p * PAGE_KEYS ...
+        std::uint32_t pages = 0;  // non-null entries of dir
     };
 
     std::uint32_t slot_of(Key k) const noexcept {
@@ -158,6 +214,23 @@ private:
         one_ = Slot{};
         cap_ = 0;
         size_ = 0;
+        paged_.reset();
+    }
+
+    // Inserts into the hash table, which has room.
+    void hash_set(Key k, Value v) {
+        for (std::uint32_t i = slot_of(k);; i = (i + 1) & (cap_ - 1)) {
+            Slot& s = slots_[i];
+            if (s.key == k) {
+                s.value = v;
+                return;
+            }
+            if (s.key == EMPTY) {
+                s = Slot{k, v};
+                ++size_;
+                return;
+            }
+        }
     }
 
     void grow() {
@@ -168,12 +241,117 @@ private:
         cap_ = old_cap ? old_cap * 2 : 4;
         slots_ = std::make_unique<Slot[]>(cap_);
         size_ = 0;
-        if (!old_cap && inline_one.key != EMPTY) set(inline_one.key, inline_one.value);
+        if (!old_cap && inline_one.key != EMPTY) hash_set(inline_one.key, inline_one.value);
         for (std::uint32_t i = 0; i < old_cap; ++i)
-            if (old[i].key != EMPTY) set(old[i].key, old[i].value);
+            if (old[i].key != EMPTY) hash_set(old[i].key, old[i].value);
+    }
+
+    // The directory may span this many pages for `pages` pages in use: its
+    // pointers cost no more than the pages themselves.
+    static std::size_t dir_limit(std::size_t pages) noexcept {
+        return (pages + 1) * (sizeof(Page) / sizeof(PagePtr));
+    }
+
+    // A full hash table either doubles or, when big and dense enough that pages
+    // would take no more memory than the doubled table, becomes paged (true).
+    bool grow_or_page() {
+        if (cap_ >= PAGE_FROM_SLOTS) {
+            std::uint32_t top = 0;
+            for (std::uint32_t i = 0; i < cap_; ++i)
+                if (slots_[i].key != EMPTY && slots_[i].key >> PAGE_BITS > top) top = slots_[i].key >> PAGE_BITS;
+            std::vector<bool> used(std::size_t{top} + 1, false);
+            std::size_t pages = 0;
+            if (top < dir_limit(size_)) {
+                for (std::uint32_t i = 0; i < cap_; ++i) {
+                    if (slots_[i].key == EMPTY) continue;
+                    const std::uint32_t p = slots_[i].key >> PAGE_BITS;
+                    if (!used[p]) ++pages, used[p] = true;
+                }
+                const std::size_t paged_bytes = pages * sizeof(Page) + (std::size_t{top} + 1) * sizeof(PagePtr);
+                if (top + 1 <= dir_limit(pages) && paged_bytes <= 2 * std::size_t{cap_} * sizeof(Slot)) {
+                    to_pages(top + 1);
+                    return true;
+                }
+            }
+        }
+        grow();
+        return false;
+    }
+
+    void to_pages(std::size_t dir_size) {
+        auto old = std::move(slots_);
+        const std::uint32_t old_cap = cap_;
+        cap_ = 0;
+        size_ = 0;
+        one_ = Slot{};
+        paged_ = std::make_unique<Paged>();
+        paged_->dir.resize(dir_size);
+        for (std::uint32_t i = 0; i < old_cap; ++i)
+            if (old[i].key != EMPTY) page_set(old[i].key, old[i].value);
+    }
+
+    // Back to a hash table sized for the entries (and one more).
+    void unpage() {
+        const std::unique_ptr<Paged> old = std::move(paged_);
+        const auto& dir = old->dir;
+        const std::uint32_t n = size_;
+        size_ = 0;
+        cap_ = 4;
+        while ((std::size_t{n} + 1) * 4 > std::size_t{cap_} * 3) cap_ *= 2;
+        slots_ = std::make_unique<Slot[]>(cap_);
+        for (std::uint32_t p = 0; p < dir.size(); ++p) {
+            if (!dir[p]) continue;
+            for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
+                if (dir[p]->has(i)) hash_set(p << PAGE_BITS | i, dir[p]->value[i]);
+        }
+    }
+
+    // False (and nothing changed) when k lies too far beyond the pages.
+    bool page_set(Key k, Value v) {
+        auto& dir = paged_->dir;
+        const std::uint32_t p = k >> PAGE_BITS;
+        if (p >= dir.size()) {
+            if (p >= dir_limit(paged_->pages + 1)) return false;
+            dir.resize(std::max<std::size_t>(std::size_t{p} + 1, dir.size() + dir.size() / 4));
+        }
+        if (!dir[p]) {
+            dir[p] = std::make_unique<Page>();
+            ++paged_->pages;
+        }
+        Page& pg = *dir[p];
+        const std::uint32_t i = k & PAGE_MASK;
+        if (!pg.has(i)) {
+            pg.present[i >> 6] |= std::uint64_t{1} << (i & 63);
+            ++pg.count;
+            ++size_;
+        }
+        pg.value[i] = v;
+        return true;
+    }
+
+    bool page_erase(Key k) {
+        auto& dir = paged_->dir;
+        const std::uint32_t p = k >> PAGE_BITS;
+        if (p >= dir.size() || !dir[p]) return false;
+        Page& pg = *dir[p];
+        const std::uint32_t i = k & PAGE_MASK;
+        if (!pg.has(i)) return false;
+        pg.present[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
+        --size_;
+        if (--pg.count == 0) {
+            dir[p].reset();
+            --paged_->pages;
+        }
+        if (size_ == 0) {
+            release();
+        } else if (std::size_t{size_} * 16 < std::size_t{paged_->pages} * PAGE_KEYS) {
+            unpage(); // pages under a sixteenth full cost more than hashing
+        }
+        return true;
     }
 
     std::unique_ptr<Slot[]> slots_;
+    std::unique_ptr<Paged> paged_; // set: paged (slots_ is then empty)
     Slot one_{};                 // the only entry while there is no table (cap_ == 0)
     std::uint32_t cap_ = 0;
     std::uint32_t size_ = 0;
