@@ -36,16 +36,17 @@ void Node::notice_stream(StreamId s) {
     Stream& st = *streams_[s];
     st.noticed = true;
     st.monitor_self = true;
-    st.monitor_routes.clear();
-    propagate_up(handle::ADD_ROUTE, st.remote_id, st.name);
+    st.monitor_routes.reset();
+    propagate_up(handle::ADD_ROUTE, st.remote_id, st.name());
 }
 
 void Node::route_monitor_stream_gone(StreamId s) {
     Stream& st = *streams_[s];
     if (!st.noticed) return;
     st.noticed = false;
-    std::vector<ContextId> routes = std::move(st.monitor_routes);
-    st.monitor_routes.clear();
+    std::vector<ContextId> routes;
+    if (st.monitor_routes) routes = std::move(*st.monitor_routes);
+    st.monitor_routes.reset();
     if (st.monitor_self) routes.push_back(st.remote_id);
     st.monitor_self = false;
     std::sort(routes.begin(), routes.end());
@@ -77,7 +78,9 @@ void Node::on_add_route(const Message& msg) {
         env_.note(*this, Note::handler_error, &msg.h, "ADD_ROUTE on a stream with no routes (KeyError)");
         return;
     }
-    streams_[via]->monitor_routes.push_back(r->id);
+    auto& announced = streams_[via]->monitor_routes;
+    if (!announced) announced = std::make_unique<std::vector<ContextId>>();
+    announced->push_back(r->id);
     set_route(r->id, via);
     // The name travels on only when non-empty (`if name:` in _send_one).
     propagate_up(handle::ADD_ROUTE, r->id, r->name && !r->name->empty() ? r->name : std::nullopt);
@@ -101,8 +104,7 @@ void Node::on_del_route(const Message& msg) {
     }
     context_disconnected(r->id);
     if (r->id == streams_[via]->remote_id) streams_[via]->monitor_self = false;
-    auto& mr = streams_[via]->monitor_routes;
-    mr.erase(std::remove(mr.begin(), mr.end(), r->id), mr.end());
+    if (auto& mr = streams_[via]->monitor_routes) mr->erase(std::remove(mr->begin(), mr->end(), r->id), mr->end());
     erase_route(r->id);
     if (!pid || streams_[via]->remote_id != *pid) propagate_up(handle::DEL_ROUTE, r->id, std::nullopt);
     propagate_down(r->id);

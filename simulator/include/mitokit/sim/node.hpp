@@ -247,7 +247,10 @@ public:
 private:
     struct Stream final : StreamHandler {
         Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart st, std::optional<ContextId> stamp)
-            : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp), name(std::move(nm)) {}
+            : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp) {
+            if (nm == "parent") parent_named = true;
+            else if (nm != "local." + std::to_string(remote)) custom_name = std::make_unique<std::string>(std::move(nm));
+        }
 
         void on_message(const MessageView& v) override {
             at_boundary = v.offset + HEADER_SIZE + v.header.length == fed; // the chunk ends with this frame
@@ -268,6 +271,7 @@ private:
         bool at_boundary = false; // the bytes fed so far end with a whole frame
         bool monitor_self = false;
         bool routed_here = false; // the route table sends remote_id to this stream (set_route keeps it)
+        bool parent_named = false; // name() is "parent"
         StreamStart start;        // how the next decoder begins (frames once one has seen a frame)
         std::optional<ContextId> stamp_auth;
         IdMap egress_ids;         // a set: the values are unused
@@ -277,10 +281,16 @@ private:
         std::unique_ptr<StreamDecoder> decoder;
         std::uint64_t fed = 0;
         // RouteMonitor._routes_by_stream: the child itself (monitor_self, no heap for
-        // a leaf) and the routes it announced (monitor_routes).
-        std::vector<ContextId> monitor_routes;
+        // a leaf) and the routes it announced (monitor_routes, made on the first).
+        std::unique_ptr<std::vector<ContextId>> monitor_routes;
         std::unique_ptr<std::set<std::string>> sent_modules; // made on first module sent
-        std::string name;
+        // The two names nearly every stream has, a child's default "local.<id>" and a
+        // child's "parent", take no memory (a million streams of each at scale).
+        std::unique_ptr<std::string> custom_name;
+        std::string name() const {
+            if (custom_name) return *custom_name;
+            return parent_named ? std::string("parent") : "local." + std::to_string(remote_id);
+        }
 
         std::set<std::string>& sent(); // made with the planner's initial set on first use
     };
