@@ -455,8 +455,8 @@ private:
     bool shutting_down_ = false;
     bool call_busy_ = false; // Dispatcher: a call is running
     StreamId parent_stream_ = NO_STREAM; // route_[parent0_] while has_parent_ (set_route keeps it)
-    StreamList streams_;
     IdMap route_;                                        // _stream_by_id
+    StreamList streams_;
     std::array<Std, 12> std_{};                          // handles 100..111
     ParentIds parent_ids_;
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
