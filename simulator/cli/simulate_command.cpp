@@ -16,7 +16,6 @@
 #include <tuple>
 #include <vector>
 
-#include "huge_pages.hpp"
 #include "mitokit/cli/unsigned_options.hpp"
 #include "mitokit/sim/functions.hpp"
 #include "mitokit/sim/module_catalog.hpp"
@@ -31,9 +30,6 @@ namespace {
 
 // A link's one-way latency or jitter: at most 1000 simulated seconds.
 constexpr double MAX_LINK_DELAY_US = 1e9;
-// --huge-pages auto: from this size on huge pages paid (the 1M tree 7-16% less CPU;
-// the 210,101-context tree no change: its page tables still fit in cache).
-constexpr double HUGE_PAGES_FROM_CONTEXTS = 500000;
 const char* const MITOGEN_DIR = "/usr/lib/python3/dist-packages/mitogen";
 // What a typical mitogen user's children end up importing.
 const char* const MITOGEN_IMPORTS[] = {"mitogen.parent", "mitogen.select", "mitogen.service", "mitogen.utils",
@@ -104,7 +100,6 @@ int run_simulate(int argc, char** argv) {
     std::uint64_t seed = 1;
     std::string kill_arg;
     std::string tree_file, levels, faults_spec, pcap_path, dot_path, json_path, module_set = "auto", imports_arg, event_log;
-    std::string huge_pages = "auto";
     std::vector<std::string> paths;
     double latency_us = 200, jitter_us = 50;
     std::uint64_t bandwidth = 125'000'000;
@@ -144,10 +139,7 @@ int run_simulate(int argc, char** argv) {
         ("pcap", po::value(&pcap_path), "write every link's bytes as a pcapng capture")
         ("json", po::value(&json_path)->implicit_value("-"), "JSON report to FILE (or stdout)")
         ("dot", po::value(&dot_path), "Graphviz of the context tree to FILE")
-        ("event-log", po::value(&event_log), "every event-log line to FILE (slow at scale)")
-        ("huge-pages", po::value(&huge_pages), "auto, on or off: restart once with the heap on transparent huge pages "
-                                               "(GLIBC_TUNABLES=glibc.malloc.hugetlb=1); auto: for trees of 500,000 "
-                                               "contexts or more (default auto)");
+        ("event-log", po::value(&event_log), "every event-log line to FILE (slow at scale)");
     po::variables_map vm;
     try {
         // argv[0] is "simulate"; the parser skips it.
@@ -257,16 +249,6 @@ int run_simulate(int argc, char** argv) {
         return 2;
     }
 
-    if (huge_pages != "auto" && huge_pages != "on" && huge_pages != "off") {
-        std::cerr << "mitokit simulate: --huge-pages must be auto, on or off, got '" << huge_pages << "'\n";
-        return 2;
-    }
-    if (!heap_huge_pages() && (huge_pages == "on" || (huge_pages == "auto" && total >= HUGE_PAGES_FROM_CONTEXTS))) {
-        // Nothing is written or opened yet: the restarted run does all of it.
-        const std::string why = restart_with_huge_pages();
-        if (huge_pages == "on") std::cerr << "mitokit simulate: no huge pages: " << why << "\n";
-    }
-
     // Module set.
     if (!paths.empty()) module_set = "dirs";
     if (module_set == "auto") module_set = std::filesystem::exists(MITOGEN_DIR) ? "mitogen" : "synthetic";
@@ -345,7 +327,6 @@ int run_simulate(int argc, char** argv) {
         ProgressBar bar;
         rep = sim::run_workload(simulation, wl, faults, [&](double f) { bar(f); });
     }
-    rep.huge_pages = heap_huge_pages();
     if (pcap) {
         if (auto st = pcap->close(); !st) {
             std::cerr << "mitokit simulate: " << st.error().message << "\n";

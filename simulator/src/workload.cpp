@@ -498,7 +498,6 @@ std::string report_json(const Report& r) {
     kv("peak_rss_bytes", u(r.peak_rss_bytes));
     kv("settled_rss_bytes", u(r.settled_rss_bytes));
     kv("node_memory_bytes", u(r.node_memory_bytes));
-    kv("huge_pages", r.huge_pages ? "true" : "false");
     kv("message_hops", u(r.hops));
     kv("bytes", "{\"written\":" + u(r.bytes.bytes_written) + ",\"delivered\":" + u(r.bytes.bytes_delivered) +
                     ",\"dropped\":" + u(r.bytes.bytes_dropped) + "}");

@@ -50,9 +50,6 @@ TEST(SimulateCli, BadArgumentsAreNamed) {
     o = run("simulate --tree /nonexistent/tree.txt");
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find("cannot open tree file '/nonexistent/tree.txt'"), std::string::npos) << o.text;
-    o = run("simulate --huge-pages maybe");
-    EXPECT_EQ(o.status, 2);
-    EXPECT_NE(o.text.find("--huge-pages must be auto, on or off, got 'maybe'"), std::string::npos) << o.text;
     o = run("simulate --pcap /nonexistent-dir/x.pcapng --levels 1");
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find("cannot create capture file"), std::string::npos) << o.text;
@@ -67,33 +64,6 @@ TEST(SimulateCli, JsonReportHasTheDocumentedKeys) {
     auto again = run("simulate --levels 2,2 --modules synthetic --seed 3 --json");
     const auto h = [](const std::string& t) { return t.substr(t.find("\"event_hash\""), 32); };
     EXPECT_EQ(h(o.text), h(again.text));
-}
-
-// --huge-pages on restarts the run with glibc's huge-page tunable (where the kernel
-// has transparent huge pages), off and small trees under auto do not; the events
-// are the same either way.
-TEST(SimulateCli, HugePagesRestartTheRunWithTheTunableAndKeepItsEvents) {
-    const auto key = [](const std::string& text, const std::string& k) {
-        const auto at = text.find("\"" + k + "\":");
-        return at == std::string::npos ? std::string("missing") : text.substr(at + k.size() + 3, 18);
-    };
-    const std::string tree = "simulate --levels 3,2 --modules none --logs 0 --json";
-    const auto off = run(tree + " --huge-pages off");
-    const auto small = run(tree);
-    ASSERT_EQ(off.status, 0) << off.text;
-    EXPECT_EQ(key(off.text, "huge_pages").substr(0, 5), "false");
-    EXPECT_EQ(key(small.text, "huge_pages").substr(0, 5), "false"); // auto: 10 contexts stay as they are
-    std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
-    std::string mode;
-    std::getline(thp, mode);
-    const auto on = run(tree + " --huge-pages on");
-    ASSERT_EQ(on.status, 0) << on.text;
-    EXPECT_EQ(key(on.text, "event_hash"), key(off.text, "event_hash"));
-    if (mode.find("[always]") == std::string::npos && mode.find("[madvise]") == std::string::npos) {
-        EXPECT_NE(on.text.find("no huge pages: transparent huge pages are off in the kernel"), std::string::npos) << on.text;
-        GTEST_SKIP() << "transparent huge pages are off in this kernel: " << mode;
-    }
-    EXPECT_EQ(key(on.text, "huge_pages").substr(0, 4), "true") << on.text;
 }
 
 TEST(ModulesCli, BadArgumentsAreNamed) {

@@ -77,7 +77,6 @@ struct Report {
     std::vector<std::string> faults;         // what was injected, when
     std::vector<std::string> violations;     // invariants that failed
     std::uint64_t node_memory_bytes = 0;     // sum of Node::memory_estimate()
-    bool huge_pages = false;                 // the heap asked for transparent huge pages (set by the caller)
 };
 
 using Progress = std::function<void(double fraction)>;
