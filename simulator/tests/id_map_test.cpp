@@ -153,6 +153,25 @@ TEST(IdMap, AFarKeyTurnsPagesBackIntoAHash) {
     EXPECT_GT(m.heap_bytes(), paged_bytes);
 }
 
+// The key whose insertion turns a full, dense table into pages may itself lie
+// far beyond them: it must land in the table all the same.
+TEST(IdMap, AFarKeyThatFillsADenseTableIsKept) {
+    IdMap m;
+    std::uint32_t k = 0;
+    while (!m.paged()) {
+        IdMap probe; // the same keys plus a near one: where paging starts
+        for (std::uint32_t j = 0; j <= k; ++j) probe.set(j, j);
+        if (probe.paged()) break;
+        m.set(k, k);
+        ++k;
+    }
+    ASSERT_FALSE(m.paged());
+    m.set(0xfffffff0u, 7); // the insertion that pages a dense table
+    EXPECT_EQ(m.get(0xfffffff0u), std::optional<std::uint32_t>(7));
+    EXPECT_EQ(m.size(), std::size_t{k} + 1);
+    for (std::uint32_t j = 0; j < k; ++j) ASSERT_EQ(m.get(j), std::optional<std::uint32_t>(j)) << j;
+}
+
 TEST(IdMap, InsertKeepsAnExistingValue) {
     IdMap m;
     EXPECT_TRUE(m.insert(3, 30));

@@ -105,11 +105,9 @@ public:
                 return;
             }
             grow(); // a second key: into a table
-        } else if ((size_ + 1) * 4 > cap_ * 3) {
-            if (!contains(k) && grow_or_page()) {
-                page_set(k, v); // the pages were sized to take any key of this table
-                return;
-            }
+        } else if ((size_ + 1) * 4 > cap_ * 3 && !contains(k) && grow_or_page()) {
+            set(k, v); // now paged; k itself may lie beyond the pages and go back to a hash
+            return;
         }
         hash_set(k, v);
     }
@@ -259,9 +257,9 @@ private:
             std::uint32_t top = 0;
             for (std::uint32_t i = 0; i < cap_; ++i)
                 if (slots_[i].key != EMPTY && slots_[i].key >> PAGE_BITS > top) top = slots_[i].key >> PAGE_BITS;
-            std::vector<bool> used(std::size_t{top} + 1, false);
-            std::size_t pages = 0;
             if (top < dir_limit(size_)) {
+                std::vector<bool> used(std::size_t{top} + 1, false);
+                std::size_t pages = 0;
                 for (std::uint32_t i = 0; i < cap_; ++i) {
                     if (slots_[i].key == EMPTY) continue;
                     const std::uint32_t p = slots_[i].key >> PAGE_BITS;
