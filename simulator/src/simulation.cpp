@@ -408,4 +408,13 @@ std::vector<std::string> Simulation::stale_routes() const {
     return out;
 }
 
+std::vector<std::string> Simulation::route_cache_violations() const {
+    std::vector<std::string> out;
+    nodes_.for_each([&](const Node& n) {
+        if (!n.route_cache_consistent())
+            out.push_back("context " + std::to_string(n.id()) + "'s route shortcuts disagree with its route table");
+    });
+    return out;
+}
+
 } // namespace mitokit::sim

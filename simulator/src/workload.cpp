@@ -453,10 +453,7 @@ Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig
     if (sim.master().alive() && sim.master().pending_replies() != 0)
         rep.violations.push_back(std::to_string(sim.master().pending_replies()) + " receivers still waiting at the master");
     for (auto& s : sim.stale_routes()) rep.violations.push_back(std::move(s));
-    for (std::size_t i = 0; i < sim.node_count(); ++i)
-        if (!sim.node_at(i).route_cache_consistent())
-            rep.violations.push_back("context " + std::to_string(sim.node_at(i).id()) +
-                                     "'s route shortcuts disagree with its route table");
+    for (auto& s : sim.route_cache_violations()) rep.violations.push_back(std::move(s));
     return rep;
 }
 

@@ -95,6 +95,9 @@ public:
     std::uint64_t in_flight_segments() const noexcept { return in_flight_; }
     // Each live context's routes must name live contexts (checked at quiescence).
     std::vector<std::string> stale_routes() const;
+    // Every context whose routing shortcuts (parent stream, routed_here) disagree
+    // with its route table, as one message each.
+    std::vector<std::string> route_cache_violations() const;
 
     // NodeEnv
     Time now() const override { return sched_.now(); }
