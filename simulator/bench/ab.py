@@ -3,7 +3,12 @@ machine whose CPU time for one run varies by 20%: the binaries run alternately,
 ROUNDS times each, and the medians and minimums of the run's own CPU time and of
 its two phases are printed. A benchmark script, not a test.
 
-usage: /usr/bin/python3 ab.py [--rounds 6] [--levels 100,100,100] [--calls 1] OLD_SIM NEW_SIM [...]
+usage: /usr/bin/python3 ab.py [--rounds 6] [--levels 100,100,100] [--calls 1]
+                              [--build sequential|concurrent] OLD_SIM NEW_SIM [...]
+
+--build sequential (the default) connects one context at a time in tree order, as
+scale.py's benchmark and its real-mitogen counterpart do; concurrent lets every
+parent connect its children at once (the simulator's default connect window).
 
 Prints one JSON object: per binary, every run's run_cpu_s / build / leaf-call CPU
 seconds and event hash, their medians and minimums, and the hops per CPU second of
@@ -17,9 +22,10 @@ import statistics
 import subprocess
 
 
-def one_run(exe, levels, calls):
+def one_run(exe, levels, calls, build):
+    extra = ['--sequential-connects'] if build == 'sequential' else []
     out = subprocess.run([exe, 'simulate', '--levels', levels, '--modules', 'none', '--calls', str(calls),
-                          '--logs', '0', '--json'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+                          '--logs', '0', '--json'] + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
     rep = json.loads(out.stdout)
     return {'run_cpu_s': rep['run_cpu_s'], 'build_cpu_s': rep['phases']['build']['cpu_s'],
             'leaf_cpu_s': rep['phases']['leaf_calls']['cpu_s'], 'hops': rep['message_hops'],
@@ -32,6 +38,7 @@ def main():
     ap.add_argument('--rounds', type=int, default=6)
     ap.add_argument('--levels', default='100,100,100')
     ap.add_argument('--calls', type=int, default=1)
+    ap.add_argument('--build', choices=('sequential', 'concurrent'), default='sequential')
     args = ap.parse_args()
     if len(args.sims) < 2:
         ap.error('give at least two binaries to compare')
@@ -41,8 +48,8 @@ def main():
     for r in range(args.rounds):
         order = args.sims if r % 2 == 0 else list(reversed(args.sims))  # neither always goes first
         for exe in order:
-            runs[exe].append(one_run(exe, args.levels, args.calls))
-    out = {'levels': args.levels, 'calls': args.calls, 'rounds': args.rounds, 'load_after': list(os.getloadavg()),
+            runs[exe].append(one_run(exe, args.levels, args.calls, args.build))
+    out = {'levels': args.levels, 'calls': args.calls, 'build': args.build, 'rounds': args.rounds, 'load_after': list(os.getloadavg()),
            'sims': {}}
     for exe, rs in runs.items():
         summary = {}

@@ -3,14 +3,19 @@ the real python3-mitogen for the ratio. A benchmark script, not a test: it print
 figures and never passes or fails.
 
 usage: /usr/bin/python3 scale.py MITOKIT_SIM [--levels 100,100,100] [--idle-levels L]
-                                 [--real-levels 3,2] [--real-rounds 20] [--skip-real]
+                                 [--real-levels 3,2] [--real-rounds 20] [--skip-real] [--skip-concurrent]
 
 Prints one JSON object:
-  sim:   the --levels tree (fanout 100, depth 3: 1,010,101 contexts) built, every leaf
-         called once (posix.getpid); routed message-hops (frames put on a link),
+  sim:   the --levels tree (fanout 100, depth 3: 1,010,101 contexts) built one connect
+         at a time in tree order (--sequential-connects: what the real side below does,
+         a loop of blocking router.local(via=...) calls), every leaf called once
+         (posix.getpid); routed message-hops (frames put on a link),
          CPU seconds of the whole process, hops per CPU second, the same for the run
          alone and for its phases (building the tree; the leaf calls), peak and
          settled RSS
+  sim_concurrent_build: the same tree and calls with every parent connecting its
+         children at once (the simulator's default --connect-window), for comparison
+         (skipped with --skip-concurrent)
   idle:  bytes per idle context: RSS growth between a 10-context tree and the
          --idle-levels tree (default: --levels) with no calls, peak and settled
          (settled: RSS at the end after malloc_trim, i.e. without the build's bursts)
@@ -30,11 +35,12 @@ import sys
 import time
 
 
-def sim_run(exe, levels, calls):
+def sim_run(exe, levels, calls, sequential=True):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
+    extra = ['--sequential-connects'] if sequential else []
     out = subprocess.run([exe, 'simulate', '--levels', levels, '--modules', 'none', '--calls', str(calls),
-                          '--logs', '0', '--json'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+                          '--logs', '0', '--json'] + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     rep = json.loads(out.stdout)
@@ -91,6 +97,7 @@ def main():
     ap.add_argument('--real-levels', default='3,2')
     ap.add_argument('--real-rounds', type=int, default=20)
     ap.add_argument('--skip-real', action='store_true')
+    ap.add_argument('--skip-concurrent', action='store_true')
     a = ap.parse_args()
     out = {'load_before': os.getloadavg()}
     big = sim_run(a.exe, a.levels, 1)
@@ -104,6 +111,13 @@ def main():
                   'phases': big['phases'],
                   'peak_rss_bytes': big['peak_rss_bytes'], 'settled_rss_bytes': big['settled_rss_bytes'],
                   'peak_rss_per_context': big['peak_rss_bytes'] / big['contexts']}
+    if not a.skip_concurrent:
+        conc = sim_run(a.exe, a.levels, 1, sequential=False)
+        out['sim_concurrent_build'] = {'cpu_s': conc['cpu_s'], 'message_hops': conc['message_hops'],
+                                       'hops_per_cpu_s': conc['message_hops'] / max(conc['cpu_s'], 1e-9),
+                                       'run_cpu_s': conc['run_cpu_s'], 'run_hops_per_cpu_s': conc['hops_per_cpu_s'],
+                                       'phases': conc['phases'], 'peak_rss_bytes': conc['peak_rss_bytes'],
+                                       'invariants_ok': conc['invariants']['ok']}
     idle_levels = a.idle_levels or a.levels
     small = sim_run(a.exe, '10', 0)
     idle = sim_run(a.exe, idle_levels, 0)
