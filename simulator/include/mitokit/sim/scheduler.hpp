@@ -132,8 +132,11 @@ private:
     // into ready_; an event posted into it for the current instant (the usual case:
     // a hand-off to the broker) is appended to now_, which run() merges with ready_
     // by (t, seq), and any other is inserted into ready_ in order.
-    static constexpr unsigned SLOT_SHIFT = 10; // 1.024 us
-    static constexpr std::size_t RING = 8192;  // 8.4 ms ahead
+    // Slots of 4 us rather than 1: when events are sparse (a tree built one
+    // connect at a time), each lands in a bucket of its own, and a quarter as many
+    // buckets stay in cache between visits (docs/performance.md, twelfth session).
+    static constexpr unsigned SLOT_SHIFT = 12; // 4.096 us
+    static constexpr std::size_t RING = 2048;  // 8.4 ms ahead
     static Time slot_of(Time t) noexcept { return t >> SLOT_SHIFT; }
     void insert(const Item& it);
     bool prepare(); // fills ready_ with the next slot's items; false if none
