@@ -1,8 +1,12 @@
 #include "mitokit/sim/segment_store.hpp"
 
+#include <cstdlib>
+#include <new>
+
 namespace mitokit::sim {
 
 static_assert(SegmentStore::SLOT <= 255, "slot lengths are kept in a byte");
+static_assert(SegmentStore::SLOT % 64 == 0, "a slot is whole cache lines");
 // Handles below 2^31 are slots: 2^31 slots would be 256 GiB of chunks, so memory
 // runs out (std::bad_alloc, as for any other allocation) long before they do.
 
@@ -23,7 +27,12 @@ std::uint32_t SegmentStore::make(std::size_t len) {
         std::uint32_t h;
         if (!reuse(free_small_, h)) {
             h = static_cast<std::uint32_t>(small_len_.size());
-            if (h % SLOTS_PER_CHUNK == 0) chunks_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(SLOTS_PER_CHUNK * SLOT));
+            if (h % SLOTS_PER_CHUNK == 0) {
+                // Line-aligned, so a frame of up to SLOT bytes spans no more lines than it must.
+                auto* p = static_cast<std::uint8_t*>(std::aligned_alloc(64, SLOTS_PER_CHUNK * SLOT));
+                if (!p) throw std::bad_alloc();
+                chunks_.emplace_back(p);
+            }
             small_len_.push_back(0);
         }
         small_len_[h] = static_cast<std::uint8_t>(len);
@@ -42,8 +51,10 @@ void SegmentStore::prefetch(std::uint32_t h) const noexcept {
     if (h & LARGE) {
         __builtin_prefetch(&large_[h & ~LARGE]);
     } else {
+        // The whole slot: the decoder reads every byte of the frame.
         __builtin_prefetch(&small_len_[h]);
-        __builtin_prefetch(data(h));
+        const std::uint8_t* p = data(h);
+        for (std::size_t off = 0; off < SLOT; off += 64) __builtin_prefetch(p + off);
     }
 }
 
@@ -58,9 +69,11 @@ void SegmentStore::release(std::uint32_t h) {
     free_large_.push_back(i);
 }
 
+void SegmentStore::FreeChunk::operator()(std::uint8_t* p) const noexcept { std::free(p); }
+
 void SegmentStore::trim() {
     if (in_use() != 0) return;
-    std::vector<std::unique_ptr<std::uint8_t[]>>().swap(chunks_);
+    std::vector<std::unique_ptr<std::uint8_t[], FreeChunk>>().swap(chunks_);
     std::vector<std::uint8_t>().swap(small_len_);
     std::vector<std::uint32_t>().swap(free_small_);
     std::vector<std::vector<std::uint8_t>>().swap(large_);

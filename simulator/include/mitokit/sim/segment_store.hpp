@@ -1,7 +1,8 @@
 // The bytes of the segments in flight on links (and of messages waiting for the
 // broker in Router.route()), by a 32-bit handle that the scheduler's compact
 // events carry. A segment of at most SLOT bytes (nearly every
-// frame: a call is about a hundred) takes a fixed slot carved from large chunks,
+// frame: a call with its header is about 150, a route or a reply about 50) takes a
+// fixed slot of three cache lines carved from large line-aligned chunks,
 // so a burst of a million segments costs no allocation each, and the slots of
 // segments written one after another sit side by side, as they are read. A larger
 // segment gets a vector of its own. Released handles are reused, last in first
@@ -16,8 +17,8 @@ namespace mitokit::sim {
 
 class SegmentStore {
 public:
-    static constexpr std::size_t SLOT = 128;
-    static constexpr std::uint32_t SLOTS_PER_CHUNK = 512; // 64 KiB chunks, under malloc's mmap threshold
+    static constexpr std::size_t SLOT = 192;
+    static constexpr std::uint32_t SLOTS_PER_CHUNK = 512; // 96 KiB chunks, under malloc's mmap threshold
     // Large segments' vectors kept (with their memory) for reuse once released.
     static constexpr std::size_t KEEP_LARGE = 1024;
     static constexpr std::uint32_t NONE = 0xffffffffu; // never a handle
@@ -43,7 +44,10 @@ private:
     static constexpr std::uint32_t LARGE = 0x80000000u;
     std::uint8_t* slot(std::uint32_t h) const noexcept { return chunks_[h / SLOTS_PER_CHUNK].get() + (h % SLOTS_PER_CHUNK) * SLOT; }
 
-    std::vector<std::unique_ptr<std::uint8_t[]>> chunks_;
+    struct FreeChunk {
+        void operator()(std::uint8_t* p) const noexcept;
+    };
+    std::vector<std::unique_ptr<std::uint8_t[], FreeChunk>> chunks_;
     std::vector<std::uint8_t> small_len_; // by slot (SLOT fits a byte)
     std::vector<std::uint32_t> free_small_;
     std::vector<std::vector<std::uint8_t>> large_;
