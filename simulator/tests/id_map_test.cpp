@@ -28,7 +28,8 @@ struct Walk {
     int paged_steps = 0; // steps that ended with the table paged
     int unpaged = 0;     // steps that took it from pages back to a hash
 };
-Walk random_ops(std::uint64_t key_range, std::uint32_t far_one = 0, bool phases = false, int steps = 200000) {
+Walk random_ops(std::uint64_t key_range, std::uint32_t far_one = 0, bool phases = false, int steps = 200000,
+                std::uint32_t key_base = 0) {
     Rng rng(11);
     IdMap m;
     std::map<std::uint32_t, std::uint32_t> ref;
@@ -36,7 +37,8 @@ Walk random_ops(std::uint64_t key_range, std::uint32_t far_one = 0, bool phases 
     for (int step = 0; step < steps && !::testing::Test::HasFailure(); ++step) {
         // Keys from a small range (long probe runs and many collisions), the sentinel
         // value 0xffffffff among them.
-        std::uint32_t k = rng.chance(1, 50) ? 0xffffffffu : static_cast<std::uint32_t>(rng.below(key_range));
+        std::uint32_t k =
+            rng.chance(1, 50) ? 0xffffffffu : key_base + static_cast<std::uint32_t>(rng.below(key_range));
         if (far_one && rng.chance(1, far_one)) k = static_cast<std::uint32_t>(rng.next());
         const bool was_paged = m.paged();
         const bool shrinking = phases && (step / 50000) % 2 == 1;
@@ -84,10 +86,11 @@ TEST(IdMap, HoldsNoMemoryEmptyAndGivesItBackWhenEmptied) {
     EXPECT_TRUE(m.erase(7));
     EXPECT_TRUE(m.erase(8));
     EXPECT_EQ(m.heap_bytes(), 0u);
-    for (std::uint32_t k = 0; k < 100; ++k) m.set(k, k);
+    for (std::uint32_t k = 0; k < 100; ++k) m.set(k * 9973, k); // scattered: hashed
+    EXPECT_FALSE(m.paged());
     EXPECT_EQ(m.size(), 100u);
     EXPECT_GE(m.heap_bytes() / 8 * 3, m.size() * 4); // at most 3/4 full
-    for (std::uint32_t k = 0; k < 100; ++k) EXPECT_TRUE(m.erase(k));
+    for (std::uint32_t k = 0; k < 100; ++k) EXPECT_TRUE(m.erase(k * 9973));
     EXPECT_TRUE(m.empty());
     EXPECT_EQ(m.heap_bytes(), 0u);
     EXPECT_FALSE(m.erase(5));
@@ -109,6 +112,11 @@ TEST(IdMap, MatchesAnOrderedMapThroughPagingAndBack) {
     EXPECT_GT(phased.unpaged, 0);
     // Scattered keys never page.
     EXPECT_EQ(random_ops(1u << 30, 0, false, 20000).paged_steps, 0);
+    // Dense keys far from 0: the directory starts at their lowest page and grows
+    // at the front as keys below it come in.
+    const Walk high = random_ops(3000, 0, true, 300000, 40'000'000);
+    EXPECT_GT(high.paged_steps, 100000);
+    EXPECT_GT(high.unpaged, 0);
 }
 
 TEST(IdMap, ADenseRunOfAMillionIdsIsPagedInLessMemoryThanAHashAndHashedAgainWhenSparse) {
@@ -138,6 +146,43 @@ TEST(IdMap, ADenseRunOfAMillionIdsIsPagedInLessMemoryThanAHashAndHashedAgainWhen
     EXPECT_EQ(m.size(), N / 32);
     EXPECT_EQ(m.get(64), std::optional<std::uint32_t>(192));
     EXPECT_FALSE(m.contains(65));
+}
+
+// A parent's routes to its hundred children: consecutive IDs from a block far
+// from 0. They page under a directory that starts at their first page, in less
+// memory than a hash; keys below that page grow the directory at the front.
+TEST(IdMap, AHundredConsecutiveIdsFarFromZeroArePagedAndGrowDownwards) {
+    IdMap m;
+    constexpr std::uint32_t FIRST = 7'654'321;
+    for (std::uint32_t k = FIRST; k < FIRST + 100; ++k) m.set(k, k - FIRST);
+    ASSERT_TRUE(m.paged());
+    EXPECT_LT(m.heap_bytes(), 256u * 8 / 2); // a hash of 100 keys takes 256 slots of 8 bytes
+    for (std::uint32_t k = FIRST; k < FIRST + 100; ++k) ASSERT_EQ(m.get(k), std::optional<std::uint32_t>(k - FIRST));
+    EXPECT_FALSE(m.contains(FIRST - 1));
+    EXPECT_FALSE(m.contains(FIRST + 100));
+    EXPECT_FALSE(m.contains(0));
+    EXPECT_FALSE(m.contains(FIRST % 64)); // the same offset in page 0
+    // Keys below the first page, in descending order.
+    for (std::uint32_t k = FIRST - 1; k >= FIRST - 1000; --k) m.set(k, 5);
+    ASSERT_TRUE(m.paged());
+    EXPECT_EQ(m.size(), 1100u);
+    EXPECT_EQ(m.get(FIRST - 1000), std::optional<std::uint32_t>(5));
+    EXPECT_EQ(m.get(FIRST + 99), std::optional<std::uint32_t>(99));
+    EXPECT_FALSE(m.contains(FIRST - 1001));
+    std::uint32_t last = 0, seen = 0;
+    m.for_each([&](std::uint32_t k, std::uint32_t) {
+        EXPECT_GT(k, last);
+        EXPECT_GE(k, FIRST - 1000);
+        last = k;
+        ++seen;
+    });
+    EXPECT_EQ(seen, 1100u);
+    // A key far below: hashed again, nothing lost.
+    m.set(3, 3);
+    EXPECT_FALSE(m.paged());
+    EXPECT_EQ(m.size(), 1101u);
+    EXPECT_EQ(m.get(FIRST - 1000), std::optional<std::uint32_t>(5));
+    EXPECT_EQ(m.get(3), std::optional<std::uint32_t>(3));
 }
 
 TEST(IdMap, AFarKeyTurnsPagesBackIntoAHash) {

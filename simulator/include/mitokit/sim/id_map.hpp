@@ -9,11 +9,12 @@
 // probing with backward-shift deletion (no tombstones), doubled past 3/4 full.
 // Context IDs are handed out in blocks, so the big tables (the master's million
 // routes, a parent's routes to its subtree) hold runs of consecutive keys: once
-// a table is big and its keys are dense, it becomes paged, an array per 256
-// consecutive keys, which costs less memory than the hash and keeps neighbouring
-// IDs in neighbouring cache lines (a hash scatters them, so a walk over a
-// subtree misses the cache at every key). A key far beyond the pages, or pages
-// left nearly empty by erases, send the table back to hashing.
+// a table outgrows a few cache lines and its keys are dense, it becomes paged, an
+// array per 64 consecutive keys under a directory that starts at the lowest page
+// used, which costs less memory than the hash and keeps neighbouring IDs in
+// neighbouring cache lines (a hash scatters them, so a walk over a subtree misses
+// the cache at every key). A key far from the pages, or pages left nearly empty
+// by erases, send the table back to hashing.
 //
 // Iteration order is by slot (hash) or by key (paged), so it is not part of the
 // contract: callers that need an order sort what they collect (the router
@@ -53,7 +54,7 @@ public:
         if (k == EMPTY) return has_max_ ? &max_value_ : nullptr;
         if (paged()) {
             const auto& dir = paged_->dir;
-            const std::uint32_t p = k >> PAGE_BITS;
+            const std::uint32_t p = (k >> PAGE_BITS) - paged_->base; // keys below the pages wrap past the end
             if (p >= dir.size() || !dir[p]) return nullptr;
             const Page& pg = *dir[p];
             const std::uint32_t i = k & PAGE_MASK;
@@ -76,7 +77,7 @@ public:
     void prefetch(Key k) const noexcept {
         if (paged()) {
             const auto& dir = paged_->dir;
-            const std::uint32_t p = k >> PAGE_BITS;
+            const std::uint32_t p = (k >> PAGE_BITS) - paged_->base;
             if (p < dir.size() && dir[p]) __builtin_prefetch(&dir[p]->value[k & PAGE_MASK]);
         } else if (cap_ > 16) {
             __builtin_prefetch(&slots_[slot_of(k)]);
@@ -166,8 +167,9 @@ public:
             for (std::uint32_t p = 0; p < dir.size(); ++p) {
                 if (!dir[p]) continue;
                 const Page& pg = *dir[p];
+                const Key first = (paged_->base + p) << PAGE_BITS;
                 for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
-                    if (pg.has(i)) fn(p << PAGE_BITS | i, pg.value[i]);
+                    if (pg.has(i)) fn(first | i, pg.value[i]);
             }
         } else {
             if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
@@ -183,12 +185,13 @@ private:
         Key key = EMPTY;
         Value value = 0;
     };
-    static constexpr std::uint32_t PAGE_BITS = 8;
+    static constexpr std::uint32_t PAGE_BITS = 6;
     static constexpr std::uint32_t PAGE_KEYS = 1u << PAGE_BITS;
     static constexpr std::uint32_t PAGE_MASK = PAGE_KEYS - 1;
-    // Hash tables smaller than this stay hashed: their memory is small and a
-    // page per run of keys would cost more.
-    static constexpr std::uint32_t PAGE_FROM_SLOTS = 1024;
+    // Hash tables smaller than this stay hashed: they fit in a few cache lines.
+    // From here on a dense table pages (a parent's hundred children, in one or
+    // two pages, rather than a hash of 256 slots over 32 lines).
+    static constexpr std::uint32_t PAGE_FROM_SLOTS = 64;
     struct Page {
         std::array<Value, PAGE_KEYS> value{};
         std::array<std::uint64_t, PAGE_KEYS / 64> present{};
@@ -197,7 +200,8 @@ private:
     };
     using PagePtr = std::unique_ptr<Page>;
     struct Paged {
-        std::vector<PagePtr> dir; // page p holds keys p * PAGE_KEYS ...
+        std::vector<PagePtr> dir; // dir[p] holds keys (base + p) * PAGE_KEYS ...
+        std::uint32_t base = 0;   // the first page the directory covers
         std::uint32_t pages = 0;  // non-null entries of dir
     };
 
@@ -254,20 +258,24 @@ private:
     // would take no more memory than the doubled table, becomes paged (true).
     bool grow_or_page() {
         if (cap_ >= PAGE_FROM_SLOTS) {
-            std::uint32_t top = 0;
-            for (std::uint32_t i = 0; i < cap_; ++i)
-                if (slots_[i].key != EMPTY && slots_[i].key >> PAGE_BITS > top) top = slots_[i].key >> PAGE_BITS;
-            if (top < dir_limit(size_)) {
-                std::vector<bool> used(std::size_t{top} + 1, false);
+            std::uint32_t bottom = UINT32_MAX, top = 0;
+            for (std::uint32_t i = 0; i < cap_; ++i) {
+                if (slots_[i].key == EMPTY) continue;
+                bottom = std::min(bottom, slots_[i].key >> PAGE_BITS);
+                top = std::max(top, slots_[i].key >> PAGE_BITS);
+            }
+            const std::size_t span = std::size_t{top} - bottom + 1;
+            if (span <= dir_limit(size_)) {
+                std::vector<bool> used(span, false);
                 std::size_t pages = 0;
                 for (std::uint32_t i = 0; i < cap_; ++i) {
                     if (slots_[i].key == EMPTY) continue;
-                    const std::uint32_t p = slots_[i].key >> PAGE_BITS;
+                    const std::uint32_t p = (slots_[i].key >> PAGE_BITS) - bottom;
                     if (!used[p]) ++pages, used[p] = true;
                 }
-                const std::size_t paged_bytes = pages * sizeof(Page) + (std::size_t{top} + 1) * sizeof(PagePtr);
-                if (top + 1 <= dir_limit(pages) && paged_bytes <= 2 * std::size_t{cap_} * sizeof(Slot)) {
-                    to_pages(top + 1);
+                const std::size_t paged_bytes = sizeof(Paged) + pages * sizeof(Page) + span * sizeof(PagePtr);
+                if (span <= dir_limit(pages) && paged_bytes <= 2 * std::size_t{cap_} * sizeof(Slot)) {
+                    to_pages(bottom, span);
                     return true;
                 }
             }
@@ -276,13 +284,14 @@ private:
         return false;
     }
 
-    void to_pages(std::size_t dir_size) {
+    void to_pages(std::uint32_t base, std::size_t dir_size) {
         auto old = std::move(slots_);
         const std::uint32_t old_cap = cap_;
         cap_ = 0;
         size_ = 0;
         one_ = Slot{};
         paged_ = std::make_unique<Paged>();
+        paged_->base = base;
         paged_->dir.resize(dir_size);
         for (std::uint32_t i = 0; i < old_cap; ++i)
             if (old[i].key != EMPTY) page_set(old[i].key, old[i].value);
@@ -299,17 +308,31 @@ private:
         slots_ = std::make_unique<Slot[]>(cap_);
         for (std::uint32_t p = 0; p < dir.size(); ++p) {
             if (!dir[p]) continue;
+            const Key first = (old->base + p) << PAGE_BITS;
             for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
-                if (dir[p]->has(i)) hash_set(p << PAGE_BITS | i, dir[p]->value[i]);
+                if (dir[p]->has(i)) hash_set(first | i, dir[p]->value[i]);
         }
     }
 
-    // False (and nothing changed) when k lies too far beyond the pages.
+    // False (and nothing changed) when k lies too far from the pages.
     bool page_set(Key k, Value v) {
         auto& dir = paged_->dir;
-        const std::uint32_t p = k >> PAGE_BITS;
+        const std::uint32_t kp = k >> PAGE_BITS;
+        const std::size_t limit = dir_limit(paged_->pages + 1);
+        if (kp < paged_->base) {
+            // Below the directory: it grows at the front, with room for more.
+            const std::size_t need = paged_->base - kp;
+            if (dir.size() + need > limit) return false;
+            // Slack of a quarter, so keys coming in descending order do not move it every time.
+            const std::size_t front =
+                need + std::min({dir.size() / 4, std::size_t{kp}, limit - dir.size() - need});
+            dir.resize(dir.size() + front);
+            std::move_backward(dir.begin(), dir.end() - static_cast<std::ptrdiff_t>(front), dir.end());
+            paged_->base -= static_cast<std::uint32_t>(front);
+        }
+        const std::uint32_t p = kp - paged_->base;
         if (p >= dir.size()) {
-            if (p >= dir_limit(paged_->pages + 1)) return false;
+            if (std::size_t{p} + 1 > limit) return false;
             dir.resize(std::max<std::size_t>(std::size_t{p} + 1, dir.size() + dir.size() / 4));
         }
         if (!dir[p]) {
@@ -329,7 +352,7 @@ private:
 
     bool page_erase(Key k) {
         auto& dir = paged_->dir;
-        const std::uint32_t p = k >> PAGE_BITS;
+        const std::uint32_t p = (k >> PAGE_BITS) - paged_->base;
         if (p >= dir.size() || !dir[p]) return false;
         Page& pg = *dir[p];
         const std::uint32_t i = k & PAGE_MASK;
