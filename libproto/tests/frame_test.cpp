@@ -56,6 +56,30 @@ TEST(FrameHeader, RejectsShortInput) {
     EXPECT_EQ(h.error().code, Errc::truncated);
 }
 
+TEST(FrameHeader, PeekRoutingIdsAgreesWithDecodeAndRefusesWhatIsNoFrame) {
+    for (Encoding e : {Encoding::legacy, Encoding::pickle, Encoding::binary}) {
+        const Header h{e, 0x01020304u, 0xa0b0c0d0u, 7, handle::CALL_FUNCTION, 1000, 0xffffffffu};
+        const auto bytes = encode_header(h);
+        const auto ids = peek_routing_ids(bytes);
+        ASSERT_TRUE(ids);
+        EXPECT_EQ(ids->dst_id, h.dst_id);
+        EXPECT_EQ(ids->src_id, h.src_id);
+        EXPECT_EQ(ids->auth_id, h.auth_id);
+    }
+    auto bytes = encode_header(Header{Encoding::legacy, 1, 2, 3, 100, 0, 5});
+    for (const std::uint8_t second : {0x48, 0x4c}) { // "MH", "ML": no encoding
+        bytes[1] = second;
+        EXPECT_FALSE(peek_routing_ids(bytes));
+        EXPECT_FALSE(decode_header(bytes));
+    }
+    bytes[1] = 0x49;
+    bytes[0] = 'X';
+    EXPECT_FALSE(peek_routing_ids(bytes));
+    bytes[0] = 0x4d;
+    EXPECT_FALSE(peek_routing_ids(std::span<const std::uint8_t>(bytes).first(HEADER_SIZE - 1)));
+    EXPECT_TRUE(peek_routing_ids(bytes));
+}
+
 TEST(Handles, NamesRoundTrip) {
     EXPECT_EQ(handle_name(handle::LOAD_MODULE), "LOAD_MODULE");
     EXPECT_EQ(handle_name(handle::IS_DEAD), "IS_DEAD");

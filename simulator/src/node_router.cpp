@@ -129,7 +129,7 @@ void Node::register_peer(StreamId s) {
 
 bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
 
-void Node::prefetch_stream(StreamId s, int stage, const Header* head) const noexcept {
+void Node::prefetch_stream(StreamId s, int stage, const RoutingIds* head) const noexcept {
     if (s >= streams_.size()) return;
     if (stage == 0) {
         streams_.prefetch_slot(s);

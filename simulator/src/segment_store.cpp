@@ -1,5 +1,6 @@
 #include "mitokit/sim/segment_store.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -47,15 +48,16 @@ std::uint32_t SegmentStore::make(std::size_t len) {
     return LARGE | i;
 }
 
+void SegmentStore::prefetch_length(std::uint32_t h) const noexcept {
+    if (h & LARGE) __builtin_prefetch(&large_[h & ~LARGE]);
+    else __builtin_prefetch(&small_len_[h]);
+}
+
 void SegmentStore::prefetch(std::uint32_t h) const noexcept {
-    if (h & LARGE) {
-        __builtin_prefetch(&large_[h & ~LARGE]);
-    } else {
-        // The whole slot: the decoder reads every byte of the frame.
-        __builtin_prefetch(&small_len_[h]);
-        const std::uint8_t* p = data(h);
-        for (std::size_t off = 0; off < SLOT; off += 64) __builtin_prefetch(p + off);
-    }
+    const std::uint8_t* p = data(h);
+    const std::size_t n = size(h);
+    // A large segment's first lines only: the decoder's own reads stream the rest.
+    for (std::size_t off = 0; off < std::min<std::size_t>(n, SLOT); off += 64) __builtin_prefetch(p + off);
 }
 
 void SegmentStore::release(std::uint32_t h) {

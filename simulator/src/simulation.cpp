@@ -153,6 +153,8 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
         if (stage == 0) __builtin_prefetch(routes_.address(seg));
         else if (stage == 1) {
             __builtin_prefetch(&nodes_[routes_[seg].node]);
+            segs_.prefetch_length(routes_[seg].seg);
+        } else if (stage == 2) {
             segs_.prefetch(routes_[seg].seg);
         }
         return;
@@ -171,27 +173,23 @@ void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {
     switch (stage) {
     case 0:
         __builtin_prefetch(&L);
-        if (seg != EOF_SEGMENT) segs_.prefetch(seg);
+        if (seg != EOF_SEGMENT) segs_.prefetch_length(seg);
         return;
     case 1: {
         const auto* n = reinterpret_cast<const char*>(&nodes_[L.node[to]]);
         __builtin_prefetch(n);
         __builtin_prefetch(n + 64);
         __builtin_prefetch(n + 128);
+        if (seg != EOF_SEGMENT) segs_.prefetch(seg); // the lines its length (loaded at stage 0) covers
         return;
     }
     default: {
-        // The segment's bytes came in at stage 0: if it starts with a frame, its
+        // The segment's bytes came in at stage 1: if it starts with a frame, its
         // header names the IDs the router will look up (not at the node's stage 1,
-        // which loads the stream itself). Checked for the magic first: a segment cut
-        // mid-frame should cost no error message.
+        // which loads the stream itself).
         const int node_stage = stage - 2;
-        std::optional<Header> head;
-        if (node_stage != 1 && seg != EOF_SEGMENT && segs_.size(seg) >= HEADER_SIZE) {
-            const auto bytes = segs_.bytes(seg).first(HEADER_SIZE);
-            if (encoding_from_u16(static_cast<std::uint16_t>(bytes[0] << 8 | bytes[1])))
-                if (auto h = decode_header(bytes, UINT32_MAX)) head = *h;
-        }
+        std::optional<RoutingIds> head;
+        if (node_stage != 1 && seg != EOF_SEGMENT) head = peek_routing_ids(segs_.bytes(seg));
         nodes_[L.node[to]].prefetch_stream(L.stream[to], node_stage, head ? &*head : nullptr);
         return;
     }

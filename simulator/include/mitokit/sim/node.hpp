@@ -215,10 +215,10 @@ public:
     bool stream_open(StreamId s) const;
     // A hint that bytes for `s` come soon: stage 0 loads the stream's table slot
     // and a small route table, stage 1 (once those are in) the stream itself.
-    // `head`, when not null, is the next frame's header as it will arrive (maybe
-    // garbled): the route table slots its IDs hash to are loaded too, and at
+    // `head`, when not null, holds the next frame's routing IDs as it will arrive
+    // (maybe garbled): the route table slots they hash to are loaded too, and at
     // stage 2 the stream's egress set's. Changes nothing.
-    void prefetch_stream(StreamId s, int stage, const Header* head = nullptr) const noexcept;
+    void prefetch_stream(StreamId s, int stage, const RoutingIds* head = nullptr) const noexcept;
     // A hint that main_thread_free() comes soon: stage 0 loads the Dispatcher's state,
     // 1 the call queue (if any), 2 its next message, 3 that message's bytes.
     void prefetch_main_thread(int stage) const noexcept;

@@ -31,7 +31,10 @@ public:
     }
     std::size_t size(std::uint32_t h) const noexcept { return (h & LARGE) ? large_[h & ~LARGE].size() : small_len_[h]; }
     std::span<const std::uint8_t> bytes(std::uint32_t h) const noexcept { return {data(h), size(h)}; }
-    // Where the next lookups of `h` will read: a hint only.
+    // Hints only. prefetch_length loads what size() reads; prefetch then loads the
+    // bytes, every line of them (the decoder reads them all), and best runs once
+    // the length has arrived.
+    void prefetch_length(std::uint32_t h) const noexcept;
     void prefetch(std::uint32_t h) const noexcept;
     void release(std::uint32_t h);
     std::size_t in_use() const noexcept {
