@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <utility>
 
 namespace mitokit::sim {
 namespace {
@@ -123,7 +124,12 @@ void Scheduler::insert(const Item& it) {
     }
     if (slot - cur_slot_ < RING) {
         const std::size_t pos = slot & (RING - 1);
-        ring_[pos].push_back(it);
+        std::vector<Item>& bucket = ring_[pos];
+        if (bucket.capacity() == 0 && !spare_.empty()) { // the most recently emptied buffer: still in cache
+            bucket = std::move(spare_.back());
+            spare_.pop_back();
+        }
+        bucket.push_back(it);
         occupied_[pos >> 6] |= std::uint64_t{1} << (pos & 63);
         return;
     }
@@ -176,6 +182,10 @@ bool Scheduler::prepare() {
             pull_far();
             const std::size_t at = (start + k) & (RING - 1);
             ready_.swap(ring_[at]);
+            // The bucket gives up the (emptied) buffer it got in exchange: the next
+            // bucket to fill takes it while it is warm, where the bucket itself may
+            // not fill again for a whole turn of the ring.
+            if (ring_[at].capacity() && spare_.size() < SPARE_KEEP) spare_.push_back(std::exchange(ring_[at], {}));
             occupied_[at >> 6] &= ~(std::uint64_t{1} << (at & 63));
             // Buckets fill in scheduling order except for items pulled from far_.
             order_ready();
@@ -245,6 +255,7 @@ Scheduler::TaskId Scheduler::at(Time t, Task task) {
 void Scheduler::trim() {
     if (count_ != 0) return;
     for (auto& b : ring_) std::vector<Item>().swap(b);
+    std::vector<std::vector<Item>>().swap(spare_);
     std::vector<Item>().swap(far_);
     std::vector<Item>().swap(ready_);
     std::vector<Item>().swap(sorted_);

@@ -146,6 +146,9 @@ private:
     std::vector<Item> sorted_; // order_ready's buffer
     std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
     std::array<std::uint64_t, RING / 64> occupied_{}; // a bit per non-empty ring bucket
+    // Emptied bucket buffers, the warmest last, for the next buckets to fill.
+    static constexpr std::size_t SPARE_KEEP = 64;
+    std::vector<std::vector<Item>> spare_;
     std::vector<Item> far_;  // a min-heap by (t, seq)
     std::vector<Item> ready_;
     std::size_t ready_pos_ = 0;
