@@ -399,6 +399,33 @@ TEST(Router, AContextsOwnDelRouteLeavesItsDescendantsRoutesBehindAsInTheReferenc
     EXPECT_EQ(w.sim->stale_routes(), (std::vector<std::string>{"context 0 still routes to dead context " + std::to_string(g)}));
 }
 
+TEST(Router, AForgedAddRouteForASiblingOutlivesItAsInTheReference) {
+    // Grandchild g sends its parent c1 an ADD_ROUTE for c2, the master's other child.
+    // c1 takes it on trust (its route for c2 was the parent fallback, which 0.3.3's
+    // _on_add_route does not count as a duplicate) and passes it up; the master has
+    // a real route to c2 and refuses it. When c2 dies, the master's DEL_ROUTE goes
+    // down only on streams whose peers sent to c2 (none), so c1 keeps its route.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId c2 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    Node& n1 = *w.sim->find(c1);
+    Node& m = w.sim->master();
+    const StreamId to_g = *n1.route_for(g);
+    const StreamId to_c2 = *m.route_for(c2);
+    n1.receive(to_g, frame(c1, g, g, handle::ADD_ROUTE, 0, to_bytes(std::to_string(c2) + ":forged")));
+    w.sim->run();
+    EXPECT_EQ(n1.route_for(c2), std::optional<StreamId>(to_g));
+    EXPECT_EQ(w.note(Note::duplicate_route), 1u);
+    EXPECT_EQ(m.route_for(c2), std::optional<StreamId>(to_c2));
+    w.sim->crash(c2);
+    w.sim->run();
+    EXPECT_FALSE(m.route_for(c2));
+    EXPECT_EQ(w.sim->stale_routes(),
+              (std::vector<std::string>{"context " + std::to_string(c1) + " still routes to dead context " +
+                                        std::to_string(c2)}));
+}
+
 TEST(Router, CallChainsRememberFailureUntilForgotten) {
     World w;
     const ContextId c1 = w.spawn_from_master();
