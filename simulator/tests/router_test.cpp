@@ -426,6 +426,28 @@ TEST(Router, AForgedAddRouteForASiblingOutlivesItAsInTheReference) {
                                         std::to_string(c2)}));
 }
 
+TEST(Router, AForgedAddRouteForADeadContextIsTakenUpToTheMasterAsInTheReference) {
+    // c2 is gone and every route to it with it. Then grandchild g sends an ADD_ROUTE
+    // for c2: its parent c1 takes it (its route for c2 is the parent fallback), and
+    // so does the master, which has no parent and so no current route at all.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId c2 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    w.sim->crash(c2);
+    w.sim->run();
+    ASSERT_TRUE(w.sim->stale_routes().empty());
+    Node& n1 = *w.sim->find(c1);
+    n1.receive(*n1.route_for(g), frame(c1, g, g, handle::ADD_ROUTE, 0, to_bytes(std::to_string(c2))));
+    w.sim->run();
+    EXPECT_EQ(w.note(Note::duplicate_route), 0u);
+    EXPECT_EQ(w.sim->master().route_for(c2), w.sim->master().route_for(c1));
+    EXPECT_EQ(w.sim->stale_routes(),
+              (std::vector<std::string>{"context 0 still routes to dead context " + std::to_string(c2),
+                                        "context " + std::to_string(c1) + " still routes to dead context " +
+                                            std::to_string(c2)}));
+}
+
 TEST(Router, CallChainsRememberFailureUntilForgotten) {
     World w;
     const ContextId c1 = w.spawn_from_master();
