@@ -97,13 +97,16 @@ TEST(IdMap, HoldsNoMemoryEmptyAndGivesItBackWhenEmptied) {
     EXPECT_FALSE(m.contains(5));
 }
 
-// Dense keys (a master's routes) make a big table paged; far keys and erases
-// that leave pages nearly empty make it hash again; the entries survive each move.
+// Dense keys (a master's routes) make a big table paged; far keys get pages of
+// their own until there are so many that the pages are nearly empty, and so do
+// erases, and then it hashes again; the entries survive each move.
 TEST(IdMap, MatchesAnOrderedMapThroughPagingAndBack) {
     // Dense enough to page most of the time.
     EXPECT_GT(random_ops(3000, 0, false, 300000).paged_steps, 200000);
-    // A far key unpages it (it pages again once erases have taken the far keys out).
-    const Walk far = random_ops(3000, 20000, false, 300000);
+    // A few far keys: a page each, still paged.
+    EXPECT_GT(random_ops(3000, 20000, false, 300000).paged_steps, 200000);
+    // Many: the pages fill too little and it hashes again.
+    const Walk far = random_ops(3000, 100, false, 300000);
     EXPECT_GT(far.paged_steps, 0);
     EXPECT_GT(far.unpaged, 0);
     // Growing and shrinking: in and out of pages.
@@ -112,8 +115,7 @@ TEST(IdMap, MatchesAnOrderedMapThroughPagingAndBack) {
     EXPECT_GT(phased.unpaged, 0);
     // Scattered keys never page.
     EXPECT_EQ(random_ops(1u << 30, 0, false, 20000).paged_steps, 0);
-    // Dense keys far from 0: the directory starts at their lowest page and grows
-    // at the front as keys below it come in.
+    // Dense keys far from 0.
     const Walk high = random_ops(3000, 0, true, 300000, 40'000'000);
     EXPECT_GT(high.paged_steps, 100000);
     EXPECT_GT(high.unpaged, 0);
@@ -149,9 +151,9 @@ TEST(IdMap, ADenseRunOfAMillionIdsIsPagedInLessMemoryThanAHashAndHashedAgainWhen
 }
 
 // A parent's routes to its hundred children: consecutive IDs from a block far
-// from 0. They page under a directory that starts at their first page, in less
-// memory than a hash; keys below that page grow the directory at the front.
-TEST(IdMap, AHundredConsecutiveIdsFarFromZeroArePagedAndGrowDownwards) {
+// from 0. They page, in less memory than a hash, and so do keys below them and
+// a key far from all of them (a parent's own parent).
+TEST(IdMap, AHundredConsecutiveIdsFarFromZeroArePagedAndKeysElsewhereGetPagesOfTheirOwn) {
     IdMap m;
     constexpr std::uint32_t FIRST = 7'654'321;
     for (std::uint32_t k = FIRST; k < FIRST + 100; ++k) m.set(k, k - FIRST);
@@ -177,25 +179,40 @@ TEST(IdMap, AHundredConsecutiveIdsFarFromZeroArePagedAndGrowDownwards) {
         ++seen;
     });
     EXPECT_EQ(seen, 1100u);
-    // A key far below: hashed again, nothing lost.
+    // A key far below: a page of its own.
+    const std::size_t bytes = m.heap_bytes();
     m.set(3, 3);
-    EXPECT_FALSE(m.paged());
+    EXPECT_TRUE(m.paged());
     EXPECT_EQ(m.size(), 1101u);
     EXPECT_EQ(m.get(FIRST - 1000), std::optional<std::uint32_t>(5));
     EXPECT_EQ(m.get(3), std::optional<std::uint32_t>(3));
+    EXPECT_FALSE(m.contains(4));
+    EXPECT_LT(m.heap_bytes() - bytes, 1024u);
+    // 400 keys in pages of their own, 1,101 in 19 pages: under a sixteenth full,
+    // so hashed again, nothing lost.
+    for (std::uint32_t j = 1; j <= 400; ++j) m.set(j * 1000 * 64, j);
+    EXPECT_FALSE(m.paged());
+    EXPECT_EQ(m.size(), 1501u);
+    EXPECT_EQ(m.get(FIRST + 99), std::optional<std::uint32_t>(99));
+    EXPECT_EQ(m.get(3), std::optional<std::uint32_t>(3));
+    EXPECT_EQ(m.get(400 * 1000 * 64), std::optional<std::uint32_t>(400));
 }
 
-TEST(IdMap, AFarKeyTurnsPagesBackIntoAHash) {
+TEST(IdMap, TheHighestKeysGetAPageToo) {
     IdMap m;
     for (std::uint32_t k = 0; k < 5000; ++k) m.set(k, k);
     ASSERT_TRUE(m.paged());
-    const std::size_t paged_bytes = m.heap_bytes();
-    m.set(0xfffffff0u, 9); // its page would need a 16M-entry directory
-    EXPECT_FALSE(m.paged());
+    m.set(0xfffffff0u, 9);  // the last page
+    m.set(0xfffffffeu, 10); // the key before the sentinel, in the same page
+    EXPECT_TRUE(m.paged());
     EXPECT_EQ(m.get(0xfffffff0u), std::optional<std::uint32_t>(9));
+    EXPECT_EQ(m.get(0xfffffffeu), std::optional<std::uint32_t>(10));
+    EXPECT_FALSE(m.contains(0xffffffffu));
     EXPECT_EQ(m.get(4999), std::optional<std::uint32_t>(4999));
+    EXPECT_EQ(m.size(), 5002u);
+    EXPECT_TRUE(m.erase(0xfffffff0u));
+    EXPECT_FALSE(m.contains(0xfffffff0u));
     EXPECT_EQ(m.size(), 5001u);
-    EXPECT_GT(m.heap_bytes(), paged_bytes);
 }
 
 // The key whose insertion turns a full, dense table into pages may itself lie

@@ -9,12 +9,12 @@
 // probing with backward-shift deletion (no tombstones), doubled past 3/4 full.
 // Context IDs are handed out in blocks, so the big tables (the master's million
 // routes, a parent's routes to its subtree) hold runs of consecutive keys: once
-// a table outgrows a few cache lines and its keys are dense, it becomes paged, an
-// array per 64 consecutive keys under a directory that starts at the lowest page
-// used, which costs less memory than the hash and keeps neighbouring IDs in
-// neighbouring cache lines (a hash scatters them, so a walk over a subtree misses
-// the cache at every key). A key far from the pages, or pages left nearly empty
-// by erases, send the table back to hashing.
+// a table outgrows a few cache lines and its keys are dense, it becomes paged: an
+// array per 64 consecutive keys, found through a small hash of page numbers. That
+// costs less memory than the hash and keeps neighbouring IDs in neighbouring cache
+// lines (a hash scatters them, so a walk over a subtree misses the cache at every
+// key); a key far from the rest (a parent's own parent, say) just has a page of
+// its own. Pages left under a sixteenth full send the table back to hashing.
 //
 // Iteration order is by slot (hash) or by key (paged), so it is not part of the
 // contract: callers that need an order sort what they collect (the router
@@ -45,7 +45,8 @@ public:
     bool empty() const noexcept { return size() == 0; }
     // Heap bytes held (for memory reports).
     std::size_t heap_bytes() const noexcept {
-        return paged() ? sizeof(Paged) + paged_->pages * sizeof(Page) + paged_->dir.capacity() * sizeof(PagePtr)
+        return paged() ? sizeof(Paged) + paged_->owned.size() * sizeof(Page) +
+                             paged_->owned.capacity() * sizeof(PagePtr) + paged_->index_cap * sizeof(PageSlot)
                        : cap_ * sizeof(Slot);
     }
     bool paged() const noexcept { return paged_ != nullptr; }
@@ -53,12 +54,9 @@ public:
     const Value* find(Key k) const noexcept {
         if (k == EMPTY) return has_max_ ? &max_value_ : nullptr;
         if (paged()) {
-            const auto& dir = paged_->dir;
-            const std::uint32_t p = (k >> PAGE_BITS) - paged_->base; // keys below the pages wrap past the end
-            if (p >= dir.size() || !dir[p]) return nullptr;
-            const Page& pg = *dir[p];
+            const Page* pg = find_page(k >> PAGE_BITS);
             const std::uint32_t i = k & PAGE_MASK;
-            return pg.has(i) ? &pg.value[i] : nullptr;
+            return pg && pg->has(i) ? &pg->value[i] : nullptr;
         }
         if (!cap_) return one_.key == k ? &one_.value : nullptr;
         for (std::uint32_t i = slot_of(k);; i = (i + 1) & (cap_ - 1)) {
@@ -76,9 +74,7 @@ public:
     // too big to stay in cache (a million routes in the master's).
     void prefetch(Key k) const noexcept {
         if (paged()) {
-            const auto& dir = paged_->dir;
-            const std::uint32_t p = (k >> PAGE_BITS) - paged_->base;
-            if (p < dir.size() && dir[p]) __builtin_prefetch(&dir[p]->value[k & PAGE_MASK]);
+            if (const Page* pg = find_page(k >> PAGE_BITS)) __builtin_prefetch(&pg->value[k & PAGE_MASK]);
         } else if (cap_ > 16) {
             __builtin_prefetch(&slots_[slot_of(k)]);
         }
@@ -97,7 +93,7 @@ public:
         }
         if (paged()) {
             if (page_set(k, v)) return;
-            unpage(); // k lies too far beyond the pages: hash again
+            unpage(); // a new page for k would leave the pages too empty: hash again
         }
         if (!cap_) {
             if (one_.key == k || one_.key == EMPTY) {
@@ -107,7 +103,7 @@ public:
             }
             grow(); // a second key: into a table
         } else if ((size_ + 1) * 4 > cap_ * 3 && !contains(k) && grow_or_page()) {
-            set(k, v); // now paged; k itself may lie beyond the pages and go back to a hash
+            set(k, v); // now paged; k itself may be what sends it back to a hash
             return;
         }
         hash_set(k, v);
@@ -163,13 +159,15 @@ public:
     template <class Fn>
     void for_each(Fn&& fn) const {
         if (paged()) {
-            const auto& dir = paged_->dir;
-            for (std::uint32_t p = 0; p < dir.size(); ++p) {
-                if (!dir[p]) continue;
-                const Page& pg = *dir[p];
-                const Key first = (paged_->base + p) << PAGE_BITS;
+            std::vector<const Page*> by_number;
+            by_number.reserve(paged_->owned.size());
+            for (const PagePtr& pg : paged_->owned) by_number.push_back(pg.get());
+            std::sort(by_number.begin(), by_number.end(),
+                      [](const Page* a, const Page* b) { return a->number < b->number; });
+            for (const Page* pg : by_number) {
+                const Key first = pg->number << PAGE_BITS;
                 for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
-                    if (pg.has(i)) fn(first | i, pg.value[i]);
+                    if (pg->has(i)) fn(first | i, pg->value[i]);
             }
         } else {
             if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
@@ -195,15 +193,44 @@ private:
     struct Page {
         std::array<Value, PAGE_KEYS> value{};
         std::array<std::uint64_t, PAGE_KEYS / 64> present{};
-        std::uint32_t count = 0;
+        std::uint32_t count = 0;  // keys present (a page left empty by erases stays until unpaging)
+        std::uint32_t number = 0; // holds keys number * PAGE_KEYS ...
         bool has(std::uint32_t i) const noexcept { return present[i >> 6] >> (i & 63) & 1u; }
     };
     using PagePtr = std::unique_ptr<Page>;
-    struct Paged {
-        std::vector<PagePtr> dir; // dir[p] holds keys (base + p) * PAGE_KEYS ...
-        std::uint32_t base = 0;   // the first page the directory covers
-        std::uint32_t pages = 0;  // non-null entries of dir
+    static constexpr std::uint32_t NO_PAGE = 0xffffffffu; // no key's page number (keys have 32 bits)
+    struct PageSlot {
+        std::uint32_t number = NO_PAGE;
+        Page* page = nullptr; // owned by Paged::owned
     };
+    struct Paged {
+        std::vector<PagePtr> owned;       // every page, in the order made
+        std::unique_ptr<PageSlot[]> index; // page number -> page: linear probing, at most half full
+        std::uint32_t index_cap = 0;       // a power of two
+    };
+    static std::uint32_t page_slot(std::uint32_t number, std::uint32_t cap) noexcept {
+        return static_cast<std::uint32_t>((static_cast<std::uint64_t>(number) * 0x9e3779b97f4a7c15ull) >> 32) &
+               (cap - 1);
+    }
+    // The page's pointer is not const, so that set and erase can share this.
+    Page* find_page(std::uint32_t number) const noexcept {
+        const Paged& pg = *paged_;
+        for (std::uint32_t i = page_slot(number, pg.index_cap);; i = (i + 1) & (pg.index_cap - 1)) {
+            const PageSlot& s = pg.index[i];
+            if (s.number == number) return s.page;
+            if (s.number == NO_PAGE) return nullptr;
+        }
+    }
+    static std::uint32_t index_cap_for(std::size_t pages) noexcept {
+        std::uint32_t cap = 4;
+        while (cap < 2 * pages) cap *= 2;
+        return cap;
+    }
+    void index_put(PageSlot* index, std::uint32_t cap, Page* page) noexcept {
+        std::uint32_t i = page_slot(page->number, cap);
+        while (index[i].number != NO_PAGE) i = (i + 1) & (cap - 1);
+        index[i] = PageSlot{page->number, page};
+    }
 
     std::uint32_t slot_of(Key k) const noexcept {
         // Fibonacci hashing: context IDs are dense, so spread them.
@@ -248,124 +275,96 @@ private:
             if (old[i].key != EMPTY) hash_set(old[i].key, old[i].value);
     }
 
-    // The directory may span this many pages for `pages` pages in use: its
-    // pointers cost no more than the pages themselves.
-    static std::size_t dir_limit(std::size_t pages) noexcept {
-        return (pages + 1) * (sizeof(Page) / sizeof(PagePtr));
-    }
-
     // A full hash table either doubles or, when big and dense enough that pages
     // would take no more memory than the doubled table, becomes paged (true).
     bool grow_or_page() {
         if (cap_ >= PAGE_FROM_SLOTS) {
-            std::uint32_t bottom = UINT32_MAX, top = 0;
-            for (std::uint32_t i = 0; i < cap_; ++i) {
-                if (slots_[i].key == EMPTY) continue;
-                bottom = std::min(bottom, slots_[i].key >> PAGE_BITS);
-                top = std::max(top, slots_[i].key >> PAGE_BITS);
-            }
-            const std::size_t span = std::size_t{top} - bottom + 1;
-            if (span <= dir_limit(size_)) {
-                std::vector<bool> used(span, false);
-                std::size_t pages = 0;
-                for (std::uint32_t i = 0; i < cap_; ++i) {
-                    if (slots_[i].key == EMPTY) continue;
-                    const std::uint32_t p = (slots_[i].key >> PAGE_BITS) - bottom;
-                    if (!used[p]) ++pages, used[p] = true;
-                }
-                const std::size_t paged_bytes = sizeof(Paged) + pages * sizeof(Page) + span * sizeof(PagePtr);
-                if (span <= dir_limit(pages) && paged_bytes <= 2 * std::size_t{cap_} * sizeof(Slot)) {
-                    to_pages(bottom, span);
-                    return true;
-                }
+            std::vector<std::uint32_t> numbers;
+            numbers.reserve(size_);
+            for (std::uint32_t i = 0; i < cap_; ++i)
+                if (slots_[i].key != EMPTY) numbers.push_back(slots_[i].key >> PAGE_BITS);
+            std::sort(numbers.begin(), numbers.end());
+            const auto pages = static_cast<std::size_t>(std::unique(numbers.begin(), numbers.end()) - numbers.begin());
+            const std::size_t paged_bytes = sizeof(Paged) + pages * (sizeof(Page) + sizeof(PagePtr)) +
+                                            index_cap_for(pages) * sizeof(PageSlot);
+            if (paged_bytes <= 2 * std::size_t{cap_} * sizeof(Slot)) {
+                to_pages(pages);
+                return true;
             }
         }
         grow();
         return false;
     }
 
-    void to_pages(std::uint32_t base, std::size_t dir_size) {
+    void to_pages(std::size_t pages) {
         auto old = std::move(slots_);
         const std::uint32_t old_cap = cap_;
         cap_ = 0;
         size_ = 0;
         one_ = Slot{};
         paged_ = std::make_unique<Paged>();
-        paged_->base = base;
-        paged_->dir.resize(dir_size);
+        paged_->owned.reserve(pages);
+        paged_->index_cap = index_cap_for(pages);
+        paged_->index = std::make_unique<PageSlot[]>(paged_->index_cap);
         for (std::uint32_t i = 0; i < old_cap; ++i)
-            if (old[i].key != EMPTY) page_set(old[i].key, old[i].value);
+            if (old[i].key != EMPTY) page_set(old[i].key, old[i].value, true);
     }
 
     // Back to a hash table sized for the entries (and one more).
     void unpage() {
         const std::unique_ptr<Paged> old = std::move(paged_);
-        const auto& dir = old->dir;
         const std::uint32_t n = size_;
         size_ = 0;
         cap_ = 4;
         while ((std::size_t{n} + 1) * 4 > std::size_t{cap_} * 3) cap_ *= 2;
         slots_ = std::make_unique<Slot[]>(cap_);
-        for (std::uint32_t p = 0; p < dir.size(); ++p) {
-            if (!dir[p]) continue;
-            const Key first = (old->base + p) << PAGE_BITS;
+        for (const PagePtr& pg : old->owned) {
+            const Key first = pg->number << PAGE_BITS;
             for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
-                if (dir[p]->has(i)) hash_set(first | i, dir[p]->value[i]);
+                if (pg->has(i)) hash_set(first | i, pg->value[i]);
         }
     }
 
-    // False (and nothing changed) when k lies too far from the pages.
-    bool page_set(Key k, Value v) {
-        auto& dir = paged_->dir;
-        const std::uint32_t kp = k >> PAGE_BITS;
-        const std::size_t limit = dir_limit(paged_->pages + 1);
-        if (kp < paged_->base) {
-            // Below the directory: it grows at the front, with room for more.
-            const std::size_t need = paged_->base - kp;
-            if (dir.size() + need > limit) return false;
-            // Slack of a quarter, so keys coming in descending order do not move it every time.
-            const std::size_t front =
-                need + std::min({dir.size() / 4, std::size_t{kp}, limit - dir.size() - need});
-            dir.resize(dir.size() + front);
-            std::move_backward(dir.begin(), dir.end() - static_cast<std::ptrdiff_t>(front), dir.end());
-            paged_->base -= static_cast<std::uint32_t>(front);
+    // False (and nothing changed) when k needs a new page and the pages would
+    // then be under a sixteenth full (unless `always`, while paging).
+    bool page_set(Key k, Value v, bool always = false) {
+        Paged& pd = *paged_;
+        const std::uint32_t number = k >> PAGE_BITS;
+        Page* pg = find_page(number);
+        if (!pg) {
+            if (!always && (pd.owned.size() + 1) * PAGE_KEYS > 16 * (std::size_t{size_} + 1)) return false;
+            if ((pd.owned.size() + 1) * 2 > pd.index_cap) {
+                const std::uint32_t cap = pd.index_cap * 2;
+                auto index = std::make_unique<PageSlot[]>(cap);
+                for (const PagePtr& p : pd.owned) index_put(index.get(), cap, p.get());
+                pd.index = std::move(index);
+                pd.index_cap = cap;
+            }
+            pd.owned.push_back(std::make_unique<Page>());
+            pg = pd.owned.back().get();
+            pg->number = number;
+            index_put(pd.index.get(), pd.index_cap, pg);
         }
-        const std::uint32_t p = kp - paged_->base;
-        if (p >= dir.size()) {
-            if (std::size_t{p} + 1 > limit) return false;
-            dir.resize(std::max<std::size_t>(std::size_t{p} + 1, dir.size() + dir.size() / 4));
-        }
-        if (!dir[p]) {
-            dir[p] = std::make_unique<Page>();
-            ++paged_->pages;
-        }
-        Page& pg = *dir[p];
         const std::uint32_t i = k & PAGE_MASK;
-        if (!pg.has(i)) {
-            pg.present[i >> 6] |= std::uint64_t{1} << (i & 63);
-            ++pg.count;
+        if (!pg->has(i)) {
+            pg->present[i >> 6] |= std::uint64_t{1} << (i & 63);
+            ++pg->count;
             ++size_;
         }
-        pg.value[i] = v;
+        pg->value[i] = v;
         return true;
     }
 
     bool page_erase(Key k) {
-        auto& dir = paged_->dir;
-        const std::uint32_t p = (k >> PAGE_BITS) - paged_->base;
-        if (p >= dir.size() || !dir[p]) return false;
-        Page& pg = *dir[p];
+        Page* pg = find_page(k >> PAGE_BITS);
         const std::uint32_t i = k & PAGE_MASK;
-        if (!pg.has(i)) return false;
-        pg.present[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
+        if (!pg || !pg->has(i)) return false;
+        pg->present[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
+        --pg->count;
         --size_;
-        if (--pg.count == 0) {
-            dir[p].reset();
-            --paged_->pages;
-        }
         if (size_ == 0) {
             release();
-        } else if (std::size_t{size_} * 16 < std::size_t{paged_->pages} * PAGE_KEYS) {
+        } else if (std::size_t{size_} * 16 < paged_->owned.size() * PAGE_KEYS) {
             unpage(); // pages under a sixteenth full cost more than hashing
         }
         return true;
