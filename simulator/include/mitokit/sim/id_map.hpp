@@ -193,8 +193,7 @@ private:
     struct Page {
         std::array<Value, PAGE_KEYS> value{};
         std::array<std::uint64_t, PAGE_KEYS / 64> present{};
-        std::uint32_t count = 0;  // keys present (a page left empty by erases stays until unpaging)
-        std::uint32_t number = 0; // holds keys number * PAGE_KEYS ...
+        std::uint32_t number = 0; // holds keys number * PAGE_KEYS ... (kept when erases empty it, until unpaging)
         bool has(std::uint32_t i) const noexcept { return present[i >> 6] >> (i & 63) & 1u; }
     };
     using PagePtr = std::unique_ptr<Page>;
@@ -208,14 +207,15 @@ private:
         std::unique_ptr<PageSlot[]> index; // page number -> page: linear probing, at most half full
         std::uint32_t index_cap = 0;       // a power of two
     };
-    static std::uint32_t page_slot(std::uint32_t number, std::uint32_t cap) noexcept {
-        return static_cast<std::uint32_t>((static_cast<std::uint64_t>(number) * 0x9e3779b97f4a7c15ull) >> 32) &
-               (cap - 1);
+    // Fibonacci hashing into a table of `cap` (a power of two) slots: keys and
+    // page numbers come in runs, so spread them.
+    static std::uint32_t spread(std::uint32_t x, std::uint32_t cap) noexcept {
+        return static_cast<std::uint32_t>((static_cast<std::uint64_t>(x) * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
     }
     // The page's pointer is not const, so that set and erase can share this.
     Page* find_page(std::uint32_t number) const noexcept {
         const Paged& pg = *paged_;
-        for (std::uint32_t i = page_slot(number, pg.index_cap);; i = (i + 1) & (pg.index_cap - 1)) {
+        for (std::uint32_t i = spread(number, pg.index_cap);; i = (i + 1) & (pg.index_cap - 1)) {
             const PageSlot& s = pg.index[i];
             if (s.number == number) return s.page;
             if (s.number == NO_PAGE) return nullptr;
@@ -226,17 +226,13 @@ private:
         while (cap < 2 * pages) cap *= 2;
         return cap;
     }
-    void index_put(PageSlot* index, std::uint32_t cap, Page* page) noexcept {
-        std::uint32_t i = page_slot(page->number, cap);
+    static void index_put(PageSlot* index, std::uint32_t cap, Page* page) noexcept {
+        std::uint32_t i = spread(page->number, cap);
         while (index[i].number != NO_PAGE) i = (i + 1) & (cap - 1);
         index[i] = PageSlot{page->number, page};
     }
 
-    std::uint32_t slot_of(Key k) const noexcept {
-        // Fibonacci hashing: context IDs are dense, so spread them.
-        return static_cast<std::uint32_t>((static_cast<std::uint64_t>(k) * 0x9e3779b97f4a7c15ull) >> 32) &
-               (cap_ - 1);
-    }
+    std::uint32_t slot_of(Key k) const noexcept { return spread(k, cap_); }
 
     void release() noexcept { // every entry but the sentinel key's
         slots_.reset();
@@ -348,7 +344,6 @@ private:
         const std::uint32_t i = k & PAGE_MASK;
         if (!pg->has(i)) {
             pg->present[i >> 6] |= std::uint64_t{1} << (i & 63);
-            ++pg->count;
             ++size_;
         }
         pg->value[i] = v;
@@ -360,7 +355,6 @@ private:
         const std::uint32_t i = k & PAGE_MASK;
         if (!pg || !pg->has(i)) return false;
         pg->present[i >> 6] &= ~(std::uint64_t{1} << (i & 63));
-        --pg->count;
         --size_;
         if (size_ == 0) {
             release();
