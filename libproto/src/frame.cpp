@@ -30,6 +30,13 @@ std::optional<Encoding> encoding_from_u16(std::uint16_t v) noexcept {
     }
 }
 
+std::optional<RoutingIds> peek_routing_ids(std::span<const std::uint8_t> bytes) noexcept {
+    if (bytes.size() < HEADER_SIZE || !encoding_from_u16(static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1])))
+        return std::nullopt;
+    const std::uint8_t* p = bytes.data();
+    return RoutingIds{load_be32(p + 2), load_be32(p + 6), load_be32(p + 10)};
+}
+
 std::string_view encoding_name(Encoding e) noexcept {
     switch (e) {
     case Encoding::legacy: return "MI";

@@ -55,14 +55,7 @@ Result<Header> decode_header(std::span<const std::uint8_t> bytes,
 struct RoutingIds {
     std::uint32_t dst_id, src_id, auth_id;
 };
-inline std::optional<RoutingIds> peek_routing_ids(std::span<const std::uint8_t> bytes) noexcept {
-    if (bytes.size() < HEADER_SIZE || bytes[0] != 0x4d || bytes[1] < 0x49 || bytes[1] > 0x4b) return std::nullopt;
-    const auto be32 = [&](std::size_t at) {
-        return std::uint32_t{bytes[at]} << 24 | std::uint32_t{bytes[at + 1]} << 16 | std::uint32_t{bytes[at + 2]} << 8 |
-               bytes[at + 3];
-    };
-    return RoutingIds{be32(2), be32(6), be32(10)};
-}
+std::optional<RoutingIds> peek_routing_ids(std::span<const std::uint8_t> bytes) noexcept;
 
 // Whether the receiver unpickles this frame's payload: an MJ payload, and an MI one
 // on a pickled handle or a reply (dead messages and MK carry no pickle).
