@@ -480,7 +480,7 @@ void Node::maybe_send_dead(bool unreachable, const Header& h, std::string reason
 std::uint32_t Node::add_reply_handler(std::optional<ContextId> respondent,
                                       std::function<void(Node&, const Message&)> fn) {
     const std::uint32_t h = next_handle_++;
-    if (!handlers_) handlers_ = std::make_unique<Handlers>();
+    if (!handlers_) handlers_ = shared_.scratch ? shared_.scratch->take_handlers() : std::make_unique<Handlers>();
     Handlers& t = *handlers_;
     std::uint32_t slot;
     if (!t.free.empty()) {
@@ -505,7 +505,10 @@ std::function<void(Node&, const Message&)> Node::take_handler(std::uint32_t h) {
     t.slots[slot] = Handler{};
     t.index.erase(h);
     t.free.push_back(slot);
-    if (t.index.empty()) handlers_.reset(); // an idle context keeps no table
+    if (t.index.empty()) { // an idle context keeps no table
+        if (shared_.scratch) shared_.scratch->give_handlers(std::move(handlers_));
+        handlers_.reset();
+    }
     return fn;
 }
 

@@ -8,8 +8,11 @@ namespace mitokit::sim {
 
 void Node::send_route(StreamId s, std::uint32_t h, ContextId target, const std::optional<std::string>& name) {
     if (s == NO_STREAM || !streams_[s]->open) return; // no stream during shutdown
-    Message m = make(streams_[s]->remote_id, h, payload::build_route(target, name));
-    send_on(s, m);
+    // Built in the scratch buffer and copied onto the link at once.
+    std::vector<std::uint8_t> own;
+    std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;
+    payload::build_route(target, name, buf);
+    send_frame(s, make(streams_[s]->remote_id, h, {}).h, buf);
 }
 
 void Node::propagate_up(std::uint32_t h, ContextId target, const std::optional<std::string>& name) {

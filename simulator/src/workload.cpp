@@ -65,6 +65,7 @@ struct Driver {
         std::uint32_t tree_slot = 0; // Then::connected: the context's slot in the tree
         Then then = Then::nothing;
     };
+    static constexpr std::size_t TRACKED_KEEP = std::size_t{1} << 12; // one chunk
     std::unique_ptr<ChunkedStore<Tracked, 12>> tracked_;
     std::vector<std::uint32_t> tracked_free_;
 
@@ -88,7 +89,10 @@ struct Driver {
     void settle(std::uint32_t slot, const Message& m) {
         const Tracked t = (*tracked_)[slot];
         tracked_free_.push_back(slot);
-        if (tracked_free_.size() == tracked_->size()) { // none in flight: drop the peak's slab
+        // None in flight: drop the peak's slab, unless it is the first chunk alone
+        // (a tree built one connect at a time would otherwise make and free a
+        // chunk per connect).
+        if (tracked_free_.size() == tracked_->size() && tracked_->size() > TRACKED_KEEP) {
             tracked_.reset();
             std::vector<std::uint32_t>().swap(tracked_free_);
         }

@@ -122,6 +122,8 @@ Status check_empty(std::uint32_t handle, Bytes data); // SHUTDOWN, DETACHING, AL
 std::vector<std::uint8_t> build_get_module(std::string_view fullname);
 std::vector<std::uint8_t> build_forward_log(std::string_view logger, int level, std::string_view message);
 std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std::string>& name);
+// The same into `out` (replacing what it held), so a router relaying routes reuses one buffer.
+void build_route(std::uint32_t id, const std::optional<std::string>& name, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> build_forward_module(std::uint32_t target, std::string_view fullname);
 std::vector<std::uint8_t> build_dead(std::string_view reason);
 std::vector<std::uint8_t> build_call_function(const CallFunction& c);

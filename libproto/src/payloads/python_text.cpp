@@ -125,6 +125,11 @@ std::optional<std::int64_t> py_int(std::string_view s, bool* overflow) noexcept 
 std::optional<std::size_t> utf8_error(std::string_view s) noexcept {
     std::size_t i = 0, bad = 0;
     while (i < s.size()) {
+        // ASCII runs need no sequence decoding (every route's "local.<id>" name).
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
         const std::size_t n = utf8_seq(s, i, bad);
         if (n == 0) return i;
         i += n;

@@ -142,6 +142,12 @@ std::vector<std::uint8_t> build_forward_log(std::string_view logger, int level, 
 }
 
 std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std::string>& name) {
+    std::vector<std::uint8_t> out;
+    build_route(id, name, out);
+    return out;
+}
+
+void build_route(std::uint32_t id, const std::optional<std::string>& name, std::vector<std::uint8_t>& out) {
     // RouteMonitor writes "id:name" only for a non-empty name. Written straight
     // into one buffer: every context's route crosses each of its ancestors.
     char digits[10];
@@ -151,14 +157,13 @@ std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std:
         id /= 10;
     } while (id);
     const bool named = name && !name->empty();
-    std::vector<std::uint8_t> out;
+    out.clear();
     out.reserve(n + (named ? 1 + name->size() : 0));
     while (n) out.push_back(static_cast<std::uint8_t>(digits[--n]));
     if (named) {
         out.push_back(':');
         out.insert(out.end(), name->begin(), name->end());
     }
-    return out;
 }
 
 std::vector<std::uint8_t> build_forward_module(std::uint32_t target, std::string_view fullname) {

@@ -33,6 +33,7 @@
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/parent_ids.hpp"
+#include "mitokit/sim/reply_handlers.hpp"
 #include "mitokit/sim/scheduler.hpp"
 #include "mitokit/sim/slot_table.hpp"
 #include "mitokit/stream_decoder.hpp"
@@ -336,11 +337,7 @@ private:
         std::optional<Stream> first_;
         std::vector<std::unique_ptr<Stream>> rest_;
     };
-    struct Handler {
-        std::optional<ContextId> respondent;
-        bool persist = false;
-        std::function<void(Node&, const Message&)> fn;
-    };
+    using Handler = ReplyHandler;
     enum class Std : std::uint8_t { none, del_route_stub, route_monitor, alloc_id, responder, forwarder,
                                    forward_module, forward_log, shutdown, load_module, call_function,
                                    call_service_stub, detaching };
@@ -460,22 +457,7 @@ private:
     std::array<Std, 12> std_{};                          // handles 100..111
     ParentIds parent_ids_;
     std::uint32_t next_handle_ = handle::FIRST_DYNAMIC;
-    // Dynamic (reply) handles: a slab of handlers found through an IdMap, so a
-    // master waiting on a million replies holds no node per entry.
-    struct Handlers {
-        IdMap index; // handle -> slot
-        std::vector<Handler> slots;
-        std::vector<std::uint32_t> free;
-        std::size_t size() const noexcept { return index.size(); }
-        Handler* find(std::uint32_t h) {
-            const std::uint32_t* s = index.find(h);
-            return s ? &slots[*s] : nullptr;
-        }
-        template <class F>
-        void for_each(F&& f) const {
-            index.for_each([&](std::uint32_t h, std::uint32_t s) { f(h, slots[s]); });
-        }
-    };
+    using Handlers = ReplyHandlers; // reply_handlers.hpp
     std::unique_ptr<Handlers> handlers_; // made on first use, dropped when empty
     // A spawn waiting for its ID and then its connection. The steps between hold
     // a slot here, not the caller's callback: a capture of [this, slot] needs no

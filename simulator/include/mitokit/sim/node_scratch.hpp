@@ -13,6 +13,7 @@
 #include "mitokit/frame.hpp"
 #include "mitokit/payloads.hpp"
 #include "mitokit/sim/message.hpp"
+#include "mitokit/sim/reply_handlers.hpp"
 #include "mitokit/stream_decoder.hpp"
 
 namespace mitokit::sim {
@@ -75,7 +76,7 @@ public:
     // leaves answering together), so a small pool would allocate for most of them.
     static constexpr std::size_t DEFAULT_KEEP = 1024;
     explicit NodeScratch(std::size_t keep = DEFAULT_KEEP)
-        : decoders_(keep), calls_(keep), parsed_(keep), queues_(keep) {}
+        : decoders_(keep), calls_(keep), parsed_(keep), queues_(keep), handlers_(keep) {}
 
     std::unique_ptr<StreamDecoder> take_decoder(StreamHandler& h, const StreamOptions& opt,
                                                 std::uint64_t start_offset) {
@@ -130,18 +131,39 @@ public:
         q->head = 0;
         queues_.give(std::move(q));
     }
+    std::unique_ptr<ReplyHandlers> take_handlers() {
+        if (auto t = handlers_.take()) return t;
+        return std::make_unique<ReplyHandlers>();
+    }
+    // Only an empty table (the last reply it waited on has come).
+    void give_handlers(std::unique_ptr<ReplyHandlers> t) {
+        if (!t) return;
+        // One that held a burst (the master's million calls) is not kept at that size.
+        if (t->slots.capacity() > RETAIN_HANDLERS) {
+            std::vector<ReplyHandler>().swap(t->slots);
+            std::vector<std::uint32_t>().swap(t->free);
+            t->index = IdMap();
+        }
+        t->slots.clear();
+        t->free.clear();
+        handlers_.give(std::move(t));
+    }
     // Idle: keep at most `n` of each kind (what an idle simulation holds).
     void trim(std::size_t n) {
         decoders_.trim(n);
         calls_.trim(n);
         parsed_.trim(n);
         queues_.trim(n);
+        handlers_.trim(n);
     }
-    std::size_t pooled() const noexcept { return decoders_.size() + calls_.size() + parsed_.size() + queues_.size(); }
+    std::size_t pooled() const noexcept {
+        return decoders_.size() + calls_.size() + parsed_.size() + queues_.size() + handlers_.size();
+    }
 
 private:
     static constexpr std::size_t RETAIN_MESSAGE = 64 * 1024;
     static constexpr std::size_t RETAIN_QUEUE = 8; // messages
+    static constexpr std::size_t RETAIN_HANDLERS = 8;
     Message message_;
     bool message_busy_ = false;
     std::vector<std::uint8_t> bytes_;
@@ -150,6 +172,7 @@ private:
     ObjectPool<RunningCall> calls_;
     ObjectPool<ParsedCall> parsed_;
     ObjectPool<CallQueue> queues_;
+    ObjectPool<ReplyHandlers> handlers_;
 };
 
 } // namespace mitokit::sim
