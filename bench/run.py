@@ -33,6 +33,9 @@ PICKLED_HANDLES = lambda h: h in (101, 107) or h >= 1000  # noqa: E731
 def load_payloads(shared):
     """The same list, in the same order and with the same names, as bench/src/payload_set.cpp."""
     out = []
+    for path in sorted(glob.glob(os.path.join(HERE, "data", "*.bin"))):  # the simulator's payloads
+        with open(path, "rb") as f:
+            out.append(("sim/" + os.path.basename(path)[:-4], f.read()))
     for path in sorted(glob.glob(os.path.join(shared, "payloads", "*.bin"))):
         stem = os.path.basename(path)[:-4]
         if stem.startswith(PREFIXES):

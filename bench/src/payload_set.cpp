@@ -42,6 +42,11 @@ bool wanted_handle(std::uint32_t h) {
 
 } // namespace
 
+std::string data_dir() {
+    if (const char* e = std::getenv("MITOKIT_BENCH_DATA_DIR")) return e;
+    return MITOKIT_BENCH_DATA_DIR;
+}
+
 std::string shared_dir() {
     if (const char* e = std::getenv("MITOKIT_SHARED_DIR")) return e;
     return MITOKIT_SHARED_DIR;
@@ -49,6 +54,13 @@ std::string shared_dir() {
 
 std::vector<Payload> load_payloads(const std::string& shared) {
     std::vector<Payload> out;
+    // The simulator's own payloads, kept in the repository so that figures on
+    // them can be reproduced without shared/.
+    std::vector<fs::path> sim;
+    for (const auto& e : fs::directory_iterator(data_dir()))
+        if (e.path().extension() == ".bin") sim.push_back(e.path());
+    std::sort(sim.begin(), sim.end());
+    for (const auto& p : sim) out.push_back({"sim/" + p.stem().string(), read_file(p)});
     const fs::path pdir = fs::path(shared) / "payloads";
     std::vector<fs::path> bins;
     for (const auto& e : fs::directory_iterator(pdir))

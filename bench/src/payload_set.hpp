@@ -1,4 +1,5 @@
-// The pickle payloads the benchmarks run on: CALL_FUNCTION, LOAD_MODULE and reply
+// The pickle payloads the benchmarks run on: the simulator's payloads in
+// bench/data/*.bin (named "sim/<stem>"), CALL_FUNCTION, LOAD_MODULE and reply
 // payloads from shared/payloads/*.bin and the pickled frames of shared/vectors/*.jsonl.
 // bench/run.py builds the same list with the same names for CPython.
 #pragma once
@@ -16,6 +17,8 @@ struct Payload {
 
 // Directory: MITOKIT_SHARED_DIR env var, else the configured shared dir.
 std::string shared_dir();
+// bench/data: MITOKIT_BENCH_DATA_DIR env var, else the source tree's folder.
+std::string data_dir();
 std::vector<Payload> load_payloads(const std::string& shared);
 
 } // namespace mitokit::bench

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "mitokit/payloads.hpp"
 #include "mitokit/pickle/decoder.hpp"
 #include "mitokit/pickle/encoder.hpp"
 #include "payload_set.hpp"
@@ -25,6 +26,21 @@ void register_pickle_benchmarks() {
             }
             state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.bytes.size()));
         });
+        // What the simulator calls per CALL_FUNCTION: decode plus the payload's
+        // checks, into one reused CallFunction as its scratch keeps one.
+        if (p.name.find("/call_function") != std::string::npos)
+            benchmark::RegisterBenchmark(("BM_ParseCallFunction/" + p.name).c_str(), [&p](benchmark::State& state) {
+                payload::CallFunction call;
+                for (auto _ : state) {
+                    const auto st = payload::parse_call_function(p.bytes, call);
+                    if (!st) {
+                        state.SkipWithError(st.error().message.c_str());
+                        break;
+                    }
+                    benchmark::DoNotOptimize(call.kwargs);
+                }
+                state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.bytes.size()));
+            });
         benchmark::RegisterBenchmark(("BM_PickleEncode/" + p.name).c_str(), [&p](benchmark::State& state) {
             pickle::Document doc;
             const auto st = pickle::decode(p.bytes, doc);

@@ -162,22 +162,17 @@ Result<NodeId> make_secret(CallEnv& env, std::span<const NodeId> args) {
 }
 
 Result<NodeId> make_kwargs(CallEnv& env, std::span<const NodeId> args) {
+    if (NodeId out = NO_NODE; plain_kwargs(env.doc, args, out)) return out;
     if (args.size() != 1)
         return type_error(args.empty() ? "Kwargs.__init__() missing 1 required positional argument: 'dct'"
                                        : "Kwargs.__init__() takes 2 positional arguments but " + std::to_string(args.size() + 1) + " were given");
     const NodeId src = args[0];
     if (env.doc[src].kind != Kind::dict && env.doc[src].kind != Kind::kwargs)
         return type_error(std::string("'") + tname(env.doc, src) + "' object has no attribute 'items'");
+    // plain_kwargs() took a dict without bytes keys: this one has some, which
+    // Python 3's Kwargs decodes, and a decoded key may meet a str key again.
     const NodeId out = env.doc.alloc(Kind::kwargs);
     const std::size_t n = env.doc[src].items.size();
-    // The dict's keys are distinct already; only bytes keys, decoded, can meet a
-    // str key again. Without them the items carry over as they are.
-    bool bytes_key = false;
-    for (std::size_t k = 0; k + 1 < n; k += 2) bytes_key = bytes_key || env.doc[env.doc[src].items[k]].kind == Kind::bytes;
-    if (!bytes_key) {
-        env.doc[out].items = env.doc[src].items;
-        return out;
-    }
     for (std::size_t k = 0; k + 1 < n; k += 2) {
         NodeId key = env.doc[src].items[k];
         const NodeId value = env.doc[src].items[k + 1];
@@ -283,6 +278,24 @@ bool find_global(std::string_view module, std::string_view name, Callable& out) 
         return true;
     }
     return false;
+}
+
+bool plain_kwargs(Document& doc, std::span<const NodeId> args, NodeId& out) {
+    if (args.size() != 1) return false;
+    const NodeId src = args[0];
+    if (doc[src].kind != Kind::dict && doc[src].kind != Kind::kwargs) return false;
+    // The dict's keys are distinct already; only bytes keys, decoded, can meet a
+    // str key again (make_kwargs does that). Without them the items carry over.
+    const std::vector<NodeId>& from = doc[src].items;
+    for (std::size_t k = 0; k + 1 < from.size(); k += 2)
+        if (doc[from[k]].kind == Kind::bytes) return false;
+    out = doc.alloc(Kind::kwargs);
+    // Re-read after alloc(), which may move the nodes (not their item buffers).
+    const std::vector<NodeId>& items = doc[src].items;
+    std::vector<NodeId>& to = doc[out].items; // alloc() left it empty
+    to.reserve(items.size());
+    for (NodeId id : items) to.push_back(id);
+    return true;
 }
 
 Result<NodeId> call(CallEnv& env, Callable c, std::span<const NodeId> args) {

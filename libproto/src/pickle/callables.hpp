@@ -30,6 +30,11 @@ bool find_global(std::string_view module, std::string_view name, Callable& out) 
 
 // callable(*args)
 Result<NodeId> call(CallEnv& env, Callable c, std::span<const NodeId> args);
+// Kwargs(args[0]) where it is a plain copy, the usual REDUCE of a payload: one
+// dict (or Kwargs) argument without bytes keys. Leaves it in `out` and returns
+// true; false (nothing done) for anything call() must see. Needs no CallEnv and
+// builds no Result, which cost more than the copy.
+bool plain_kwargs(Document& doc, std::span<const NodeId> args, NodeId& out);
 // cls.__new__(cls, *args, **kwargs) for NEWOBJ/NEWOBJ_EX (kwargs may be NO_NODE).
 Result<NodeId> new_object(CallEnv& env, Callable c, std::span<const NodeId> args, NodeId kwargs, const char* opname);
 // INST/OBJ: a class with no arguments gets cls.__new__(cls), anything else is called.

@@ -224,7 +224,7 @@ private:
     }
 
     // --- opcode groups ------------------------------------------------------
-    bool leaf_text(Kind k, std::string_view data);
+    [[gnu::always_inline]] bool leaf_text(Kind k, std::string_view data);
     bool op_str(std::string_view data);
     bool op_int_text(bool long_form, std::string_view text);
     bool op_long_binary(std::span<const std::uint8_t> le);
@@ -240,10 +240,12 @@ private:
     bool op_setitems(std::size_t x);
     bool op_additems(std::size_t x);
     bool set_item(NodeId target, NodeId key, NodeId value);
+    [[gnu::always_inline]] bool dict_item(NodeId target, NodeId key, NodeId value);
     bool op_readonly_buffer();
     bool step();
     detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_, &s_.patched}; }
     bool after_call(Result<NodeId> r);
+    bool placed(NodeId r);
 
     std::span<const std::uint8_t> in_;
     Document& doc_;
@@ -257,10 +259,16 @@ private:
     bool stopped_ = false;
 };
 
-bool Decoder::leaf_text(Kind k, std::string_view data) {
-    if (!charge(data.size())) return false;
-    NodeId id = NO_NODE;
-    if (!node(k, id)) return false;
+inline bool Decoder::leaf_text(Kind k, std::string_view data) {
+    // charge(data) then node(): one test for both on the usual path; the slow
+    // path takes them in turn for their errors.
+    if (doc_.size() >= opt_.limits.max_nodes || data.size() + sizeof(Node) > budget_) [[unlikely]] {
+        if (!charge(data.size())) return false;
+        NodeId unused = NO_NODE;
+        return node(k, unused);
+    }
+    budget_ -= data.size() + sizeof(Node);
+    const NodeId id = doc_.alloc(k);
     doc_[id].s.append(data); // alloc() emptied it; append skips assign's general replace
     push(id);
     return true;
@@ -345,12 +353,21 @@ bool Decoder::op_global_names(std::string_view module, std::string_view name) {
 
 bool Decoder::after_call(Result<NodeId> r) {
     if (!r) return wrap(std::move(r).error());
-    push(*r);
-    const Kind k = doc_[*r].kind;
-    if (k == Kind::kwargs)
-        for (NodeId c : doc_[*r].items)
-            if (!child_added(*r, c)) return false;
-    return charge(sizeof(Node) + doc_[*r].s.size());
+    return placed(*r);
+}
+
+// A call's result onto the stack, its depth set and its node charged.
+bool Decoder::placed(NodeId r) {
+    push(r);
+    const Node& n = doc_[r];
+    if (n.kind == Kind::kwargs && !n.items.empty()) {
+        // A Kwargs is one deeper than its deepest key or value: one test where a
+        // child_added() per item would give the same error at the same opcode.
+        std::uint32_t d = 0;
+        for (NodeId c : n.items) d = std::max(d, depth_of(c));
+        if (!set_depth(r, d + 1)) return false;
+    }
+    return charge(sizeof(Node) + doc_[r].s.size());
 }
 
 bool Decoder::op_reduce() {
@@ -365,8 +382,11 @@ bool Decoder::op_reduce() {
     // The tuple's own items: a tuple never changes, and a call that adds nodes
     // moves Node objects but not their item buffers.
     const std::vector<NodeId>& items = doc_[args].items;
+    const auto c = static_cast<Callable>(doc_[callable].i);
+    if (NodeId out = NO_NODE; c == Callable::kwargs && detail::plain_kwargs(doc_, {items.data(), items.size()}, out))
+        return placed(out);
     auto e = env();
-    return after_call(detail::call(e, static_cast<Callable>(doc_[callable].i), {items.data(), items.size()}));
+    return after_call(detail::call(e, c, {items.data(), items.size()}));
 }
 
 bool Decoder::op_build() {
@@ -443,9 +463,15 @@ bool Decoder::make_seq(Kind k, std::size_t from) {
             d = std::max(d, depth_of(s_.stack[j]));
         }
     } else {
+        // alloc() left items empty: a reserve and a loop beat assign()'s general
+        // case (and its memmove call) for the few items of a tuple.
         auto& items = doc_[id].items;
-        items.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(from), s_.stack.end());
-        for (NodeId c : items) d = std::max(d, depth_of(c));
+        items.reserve(n);
+        const NodeId* src = s_.stack.data() + from;
+        for (std::size_t j = 0; j < n; ++j) {
+            items.push_back(src[j]);
+            d = std::max(d, depth_of(src[j]));
+        }
     }
     s_.stack.resize(from);
     if (!set_depth(id, d + 1)) return false;
@@ -482,17 +508,20 @@ bool Decoder::op_append(std::size_t x) {
     return fail(Errc::bad_value, std::string("'") + python_type_name(t.kind, t.i) + "' object has no attribute 'append'");
 }
 
+// d[key] = value on a dict or Kwargs node.
+inline bool Decoder::dict_item(NodeId target, NodeId key, NodeId value) {
+    if (const char* ty = detail::unhashable_type(doc_, key))
+        return fail(Errc::bad_value, std::string("unhashable type: '") + ty + "'");
+    if (!charge(2 * sizeof(NodeId))) return false;
+    s_.keys.set_item(doc_, target, key, value);
+    return set_depth(target, std::max(depth_of(key), depth_of(value)) + 1);
+}
+
 bool Decoder::set_item(NodeId target, NodeId key, NodeId value) {
     Node& t = doc_[target];
     switch (t.kind) {
     case Kind::dict:
-    case Kind::kwargs: {
-        if (const char* ty = detail::unhashable_type(doc_, key))
-            return fail(Errc::bad_value, std::string("unhashable type: '") + ty + "'");
-        if (!charge(2 * sizeof(NodeId))) return false;
-        s_.keys.set_item(doc_, target, key, value);
-        return set_depth(target, std::max(depth_of(key), depth_of(value)) + 1);
-    }
+    case Kind::kwargs: return dict_item(target, key, value);
     case Kind::list:
     case Kind::bytearray: {
         const Node& k = doc_[key];
@@ -529,8 +558,14 @@ bool Decoder::op_setitems(std::size_t x) {
     if (len == x) return true;
     if ((len - x) % 2 != 0) return fail(Errc::bad_value, "odd number of items for SETITEMS");
     const NodeId target = s_.stack[x - 1];
-    for (std::size_t j = x + 1; j < len; j += 2)
-        if (!set_item(target, s_.stack[j - 1], s_.stack[j])) return false;
+    if (const Kind k = doc_[target].kind; k == Kind::dict || k == Kind::kwargs) {
+        // The usual target: no switch on its kind per pair.
+        for (std::size_t j = x + 1; j < len; j += 2)
+            if (!dict_item(target, s_.stack[j - 1], s_.stack[j])) return false;
+    } else {
+        for (std::size_t j = x + 1; j < len; j += 2)
+            if (!set_item(target, s_.stack[j - 1], s_.stack[j])) return false;
+    }
     s_.stack.resize(x);
     return true;
 }
@@ -1051,6 +1086,23 @@ inline bool Decoder::hot() {
             code_ = c;
             if (!op_reduce()) return false;
             continue;
+        case op::GLOBAL: {
+            // A whitelisted name (mitogen.core Kwargs in every call); a refusal
+            // or a truncation is step()'s, with its messages.
+            const auto* mod = p + pos_ + 1;
+            const auto* nl1 = static_cast<const std::uint8_t*>(std::memchr(mod, '\n', avail - 1));
+            if (!nl1 || nl1 == mod) return true;
+            const auto* nl2 = static_cast<const std::uint8_t*>(std::memchr(nl1 + 1, '\n', static_cast<std::size_t>(p + n - nl1 - 1)));
+            if (!nl2 || nl2 == nl1 + 1) return true;
+            Callable cb{};
+            if (!detail::find_global(view(mod, static_cast<std::size_t>(nl1 - mod)), view(nl1 + 1, static_cast<std::size_t>(nl2 - nl1 - 1)), cb))
+                return true;
+            at_ = pos_;
+            code_ = c;
+            pos_ = static_cast<std::size_t>(nl2 + 1 - p);
+            if (!op_global(cb)) return false;
+            continue;
+        }
         case op::STOP: {
             at_ = pos_++;
             code_ = c;

@@ -60,7 +60,7 @@ constexpr std::uint64_t kBigNumber = 0x5bd1e9955bd1e995ull;
 
 } // namespace
 
-const char* unhashable_type(const Document& doc, NodeId key) noexcept {
+const char* unhashable_type_walk(const Document& doc, NodeId key) noexcept {
     const Node& n = doc[key];
     switch (n.kind) {
     case Kind::list: return "list";
@@ -168,11 +168,22 @@ void KeyIndex::index_all(Document& doc, NodeId owner, std::size_t stride) {
         insert_slot(key_hash(doc, items[k]), owner, static_cast<std::uint32_t>(k));
 }
 
+namespace {
+// keys_equal(doc, other, key) for a str or Secret key, without its call: such a
+// key equals itself and text with the same characters, nothing else.
+bool text_key_equal(const Document& doc, NodeId other, NodeId key, const std::string& text) {
+    if (other == key) return true;
+    const Node& o = doc[other];
+    return is_text(o.kind) && o.s.size() == text.size() && std::memcmp(o.s.data(), text.data(), text.size()) == 0;
+}
+} // namespace
+
 bool KeyIndex::put(Document& doc, NodeId owner, NodeId key, NodeId value, std::size_t stride) {
     auto* items = &doc[owner].items;
     if (doc[owner].i2 == 0 && items->size() / stride < kLinear) {
+        const bool text = is_text(doc[key].kind); // keyword names: the usual key
         for (std::size_t k = 0; k < items->size(); k += stride) {
-            if (keys_equal(doc, (*items)[k], key)) {
+            if (text ? text_key_equal(doc, (*items)[k], key, doc[key].s) : keys_equal(doc, (*items)[k], key)) {
                 if (stride == 2) (*items)[k + 1] = value;
                 return false;
             }
@@ -194,10 +205,6 @@ bool KeyIndex::put(Document& doc, NodeId owner, NodeId key, NodeId value, std::s
     if (stride == 2) items->push_back(value);
     return true;
 }
-
-void KeyIndex::set_item(Document& doc, NodeId dict, NodeId key, NodeId value) { put(doc, dict, key, value, 2); }
-
-void KeyIndex::add_member(Document& doc, NodeId set, NodeId key) { put(doc, set, key, NO_NODE, 1); }
 
 void KeyIndex::reset(Document& doc) noexcept {
     for (NodeId id : indexed_)

@@ -12,7 +12,13 @@
 namespace mitokit::pickle::detail {
 
 // nullptr if `key` is hashable, else the Python type name of the unhashable part.
-const char* unhashable_type(const Document& doc, NodeId key) noexcept;
+const char* unhashable_type_walk(const Document& doc, NodeId key) noexcept;
+inline const char* unhashable_type(const Document& doc, NodeId key) noexcept {
+    // Scalars (None, bool, int, float, str, bytes: the kinds before tuple) are the
+    // usual dict key; only containers and objects need the walk's call.
+    if (doc[key].kind < Kind::tuple) return nullptr;
+    return unhashable_type_walk(doc, key);
+}
 bool keys_equal(const Document& doc, NodeId a, NodeId b);
 std::uint64_t key_hash(const Document& doc, NodeId key);
 
@@ -20,9 +26,9 @@ class KeyIndex {
 public:
     // d[key] = value on a dict or Kwargs node (key must be hashable). An equal key
     // keeps its original node and gets the new value, as Python's dict does.
-    void set_item(Document& doc, NodeId dict, NodeId key, NodeId value);
+    void set_item(Document& doc, NodeId dict, NodeId key, NodeId value) { put(doc, dict, key, value, 2); }
     // set.add(key) on a set or frozenset node.
-    void add_member(Document& doc, NodeId set, NodeId key);
+    void add_member(Document& doc, NodeId set, NodeId key) { put(doc, set, key, NO_NODE, 1); }
     // Forgets every indexed container (call before the Document is cleared).
     void reset(Document& doc) noexcept;
 
