@@ -21,6 +21,31 @@ TEST(NodeScratch, AQueueComesBackEmptyAndIsReused) {
     EXPECT_EQ(again->head, 0u);
 }
 
+TEST(NodeScratch, AReplyHandlerTableComesBackEmptyAndABurstsTableIsNotKeptAtItsSize) {
+    NodeScratch s;
+    auto t = s.take_handlers();
+    t->slots.push_back(ReplyHandler{7, false, [](Node&, const Message&) {}});
+    t->index.set(1000, 0);
+    t->index.erase(1000); // a table goes back once its last reply has come
+    t->free.push_back(0);
+    const ReplyHandlers* before = t.get();
+    s.give_handlers(std::move(t));
+    auto again = s.take_handlers();
+    EXPECT_EQ(again.get(), before);
+    EXPECT_TRUE(again->slots.empty());
+    EXPECT_TRUE(again->free.empty());
+    EXPECT_EQ(again->size(), 0u);
+    for (std::uint32_t h = 0; h < 100; ++h) {
+        again->slots.push_back(ReplyHandler{});
+        again->index.set(1000 + h, h);
+    }
+    for (std::uint32_t h = 0; h < 100; ++h) again->index.erase(1000 + h);
+    s.give_handlers(std::move(again));
+    auto third = s.take_handlers();
+    EXPECT_EQ(third->slots.capacity(), 0u); // the burst's slab went back to the heap
+    EXPECT_EQ(third->index.heap_bytes(), 0u);
+}
+
 TEST(NodeScratch, KeepsAtMostItsLimitAndTrimsToWhatItIsTold) {
     NodeScratch s(3);
     std::vector<std::unique_ptr<RunningCall>> calls;
