@@ -148,7 +148,8 @@ void Scheduler::pull_far() {
     }
 }
 
-const Scheduler::Item* Scheduler::peek() const noexcept {
+// Inline: it runs two or three times per event (run() and prepare()).
+inline const Scheduler::Item* Scheduler::peek() const noexcept {
     const bool have_now = now_pos_ < now_items_.size(), have_ready = ready_pos_ < ready_.size();
     if (have_now && (!have_ready || before(now_items_[now_pos_], ready_[ready_pos_]))) return &now_items_[now_pos_];
     return have_ready ? &ready_[ready_pos_] : nullptr;
