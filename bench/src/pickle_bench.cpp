@@ -11,35 +11,41 @@
 
 namespace mitokit::bench {
 
+// Times `op` (a Status-returning step on the payload) per iteration; an error
+// ends the benchmark with its message.
+template <class Op>
+void time_each(benchmark::State& state, const Payload& p, Op op) {
+    for (auto _ : state) {
+        const auto st = op();
+        if (!st) {
+            state.SkipWithError(st.error().message.c_str());
+            break;
+        }
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.bytes.size()));
+}
+
 void register_pickle_benchmarks() {
     static const std::vector<Payload> payloads = load_payloads(shared_dir());
     for (const auto& p : payloads) {
         benchmark::RegisterBenchmark(("BM_PickleDecode/" + p.name).c_str(), [&p](benchmark::State& state) {
             pickle::Document doc;
-            for (auto _ : state) {
-                const auto st = pickle::decode(p.bytes, doc);
-                if (!st) {
-                    state.SkipWithError(st.error().message.c_str());
-                    break;
-                }
+            time_each(state, p, [&] {
+                auto st = pickle::decode(p.bytes, doc);
                 benchmark::DoNotOptimize(doc.size());
-            }
-            state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.bytes.size()));
+                return st;
+            });
         });
         // What the simulator calls per CALL_FUNCTION: decode plus the payload's
         // checks, into one reused CallFunction as its scratch keeps one.
         if (p.name.find("/call_function") != std::string::npos)
             benchmark::RegisterBenchmark(("BM_ParseCallFunction/" + p.name).c_str(), [&p](benchmark::State& state) {
                 payload::CallFunction call;
-                for (auto _ : state) {
-                    const auto st = payload::parse_call_function(p.bytes, call);
-                    if (!st) {
-                        state.SkipWithError(st.error().message.c_str());
-                        break;
-                    }
+                time_each(state, p, [&] {
+                    auto st = payload::parse_call_function(p.bytes, call);
                     benchmark::DoNotOptimize(call.kwargs);
-                }
-                state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * p.bytes.size()));
+                    return st;
+                });
             });
         benchmark::RegisterBenchmark(("BM_PickleEncode/" + p.name).c_str(), [&p](benchmark::State& state) {
             pickle::Document doc;
