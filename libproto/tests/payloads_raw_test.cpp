@@ -150,6 +150,9 @@ TEST(PayloadsRaw, RouteIdsAreReadAsPythonIntDoes) {
                    Bad{"0x10", "DEL_ROUTE: id '0x10' is not a decimal integer"},
                    Bad{"-1", "DEL_ROUTE: id '-1' is out of range for a context ID"},
                    Bad{"4294967296", "DEL_ROUTE: id '4294967296' is out of range for a context ID"},
+                   // The last length read by the digits-only path, and the first past it.
+                   Bad{"999999999999999999", "DEL_ROUTE: id '999999999999999999' is out of range for a context ID"},
+                   Bad{"9999999999999999999", "DEL_ROUTE: id '9999999999999999999' is out of range for a context ID"},
                    Bad{"123456789012345678901234567890",
                        "DEL_ROUTE: id '123456789012345678901234567890' is out of range for a context ID"},
                    Bad{"4\xff", "DEL_ROUTE: id '4\\xff' is not a decimal integer"}}) {

@@ -44,6 +44,9 @@ def main():
         ap.error('give at least two binaries to compare')
     if args.rounds < 1:
         ap.error('--rounds must be at least 1')
+    for exe in args.sims:
+        if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
+            ap.error(f'{exe}: not an executable file')
     runs = {exe: [] for exe in args.sims}
     for r in range(args.rounds):
         order = args.sims if r % 2 == 0 else list(reversed(args.sims))  # neither always goes first

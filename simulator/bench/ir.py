@@ -47,6 +47,9 @@ def main():
     args = ap.parse_args()
     if not shutil.which('valgrind'):
         ap.error('valgrind is not installed (apt-get install valgrind)')
+    for exe in args.sims:
+        if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
+            ap.error(f'{exe}: not an executable file')
     out = {'levels': args.levels, 'build': args.build, 'sims': {}}
     base = None
     for exe in args.sims:

@@ -90,6 +90,14 @@ std::optional<std::int64_t> py_int_text(std::string_view s, bool* overflow) {
 
 std::optional<std::int64_t> py_int(std::string_view s, bool* overflow) noexcept {
     if (overflow) *overflow = false;
+    // Plain digits (a context ID in every route): no spaces, sign or underscores
+    // to look for, and 18 digits cannot overflow.
+    if (!s.empty() && s.size() <= 18 &&
+        std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        std::int64_t v = 0;
+        for (char c : s) v = v * 10 + (c - '0');
+        return v;
+    }
     while (!s.empty() && py_space(s.front())) s.remove_prefix(1);
     while (!s.empty() && py_space(s.back())) s.remove_suffix(1);
     bool neg = false;
