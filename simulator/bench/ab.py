@@ -21,11 +21,12 @@ import os
 import statistics
 import subprocess
 
+from sim_cmd import require_executables, simulate_command
+
 
 def one_run(exe, levels, calls, build):
-    extra = ['--sequential-connects'] if build == 'sequential' else []
-    out = subprocess.run([exe, 'simulate', '--levels', levels, '--modules', 'none', '--calls', str(calls),
-                          '--logs', '0', '--json'] + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+    out = subprocess.run(simulate_command(exe, levels, calls, build == 'sequential'), stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, check=True)
     rep = json.loads(out.stdout)
     return {'run_cpu_s': rep['run_cpu_s'], 'build_cpu_s': rep['phases']['build']['cpu_s'],
             'leaf_cpu_s': rep['phases']['leaf_calls']['cpu_s'], 'hops': rep['message_hops'],
@@ -44,9 +45,7 @@ def main():
         ap.error('give at least two binaries to compare')
     if args.rounds < 1:
         ap.error('--rounds must be at least 1')
-    for exe in args.sims:
-        if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
-            ap.error(f'{exe}: not an executable file')
+    require_executables(ap, args.sims)
     runs = {exe: [] for exe in args.sims}
     for r in range(args.rounds):
         order = args.sims if r % 2 == 0 else list(reversed(args.sims))  # neither always goes first

@@ -22,13 +22,13 @@ import shutil
 import subprocess
 import tempfile
 
+from sim_cmd import require_executables, simulate_command
+
 
 def callgrind_run(exe, levels, calls, build):
-    extra = ['--sequential-connects'] if build == 'sequential' else []
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=' + os.path.join(tmp, 'cg.out'),
-                              exe, 'simulate', '--levels', levels, '--modules', 'none', '--calls', str(calls),
-                              '--logs', '0', '--json'] + extra,
+        out = subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=' + os.path.join(tmp, 'cg.out')] +
+                             simulate_command(exe, levels, calls, build == 'sequential'),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if out.returncode != 0:
         raise SystemExit(f'{exe} under callgrind exited {out.returncode}: {out.stderr.strip()[-400:]}')
@@ -47,9 +47,7 @@ def main():
     args = ap.parse_args()
     if not shutil.which('valgrind'):
         ap.error('valgrind is not installed (apt-get install valgrind)')
-    for exe in args.sims:
-        if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
-            ap.error(f'{exe}: not an executable file')
+    require_executables(ap, args.sims)
     out = {'levels': args.levels, 'build': args.build, 'sims': {}}
     base = None
     for exe in args.sims:

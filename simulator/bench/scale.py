@@ -34,13 +34,14 @@ import subprocess
 import sys
 import time
 
+from sim_cmd import simulate_command
+
 
 def sim_run(exe, levels, calls, sequential=True):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    extra = ['--sequential-connects'] if sequential else []
-    out = subprocess.run([exe, 'simulate', '--levels', levels, '--modules', 'none', '--calls', str(calls),
-                          '--logs', '0', '--json'] + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
+    out = subprocess.run(simulate_command(exe, levels, calls, sequential), stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, check=True)
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     rep = json.loads(out.stdout)
