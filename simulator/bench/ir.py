@@ -67,7 +67,7 @@ def main():
             base = s
         else:
             for k in ('build_instructions', 'leaf_instructions', 'total_instructions'):
-                s[k + '_vs_first'] = s[k] / base[k]
+                s[k + '_vs_first'] = s[k] / base[k] if base[k] else None
         out['sims'][exe] = s
     out['same_events'] = len({(s['event_hash'], s['event_hash_no_calls']) for s in out['sims'].values()}) == 1
     print(json.dumps(out, indent=1))
