@@ -12,7 +12,7 @@ PACKAGES=(
   # Real packages the module-plan conformance test serves from the real master.
   python3-yaml python3-cryptography python3-jwt python3-six python3-dbus python3-toml python3-ply
   python3-pyparsing python3-idna python3-jinja2 python3-markupsafe python3-lazr.restfulclient python3-distro
-  python3-blinker python3-openssl python3-setuptools python3-pkg-resources python3-requests
+  python3-blinker python3-openssl python3-setuptools python3-pkg-resources python3-requests python3-netaddr
   util-linux iproute2 procps
 )
 

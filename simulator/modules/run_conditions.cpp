@@ -385,9 +385,70 @@ std::optional<std::pair<std::string_view, bool>> windows_probe(const std::vector
     return failed;
 }
 
+// What the truth tests read, under another name a module may give it: a module
+// (`import sys as _sys`) or one of its attributes (`from sys import version_info`).
+struct AliasTarget {
+    std::string_view module, attribute;
+};
+constexpr AliasTarget ALIASABLE[] = {{"sys", ""},        {"os", ""},      {"ssl", ""},
+                                     {"sys", "version_info"}, {"sys", "platform"}, {"os", "name"},
+                                     {"os", "environ"},  {"os", "getenv"}, {"ssl", "HAS_SNI"}};
+
+const AliasTarget* aliasable(std::string_view module, std::string_view attribute) {
+    for (const AliasTarget& a : ALIASABLE)
+        if (a.module == module && a.attribute == attribute) return &a;
+    return nullptr;
+}
+
+// The names a top-level `import M as X, ...` or `from M import A [as X], ...` binds
+// to something ALIASABLE holds, with what each stands for.
+void alias_bindings(const Line& l, std::vector<std::pair<std::string_view, AliasTarget>>& out) {
+    const Toks t = l.toks;
+    if (l.indent != 0 || t.size() < 4) return;
+    std::size_t i = 0;
+    std::string_view from;
+    if (is(t[0], "from")) {
+        if (t[1].kind != TokKind::name || !is(t[2], "import")) return; // a dotted or relative module
+        from = t[1].text;
+        i = is(t[3], "(") ? 4 : 3;
+    } else if (is(t[0], "import")) {
+        i = 1;
+    } else {
+        return;
+    }
+    while (i < t.size() && t[i].kind == TokKind::name) {
+        const std::string_view name = t[i].text;
+        std::string_view bound = name;
+        std::size_t next = i + 1;
+        if (next + 1 < t.size() && is(t[next], "as") && t[next + 1].kind == TokKind::name) {
+            bound = t[next + 1].text;
+            next += 2;
+        }
+        const bool plain = from.empty() && (next == t.size() || is(t[next], ","));
+        const AliasTarget* target = from.empty() ? (plain && bound != name ? aliasable(name, "") : nullptr)
+                                                 : aliasable(from, name);
+        if (target && !is_keyword(bound)) out.emplace_back(bound, *target);
+        if (next < t.size() && is(t[next], ",")) ++next;
+        i = next;
+    }
+}
+
 } // namespace
 
 ConstNames::ConstNames(const std::vector<Line>& lines) {
+    {
+        // Aliases first: the constants below may be tests through them.
+        std::unordered_map<std::string_view, std::size_t> all_bound;
+        std::vector<std::pair<std::string_view, AliasTarget>> found;
+        for (std::size_t n = 0; n < lines.size(); ++n) {
+            collect_bindings(lines[n].toks, all_bound);
+            const std::size_t before = found.size();
+            alias_bindings(lines[n], found);
+            for (std::size_t k = before; k < found.size(); ++k)
+                aliases_.emplace(found[k].first, Alias{found[k].second.module, found[k].second.attribute, n});
+        }
+        std::erase_if(aliases_, [&](const auto& a) { return all_bound[a.first] != 1; });
+    }
     std::unordered_map<std::string_view, std::size_t> bound; // bindings per name
     std::vector<std::pair<std::string_view, Const>> found;
     for (std::size_t n = 0; n < lines.size(); ++n) {
@@ -404,7 +465,7 @@ ConstNames::ConstNames(const std::vector<Line>& lines) {
             // A constant, or a test known on the master (`PY3 = sys.version_info[0] == 3`,
             // `_mswindows = (sys.platform == "win32")`).
             auto v = constant_truth(t.subspan(2));
-            if (!v) v = run_truth(t.subspan(2), nullptr, 0);
+            if (!v) v = run_truth(t.subspan(2), this, n); // consts_ is still empty: aliases only
             if (v && !is_keyword(t[0].text)) {
                 found.push_back({t[0].text, Const{*v, n}});
                 ++bound[t[0].text];
@@ -417,6 +478,30 @@ ConstNames::ConstNames(const std::vector<Line>& lines) {
     // A name bound more than once (or otherwise than by its constant) is unknown.
     for (const auto& [name, c] : found)
         if (bound[name] == 1) consts_.emplace(name, c);
+}
+
+bool ConstNames::expand_aliases(Toks c, std::size_t line, std::vector<Tok>& out) const {
+    const auto alias_at = [&](std::size_t i) -> const Alias* {
+        if (c[i].kind != TokKind::name || (i > 0 && is(c[i - 1], "."))) return nullptr; // an attribute
+        const auto it = aliases_.find(c[i].text);
+        return it == aliases_.end() || it->second.line >= line ? nullptr : &it->second;
+    };
+    std::size_t i = 0;
+    while (i < c.size() && !alias_at(i)) ++i;
+    if (i == c.size()) return false;
+    out.assign(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(i));
+    for (; i < c.size(); ++i) {
+        const Alias* a = alias_at(i);
+        if (!a) {
+            out.push_back(c[i]);
+            continue;
+        }
+        out.push_back(Tok{TokKind::name, a->module, c[i].depth});
+        if (a->attribute.empty()) continue;
+        out.push_back(Tok{TokKind::op, ".", c[i].depth});
+        out.push_back(Tok{TokKind::name, a->attribute, c[i].depth});
+    }
+    return true;
 }
 
 std::optional<bool> ConstNames::truth(Toks c, std::size_t line) const {
@@ -449,6 +534,8 @@ std::optional<bool> module_truth(Toks c, const ModuleFacts* module) {
 }
 
 std::optional<bool> leaf_truth(Toks cond, const ConstNames* consts, std::size_t line, const ModuleFacts* module) {
+    std::vector<Tok> spelled;
+    if (consts && consts->expand_aliases(cond, line, spelled)) cond = spelled;
     if (is_type_checking(cond)) return false;
     if (auto v = module_truth(cond, module)) return v;
     if (auto v = version_truth(cond)) return v;

@@ -29,13 +29,22 @@ public:
     explicit ConstNames(const std::vector<Line>& lines);
     // `NAME` or `not NAME` on logical line `line`, for such a name set before it.
     std::optional<bool> truth(Toks cond, std::size_t line) const;
+    // `cond` with the module's top-level aliases of what the tests read spelled out
+    // (`import sys as _sys`, `from sys import version_info`), bound once before `line`:
+    // netaddr tests `_sys.platform`. False (and `out` untouched) where there is none.
+    bool expand_aliases(Toks cond, std::size_t line, std::vector<Tok>& out) const;
 
 private:
     struct Const {
         bool value;
         std::size_t line;
     };
+    struct Alias {
+        std::string_view module, attribute; // attribute empty: the module itself
+        std::size_t line;
+    };
     std::unordered_map<std::string_view, Const> consts_;
+    std::unordered_map<std::string_view, Alias> aliases_;
 };
 
 // Every name the statement may bind, conservatively (counted into `bound`).

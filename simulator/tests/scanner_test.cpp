@@ -190,6 +190,26 @@ TEST(Scanner, ExecutedImportsKnowTheMastersPlatform) {
     EXPECT_EQ(scan_imports(src).size(), 17u) << "mitogen's own scan keeps them all";
 }
 
+// netaddr.strategy.ipv4 tests `_sys.platform` after `import sys as _sys`; others
+// `from sys import version_info`. A name bound again is unknown, and so is one bound later.
+TEST(Scanner, ExecutedImportsFollowTopLevelAliasesOfWhatTheyTest) {
+    const char* src =
+        "import sys as _sys, os as _os\n"
+        "from sys import version_info, platform as plat\n"
+        "if _sys.platform in ('win32', 'cygwin'):\n    import win_alias\nelse:\n    import unix_alias\n"
+        "if _os.name == 'nt': import nt_alias\n"
+        "if version_info >= (3, 8): import new_py\nelse:\n    import old_py\n"
+        "if plat == 'win32': import plat_win\n"
+        "_win = _sys.platform == 'win32'\nif _win: import const_through_alias\n"
+        "if x._sys.platform == 'win32': import attribute_unknown\n"
+        "if later.platform == 'win32': import later_unknown\n"
+        "import sys as later\n"
+        "import sys as twice\ntwice = load()\nif twice.platform == 'win32': import twice_unknown\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(src)),
+              (V{"sys", "os", "sys", "unix_alias", "new_py", "attribute_unknown", "later_unknown", "sys", "sys",
+                 "twice_unknown"}));
+}
+
 TEST(Scanner, ExecutedImportsTakeTestedEnvironmentVariablesAsUnset) {
     // msgpack: `if os.environ.get("MSGPACK_PUREPYTHON") or sys.version_info[0] == 2:` imports
     // the pure-Python fallback; the master's environment does not set the variable.
