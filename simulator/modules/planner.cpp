@@ -127,7 +127,11 @@ Planner::Outcome Planner::import_module(const std::string& name) {
 bool Planner::import_found(const std::string& name, const FoundModule& found) {
     const bool stdlib = source_.is_stdlib_path(found.path);
     imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
-    if (stdlib || run_imports(name, found)) return true; // stdlib code imports nothing that is served
+    if (stdlib) return true; // stdlib code imports nothing that is served
+    running_.insert(name);
+    const bool ran = run_imports(name, found);
+    running_.erase(name);
+    if (ran) return true;
     imported_.erase(name); // a module whose code raised leaves sys.modules (what it imported stays)
     return false;
 }
@@ -201,8 +205,12 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
                 caught(ref, rm);
                 continue;
             }
-            // A name that is no submodule is taken as an attribute of the module.
-            if (is_loaded(sub) || (!source_.find(sub) && !source_.extension_path(sub))) continue;
+            // A name that is no submodule is taken as an attribute of the module, and so is
+            // one its own code (run to its end) binds: CPython imports a submodule for a
+            // from-import only where the package lacks the name (numba's `import numba.core.types as types` keeps
+            // `from numba import types` from importing numba/types/).
+            if (is_loaded(sub) || (!source_.find(sub) && !source_.extension_path(sub)) || binds_name(target, item))
+                continue;
             const Outcome rs = import_module(sub);
             if (propagates(ref, rs)) return false;
             caught(ref, rs);
@@ -214,6 +222,23 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     if (replacement && !replacement->empty() && *replacement != name && is_loaded(*replacement))
         imported_[name] = is_stdlib(*replacement) ? Imported::stdlib : Imported::served;
     return true;
+}
+
+bool Planner::binds_name(const std::string& module, const std::string& name) {
+    if (running_.count(module)) return false; // still running: its later bindings are not made yet
+    auto it = bound_names_.find(module);
+    if (it == bound_names_.end()) {
+        std::set<std::string, std::less<>> names;
+        if (const auto found = source_.find(module)) {
+            const auto dot = module.rfind('.');
+            const std::string package = found->is_pkg ? module : dot == std::string::npos ? std::string() : module.substr(0, dot);
+            const ModuleFacts facts{module, package};
+            for (const ImportRef& ref : scan_executed_imports(found->source, &facts))
+                if (ref.kind != ImportRef::Kind::replace_self) names.insert(ref.binds.begin(), ref.binds.end());
+        }
+        it = bound_names_.emplace(module, std::move(names)).first;
+    }
+    return it->second.count(name) != 0;
 }
 
 bool Planner::is_loaded(std::string_view name) const { return loaded_.loaded(name) || imported_.count(name) != 0; }

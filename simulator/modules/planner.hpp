@@ -87,6 +87,9 @@ private:
     bool import_found(const std::string& name, const FoundModule& found);
     bool run_imports(const std::string& name, const FoundModule& found);
     bool is_loaded(std::string_view name) const;
+    // Whether the module-level code of `module`, run to its end, binds `name` by an
+    // import or a plain assignment (scanned once per module).
+    bool binds_name(const std::string& module, const std::string& name);
     bool is_stdlib(std::string_view name) const;
 
     const ModuleSource& source_;
@@ -97,6 +100,8 @@ private:
     enum class Imported : std::uint8_t { served, stdlib, no_file };
     bool file_is_none(std::string_view name) const;
     std::map<std::string, Imported, std::less<>> imported_; // imported while answering
+    std::map<std::string, std::set<std::string, std::less<>>, std::less<>> bound_names_;
+    std::set<std::string, std::less<>> running_; // modules whose code the model is running
 };
 
 } // namespace mitokit::modules

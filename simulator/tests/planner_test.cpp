@@ -143,6 +143,28 @@ TEST(Planner, ImportingAParentRunsItsModuleLevelImports) {
     EXPECT_EQ(p.tuple("jj.filters")->related, (V{"jj", "jj.env", "jj.other", "jj.util"}));
 }
 
+TEST(Planner, AFromImportOfANameThePackageBindsImportsNoSubmodule) {
+    // numba's __init__ binds `types` (import numba.core.types as types): `from numba
+    // import types` elsewhere takes that attribute, and numba/types/ is never imported.
+    // A package still running its own code has not bound its later names yet.
+    MemorySource s;
+    s.add("nb", "import nb.core.types as types\nfrom . import early\nlate = None\n", true, false, false);
+    s.add("nb.core", "", true, false, false);
+    s.add("nb.core.types", "", false, false, false);
+    s.add("nb.types", "", true, false, false);
+    s.add("nb.early", "from nb import late\n", false, false, false);
+    s.add("nb.late", "", false, false, false);
+    s.add("nb.sub", "from nb import types\n", true, false, false);
+    s.add("nb.sub.leaf", "", false, false, false);
+    s.add("nb.user", "from nb import types, late\n", false, false, false);
+    Planner p(s, s);
+    // Serving nb.sub.leaf imports nb, whose code runs to its end, then nb.sub.
+    EXPECT_FALSE(p.tuple("nb.sub.leaf")->negative());
+    EXPECT_EQ(p.tuple("nb.user")->related, (V{"nb", "nb.core", "nb.core.types", "nb.late"}))
+        << "nb.early's import of `late` ran before nb bound it, so it imported the submodule; "
+           "nb.types is not loaded: `from nb import types` took nb's attribute";
+}
+
 TEST(Planner, AnExceptClauseRunsWhereTheGuardedImportSurelyFailed) {
     // bs4.dammit tries cchardet (not installed), then chardet: chardet is imported, and
     // charset_normalizer (the next fallback) is not. Where the failure is not certain (a
