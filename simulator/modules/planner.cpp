@@ -87,14 +87,37 @@ void Planner::import_parents(std::string_view fullname) {
         if (import_module(std::string(fullname.substr(0, dot))) != Outcome::ok) return; // nothing below it is imported
 }
 
+std::optional<FoundModule> Planner::find(std::string_view name) const {
+    for (const auto& [alias, target] : redirects_) {
+        if (name.substr(0, alias.size()) != alias || (name.size() > alias.size() && name[alias.size()] != '.')) continue;
+        return source_.find(target + std::string(name.substr(alias.size())));
+    }
+    return source_.find(name);
+}
+
+// The shim setuptools' distutils-precedence.pth installs at startup (_distutils_hack in
+// sys.modules; SETUPTOOLS_USE_DISTUTILS is unset): a first `import distutils` imports
+// setuptools._distutils (setuptools first) and puts it in sys.modules as distutils too,
+// so distutils and its submodules come from setuptools/_distutils and are no stdlib.
+// Where that import fails, the shim steps aside for the standard library's.
+bool Planner::distutils_shim() {
+    if (redirects_.count("distutils") || !is_loaded("_distutils_hack") || is_loaded("distutils")) return false;
+    if (import_module("setuptools._distutils") != Outcome::ok) return false;
+    if (is_loaded("distutils")) return true; // setuptools' own code imported it through the shim
+    redirects_.emplace("distutils", "setuptools._distutils");
+    imported_.emplace("distutils", is_stdlib("setuptools._distutils") ? Imported::stdlib : Imported::served);
+    return true;
+}
+
 Planner::Outcome Planner::import_module(const std::string& name) {
     if (is_loaded(name)) return Outcome::ok;
+    if (name == "distutils" && distutils_shim()) return Outcome::ok;
     const auto dot = name.rfind('.');
     if (dot != std::string::npos) {
         if (const Outcome parent = import_module(name.substr(0, dot)); parent != Outcome::ok) return parent;
     }
     if (is_loaded(name)) return Outcome::ok; // the parent's code imported it
-    const auto found = source_.find(name);
+    const auto found = find(name);
     if (!found) {
         // Imported without source to scan: a C extension, or a namespace package
         // (whose __file__ of None makes the reference's is_stdlib_name raise).
@@ -116,7 +139,7 @@ Planner::Outcome Planner::import_module(const std::string& name) {
             // modules, requests.packages); below a plain module (six.moves) it may be put in
             // sys.modules by code the planner does not run.
             if (dot == std::string::npos) return Outcome::raised;
-            const auto parent = source_.find(name.substr(0, dot));
+            const auto parent = find(name.substr(0, dot));
             return parent && parent->is_pkg && !provides_modules(parent->source) ? Outcome::raised : Outcome::unknown;
         }
         return Outcome::ok;
@@ -209,7 +232,7 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             // one its own code (run to its end) binds: CPython imports a submodule for a
             // from-import only where the package lacks the name (numba's `import numba.core.types as types` keeps
             // `from numba import types` from importing numba/types/).
-            if (is_loaded(sub) || (!source_.find(sub) && !source_.extension_path(sub)) || binds_name(target, item))
+            if (is_loaded(sub) || (!find(sub) && !source_.extension_path(sub)) || binds_name(target, item))
                 continue;
             const Outcome rs = import_module(sub);
             if (propagates(ref, rs)) return false;
@@ -229,7 +252,7 @@ bool Planner::binds_name(const std::string& module, const std::string& name) {
     auto it = bound_names_.find(module);
     if (it == bound_names_.end()) {
         std::set<std::string, std::less<>> names;
-        if (const auto found = source_.find(module)) {
+        if (const auto found = find(module)) {
             const auto dot = module.rfind('.');
             const std::string package = found->is_pkg ? module : dot == std::string::npos ? std::string() : module.substr(0, dot);
             const ModuleFacts facts{module, package};
@@ -263,7 +286,7 @@ std::shared_ptr<const ModuleTuple> Planner::tuple(const std::string& fullname) {
     if (auto it = tuples_.find(fullname); it != tuples_.end()) return it->second;
     if (blacklisted(fullname)) return nullptr;
     import_parents(fullname);
-    auto found = source_.find(fullname);
+    auto found = find(fullname);
     if (!found || source_.is_stdlib_path(found->path)) {
         auto neg = negative(fullname);
         tuples_.emplace(fullname, neg);
@@ -319,7 +342,7 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
     if (auto it = related_imports_.find(fullname); it != related_imports_.end()) return it->second;
     std::vector<std::string> maybe;
     import_parents(fullname);
-    const auto found = source_.find(fullname);
+    const auto found = find(fullname);
     if (found) {
         for (auto dot = fullname.rfind('.'); dot != std::string::npos; dot = fullname.rfind('.', dot - 1)) {
             maybe.push_back(fullname.substr(0, dot));

@@ -87,6 +87,10 @@ private:
     bool import_found(const std::string& name, const FoundModule& found);
     bool run_imports(const std::string& name, const FoundModule& found);
     bool is_loaded(std::string_view name) const;
+    // source_.find, with a module the model has put in place of another (distutils for
+    // setuptools._distutils) found as that one; its submodules in its directory.
+    std::optional<FoundModule> find(std::string_view name) const;
+    bool distutils_shim();
     // Whether the module-level code of `module`, run to its end, binds `name` by an
     // import or a plain assignment (scanned once per module).
     bool binds_name(const std::string& module, const std::string& name);
@@ -102,6 +106,7 @@ private:
     std::map<std::string, Imported, std::less<>> imported_; // imported while answering
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> bound_names_;
     std::set<std::string, std::less<>> running_; // modules whose code the model is running
+    std::map<std::string, std::string, std::less<>> redirects_; // name -> the module in its place
 };
 
 } // namespace mitokit::modules

@@ -165,6 +165,35 @@ TEST(Planner, AFromImportOfANameThePackageBindsImportsNoSubmodule) {
            "nb.types is not loaded: `from nb import types` took nb's attribute";
 }
 
+TEST(Planner, SetuptoolsShimServesDistutilsFromSetuptools) {
+    // Debian's python3-setuptools installs distutils-precedence.pth: _distutils_hack is
+    // loaded at startup, and a first `import distutils` (numpy.distutils, numba's pycc)
+    // gets setuptools._distutils, which is no stdlib: related, with its submodules.
+    const auto make = [](MemorySource& s, bool hook) {
+        if (hook) s.add("_distutils_hack", "", true, false, /*loaded=*/true);
+        s.add("distutils", "", true, /*stdlib=*/true, false);
+        s.add("distutils.core", "", false, true, false);
+        s.add("setuptools", "import distutils.core\n", true, false, false);
+        s.add("setuptools._distutils", "", true, false, false);
+        s.add("setuptools._distutils.core", "from .log import x\n", false, false, false);
+        s.add("setuptools._distutils.log", "", false, false, false);
+        s.add("app", "", true, false, false);
+        s.add("app.build", "from distutils import core, log\n", false, false, false);
+        s.add("app.user", "from distutils import core, log\nimport setuptools\n", false, false, false);
+    };
+    MemorySource with_hook, without;
+    make(with_hook, true);
+    make(without, false);
+    Planner p(with_hook, with_hook), q(without, without);
+    ASSERT_EQ(p.import_into_master("app.build"), true);
+    EXPECT_EQ(p.tuple("app.user")->related, (V{"app", "distutils", "distutils.core", "distutils.log", "setuptools"}));
+    const auto log = p.tuple("distutils.log");
+    ASSERT_FALSE(log->negative());
+    EXPECT_EQ(*log->path, *p.tuple("setuptools._distutils.log")->path) << "served from setuptools' copy";
+    ASSERT_EQ(q.import_into_master("app.build"), true);
+    EXPECT_EQ(q.tuple("app.user")->related, (V{"app"})) << "no shim: the standard library's distutils";
+}
+
 TEST(Planner, AnExceptClauseRunsWhereTheGuardedImportSurelyFailed) {
     // bs4.dammit tries cchardet (not installed), then chardet: chardet is imported, and
     // charset_normalizer (the next fallback) is not. Where the failure is not certain (a
