@@ -1,5 +1,6 @@
 #include "modules_command.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
@@ -89,7 +90,15 @@ int run_plan(const std::vector<std::string>& args) {
     return 0;
 }
 
+bool asks_help(const std::vector<std::string>& args) {
+    return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "-h" || a == "--help"; });
+}
+
 int run_scan(const std::vector<std::string>& files) {
+    if (asks_help(files)) {
+        std::cout << USAGE << "scan: the imports mitogen's bytecode scan finds, one JSON object per import\n";
+        return 0;
+    }
     if (files.empty()) {
         std::cerr << "mitokit modules scan: need at least one FILE\n" << USAGE;
         return 2;
@@ -115,6 +124,10 @@ int run_scan(const std::vector<std::string>& files) {
 // What the master serves for each file: minified when it carries the minify_safe
 // marker (or with --all), one JSON object per file.
 int run_minify(const std::vector<std::string>& args) {
+    if (asks_help(args)) {
+        std::cout << USAGE << "minify: the size and SHA-1 of the source the master serves, one JSON object per file\n";
+        return 0;
+    }
     bool all = false, print = false;
     std::vector<std::string> files;
     for (const auto& a : args) {

@@ -101,6 +101,12 @@ TEST(ModulesCli, BadArgumentsAreNamed) {
     o = run("modules scan /nonexistent/x.py");
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find("cannot open '/nonexistent/x.py'"), std::string::npos);
+    for (const char* action : {"scan", "minify"}) {
+        o = run(std::string("modules ") + action + " --help");
+        EXPECT_EQ(o.status, 0) << action << ": " << o.text;
+        EXPECT_NE(o.text.find(std::string(action) + ": "), std::string::npos) << o.text;
+        EXPECT_EQ(o.text.find("cannot open"), std::string::npos) << o.text;
+    }
 }
 
 TEST(ModulesCli, LoadedModulesAreServedFromTheirOwnFiles) {
