@@ -230,8 +230,9 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             }
             // A name that is no submodule is taken as an attribute of the module, and so is
             // one its own code (run to its end) binds: CPython imports a submodule for a
-            // from-import only where the package lacks the name (numba's `import numba.core.types as types` keeps
-            // `from numba import types` from importing numba/types/).
+            // from-import only where the package lacks the name (numba's `import
+            // numba.core.types as types` keeps `from numba import types` from importing
+            // numba/types/).
             if (is_loaded(sub) || (!find(sub) && !source_.extension_path(sub)) || binds_name(target, item))
                 continue;
             const Outcome rs = import_module(sub);
