@@ -22,7 +22,8 @@ struct ImportRef {
     std::string module;                // dotted name after the dots; may be empty ("from . import x")
     std::vector<std::string> fromlist; // names after `import` in a from-import; empty for `import x`
     // scan_executed_imports only: the statement sits in the body of a module-level
-    // `try:` and every enclosing try's except clauses end in `raise`, so an
+    // `try:` and every enclosing try's except clauses end in `raise`, and it runs
+    // whenever the module does (in no branch the scanner cannot decide), so an
     // ImportError here fails the importing module (the optional-dependency pattern
     // `try: import socks` / `except ImportError: warnings.warn(...); raise`).
     bool reraised = false;

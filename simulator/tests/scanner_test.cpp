@@ -155,13 +155,16 @@ TEST(Scanner, ExecutedImportsKnowWhenAFailureWouldPropagate) {
         "try:\n    import two_handlers\nexcept KeyError:\n    raise\nexcept ImportError:\n    pass\n"
         "try: import inline_raise\nexcept ImportError: raise\n"
         "try:\n    import in_body\nexcept ImportError:\n    raise\nelse:\n    import in_else\n"
+        "if py3k:\n    import py3\nelse:\n    try:\n        import py2_mock\n    except ImportError:\n        raise\n"
+        "try:\n    if x:\n        import maybe_runs\nexcept ImportError:\n    raise\n"
         "import top_level\n";
     std::vector<std::pair<std::string, bool>> got;
     for (const auto& i : unless_failed(scan_executed_imports(src))) got.emplace_back(i.module, i.reraised);
     const std::vector<std::pair<std::string, bool>> want = {
         {"socks", true},          {"swallowed", false},  {"outer_catches", false}, {"inner_raises", false},
         {"only_finally", true},   {"two_handlers", false}, {"inline_raise", true}, {"in_body", true},
-        {"in_else", false},       {"top_level", false}};
+        {"in_else", false},       {"py3", false},          {"py2_mock", false},     {"maybe_runs", false},
+        {"top_level", false}};
     EXPECT_EQ(got, want);
     for (const auto& i : scan_imports(src)) EXPECT_FALSE(i.reraised) << i.module << ": only the executed scan says";
 }
