@@ -6,7 +6,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,8 +34,8 @@ def main():
                                  capture_output=True, text=True, timeout=180)
         finally:
             time.sleep(1.0)  # let the last segments reach the capture
-            cap.send_signal(signal.SIGTERM)
-            cap.wait(timeout=30)
+            received, dropped = wstest.stop_capture(cap)
+        fails.check(not dropped, f"dumpcap dropped {dropped} of {received} packets: the capture is incomplete")
         if not fails.check(run.returncode == 0, f"live scenario failed: {run.stderr[-3000:]}"):
             fails.finish()
         with open(truth_path) as f:

@@ -12,7 +12,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,6 +59,20 @@ def start_capture(dumpcap, path, lo, hi, buffer_mib=None, settle_s=0.0):
             break
     proc.kill()
     return None, seen.strip() or f"dumpcap exited {proc.poll()}"
+
+
+def stop_capture(cap):
+    """Stops a start_capture process: (packets received, packets dropped) from dumpcap's
+    closing report, or (None, None) where it gave none. A drop means the capture lost
+    traffic, so a disagreement with the truth says nothing of the dissector."""
+    cap.send_signal(signal.SIGTERM)
+    try:
+        _, err = cap.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        cap.kill()
+        _, err = cap.communicate()
+    m = re.search(r"received/dropped on interface '[^']*': (\d+)/(\d+)", err or "")
+    return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
 def capture_or_skip(fails, dumpcap, path, lo, hi, **kw):
