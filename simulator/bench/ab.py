@@ -4,7 +4,12 @@ ROUNDS times each, and the medians and minimums of the run's own CPU time and of
 its two phases are printed. A benchmark script, not a test.
 
 usage: /usr/bin/python3 ab.py [--rounds 6] [--levels 100,100,100] [--calls 1]
-                              [--build sequential|concurrent] OLD_SIM NEW_SIM [...]
+                              [--build sequential|concurrent] [--call-windows 0,4096]
+                              OLD_SIM [NEW_SIM ...]
+
+--call-windows runs every binary with each leaf-call window (0: all at once, the
+default), as variants named BINARY@WINDOW: one binary and two windows compare the
+windows.
 
 --build sequential (the default) connects one context at a time in tree order, as
 scale.py's benchmark and its real-mitogen counterpart do; concurrent lets every
@@ -24,8 +29,8 @@ import subprocess
 from sim_cmd import require_executables, simulate_command
 
 
-def one_run(exe, levels, calls, build):
-    out = subprocess.run(simulate_command(exe, levels, calls, build == 'sequential'), stdout=subprocess.PIPE,
+def one_run(exe, levels, calls, build, call_window):
+    out = subprocess.run(simulate_command(exe, levels, calls, build == 'sequential', call_window), stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, check=True)
     rep = json.loads(out.stdout)
     return {'run_cpu_s': rep['run_cpu_s'], 'build_cpu_s': rep['phases']['build']['cpu_s'],
@@ -40,18 +45,30 @@ def main():
     ap.add_argument('--levels', default='100,100,100')
     ap.add_argument('--calls', type=int, default=1)
     ap.add_argument('--build', choices=('sequential', 'concurrent'), default='sequential')
+    ap.add_argument('--call-windows', default=None, help='comma-separated leaf-call windows to run each binary with')
     args = ap.parse_args()
-    if len(args.sims) < 2:
-        ap.error('give at least two binaries to compare')
+    windows = [0]
+    if args.call_windows is not None:
+        try:
+            windows = [int(w) for w in args.call_windows.split(',')]
+        except ValueError:
+            ap.error(f'--call-windows takes comma-separated integers, got {args.call_windows!r}')
+        if any(w < 0 for w in windows):
+            ap.error(f'--call-windows must not be negative, got {args.call_windows!r}')
+    variants = [(exe, w) for exe in args.sims for w in windows]
+    if len(variants) < 2:
+        ap.error('give at least two binaries, or two --call-windows, to compare')
     if args.rounds < 1:
         ap.error('--rounds must be at least 1')
     require_executables(ap, args.sims)
-    runs = {exe: [] for exe in args.sims}
+    name = (lambda exe, w: f'{exe}@{w}') if args.call_windows is not None else (lambda exe, w: exe)
+    runs = {name(*v): [] for v in variants}
     for r in range(args.rounds):
-        order = args.sims if r % 2 == 0 else list(reversed(args.sims))  # neither always goes first
-        for exe in order:
-            runs[exe].append(one_run(exe, args.levels, args.calls, args.build))
-    out = {'levels': args.levels, 'calls': args.calls, 'build': args.build, 'rounds': args.rounds, 'load_after': list(os.getloadavg()),
+        order = variants if r % 2 == 0 else list(reversed(variants))  # neither always goes first
+        for exe, w in order:
+            runs[name(exe, w)].append(one_run(exe, args.levels, args.calls, args.build, w))
+    out = {'levels': args.levels, 'calls': args.calls, 'build': args.build, 'call_windows': windows,
+           'rounds': args.rounds, 'load_after': list(os.getloadavg()),
            'sims': {}}
     for exe, rs in runs.items():
         summary = {}

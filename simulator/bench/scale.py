@@ -4,12 +4,14 @@ figures and never passes or fails.
 
 usage: /usr/bin/python3 scale.py MITOKIT_SIM [--levels 100,100,100] [--idle-levels L]
                                  [--real-levels 3,2] [--real-rounds 20] [--skip-real] [--skip-concurrent]
+                                 [--call-window N]
 
 Prints one JSON object:
   sim:   the --levels tree (fanout 100, depth 3: 1,010,101 contexts) built one connect
          at a time in tree order (--sequential-connects: what the real side below does,
          a loop of blocking router.local(via=...) calls), every leaf called once
-         (posix.getpid); routed message-hops (frames put on a link),
+         (posix.getpid; all at once, or --call-window N in flight at a time);
+         routed message-hops (frames put on a link),
          CPU seconds of the whole process, hops per CPU second, the same for the run
          alone and for its phases (building the tree; the leaf calls), peak and
          settled RSS
@@ -37,10 +39,10 @@ import time
 from sim_cmd import simulate_command
 
 
-def sim_run(exe, levels, calls, sequential=True):
+def sim_run(exe, levels, calls, sequential=True, call_window=0):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
-    out = subprocess.run(simulate_command(exe, levels, calls, sequential), stdout=subprocess.PIPE,
+    out = subprocess.run(simulate_command(exe, levels, calls, sequential, call_window), stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, check=True)
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,10 +101,14 @@ def main():
     ap.add_argument('--real-rounds', type=int, default=20)
     ap.add_argument('--skip-real', action='store_true')
     ap.add_argument('--skip-concurrent', action='store_true')
+    ap.add_argument('--call-window', type=int, default=0,
+                    help='leaf calls the master keeps in flight on the big tree (default 0: all at once)')
     a = ap.parse_args()
+    if a.call_window < 0:
+        ap.error(f'--call-window must not be negative, got {a.call_window}')
     out = {'load_before': os.getloadavg()}
-    big = sim_run(a.exe, a.levels, 1)
-    out['sim'] = {'levels': a.levels, 'contexts': big['contexts'], 'message_hops': big['message_hops'],
+    big = sim_run(a.exe, a.levels, 1, call_window=a.call_window)
+    out['sim'] = {'levels': a.levels, 'call_window': a.call_window, 'contexts': big['contexts'], 'message_hops': big['message_hops'],
                   'calls_ok': big['calls']['ok'], 'invariants_ok': big['invariants']['ok'],
                   'cpu_s': big['cpu_s'], 'wall_s': big['process_wall_s'],
                   'hops_per_cpu_s': big['message_hops'] / max(big['cpu_s'], 1e-9),
@@ -113,7 +119,7 @@ def main():
                   'peak_rss_bytes': big['peak_rss_bytes'], 'settled_rss_bytes': big['settled_rss_bytes'],
                   'peak_rss_per_context': big['peak_rss_bytes'] / big['contexts']}
     if not a.skip_concurrent:
-        conc = sim_run(a.exe, a.levels, 1, sequential=False)
+        conc = sim_run(a.exe, a.levels, 1, sequential=False, call_window=a.call_window)
         out['sim_concurrent_build'] = {'cpu_s': conc['cpu_s'], 'message_hops': conc['message_hops'],
                                        'hops_per_cpu_s': conc['message_hops'] / max(conc['cpu_s'], 1e-9),
                                        'run_cpu_s': conc['run_cpu_s'], 'run_hops_per_cpu_s': conc['hops_per_cpu_s'],

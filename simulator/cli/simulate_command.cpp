@@ -106,6 +106,7 @@ int run_simulate(int argc, char** argv) {
     std::uint32_t buffer = 128 * 1024, max_size = DEFAULT_MAX_MESSAGE_SIZE;
     sim::SyntheticParams syn;
     std::uint32_t connect_window = sim::WorkloadConfig{}.connect_window;
+    std::uint32_t call_window = sim::WorkloadConfig{}.call_window;
     po::options_description desc(
         "usage: mitokit simulate [options]\n"
         "With no options: ~10,000 contexts (fanout 100, depth 2) import the installed mitogen package\n"
@@ -123,6 +124,7 @@ int run_simulate(int argc, char** argv) {
         ("imports", po::value(&imports_arg), "comma-separated modules each leaf imports (default: by module set)")
         ("preload", "intermediates import first, then the master pushes the set to each leaf (forward_modules)")
         ("connect-window", po::value(&connect_window), "connects a parent has in flight while the tree is built (default 16; 1 = one child after another; 0 = all at once)")
+        ("call-window", po::value(&call_window), "leaf-phase calls the master keeps in flight; a leaf's calls start when fewer are unanswered (default 0 = every leaf's at once)")
         ("kill", po::value(&kill_arg), "context IDs (comma-separated) the master sends os._exit(0) once the tree is up; the leaf phase starts 1 s (simulated) later")
         ("sequential-connects", "build the tree one connect at a time, in tree order, as a program calling router.local() for each context in turn (the same IDs as that program)")
         ("synthetic-packages", po::value(&syn.packages), "synthetic set: packages (default 4)")
@@ -228,6 +230,7 @@ int run_simulate(int argc, char** argv) {
     wl.ids_per_leaf = allocate_ids;
     wl.preload = vm.count("preload") != 0;
     wl.connect_window = connect_window;
+    wl.call_window = call_window;
     wl.sequential_connects = vm.count("sequential-connects") != 0;
     if (!kill_arg.empty()) {
         std::stringstream items(kill_arg);

@@ -64,13 +64,14 @@ struct Driver {
         Time t0 = 0;
         std::uint32_t tree_slot = 0; // Then::connected: the context's slot in the tree
         Then then = Then::nothing;
+        bool leaf_work = false;      // counts against the leaf phase's call window
     };
     static constexpr std::size_t TRACKED_KEEP = std::size_t{1} << 12; // one chunk
     std::unique_ptr<ChunkedStore<Tracked, 12>> tracked_;
     std::vector<std::uint32_t> tracked_free_;
 
     void track(CallStats& st, ContextId target, std::span<const std::uint8_t> call, Then then = Then::nothing,
-               std::uint32_t tree_slot = 0) {
+               std::uint32_t tree_slot = 0, bool leaf_work = false) {
         ++st.started;
         ++total_tasks;
         std::uint32_t slot;
@@ -82,7 +83,8 @@ struct Driver {
             slot = static_cast<std::uint32_t>(tracked_->size());
             tracked_->emplace_back();
         }
-        (*tracked_)[slot] = Tracked{&st, sim.now(), tree_slot, then};
+        (*tracked_)[slot] = Tracked{&st, sim.now(), tree_slot, then, leaf_work};
+        if (leaf_work) leaf_peak_ = std::max(leaf_peak_, ++leaf_in_flight_);
         sim.master().call_async_pickled(target, call, [this, slot](Node&, const Message& m) { settle(slot, m); });
     }
 
@@ -113,6 +115,10 @@ struct Driver {
             count_imported(r);
             if (--pending_work == 0) leaf_phase();
             break;
+        }
+        if (t.leaf_work) {
+            --leaf_in_flight_;
+            start_leaves();
         }
     }
 
@@ -282,15 +288,25 @@ struct Driver {
             // the intermediates' caches) before it asks.
             for (ContextId leaf : leaves) sim.master().forward_modules(leaf, wl.imports);
         }
-        for (ContextId leaf : leaves) {
+        start_leaves();
+    }
+
+    // Starts leaves' calls, in ID order, while the call window has room (all of them
+    // without a window); once the last leaf has started, a shutdown is scheduled.
+    std::size_t next_leaf_ = 0;
+    std::uint64_t leaf_in_flight_ = 0, leaf_peak_ = 0;
+    void start_leaves() {
+        if (next_leaf_ == leaves.size()) return;
+        while (next_leaf_ < leaves.size() && (wl.call_window == 0 || leaf_in_flight_ < wl.call_window)) {
+            const ContextId leaf = leaves[next_leaf_++];
             for (std::uint32_t i = 0; i < wl.calls_per_leaf; ++i)
-                track(rep.calls, leaf, getpid_call);
+                track(rep.calls, leaf, getpid_call, Then::nothing, 0, true);
             if (!wl.imports.empty())
-                track(rep.imports, leaf, import_call, Then::imported);
-            if (wl.logs_per_leaf) track(rep.calls, leaf, log_call);
-            if (wl.ids_per_leaf) track(rep.id_allocations, leaf, allocate_call);
+                track(rep.imports, leaf, import_call, Then::imported, 0, true);
+            if (wl.logs_per_leaf) track(rep.calls, leaf, log_call, Then::nothing, 0, true);
+            if (wl.ids_per_leaf) track(rep.id_allocations, leaf, allocate_call, Then::nothing, 0, true);
         }
-        if (wl.shutdown_at_end) {
+        if (next_leaf_ == leaves.size() && wl.shutdown_at_end) {
             // After everything queued so far has had time to finish.
             sim.scheduler().after(10 * SEC, [this] { sim.master().shutdown(); });
         }
@@ -428,6 +444,7 @@ Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig
         rep.leaf_cpu_s = cpu1 - d.leaf_cpu0;
         rep.leaf_hops = sim.hops() - d.leaf_hops0;
     }
+    rep.leaf_calls_peak = d.leaf_peak_;
     rep.peak_rss_bytes = peak_rss();
     sim.trim();
     rep.settled_rss_bytes = settled_rss();
@@ -492,7 +509,7 @@ std::string report_json(const Report& r) {
         std::string ph = "{\"build\":{\"hops\":" + u(r.build_hops) + ",\"cpu_s\":" + num(r.build_cpu_s) +
                          ",\"hops_per_cpu_s\":" + num(rate(r.build_hops, r.build_cpu_s)) + "},\"leaf_calls\":{\"hops\":" +
                          u(r.leaf_hops) + ",\"cpu_s\":" + num(r.leaf_cpu_s) + ",\"hops_per_cpu_s\":" +
-                         num(rate(r.leaf_hops, r.leaf_cpu_s)) + "}}";
+                         num(rate(r.leaf_hops, r.leaf_cpu_s)) + ",\"calls_in_flight_peak\":" + u(r.leaf_calls_peak) + "}}";
         kv("hops_per_cpu_s", num(rate(r.hops, r.run_cpu_s)));
         kv("phases", ph);
     }

@@ -75,6 +75,24 @@ TEST(Workload, CleanRunCompletesEveryTaskAndHoldsInvariants) {
     EXPECT_LE(rep.build_cpu_s + rep.leaf_cpu_s, rep.run_cpu_s * 1.0001);
 }
 
+TEST(Workload, TheCallWindowBoundsLeafCallsInFlightAndEndsThemAll) {
+    // 9 leaves, 3 calls each (getpid, import, log). Without a window every leaf's calls
+    // start at once; with one, a leaf starts only while fewer than the window are
+    // unanswered, so at most window - 1 + 3 are in flight, and all of them still end.
+    for (std::uint32_t window : {0u, 1u, 4u}) {
+        TreeRun r(1);
+        r.wl.call_window = window;
+        r.wl.logs_per_leaf = 1;
+        const Report rep = r.go();
+        EXPECT_TRUE(rep.violations.empty()) << window << ": " << rep.violations.front();
+        EXPECT_EQ(rep.calls.ok, 18u) << window;
+        EXPECT_EQ(rep.imports.ok, 9u) << window;
+        EXPECT_EQ(rep.leaf_calls_peak, window ? window - 1 + 3 : 27u) << window;
+        EXPECT_NE(report_json(rep).find("\"calls_in_flight_peak\":" + std::to_string(rep.leaf_calls_peak)),
+                  std::string::npos);
+    }
+}
+
 TEST(Workload, SameSeedSameHashAcrossWholeRuns) {
     EXPECT_EQ(TreeRun(4).go().event_hash, TreeRun(4).go().event_hash);
     EXPECT_NE(TreeRun(4).go().event_hash, TreeRun(5).go().event_hash);

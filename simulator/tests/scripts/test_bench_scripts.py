@@ -90,6 +90,20 @@ class BenchScripts(unittest.TestCase):
         self.assertTrue(out['same_events'])
         self.assertEqual(out['rounds'], 1)
 
+    def test_ab_compares_call_windows_of_one_binary(self):
+        r = run_script('ab.py', ['--rounds', '1', '--levels', '3,3', '--call-windows', '0,2', SIM])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        self.assertEqual(sorted(out['sims']), [f'{SIM}@0', f'{SIM}@2'])
+        self.assertEqual(out['call_windows'], [0, 2])
+        self.assertFalse(out['same_events'], 'a window changes when calls start, so the events differ')
+        for args, message in ((['--call-windows', '0,x', SIM], "--call-windows takes comma-separated integers, got '0,x'"),
+                              (['--call-windows=-1,2', SIM], "--call-windows must not be negative, got '-1,2'"),
+                              ([SIM], 'give at least two binaries, or two --call-windows, to compare')):
+            r = run_script('ab.py', args)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual(r.stderr.strip().splitlines()[-1], f'ab.py: error: {message}')
+
 
 if __name__ == '__main__':
     SIM = os.path.abspath(sys.argv.pop(1))

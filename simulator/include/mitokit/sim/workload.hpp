@@ -38,6 +38,10 @@ struct WorkloadConfig {
     // does: which intermediate asks for an ID block first, and so every context's
     // ID, is then the same as that program's.
     bool sequential_connects = false;
+    // Leaf-phase calls the master keeps in flight: a leaf's calls start once fewer
+    // than this many are unanswered, as a program with a bounded pool of callers
+    // does (0: every leaf's calls at once, as call_async in a loop).
+    std::uint32_t call_window = 0;
     // Once the tree is up, the master sends os._exit(0) (call_no_reply) to each of
     // these contexts, then waits kill_wait before the leaf phase: their subtrees are
     // gone, and calls to them end dead.
@@ -65,6 +69,7 @@ struct Report {
     // routing rate on one core. The phases' hops are this run's.
     double run_cpu_s = 0, build_cpu_s = 0, leaf_cpu_s = 0;
     std::uint64_t build_hops = 0, leaf_hops = 0;
+    std::uint64_t leaf_calls_peak = 0;       // most leaf-phase calls in flight at once
     std::uint64_t peak_rss_bytes = 0;
     std::uint64_t settled_rss_bytes = 0;     // RSS at the end, freed pages returned (malloc_trim)
     std::uint64_t hops = 0;
