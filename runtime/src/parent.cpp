@@ -19,6 +19,9 @@ public:
     bool loaded(std::string_view name) const override { return file_ ? file_->loaded(name) : src_.find(name).has_value(); }
     bool stdlib(std::string_view name) const override { return file_ && file_->stdlib(name); } // stdlib dirs are never served
     bool file_is_none(std::string_view name) const override { return file_ && file_->file_is_none(name); }
+    std::vector<std::string> loaded_under(std::string_view p) const override {
+        return file_ ? file_->loaded_under(p) : std::vector<std::string>{};
+    }
 
 private:
     const sim::DirectorySource& src_;

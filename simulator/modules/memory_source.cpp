@@ -29,6 +29,10 @@ std::optional<FoundModule> MemorySource::find(std::string_view fullname) const {
     return m;
 }
 
+std::vector<std::string> MemorySource::loaded_under(std::string_view package) const {
+    return names_under(loaded_, package);
+}
+
 std::vector<std::string> MemorySource::names() const {
     std::vector<std::string> out;
     for (const auto& [k, v] : mods_) out.push_back(k);

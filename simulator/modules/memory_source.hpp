@@ -20,6 +20,7 @@ public:
     bool is_stdlib_path(std::string_view path) const override { return path.substr(0, 8) == "/stdlib/"; }
     bool loaded(std::string_view name) const override { return loaded_.count(name) != 0; }
     bool stdlib(std::string_view name) const override { return stdlib_.count(name) != 0; }
+    std::vector<std::string> loaded_under(std::string_view package) const override;
     std::vector<std::string> names() const;
 
 private:

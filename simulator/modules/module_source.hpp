@@ -52,7 +52,22 @@ public:
     // reference's is_stdlib_name then raises TypeError, which fails the whole
     // related-module computation it is part of.
     virtual bool file_is_none(std::string_view) const { return false; }
+    // The loaded names that are `package` or below it, where the master's
+    // sys.modules is known name by name (none otherwise).
+    virtual std::vector<std::string> loaded_under(std::string_view) const { return {}; }
 };
+
+// The names of a sorted set that are `package` or below it.
+template <class Set>
+std::vector<std::string> names_under(const Set& names, std::string_view package) {
+    std::vector<std::string> out;
+    for (auto it = names.lower_bound(package); it != names.end(); ++it) {
+        const std::string_view n = *it;
+        if (n.substr(0, package.size()) != package) break;
+        if (n.size() == package.size() || n[package.size()] == '.') out.emplace_back(n);
+    }
+    return out;
+}
 
 // A master that has imported everything `source` can serve: what `modules plan`
 // assumes without --loaded, and what the conformance reference master does.

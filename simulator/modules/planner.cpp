@@ -152,7 +152,7 @@ bool Planner::import_found(const std::string& name, const FoundModule& found) {
     imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
     if (stdlib) return true; // stdlib code imports nothing that is served
     running_.insert(name);
-    const bool ran = run_imports(name, found);
+    const bool ran = run_imports(name, found) && copy_into_packages(name, found.source);
     running_.erase(name);
     if (ran) return true;
     imported_.erase(name); // a module whose code raised leaves sys.modules (what it imported stays)
@@ -220,7 +220,10 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             const std::string& item = ref.fromlist[k];
             if (item == "*") continue;
             const std::string* bound = k < ref.binds.size() ? &ref.binds[k] : nullptr;
-            const std::string sub = target + "." + item;
+            // A module in sys.modules under another name (requests.packages.urllib3) imports
+            // its submodules under its own __name__ (urllib3.contrib.appengine).
+            const auto alias = copied_.find(target);
+            const std::string sub = (alias == copied_.end() ? target : alias->second) + "." + item;
             if (bound && is_loaded(sub)) refers[*bound] = sub;
             if (const auto moved = six_moves_target(target, item)) {
                 const Outcome rm = moved->empty() ? Outcome::raised : import_module(*moved);
@@ -245,6 +248,59 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     // its file (ansible.module_utils.compat.selectors becomes the standard library's).
     if (replacement && !replacement->empty() && *replacement != name && is_loaded(*replacement))
         imported_[name] = is_stdlib(*replacement) ? Imported::stdlib : Imported::served;
+    return true;
+}
+
+// requests' `packages` module (and pip's vendored copy) imports urllib3 and idna (pip's
+// also chardet) and puts every module of theirs already in sys.modules there again under
+// its own name (requests.packages.urllib3.response is urllib3.response), in a loop the
+// scanner cannot follow; requests' also names its chardet (or charset_normalizer)
+// requests.packages.chardet. The packages come from the loop's tuple, the vendored
+// prefix from `vendored_package = "PREFIX" + package`.
+bool Planner::copy_into_packages(const std::string& name, std::string_view source) {
+    constexpr std::string_view tail = "requests.packages";
+    if (name.size() < tail.size() || name.compare(name.size() - tail.size(), tail.size(), tail) != 0 ||
+        (name.size() > tail.size() && name[name.size() - tail.size() - 1] != '.'))
+        return true;
+    const auto loop = source.find("for package in (");
+    if (loop == std::string_view::npos || source.find("sys.modules[") == std::string_view::npos) return true;
+    const std::string_view tuple = source.substr(loop, source.find(')', loop) - loop);
+    std::string prefix;
+    if (const auto v = source.find("vendored_package = "); v != std::string_view::npos && v + 20 < source.size()) {
+        const char q = source[v + 19];
+        const auto end = source.find(q, v + 20);
+        if ((q == '"' || q == '\'') && end != std::string_view::npos) prefix = std::string(source.substr(v + 20, end - v - 20));
+    }
+    const auto all_loaded = [&](const std::string& package) {
+        std::vector<std::string> out = loaded_.loaded_under(package);
+        for (auto it = imported_.lower_bound(package); it != imported_.end(); ++it) {
+            const std::string& n = it->first;
+            if (n.compare(0, package.size(), package) != 0) break;
+            if (n.size() == package.size() || n[package.size()] == '.') out.push_back(n);
+        }
+        return out;
+    };
+    const auto copy = [&](const std::string& from, const std::string& as) {
+        if (is_loaded(as)) return;
+        imported_.emplace(as, is_stdlib(from) ? Imported::stdlib : Imported::served);
+        copied_.emplace(as, from);
+    };
+    for (std::size_t q = tuple.find_first_of("\"'"); q != std::string_view::npos; q = tuple.find_first_of("\"'", q)) {
+        const auto end = tuple.find(tuple[q], q + 1);
+        if (end == std::string_view::npos) break;
+        const std::string package = prefix + std::string(tuple.substr(q + 1, end - q - 1));
+        q = end + 1;
+        if (import_module(package) != Outcome::ok) return false; // __import__ raises
+        for (const std::string& mod : all_loaded(package)) copy(mod, name + "." + mod.substr(prefix.size()));
+    }
+    if (source.find("target = chardet.__name__") != std::string_view::npos) {
+        for (const char* target : {"chardet", "charset_normalizer"}) {
+            if (!is_loaded(target)) continue;
+            const auto mods = all_loaded(target);
+            if (!mods.empty()) copy(mods.back(), name + ".chardet");
+            break;
+        }
+    }
     return true;
 }
 

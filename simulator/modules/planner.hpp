@@ -91,6 +91,7 @@ private:
     // setuptools._distutils) found as that one; its submodules in its directory.
     std::optional<FoundModule> find(std::string_view name) const;
     bool distutils_shim();
+    bool copy_into_packages(const std::string& name, std::string_view source);
     // Whether the module-level code of `module`, run to its end, binds `name` by an
     // import or a plain assignment (scanned once per module).
     bool binds_name(const std::string& module, const std::string& name);
@@ -107,6 +108,7 @@ private:
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> bound_names_;
     std::set<std::string, std::less<>> running_; // modules whose code the model is running
     std::map<std::string, std::string, std::less<>> redirects_; // name -> the module in its place
+    std::map<std::string, std::string, std::less<>> copied_;    // sys.modules alias -> the module's own name
 };
 
 } // namespace mitokit::modules

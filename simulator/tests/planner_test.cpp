@@ -194,6 +194,39 @@ TEST(Planner, SetuptoolsShimServesDistutilsFromSetuptools) {
     EXPECT_EQ(q.tuple("app.user")->related, (V{"app"})) << "no shim: the standard library's distutils";
 }
 
+TEST(Planner, RequestsPackagesPutsUrllib3InSysModulesUnderItsOwnName) {
+    // requests/packages.py imports urllib3 and idna and loops over sys.modules to put
+    // each of their modules there again as requests.packages.<name>; a from-import
+    // through such a name imports submodules under the module's own name.
+    MemorySource s;
+    s.add("requests", "from . import packages\n", true, false, false);
+    s.add("requests.packages",
+          "import sys\ntry:\n    import chardet\nexcept ImportError:\n    import charset_normalizer as chardet\n"
+          "for package in (\"urllib3\", \"idna\"):\n    locals()[package] = __import__(package)\n"
+          "    for mod in list(sys.modules):\n        if mod == package or mod.startswith(f\"{package}.\"):\n"
+          "            sys.modules[f\"requests.packages.{mod}\"] = sys.modules[mod]\n"
+          "target = chardet.__name__\n",
+          false, false, false);
+    s.add("urllib3", "from . import response\n", true, false, false);
+    s.add("urllib3.response", "", false, false, false);
+    s.add("urllib3.contrib", "", true, false, false);
+    s.add("urllib3.contrib.socks", "", false, false, false);
+    s.add("idna", "", true, false, false);
+    s.add("chardet", "", true, false, false);
+    s.add("user", "", true, false, false);
+    s.add("user.a", "import requests\nfrom requests.packages.urllib3 import contrib\n", false, false, false);
+    s.add("user.b", "from requests.packages.urllib3 import response\nfrom requests.packages import chardet\n"
+                    "import requests.packages.idna\n", false, false, false);
+    s.add("user.c", "from urllib3 import contrib\n", false, false, false);
+    Planner p(s, s);
+    ASSERT_TRUE(p.import_into_master("user.a"));
+    EXPECT_EQ(p.tuple("user.b")->related,
+              (V{"chardet", "requests", "requests.packages", "requests.packages.chardet", "requests.packages.idna",
+                 "requests.packages.urllib3", "requests.packages.urllib3.response", "user"}));
+    EXPECT_EQ(p.tuple("user.c")->related, (V{"urllib3", "urllib3.contrib", "user"}))
+        << "user.a's from-import through the alias imported urllib3.contrib";
+}
+
 TEST(Planner, AnExceptClauseRunsWhereTheGuardedImportSurelyFailed) {
     // bs4.dammit tries cchardet (not installed), then chardet: chardet is imported, and
     // charset_normalizer (the next fallback) is not. Where the failure is not certain (a

@@ -59,6 +59,9 @@ public:
     bool loaded(std::string_view name) const override;
     bool stdlib(std::string_view name) const override;
     bool file_is_none(std::string_view name) const override;
+    std::vector<std::string> loaded_under(std::string_view package) const override {
+        return modules::names_under(loaded_, package);
+    }
     // The third field for `name`: nullptr when the line had none.
     const std::string* source_file(std::string_view name) const;
     // The fourth field: the file is read as inspect.getsource reads it.
