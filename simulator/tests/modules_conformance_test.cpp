@@ -149,6 +149,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // sqlalchemy.testing.mock re-raises a missing `mock` only in the else of
                       // `if py3k:`, which the scanner cannot decide: sqlalchemy.testing still loads.
                       Case{"sqlalchemy", {"sqlalchemy.testing", "sqlalchemy.testing.assertions"}, "sqlalchemy"},
+                      // pip's vendored requests.packages puts pip._vendor.urllib3's modules in
+                      // sys.modules again under its own name: they are related under both.
+                      Case{"pip", {"pip._vendor.cachecontrol.filewrapper", "pip._vendor.requests.api"}, "pip"},
                       // mitogen's own modules carry the minify_safe marker: served minified.
                       Case{"mitogen.ssh,mitogen.sudo,mitogen.fork", {"mitogen.ssh", "mitogen.sudo", "mitogen.fork", "mitogen.parent"}}),
     [](const ::testing::TestParamInfo<Case>& info) {
