@@ -281,7 +281,7 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
             next = peek();
         }
         if (next->t > until) break;
-        if (prefetching_) {
+        if (prefetching_ && count_ >= prefetch_min_pending_) {
             for (int stage = 0; stage < static_cast<int>(PREFETCH_STAGES.size()); ++stage) {
                 const std::size_t ahead = ready_pos_ + PREFETCH_STAGES[static_cast<std::size_t>(stage)];
                 if (ahead < ready_.size() && ready_[ahead].a != TASK) sink_->prefetch(ready_[ahead].a, ready_[ahead].b, stage);

@@ -16,6 +16,7 @@ Simulation::Simulation(SimConfig cfg, NodeShared shared)
     log_.set_line_sink(cfg.event_line_sink);
     sched_.set_sink(this);
     sched_.set_prefetching(cfg_.prefetch_from_contexts <= 1);
+    sched_.set_prefetch_min_pending(cfg_.prefetch_min_pending);
     nodes_.emplace_back(*this, shared_, NodeConfig{0, {}});
     nodes_.back().env_tag = 0;
     by_id_.set(0, 0);

@@ -153,9 +153,18 @@ TEST(Scheduler, PrefetchHintsNameTheEventsThatComeLater) {
     ASSERT_EQ(sink.ran.size(), 20u);
     EXPECT_TRUE(sink.hints.empty());
     sink.ran.clear();
+    Scheduler few; // on, but fewer events pending than the default minimum
+    few.set_sink(&sink);
+    few.set_prefetching(true);
+    for (std::uint32_t i = 0; i < 20; ++i) few.post(5, i, 0);
+    few.run();
+    ASSERT_EQ(sink.ran.size(), 20u);
+    EXPECT_TRUE(sink.hints.empty());
+    sink.ran.clear();
     Scheduler s;
     s.set_sink(&sink);
     s.set_prefetching(true);
+    s.set_prefetch_min_pending(0);
     for (std::uint32_t i = 0; i < 20; ++i) s.post(5, i, 0);
     s.at(5, [] {}); // the 21st event: a task
     s.run();
@@ -167,6 +176,22 @@ TEST(Scheduler, PrefetchHintsNameTheEventsThatComeLater) {
     EXPECT_EQ(sink.hints.size(), want);
     for (const auto& [next, hinted, stage] : sink.hints)
         EXPECT_EQ(hinted, next + Scheduler::PREFETCH_STAGES[static_cast<std::size_t>(stage)]);
+    // With a minimum of 15 pending, only the first 6 of 20 events (20..15 pending) give hints.
+    sink.ran.clear();
+    sink.hints.clear();
+    Scheduler some;
+    some.set_sink(&sink);
+    some.set_prefetching(true);
+    some.set_prefetch_min_pending(15);
+    for (std::uint32_t i = 0; i < 20; ++i) some.post(5, i, 0);
+    some.run();
+    ASSERT_EQ(sink.ran.size(), 20u);
+    want = 0;
+    for (std::uint32_t next = 0; next < 6; ++next)
+        for (std::size_t st = 0; st < Scheduler::PREFETCH_STAGES.size(); ++st)
+            if (next + Scheduler::PREFETCH_STAGES[st] < 20) ++want;
+    EXPECT_EQ(sink.hints.size(), want);
+    for (const auto& h : sink.hints) EXPECT_LT(std::get<0>(h), 6u);
 }
 
 TEST(Scheduler, AnEventPostedBeforeAPausedInstantStillRunsFirst) {

@@ -24,6 +24,7 @@ struct TreeRun {
         SimConfig cfg;
         cfg.seed = seed;
         cfg.prefetch_from_contexts = prefetch_from;
+        cfg.prefetch_min_pending = 0; // a small tree never has the default's backlog: hint anyway
         sim = std::make_unique<Simulation>(cfg, shared);
         wl.fanout = {3, 3};
         wl.imports = {names[0], names[5]};

@@ -103,6 +103,11 @@ public:
     // Whether the sink gets prefetch hints (off by default): they pay only when
     // what the events touch does not fit in the caches.
     void set_prefetching(bool on) noexcept { prefetching_ = on; }
+    // ... and, once on, only while at least this many events are pending: with fewer,
+    // what the next events touch was written recently and is still cached, and the
+    // hints cost more than they save (docs/performance.md, fourteenth session).
+    void set_prefetch_min_pending(std::size_t n) noexcept { prefetch_min_pending_ = n; }
+    static constexpr std::size_t PREFETCH_MIN_PENDING = 32768;
     static constexpr std::uint32_t TASK = 0xffffffffu;
     // How many events ahead each prefetch stage runs, farthest first.
     static constexpr std::array<std::size_t, 5> PREFETCH_STAGES{15, 12, 9, 6, 3};
@@ -160,6 +165,7 @@ private:
     std::size_t count_ = 0;    // pending items
     Sink* sink_ = nullptr;
     bool prefetching_ = false;
+    std::size_t prefetch_min_pending_ = PREFETCH_MIN_PENDING;
     SlotTable<Task> slots_;
     Time now_ = 0;
     std::uint64_t seq_ = 0;

@@ -43,6 +43,8 @@ struct SimConfig {
     // pay from the start: even at 10,000 contexts the segments in flight outgrow
     // the cache between write and delivery (docs/performance.md, tenth session).
     std::size_t prefetch_from_contexts = 1;
+    // ... while at least this many events are pending (Scheduler::set_prefetch_min_pending).
+    std::size_t prefetch_min_pending = Scheduler::PREFETCH_MIN_PENDING;
 };
 
 struct LinkStats {
