@@ -156,6 +156,7 @@ public:
         // Names set once to a constant: only the executed scan evaluates conditions.
         const std::optional<ConstNames> consts = executed_only_ ? std::optional<ConstNames>(lines) : std::nullopt;
         consts_ = consts ? &*consts : nullptr;
+        lines_ = &lines;
         for (const Line& line : lines) {
             ++line_no_;
             if (executed_only_) process(line);
@@ -433,6 +434,8 @@ private:
                     else names_.def_header(t.first(*c));
                 } else if (classes_.empty() && !inline_class_) {
                     detail::collect_bindings(t.first(*c), bound_); // the function's or class's name
+                    if (is(first, "def") && indent == 0 && *c + 1 == t.size() && t.size() > 1 && !replaying_)
+                        functions_[t[1].text] = line_no_; // its body: the lines after this one
                 }
                 skip_body(t, *c, indent);
             }
@@ -469,6 +472,11 @@ private:
                         open_.push_back(tries_.size() - 1);
                     }
                 }
+                // In a function body read for its call: a branch or loop on what the
+                // scanner cannot decide is taken as not run (its tests are mostly of
+                // arguments and locals: libcloud's `if path:` on os.getenv's value).
+                if (replaying_ && !dead && (w == "if" || w == "elif" || w == "while" || w == "for") && !(v && *v))
+                    dead = true;
                 const bool certain = body_certain(w, indent, v);
                 std::vector<ImportRef::InTry> when; // the body runs where these hold
                 if (executed_only_ && !v && w == "if") {
@@ -512,6 +520,9 @@ private:
         }
         if (true_if_indent_ == indent) true_if_indent_ = -1;
         set_chain(indent, Kind::other);
+        if (executed_only_ && indent == 0 && !replaying_ && !functions_.empty() && classes_.empty() && !inline_class_ &&
+            dead_above_ < 0 && !inline_dead_)
+            replay_calls(t);
         simple(t);
     }
 
@@ -522,6 +533,34 @@ private:
                 one(t.subspan(start, i - start));
                 start = i + 1;
             }
+        }
+    }
+
+    // A module-level statement that calls a function the module defined before it at
+    // its top level (`NAME(...)`, not an attribute): the function's body runs then,
+    // and so do its imports (matplotlib's `_check_versions()` imports ft2font, openpyxl's
+    // `LXML = lxml_available() and ...` lxml.etree). Its lines are read again as
+    // module-level code, each import taken as one that may not run (a return may skip
+    // it, so a failure is not sure to propagate), except in a branch or loop on a
+    // condition the scanner cannot decide, taken as not run; calls inside it are not
+    // followed.
+    void replay_calls(Toks t) {
+        for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+            if (t[i].kind != TokKind::name || !is(t[i + 1], "(") || (i > 0 && is(t[i - 1], "."))) continue;
+            if (i > 0 && (is(t[i - 1], "def") || is(t[i - 1], "class"))) continue;
+            const auto f = functions_.find(t[i].text);
+            if (f == functions_.end()) continue;
+            const std::vector<Line>& lines = *lines_;
+            const std::size_t outer_line = line_no_;
+            const bool outer_uncertain = inline_uncertain_;
+            replaying_ = true;
+            inline_uncertain_ = true;
+            for (std::size_t k = f->second; k < lines.size() && lines[k].indent > 0; ++k) process(lines[k]);
+            // What the body opened ends with it, as at a line back at the module's level.
+            process(Line{0, {}});
+            inline_uncertain_ = outer_uncertain;
+            replaying_ = false;
+            line_no_ = outer_line;
         }
     }
 
@@ -699,6 +738,9 @@ private:
     std::vector<Handler> handlers_; // except clauses being read, outermost first
     int skip_above_ = -1;
     int true_if_indent_ = -1;
+    const std::vector<Line>* lines_ = nullptr;
+    std::unordered_map<std::string_view, std::size_t> functions_; // top-level def -> index of its first body line
+    bool replaying_ = false;
 };
 
 } // namespace

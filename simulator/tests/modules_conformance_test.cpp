@@ -152,6 +152,9 @@ INSTANTIATE_TEST_SUITE_P(
                       // pip's vendored requests.packages puts pip._vendor.urllib3's modules in
                       // sys.modules again under its own name: they are related under both.
                       Case{"pip", {"pip._vendor.cachecontrol.filewrapper", "pip._vendor.requests.api"}, "pip"},
+                      // matplotlib's __init__ calls _check_versions(), whose body imports the C
+                      // extension ft2font: matplotlib.testing.decorators relates it (negative).
+                      Case{"json", {"matplotlib", "matplotlib.testing.decorators"}, "matplotlib"},
                       // mitogen's own modules carry the minify_safe marker: served minified.
                       Case{"mitogen.ssh,mitogen.sudo,mitogen.fork", {"mitogen.ssh", "mitogen.sudo", "mitogen.fork", "mitogen.parent"}}),
     [](const ::testing::TestParamInfo<Case>& info) {

@@ -213,6 +213,31 @@ TEST(Scanner, ExecutedImportsFollowTopLevelAliasesOfWhatTheyTest) {
                  "twice_unknown"}));
 }
 
+// matplotlib's __init__ calls `_check_versions()`, whose body imports ft2font;
+// openpyxl sets `LXML = lxml_available() and ...`. A call at the module's top level of
+// a function it defined there runs the body's imports, as ones that may not run.
+TEST(Scanner, ExecutedImportsRunTheBodiesOfFunctionsCalledAtTopLevel) {
+    const char* src =
+        "def probe():\n    try:\n        from lxml.etree import LXML_VERSION\n    except ImportError:\n        return False\n"
+        "    return True\n"
+        "def never():\n    import never_called\n"
+        "def check():\n    from . import ft2font\n    import missing_mod\n    if path:\n        import debug_only\n"
+        "    for m in mods:\n        import in_loop\n    if sys.platform == 'linux':\n        import linux_only\n"
+        "import before\n"
+        "LXML = probe() and other()\n"
+        "x.never()\n"
+        "check()\n"
+        "if cond:\n    never()\n"
+        "import after\n";
+    const auto refs = scan_executed_imports(src);
+    EXPECT_EQ(modules_of(refs), (V{"before", "lxml.etree", "", "missing_mod", "linux_only", "after"}));
+    for (const auto& r : refs) {
+        const bool replayed = r.module != "before" && r.module != "after";
+        EXPECT_EQ(r.unguarded, !replayed) << r.module;
+    }
+    EXPECT_EQ(modules_of(scan_imports(src)), (V{"before", "after"})) << "mitogen's own scan reads no function body";
+}
+
 TEST(Scanner, ExecutedImportsTakeTestedEnvironmentVariablesAsUnset) {
     // msgpack: `if os.environ.get("MSGPACK_PUREPYTHON") or sys.version_info[0] == 2:` imports
     // the pure-Python fallback; the master's environment does not set the variable.
