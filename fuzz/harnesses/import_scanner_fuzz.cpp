@@ -36,7 +36,8 @@ int fuzz_import_scanner(const std::uint8_t* data, std::size_t size) {
     const auto run = modules::scan_executed_imports(src);
     std::vector<bool> used(compiled.size(), false);
     for (auto r : run) {
-        if (r.in_class) continue; // class bodies run, but mitogen's scan does not read them
+        fuzz_check(r.binds.empty() || !r.in_function, "a function body's import binds a module name");
+        if (r.in_class || r.in_function) continue; // they run, but mitogen's scan does not read them
         if (r.kind != modules::ImportRef::Kind::import) continue; // a binding, not an import
         r.binds.clear();
         // What only the executed scan says: whether a failure propagates, whether the

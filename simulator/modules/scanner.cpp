@@ -537,7 +537,7 @@ private:
     }
 
     // A module-level statement that calls a function the module defined before it at
-    // its top level (`NAME(...)`, not an attribute): the function's body runs then,
+    // its top level (`NAME(...)`, not an attribute, not in a lambda): the function's body runs then,
     // and so do its imports (matplotlib's `_check_versions()` imports ft2font, openpyxl's
     // `LXML = lxml_available() and ...` lxml.etree). Its lines are read again as
     // module-level code, each import taken as one that may not run (a return may skip
@@ -545,17 +545,24 @@ private:
     // condition the scanner cannot decide, taken as not run; calls inside it are not
     // followed.
     void replay_calls(Toks t) {
+        std::vector<int> lambdas; // depths of the lambdas whose bodies are open: they do not run now
         for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+            while (!lambdas.empty() && (t[i].depth < lambdas.back() || (t[i].depth == lambdas.back() && is(t[i], ","))))
+                lambdas.pop_back();
+            if (is(t[i], "lambda")) lambdas.push_back(t[i].depth);
+            if (!lambdas.empty()) continue;
             if (t[i].kind != TokKind::name || !is(t[i + 1], "(") || (i > 0 && is(t[i - 1], "."))) continue;
             if (i > 0 && (is(t[i - 1], "def") || is(t[i - 1], "class"))) continue;
             const auto f = functions_.find(t[i].text);
-            if (f == functions_.end()) continue;
+            if (f == functions_.end() || f->second == DONE) continue;
             const std::vector<Line>& lines = *lines_;
             const std::size_t outer_line = line_no_;
             const bool outer_uncertain = inline_uncertain_;
             replaying_ = true;
             inline_uncertain_ = true;
-            for (std::size_t k = f->second; k < lines.size() && lines[k].indent > 0; ++k) process(lines[k]);
+            const std::size_t from = f->second;
+            f->second = DONE; // a later call imports nothing new: each body is read once
+            for (std::size_t k = from; k < lines.size() && lines[k].indent > 0; ++k) process(lines[k]);
             // What the body opened ends with it, as at a line back at the module's level.
             process(Line{0, {}});
             inline_uncertain_ = outer_uncertain;
@@ -692,7 +699,7 @@ private:
             if (!tries_[id].finally) in_tries.push_back({static_cast<std::uint32_t>(id), tries_[id].part});
         for (const Block& b : blocks_) in_tries.insert(in_tries.end(), b.when.begin(), b.when.end());
         in_tries.insert(in_tries.end(), inline_when_.begin(), inline_when_.end());
-        if (!classes_.empty() || inline_class_) { // class attributes: no module names bound
+        if (!classes_.empty() || inline_class_ || replaying_) { // class attributes, locals: no module names bound
             for (std::size_t k = before; k < out_.size(); ++k) out_[k].binds.clear();
         } else if (import) {
             note_import_bindings(std::span<const ImportRef>(out_).subspan(before), t);
@@ -703,6 +710,7 @@ private:
         for (std::size_t k = before; k < out_.size(); ++k) {
             out_[k].tries = in_tries;
             out_[k].in_class = !classes_.empty() || inline_class_;
+            out_[k].in_function = replaying_;
             enclosing_.push_back(enclosing);
             certain_.push_back(uncertain_blocks_ == 0 && !inline_uncertain_);
         }
@@ -740,6 +748,7 @@ private:
     int true_if_indent_ = -1;
     const std::vector<Line>* lines_ = nullptr;
     std::unordered_map<std::string_view, std::size_t> functions_; // top-level def -> index of its first body line
+    static constexpr std::size_t DONE = static_cast<std::size_t>(-1); // its body was read for a call
     bool replaying_ = false;
 };
 

@@ -48,6 +48,9 @@ struct ImportRef {
     // scan_executed_imports only: in a class body, which runs while the module loads
     // but is a code object of its own, so scan_imports (mitogen's scan) leaves it out.
     bool in_class = false;
+    // scan_executed_imports only: in the body of a function the module calls at its
+    // top level, which runs then (scan_imports leaves function bodies out). Binds nothing.
+    bool in_function = false;
     // scan_executed_imports only, outside class bodies: what the statement binds, for
     // following a module that replaces itself in sys.modules (ansible's compat
     // selectors module puts the standard library's there). An import binds one name

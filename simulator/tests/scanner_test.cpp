@@ -215,7 +215,8 @@ TEST(Scanner, ExecutedImportsFollowTopLevelAliasesOfWhatTheyTest) {
 
 // matplotlib's __init__ calls `_check_versions()`, whose body imports ft2font;
 // openpyxl sets `LXML = lxml_available() and ...`. A call at the module's top level of
-// a function it defined there runs the body's imports, as ones that may not run.
+// a function it defined there runs the body's imports, as ones that may not run;
+// a second call adds nothing.
 TEST(Scanner, ExecutedImportsRunTheBodiesOfFunctionsCalledAtTopLevel) {
     const char* src =
         "def probe():\n    try:\n        from lxml.etree import LXML_VERSION\n    except ImportError:\n        return False\n"
@@ -226,14 +227,18 @@ TEST(Scanner, ExecutedImportsRunTheBodiesOfFunctionsCalledAtTopLevel) {
         "import before\n"
         "LXML = probe() and other()\n"
         "x.never()\n"
+        "T = make('T', namespace={'a': lambda self: never(self), 'b': 1})\n"
         "check()\n"
         "if cond:\n    never()\n"
+        "check()\n"
         "import after\n";
     const auto refs = scan_executed_imports(src);
     EXPECT_EQ(modules_of(refs), (V{"before", "lxml.etree", "", "missing_mod", "linux_only", "after"}));
     for (const auto& r : refs) {
         const bool replayed = r.module != "before" && r.module != "after";
         EXPECT_EQ(r.unguarded, !replayed) << r.module;
+        EXPECT_EQ(r.in_function, replayed) << r.module;
+        EXPECT_TRUE(!replayed || r.binds.empty()) << r.module << ": a local name, not the module's";
     }
     EXPECT_EQ(modules_of(scan_imports(src)), (V{"before", "after"})) << "mitogen's own scan reads no function body";
 }
