@@ -537,13 +537,13 @@ private:
     }
 
     // A module-level statement that calls a function the module defined before it at
-    // its top level (`NAME(...)`, not an attribute, not in a lambda): the function's body runs then,
-    // and so do its imports (matplotlib's `_check_versions()` imports ft2font, openpyxl's
-    // `LXML = lxml_available() and ...` lxml.etree). Its lines are read again as
-    // module-level code, each import taken as one that may not run (a return may skip
-    // it, so a failure is not sure to propagate), except in a branch or loop on a
-    // condition the scanner cannot decide, taken as not run; calls inside it are not
-    // followed.
+    // its top level (`NAME(...)`, not an attribute, not in a lambda): the function's
+    // body runs then, and so do its imports (matplotlib's `_check_versions()` imports
+    // ft2font, openpyxl's `LXML = lxml_available() and ...` lxml.etree). Its lines are
+    // read again as module-level code, each import taken as one that may not run (a
+    // return may skip it, so a failure is not sure to propagate), except in a branch
+    // or loop on a condition the scanner cannot decide, taken as not run. Calls inside
+    // it, and later calls of the same function, are not followed.
     void replay_calls(Toks t) {
         std::vector<int> lambdas; // depths of the lambdas whose bodies are open: they do not run now
         for (std::size_t i = 0; i + 1 < t.size(); ++i) {
