@@ -1,5 +1,6 @@
 // The scheduler's order is the simulation's determinism: (time, scheduling order),
 // whatever the queue's internals (a calendar ring of time slots, a heap beyond it).
+#include <optional>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -146,52 +147,41 @@ TEST(Scheduler, PrefetchHintsNameTheEventsThatComeLater) {
             hints.emplace_back(static_cast<std::uint32_t>(ran.size()), a, stage);
         }
     } sink;
-    Scheduler quiet; // hints are off until asked for
-    quiet.set_sink(&sink);
-    for (std::uint32_t i = 0; i < 20; ++i) quiet.post(5, i, 0);
-    quiet.run();
-    ASSERT_EQ(sink.ran.size(), 20u);
-    EXPECT_TRUE(sink.hints.empty());
-    sink.ran.clear();
-    Scheduler few; // on, but fewer events pending than the default minimum
-    few.set_sink(&sink);
-    few.set_prefetching(true);
-    for (std::uint32_t i = 0; i < 20; ++i) few.post(5, i, 0);
-    few.run();
-    ASSERT_EQ(sink.ran.size(), 20u);
-    EXPECT_TRUE(sink.hints.empty());
-    sink.ran.clear();
-    Scheduler s;
-    s.set_sink(&sink);
-    s.set_prefetching(true);
-    s.set_prefetch_min_pending(0);
-    for (std::uint32_t i = 0; i < 20; ++i) s.post(5, i, 0);
-    s.at(5, [] {}); // the 21st event: a task
-    s.run();
-    ASSERT_EQ(sink.ran.size(), 20u);
-    std::size_t want = 0;
-    for (std::uint32_t next = 0; next < 21; ++next)
-        for (std::size_t st = 0; st < Scheduler::PREFETCH_STAGES.size(); ++st)
-            if (next + Scheduler::PREFETCH_STAGES[st] < 20) ++want;
-    EXPECT_EQ(sink.hints.size(), want);
-    for (const auto& [next, hinted, stage] : sink.hints)
+    // Runs 20 compact events (and a task, if asked) at one instant, hints on where
+    // `min_pending` is set, and gives back the hints.
+    const auto run20 = [&sink](std::optional<std::size_t> min_pending, bool task = false) {
+        sink.ran.clear();
+        sink.hints.clear();
+        Scheduler s;
+        s.set_sink(&sink);
+        if (min_pending) {
+            s.set_prefetching(true);
+            if (*min_pending != Scheduler::PREFETCH_MIN_PENDING) s.set_prefetch_min_pending(*min_pending);
+        }
+        for (std::uint32_t i = 0; i < 20; ++i) s.post(5, i, 0);
+        if (task) s.at(5, [] {}); // the 21st event: a task
+        s.run();
+        EXPECT_EQ(sink.ran.size(), 20u);
+        return sink.hints;
+    };
+    // The hints expected when the events before the `first_silent`th give them.
+    const auto expected = [](std::uint32_t first_silent) {
+        std::size_t want = 0;
+        for (std::uint32_t next = 0; next < first_silent; ++next)
+            for (std::size_t st = 0; st < Scheduler::PREFETCH_STAGES.size(); ++st)
+                if (next + Scheduler::PREFETCH_STAGES[st] < 20) ++want;
+        return want;
+    };
+    EXPECT_TRUE(run20(std::nullopt).empty()) << "hints are off until asked for";
+    EXPECT_TRUE(run20(Scheduler::PREFETCH_MIN_PENDING).empty()) << "on, but fewer pending than the default minimum";
+    const auto all = run20(0, true);
+    EXPECT_EQ(all.size(), expected(21));
+    for (const auto& [next, hinted, stage] : all)
         EXPECT_EQ(hinted, next + Scheduler::PREFETCH_STAGES[static_cast<std::size_t>(stage)]);
     // With a minimum of 15 pending, only the first 6 of 20 events (20..15 pending) give hints.
-    sink.ran.clear();
-    sink.hints.clear();
-    Scheduler some;
-    some.set_sink(&sink);
-    some.set_prefetching(true);
-    some.set_prefetch_min_pending(15);
-    for (std::uint32_t i = 0; i < 20; ++i) some.post(5, i, 0);
-    some.run();
-    ASSERT_EQ(sink.ran.size(), 20u);
-    want = 0;
-    for (std::uint32_t next = 0; next < 6; ++next)
-        for (std::size_t st = 0; st < Scheduler::PREFETCH_STAGES.size(); ++st)
-            if (next + Scheduler::PREFETCH_STAGES[st] < 20) ++want;
-    EXPECT_EQ(sink.hints.size(), want);
-    for (const auto& h : sink.hints) EXPECT_LT(std::get<0>(h), 6u);
+    const auto some = run20(15);
+    EXPECT_EQ(some.size(), expected(6));
+    for (const auto& h : some) EXPECT_LT(std::get<0>(h), 6u);
 }
 
 TEST(Scheduler, AnEventPostedBeforeAPausedInstantStillRunsFirst) {
