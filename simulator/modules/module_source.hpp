@@ -57,12 +57,14 @@ public:
     virtual std::vector<std::string> loaded_under(std::string_view) const { return {}; }
 };
 
-// The names of a sorted set that are `package` or below it.
+// The names of a sorted set (or the keys of a sorted map) that are `package` or below it.
 template <class Set>
 std::vector<std::string> names_under(const Set& names, std::string_view package) {
     std::vector<std::string> out;
     for (auto it = names.lower_bound(package); it != names.end(); ++it) {
-        const std::string_view n = *it;
+        std::string_view n;
+        if constexpr (requires { it->first; }) n = it->first;
+        else n = *it;
         if (n.substr(0, package.size()) != package) break;
         if (n.size() == package.size() || n[package.size()] == '.') out.emplace_back(n);
     }

@@ -266,18 +266,16 @@ bool Planner::copy_into_packages(const std::string& name, std::string_view sourc
     if (loop == std::string_view::npos || source.find("sys.modules[") == std::string_view::npos) return true;
     const std::string_view tuple = source.substr(loop, source.find(')', loop) - loop);
     std::string prefix;
-    if (const auto v = source.find("vendored_package = "); v != std::string_view::npos && v + 20 < source.size()) {
-        const char q = source[v + 19];
-        const auto end = source.find(q, v + 20);
-        if ((q == '"' || q == '\'') && end != std::string_view::npos) prefix = std::string(source.substr(v + 20, end - v - 20));
+    constexpr std::string_view assign = "vendored_package = ";
+    if (const auto v = source.find(assign); v != std::string_view::npos && v + assign.size() < source.size()) {
+        const auto open = v + assign.size();
+        const char q = source[open];
+        const auto end = source.find(q, open + 1);
+        if ((q == '"' || q == '\'') && end != std::string_view::npos) prefix = std::string(source.substr(open + 1, end - open - 1));
     }
     const auto all_loaded = [&](const std::string& package) {
         std::vector<std::string> out = loaded_.loaded_under(package);
-        for (auto it = imported_.lower_bound(package); it != imported_.end(); ++it) {
-            const std::string& n = it->first;
-            if (n.compare(0, package.size(), package) != 0) break;
-            if (n.size() == package.size() || n[package.size()] == '.') out.push_back(n);
-        }
+        for (std::string& n : names_under(imported_, package)) out.push_back(std::move(n));
         return out;
     };
     const auto copy = [&](const std::string& from, const std::string& as) {
