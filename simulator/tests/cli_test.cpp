@@ -44,6 +44,9 @@ TEST(SimulateCli, BadArgumentsAreNamed) {
     o = run("simulate --levels 2000,2000");
     EXPECT_EQ(o.status, 2);
     EXPECT_NE(o.text.find("above the limit of 2000000"), std::string::npos) << o.text;
+    o = run("simulate --call-window -3");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("--call-window must not be negative, got '-3'"), std::string::npos) << o.text;
     o = run("simulate --modules bogus");
     EXPECT_EQ(o.status, 2);
     EXPECT_NE(o.text.find("unknown --modules 'bogus'"), std::string::npos) << o.text;

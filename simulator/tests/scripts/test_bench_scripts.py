@@ -104,6 +104,11 @@ class BenchScripts(unittest.TestCase):
             self.assertEqual(r.returncode, 2, r.stderr)
             self.assertEqual(r.stderr.strip().splitlines()[-1], f'ab.py: error: {message}')
 
+    def test_scale_refuses_a_negative_call_window(self):
+        r = run_script('scale.py', [SIM, '--call-window=-1'])
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.strip().splitlines()[-1], 'scale.py: error: --call-window must not be negative, got -1')
+
 
 if __name__ == '__main__':
     SIM = os.path.abspath(sys.argv.pop(1))
