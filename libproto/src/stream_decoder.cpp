@@ -134,22 +134,62 @@ std::size_t StreamDecoder::run(const std::uint8_t* p, std::size_t n, std::size_t
     return pos;
 }
 
-bool StreamDecoder::header_ok(const std::uint8_t* h, std::uint64_t at_offset) {
-    if (encoding_ok(h) && (!opt_.legacy_only || h[1] == 0x49) && load_be32(h + 22) <= opt_.max_message_size)
-        [[likely]]
-        return true;
+namespace {
+
+bool header_fits(const std::uint8_t* h, const StreamOptions& opt) noexcept {
+    return encoding_ok(h) && (!opt.legacy_only || h[1] == 0x49) && load_be32(h + 22) <= opt.max_message_size;
+}
+
+// Why a header that fails header_fits() is refused.
+[[gnu::cold, gnu::noinline]] Error bad_header(const std::uint8_t* h, const StreamOptions& opt, std::uint64_t at_offset) {
     // Both errors are placed at the frame's first byte, as the conformance suite
     // (conformance/frames.jsonl) expects: the whole frame is what gets refused.
     // 0.3.3 checks the magic before the length.
-    Error e = opt_.legacy_only && encoding_ok(h) && h[1] != 0x49
+    Error e = opt.legacy_only && encoding_ok(h) && h[1] != 0x49
                   ? make_error(Errc::bad_encoding, std::string("bad frame magic ") +
                                                        (h[1] == 0x4a ? "0x4d4a MJ" : "0x4d4b MK") +
                                                        " (0.3.3 reads only 0x4d49 MI)")
-                  : decode_header(std::span<const std::uint8_t>(h, HEADER_SIZE), opt_.max_message_size).error();
+                  : decode_header(std::span<const std::uint8_t>(h, HEADER_SIZE), opt.max_message_size).error();
     e.offset = at_offset;
     e.message += " in the frame" + at(at_offset);
-    fail(std::move(e));
+    return e;
+}
+
+// Hands on the whole frames from p[pos] (stream offset base + pos) as views, and
+// returns where it stopped: at a frame cut off by the chunk's end, or (`bad` set)
+// at a header that does not fit.
+std::size_t whole_frames(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base,
+                         const StreamOptions& opt, StreamHandler& handler, bool& bad) {
+    while (n - pos >= HEADER_SIZE) {
+        const std::uint8_t* h = p + pos;
+        if (!header_fits(h, opt)) [[unlikely]] {
+            bad = true;
+            return pos;
+        }
+        const Header hd = parse_fields(h);
+        const std::size_t body = pos + HEADER_SIZE;
+        if (n - body < hd.length) return pos;
+        handler.on_message(MessageView{hd, {p + body, hd.length}, base + pos});
+        pos = body + hd.length;
+    }
+    return pos;
+}
+
+} // namespace
+
+bool StreamDecoder::header_ok(const std::uint8_t* h, std::uint64_t at_offset) {
+    if (header_fits(h, opt_)) [[likely]]
+        return true;
+    fail(bad_header(h, opt_, at_offset));
     return false;
+}
+
+FrameScan StreamDecoder::scan_frames(std::span<const std::uint8_t> chunk, const StreamOptions& opt,
+                                     StreamHandler& handler, std::uint64_t start_offset) {
+    bool bad = false;
+    const std::size_t pos = whole_frames(chunk.data(), chunk.size(), 0, start_offset, opt, handler, bad);
+    if (bad) handler.on_error(bad_header(chunk.data() + pos, opt, start_offset + pos));
+    return {pos, bad};
 }
 
 std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base) {
@@ -170,20 +210,17 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
         return pos;
     }
     // Fast path: whole frames inside the chunk, delivered as views.
-    while (n - pos >= HEADER_SIZE) {
-        const std::uint8_t* h = p + pos;
-        if (!header_ok(h, base + pos)) [[unlikely]]
-            return n;
-        const Header hd = parse_fields(h);
-        const std::size_t body = pos + HEADER_SIZE;
-        if (n - body < hd.length) {
-            hdr_ = hd;
-            frame_offset_ = base + pos;
-            phase_ = Phase::payload;
-            return body;
-        }
-        handler_->on_message(MessageView{hd, {p + body, hd.length}, base + pos});
-        pos = body + hd.length;
+    bool bad = false;
+    pos = whole_frames(p, n, pos, base, opt_, *handler_, bad);
+    if (bad) [[unlikely]] {
+        fail(bad_header(p + pos, opt_, base + pos));
+        return n;
+    }
+    if (n - pos >= HEADER_SIZE) { // a frame whose payload goes on in the next chunks
+        hdr_ = parse_fields(p + pos);
+        frame_offset_ = base + pos;
+        phase_ = Phase::payload;
+        return pos + HEADER_SIZE;
     }
     if (pos < n) {
         frame_offset_ = base + pos;

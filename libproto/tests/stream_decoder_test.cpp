@@ -526,5 +526,107 @@ TEST(StreamDecoder, RandomStreamsAreChunkingInvariant) {
     }
 }
 
+// What the simulator does per chunk: scan_frames() while at a frame boundary,
+// a decoder restarted at the boundary's offset for the rest, dropped again once
+// a chunk ends with a whole frame.
+std::string decode_scanning(std::span<const std::uint8_t> data, const std::vector<std::size_t>& cuts,
+                            const StreamOptions& opt) {
+    struct Boundary final : StreamHandler {
+        Recorder r;
+        std::uint64_t fed = 0;
+        bool at_boundary = false;
+        void on_message(const MessageView& m) override {
+            at_boundary = m.offset + HEADER_SIZE + m.header.length == fed;
+            r.on_message(m);
+        }
+        void on_error(const Error& e) override { r.on_error(e); }
+    } h;
+    std::unique_ptr<StreamDecoder> d;
+    bool failed = false;
+    std::size_t prev = 0;
+    auto chunk = [&](std::span<const std::uint8_t> c) {
+        if (failed) return;
+        if (!d) {
+            const std::uint64_t base = h.fed;
+            h.fed += c.size();
+            const FrameScan s = StreamDecoder::scan_frames(c, opt, h, base);
+            EXPECT_LE(s.taken, c.size());
+            if (s.failed) failed = true;
+            if (s.failed || s.taken == c.size()) return;
+            h.fed = base + s.taken;
+            c = c.subspan(s.taken);
+            d = std::make_unique<StreamDecoder>(h, opt, h.fed);
+        }
+        h.fed += c.size();
+        h.at_boundary = false;
+        if (!d->feed(c)) failed = true;
+        if (!failed && h.at_boundary && d->in_frames()) d.reset();
+    };
+    for (std::size_t c : cuts) {
+        chunk(data.subspan(prev, c - prev));
+        prev = c;
+    }
+    chunk(data.subspan(prev));
+    if (d && !failed) (void)d->finish();
+    return h.r.text;
+}
+
+TEST(StreamDecoder, ScanningAtFrameBoundariesGivesTheDecodersEvents) {
+    const auto seed = test_seed();
+    SCOPED_TRACE("seed=" + std::to_string(seed) + " (rerun with MITOKIT_SEED)");
+    std::mt19937_64 rng(seed);
+    auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    int scanned_errors = 0;
+    for (int round = 0; round < 400; ++round) {
+        std::vector<std::uint8_t> data;
+        for (std::size_t i = 1 + pick(8); i > 0; --i) {
+            auto f = frame(static_cast<Encoding>(0x4d49 + pick(3)), static_cast<std::uint32_t>(pick(2000)),
+                           std::string(pick(120), 'p'));
+            if (pick(10) == 0) f[1] = static_cast<std::uint8_t>(pick(256)); // maybe a bad magic
+            data.insert(data.end(), f.begin(), f.end());
+        }
+        if (pick(4) == 0) data.resize(pick(data.size() + 1)); // cut short
+        StreamOptions opt{.start = StreamStart::frames};
+        opt.legacy_only = pick(2) == 0;
+        opt.max_message_size = pick(5) == 0 ? 60 : DEFAULT_MAX_MESSAGE_SIZE;
+        // Without finish(): a stream cut short is reported only there.
+        Recorder whole;
+        StreamDecoder one(whole, opt);
+        (void)one.feed(data);
+        for (int k = 0; k < 3; ++k) {
+            const auto cuts = k == 0 ? std::vector<std::size_t>{} : random_cuts(rng, data.size(), 1 + pick(16));
+            ASSERT_EQ(decode_scanning(data, cuts, opt), whole.text + (one.failed() ? "" : [&] {
+                Recorder tail;
+                StreamDecoder t(tail, opt);
+                (void)t.feed(data);
+                (void)t.finish();
+                return tail.text.substr(whole.text.size());
+            }())) << "round " << round;
+        }
+        scanned_errors += one.failed();
+    }
+    EXPECT_GT(scanned_errors, 0); // bad headers were among the streams
+}
+
+TEST(StreamDecoder, ScanFramesStopsAtACutFrameAndAtABadHeader) {
+    const auto a = frame(Encoding::legacy, 100, "mypkg"), b = frame(Encoding::legacy, 101, "abc");
+    auto bad = b;
+    bad[0] = 'X';
+    const auto data = cat({a, b});
+    Recorder r;
+    const FrameScan cut = StreamDecoder::scan_frames(std::span(data).first(data.size() - 1), {}, r, 100);
+    EXPECT_EQ(cut.taken, a.size());
+    EXPECT_FALSE(cut.failed);
+    EXPECT_EQ(r.text, "frame 4d49 1 0 0 100 0 5 100\n");
+    Recorder e;
+    const auto with_bad = cat({a, bad, b});
+    const FrameScan stop = StreamDecoder::scan_frames(with_bad, {}, e, 0);
+    EXPECT_EQ(stop.taken, a.size());
+    EXPECT_TRUE(stop.failed);
+    EXPECT_EQ(e.text, "frame 4d49 1 0 0 100 0 5 0\n"
+                      "error bad_encoding 31 bad frame encoding/magic 0x5849 (want 0x4d49 MI, 0x4d4a MJ or 0x4d4b "
+                      "MK) in the frame at stream offset 31\n");
+}
+
 } // namespace
 } // namespace mitokit

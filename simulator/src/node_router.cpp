@@ -167,12 +167,17 @@ std::vector<ContextId> Node::routes() const {
     return out;
 }
 
+StreamOptions Node::stream_options(const Stream& st) const {
+    StreamOptions opt;
+    opt.max_message_size = shared_.max_message_size;
+    opt.start = st.start;
+    opt.legacy_only = true; // 0.3.3's reader: an MJ or MK header is a bad magic
+    return opt;
+}
+
 StreamDecoder& Node::decoder_for(Stream& st) {
     if (!st.decoder) {
-        StreamOptions opt;
-        opt.max_message_size = shared_.max_message_size;
-        opt.start = st.start;
-        opt.legacy_only = true; // 0.3.3's reader: an MJ or MK header is a bad magic
+        const StreamOptions opt = stream_options(st);
         st.decoder = shared_.scratch ? shared_.scratch->take_decoder(st, opt, st.fed)
                                       : std::make_unique<StreamDecoder>(st, opt, st.fed);
     }
@@ -182,6 +187,16 @@ StreamDecoder& Node::decoder_for(Stream& st) {
 void Node::receive(StreamId s, std::span<const std::uint8_t> bytes) {
     if (!alive_ || s >= streams_.size() || !streams_[s]->open) return;
     Stream& st = *streams_[s]; // Streams do not move, even if one is added meanwhile
+    if (!st.decoder && st.start == StreamStart::frames) {
+        // At a frame boundary: the whole frames need no decoder; one takes only
+        // the frame the chunk cuts off.
+        const std::uint64_t base = st.fed;
+        st.fed += bytes.size();
+        const FrameScan r = StreamDecoder::scan_frames(bytes, stream_options(st), st, base);
+        if (r.failed || r.taken == bytes.size() || !st.open) return;
+        st.fed = base + r.taken;
+        bytes = bytes.subspan(r.taken);
+    }
     StreamDecoder& d = decoder_for(st);
     st.fed += bytes.size();
     st.at_boundary = false;

@@ -95,6 +95,12 @@ struct StreamOptions {
     bool legacy_only = false;
 };
 
+// What StreamDecoder::scan_frames did with a chunk.
+struct FrameScan {
+    std::size_t taken = 0; // bytes of whole frames handed on (or before the bad header)
+    bool failed = false;   // a bad header: on_error was called, the stream is over
+};
+
 class StreamDecoder {
 public:
     // `start_offset`: the stream offset of the first byte this decoder is fed. A
@@ -110,6 +116,14 @@ public:
     // keeping its assembly buffer's storage (up to opt.retain_buffer): a caller
     // that drops idle decoders can pool them instead of allocating one per read.
     void restart(StreamHandler& handler, StreamOptions opt = {}, std::uint64_t start_offset = 0);
+
+    // A stream at a frame boundary needs no decoder for the whole frames a chunk
+    // starts with: they go to `handler` as feed() would give them to a decoder in
+    // frames mode started at `start_offset` (the chunk's first byte), and so does a
+    // bad header's error. Any rest (a frame cut off) is left to a decoder restarted
+    // at start_offset + taken. For callers that keep no decoder per idle stream.
+    static FrameScan scan_frames(std::span<const std::uint8_t> chunk, const StreamOptions& opt,
+                                 StreamHandler& handler, std::uint64_t start_offset);
 
     // Returns the stream's error once it has failed (also passed to on_error).
     Status feed(std::span<const std::uint8_t> chunk);

@@ -372,6 +372,7 @@ private:
     void set_std(std::uint32_t handle, Std kind);
     void run_std(Std kind, Message& msg, StreamId in);
     void on_frame(StreamId s, const MessageView& v);
+    StreamOptions stream_options(const Stream& st) const;
     StreamDecoder& decoder_for(Stream& st);
     void on_stream_error(StreamId s, const Error& e);
     void stream_gone(StreamId s);
