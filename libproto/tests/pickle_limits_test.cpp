@@ -58,6 +58,18 @@ TEST(PickleLimits, ContainerNestingDepth) {
     EXPECT_TRUE(decode(nested_lists(10), doc, opt));
 }
 
+TEST(PickleLimits, DictDepthCountsItsValues) {
+    // {'a': []} nests two deep and {'a': [[]]} three, through SETITEMS' usual path
+    // (a few str keys into an empty dict) as through its general one.
+    DecodeOptions opt;
+    opt.limits.max_depth = 2;
+    Document doc;
+    EXPECT_TRUE(decode(test::bytes_of(std::string("\x80\x02}(X\x01\x00\x00\x00" "a]u.", 13)), doc, opt));
+    const Error e = decode_err(test::bytes_of(std::string("\x80\x02}(X\x01\x00\x00\x00" "a](]eu.", 16)), opt);
+    EXPECT_NE(e.message.find("containers nest deeper than max_depth=2 (SETITEMS at offset 14)"), std::string::npos)
+        << e.message;
+}
+
 TEST(PickleLimits, MarkDepth) {
     std::string p = "\x80\x02";
     p.append(600, '(');

@@ -3,6 +3,7 @@
 // of a payload) with mitogen's find_class in place of the default one.
 #include "mitokit/pickle/decoder.hpp"
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -238,6 +239,8 @@ private:
     bool make_seq(Kind k, std::size_t from);
     bool op_append(std::size_t x);
     bool op_setitems(std::size_t x);
+    static constexpr std::size_t MAX_FRESH_PAIRS = 7; // below KeyIndex's linear-scan limit
+    bool fresh_text_keys(NodeId target, std::size_t x, std::size_t len);
     bool op_additems(std::size_t x);
     bool set_item(NodeId target, NodeId key, NodeId value);
     [[gnu::always_inline]] bool dict_item(NodeId target, NodeId key, NodeId value);
@@ -559,6 +562,7 @@ bool Decoder::op_setitems(std::size_t x) {
     if ((len - x) % 2 != 0) return fail(Errc::bad_value, "odd number of items for SETITEMS");
     const NodeId target = s_.stack[x - 1];
     if (const Kind k = doc_[target].kind; k == Kind::dict || k == Kind::kwargs) {
+        if (fresh_text_keys(target, x, len)) return true;
         // The usual target: no switch on its kind per pair.
         for (std::size_t j = x + 1; j < len; j += 2)
             if (!dict_item(target, s_.stack[j - 1], s_.stack[j])) return false;
@@ -566,6 +570,35 @@ bool Decoder::op_setitems(std::size_t x) {
         for (std::size_t j = x + 1; j < len; j += 2)
             if (!set_item(target, s_.stack[j - 1], s_.stack[j])) return false;
     }
+    s_.stack.resize(x);
+    return true;
+}
+
+// The usual SETITEMS (keyword arguments, a reply's dict): a few distinct str keys
+// into an empty dict. Where every test passes, dict_item() per pair would end
+// with the same items and depth and no error; else nothing has changed and the
+// caller takes the pairs one by one, for their errors in order.
+bool Decoder::fresh_text_keys(NodeId target, std::size_t x, std::size_t len) {
+    const std::size_t pairs = (len - x) / 2;
+    if (!doc_[target].items.empty() || pairs > MAX_FRESH_PAIRS) return false;
+    if (pairs * 2 * sizeof(NodeId) > budget_) return false;
+    std::array<std::string_view, MAX_FRESH_PAIRS> keys;
+    std::uint32_t d = 0;
+    for (std::size_t p = 0; p < pairs; ++p) {
+        const Node& key = doc_[s_.stack[x + 2 * p]];
+        if (key.kind != Kind::str) return false;
+        keys[p] = key.s;
+        for (std::size_t q = 0; q < p; ++q)
+            if (keys[q] == keys[p]) return false;
+        const NodeId value = s_.stack[x + 2 * p + 1];
+        if (value == target) return false; // each pair deepens it: the slow loop counts that
+        d = std::max(d, depth_of(value));
+    }
+    if (d + 1 > opt_.limits.max_depth) return false;
+    budget_ -= pairs * 2 * sizeof(NodeId);
+    Node& t = doc_[target];
+    t.items.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(x), s_.stack.begin() + static_cast<std::ptrdiff_t>(len));
+    if (d + 1 > t.i) t.i = d + 1;
     s_.stack.resize(x);
     return true;
 }
