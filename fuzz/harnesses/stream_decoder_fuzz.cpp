@@ -5,12 +5,12 @@
 // boundaries (StreamDecoder::scan_frames, then a decoder for a frame a chunk cuts).
 #include <FuzzedDataProvider.h>
 
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "harness.hpp"
 #include "mitokit/stream_decoder.hpp"
+#include "support/scanning_reader.hpp"
 
 namespace mitokit::fuzz {
 namespace {
@@ -54,46 +54,21 @@ std::string run(std::span<const std::uint8_t> bytes, const StreamOptions& opt, s
     return rec.log;
 }
 
-// The simulator's reader: scan_frames() while at a frame boundary, a decoder
-// started at the boundary's offset for the rest, dropped when a chunk ends a frame.
+// The same chunking, read as the simulator reads (support/scanning_reader.hpp).
 std::string run_scanning(std::span<const std::uint8_t> bytes, const StreamOptions& opt, std::uint64_t chunk_seed) {
-    struct Boundary final : StreamHandler {
-        Recorder rec;
-        std::uint64_t fed = 0;
-        bool at_boundary = false;
-        void on_message(const MessageView& m) override {
-            at_boundary = m.offset + HEADER_SIZE + m.header.length == fed;
-            rec.on_message(m);
-        }
-        void on_error(const Error& e) override { rec.on_error(e); }
-    } h;
-    std::unique_ptr<StreamDecoder> dec;
-    bool failed = false;
+    Recorder rec;
+    testing::ScanningReader reader(rec, opt);
     std::size_t pos = 0;
     std::uint64_t s = chunk_seed;
-    while (pos < bytes.size() && !failed) {
+    while (pos < bytes.size()) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
         const std::size_t n = std::min<std::size_t>(bytes.size() - pos, 1 + (s >> 33) % 64);
-        auto chunk = bytes.subspan(pos, n);
+        reader.feed(bytes.subspan(pos, n));
         pos += n;
-        if (!dec) {
-            const std::uint64_t base = h.fed;
-            h.fed += chunk.size();
-            const FrameScan r = StreamDecoder::scan_frames(chunk, opt, h, base);
-            fuzz_check(r.taken <= chunk.size(), "scan_frames took more than the chunk");
-            if (r.failed) failed = true;
-            if (r.failed || r.taken == chunk.size()) continue;
-            h.fed = base + r.taken;
-            chunk = chunk.subspan(r.taken);
-            dec = std::make_unique<StreamDecoder>(h, opt, h.fed);
-        }
-        h.fed += chunk.size();
-        h.at_boundary = false;
-        if (!dec->feed(chunk)) failed = true;
-        if (!failed && h.at_boundary && dec->in_frames()) dec.reset();
     }
-    if (dec && !failed) (void)dec->finish();
-    return h.rec.log;
+    reader.finish();
+    fuzz_check(!reader.scan_overran(), "scan_frames took more than the chunk");
+    return rec.log;
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 
 #include "mitokit/handles.hpp"
 #include "stream_test_util.hpp"
+#include "support/scanning_reader.hpp"
 
 namespace mitokit {
 namespace {
@@ -526,49 +527,20 @@ TEST(StreamDecoder, RandomStreamsAreChunkingInvariant) {
     }
 }
 
-// What the simulator does per chunk: scan_frames() while at a frame boundary,
-// a decoder restarted at the boundary's offset for the rest, dropped again once
-// a chunk ends with a whole frame.
+// The stream read as the simulator reads it (support/scanning_reader.hpp), cut at `cuts`.
 std::string decode_scanning(std::span<const std::uint8_t> data, const std::vector<std::size_t>& cuts,
                             const StreamOptions& opt) {
-    struct Boundary final : StreamHandler {
-        Recorder r;
-        std::uint64_t fed = 0;
-        bool at_boundary = false;
-        void on_message(const MessageView& m) override {
-            at_boundary = m.offset + HEADER_SIZE + m.header.length == fed;
-            r.on_message(m);
-        }
-        void on_error(const Error& e) override { r.on_error(e); }
-    } h;
-    std::unique_ptr<StreamDecoder> d;
-    bool failed = false;
+    Recorder r;
+    testing::ScanningReader reader(r, opt);
     std::size_t prev = 0;
-    auto chunk = [&](std::span<const std::uint8_t> c) {
-        if (failed) return;
-        if (!d) {
-            const std::uint64_t base = h.fed;
-            h.fed += c.size();
-            const FrameScan s = StreamDecoder::scan_frames(c, opt, h, base);
-            EXPECT_LE(s.taken, c.size());
-            if (s.failed) failed = true;
-            if (s.failed || s.taken == c.size()) return;
-            h.fed = base + s.taken;
-            c = c.subspan(s.taken);
-            d = std::make_unique<StreamDecoder>(h, opt, h.fed);
-        }
-        h.fed += c.size();
-        h.at_boundary = false;
-        if (!d->feed(c)) failed = true;
-        if (!failed && h.at_boundary && d->in_frames()) d.reset();
-    };
     for (std::size_t c : cuts) {
-        chunk(data.subspan(prev, c - prev));
+        reader.feed(data.subspan(prev, c - prev));
         prev = c;
     }
-    chunk(data.subspan(prev));
-    if (d && !failed) (void)d->finish();
-    return h.r.text;
+    reader.feed(data.subspan(prev));
+    reader.finish();
+    EXPECT_FALSE(reader.scan_overran());
+    return r.text;
 }
 
 TEST(StreamDecoder, ScanningAtFrameBoundariesGivesTheDecodersEvents) {
