@@ -8,7 +8,9 @@
 #include <string>
 
 #include "builtin_modules.hpp"
+#include "logical_lines.hpp"
 #include "minify.hpp"
+#include "run_conditions.hpp"
 
 namespace mitokit::modules {
 
@@ -71,6 +73,33 @@ std::optional<std::size_t> main_guard(std::string_view src) {
         line = nl + 1;
     }
     return std::nullopt;
+}
+
+struct Planner::ModuleExports {
+    std::string source;
+    std::vector<detail::Line> lines;        // views into source
+    std::optional<detail::ConstNames> consts; // none while being read
+};
+
+Planner::~Planner() = default;
+
+std::optional<ExportedName> Planner::exported(std::string_view module, std::string_view name) {
+    auto it = exports_.find(module);
+    if (it == exports_.end()) {
+        auto e = std::make_unique<ModuleExports>();
+        ModuleExports& ref = *e;
+        it = exports_.emplace(std::string(module), std::move(e)).first;
+        if (auto found = find(module)) {
+            ref.source = std::move(found->source);
+            ref.lines = detail::logical_lines(ref.source);
+            const auto dot = module.rfind('.');
+            const std::string_view package = found->is_pkg ? module : dot == std::string_view::npos ? std::string_view() : module.substr(0, dot);
+            const ModuleFacts facts = facts_of(module, package); // read only while the constants are
+            ref.consts.emplace(ref.lines, &facts);
+        }
+        return ref.consts ? ref.consts->exported(name) : std::nullopt;
+    }
+    return it->second->consts ? it->second->consts->exported(name) : std::nullopt;
 }
 
 Planner::Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt)
@@ -178,7 +207,7 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const auto caught = [&](const ImportRef& ref, Outcome r) {
         if (r == Outcome::raised) tries.raised(ref.tries, false); // not sure it failed: taken as imported
     };
-    const ModuleFacts facts{name, package};
+    const ModuleFacts facts = facts_of(name, package);
     // What the module's names refer to, for a module that replaces itself in
     // sys.modules (ImportRef::Kind::replace_self): the module it names, or unknown.
     std::unordered_map<std::string, std::string> refers;
@@ -310,7 +339,7 @@ bool Planner::binds_name(const std::string& module, const std::string& name) {
         if (const auto found = find(module)) {
             const auto dot = module.rfind('.');
             const std::string package = found->is_pkg ? module : dot == std::string::npos ? std::string() : module.substr(0, dot);
-            const ModuleFacts facts{module, package};
+            const ModuleFacts facts = facts_of(module, package);
             for (const ImportRef& ref : scan_executed_imports(found->source, &facts))
                 if (ref.kind != ImportRef::Kind::replace_self) names.insert(ref.binds.begin(), ref.binds.end());
         }

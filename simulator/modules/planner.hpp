@@ -41,6 +41,12 @@ std::optional<std::size_t> main_guard(std::string_view source);
 class Planner {
 public:
     Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt = {});
+    ~Planner();
+    Planner(const Planner&) = delete;
+    Planner& operator=(const Planner&) = delete;
+    // What modules bind names to, for a scan of a module that imports them (the
+    // simulated child reads module bodies with it too). Valid while the planner is.
+    const ExportLookup* export_lookup() const noexcept { return &export_lookup_; }
 
     // _build_tuple: the (cached) tuple for one name; negative when unservable.
     // nullptr where the reference raises (blacklisted name, or a related-module
@@ -95,6 +101,13 @@ private:
     // Whether the module-level code of `module`, run to its end, binds `name` by an
     // import or a plain assignment (scanned once per module).
     bool binds_name(const std::string& module, const std::string& name);
+    // What `module`, once run, has `name` bound to where a test reads it (ExportLookup):
+    // from its source's constants, read once per module; nothing for a module whose
+    // reading is under way (imports in a cycle).
+    std::optional<ExportedName> exported(std::string_view module, std::string_view name);
+    ModuleFacts facts_of(std::string_view name, std::string_view package) const {
+        return ModuleFacts{name, package, &export_lookup_};
+    }
     bool is_stdlib(std::string_view name) const;
 
     const ModuleSource& source_;
@@ -107,6 +120,9 @@ private:
     std::map<std::string, Imported, std::less<>> imported_; // imported while answering
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> bound_names_;
     std::set<std::string, std::less<>> running_; // modules whose code the model is running
+    struct ModuleExports; // a module's source and the constants read from it
+    std::map<std::string, std::unique_ptr<ModuleExports>, std::less<>> exports_;
+    ExportLookup export_lookup_ = [this](std::string_view module, std::string_view name) { return exported(module, name); };
     std::map<std::string, std::string, std::less<>> redirects_; // name -> the module in its place
     std::map<std::string, std::string, std::less<>> copied_;    // sys.modules alias -> the module's own name
 };

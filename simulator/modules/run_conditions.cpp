@@ -433,9 +433,81 @@ void alias_bindings(const Line& l, std::vector<std::pair<std::string_view, Alias
     }
 }
 
+// `sys.version_info` or `sys.version_info[:k]` (k of 1 to 3), all of `t`: its slice (0: whole).
+std::optional<std::uint8_t> version_tuple(Toks t) {
+    if (t.size() < 3 || !is(t[0], "sys") || !is(t[1], ".") || !is(t[2], "version_info")) return std::nullopt;
+    if (t.size() == 3) return 0;
+    if (t.size() != 7 || !is(t[3], "[") || !is(t[4], ":") || !is(t[6], "]")) return std::nullopt;
+    const auto k = small_int(t[5]);
+    if (!k || *k < 1 || *k > 3) return std::nullopt;
+    return static_cast<std::uint8_t>(*k);
+}
+
+// A top-level `from M import A [as X], ...`: each name bound (X, or A) with the
+// absolute module and the name it reads; nothing for a star import, or a relative
+// one without the module's package.
+struct FromImported {
+    std::string_view bound, name;
+};
+std::string from_imports(const Line& l, const ModuleFacts* module, std::vector<FromImported>& out) {
+    const Toks t = l.toks;
+    if (l.indent != 0 || t.size() < 4 || !is(t[0], "from")) return {};
+    std::size_t i = 1, level = 0;
+    while (i < t.size() && (is(t[i], ".") || is(t[i], "..."))) level += t[i++].text.size();
+    std::string target;
+    while (i < t.size() && t[i].kind == TokKind::name && !is(t[i], "import")) {
+        target.append(t[i].text);
+        if (i + 1 < t.size() && is(t[i + 1], ".")) {
+            target.push_back('.');
+            i += 2;
+        } else {
+            ++i;
+        }
+    }
+    if (i >= t.size() || !is(t[i], "import") || (target.empty() && level == 0)) return {};
+    if (level > 0) {
+        if (!module || module->package.empty()) return {};
+        std::string_view base = module->package;
+        for (std::size_t up = 1; up < level; ++up) {
+            const auto dot = base.rfind('.');
+            if (dot == std::string_view::npos) return {};
+            base = base.substr(0, dot);
+        }
+        target = target.empty() ? std::string(base) : std::string(base) + "." + target;
+    }
+    ++i;
+    if (i < t.size() && is(t[i], "(")) ++i;
+    while (i < t.size() && t[i].kind == TokKind::name) {
+        FromImported f{t[i].text, t[i].text};
+        std::size_t next = i + 1;
+        if (next + 1 < t.size() && is(t[next], "as") && t[next + 1].kind == TokKind::name) {
+            f.bound = t[next + 1].text;
+            next += 2;
+        }
+        if (!is_keyword(f.bound)) out.push_back(f);
+        if (next < t.size() && is(t[next], ",")) ++next;
+        i = next;
+    }
+    return target;
+}
+
 } // namespace
 
-ConstNames::ConstNames(const std::vector<Line>& lines) {
+ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module) {
+    // What each top-level from-import of a name brings, where the module it names says.
+    std::vector<std::pair<std::size_t, std::vector<std::pair<std::string_view, ExportedName>>>> imported;
+    if (module && module->exports && *module->exports) {
+        std::vector<FromImported> names;
+        for (std::size_t n = 0; n < lines.size(); ++n) {
+            names.clear();
+            const std::string from = from_imports(lines[n], module, names);
+            if (from.empty() || names.empty()) continue;
+            std::vector<std::pair<std::string_view, ExportedName>> known;
+            for (const FromImported& f : names)
+                if (const auto e = (*module->exports)(from, f.name)) known.emplace_back(f.bound, *e);
+            if (!known.empty()) imported.emplace_back(n, std::move(known));
+        }
+    }
     {
         // Aliases first: the constants below may be tests through them.
         std::unordered_map<std::string_view, std::size_t> all_bound;
@@ -446,11 +518,22 @@ ConstNames::ConstNames(const std::vector<Line>& lines) {
             alias_bindings(lines[n], found);
             for (std::size_t k = before; k < found.size(); ++k)
                 aliases_.emplace(found[k].first, Alias{found[k].second.module, found[k].second.attribute, n});
+            const Toks t = lines[n].toks;
+            if (lines[n].indent == 0 && t.size() >= 5 && t[0].kind == TokKind::name && is(t[1], "=") &&
+                !is_keyword(t[0].text))
+                if (const auto slice = version_tuple(t.subspan(2))) versions_.emplace(t[0].text, Version{*slice, n});
         }
+        for (const auto& [n, known] : imported)
+            for (const auto& [bound, e] : known)
+                if (e.kind == ExportedName::Kind::version_info) versions_.emplace(bound, Version{e.slice, n});
         std::erase_if(aliases_, [&](const auto& a) { return all_bound[a.first] != 1; });
+        std::erase_if(versions_, [&](const auto& v) { return all_bound[v.first] != 1 || aliases_.count(v.first); });
     }
     std::unordered_map<std::string_view, std::size_t> bound; // bindings per name
     std::vector<std::pair<std::string_view, Const>> found;
+    for (const auto& [n, known] : imported)
+        for (const auto& [name, e] : known)
+            if (e.kind == ExportedName::Kind::truth) found.push_back({name, Const{e.value, n}});
     for (std::size_t n = 0; n < lines.size(); ++n) {
         if (const auto probe = windows_probe(lines, n)) {
             // Both branches bind the name: one binding, to what the failed import gives.
@@ -486,11 +569,25 @@ bool ConstNames::expand_aliases(Toks c, std::size_t line, std::vector<Tok>& out)
         const auto it = aliases_.find(c[i].text);
         return it == aliases_.end() || it->second.line >= line ? nullptr : &it->second;
     };
+    const auto version_at = [&](std::size_t i) -> const Version* {
+        if (c[i].kind != TokKind::name || (i > 0 && is(c[i - 1], "."))) return nullptr;
+        const auto it = versions_.find(c[i].text);
+        return it == versions_.end() || it->second.line >= line ? nullptr : &it->second;
+    };
     std::size_t i = 0;
-    while (i < c.size() && !alias_at(i)) ++i;
+    while (i < c.size() && !alias_at(i) && !version_at(i)) ++i;
     if (i == c.size()) return false;
     out.assign(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(i));
+    static constexpr std::string_view SLICES[] = {"", "1", "2", "3"};
     for (; i < c.size(); ++i) {
+        if (const Version* v = version_at(i)) {
+            const int d = c[i].depth;
+            out.insert(out.end(), {Tok{TokKind::name, "sys", d}, Tok{TokKind::op, ".", d}, Tok{TokKind::name, "version_info", d}});
+            if (v->slice)
+                out.insert(out.end(), {Tok{TokKind::op, "[", d}, Tok{TokKind::op, ":", d + 1},
+                                       Tok{TokKind::number, SLICES[v->slice], d + 1}, Tok{TokKind::op, "]", d + 1}});
+            continue;
+        }
         const Alias* a = alias_at(i);
         if (!a) {
             out.push_back(c[i]);
@@ -502,6 +599,14 @@ bool ConstNames::expand_aliases(Toks c, std::size_t line, std::vector<Tok>& out)
         out.push_back(Tok{TokKind::name, a->attribute, c[i].depth});
     }
     return true;
+}
+
+std::optional<ExportedName> ConstNames::exported(std::string_view name) const {
+    if (const auto it = consts_.find(name); it != consts_.end())
+        return ExportedName{ExportedName::Kind::truth, it->second.value, 0};
+    if (const auto it = versions_.find(name); it != versions_.end())
+        return ExportedName{ExportedName::Kind::version_info, false, it->second.slice};
+    return std::nullopt;
 }
 
 std::optional<bool> ConstNames::truth(Toks c, std::size_t line) const {

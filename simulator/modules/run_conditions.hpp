@@ -24,9 +24,14 @@ std::optional<bool> constant_truth(Toks cond);
 // run_truth knows (`py38 = sys.version_info >= (3, 8)`, `_mswindows = (sys.platform
 // == "win32")`) or by a Windows-only import's try/except/else (subprocess's
 // _mswindows), and never bound again anywhere in the module. Built from the module's logical lines.
+// With `module` and its `exports`, a name the module from-imports at its top level
+// (bound once) counts too, where the module it comes from binds it so: numba's
+// `from numba.core.config import PYVERSION`, then `if PYVERSION < (3, 9):`.
 class ConstNames {
 public:
-    explicit ConstNames(const std::vector<Line>& lines);
+    explicit ConstNames(const std::vector<Line>& lines, const ModuleFacts* module = nullptr);
+    // What the module, once run, has `name` bound to, for modules that import it.
+    std::optional<ExportedName> exported(std::string_view name) const;
     // `NAME` or `not NAME` on logical line `line`, for such a name set before it.
     std::optional<bool> truth(Toks cond, std::size_t line) const;
     // `cond` with the module's top-level aliases of what the tests read spelled out
@@ -43,8 +48,14 @@ private:
         std::string_view module, attribute; // attribute empty: the module itself
         std::size_t line;
     };
+    // A name for the master's version tuple (`sys.version_info[:slice]`, 0: whole).
+    struct Version {
+        std::uint8_t slice;
+        std::size_t line;
+    };
     std::unordered_map<std::string_view, Const> consts_;
     std::unordered_map<std::string_view, Alias> aliases_;
+    std::unordered_map<std::string_view, Version> versions_;
 };
 
 // Every name the statement may bind, conservatively (counted into `bound`).

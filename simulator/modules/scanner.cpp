@@ -154,7 +154,8 @@ public:
     std::vector<ImportRef> run(std::string_view source) {
         const std::vector<Line> lines = detail::logical_lines(source);
         // Names set once to a constant: only the executed scan evaluates conditions.
-        const std::optional<ConstNames> consts = executed_only_ ? std::optional<ConstNames>(lines) : std::nullopt;
+        const std::optional<ConstNames> consts =
+            executed_only_ ? std::optional<ConstNames>(std::in_place, lines, module_) : std::nullopt;
         consts_ = consts ? &*consts : nullptr;
         lines_ = &lines;
         for (const Line& line : lines) {

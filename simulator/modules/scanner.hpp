@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,9 +80,21 @@ std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limi
 // ImportRef::reraised, unguarded and tries saying when one runs and what a failing
 // one does. `module`, where known, is the running module's name and __package__
 // (tests on them decide branches: SWIG's `if __package__ or "." in __name__:`).
+// What another module binds a name to, once, at its top level, where the tests of
+// run_conditions can read it: a truth value (six's `PY3 = sys.version_info[0] == 3`)
+// or the master's version tuple, whole or sliced (numba's `PYVERSION =
+// sys.version_info[:2]`). A module that imports the name reads it through this.
+struct ExportedName {
+    enum class Kind : std::uint8_t { truth, version_info } kind = Kind::truth;
+    bool value = false;     // truth
+    std::uint8_t slice = 0; // version_info: `[:slice]`, 0 for the whole tuple
+};
+using ExportLookup = std::function<std::optional<ExportedName>(std::string_view module, std::string_view name)>;
+
 struct ModuleFacts {
     std::string_view name;
     std::string_view package;
+    const ExportLookup* exports = nullptr; // names from-imported from other modules, when known
 };
 std::vector<ImportRef> scan_executed_imports(std::string_view source, const ModuleFacts* module = nullptr);
 

@@ -30,7 +30,7 @@ ModuleRef ModuleCatalog::intern(std::shared_ptr<const modules::ModuleTuple> t) {
     lm.related = t->related;
     d->payload = payload::build_load_module(lm);
     if (d->payload.empty()) ++build_failures_;
-    if (t->source) d->exec = exec_imports(t->fullname, t->pkg_present.has_value(), *t->source);
+    if (t->source) d->exec = exec_imports(t->fullname, t->pkg_present.has_value(), *t->source, planner_.export_lookup());
     d->tuple = std::move(t);
     const std::string name = d->tuple->fullname;
     auto& slot = by_name_[name];
@@ -63,11 +63,12 @@ const ExecPlan* ModuleCatalog::local_plan(std::string_view fullname) {
     if (auto it = local_plans_.find(fullname); it != local_plans_.end()) return it->second.get();
     std::unique_ptr<const ExecPlan> plan;
     if (const auto found = source_.find(fullname))
-        plan = std::make_unique<const ExecPlan>(exec_imports(fullname, found->is_pkg, found->source));
+        plan = std::make_unique<const ExecPlan>(exec_imports(fullname, found->is_pkg, found->source, planner_.export_lookup()));
     return local_plans_.emplace(std::string(fullname), std::move(plan)).first->second.get();
 }
 
-ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source) {
+ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source,
+                      const modules::ExportLookup* exports) {
     ExecPlan out;
     // The package a relative import is relative to (__package__).
     std::string package(fullname);
@@ -75,7 +76,7 @@ ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view s
         const auto dot = package.rfind('.');
         package = dot == std::string::npos ? std::string() : package.substr(0, dot);
     }
-    const modules::ModuleFacts facts{fullname, package};
+    const modules::ModuleFacts facts{fullname, package, exports};
     for (auto& ref : modules::scan_executed_imports(source, &facts)) {
         if (ref.kind != modules::ImportRef::Kind::import) continue; // bindings: the planner's concern
         std::string base = modules::imported_module(package, ref);

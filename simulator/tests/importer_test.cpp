@@ -165,6 +165,23 @@ TEST(Importer, ChildRunsGuardedImportsAsPythonWould) {
         EXPECT_FALSE(n.module_cached(m)) << m << " is never asked for";
 }
 
+TEST(Importer, ChildReadsAVersionTupleImportedFromAnotherModule) {
+    // numba.core.entrypoints: `from numba.core.config import PYVERSION`, then
+    // `if PYVERSION < (3, 9): import importlib_metadata`: the child never asks for it.
+    ModWorld w;
+    w.src.add("vcfg", "import sys\nPYVERSION = sys.version_info[:2]\n", false, false, false);
+    w.src.add("vuser", "from vcfg import PYVERSION\nif PYVERSION < (3, 9):\n    import backport\nelse:\n    import modern\n",
+              false, false, false);
+    for (const char* m : {"backport", "modern"}) w.src.add(m, "X = 1\n", false, false, false);
+    w.src.add("sys", "", false, true);
+    const ContextId c1 = w.spawn_from_master();
+    auto r = w.call(c1, w.import_call({"vuser"}));
+    ASSERT_TRUE(r.ok()) << r.dead_reason << r.call_error.value_or("");
+    const Node& n = *w.sim->find(c1);
+    EXPECT_TRUE(n.module_imported("modern"));
+    EXPECT_FALSE(n.module_cached("backport")) << "the Python 3.8 branch does not run";
+}
+
 TEST(Importer, CallIntoUnimportedModuleImportsItFirst) {
     ModWorld w;
     w.functions.add("mypkg.util", std::nullopt, "answer",

@@ -165,6 +165,36 @@ TEST(Planner, AFromImportOfANameThePackageBindsImportsNoSubmodule) {
            "nb.types is not loaded: `from nb import types` took nb's attribute";
 }
 
+TEST(Planner, ANameImportedFromAnotherModuleDecidesABranchWhereThatModuleBindsItOnce) {
+    // numba: `from numba.core.config import PYVERSION` (there `PYVERSION =
+    // sys.version_info[:2]`), then `if PYVERSION < (3, 9): import importlib_metadata`;
+    // six's `PY2 = sys.version_info[0] == 2`, imported under another name. A name its
+    // module binds twice stays unknown (the branch is taken as run), and modules that
+    // import from each other in a cycle are read without end.
+    MemorySource s;
+    s.add("nb",
+          "from nb.config import PYVERSION\nfrom .compat import PY2 as py2, PY3\nfrom nb.twice import V\n"
+          "from nb.cyc_a import A\n"
+          "if PYVERSION < (3, 9):\n    import backport\nelse:\n    import modern\n"
+          "if py2:\n    import old\nif PY3:\n    import new\nif V < (3, 9):\n    import unknown_taken\n"
+          "if A:\n    import cyclic\n",
+          true, false, false);
+    s.add("nb.config", "import sys\nPYVERSION = sys.version_info[:2]\n", false, false, false);
+    s.add("nb.compat", "import sys\nPY2 = sys.version_info[0] == 2\nPY3 = sys.version_info[0] == 3\n", false, false, false);
+    s.add("nb.twice", "import sys\nV = sys.version_info[:2]\nV = (2, 7)\n", false, false, false);
+    s.add("nb.cyc_a", "from nb.cyc_b import B\nA = B\n", false, false, false);
+    s.add("nb.cyc_b", "from nb.cyc_a import A\nB = True\n", false, false, false);
+    for (const char* m : {"backport", "modern", "old", "new", "unknown_taken", "cyclic"}) s.add(m, "", false, false, false);
+    s.add("nb.leaf", "", false, false, false);
+    s.add("sys", "", false, /*stdlib=*/true);
+    Planner p(s, s);
+    ASSERT_FALSE(p.tuple("nb.leaf")->negative()); // imports its parent nb into the master
+    EXPECT_EQ(p.tuple("nb")->related, (V{"cyclic", "modern", "nb.compat", "nb.config", "nb.cyc_a", "nb.cyc_b",
+                                         "nb.twice", "new", "unknown_taken"}))
+        << "backport and old are in branches that do not run on the master's Python 3.11; `A = B` is no "
+           "constant, so `if A:` is unknown and taken as run";
+}
+
 TEST(Planner, SetuptoolsShimServesDistutilsFromSetuptools) {
     // Debian's python3-setuptools installs distutils-precedence.pth: _distutils_hack is
     // loaded at startup, and a first `import distutils` (numpy.distutils, numba's pycc)

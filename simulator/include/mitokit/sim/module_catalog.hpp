@@ -73,6 +73,8 @@ private:
 // What a module's body imports when a child executes it, resolved to absolute
 // names: for `from a.b import c` that is a.b then a.b.c (the child declines a.b.c
 // locally if it is not a submodule).
-ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source);
+// `exports` (optional) reads names the module imports from others (ModuleFacts::exports).
+ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source,
+                      const modules::ExportLookup* exports = nullptr);
 
 } // namespace mitokit::sim
