@@ -400,39 +400,6 @@ const AliasTarget* aliasable(std::string_view module, std::string_view attribute
     return nullptr;
 }
 
-// The names a top-level `import M as X, ...` or `from M import A [as X], ...` binds
-// to something ALIASABLE holds, with what each stands for.
-void alias_bindings(const Line& l, std::vector<std::pair<std::string_view, AliasTarget>>& out) {
-    const Toks t = l.toks;
-    if (l.indent != 0 || t.size() < 4) return;
-    std::size_t i = 0;
-    std::string_view from;
-    if (is(t[0], "from")) {
-        if (t[1].kind != TokKind::name || !is(t[2], "import")) return; // a dotted or relative module
-        from = t[1].text;
-        i = is(t[3], "(") ? 4 : 3;
-    } else if (is(t[0], "import")) {
-        i = 1;
-    } else {
-        return;
-    }
-    while (i < t.size() && t[i].kind == TokKind::name) {
-        const std::string_view name = t[i].text;
-        std::string_view bound = name;
-        std::size_t next = i + 1;
-        if (next + 1 < t.size() && is(t[next], "as") && t[next + 1].kind == TokKind::name) {
-            bound = t[next + 1].text;
-            next += 2;
-        }
-        const bool plain = from.empty() && (next == t.size() || is(t[next], ","));
-        const AliasTarget* target = from.empty() ? (plain && bound != name ? aliasable(name, "") : nullptr)
-                                                 : aliasable(from, name);
-        if (target && !is_keyword(bound)) out.emplace_back(bound, *target);
-        if (next < t.size() && is(t[next], ",")) ++next;
-        i = next;
-    }
-}
-
 // `sys.version_info` or `sys.version_info[:k]` (k of 1 to 3), all of `t`: its slice (0: whole).
 std::optional<std::uint8_t> version_tuple(Toks t) {
     if (t.size() < 3 || !is(t[0], "sys") || !is(t[1], ".") || !is(t[2], "version_info")) return std::nullopt;
@@ -489,6 +456,36 @@ std::string from_imports(const Line& l, const ModuleFacts* module, std::vector<F
         i = next;
     }
     return target;
+}
+
+// The names a top-level `import M as X, ...` or `from M import A [as X], ...` binds
+// to something ALIASABLE holds, with what each stands for.
+void alias_bindings(const Line& l, std::vector<std::pair<std::string_view, AliasTarget>>& out) {
+    const Toks t = l.toks;
+    if (l.indent != 0 || t.size() < 4) return;
+    if (is(t[0], "from")) {
+        std::vector<FromImported> names;
+        const std::string from = from_imports(l, nullptr, names);
+        for (const FromImported& f : names)
+            if (const AliasTarget* target = aliasable(from, f.name)) out.emplace_back(f.bound, *target);
+        return;
+    }
+    if (!is(t[0], "import")) return;
+    std::size_t i = 1;
+    while (i < t.size() && t[i].kind == TokKind::name) {
+        const std::string_view name = t[i].text;
+        std::string_view bound = name;
+        std::size_t next = i + 1;
+        if (next + 1 < t.size() && is(t[next], "as") && t[next + 1].kind == TokKind::name) {
+            bound = t[next + 1].text;
+            next += 2;
+        }
+        const bool plain = next == t.size() || is(t[next], ",");
+        const AliasTarget* target = plain && bound != name ? aliasable(name, "") : nullptr;
+        if (target && !is_keyword(bound)) out.emplace_back(bound, *target);
+        if (next < t.size() && is(t[next], ",")) ++next;
+        i = next;
+    }
 }
 
 } // namespace
