@@ -86,20 +86,18 @@ Planner::~Planner() = default;
 std::optional<ExportedName> Planner::exported(std::string_view module, std::string_view name) {
     auto it = exports_.find(module);
     if (it == exports_.end()) {
-        auto e = std::make_unique<ModuleExports>();
-        ModuleExports& ref = *e;
-        it = exports_.emplace(std::string(module), std::move(e)).first;
+        // In the map before it is read: a lookup of it from a module it imports finds no constants.
+        it = exports_.emplace(std::string(module), std::make_unique<ModuleExports>()).first;
+        ModuleExports& e = *it->second;
         if (auto found = find(module)) {
-            ref.source = std::move(found->source);
-            ref.lines = detail::logical_lines(ref.source);
-            const auto dot = module.rfind('.');
-            const std::string_view package = found->is_pkg ? module : dot == std::string_view::npos ? std::string_view() : module.substr(0, dot);
-            const ModuleFacts facts = facts_of(module, package); // read only while the constants are
-            ref.consts.emplace(ref.lines, &facts);
+            e.source = std::move(found->source);
+            e.lines = detail::logical_lines(e.source);
+            const ModuleFacts facts = facts_of(module, package_of(module, found->is_pkg)); // read only while the constants are
+            e.consts.emplace(e.lines, &facts);
         }
-        return ref.consts ? ref.consts->exported(name) : std::nullopt;
     }
-    return it->second->consts ? it->second->consts->exported(name) : std::nullopt;
+    const ModuleExports& e = *it->second;
+    return e.consts ? e.consts->exported(name) : std::nullopt;
 }
 
 Planner::Planner(const ModuleSource& source, const LoadedModules& loaded, PlannerOptions opt)
@@ -197,8 +195,7 @@ bool Planner::import_found(const std::string& name, const FoundModule& found) {
 // the failure is certain (Outcome::raised), or where its try re-raises
 // (ImportRef::reraised); otherwise it is taken as caught.
 bool Planner::run_imports(const std::string& name, const FoundModule& found) {
-    const auto dot = name.rfind('.');
-    const std::string package = found.is_pkg ? name : dot == std::string::npos ? std::string() : name.substr(0, dot);
+    const std::string package(package_of(name, found.is_pkg));
     const auto propagates = [](const ImportRef& ref, Outcome r) {
         return r != Outcome::ok && (ref.reraised || (ref.unguarded && r == Outcome::raised));
     };
@@ -337,9 +334,7 @@ bool Planner::binds_name(const std::string& module, const std::string& name) {
     if (it == bound_names_.end()) {
         std::set<std::string, std::less<>> names;
         if (const auto found = find(module)) {
-            const auto dot = module.rfind('.');
-            const std::string package = found->is_pkg ? module : dot == std::string::npos ? std::string() : module.substr(0, dot);
-            const ModuleFacts facts = facts_of(module, package);
+            const ModuleFacts facts = facts_of(module, package_of(module, found->is_pkg));
             for (const ImportRef& ref : scan_executed_imports(found->source, &facts))
                 if (ref.kind != ImportRef::Kind::replace_self) names.insert(ref.binds.begin(), ref.binds.end());
         }

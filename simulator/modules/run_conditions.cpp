@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 namespace mitokit::modules::detail {
@@ -561,16 +562,14 @@ ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module
 }
 
 bool ConstNames::expand_aliases(Toks c, std::size_t line, std::vector<Tok>& out) const {
-    const auto alias_at = [&](std::size_t i) -> const Alias* {
-        if (c[i].kind != TokKind::name || (i > 0 && is(c[i - 1], "."))) return nullptr; // an attribute
-        const auto it = aliases_.find(c[i].text);
-        return it == aliases_.end() || it->second.line >= line ? nullptr : &it->second;
-    };
-    const auto version_at = [&](std::size_t i) -> const Version* {
+    // The entry of `names` for the name at c[i], if it is bound before `line` (not an attribute).
+    const auto bound_at = [&](const auto& names, std::size_t i) -> const typename std::decay_t<decltype(names)>::mapped_type* {
         if (c[i].kind != TokKind::name || (i > 0 && is(c[i - 1], "."))) return nullptr;
-        const auto it = versions_.find(c[i].text);
-        return it == versions_.end() || it->second.line >= line ? nullptr : &it->second;
+        const auto it = names.find(c[i].text);
+        return it == names.end() || it->second.line >= line ? nullptr : &it->second;
     };
+    const auto alias_at = [&](std::size_t i) { return bound_at(aliases_, i); };
+    const auto version_at = [&](std::size_t i) { return bound_at(versions_, i); };
     std::size_t i = 0;
     while (i < c.size() && !alias_at(i) && !version_at(i)) ++i;
     if (i == c.size()) return false;

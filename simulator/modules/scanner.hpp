@@ -96,6 +96,13 @@ struct ModuleFacts {
     std::string_view package;
     const ExportLookup* exports = nullptr; // names from-imported from other modules, when known
 };
+// A module's __package__, what its relative imports are relative to: itself for a
+// package, else its parent ("" at the top level). A view into `name`.
+inline std::string_view package_of(std::string_view name, bool is_pkg) {
+    if (is_pkg) return name;
+    const auto dot = name.rfind('.');
+    return dot == std::string_view::npos ? std::string_view() : name.substr(0, dot);
+}
 std::vector<ImportRef> scan_executed_imports(std::string_view source, const ModuleFacts* module = nullptr);
 
 // The try statements of one run of a module body that have failed so far, for

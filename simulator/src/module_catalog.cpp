@@ -70,12 +70,7 @@ const ExecPlan* ModuleCatalog::local_plan(std::string_view fullname) {
 ExecPlan exec_imports(std::string_view fullname, bool is_pkg, std::string_view source,
                       const modules::ExportLookup* exports) {
     ExecPlan out;
-    // The package a relative import is relative to (__package__).
-    std::string package(fullname);
-    if (!is_pkg) {
-        const auto dot = package.rfind('.');
-        package = dot == std::string::npos ? std::string() : package.substr(0, dot);
-    }
+    const std::string package(modules::package_of(fullname, is_pkg));
     const modules::ModuleFacts facts{fullname, package, exports};
     for (auto& ref : modules::scan_executed_imports(source, &facts)) {
         if (ref.kind != modules::ImportRef::Kind::import) continue; // bindings: the planner's concern
