@@ -193,7 +193,8 @@ bool Planner::import_found(const std::string& name, const FoundModule& found) {
 // import surely failed (bs4.dammit falls back from cchardet to chardet). A failed import raises in
 // the importing module where the statement is unguarded (ImportRef::unguarded) and
 // the failure is certain (Outcome::raised), or where its try re-raises
-// (ImportRef::reraised); otherwise it is taken as caught.
+// (ImportRef::reraised); otherwise it is taken as caught. These imports run on the
+// master's broker thread, so an unguarded main_thread_call fails the module too.
 bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     const std::string package(package_of(name, found.is_pkg));
     const auto propagates = [](const ImportRef& ref, Outcome r) {
@@ -216,6 +217,11 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             std::optional<std::string> value = it == refers.end() ? std::nullopt : std::optional<std::string>(it->second);
             if (value) refers[ref.binds.at(0)] = std::move(*value);
             else refers.erase(ref.binds.at(0));
+            continue;
+        }
+        if (ref.kind == ImportRef::Kind::main_thread_call) {
+            // The planner's imports run on the broker thread: a ValueError nothing catches.
+            if (ref.unguarded) return false;
             continue;
         }
         if (ref.kind == ImportRef::Kind::replace_self) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace mitokit::modules::detail {
 namespace {
@@ -126,31 +127,39 @@ std::optional<bool> main_guard_truth(Toks c) {
 }
 
 // Attributes of the master's standard library that modules test before importing a
-// fallback (requests: `if not getattr(ssl, "HAS_SNI", False):` imports urllib3's pyopenssl).
+// fallback (requests: `if not getattr(ssl, "HAS_SNI", False):` imports urllib3's pyopenssl;
+// msgpack: `if hasattr(sys, "pypy_version_info"):`), with whether Python 3.11 has them.
 struct MasterFact {
     std::string_view module, attribute;
-    bool truth;
+    bool present; // hasattr's answer
+    bool truth;   // the attribute's truth, where present
 };
 constexpr MasterFact MASTER_FACTS[] = {
-    {"ssl", "HAS_SNI", true},
-    {"pkgutil", "find_loader", true}, // mitogen.master's own fallback test (Python 2.4)
+    {"ssl", "HAS_SNI", true, true},
+    {"pkgutil", "find_loader", true, true}, // mitogen.master's own fallback test (Python 2.4)
+    {"collections", "OrderedDict", true, true},
+    {"os", "link", true, true},
+    {"unittest", "skip", true, true},
+    {"sys", "pypy_version_info", false, false},
+    {"sys", "frozen", false, false}, // set by freezing tools, not by Debian's python3
 };
 
 // `[not] MODULE.ATTR`, `[not] getattr(MODULE, "ATTR", default)` or
-// `[not] hasattr(MODULE, "ATTR")` for a fact above (a fact's attribute exists).
+// `[not] hasattr(MODULE, "ATTR")` for a fact above. An absent attribute's getattr is its
+// default, where that is a constant; reading it plainly raises: unknown.
 std::optional<bool> master_fact_truth(Toks c) {
     bool negate = false;
     std::size_t i = 0;
     while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
     const Toks t = c.subspan(i);
     std::string_view module, attribute;
-    bool exists = false; // hasattr: whether the attribute is there, not its value
+    enum class Form { plain, getattr, hasattr } form = Form::plain;
     if (t.size() == 3 && t[0].kind == TokKind::name && is(t[1], ".") && t[2].kind == TokKind::name) {
         module = t[0].text;
         attribute = t[2].text;
     } else if (t.size() >= 6 && (is(t[0], "getattr") || (is(t[0], "hasattr") && t.size() == 6)) && is(t[1], "(") &&
                t[2].kind == TokKind::name && is(t[3], ",") && t[4].kind == TokKind::string && is(t.back(), ")")) {
-        exists = is(t[0], "hasattr");
+        form = is(t[0], "hasattr") ? Form::hasattr : Form::getattr;
         module = t[2].text;
         attribute = t[4].text;
         if (attribute.size() < 2 || (attribute.front() != '"' && attribute.front() != '\'') ||
@@ -160,17 +169,27 @@ std::optional<bool> master_fact_truth(Toks c) {
     } else {
         return std::nullopt;
     }
-    for (const MasterFact& f : MASTER_FACTS)
-        if (f.module == module && f.attribute == attribute) return negate != (exists || f.truth);
+    for (const MasterFact& f : MASTER_FACTS) {
+        if (f.module != module || f.attribute != attribute) continue;
+        std::optional<bool> v;
+        if (form == Form::hasattr) v = f.present;
+        else if (f.present) v = f.truth;
+        else if (form == Form::getattr && t.size() > 7 && is(t[5], ",")) v = constant_truth(t.subspan(6, t.size() - 7));
+        if (!v) return std::nullopt;
+        return negate != *v;
+    }
     return std::nullopt;
 }
 
 // The master's platform, for the tests modules branch on before importing a
-// platform's own module (babel.localtime: `if sys.platform == 'win32':`).
+// platform's own module (babel.localtime: `if sys.platform == 'win32':`; yarl:
+// `if sys.implementation.name != "cpython":`).
 struct PlatformName {
     std::string_view module, attribute, value;
+    std::string_view member = {}; // a value one attribute further (`sys.implementation.name`)
 };
-constexpr PlatformName MASTER_PLATFORM[] = {{"sys", "platform", "linux"}, {"os", "name", "posix"}};
+constexpr PlatformName MASTER_PLATFORM[] = {
+    {"sys", "platform", "linux"}, {"os", "name", "posix"}, {"sys", "implementation", "cpython", "name"}};
 
 // The text of a plain string literal (no prefix, not triple-quoted, no escapes), if it is one.
 std::optional<std::string_view> plain_string(const Tok& t) {
@@ -207,44 +226,55 @@ std::optional<std::vector<std::string_view>> string_items(Toks c, std::size_t fr
 }
 
 // `sys.platform == "win32"` (or `!=`, either way round), `sys.platform in ("a", "b")` (or `not in`),
-// `sys.platform.startswith("win")` (or a tuple), and the same of `os.name`, optionally under `not`.
+// `sys.platform.startswith("win")` (or a tuple), and the same of `os.name` and
+// `sys.implementation.name`, optionally under `not`.
 std::optional<bool> platform_truth(Toks c) {
     bool negate = false;
     std::size_t i = 0;
     while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
     const Toks t = c.subspan(i);
-    const auto value_at = [&](std::size_t k) -> std::optional<std::string_view> {
+    // The platform value named at t[k], and the index past its name.
+    struct Named {
+        std::string_view value;
+        std::size_t end;
+    };
+    const auto value_at = [&](std::size_t k) -> std::optional<Named> {
         if (k + 3 > t.size() || t[k].kind != TokKind::name || !is(t[k + 1], ".") || t[k + 2].kind != TokKind::name)
             return std::nullopt;
-        for (const PlatformName& p : MASTER_PLATFORM)
-            if (t[k].text == p.module && t[k + 2].text == p.attribute) return p.value;
+        for (const PlatformName& p : MASTER_PLATFORM) {
+            if (t[k].text != p.module || t[k + 2].text != p.attribute) continue;
+            if (p.member.empty()) return Named{p.value, k + 3};
+            if (k + 5 <= t.size() && is(t[k + 3], ".") && t[k + 4].text == p.member) return Named{p.value, k + 5};
+        }
         return std::nullopt;
     };
     std::optional<bool> v;
-    if (const auto value = value_at(0)) {
-        if (t.size() >= 7 && is(t[3], ".") && is(t[4], "startswith") && is(t[5], "(") && is(t.back(), ")")) {
-            const Toks args = t.subspan(6, t.size() - 7);
+    if (const auto named = value_at(0)) {
+        const std::string_view value = named->value;
+        const std::size_t e = named->end;
+        if (t.size() >= e + 4 && is(t[e], ".") && is(t[e + 1], "startswith") && is(t[e + 2], "(") && is(t.back(), ")")) {
+            const Toks args = t.subspan(e + 3, t.size() - e - 4);
             const auto prefixes = args.size() == 1 ? string_items(args, 0, 1)
                                   : args.size() > 2 && is(args[0], "(") && is(args.back(), ")")
                                       ? string_items(args, 0, args.size())
                                       : std::nullopt;
             if (!prefixes) return std::nullopt;
-            v = std::any_of(prefixes->begin(), prefixes->end(), [&](std::string_view p) { return value->substr(0, p.size()) == p; });
-        } else if (t.size() == 6 && ((is(t[3], "=") || is(t[3], "!")) && is(t[4], "="))) {
-            const auto s = plain_string(t[5]);
+            v = std::any_of(prefixes->begin(), prefixes->end(), [&](std::string_view p) { return value.substr(0, p.size()) == p; });
+        } else if (t.size() == e + 3 && ((is(t[e], "=") || is(t[e], "!")) && is(t[e + 1], "="))) {
+            const auto s = plain_string(t[e + 2]);
             if (!s) return std::nullopt;
-            v = (*s == *value) == is(t[3], "=");
-        } else if (t.size() > 4 && (is(t[3], "in") || (is(t[3], "not") && is(t[4], "in")))) {
-            const std::size_t from = is(t[3], "in") ? 4 : 5;
+            v = (*s == value) == is(t[e], "=");
+        } else if (t.size() > e + 1 && (is(t[e], "in") || (is(t[e], "not") && is(t[e + 1], "in")))) {
+            const std::size_t from = is(t[e], "in") ? e + 1 : e + 2;
             const auto items = string_items(t, from, t.size());
             if (!items) return std::nullopt;
-            v = (std::find(items->begin(), items->end(), *value) != items->end()) == (from == 4);
+            v = (std::find(items->begin(), items->end(), value) != items->end()) == (from == e + 1);
         }
-    } else if (t.size() == 6 && ((is(t[1], "=") || is(t[1], "!")) && is(t[2], "="))) {
+    } else if (t.size() >= 6 && ((is(t[1], "=") || is(t[1], "!")) && is(t[2], "="))) {
         const auto s = plain_string(t[0]);
         const auto value2 = value_at(3);
-        if (!s || !value2) return std::nullopt;
-        v = (*s == *value2) == is(t[1], "=");
+        if (!s || !value2 || value2->end != t.size()) return std::nullopt;
+        v = (*s == value2->value) == is(t[1], "=");
     }
     if (!v) return std::nullopt;
     return negate ? !*v : *v;
@@ -489,6 +519,40 @@ void alias_bindings(const Line& l, std::vector<std::pair<std::string_view, Alias
     }
 }
 
+// The modules a top-level `import A.B [as X], ...` or `from P import M [as X], ...`
+// binds names to: X (or A) to A.B (or A), and X (or M) to P.M, which is a module
+// where the import names a submodule (future's `from future import utils`).
+void module_bindings(const Line& l, const ModuleFacts* module, std::vector<std::pair<std::string_view, std::string>>& out) {
+    const Toks t = l.toks;
+    if (l.indent != 0 || t.size() < 2) return;
+    if (is(t[0], "from")) {
+        std::vector<FromImported> names;
+        const std::string from = from_imports(l, module, names);
+        if (from.empty()) return;
+        for (const FromImported& f : names) out.emplace_back(f.bound, from + "." + std::string(f.name));
+        return;
+    }
+    if (!is(t[0], "import")) return;
+    std::size_t i = 1;
+    while (i < t.size() && t[i].kind == TokKind::name) {
+        std::string dotted(t[i].text);
+        const std::string_view first = t[i].text;
+        std::size_t next = i + 1;
+        while (next + 1 < t.size() && is(t[next], ".") && t[next + 1].kind == TokKind::name) {
+            dotted.append(".").append(t[next + 1].text);
+            next += 2;
+        }
+        if (next + 1 < t.size() && is(t[next], "as") && t[next + 1].kind == TokKind::name) {
+            if (!is_keyword(t[next + 1].text)) out.emplace_back(t[next + 1].text, std::move(dotted));
+            next += 2;
+        } else if (!is_keyword(first)) {
+            out.emplace_back(first, std::string(first)); // `import a.b` binds a, the top-level package
+        }
+        if (next < t.size() && !is(t[next], ",")) return;
+        i = next + 1;
+    }
+}
+
 } // namespace
 
 ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module) {
@@ -526,13 +590,23 @@ ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module
                 if (e.kind == ExportedName::Kind::version_info) versions_.emplace(bound, Version{e.slice, n});
         std::erase_if(aliases_, [&](const auto& a) { return all_bound[a.first] != 1; });
         std::erase_if(versions_, [&](const auto& v) { return all_bound[v.first] != 1 || aliases_.count(v.first); });
+        if (module && module->exports && *module->exports) attribute_truths(lines, *module, all_bound);
     }
     std::unordered_map<std::string_view, std::size_t> bound; // bindings per name
     std::vector<std::pair<std::string_view, Const>> found;
     for (const auto& [n, known] : imported)
         for (const auto& [name, e] : known)
             if (e.kind == ExportedName::Kind::truth) found.push_back({name, Const{e.value, n}});
+    int dead_above = -1; // the indent of an `if` known false: its block binds nothing
     for (std::size_t n = 0; n < lines.size(); ++n) {
+        if (dead_above >= 0 && lines[n].indent > dead_above) continue;
+        dead_above = -1;
+        if (const Toks t = lines[n].toks; t.size() > 2 && is(t[0], "if") && is(t.back(), ":")) {
+            const Toks cond = t.subspan(1, t.size() - 2);
+            auto v = constant_truth(cond);
+            if (!v) v = run_truth(cond, this, n); // consts_ is still empty: aliases only
+            if (v && !*v) dead_above = lines[n].indent;
+        }
         if (const auto probe = windows_probe(lines, n)) {
             // Both branches bind the name: one binding, to what the failed import gives.
             found.push_back({probe->first, Const{probe->second, n + 5}});
@@ -559,6 +633,46 @@ ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module
     // A name bound more than once (or otherwise than by its constant) is unknown.
     for (const auto& [name, c] : found)
         if (bound[name] == 1) consts_.emplace(name, c);
+}
+
+// The tests on `MODULE_NAME.ATTRIBUTE` the module's branches and top-level
+// assignments make, where MODULE_NAME is bound once, by a top-level import, and the
+// module it names binds ATTRIBUTE once to a known truth. Only those lines are read:
+// every other `np.array` would have the planner read numpy for nothing.
+void ConstNames::attribute_truths(const std::vector<Line>& lines, const ModuleFacts& module,
+                                  std::unordered_map<std::string_view, std::size_t>& all_bound) {
+    struct Bound {
+        std::string module;
+        std::size_t line;
+    };
+    std::unordered_map<std::string_view, Bound> modules;
+    std::vector<std::pair<std::string_view, std::string>> found;
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+        found.clear();
+        module_bindings(lines[n], &module, found);
+        for (auto& [name, target] : found) modules.emplace(name, Bound{std::move(target), n});
+    }
+    std::erase_if(modules, [&](const auto& m) { return all_bound[m.first] != 1; });
+    if (modules.empty()) return;
+    std::unordered_set<std::string> unknown;
+    for (const Line& l : lines) {
+        const Toks t = l.toks;
+        const bool test = !t.empty() && (is(t[0], "if") || is(t[0], "elif"));
+        const bool assignment = l.indent == 0 && t.size() >= 3 && t[0].kind == TokKind::name && is(t[1], "=");
+        if (!test && !assignment) continue;
+        for (std::size_t i = 0; i + 2 < t.size(); ++i) {
+            if (t[i].kind != TokKind::name || (i > 0 && is(t[i - 1], ".")) || !is(t[i + 1], ".") ||
+                t[i + 2].kind != TokKind::name)
+                continue;
+            const auto it = modules.find(t[i].text);
+            if (it == modules.end()) continue;
+            std::string key = std::string(t[i].text) + "." + std::string(t[i + 2].text);
+            if (attributes_.count(key) || unknown.count(key)) continue;
+            const auto e = (*module.exports)(it->second.module, t[i + 2].text);
+            if (e && e->kind == ExportedName::Kind::truth) attributes_.emplace(std::move(key), Const{e->value, it->second.line});
+            else unknown.insert(std::move(key));
+        }
+    }
 }
 
 bool ConstNames::expand_aliases(Toks c, std::size_t line, std::vector<Tok>& out) const {
@@ -609,6 +723,11 @@ std::optional<bool> ConstNames::truth(Toks c, std::size_t line) const {
     bool negate = false;
     std::size_t i = 0;
     while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    if (i + 3 == c.size() && c[i].kind == TokKind::name && is(c[i + 1], ".") && c[i + 2].kind == TokKind::name) {
+        const auto it = attributes_.find(std::string(c[i].text) + "." + std::string(c[i + 2].text));
+        if (it == attributes_.end() || it->second.line >= line) return std::nullopt;
+        return negate ? !it->second.value : it->second.value;
+    }
     if (i + 1 != c.size() || c[i].kind != TokKind::name) return std::nullopt;
     const auto it = consts_.find(c[i].text);
     if (it == consts_.end() || it->second.line >= line) return std::nullopt; // unknown, or not set yet
@@ -693,6 +812,15 @@ std::optional<bool> bool_truth(Toks cond, const ConstNames* consts, std::size_t 
             all_true = all_true && v.has_value();
         }
         return all_true ? std::optional<bool>(true) : std::nullopt;
+    }
+    {
+        // `bool(X)` is as true as X (aio-libs: `NO_EXTENSIONS = bool(os.environ.get(...))`).
+        std::size_t nots = 0;
+        while (nots < cond.size() && is(cond[nots], "not")) ++nots;
+        if (cond.size() > nots + 3 && is(cond[nots], "bool") && parenthesized(cond.subspan(nots + 1))) {
+            const auto v = bool_truth(cond.subspan(nots + 2, cond.size() - nots - 3), consts, line, module, budget - 1);
+            return v ? std::optional<bool>(nots % 2 ? !*v : *v) : std::nullopt;
+        }
     }
     if (is(cond[0], "not") && cond.size() > 1 && parenthesized(cond.subspan(1))) {
         const auto v = bool_truth(cond.subspan(1), consts, line, module, budget - 1);

@@ -32,7 +32,7 @@ public:
     explicit ConstNames(const std::vector<Line>& lines, const ModuleFacts* module = nullptr);
     // What the module, once run, has `name` bound to, for modules that import it.
     std::optional<ExportedName> exported(std::string_view name) const;
-    // `NAME` or `not NAME` on logical line `line`, for such a name set before it.
+    // `NAME`, `MODULE.NAME` or either under `not` on logical line `line`, for such a name set before it.
     std::optional<bool> truth(Toks cond, std::size_t line) const;
     // `cond` with the module's top-level aliases of what the tests read spelled out
     // (`import sys as _sys`, `from sys import version_info`), bound once before `line`:
@@ -56,6 +56,9 @@ private:
     std::unordered_map<std::string_view, Const> consts_;
     std::unordered_map<std::string_view, Alias> aliases_;
     std::unordered_map<std::string_view, Version> versions_;
+    std::unordered_map<std::string, Const> attributes_; // "MODULE_NAME.ATTRIBUTE"
+    void attribute_truths(const std::vector<Line>& lines, const ModuleFacts& module,
+                          std::unordered_map<std::string_view, std::size_t>& all_bound);
 };
 
 // Every name the statement may bind, conservatively (counted into `bound`).

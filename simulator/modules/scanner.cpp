@@ -638,8 +638,20 @@ private:
     }
 
     // `NAME = OTHER` and `sys.modules[__name__] = NAME` (or the module's own name, where
-    // known) as ImportRefs of kinds assign and replace_self.
+    // known) as ImportRefs of kinds assign and replace_self, and a statement that starts
+    // with a call only the main thread may make (`signal.signal(...)`, maybe assigned)
+    // as one of kind main_thread_call.
     void binding_event(Toks t) {
+        static constexpr std::string_view MAIN_THREAD_ONLY[] = {"signal", "set_wakeup_fd"};
+        const std::size_t call = t.size() > 2 && t[0].kind == TokKind::name && is(t[1], "=") ? 2 : 0;
+        if (t.size() > call + 4 && is(t[call], "signal") && is(t[call + 1], ".") && is(t[call + 3], "(") &&
+            std::find(std::begin(MAIN_THREAD_ONLY), std::end(MAIN_THREAD_ONLY), t[call + 2].text) != std::end(MAIN_THREAD_ONLY)) {
+            ImportRef r;
+            r.kind = ImportRef::Kind::main_thread_call;
+            r.module = "signal." + std::string(t[call + 2].text);
+            out_.push_back(std::move(r));
+            return;
+        }
         const auto plain = [](const Tok& k) {
             return k.kind == TokKind::name && k.text != "None" && k.text != "True" && k.text != "False";
         };

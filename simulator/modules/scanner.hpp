@@ -59,8 +59,11 @@ struct ImportRef {
     // per module (a plain import: its `as` name, which refers to the whole dotted
     // module, or its first component) or per fromlist item. Kind assign is
     // `NAME = OTHER`: module is OTHER, binds {NAME}. Kind replace_self is
-    // `sys.modules[__name__] = NAME` (or the module's own name): module is NAME.
-    enum class Kind : std::uint8_t { import, assign, replace_self };
+    // `sys.modules[__name__] = NAME` (or the module's own name): module is NAME. Kind
+    // main_thread_call is a call that raises ValueError off the main thread (module is
+    // the function: `signal.signal`), as the master's broker thread, which serves
+    // GET_MODULE and so imports the parents of what it serves, is (psutil.tests).
+    enum class Kind : std::uint8_t { import, assign, replace_self, main_thread_call };
     Kind kind = Kind::import;
     std::vector<std::string> binds{};
     friend bool operator==(const ImportRef&, const ImportRef&) = default;

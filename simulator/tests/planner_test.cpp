@@ -195,6 +195,65 @@ TEST(Planner, ANameImportedFromAnotherModuleDecidesABranchWhereThatModuleBindsIt
            "constant, so `if A:` is unknown and taken as run";
 }
 
+TEST(Planner, AnAttributeOfAnImportedModuleDecidesABranchWhereThatModuleBindsItOnce) {
+    // `import six`, then `if six.PY2:`; future.types: `from future import utils`
+    // (a subpackage), then `if utils.PY3: import builtins / else: from .newbytes import
+    // newbytes`. The tests also count in a constant the module binds from them. A module
+    // name bound twice, an attribute its module binds twice, and a test before the
+    // import stay unknown (the branch is taken as run).
+    MemorySource s;
+    s.add("fu",
+          "if six.PY2:\n    import before_import\n"
+          "import six\nimport fu.compat as u\nfrom fu import utils\nimport twice\ntwice = None\n"
+          "PY3_COPY = six.PY3\n"
+          "if six.PY2:\n    import old\nif not utils.PY3:\n    import old_utils\nelse:\n    import new_utils\n"
+          "if u.PY2 or six.MAYBE:\n    import unknown_taken\nif twice.PY2:\n    import twice_taken\n"
+          "if not PY3_COPY:\n    import old_copy\n",
+          true, false, false);
+    s.add("six", "import sys\nPY2 = sys.version_info[0] == 2\nPY3 = sys.version_info[0] == 3\nMAYBE = True\nMAYBE = False\n",
+          false, false, false);
+    s.add("fu.utils", "import sys\nPY2 = sys.version_info[0] == 2\nPY3 = sys.version_info[0] >= 3\n", true, false, false);
+    s.add("fu.compat", "PY2 = False\n", false, false, false);
+    s.add("twice", "PY2 = False\n", false, false, false);
+    for (const char* m : {"before_import", "old", "old_utils", "new_utils", "unknown_taken", "twice_taken", "old_copy"})
+        s.add(m, "", false, false, false);
+    s.add("fu.leaf", "", false, false, false);
+    s.add("sys", "", false, /*stdlib=*/true);
+    Planner p(s, s);
+    ASSERT_FALSE(p.tuple("fu.leaf")->negative()); // imports its parent fu into the master
+    EXPECT_EQ(p.tuple("fu")->related, (V{"before_import", "fu.compat", "fu.utils", "new_utils", "six", "twice",
+                                         "twice_taken", "unknown_taken"}))
+        << "old, old_utils and old_copy are in branches that do not run on Python 3; six.MAYBE is bound twice "
+           "and u.PY2 is false, so `u.PY2 or six.MAYBE` is unknown; `twice` is rebound";
+}
+
+TEST(Planner, AModuleThatSetsASignalHandlerFailsOnTheBrokerThread) {
+    // psutil.tests calls signal.signal() at its top level: serving one of its test
+    // modules imports it on the master's broker thread, where that raises ValueError.
+    // What it imported first stays in sys.modules; it and what follows do not. A
+    // handler set in a try body that catches the error, or in a function, is no failure.
+    MemorySource s;
+    s.add("pk", "", true, false, false);
+    s.add("pk.tests", "import signal\nimport pk.helper\nsignal.signal(signal.SIGTERM, lambda *a: None)\nimport pk.after\n",
+          true, false, false);
+    s.add("pk.tests.test_a", "import pk.tests\n", false, false, false);
+    s.add("pk.guarded", "import signal\ntry:\n    old = signal.signal(signal.SIGINT, h)\nexcept ValueError:\n    pass\n"
+                        "def f():\n    signal.signal(signal.SIGINT, h)\nimport pk.after\n", true, false, false);
+    s.add("pk.guarded.test_b", "", false, false, false);
+    s.add("pk.helper", "", false, false, false);
+    s.add("pk.after", "", false, false, false);
+    s.add("signal", "", false, /*stdlib=*/true);
+    // Their related imports are what of these is loaded when they are first served.
+    s.add("pk.probe1", "import pk.helper, pk.tests, pk.after, pk.guarded\n", false, false, false);
+    s.add("pk.probe2", "import pk.helper, pk.tests, pk.after, pk.guarded\n", false, false, false);
+    Planner p(s, s);
+    EXPECT_EQ(p.tuple("pk.tests.test_a")->related, (V{"pk"}));
+    EXPECT_EQ(p.related_imports("pk.probe1"), (V{"pk", "pk.helper"}))
+        << "pk.tests failed on the broker thread after importing pk.helper, before pk.after";
+    EXPECT_FALSE(p.tuple("pk.guarded.test_b")->negative());
+    EXPECT_EQ(p.related_imports("pk.probe2"), (V{"pk", "pk.after", "pk.guarded", "pk.helper"}));
+}
+
 TEST(Planner, SetuptoolsShimServesDistutilsFromSetuptools) {
     // Debian's python3-setuptools installs distutils-precedence.pth: _distutils_hack is
     // loaded at startup, and a first `import distutils` (numpy.distutils, numba's pycc)

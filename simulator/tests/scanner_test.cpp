@@ -114,6 +114,17 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "if ssl.HAS_SNI: import sni\n"
         "if getattr(ssl, 'HAS_NPN', False): import npn_unknown\n"
         "if not hasattr(pkgutil, 'find_loader'):\n    from mitogen.compat import pkgutil\n"
+        "if hasattr(sys, \"pypy_version_info\"):\n    import pypy_only\nelse:\n    import cpython\n"
+        "if not getattr(sys, 'frozen', False): import not_frozen\n"
+        "if getattr(sys, 'frozen', x): import frozen_default_unknown\n"
+        "if sys.frozen: import frozen_raises_unknown\n"
+        "NO_EXT = bool(os.environ.get(\"YARL_NO_EXTENSIONS\"))\n"
+        "if sys.implementation.name != \"cpython\":\n    NO_EXT = True\n"
+        "if not NO_EXT:\n    from ._quoting_c import Q\nelse:\n    from ._quoting_py import Q\n"
+        "if sys.implementation.name in ('pypy',): import pypy_impl\n"
+        "if not bool(sys.platform == 'linux'): import not_linux\n"
+        "optional_ok = not os.environ.get(\"PATSY_AVOID_OPTIONAL_DEPENDENCIES\")\n"
+        "if optional_ok and hasattr(collections, \"OrderedDict\"):\n    import odict\nelse:\n    import py26_odict\n"
         "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2_only\n"
         "_mswindows = (sys.platform == \"win32\")\nif _mswindows:\n    import _winapi\nif not _mswindows:\n    import posix_only\n"
         "try:\n    import msvcrt\nexcept ModuleNotFoundError:\n    _win = False\nelse:\n    _win = True\n"
@@ -123,8 +134,10 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "rebound = False\ndef f():\n    global rebound\n    rebound = True\nif rebound:\n    import rebound_unknown\n"
         "if later:\n    import later_unknown\nlater = None\n"
         "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
-    EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"not_main", "no_tornado", "sni", "npn_unknown", "posix_only", "msvcrt", "fast", "twice_unknown", "rebound_unknown",
-                        "later_unknown", "imported", "imported_unknown"}));
+    EXPECT_EQ(modules_of(scan_executed_imports(src)),
+              (V{"not_main", "no_tornado", "sni", "npn_unknown", "cpython", "not_frozen", "frozen_default_unknown",
+                 "frozen_raises_unknown", "_quoting_c", "odict", "posix_only", "msvcrt", "fast", "twice_unknown",
+                 "rebound_unknown", "later_unknown", "imported", "imported_unknown"}));
 }
 
 TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
