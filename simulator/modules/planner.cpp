@@ -27,6 +27,32 @@ bool provides_modules(std::string_view source) {
     return false;
 }
 
+// Whether a module whose source is this surely has no attribute `name` once run: the
+// name is nowhere in its text, and it does nothing that binds names the text does not
+// spell (a star import, globals(), setattr(), a module __getattr__, exec, its
+// __dict__, an entry put into sys.modules). partd.python's `from pandas import msgpack`
+// then raises ImportError, and its except clause imports msgpack. Submodules are the
+// caller's concern. Text matches only: any doubt leaves the name possible.
+bool surely_lacks(std::string_view source, std::string_view name) {
+    if (name.empty() || source.find(name) != std::string_view::npos) return false;
+    for (const std::string_view marker : {"*", "globals", "locals", "setattr", "vars(", "exec", "__dict__", "__getattr__",
+                                          "modules", "__builtins__", "import_module", "__import__"})
+        if (source.find(marker) != std::string_view::npos) return false;
+    return true;
+}
+
+// Whether a module's top level sets `__path__`, as lark.load_grammar does (for
+// finding its grammar files): once loaded it has the attribute resolve_relpath takes
+// for a package's.
+bool sets_path(std::string_view source) {
+    if (source.find("__path__") == std::string_view::npos) return false;
+    for (const detail::Line& l : detail::logical_lines(source))
+        if (l.indent == 0 && l.toks.size() > 2 && detail::is(l.toks[0], "__path__") && detail::is(l.toks[1], "=") &&
+            !detail::is(l.toks[2], "="))
+            return true;
+    return false;
+}
+
 // six.moves (and vendored copies: pip._vendor.six.moves, urllib3.packages.six.moves)
 // is a lazy module: a from-import of one of its names imports the module it stands
 // for. Where that fails on the master (Linux, Python 3), the module it names, to be
@@ -268,8 +294,15 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             // from-import only where the package lacks the name (numba's `import
             // numba.core.types as types` keeps `from numba import types` from importing
             // numba/types/).
-            if (is_loaded(sub) || (!find(sub) && !source_.extension_path(sub)) || binds_name(target, item))
+            if (is_loaded(sub) || (!find(sub) && !source_.extension_path(sub)) || binds_name(target, item)) {
+                if (!is_loaded(sub) && !find(sub) && !source_.extension_path(sub) && lacks_name(target, item)) {
+                    // "cannot import name": the statement stops at it.
+                    if (propagates(ref, Outcome::raised)) return false;
+                    caught(ref, Outcome::raised);
+                    break;
+                }
                 continue;
+            }
             const Outcome rs = import_module(sub);
             if (propagates(ref, rs)) return false;
             caught(ref, rs);
@@ -332,6 +365,12 @@ bool Planner::copy_into_packages(const std::string& name, std::string_view sourc
         }
     }
     return true;
+}
+
+bool Planner::lacks_name(const std::string& module, const std::string& name) {
+    if (running_.count(module)) return false; // partly run: not its final namespace
+    const auto found = find(module);
+    return found && surely_lacks(found->source, name);
 }
 
 bool Planner::binds_name(const std::string& module, const std::string& name) {
@@ -433,8 +472,8 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
             maybe.push_back(fullname.substr(0, dot));
             if (dot == 0) break;
         }
-        // resolve_relpath asks sys.modules whether the scanned module is a package.
-        const bool pkg = found->is_pkg && is_loaded(fullname);
+        // resolve_relpath asks sys.modules whether the scanned module has a __path__.
+        const bool pkg = is_loaded(fullname) && (found->is_pkg || sets_path(found->source));
         for (const ImportRef& ref : scan_imports(found->source)) {
             const std::string mod = resolve_relpath(fullname, ref.level, pkg) + ref.module;
             maybe.push_back(mod);

@@ -101,6 +101,10 @@ private:
     // Whether the module-level code of `module`, run to its end, binds `name` by an
     // import or a plain assignment (scanned once per module).
     bool binds_name(const std::string& module, const std::string& name);
+    // Whether `module` surely has no attribute `name` (no submodule of that name
+    // either, which the caller checks): its source never spells it and binds nothing
+    // it does not spell.
+    bool lacks_name(const std::string& module, const std::string& name);
     // What `module`, once run, has `name` bound to where a test reads it (ExportLookup):
     // from its source's constants, read once per module; nothing for a module whose
     // reading is under way (imports in a cycle).

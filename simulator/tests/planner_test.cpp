@@ -36,6 +36,24 @@ TEST(Planner, RelatedOfPackageSkipsRelativeFromDotQuirkAndStdlib) {
     EXPECT_EQ(*p.related_imports("mypkg.sub"), (V{"mypkg", "mypkg.deep", "mypkg.deep.thing", "other"}));
 }
 
+TEST(Planner, AModuleThatSetsPathResolvesItsRelativeImportsAsAPackage) {
+    // lark.load_grammar sets `__path__ = os.path.dirname(__file__)`: once it is loaded,
+    // resolve_relpath sees the attribute and resolves `from .utils import x` against
+    // "lark.load_grammar.", so none of its relative imports is related. Not loaded, or
+    // setting it only in a function, it resolves against its package as usual.
+    MemorySource s;
+    s.add("lk", "", true, false, true);
+    s.add("lk.utils", "", false, false, true);
+    s.add("lk.grammar", "import os\n__path__ = os.path.dirname(__file__)\nfrom .utils import x\n", false, false, true);
+    s.add("lk.unloaded", "__path__ = 'x'\nfrom .utils import x\n", false, false, false);
+    s.add("lk.infunc", "def f():\n    __path__ = 'x'\nfrom .utils import x\n", false, false, true);
+    s.add("os", "", false, /*stdlib=*/true, true);
+    Planner p(s, s);
+    EXPECT_EQ(*p.related_imports("lk.grammar"), (V{"lk"}));
+    EXPECT_EQ(*p.related_imports("lk.unloaded"), (V{"lk", "lk.utils"}));
+    EXPECT_EQ(*p.related_imports("lk.infunc"), (V{"lk", "lk.utils"}));
+}
+
 TEST(Planner, ReproducesVerifiedSendSequences) {
     auto src = mypkg();
     Planner p(src, src);
@@ -133,10 +151,10 @@ TEST(Planner, ImportingAParentRunsItsModuleLevelImports) {
     // package, whose __init__ imports most of jinja2: all of it is related then.
     MemorySource s;
     s.add("jj", "from .env import E\nfrom . import filters\nimport jj.util as u\ntry:\n    from ._speed import x\nexcept ImportError:\n    from .other import x\nif t.TYPE_CHECKING:\n    from .hints import H\n", true, false, false);
-    s.add("jj.env", "from .util import y\ntry:\n    from ..outside import z\nexcept ImportError:\n    z = None\n", false, false, false);
+    s.add("jj.env", "E = 1\nfrom .util import y\ntry:\n    from ..outside import z\nexcept ImportError:\n    z = None\n", false, false, false);
     s.add("jj.filters", "import os\n", false, false, false);
-    s.add("jj.util", "", false, false, false);
-    s.add("jj.other", "", false, false, false); // imported because jj._speed is missing
+    s.add("jj.util", "y = 1\n", false, false, false);
+    s.add("jj.other", "x = 1\n", false, false, false); // imported because jj._speed is missing
     s.add("jj.hints", "", false, false, false);
     s.add("os", "", false, /*stdlib=*/true, false);
     Planner p(s, s);
@@ -254,6 +272,35 @@ TEST(Planner, AModuleThatSetsASignalHandlerFailsOnTheBrokerThread) {
     EXPECT_EQ(p.related_imports("pk.probe2"), (V{"pk", "pk.after", "pk.guarded", "pk.helper"}));
 }
 
+TEST(Planner, AFromImportOfANameTheModuleSurelyLacksRaisesImportError) {
+    // partd.python: `try: from pandas import msgpack / except ImportError: import msgpack`.
+    // Where the module's text never spells the name and binds no names it does not
+    // spell, the from-import raises and the except clause runs; a module __getattr__,
+    // a star import or the name in a comment leave it possible (taken as there).
+    const std::vector<std::string> sources = {"pd", "pdlazy", "pdstar", "pdnote"};
+    MemorySource s;
+    s.add("pd", "import sys\nVERSION = 1\n", true, false, false);
+    s.add("pdlazy", "def __getattr__(name):\n    raise AttributeError(name)\n", true, false, false);
+    s.add("pdstar", "from os.path import *\n", true, false, false);
+    s.add("pdnote", "# msgpack support was removed\n", true, false, false);
+    for (const std::string& m : sources) {
+        s.add("user_" + m, "try:\n    from " + m + " import msgpack\nexcept ImportError:\n    import fallback_" + m + "\n",
+              false, false, false);
+        s.add("fallback_" + m, "", false, false, false);
+        s.add("probe_" + m, "import user_" + m + ", fallback_" + m + "\n", false, false, false);
+    }
+    s.add("sys", "", false, /*stdlib=*/true);
+    s.add("os", "", true, /*stdlib=*/true);
+    s.add("os.path", "", false, /*stdlib=*/true);
+    Planner p(s, s);
+    for (const std::string& m : sources) {
+        ASSERT_TRUE(p.import_into_master("user_" + m)) << m;
+        const auto related = p.related_imports("probe_" + m); // what of its imports is loaded
+        ASSERT_TRUE(related.has_value()) << m;
+        EXPECT_EQ(std::count(related->begin(), related->end(), "fallback_" + m), m == "pd" ? 1 : 0) << m;
+    }
+}
+
 TEST(Planner, SetuptoolsShimServesDistutilsFromSetuptools) {
     // Debian's python3-setuptools installs distutils-precedence.pth: _distutils_hack is
     // loaded at startup, and a first `import distutils` (numpy.distutils, numba's pycc)
@@ -262,10 +309,11 @@ TEST(Planner, SetuptoolsShimServesDistutilsFromSetuptools) {
         if (hook) s.add("_distutils_hack", "", true, false, /*loaded=*/true);
         s.add("distutils", "", true, /*stdlib=*/true, false);
         s.add("distutils.core", "", false, true, false);
+        s.add("distutils.log", "", false, true, false);
         s.add("setuptools", "import distutils.core\n", true, false, false);
         s.add("setuptools._distutils", "", true, false, false);
         s.add("setuptools._distutils.core", "from .log import x\n", false, false, false);
-        s.add("setuptools._distutils.log", "", false, false, false);
+        s.add("setuptools._distutils.log", "x = 1\n", false, false, false);
         s.add("app", "", true, false, false);
         s.add("app.build", "from distutils import core, log\n", false, false, false);
         s.add("app.user", "from distutils import core, log\nimport setuptools\n", false, false, false);
@@ -415,7 +463,7 @@ TEST(Planner, AFromImportOfACExtensionImportsIt) {
         }
     };
     MemorySource s;
-    s.add("lx", "", true, false, false);
+    s.add("lx", "not_a_module = None\n", true, false, false);
     s.add("lx.html", "from lx import etree, not_a_module\n", true, false, false);
     s.add("lx.html.defs", "", false, false, false);
     WithExtension src(s);
