@@ -34,7 +34,8 @@ bool provides_modules(std::string_view source) {
 // then raises ImportError, and its except clause imports msgpack. Submodules are the
 // caller's concern. Text matches only: any doubt leaves the name possible.
 bool surely_lacks(std::string_view source, std::string_view name) {
-    if (name.empty() || source.find(name) != std::string_view::npos) return false;
+    // Dunder names (__file__, __spec__, __path__...) are set by the import system.
+    if (name.empty() || name.substr(0, 2) == "__" || source.find(name) != std::string_view::npos) return false;
     for (const std::string_view marker : {"*", "globals", "locals", "setattr", "vars(", "exec", "__dict__", "__getattr__",
                                           "modules", "__builtins__", "import_module", "__import__"})
         if (source.find(marker) != std::string_view::npos) return false;
@@ -193,7 +194,9 @@ Planner::Outcome Planner::import_module(const std::string& name) {
             // sys.modules by code the planner does not run.
             if (dot == std::string::npos) return Outcome::raised;
             const auto parent = find(name.substr(0, dot));
-            return parent && parent->is_pkg && !provides_modules(parent->source) ? Outcome::raised : Outcome::unknown;
+            return parent && parent->is_pkg && !provides_modules(parent->source) && !in_hooked_package(name)
+                       ? Outcome::raised
+                       : Outcome::unknown;
         }
         return Outcome::ok;
     }
@@ -204,6 +207,7 @@ bool Planner::import_found(const std::string& name, const FoundModule& found) {
     const bool stdlib = source_.is_stdlib_path(found.path);
     imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
     if (stdlib) return true; // stdlib code imports nothing that is served
+    if (provides_modules(found.source)) hooked_.insert(std::string(package_of(name, found.is_pkg)));
     running_.insert(name);
     const bool ran = run_imports(name, found) && copy_into_packages(name, found.source);
     running_.erase(name);
@@ -367,8 +371,15 @@ bool Planner::copy_into_packages(const std::string& name, std::string_view sourc
     return true;
 }
 
+bool Planner::in_hooked_package(std::string_view name) const {
+    return std::any_of(hooked_.begin(), hooked_.end(), [&](const std::string& p) {
+        return name.size() >= p.size() && name.compare(0, p.size(), p) == 0 && (name.size() == p.size() || name[p.size()] == '.');
+    });
+}
+
 bool Planner::lacks_name(const std::string& module, const std::string& name) {
     if (running_.count(module)) return false; // partly run: not its final namespace
+    if (in_hooked_package(module)) return false; // tlz's hook fills tlz's namespace from toolz
     const auto found = find(module);
     return found && surely_lacks(found->source, name);
 }

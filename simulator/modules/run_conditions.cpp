@@ -280,6 +280,26 @@ std::optional<bool> platform_truth(Toks c) {
     return negate ? !*v : *v;
 }
 
+// `str is bytes` and `str is not bytes` (either way round, or with == and !=), a
+// Python 2 test: on the master's Python 3 they are different types (ldap3:
+// `if str is not bytes:  # Python 3`).
+std::optional<bool> str_bytes_truth(Toks c) {
+    std::size_t i = 0;
+    bool negate = false;
+    while (i < c.size() && is(c[i], "not")) { negate = !negate; ++i; }
+    const Toks t = c.subspan(i);
+    const auto types = [&](std::size_t a, std::size_t b) {
+        return (is(t[a], "str") && is(t[b], "bytes")) || (is(t[a], "bytes") && is(t[b], "str"));
+    };
+    std::optional<bool> asks_same; // `is` and `==` ask whether they are one type
+    if (t.size() == 3 && is(t[1], "is") && types(0, 2)) asks_same = true;
+    else if (t.size() == 4 && is(t[1], "is") && is(t[2], "not") && types(0, 3)) asks_same = false;
+    else if (t.size() == 4 && (is(t[1], "=") || is(t[1], "!")) && is(t[2], "=") && types(0, 3)) asks_same = is(t[1], "=");
+    if (!asks_same) return std::nullopt;
+    const bool v = !*asks_same; // they are not one type
+    return negate ? !v : v;
+}
+
 // Variables set in any login environment: a test of one is not taken as false.
 constexpr std::string_view SET_VARIABLES[] = {"HOME", "PATH", "USER", "LOGNAME", "SHELL", "LANG", "PWD", "TERM"};
 
@@ -553,6 +573,23 @@ void module_bindings(const Line& l, const ModuleFacts* module, std::vector<std::
     }
 }
 
+// `globals()[...] = ...`, `globals().update(...)`, `vars()[...] = ...` and the same
+// through locals() (at module level, the module's namespace): a statement that binds
+// names no token spells.
+bool binds_through_namespace(Toks t) {
+    for (std::size_t i = 0; i + 3 < t.size(); ++i) {
+        if (!(is(t[i], "globals") || is(t[i], "vars") || is(t[i], "locals")) || !is(t[i + 1], "(") || !is(t[i + 2], ")") ||
+            (i > 0 && is(t[i - 1], ".")))
+            continue;
+        if (is(t[i + 3], ".") && i + 4 < t.size() && (is(t[i + 4], "update") || is(t[i + 4], "setdefault"))) return true;
+        if (!is(t[i + 3], "[")) continue;
+        for (std::size_t j = i + 4; j < t.size(); ++j) // `]` back at the subscript's depth, then `=`
+            if (t[j].depth == t[i + 3].depth && is(t[j], "]"))
+                return j + 1 < t.size() && is(t[j + 1], "=") && !(j + 2 < t.size() && is(t[j + 2], "="));
+    }
+    return false;
+}
+
 } // namespace
 
 ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module) {
@@ -633,6 +670,15 @@ ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module
     // A name bound more than once (or otherwise than by its constant) is unknown.
     for (const auto& [name, c] : found)
         if (bound[name] == 1) consts_.emplace(name, c);
+    // Names bound through the module's namespace at its top level (kombu's STATICA_HACK,
+    // set True, then False by `globals()['kcah_acitats'[::-1].upper()] = False`) may be
+    // any: none is taken as known.
+    if (std::any_of(lines.begin(), lines.end(), [](const Line& l) { return l.indent == 0 && binds_through_namespace(l.toks); })) {
+        consts_.clear();
+        aliases_.clear();
+        versions_.clear();
+        attributes_.clear();
+    }
 }
 
 // The tests on `MODULE_NAME.ATTRIBUTE` the module's branches and top-level
@@ -763,6 +809,7 @@ std::optional<bool> leaf_truth(Toks cond, const ConstNames* consts, std::size_t 
     if (auto v = master_fact_truth(cond)) return v;
     if (auto v = platform_truth(cond)) return v;
     if (auto v = environment_truth(cond)) return v;
+    if (auto v = str_bytes_truth(cond)) return v;
     return consts ? consts->truth(cond, line) : std::nullopt;
 }
 

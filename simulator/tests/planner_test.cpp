@@ -276,15 +276,21 @@ TEST(Planner, AFromImportOfANameTheModuleSurelyLacksRaisesImportError) {
     // partd.python: `try: from pandas import msgpack / except ImportError: import msgpack`.
     // Where the module's text never spells the name and binds no names it does not
     // spell, the from-import raises and the except clause runs; a module __getattr__,
-    // a star import or the name in a comment leave it possible (taken as there).
-    const std::vector<std::string> sources = {"pd", "pdlazy", "pdstar", "pdnote"};
+    // a star import, the name in a comment, a dunder the import system sets, or a
+    // package one of whose modules installs an import hook (tlz, whose _build_tlz fills
+    // its namespace from toolz) leave it possible (taken as there).
+    const std::vector<std::string> sources = {"pd", "pdlazy", "pdstar", "pdnote", "pddunder", "hk"};
     MemorySource s;
+    s.add("pddunder", "", true, false, false);
+    s.add("hk", "from . import _hook\n", true, false, false);
+    s.add("hk._hook", "import sys\nsys.meta_path.append(object())\n", false, false, false);
     s.add("pd", "import sys\nVERSION = 1\n", true, false, false);
     s.add("pdlazy", "def __getattr__(name):\n    raise AttributeError(name)\n", true, false, false);
     s.add("pdstar", "from os.path import *\n", true, false, false);
     s.add("pdnote", "# msgpack support was removed\n", true, false, false);
     for (const std::string& m : sources) {
-        s.add("user_" + m, "try:\n    from " + m + " import msgpack\nexcept ImportError:\n    import fallback_" + m + "\n",
+        const std::string name = m == "pddunder" ? "__file__" : "msgpack";
+        s.add("user_" + m, "try:\n    from " + m + " import " + name + "\nexcept ImportError:\n    import fallback_" + m + "\n",
               false, false, false);
         s.add("fallback_" + m, "", false, false, false);
         s.add("probe_" + m, "import user_" + m + ", fallback_" + m + "\n", false, false, false);
@@ -438,15 +444,20 @@ TEST(Planner, AnUnguardedImportOfAMissingModuleFailsTheImporter) {
     // A package with an import hook may provide what its directory lacks (pkg_resources.extern).
     s.add("hooked", "import sys\nsys.meta_path.append(VendorImporter())\n", true, false, false);
     s.add("uses_hook", "import hooked.vendored\n", false, false, false);
+    // So may one whose submodule installs it when the package imports it (tlz._build_tlz).
+    s.add("hooked2", "from . import _hook\n", true, false, false);
+    s.add("hooked2._hook", "import sys\nsys.meta_path.append(TlzLoader())\n", false, false, false);
+    s.add("uses_hook2", "import hooked2\nimport hooked2.functoolz\n", false, false, false);
     s.add("missing_sub", "from . import nowhere\n", true, false, false);
-    s.add("q", "import uses_hook\nimport missing_sub\n", true, false, false);
-    s.add("q.x", "import hooked, uses_hook, missing_sub\n", false, false, false);
+    s.add("q", "import uses_hook\nimport missing_sub\nimport uses_hook2\n", true, false, false);
+    s.add("q.x", "import hooked, uses_hook, missing_sub, hooked2, uses_hook2\n", false, false, false);
     Planner p(s, s);
     // Serving t.test_x imports its parent t, which imports ok (whose failures are not
     // certain, so it stays) and then raises.
     EXPECT_EQ(p.tuple("t.test_x")->related, (V{"ok"})) << "t and t.helper raised";
     // `from . import nowhere` only imports a submodule if there is one (else an attribute).
-    EXPECT_EQ(p.tuple("q.x")->related, (V{"hooked", "missing_sub", "q", "uses_hook"}));
+    EXPECT_EQ(p.tuple("q.x")->related, (V{"hooked", "hooked2", "missing_sub", "q", "uses_hook", "uses_hook2"}))
+        << "uses_hook2 imported: hooked2._hook put a finder on sys.meta_path";
 }
 
 TEST(Planner, AFromImportOfACExtensionImportsIt) {

@@ -123,6 +123,8 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "if not NO_EXT:\n    from ._quoting_c import Q\nelse:\n    from ._quoting_py import Q\n"
         "if sys.implementation.name in ('pypy',): import pypy_impl\n"
         "if not bool(sys.platform == 'linux'): import not_linux\n"
+        "if str is not bytes:\n    import py3_types\nelse:\n    import py2_types\n"
+        "if not (bytes == str): import py3_eq\n"
         "optional_ok = not os.environ.get(\"PATSY_AVOID_OPTIONAL_DEPENDENCIES\")\n"
         "if optional_ok and hasattr(collections, \"OrderedDict\"):\n    import odict\nelse:\n    import py26_odict\n"
         "PY2 = sys.version_info[0] == 2\nif PY2:\n    import py2_only\n"
@@ -136,8 +138,22 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
     EXPECT_EQ(modules_of(scan_executed_imports(src)),
               (V{"not_main", "no_tornado", "sni", "npn_unknown", "cpython", "not_frozen", "frozen_default_unknown",
-                 "frozen_raises_unknown", "_quoting_c", "odict", "posix_only", "msvcrt", "fast", "twice_unknown",
+                 "frozen_raises_unknown", "_quoting_c", "py3_types", "py3_eq", "odict", "posix_only", "msvcrt", "fast", "twice_unknown",
                  "rebound_unknown", "later_unknown", "imported", "imported_unknown"}));
+}
+
+// kombu: `STATICA_HACK = True`, then `globals()['kcah_acitats'[::-1].upper()] = False`,
+// then `if STATICA_HACK:` imports for static analyzers only. A module that binds names
+// through its namespace has no names the scanner can take as constant; a comparison
+// `globals()[k] == v` binds nothing.
+TEST(Scanner, ExecutedImportsTrustNoConstantOfAModuleThatBindsThroughGlobals) {
+    const char* hack = "STATICA_HACK = True\nglobals()['kcah_acitats'[::-1].upper()] = False\n"
+                       "if STATICA_HACK:\n    from kombu.common import eventloop\nif not STATICA_HACK:\n    import other\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(hack)), (V{"kombu.common", "other"}));
+    const char* update = "FAST = True\nglobals().update(load())\nif not FAST:\n    import slow\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(update)), (V{"slow"}));
+    const char* compare = "FAST = True\nif globals()['x'] == 1: pass\nif not FAST:\n    import slow\n";
+    EXPECT_EQ(modules_of(scan_executed_imports(compare)), (V{}));
 }
 
 TEST(Scanner, ExecutedImportsLeaveOutTypeCheckingAndExceptBodies) {
