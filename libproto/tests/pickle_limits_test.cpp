@@ -127,6 +127,31 @@ TEST(PickleLimits, MemoryRelativeToInput) {
     EXPECT_NE(e2.message.find("decoded data exceeds the memory limit (1 x input + 0 bytes)"), std::string::npos) << e2.message;
 }
 
+TEST(PickleLimits, KwargsOfADictIsChargedAndDeepenedAtItsReduce) {
+    // Kwargs({'a': 1}) as pickle.dumps(protocol=2) writes it: 485 bytes charged
+    // before the REDUCE at 42, its node's 88 at the REDUCE, the BINPUT's 8 after.
+    const auto p = test::unhex("8002636d69746f67656e2e636f72650a4b77617267730a71007d710158010000006171024b01738571035271042e");
+    DecodeOptions opt;
+    opt.limits.memory_factor = 0;
+    opt.limits.memory_base = 572;
+    EXPECT_EQ(test::decode_json(p, opt), "ERR decoded data exceeds the memory limit (0 x input + 572 bytes) (REDUCE at offset 42)");
+    opt.limits.memory_base = 573;
+    EXPECT_EQ(test::decode_json(p, opt), "ERR decoded data exceeds the memory limit (0 x input + 573 bytes) (BINPUT at offset 43)");
+    opt.limits.memory_base = 581;
+    EXPECT_EQ(test::decode_json(p, opt), "{\"kwargs\":[[\"a\",1]]}");
+
+    // (Kwargs({'a': [[]]}),): the Kwargs nests three deep, as its dict does, and
+    // the tuple four. (Its argument tuple, four deep too, meets max_depth first.)
+    const auto q = test::unhex("8002636d69746f67656e2e636f72650a4b77617267730a71007d710158010000006171025d71035d710461738571055271068571072e");
+    Document doc;
+    ASSERT_TRUE(decode(q, doc));
+    const Node& top = doc[doc.root()];
+    ASSERT_EQ(top.items.size(), 1u);
+    EXPECT_EQ(doc[top.items[0]].kind, Kind::kwargs);
+    EXPECT_EQ(doc[top.items[0]].i, 3);
+    EXPECT_EQ(top.i, 4);
+}
+
 TEST(PickleLimits, SecretOfASharedListIsBoundedByTheMemoryLimit) {
     // Secret(x) is str(x): the repr of a list shared 2^40 times would be terabytes.
     auto p = doubling_lists(40);

@@ -68,6 +68,7 @@ public:
     Status run(bool first_only);
     std::size_t consumed() const noexcept { return pos_; }
     bool hot();
+    bool hot_loop(std::size_t& pos);
     Error err_{Errc::bad_value, {}, 0};
 
 private:
@@ -162,7 +163,7 @@ private:
     // --- stack --------------------------------------------------------------
     // The stack height at the innermost MARK (0 without one), kept in step with s_.marks.
     std::size_t fence() const { return fence_; }
-    void push_mark() {
+    [[gnu::always_inline]] void push_mark() {
         s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
         fence_ = s_.stack.size();
     }
@@ -226,12 +227,13 @@ private:
 
     // --- opcode groups ------------------------------------------------------
     [[gnu::always_inline]] bool leaf_text(Kind k, std::string_view data);
-    bool op_str(std::string_view data);
+    [[gnu::always_inline]] bool op_str(std::string_view data);
     bool op_int_text(bool long_form, std::string_view text);
     bool op_long_binary(std::span<const std::uint8_t> le);
     bool op_global(Callable c);
     bool op_global_names(std::string_view module, std::string_view name);
     bool op_reduce();
+    [[gnu::always_inline]] bool kwargs_of_dict(NodeId src, bool& ok);
     bool op_build();
     bool op_newobj(bool ex);
     bool op_inst(std::size_t mark, std::string_view module, std::string_view name);
@@ -277,7 +279,7 @@ inline bool Decoder::leaf_text(Kind k, std::string_view data) {
     return true;
 }
 
-bool Decoder::op_str(std::string_view data) {
+inline bool Decoder::op_str(std::string_view data) {
     std::size_t bad = 0;
     const char* why = nullptr;
     if (!detail::short_ascii(data) && !detail::utf8_check(data, true, bad, why))
@@ -386,10 +388,38 @@ bool Decoder::op_reduce() {
     // moves Node objects but not their item buffers.
     const std::vector<NodeId>& items = doc_[args].items;
     const auto c = static_cast<Callable>(doc_[callable].i);
+    if (c == Callable::kwargs && items.size() == 1) {
+        if (bool ok = false; kwargs_of_dict(items[0], ok)) return ok;
+    }
     if (NodeId out = NO_NODE; c == Callable::kwargs && detail::plain_kwargs(doc_, {items.data(), items.size()}, out))
         return placed(out);
     auto e = env();
     return after_call(detail::call(e, c, {items.data(), items.size()}));
+}
+
+// Kwargs(d) of a dict without bytes keys, the REDUCE of every call: what
+// plain_kwargs() and then placed() do, with one pass over the items for both the
+// keys' test and the depth. False (nothing done) where they must do it instead;
+// else true with `ok` as placed() would return it.
+inline bool Decoder::kwargs_of_dict(NodeId src, bool& ok) {
+    const Node& d = doc_[src];
+    if (d.kind != Kind::dict && d.kind != Kind::kwargs) return false;
+    const std::size_t m = d.items.size();
+    if (m % 2 != 0) return false; // never for a dict; placed() would count the odd one's depth
+    // The item buffer stays put when alloc() moves the nodes.
+    const NodeId* const from = d.items.data();
+    std::uint32_t depth = 0;
+    for (std::size_t k = 0; k < m; k += 2) {
+        if (doc_[from[k]].kind == Kind::bytes) return false;
+        depth = std::max(depth, std::max(depth_of(from[k]), depth_of(from[k + 1])));
+    }
+    const NodeId out = doc_.alloc(Kind::kwargs);
+    std::vector<NodeId>& to = doc_[out].items; // alloc() left it empty
+    to.reserve(m);
+    for (std::size_t k = 0; k < m; ++k) to.push_back(from[k]);
+    push(out);
+    ok = (m == 0 || set_depth(out, depth + 1)) && charge(sizeof(Node));
+    return true;
 }
 
 bool Decoder::op_build() {
@@ -582,22 +612,27 @@ bool Decoder::fresh_text_keys(NodeId target, std::size_t x, std::size_t len) {
     const std::size_t pairs = (len - x) / 2;
     if (!doc_[target].items.empty() || pairs > MAX_FRESH_PAIRS) return false;
     if (pairs * 2 * sizeof(NodeId) > budget_) return false;
-    std::array<std::string_view, MAX_FRESH_PAIRS> keys;
+    const NodeId* const src = s_.stack.data() + x;
+    // Pointers, not string_views: an array of views would be zeroed on every call.
+    const std::string* keys[MAX_FRESH_PAIRS];
     std::uint32_t d = 0;
     for (std::size_t p = 0; p < pairs; ++p) {
-        const Node& key = doc_[s_.stack[x + 2 * p]];
+        const Node& key = doc_[src[2 * p]];
         if (key.kind != Kind::str) return false;
-        keys[p] = key.s;
+        const std::string& k = key.s;
         for (std::size_t q = 0; q < p; ++q)
-            if (keys[q] == keys[p]) return false;
-        const NodeId value = s_.stack[x + 2 * p + 1];
+            if (keys[q]->size() == k.size() && std::memcmp(keys[q]->data(), k.data(), k.size()) == 0) return false;
+        keys[p] = &k;
+        const NodeId value = src[2 * p + 1];
         if (value == target) return false; // each pair deepens it: the slow loop counts that
         d = std::max(d, depth_of(value));
     }
     if (d + 1 > opt_.limits.max_depth) return false;
     budget_ -= pairs * 2 * sizeof(NodeId);
     Node& t = doc_[target];
-    t.items.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(x), s_.stack.begin() + static_cast<std::ptrdiff_t>(len));
+    // items is empty (tested above): a reserve and a loop, as in make_seq.
+    t.items.reserve(2 * pairs);
+    for (std::size_t j = 0; j < 2 * pairs; ++j) t.items.push_back(src[j]);
     if (d + 1 > t.i) t.i = d + 1;
     s_.stack.resize(x);
     return true;
@@ -952,12 +987,17 @@ bool Decoder::step() {
 // APPEND(S)/SETITEM(S), REDUCE and STOP. Returns false on an error (in err_),
 // true when it stops at STOP or at an opcode it leaves to step(), which also
 // reports every truncation. Each case does what step() does for the opcode.
-inline bool Decoder::hot() {
+[[gnu::always_inline]] inline bool Decoder::hot_loop(std::size_t& pos) {
     const std::size_t n = in_.size();
     const std::uint8_t* p = in_.data();
-    while (pos_ < n) {
-        const std::size_t avail = n - pos_;
-        const std::uint8_t c = p[pos_];
+    // Fixed while the loop runs: only memo_insert(), which step() calls, resizes
+    // the memo, and the generation changes between decodes.
+    std::uint64_t* const memo = s_.memo.data();
+    const std::size_t memo_size = s_.memo.size();
+    const std::uint64_t gen = static_cast<std::uint64_t>(s_.generation) << 32;
+    while (pos < n) {
+        const std::size_t avail = n - pos;
+        const std::uint8_t c = p[pos];
         std::int64_t v;
         Kind k = Kind::none;
         std::size_t len;
@@ -968,7 +1008,7 @@ inline bool Decoder::hot() {
             // A run of integers (a list of numbers): one tight loop with the
             // position in a register. Whatever it cannot take (truncation, a
             // limit) is left to step() when the run makes no progress.
-            std::size_t q = pos_;
+            std::size_t q = pos;
             while (q < n) {
                 const std::uint8_t o = p[q];
                 std::int64_t x;
@@ -992,8 +1032,8 @@ inline bool Decoder::hot() {
                 s_.stack.push_back(id);
                 q += l;
             }
-            if (q == pos_) return true;
-            pos_ = q;
+            if (q == pos) return true;
+            pos = q;
             continue;
         }
         case op::NONE: v = 0; k = Kind::none; len = 1; break;
@@ -1002,31 +1042,31 @@ inline bool Decoder::hot() {
         case op::MARK:
             if (s_.marks.size() >= opt_.limits.max_depth) return true;
             push_mark();
-            ++pos_;
+            ++pos;
             continue;
         case op::BINPUT:
         case op::LONG_BINPUT: {
             const bool wide = c == op::LONG_BINPUT;
             if (avail < (wide ? 5u : 2u)) return true;
-            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return true;
-            if ((s_.memo[idx] >> 32) != s_.generation) {
+            const std::size_t idx = wide ? le32(p + pos + 1) : p[pos + 1];
+            if (idx >= memo_size || s_.stack.size() <= fence()) return true;
+            if ((memo[idx] & ~std::uint64_t{0xffffffff}) != gen) {
                 if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return true;
                 ++s_.memo_count;
                 budget_ -= 2 * sizeof(NodeId);
             }
-            s_.memo[idx] = static_cast<std::uint64_t>(s_.generation) << 32 | s_.stack.back();
-            pos_ += wide ? 5 : 2;
+            memo[idx] = gen | s_.stack.back();
+            pos += wide ? 5 : 2;
             continue;
         }
         case op::BINGET:
         case op::LONG_BINGET: {
             const bool wide = c == op::LONG_BINGET;
             if (avail < (wide ? 5u : 2u)) return true;
-            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return true;
-            s_.stack.push_back(static_cast<NodeId>(s_.memo[idx]));
-            pos_ += wide ? 5 : 2;
+            const std::size_t idx = wide ? le32(p + pos + 1) : p[pos + 1];
+            if (idx >= memo_size || (memo[idx] & ~std::uint64_t{0xffffffff}) != gen) return true;
+            s_.stack.push_back(static_cast<NodeId>(memo[idx]));
+            pos += wide ? 5 : 2;
             continue;
         }
         case op::SHORT_BINUNICODE:
@@ -1038,19 +1078,19 @@ inline bool Decoder::hot() {
             const bool wide = c == op::BINUNICODE || c == op::BINBYTES || c == op::BINSTRING;
             const std::size_t head = wide ? 5 : 2;
             if (avail < head) return true;
-            const std::size_t size = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
+            const std::size_t size = wide ? le32(p + pos + 1) : p[pos + 1];
             if (size > avail - head) return true;
-            at_ = pos_;
+            at_ = pos;
             code_ = c;
-            const std::string_view data = view(p + pos_ + head, size);
-            pos_ += head + size;
+            const std::string_view data = view(p + pos + head, size);
+            pos += head + size;
             if (!(c == op::BINUNICODE || c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
             continue;
         }
         case op::EMPTY_TUPLE:
         case op::EMPTY_LIST:
         case op::EMPTY_DICT: {
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             NodeId id = NO_NODE;
             if (!node(c == op::EMPTY_DICT ? Kind::dict : c == op::EMPTY_LIST ? Kind::list : Kind::tuple, id)) return false;
@@ -1063,7 +1103,7 @@ inline bool Decoder::hot() {
         case op::TUPLE3: {
             const std::size_t count = static_cast<std::size_t>(c - op::TUPLE1 + 1);
             if (s_.stack.size() < count || s_.stack.size() - count < fence()) return true;
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!make_seq(Kind::tuple, s_.stack.size() - count)) return false;
             continue;
@@ -1072,7 +1112,7 @@ inline bool Decoder::hot() {
         case op::LIST:
         case op::APPENDS:
         case op::SETITEMS: {
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             std::size_t m = 0;
             if (!marker(m)) return false;
@@ -1085,29 +1125,29 @@ inline bool Decoder::hot() {
         }
         case op::APPEND:
             if (s_.stack.empty()) return true;
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!op_append(s_.stack.size() - 1)) return false;
             continue;
         case op::SETITEM:
             if (s_.stack.size() < 2) return true;
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!op_setitems(s_.stack.size() - 2)) return false;
             continue;
         case op::PROTO:
-            if (avail < 2 || p[pos_ + 1] > 5) return true;
-            pos_ += 2;
+            if (avail < 2 || p[pos + 1] > 5) return true;
+            pos += 2;
             continue;
         case op::BINFLOAT: {
             if (avail < 9) return true;
             std::uint64_t bits = 0;
-            for (int b = 1; b <= 8; ++b) bits = bits << 8 | p[pos_ + b];
+            for (int b = 1; b <= 8; ++b) bits = bits << 8 | p[pos + b];
             double f;
             std::memcpy(&f, &bits, 8);
-            at_ = pos_;
+            at_ = pos;
             code_ = c;
-            pos_ += 9;
+            pos += 9;
             NodeId id = NO_NODE;
             if (!node(Kind::floating, id)) return false;
             doc_[id].f = f;
@@ -1115,14 +1155,14 @@ inline bool Decoder::hot() {
             continue;
         }
         case op::REDUCE:
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!op_reduce()) return false;
             continue;
         case op::GLOBAL: {
             // A whitelisted name (mitogen.core Kwargs in every call); a refusal
             // or a truncation is step()'s, with its messages.
-            const auto* mod = p + pos_ + 1;
+            const auto* mod = p + pos + 1;
             const auto* nl1 = static_cast<const std::uint8_t*>(std::memchr(mod, '\n', avail - 1));
             if (!nl1 || nl1 == mod) return true;
             const auto* nl2 = static_cast<const std::uint8_t*>(std::memchr(nl1 + 1, '\n', static_cast<std::size_t>(p + n - nl1 - 1)));
@@ -1130,14 +1170,14 @@ inline bool Decoder::hot() {
             Callable cb{};
             if (!detail::find_global(view(mod, static_cast<std::size_t>(nl1 - mod)), view(nl1 + 1, static_cast<std::size_t>(nl2 - nl1 - 1)), cb))
                 return true;
-            at_ = pos_;
+            at_ = pos;
             code_ = c;
-            pos_ = static_cast<std::size_t>(nl2 + 1 - p);
+            pos = static_cast<std::size_t>(nl2 + 1 - p);
             if (!op_global(cb)) return false;
             continue;
         }
         case op::STOP: {
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             NodeId top = NO_NODE;
             if (!pop(top)) return false;
@@ -1152,9 +1192,19 @@ inline bool Decoder::hot() {
         const NodeId id = doc_.alloc(k);
         doc_[id].flag = v != 0;
         s_.stack.push_back(id);
-        pos_ += len;
+        pos += len;
     }
     return true;
+}
+
+// The position lives in a register while the loop runs: the helpers it calls
+// never read pos_, and stores through the Document's pointers would otherwise make
+// the compiler reload the member after each of them.
+inline bool Decoder::hot() {
+    std::size_t pos = pos_;
+    const bool ok = hot_loop(pos);
+    pos_ = pos;
+    return ok;
 }
 
 Status Decoder::run(bool first_only) {
