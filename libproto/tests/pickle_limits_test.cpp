@@ -90,6 +90,34 @@ TEST(PickleLimits, MemoEntries) {
     EXPECT_TRUE(decode(test::unhex("80024e71004e71004e71004e71002e"), doc, opt));
 }
 
+TEST(PickleLimits, MemoLimitsHoldWhereABinputFollowsAPush) {
+    // ('a', 'b', 'c') with a BINPUT after each str, decoded into a Document whose
+    // memo is already grown: the decoder takes such a BINPUT with the push.
+    const auto p = test::unhex("8002" "580100000061" "7100" "580100000062" "7101" "580100000063" "7102" "87" "2e");
+    Document doc;
+    ASSERT_TRUE(decode(p, doc));
+    DecodeOptions opt;
+    opt.limits.max_memo = 2;
+    auto st = decode(p, doc, opt);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "memo holds more than max_memo=2 entries (BINPUT at offset 24)");
+    // 3 x 89 for the strs and 2 x 8 for the first BINPUTs come before the third.
+    opt = {};
+    opt.limits.memory_factor = 0;
+    opt.limits.memory_base = 290;
+    st = decode(p, doc, opt);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "decoded data exceeds the memory limit (0 x input + 290 bytes) (BINPUT at offset 24)");
+    opt.limits.memory_base = 291;
+    st = decode(p, doc, opt);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "decoded data exceeds the memory limit (0 x input + 291 bytes) (TUPLE3 at offset 26)");
+    // A BINPUT cut short after a push is still a truncation.
+    st = decode(test::unhex("8002" "580100000061" "71"), doc);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "pickle data was truncated (BINPUT at offset 8)");
+}
+
 TEST(PickleLimits, FarMemoIndexesStaySparse) {
     // LONG_BINPUT 0xfffffff0 must not allocate a 4-billion-entry table.
     Document doc;

@@ -248,6 +248,18 @@ private:
     [[gnu::always_inline]] bool dict_item(NodeId target, NodeId key, NodeId value);
     bool op_readonly_buffer();
     bool step();
+    // BINPUT's memo update for the stack's top, given its entry and the
+    // generation (the caller has tested the index and the stack); false, with
+    // nothing changed, where a limit must be reported by memo_put().
+    [[gnu::always_inline]] bool put_top(std::uint64_t& entry, std::uint64_t gen) {
+        if ((entry & ~std::uint64_t{0xffffffff}) != gen) {
+            if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return false;
+            ++s_.memo_count;
+            budget_ -= 2 * sizeof(NodeId);
+        }
+        entry = gen | s_.stack.back();
+        return true;
+    }
     detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_, &s_.patched}; }
     bool after_call(Result<NodeId> r);
     bool placed(NodeId r);
@@ -1049,13 +1061,7 @@ bool Decoder::step() {
             const bool wide = c == op::LONG_BINPUT;
             if (avail < (wide ? 5u : 2u)) return true;
             const std::size_t idx = wide ? le32(p + pos + 1) : p[pos + 1];
-            if (idx >= memo_size || s_.stack.size() <= fence()) return true;
-            if ((memo[idx] & ~std::uint64_t{0xffffffff}) != gen) {
-                if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return true;
-                ++s_.memo_count;
-                budget_ -= 2 * sizeof(NodeId);
-            }
-            memo[idx] = gen | s_.stack.back();
+            if (idx >= memo_size || s_.stack.size() <= fence() || !put_top(memo[idx], gen)) return true;
             pos += wide ? 5 : 2;
             continue;
         }
@@ -1085,7 +1091,7 @@ bool Decoder::step() {
             const std::string_view data = view(p + pos + head, size);
             pos += head + size;
             if (!(c == op::BINUNICODE || c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
-            continue;
+            goto pushed;
         }
         case op::EMPTY_TUPLE:
         case op::EMPTY_LIST:
@@ -1096,7 +1102,7 @@ bool Decoder::step() {
             if (!node(c == op::EMPTY_DICT ? Kind::dict : c == op::EMPTY_LIST ? Kind::list : Kind::tuple, id)) return false;
             push(id);
             if (!set_depth(id, 1)) return false;
-            continue;
+            goto pushed;
         }
         case op::TUPLE1:
         case op::TUPLE2:
@@ -1106,7 +1112,7 @@ bool Decoder::step() {
             at_ = pos++;
             code_ = c;
             if (!make_seq(Kind::tuple, s_.stack.size() - count)) return false;
-            continue;
+            goto pushed;
         }
         case op::TUPLE:
         case op::LIST:
@@ -1121,6 +1127,7 @@ bool Decoder::step() {
                           : c == op::APPENDS ? op_append(m)
                                              : op_setitems(m);
             if (!ok) return false;
+            if (c == op::TUPLE || c == op::LIST) goto pushed;
             continue;
         }
         case op::APPEND:
@@ -1158,7 +1165,7 @@ bool Decoder::step() {
             at_ = pos++;
             code_ = c;
             if (!op_reduce()) return false;
-            continue;
+            goto pushed;
         case op::GLOBAL: {
             // A whitelisted name (mitogen.core Kwargs in every call); a refusal
             // or a truncation is step()'s, with its messages.
@@ -1174,7 +1181,7 @@ bool Decoder::step() {
             code_ = c;
             pos = static_cast<std::size_t>(nl2 + 1 - p);
             if (!op_global(cb)) return false;
-            continue;
+            goto pushed;
         }
         case op::STOP: {
             at_ = pos++;
@@ -1187,12 +1194,19 @@ bool Decoder::step() {
         }
         default: return true;
         }
-        if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
-        budget_ -= sizeof(Node);
-        const NodeId id = doc_.alloc(k);
-        doc_[id].flag = v != 0;
-        s_.stack.push_back(id);
-        pos += len;
+        {
+            if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
+            budget_ -= sizeof(Node);
+            const NodeId id = doc_.alloc(k);
+            doc_[id].flag = v != 0;
+            s_.stack.push_back(id);
+            pos += len;
+        }
+    pushed:
+        // A value just pushed is usually memoized next: its BINPUT here skips the
+        // dispatch and the stack test (a push leaves the top above the fence).
+        // Anything put_top() declines is left to the BINPUT case.
+        if (n - pos >= 2 && p[pos] == op::BINPUT && p[pos + 1] < memo_size && put_top(memo[p[pos + 1]], gen)) pos += 2;
     }
     return true;
 }
