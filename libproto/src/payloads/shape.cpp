@@ -31,16 +31,6 @@ Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Docume
     return OnePickle{doc.root(), *trailing};
 }
 
-bool is(const pickle::Document& doc, pickle::NodeId id, Kind k) noexcept { return doc[id].kind == k; }
-
-bool is_seq(const pickle::Document& doc, pickle::NodeId id) noexcept {
-    return doc[id].kind == Kind::tuple || doc[id].kind == Kind::list;
-}
-
-bool is_text(const pickle::Document& doc, pickle::NodeId id) noexcept {
-    return doc[id].kind == Kind::str || doc[id].kind == Kind::secret;
-}
-
 bool is_falsy(const pickle::Document& doc, pickle::NodeId id) noexcept {
     const pickle::Node& n = doc[id];
     switch (n.kind) {
@@ -56,16 +46,8 @@ bool is_falsy(const pickle::Document& doc, pickle::NodeId id) noexcept {
     }
 }
 
-bool is_mapping(const pickle::Document& doc, pickle::NodeId id) noexcept {
-    return doc[id].kind == Kind::dict || doc[id].kind == Kind::kwargs;
-}
-
-bool is_hashable(const pickle::Document& doc, pickle::NodeId id) {
+bool is_hashable_walk(const pickle::Document& doc, pickle::NodeId id) {
     // Only tuples nest among hashable values; walk them once each (a Document is a DAG).
-    if (doc[id].kind != Kind::tuple) {
-        const Kind k = doc[id].kind; // the common case (None or str): no walk
-        return !(k == Kind::list || k == Kind::dict || k == Kind::kwargs || k == Kind::set || k == Kind::bytearray);
-    }
     std::vector<pickle::NodeId> todo{id};
     std::vector<bool> seen(doc.size(), false);
     while (!todo.empty()) {
