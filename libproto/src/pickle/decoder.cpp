@@ -230,7 +230,7 @@ private:
     [[gnu::always_inline]] bool op_str(std::string_view data);
     bool op_int_text(bool long_form, std::string_view text);
     bool op_long_binary(std::span<const std::uint8_t> le);
-    bool op_global(Callable c);
+    [[gnu::always_inline]] bool op_global(Callable c);
     bool op_global_names(std::string_view module, std::string_view name);
     bool op_reduce();
     [[gnu::always_inline]] bool kwargs_of_dict(NodeId src, bool& ok);
@@ -353,7 +353,7 @@ bool Decoder::op_long_binary(std::span<const std::uint8_t> le) {
     return true;
 }
 
-bool Decoder::op_global(Callable c) {
+inline bool Decoder::op_global(Callable c) {
     NodeId id = NO_NODE;
     if (!node(Kind::global, id)) return false;
     doc_[id].i = static_cast<std::int64_t>(c);
@@ -1169,6 +1169,17 @@ bool Decoder::step() {
         case op::GLOBAL: {
             // A whitelisted name (mitogen.core Kwargs in every call); a refusal
             // or a truncation is step()'s, with its messages.
+            // Kwargs, in every call, by one fixed-size compare: the lines it
+            // spells are the ones the search below would find.
+            static constexpr char kKwargs[] = "mitogen.core\nKwargs\n";
+            constexpr std::size_t kKwargsLen = sizeof kKwargs - 1;
+            if (avail > kKwargsLen && std::memcmp(p + pos + 1, kKwargs, kKwargsLen) == 0) {
+                at_ = pos;
+                code_ = c;
+                pos += 1 + kKwargsLen;
+                if (!op_global(Callable::kwargs)) return false;
+                goto pushed;
+            }
             const auto* mod = p + pos + 1;
             const auto* nl1 = static_cast<const std::uint8_t*>(std::memchr(mod, '\n', avail - 1));
             if (!nl1 || nl1 == mod) return true;

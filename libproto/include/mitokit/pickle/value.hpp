@@ -78,9 +78,11 @@ public:
     ScratchBox& operator=(const ScratchBox&) noexcept;
     ScratchBox& operator=(ScratchBox&&) noexcept;
     ~ScratchBox();
-    DecodeScratch& get();
+    // Inline for the usual case (made already): a call costs as much as the test.
+    DecodeScratch& get() { return p_ ? *p_ : make(); }
 
 private:
+    DecodeScratch& make();
     std::unique_ptr<DecodeScratch> p_;
 };
 } // namespace detail
