@@ -126,8 +126,11 @@ public:
 
     // A fresh node of kind k, reusing a cleared node's string and vector capacity.
     NodeId alloc(Kind k) {
-        if (used_ == nodes_.size()) nodes_.emplace_back();
-        Node& n = nodes_[used_];
+        // Compared as pointers: size() divides by sizeof(Node), which is not a power of two.
+        Node* slot = nodes_.data() + used_;
+        if (slot == std::to_address(nodes_.end())) [[unlikely]]
+            slot = &nodes_.emplace_back();
+        Node& n = *slot;
         n.kind = k;
         n.flag = false;
         n.i = 0;
