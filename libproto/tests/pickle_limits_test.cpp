@@ -135,6 +135,32 @@ TEST(PickleLimits, NodeCount) {
     EXPECT_NE(e.message.find("value has more than max_nodes=5 nodes (BININT1 at offset 12)"), std::string::npos) << e.message;
 }
 
+TEST(PickleLimits, TupleLimitsComeInTheirOrder) {
+    DecodeOptions opt;
+    opt.limits.max_depth = 3;
+    EXPECT_EQ(test::decode_json(test::unhex("800229858585" "2e"), opt),
+              "ERR containers nest deeper than max_depth=3 (TUPLE1 at offset 5)");
+    EXPECT_EQ(test::decode_json(test::unhex("8002298585" "2e"), opt), "{\"tuple\":[{\"tuple\":[{\"tuple\":[]}]}]}");
+    opt = {};
+    opt.limits.max_nodes = 3;
+    EXPECT_EQ(test::decode_json(test::unhex("80024b014b024b0387" "2e"), opt), "ERR value has more than max_nodes=3 nodes (TUPLE3 at offset 8)");
+    // Three ints take 264 bytes; the tuple 12 for its items, then 88 for its node.
+    opt = {};
+    opt.limits.memory_factor = 0;
+    for (std::size_t base : {275u, 363u})
+        EXPECT_EQ(test::decode_json(test::unhex("80024b014b024b0387" "2e"), [&] { auto o = opt; o.limits.memory_base = base; return o; }()),
+                  "ERR decoded data exceeds the memory limit (0 x input + " + std::to_string(base) + " bytes) (TUPLE3 at offset 8)");
+    opt.limits.memory_base = 364;
+    EXPECT_EQ(test::decode_json(test::unhex("80024b014b024b0387" "2e"), opt), "{\"tuple\":[1,2,3]}");
+    // The node limit before the depth, as the node is made before its depth is set.
+    opt = {};
+    opt.limits.max_depth = 1;
+    opt.limits.max_nodes = 1;
+    EXPECT_EQ(test::decode_json(test::unhex("80022985" "2e"), opt), "ERR value has more than max_nodes=1 nodes (TUPLE1 at offset 3)");
+    // TUPLE with an empty MARK makes an empty tuple in the MARK's place.
+    EXPECT_EQ(test::decode_json(test::unhex("80024b012874" "862e")), "{\"tuple\":[1,{\"tuple\":[]}]}");
+}
+
 TEST(PickleLimits, MemoryRelativeToInput) {
     // bytes(100000000) from a 30-byte pickle.
     const auto p = test::bytes_of(std::string("\x80\x02" "c__builtin__\nbytes\nJ\x00\xe1\xf5\x05\x85R.", 30));

@@ -426,9 +426,7 @@ inline bool Decoder::kwargs_of_dict(NodeId src, bool& ok) {
         depth = std::max(depth, std::max(depth_of(from[k]), depth_of(from[k + 1])));
     }
     const NodeId out = doc_.alloc(Kind::kwargs);
-    std::vector<NodeId>& to = doc_[out].items; // alloc() left it empty
-    to.reserve(m);
-    for (std::size_t k = 0; k < m; ++k) to.push_back(from[k]);
+    if (m != 0) doc_[out].items.assign(from, from + m); // alloc() left it empty; Kwargs({}) is the usual
     push(out);
     ok = (m == 0 || set_depth(out, depth + 1)) && charge(sizeof(Node));
     return true;
@@ -496,31 +494,41 @@ bool Decoder::op_obj() {
 
 bool Decoder::make_seq(Kind k, std::size_t from) {
     const std::size_t n = s_.stack.size() - from;
-    if (!charge(n * sizeof(NodeId))) return false;
-    NodeId id = NO_NODE;
-    if (!node(k, id)) return false;
-    std::uint32_t d = 0;
     if (k == Kind::frozenset) {
+        if (!charge(n * sizeof(NodeId))) return false;
+        NodeId id = NO_NODE;
+        if (!node(k, id)) return false;
+        std::uint32_t d = 0;
         for (std::size_t j = from; j < s_.stack.size(); ++j) {
             if (const char* t = detail::unhashable_type(doc_, s_.stack[j]))
                 return fail(Errc::bad_value, std::string("unhashable type: '") + t + "'");
             s_.keys.add_member(doc_, id, s_.stack[j]);
             d = std::max(d, depth_of(s_.stack[j]));
         }
-    } else {
-        // alloc() left items empty: a reserve and a loop beat assign()'s general
-        // case (and its memmove call) for the few items of a tuple.
-        auto& items = doc_[id].items;
-        items.reserve(n);
-        const NodeId* src = s_.stack.data() + from;
-        for (std::size_t j = 0; j < n; ++j) {
-            items.push_back(src[j]);
-            d = std::max(d, depth_of(src[j]));
-        }
+        s_.stack.resize(from);
+        if (!set_depth(id, d + 1)) return false;
+        push(id);
+        return true;
     }
-    s_.stack.resize(from);
-    if (!set_depth(id, d + 1)) return false;
-    push(id);
+    // charge() then node(): one test for both on the usual path, as in leaf_text().
+    if (doc_.size() >= opt_.limits.max_nodes || n * sizeof(NodeId) + sizeof(Node) > budget_) [[unlikely]] {
+        if (!charge(n * sizeof(NodeId))) return false;
+        NodeId unused = NO_NODE;
+        return node(k, unused);
+    }
+    const NodeId* const src = s_.stack.data() + from;
+    std::uint32_t d = 0;
+    for (std::size_t j = 0; j < n; ++j) d = std::max(d, depth_of(src[j]));
+    if (d + 1 > opt_.limits.max_depth) [[unlikely]]
+        return depth_exceeded(); // after the limits above, as set_depth() after charge() and node()
+    budget_ -= n * sizeof(NodeId) + sizeof(Node);
+    const NodeId id = doc_.alloc(k);
+    Node& seq = doc_[id];
+    seq.i = d + 1; // alloc() zeroed it
+    seq.items.assign(src, src + n); // alloc() left items empty
+    // The sequence takes its first item's slot (n == 0 grows the stack by one).
+    s_.stack.resize(from + 1);
+    s_.stack[from] = id;
     return true;
 }
 
@@ -642,9 +650,7 @@ bool Decoder::fresh_text_keys(NodeId target, std::size_t x, std::size_t len) {
     if (d + 1 > opt_.limits.max_depth) return false;
     budget_ -= pairs * 2 * sizeof(NodeId);
     Node& t = doc_[target];
-    // items is empty (tested above): a reserve and a loop, as in make_seq.
-    t.items.reserve(2 * pairs);
-    for (std::size_t j = 0; j < 2 * pairs; ++j) t.items.push_back(src[j]);
+    t.items.assign(src, src + 2 * pairs);
     if (d + 1 > t.i) t.i = d + 1;
     s_.stack.resize(x);
     return true;
