@@ -65,9 +65,9 @@ public:
     }
 
     // first_only: stop after the first pickle's STOP (pos_ is then its end).
-    Status run(bool first_only);
+    [[gnu::always_inline]] Status run(bool first_only);
     std::size_t consumed() const noexcept { return pos_; }
-    bool hot();
+    [[gnu::always_inline]] bool hot();
     bool hot_loop(std::size_t& pos);
     Error err_{Errc::bad_value, {}, 0};
 
@@ -1081,8 +1081,20 @@ bool Decoder::step() {
             pos += wide ? 5 : 2;
             continue;
         }
+        case op::BINUNICODE: {
+            // Every str of a protocol 2 pickle: its own case, without the
+            // selections by opcode below.
+            if (avail < 5) return true;
+            const std::size_t size = le32(p + pos + 1);
+            if (size > avail - 5) return true;
+            at_ = pos;
+            code_ = c;
+            const std::string_view data = view(p + pos + 5, size);
+            pos += 5 + size;
+            if (!op_str(data)) return false;
+            goto pushed;
+        }
         case op::SHORT_BINUNICODE:
-        case op::BINUNICODE:
         case op::SHORT_BINBYTES:
         case op::BINBYTES:
         case op::SHORT_BINSTRING:
@@ -1238,7 +1250,7 @@ inline bool Decoder::hot() {
     return ok;
 }
 
-Status Decoder::run(bool first_only) {
+inline Status Decoder::run(bool first_only) {
     if (in_.empty()) return make_error(Errc::truncated, "Ran out of input (empty pickle at offset 0)", 0);
     while (true) {
         s_.stack.clear();
