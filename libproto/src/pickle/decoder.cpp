@@ -124,7 +124,7 @@ private:
         budget_ -= bytes;
         return true;
     }
-    bool node(Kind k, NodeId& out) {
+    [[gnu::always_inline]] bool node(Kind k, NodeId& out) {
         if (doc_.size() >= opt_.limits.max_nodes || sizeof(Node) > budget_) [[unlikely]]
             return doc_.size() >= opt_.limits.max_nodes ? too_many_nodes() : over_budget();
         budget_ -= sizeof(Node);
@@ -292,10 +292,11 @@ inline bool Decoder::leaf_text(Kind k, std::string_view data) {
 }
 
 inline bool Decoder::op_str(std::string_view data) {
-    std::size_t bad = 0;
-    const char* why = nullptr;
-    if (!detail::short_ascii(data) && !detail::utf8_check(data, true, bad, why))
-        return fail(Errc::bad_value, detail::utf8_error(data, true));
+    if (!detail::short_ascii(data)) {
+        std::size_t bad = 0;
+        const char* why = nullptr;
+        if (!detail::utf8_check(data, true, bad, why)) return fail(Errc::bad_value, detail::utf8_error(data, true));
+    }
     return leaf_text(Kind::str, data);
 }
 
@@ -1227,7 +1228,7 @@ bool Decoder::step() {
             if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
             budget_ -= sizeof(Node);
             const NodeId id = doc_.alloc(k);
-            doc_[id].flag = v != 0;
+            if (v != 0) doc_[id].flag = true; // alloc() cleared it
             s_.stack.push_back(id);
             pos += len;
         }
