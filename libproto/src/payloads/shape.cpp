@@ -15,20 +15,13 @@ Error bad(std::string_view handle, const std::string& what) {
     return make_error(Errc::bad_payload, std::string(handle) + ": " + what);
 }
 
-namespace {
 Error named(std::string_view handle, Error e) {
     e.message = std::string(handle) + ": " + e.message;
     return e;
 }
-} // namespace
 
-Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
-                             const pickle::DecodeOptions& opt, Encoding enc) {
-    auto trailing = decode_pickles(data, doc, enc, opt);
-    if (!trailing) return named(handle, std::move(trailing).error());
-    if (doc.roots().size() != 1) // MJ: every pickle was read
-        return bad(handle, "payload holds " + std::to_string(doc.roots().size()) + " pickles, want 1");
-    return OnePickle{doc.root(), *trailing};
+Error pickle_count(std::string_view handle, std::size_t n) {
+    return bad(handle, "payload holds " + std::to_string(n) + " pickles, want 1");
 }
 
 bool is_falsy(const pickle::Document& doc, pickle::NodeId id) noexcept {

@@ -24,8 +24,16 @@ struct OnePickle {
 // Decodes a one-pickle payload into doc, naming the handle in a decoder error: MI
 // reads the first pickle only, as Message.unpickle; MJ reads the whole payload,
 // which must hold exactly one pickle (payloads.hpp says why).
-Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
-                             const pickle::DecodeOptions& opt, Encoding enc);
+// Inline, with its errors out of line: a call costs as much as a small call's opcodes.
+Error named(std::string_view handle, Error e);    // "<HANDLE>: " + e's message
+Error pickle_count(std::string_view handle, std::size_t n); // n pickles where one is wanted
+[[gnu::always_inline]] inline Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
+                                                           const pickle::DecodeOptions& opt, Encoding enc) {
+    auto trailing = decode_pickles(data, doc, enc, opt);
+    if (!trailing) return named(handle, std::move(trailing).error());
+    if (doc.roots().size() != 1) return pickle_count(handle, doc.roots().size()); // MJ: every pickle was read
+    return OnePickle{doc.roots()[0], *trailing};
+}
 
 // The items of a tuple (or, where the receiver only unpacks, a list) of exactly n
 // values; `form` describes the whole, e.g. "a 5-tuple (fullname, ...)".
