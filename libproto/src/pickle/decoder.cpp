@@ -1284,11 +1284,9 @@ inline Status Decoder::run(bool first_only) {
 
 } // namespace
 
-namespace {
-
-// One decode from a fresh memo; `consumed` receives where the decoder stopped.
-Status decode_impl(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt, bool first_only,
-                   std::size_t& consumed) {
+// One decode from a fresh memo.
+Status detail::decode_into(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt, bool first_only,
+                           std::size_t& consumed) {
     doc.clear();
     auto& s = doc.decode_scratch();
     s.memo_count = 0;
@@ -1307,19 +1305,6 @@ Status decode_impl(std::span<const std::uint8_t> in, Document& doc, const Decode
         s.memo.shrink_to_fit();
     }
     return st;
-}
-
-} // namespace
-
-Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
-    std::size_t consumed = 0;
-    return decode_impl(in, doc, opt, false, consumed);
-}
-
-Result<std::size_t> decode_first(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
-    std::size_t consumed = 0;
-    if (auto st = decode_impl(in, doc, opt, true, consumed); !st) return std::move(st).error();
-    return consumed;
 }
 
 } // namespace mitokit::pickle
