@@ -1112,7 +1112,7 @@ bool Decoder::step() {
         case op::BINBYTES:
         case op::SHORT_BINSTRING:
         case op::BINSTRING: {
-            const bool wide = c == op::BINUNICODE || c == op::BINBYTES || c == op::BINSTRING;
+            const bool wide = c == op::BINBYTES || c == op::BINSTRING;
             const std::size_t head = wide ? 5 : 2;
             if (avail < head) return true;
             const std::size_t size = wide ? le32(p + pos + 1) : p[pos + 1];
@@ -1121,7 +1121,7 @@ bool Decoder::step() {
             code_ = c;
             const std::string_view data = view(p + pos + head, size);
             pos += head + size;
-            if (!(c == op::BINUNICODE || c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
+            if (!(c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
             goto pushed;
         }
         case op::EMPTY_TUPLE:
