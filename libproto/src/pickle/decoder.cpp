@@ -404,8 +404,7 @@ bool Decoder::op_reduce() {
     NodeId args = NO_NODE;
     if (!pop(args)) return false;
     if (s_.stack.size() <= fence()) return underflow();
-    const NodeId callable = s_.stack.back();
-    s_.stack.pop_back();
+    const NodeId callable = s_.stack.back(); // popped below, or replaced by kwargs_of_dict()
     if (doc_[args].kind != Kind::tuple) return fail(Errc::bad_argument, "argument list must be a tuple");
     if (doc_[callable].kind != Kind::global)
         return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[callable].kind, doc_[callable].i) + "' object is not callable");
@@ -416,6 +415,7 @@ bool Decoder::op_reduce() {
     if (c == Callable::kwargs && items.size() == 1) {
         if (bool ok = false; kwargs_of_dict(items[0], ok)) return ok;
     }
+    s_.stack.pop_back();
     if (NodeId out = NO_NODE; c == Callable::kwargs && detail::plain_kwargs(doc_, {items.data(), items.size()}, out))
         return placed(out);
     auto e = env();
@@ -425,7 +425,8 @@ bool Decoder::op_reduce() {
 // Kwargs(d) of a dict without bytes keys, the REDUCE of every call: what
 // plain_kwargs() and then placed() do, with one pass over the items for both the
 // keys' test and the depth. False (nothing done) where they must do it instead;
-// else true with `ok` as placed() would return it.
+// else true with `ok` as placed() would return it. The Kwargs takes the
+// callable's place on the stack: op_reduce() leaves it there for this.
 inline bool Decoder::kwargs_of_dict(NodeId src, bool& ok) {
     const Node& d = doc_[src];
     if (d.kind != Kind::dict && d.kind != Kind::kwargs) return false;
@@ -440,7 +441,7 @@ inline bool Decoder::kwargs_of_dict(NodeId src, bool& ok) {
     }
     const NodeId out = doc_.alloc(Kind::kwargs);
     fill_ids(doc_[out].items, from, m); // alloc() left it empty
-    push(out);
+    s_.stack.back() = out;
     ok = (m == 0 || set_depth(out, depth + 1)) && charge(sizeof(Node));
     return true;
 }
