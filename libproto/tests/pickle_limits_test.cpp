@@ -90,6 +90,34 @@ TEST(PickleLimits, MemoEntries) {
     EXPECT_TRUE(decode(test::unhex("80024e71004e71004e71004e71002e"), doc, opt));
 }
 
+TEST(PickleLimits, MemoLimitsHoldWhereABinputFollowsAPush) {
+    // ('a', 'b', 'c') with a BINPUT after each str, decoded into a Document whose
+    // memo is already grown: the decoder takes such a BINPUT with the push.
+    const auto p = test::unhex("8002" "580100000061" "7100" "580100000062" "7101" "580100000063" "7102" "87" "2e");
+    Document doc;
+    ASSERT_TRUE(decode(p, doc));
+    DecodeOptions opt;
+    opt.limits.max_memo = 2;
+    auto st = decode(p, doc, opt);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "memo holds more than max_memo=2 entries (BINPUT at offset 24)");
+    // 3 x 89 for the strs and 2 x 8 for the first BINPUTs come before the third.
+    opt = {};
+    opt.limits.memory_factor = 0;
+    opt.limits.memory_base = 290;
+    st = decode(p, doc, opt);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "decoded data exceeds the memory limit (0 x input + 290 bytes) (BINPUT at offset 24)");
+    opt.limits.memory_base = 291;
+    st = decode(p, doc, opt);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "decoded data exceeds the memory limit (0 x input + 291 bytes) (TUPLE3 at offset 26)");
+    // A BINPUT cut short after a push is still a truncation.
+    st = decode(test::unhex("8002" "580100000061" "71"), doc);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().message, "pickle data was truncated (BINPUT at offset 8)");
+}
+
 TEST(PickleLimits, FarMemoIndexesStaySparse) {
     // LONG_BINPUT 0xfffffff0 must not allocate a 4-billion-entry table.
     Document doc;
@@ -105,6 +133,32 @@ TEST(PickleLimits, NodeCount) {
     const Error e = decode_err(test::unhex("80025d28" "4b014b024b034b044b05" "652e"), opt);
     EXPECT_EQ(e.code, Errc::limit);
     EXPECT_NE(e.message.find("value has more than max_nodes=5 nodes (BININT1 at offset 12)"), std::string::npos) << e.message;
+}
+
+TEST(PickleLimits, TupleLimitsComeInTheirOrder) {
+    DecodeOptions opt;
+    opt.limits.max_depth = 3;
+    EXPECT_EQ(test::decode_json(test::unhex("800229858585" "2e"), opt),
+              "ERR containers nest deeper than max_depth=3 (TUPLE1 at offset 5)");
+    EXPECT_EQ(test::decode_json(test::unhex("8002298585" "2e"), opt), "{\"tuple\":[{\"tuple\":[{\"tuple\":[]}]}]}");
+    opt = {};
+    opt.limits.max_nodes = 3;
+    EXPECT_EQ(test::decode_json(test::unhex("80024b014b024b0387" "2e"), opt), "ERR value has more than max_nodes=3 nodes (TUPLE3 at offset 8)");
+    // Three ints take 264 bytes; the tuple 12 for its items, then 88 for its node.
+    opt = {};
+    opt.limits.memory_factor = 0;
+    for (std::size_t base : {275u, 363u})
+        EXPECT_EQ(test::decode_json(test::unhex("80024b014b024b0387" "2e"), [&] { auto o = opt; o.limits.memory_base = base; return o; }()),
+                  "ERR decoded data exceeds the memory limit (0 x input + " + std::to_string(base) + " bytes) (TUPLE3 at offset 8)");
+    opt.limits.memory_base = 364;
+    EXPECT_EQ(test::decode_json(test::unhex("80024b014b024b0387" "2e"), opt), "{\"tuple\":[1,2,3]}");
+    // The node limit before the depth, as the node is made before its depth is set.
+    opt = {};
+    opt.limits.max_depth = 1;
+    opt.limits.max_nodes = 1;
+    EXPECT_EQ(test::decode_json(test::unhex("80022985" "2e"), opt), "ERR value has more than max_nodes=1 nodes (TUPLE1 at offset 3)");
+    // TUPLE with an empty MARK makes an empty tuple in the MARK's place.
+    EXPECT_EQ(test::decode_json(test::unhex("80024b012874" "862e")), "{\"tuple\":[1,{\"tuple\":[]}]}");
 }
 
 TEST(PickleLimits, MemoryRelativeToInput) {
@@ -125,6 +179,31 @@ TEST(PickleLimits, MemoryRelativeToInput) {
     const Error e2 = decode_err(test::bytes_of(big), opt);
     EXPECT_EQ(e2.code, Errc::limit);
     EXPECT_NE(e2.message.find("decoded data exceeds the memory limit (1 x input + 0 bytes)"), std::string::npos) << e2.message;
+}
+
+TEST(PickleLimits, KwargsOfADictIsChargedAndDeepenedAtItsReduce) {
+    // Kwargs({'a': 1}) as pickle.dumps(protocol=2) writes it: 485 bytes charged
+    // before the REDUCE at 42, its node's 88 at the REDUCE, the BINPUT's 8 after.
+    const auto p = test::unhex("8002636d69746f67656e2e636f72650a4b77617267730a71007d710158010000006171024b01738571035271042e");
+    DecodeOptions opt;
+    opt.limits.memory_factor = 0;
+    opt.limits.memory_base = 572;
+    EXPECT_EQ(test::decode_json(p, opt), "ERR decoded data exceeds the memory limit (0 x input + 572 bytes) (REDUCE at offset 42)");
+    opt.limits.memory_base = 573;
+    EXPECT_EQ(test::decode_json(p, opt), "ERR decoded data exceeds the memory limit (0 x input + 573 bytes) (BINPUT at offset 43)");
+    opt.limits.memory_base = 581;
+    EXPECT_EQ(test::decode_json(p, opt), "{\"kwargs\":[[\"a\",1]]}");
+
+    // (Kwargs({'a': [[]]}),): the Kwargs nests three deep, as its dict does, and
+    // the tuple four. (Its argument tuple, four deep too, meets max_depth first.)
+    const auto q = test::unhex("8002636d69746f67656e2e636f72650a4b77617267730a71007d710158010000006171025d71035d710461738571055271068571072e");
+    Document doc;
+    ASSERT_TRUE(decode(q, doc));
+    const Node& top = doc[doc.root()];
+    ASSERT_EQ(top.items.size(), 1u);
+    EXPECT_EQ(doc[top.items[0]].kind, Kind::kwargs);
+    EXPECT_EQ(doc[top.items[0]].i, 3);
+    EXPECT_EQ(top.i, 4);
 }
 
 TEST(PickleLimits, SecretOfASharedListIsBoundedByTheMemoryLimit) {

@@ -174,7 +174,16 @@ std::size_t trailing_bytes(const Typed& t) noexcept;
 // A pickled payload's pickles into `doc`, read as the frame's encoding says (see
 // the top of this file): MI the first pickle only, MJ every pickle to the end.
 // The result is the number of bytes after an MI payload's pickle (0 for MJ).
-Result<std::size_t> decode_pickles(Bytes data, pickle::Document& doc, Encoding enc,
-                                   const pickle::DecodeOptions& opt = {});
+// Inline: a call around the decoder costs as much as a small reply's opcodes.
+inline Result<std::size_t> decode_pickles(Bytes data, pickle::Document& doc, Encoding enc,
+                                          const pickle::DecodeOptions& opt = {}) {
+    if (enc == Encoding::pickle) {
+        if (auto st = pickle::decode(data, doc, opt); !st) return std::move(st).error();
+        return std::size_t{0};
+    }
+    auto used = pickle::decode_first(data, doc, opt);
+    if (!used) return std::move(used).error();
+    return data.size() - *used;
+}
 
 } // namespace mitokit::payload

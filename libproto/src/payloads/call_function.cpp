@@ -22,10 +22,11 @@ Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOpti
     if (!one) return std::move(one).error();
     const auto& doc = c.doc;
     // The receiver unpacks six names, so a list of six would do as well.
-    auto f = shape::fields(H, doc, one->root, 6, true,
-                           "a 6-tuple (chain_id, modname, klass, funcname, args, kwargs)");
-    if (!f) return std::move(f).error();
-    const auto& v = *f;
+    // fields() is called for its error only: its Result costs more than the test.
+    const pickle::Node& top = doc[one->root];
+    if (!((top.kind == Kind::tuple || top.kind == Kind::list) && top.items.size() == 6))
+        return shape::fields(H, doc, one->root, 6, true, "a 6-tuple (chain_id, modname, klass, funcname, args, kwargs)").error();
+    const std::vector<pickle::NodeId>& v = top.items;
     // chain_id is a dict key for failed chains: anything hashable.
     if (!shape::is_hashable(doc, v[0]))
         return shape::Field{H, 0, "chain_id"}.error(doc, v[0], "None or str (hashable)");
@@ -35,7 +36,7 @@ Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOpti
     if (!shape::is_text(doc, v[1]))
         return shape::Field{H, 1, "modname"}.error(doc, v[1], "str");
     c.module = doc[v[1]].s;
-    if (shape::is_falsy(doc, v[2])) {
+    if (shape::is(doc, v[2], Kind::none) || shape::is_falsy(doc, v[2])) { // None: the usual, without the call
         c.klass.reset();
     } else if (shape::is_text(doc, v[2])) {
         c.klass.emplace(doc[v[2]].s);

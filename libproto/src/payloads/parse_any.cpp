@@ -57,17 +57,6 @@ Result<Typed> parse_any(const Header& h, Bytes data, const pickle::DecodeOptions
     return Typed(Raw{{data.begin(), data.end()}});
 }
 
-Result<std::size_t> decode_pickles(Bytes data, pickle::Document& doc, Encoding enc,
-                                   const pickle::DecodeOptions& opt) {
-    if (enc == Encoding::pickle) {
-        if (auto st = pickle::decode(data, doc, opt); !st) return std::move(st).error();
-        return std::size_t{0};
-    }
-    auto used = pickle::decode_first(data, doc, opt);
-    if (!used) return std::move(used).error();
-    return data.size() - *used;
-}
-
 std::size_t trailing_bytes(const Typed& t) noexcept {
     return std::visit(
         [](const auto& v) -> std::size_t {

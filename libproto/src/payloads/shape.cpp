@@ -15,30 +15,13 @@ Error bad(std::string_view handle, const std::string& what) {
     return make_error(Errc::bad_payload, std::string(handle) + ": " + what);
 }
 
-namespace {
 Error named(std::string_view handle, Error e) {
     e.message = std::string(handle) + ": " + e.message;
     return e;
 }
-} // namespace
 
-Result<OnePickle> decode_one(std::string_view handle, Bytes data, pickle::Document& doc,
-                             const pickle::DecodeOptions& opt, Encoding enc) {
-    auto trailing = decode_pickles(data, doc, enc, opt);
-    if (!trailing) return named(handle, std::move(trailing).error());
-    if (doc.roots().size() != 1) // MJ: every pickle was read
-        return bad(handle, "payload holds " + std::to_string(doc.roots().size()) + " pickles, want 1");
-    return OnePickle{doc.root(), *trailing};
-}
-
-bool is(const pickle::Document& doc, pickle::NodeId id, Kind k) noexcept { return doc[id].kind == k; }
-
-bool is_seq(const pickle::Document& doc, pickle::NodeId id) noexcept {
-    return doc[id].kind == Kind::tuple || doc[id].kind == Kind::list;
-}
-
-bool is_text(const pickle::Document& doc, pickle::NodeId id) noexcept {
-    return doc[id].kind == Kind::str || doc[id].kind == Kind::secret;
+Error pickle_count(std::string_view handle, std::size_t n) {
+    return bad(handle, "payload holds " + std::to_string(n) + " pickles, want 1");
 }
 
 bool is_falsy(const pickle::Document& doc, pickle::NodeId id) noexcept {
@@ -56,16 +39,8 @@ bool is_falsy(const pickle::Document& doc, pickle::NodeId id) noexcept {
     }
 }
 
-bool is_mapping(const pickle::Document& doc, pickle::NodeId id) noexcept {
-    return doc[id].kind == Kind::dict || doc[id].kind == Kind::kwargs;
-}
-
-bool is_hashable(const pickle::Document& doc, pickle::NodeId id) {
+bool is_hashable_walk(const pickle::Document& doc, pickle::NodeId id) {
     // Only tuples nest among hashable values; walk them once each (a Document is a DAG).
-    if (doc[id].kind != Kind::tuple) {
-        const Kind k = doc[id].kind; // the common case (None or str): no walk
-        return !(k == Kind::list || k == Kind::dict || k == Kind::kwargs || k == Kind::set || k == Kind::bytearray);
-    }
     std::vector<pickle::NodeId> todo{id};
     std::vector<bool> seen(doc.size(), false);
     while (!todo.empty()) {

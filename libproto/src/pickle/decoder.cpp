@@ -54,6 +54,18 @@ std::string py_repr(std::string_view s) {
     return out;
 }
 
+// Copies n ids into `to`, which is empty: for the few items of a tuple or a
+// call's dict, a reserve and a loop cost less than assign()'s general case and
+// its memmove call. The loop's push_back never grows the vector (reserved), and
+// the compiler is told so, which leaves it a store and an increment.
+[[gnu::always_inline]] inline void fill_ids(std::vector<NodeId>& to, const NodeId* from, std::size_t n) {
+    to.reserve(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        if (to.size() == to.capacity()) __builtin_unreachable();
+        to.push_back(from[j]);
+    }
+}
+
 class Decoder {
 public:
     Decoder(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt)
@@ -65,9 +77,10 @@ public:
     }
 
     // first_only: stop after the first pickle's STOP (pos_ is then its end).
-    Status run(bool first_only);
+    [[gnu::always_inline]] Status run(bool first_only);
     std::size_t consumed() const noexcept { return pos_; }
-    bool hot();
+    [[gnu::always_inline]] bool hot();
+    bool hot_loop(std::size_t& pos);
     Error err_{Errc::bad_value, {}, 0};
 
 private:
@@ -123,7 +136,7 @@ private:
         budget_ -= bytes;
         return true;
     }
-    bool node(Kind k, NodeId& out) {
+    [[gnu::always_inline]] bool node(Kind k, NodeId& out) {
         if (doc_.size() >= opt_.limits.max_nodes || sizeof(Node) > budget_) [[unlikely]]
             return doc_.size() >= opt_.limits.max_nodes ? too_many_nodes() : over_budget();
         budget_ -= sizeof(Node);
@@ -162,7 +175,7 @@ private:
     // --- stack --------------------------------------------------------------
     // The stack height at the innermost MARK (0 without one), kept in step with s_.marks.
     std::size_t fence() const { return fence_; }
-    void push_mark() {
+    [[gnu::always_inline]] void push_mark() {
         s_.marks.push_back(static_cast<std::uint32_t>(s_.stack.size()));
         fence_ = s_.stack.size();
     }
@@ -226,12 +239,13 @@ private:
 
     // --- opcode groups ------------------------------------------------------
     [[gnu::always_inline]] bool leaf_text(Kind k, std::string_view data);
-    bool op_str(std::string_view data);
+    [[gnu::always_inline]] bool op_str(std::string_view data);
     bool op_int_text(bool long_form, std::string_view text);
     bool op_long_binary(std::span<const std::uint8_t> le);
-    bool op_global(Callable c);
+    [[gnu::always_inline]] bool op_global(Callable c);
     bool op_global_names(std::string_view module, std::string_view name);
     bool op_reduce();
+    [[gnu::always_inline]] bool kwargs_of_dict(NodeId src, bool& ok);
     bool op_build();
     bool op_newobj(bool ex);
     bool op_inst(std::size_t mark, std::string_view module, std::string_view name);
@@ -246,6 +260,18 @@ private:
     [[gnu::always_inline]] bool dict_item(NodeId target, NodeId key, NodeId value);
     bool op_readonly_buffer();
     bool step();
+    // BINPUT's memo update for the stack's top, given its entry and the
+    // generation (the caller has tested the index and the stack); false, with
+    // nothing changed, where a limit must be reported by memo_put().
+    [[gnu::always_inline]] bool put_top(std::uint64_t& entry, std::uint64_t gen) {
+        if ((entry & ~std::uint64_t{0xffffffff}) != gen) {
+            if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return false;
+            ++s_.memo_count;
+            budget_ -= 2 * sizeof(NodeId);
+        }
+        entry = gen | s_.stack.back();
+        return true;
+    }
     detail::CallEnv env() { return detail::CallEnv{doc_, s_.keys, budget_, &s_.patched}; }
     bool after_call(Result<NodeId> r);
     bool placed(NodeId r);
@@ -277,11 +303,12 @@ inline bool Decoder::leaf_text(Kind k, std::string_view data) {
     return true;
 }
 
-bool Decoder::op_str(std::string_view data) {
-    std::size_t bad = 0;
-    const char* why = nullptr;
-    if (!detail::short_ascii(data) && !detail::utf8_check(data, true, bad, why))
-        return fail(Errc::bad_value, detail::utf8_error(data, true));
+inline bool Decoder::op_str(std::string_view data) {
+    if (!detail::short_ascii(data)) {
+        std::size_t bad = 0;
+        const char* why = nullptr;
+        if (!detail::utf8_check(data, true, bad, why)) return fail(Errc::bad_value, detail::utf8_error(data, true));
+    }
     return leaf_text(Kind::str, data);
 }
 
@@ -339,7 +366,7 @@ bool Decoder::op_long_binary(std::span<const std::uint8_t> le) {
     return true;
 }
 
-bool Decoder::op_global(Callable c) {
+inline bool Decoder::op_global(Callable c) {
     NodeId id = NO_NODE;
     if (!node(Kind::global, id)) return false;
     doc_[id].i = static_cast<std::int64_t>(c);
@@ -377,8 +404,7 @@ bool Decoder::op_reduce() {
     NodeId args = NO_NODE;
     if (!pop(args)) return false;
     if (s_.stack.size() <= fence()) return underflow();
-    const NodeId callable = s_.stack.back();
-    s_.stack.pop_back();
+    const NodeId callable = s_.stack.back(); // popped below, or replaced by kwargs_of_dict()
     if (doc_[args].kind != Kind::tuple) return fail(Errc::bad_argument, "argument list must be a tuple");
     if (doc_[callable].kind != Kind::global)
         return fail(Errc::bad_argument, std::string("'") + python_type_name(doc_[callable].kind, doc_[callable].i) + "' object is not callable");
@@ -386,10 +412,38 @@ bool Decoder::op_reduce() {
     // moves Node objects but not their item buffers.
     const std::vector<NodeId>& items = doc_[args].items;
     const auto c = static_cast<Callable>(doc_[callable].i);
+    if (c == Callable::kwargs && items.size() == 1) {
+        if (bool ok = false; kwargs_of_dict(items[0], ok)) return ok;
+    }
+    s_.stack.pop_back();
     if (NodeId out = NO_NODE; c == Callable::kwargs && detail::plain_kwargs(doc_, {items.data(), items.size()}, out))
         return placed(out);
     auto e = env();
     return after_call(detail::call(e, c, {items.data(), items.size()}));
+}
+
+// Kwargs(d) of a dict without bytes keys, the REDUCE of every call: what
+// plain_kwargs() and then placed() do, with one pass over the items for both the
+// keys' test and the depth. False (nothing done) where they must do it instead;
+// else true with `ok` as placed() would return it. The Kwargs takes the
+// callable's place on the stack: op_reduce() leaves it there for this.
+inline bool Decoder::kwargs_of_dict(NodeId src, bool& ok) {
+    const Node& d = doc_[src];
+    if (d.kind != Kind::dict && d.kind != Kind::kwargs) return false;
+    const std::size_t m = d.items.size();
+    if (m % 2 != 0) return false; // never for a dict; placed() would count the odd one's depth
+    // The item buffer stays put when alloc() moves the nodes.
+    const NodeId* const from = d.items.data();
+    std::uint32_t depth = 0;
+    for (std::size_t k = 0; k < m; k += 2) {
+        if (doc_[from[k]].kind == Kind::bytes) return false;
+        depth = std::max(depth, std::max(depth_of(from[k]), depth_of(from[k + 1])));
+    }
+    const NodeId out = doc_.alloc(Kind::kwargs);
+    fill_ids(doc_[out].items, from, m); // alloc() left it empty
+    s_.stack.back() = out;
+    ok = (m == 0 || set_depth(out, depth + 1)) && charge(sizeof(Node));
+    return true;
 }
 
 bool Decoder::op_build() {
@@ -454,31 +508,41 @@ bool Decoder::op_obj() {
 
 bool Decoder::make_seq(Kind k, std::size_t from) {
     const std::size_t n = s_.stack.size() - from;
-    if (!charge(n * sizeof(NodeId))) return false;
-    NodeId id = NO_NODE;
-    if (!node(k, id)) return false;
-    std::uint32_t d = 0;
     if (k == Kind::frozenset) {
+        if (!charge(n * sizeof(NodeId))) return false;
+        NodeId id = NO_NODE;
+        if (!node(k, id)) return false;
+        std::uint32_t d = 0;
         for (std::size_t j = from; j < s_.stack.size(); ++j) {
             if (const char* t = detail::unhashable_type(doc_, s_.stack[j]))
                 return fail(Errc::bad_value, std::string("unhashable type: '") + t + "'");
             s_.keys.add_member(doc_, id, s_.stack[j]);
             d = std::max(d, depth_of(s_.stack[j]));
         }
-    } else {
-        // alloc() left items empty: a reserve and a loop beat assign()'s general
-        // case (and its memmove call) for the few items of a tuple.
-        auto& items = doc_[id].items;
-        items.reserve(n);
-        const NodeId* src = s_.stack.data() + from;
-        for (std::size_t j = 0; j < n; ++j) {
-            items.push_back(src[j]);
-            d = std::max(d, depth_of(src[j]));
-        }
+        s_.stack.resize(from);
+        if (!set_depth(id, d + 1)) return false;
+        push(id);
+        return true;
     }
-    s_.stack.resize(from);
-    if (!set_depth(id, d + 1)) return false;
-    push(id);
+    // charge() then node(): one test for both on the usual path, as in leaf_text().
+    if (doc_.size() >= opt_.limits.max_nodes || n * sizeof(NodeId) + sizeof(Node) > budget_) [[unlikely]] {
+        if (!charge(n * sizeof(NodeId))) return false;
+        NodeId unused = NO_NODE;
+        return node(k, unused);
+    }
+    const NodeId* const src = s_.stack.data() + from;
+    std::uint32_t d = 0;
+    for (std::size_t j = 0; j < n; ++j) d = std::max(d, depth_of(src[j]));
+    if (d + 1 > opt_.limits.max_depth) [[unlikely]]
+        return depth_exceeded(); // after the limits above, as set_depth() after charge() and node()
+    budget_ -= n * sizeof(NodeId) + sizeof(Node);
+    const NodeId id = doc_.alloc(k);
+    Node& seq = doc_[id];
+    seq.i = d + 1; // alloc() zeroed it
+    fill_ids(seq.items, src, n); // alloc() left items empty
+    // The sequence takes its first item's slot (n == 0 grows the stack by one).
+    s_.stack.resize(from + 1);
+    s_.stack[from] = id;
     return true;
 }
 
@@ -582,22 +646,25 @@ bool Decoder::fresh_text_keys(NodeId target, std::size_t x, std::size_t len) {
     const std::size_t pairs = (len - x) / 2;
     if (!doc_[target].items.empty() || pairs > MAX_FRESH_PAIRS) return false;
     if (pairs * 2 * sizeof(NodeId) > budget_) return false;
-    std::array<std::string_view, MAX_FRESH_PAIRS> keys;
+    const NodeId* const src = s_.stack.data() + x;
+    // Pointers, not string_views: an array of views would be zeroed on every call.
+    const std::string* keys[MAX_FRESH_PAIRS];
     std::uint32_t d = 0;
     for (std::size_t p = 0; p < pairs; ++p) {
-        const Node& key = doc_[s_.stack[x + 2 * p]];
+        const Node& key = doc_[src[2 * p]];
         if (key.kind != Kind::str) return false;
-        keys[p] = key.s;
+        const std::string& k = key.s;
         for (std::size_t q = 0; q < p; ++q)
-            if (keys[q] == keys[p]) return false;
-        const NodeId value = s_.stack[x + 2 * p + 1];
+            if (keys[q]->size() == k.size() && std::memcmp(keys[q]->data(), k.data(), k.size()) == 0) return false;
+        keys[p] = &k;
+        const NodeId value = src[2 * p + 1];
         if (value == target) return false; // each pair deepens it: the slow loop counts that
         d = std::max(d, depth_of(value));
     }
     if (d + 1 > opt_.limits.max_depth) return false;
     budget_ -= pairs * 2 * sizeof(NodeId);
     Node& t = doc_[target];
-    t.items.assign(s_.stack.begin() + static_cast<std::ptrdiff_t>(x), s_.stack.begin() + static_cast<std::ptrdiff_t>(len));
+    fill_ids(t.items, src, 2 * pairs);
     if (d + 1 > t.i) t.i = d + 1;
     s_.stack.resize(x);
     return true;
@@ -952,12 +1019,17 @@ bool Decoder::step() {
 // APPEND(S)/SETITEM(S), REDUCE and STOP. Returns false on an error (in err_),
 // true when it stops at STOP or at an opcode it leaves to step(), which also
 // reports every truncation. Each case does what step() does for the opcode.
-inline bool Decoder::hot() {
+[[gnu::always_inline]] inline bool Decoder::hot_loop(std::size_t& pos) {
     const std::size_t n = in_.size();
     const std::uint8_t* p = in_.data();
-    while (pos_ < n) {
-        const std::size_t avail = n - pos_;
-        const std::uint8_t c = p[pos_];
+    // Fixed while the loop runs: only memo_insert(), which step() calls, resizes
+    // the memo, and the generation changes between decodes.
+    std::uint64_t* const memo = s_.memo.data();
+    const std::size_t memo_size = s_.memo.size();
+    const std::uint64_t gen = static_cast<std::uint64_t>(s_.generation) << 32;
+    while (pos < n) {
+        const std::size_t avail = n - pos;
+        const std::uint8_t c = p[pos];
         std::int64_t v;
         Kind k = Kind::none;
         std::size_t len;
@@ -968,7 +1040,7 @@ inline bool Decoder::hot() {
             // A run of integers (a list of numbers): one tight loop with the
             // position in a register. Whatever it cannot take (truncation, a
             // limit) is left to step() when the run makes no progress.
-            std::size_t q = pos_;
+            std::size_t q = pos;
             while (q < n) {
                 const std::uint8_t o = p[q];
                 std::int64_t x;
@@ -992,8 +1064,8 @@ inline bool Decoder::hot() {
                 s_.stack.push_back(id);
                 q += l;
             }
-            if (q == pos_) return true;
-            pos_ = q;
+            if (q == pos) return true;
+            pos = q;
             continue;
         }
         case op::NONE: v = 0; k = Kind::none; len = 1; break;
@@ -1002,77 +1074,83 @@ inline bool Decoder::hot() {
         case op::MARK:
             if (s_.marks.size() >= opt_.limits.max_depth) return true;
             push_mark();
-            ++pos_;
+            ++pos;
             continue;
         case op::BINPUT:
         case op::LONG_BINPUT: {
             const bool wide = c == op::LONG_BINPUT;
             if (avail < (wide ? 5u : 2u)) return true;
-            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || s_.stack.size() <= fence()) return true;
-            if ((s_.memo[idx] >> 32) != s_.generation) {
-                if (s_.memo_count + 1 > opt_.limits.max_memo || budget_ < 2 * sizeof(NodeId)) return true;
-                ++s_.memo_count;
-                budget_ -= 2 * sizeof(NodeId);
-            }
-            s_.memo[idx] = static_cast<std::uint64_t>(s_.generation) << 32 | s_.stack.back();
-            pos_ += wide ? 5 : 2;
+            const std::size_t idx = wide ? le32(p + pos + 1) : p[pos + 1];
+            if (idx >= memo_size || s_.stack.size() <= fence() || !put_top(memo[idx], gen)) return true;
+            pos += wide ? 5 : 2;
             continue;
         }
         case op::BINGET:
         case op::LONG_BINGET: {
             const bool wide = c == op::LONG_BINGET;
             if (avail < (wide ? 5u : 2u)) return true;
-            const std::size_t idx = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
-            if (idx >= s_.memo.size() || (s_.memo[idx] >> 32) != s_.generation) return true;
-            s_.stack.push_back(static_cast<NodeId>(s_.memo[idx]));
-            pos_ += wide ? 5 : 2;
+            const std::size_t idx = wide ? le32(p + pos + 1) : p[pos + 1];
+            if (idx >= memo_size || (memo[idx] & ~std::uint64_t{0xffffffff}) != gen) return true;
+            s_.stack.push_back(static_cast<NodeId>(memo[idx]));
+            pos += wide ? 5 : 2;
             continue;
         }
+        case op::BINUNICODE: {
+            // Every str of a protocol 2 pickle: its own case, without the
+            // selections by opcode below.
+            if (avail < 5) return true;
+            const std::size_t size = le32(p + pos + 1);
+            if (size > avail - 5) return true;
+            at_ = pos;
+            code_ = c;
+            const std::string_view data = view(p + pos + 5, size);
+            pos += 5 + size;
+            if (!op_str(data)) return false;
+            goto pushed;
+        }
         case op::SHORT_BINUNICODE:
-        case op::BINUNICODE:
         case op::SHORT_BINBYTES:
         case op::BINBYTES:
         case op::SHORT_BINSTRING:
         case op::BINSTRING: {
-            const bool wide = c == op::BINUNICODE || c == op::BINBYTES || c == op::BINSTRING;
+            const bool wide = c == op::BINBYTES || c == op::BINSTRING;
             const std::size_t head = wide ? 5 : 2;
             if (avail < head) return true;
-            const std::size_t size = wide ? le32(p + pos_ + 1) : p[pos_ + 1];
+            const std::size_t size = wide ? le32(p + pos + 1) : p[pos + 1];
             if (size > avail - head) return true;
-            at_ = pos_;
+            at_ = pos;
             code_ = c;
-            const std::string_view data = view(p + pos_ + head, size);
-            pos_ += head + size;
-            if (!(c == op::BINUNICODE || c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
-            continue;
+            const std::string_view data = view(p + pos + head, size);
+            pos += head + size;
+            if (!(c == op::SHORT_BINUNICODE ? op_str(data) : leaf_text(Kind::bytes, data))) return false;
+            goto pushed;
         }
         case op::EMPTY_TUPLE:
         case op::EMPTY_LIST:
         case op::EMPTY_DICT: {
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             NodeId id = NO_NODE;
             if (!node(c == op::EMPTY_DICT ? Kind::dict : c == op::EMPTY_LIST ? Kind::list : Kind::tuple, id)) return false;
             push(id);
             if (!set_depth(id, 1)) return false;
-            continue;
+            goto pushed;
         }
         case op::TUPLE1:
         case op::TUPLE2:
         case op::TUPLE3: {
             const std::size_t count = static_cast<std::size_t>(c - op::TUPLE1 + 1);
             if (s_.stack.size() < count || s_.stack.size() - count < fence()) return true;
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!make_seq(Kind::tuple, s_.stack.size() - count)) return false;
-            continue;
+            goto pushed;
         }
         case op::TUPLE:
         case op::LIST:
         case op::APPENDS:
         case op::SETITEMS: {
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             std::size_t m = 0;
             if (!marker(m)) return false;
@@ -1081,33 +1159,34 @@ inline bool Decoder::hot() {
                           : c == op::APPENDS ? op_append(m)
                                              : op_setitems(m);
             if (!ok) return false;
+            if (c == op::TUPLE || c == op::LIST) goto pushed;
             continue;
         }
         case op::APPEND:
             if (s_.stack.empty()) return true;
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!op_append(s_.stack.size() - 1)) return false;
             continue;
         case op::SETITEM:
             if (s_.stack.size() < 2) return true;
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!op_setitems(s_.stack.size() - 2)) return false;
             continue;
         case op::PROTO:
-            if (avail < 2 || p[pos_ + 1] > 5) return true;
-            pos_ += 2;
+            if (avail < 2 || p[pos + 1] > 5) return true;
+            pos += 2;
             continue;
         case op::BINFLOAT: {
             if (avail < 9) return true;
             std::uint64_t bits = 0;
-            for (int b = 1; b <= 8; ++b) bits = bits << 8 | p[pos_ + b];
+            for (int b = 1; b <= 8; ++b) bits = bits << 8 | p[pos + b];
             double f;
             std::memcpy(&f, &bits, 8);
-            at_ = pos_;
+            at_ = pos;
             code_ = c;
-            pos_ += 9;
+            pos += 9;
             NodeId id = NO_NODE;
             if (!node(Kind::floating, id)) return false;
             doc_[id].f = f;
@@ -1115,14 +1194,25 @@ inline bool Decoder::hot() {
             continue;
         }
         case op::REDUCE:
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             if (!op_reduce()) return false;
-            continue;
+            goto pushed;
         case op::GLOBAL: {
             // A whitelisted name (mitogen.core Kwargs in every call); a refusal
             // or a truncation is step()'s, with its messages.
-            const auto* mod = p + pos_ + 1;
+            // Kwargs, in every call, by one fixed-size compare: the lines it
+            // spells are the ones the search below would find.
+            static constexpr char kKwargs[] = "mitogen.core\nKwargs\n";
+            constexpr std::size_t kKwargsLen = sizeof kKwargs - 1;
+            if (avail > kKwargsLen && std::memcmp(p + pos + 1, kKwargs, kKwargsLen) == 0) {
+                at_ = pos;
+                code_ = c;
+                pos += 1 + kKwargsLen;
+                if (!op_global(Callable::kwargs)) return false;
+                goto pushed;
+            }
+            const auto* mod = p + pos + 1;
             const auto* nl1 = static_cast<const std::uint8_t*>(std::memchr(mod, '\n', avail - 1));
             if (!nl1 || nl1 == mod) return true;
             const auto* nl2 = static_cast<const std::uint8_t*>(std::memchr(nl1 + 1, '\n', static_cast<std::size_t>(p + n - nl1 - 1)));
@@ -1130,14 +1220,14 @@ inline bool Decoder::hot() {
             Callable cb{};
             if (!detail::find_global(view(mod, static_cast<std::size_t>(nl1 - mod)), view(nl1 + 1, static_cast<std::size_t>(nl2 - nl1 - 1)), cb))
                 return true;
-            at_ = pos_;
+            at_ = pos;
             code_ = c;
-            pos_ = static_cast<std::size_t>(nl2 + 1 - p);
+            pos = static_cast<std::size_t>(nl2 + 1 - p);
             if (!op_global(cb)) return false;
-            continue;
+            goto pushed;
         }
         case op::STOP: {
-            at_ = pos_++;
+            at_ = pos++;
             code_ = c;
             NodeId top = NO_NODE;
             if (!pop(top)) return false;
@@ -1147,17 +1237,34 @@ inline bool Decoder::hot() {
         }
         default: return true;
         }
-        if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
-        budget_ -= sizeof(Node);
-        const NodeId id = doc_.alloc(k);
-        doc_[id].flag = v != 0;
-        s_.stack.push_back(id);
-        pos_ += len;
+        {
+            if (doc_.size() >= opt_.limits.max_nodes || budget_ < sizeof(Node)) return true;
+            budget_ -= sizeof(Node);
+            const NodeId id = doc_.alloc(k);
+            if (v != 0) doc_[id].flag = true; // alloc() cleared it
+            s_.stack.push_back(id);
+            pos += len;
+        }
+    pushed:
+        // A value just pushed is usually memoized next: its BINPUT here skips the
+        // dispatch and the stack test (a push leaves the top above the fence).
+        // Anything put_top() declines is left to the BINPUT case.
+        if (n - pos >= 2 && p[pos] == op::BINPUT && p[pos + 1] < memo_size && put_top(memo[p[pos + 1]], gen)) pos += 2;
     }
     return true;
 }
 
-Status Decoder::run(bool first_only) {
+// The position lives in a register while the loop runs: the helpers it calls
+// never read pos_, and stores through the Document's pointers would otherwise make
+// the compiler reload the member after each of them.
+inline bool Decoder::hot() {
+    std::size_t pos = pos_;
+    const bool ok = hot_loop(pos);
+    pos_ = pos;
+    return ok;
+}
+
+inline Status Decoder::run(bool first_only) {
     if (in_.empty()) return make_error(Errc::truncated, "Ran out of input (empty pickle at offset 0)", 0);
     while (true) {
         s_.stack.clear();
@@ -1178,11 +1285,9 @@ Status Decoder::run(bool first_only) {
 
 } // namespace
 
-namespace {
-
-// One decode from a fresh memo; `consumed` receives where the decoder stopped.
-Status decode_impl(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt, bool first_only,
-                   std::size_t& consumed) {
+// One decode from a fresh memo.
+Status detail::decode_into(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt, bool first_only,
+                           std::size_t& consumed) {
     doc.clear();
     auto& s = doc.decode_scratch();
     s.memo_count = 0;
@@ -1201,19 +1306,6 @@ Status decode_impl(std::span<const std::uint8_t> in, Document& doc, const Decode
         s.memo.shrink_to_fit();
     }
     return st;
-}
-
-} // namespace
-
-Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
-    std::size_t consumed = 0;
-    return decode_impl(in, doc, opt, false, consumed);
-}
-
-Result<std::size_t> decode_first(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt) {
-    std::size_t consumed = 0;
-    if (auto st = decode_impl(in, doc, opt, true, consumed); !st) return std::move(st).error();
-    return consumed;
 }
 
 } // namespace mitokit::pickle

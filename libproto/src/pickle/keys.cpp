@@ -206,7 +206,7 @@ bool KeyIndex::put(Document& doc, NodeId owner, NodeId key, NodeId value, std::s
     return true;
 }
 
-void KeyIndex::reset(Document& doc) noexcept {
+void KeyIndex::reset_indexed(Document& doc) noexcept {
     for (NodeId id : indexed_)
         if (id < doc.size()) doc[id].i2 = 0;
     indexed_.clear();

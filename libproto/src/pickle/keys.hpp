@@ -30,7 +30,10 @@ public:
     // set.add(key) on a set or frozenset node.
     void add_member(Document& doc, NodeId set, NodeId key) { put(doc, set, key, NO_NODE, 1); }
     // Forgets every indexed container (call before the Document is cleared).
-    void reset(Document& doc) noexcept;
+    // Inline for the usual decode, which indexed nothing.
+    void reset(Document& doc) noexcept {
+        if (!indexed_.empty() || used_ != 0) reset_indexed(doc);
+    }
 
 private:
     struct Slot {
@@ -43,6 +46,7 @@ private:
     void index_all(Document& doc, NodeId owner, std::size_t stride);
     void grow();
     bool put(Document& doc, NodeId owner, NodeId key, NodeId value, std::size_t stride);
+    void reset_indexed(Document& doc) noexcept;
 
     std::vector<Slot> slots_;
     std::size_t used_ = 0;

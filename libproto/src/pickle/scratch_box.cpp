@@ -9,8 +9,8 @@ ScratchBox& ScratchBox::operator=(const ScratchBox&) noexcept { return *this; }
 ScratchBox& ScratchBox::operator=(ScratchBox&&) noexcept = default;
 ScratchBox::~ScratchBox() = default;
 
-DecodeScratch& ScratchBox::get() {
-    if (!p_) p_ = std::make_unique<DecodeScratch>();
+DecodeScratch& ScratchBox::make() {
+    p_ = std::make_unique<DecodeScratch>();
     return *p_;
 }
 

@@ -37,7 +37,18 @@ struct DecodeOptions {
 // the opcode, e.g. "cannot unpickle 'builtins'/'set' (GLOBAL at offset 2)". Values
 // mitogen accepts but mitokit does not model fail with Errc::unsupported and a
 // message starting "mitokit does not model" (docs/pickle.md lists them).
-Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {});
+namespace detail {
+// decode() (first_only false) or decode_first() (true), with where the decoder
+// stopped in `consumed`. They are inline around it: for a small payload their
+// own calls would cost as much as its opcodes.
+Status decode_into(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt, bool first_only,
+                   std::size_t& consumed);
+} // namespace detail
+
+inline Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {}) {
+    std::size_t consumed = 0;
+    return detail::decode_into(in, doc, opt, false, consumed);
+}
 
 // Decodes only the first pickle of `in`, as one Unpickler.load() does (mitogen
 // 0.3.3's Message.unpickle): `doc` gets one root, and the result is the number of
@@ -45,6 +56,10 @@ Status decode(std::span<const std::uint8_t> in, Document& doc, const DecodeOptio
 // never read, so anything may follow; the caller sees in.size() - consumed and must
 // not drop it silently. Errors inside the first pickle are exactly decode()'s.
 // Limits scale with the whole of `in`, as decode()'s do.
-Result<std::size_t> decode_first(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {});
+inline Result<std::size_t> decode_first(std::span<const std::uint8_t> in, Document& doc, const DecodeOptions& opt = {}) {
+    std::size_t consumed = 0;
+    if (auto st = detail::decode_into(in, doc, opt, true, consumed); !st) return std::move(st).error();
+    return consumed;
+}
 
 } // namespace mitokit::pickle

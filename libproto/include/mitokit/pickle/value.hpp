@@ -78,9 +78,11 @@ public:
     ScratchBox& operator=(const ScratchBox&) noexcept;
     ScratchBox& operator=(ScratchBox&&) noexcept;
     ~ScratchBox();
-    DecodeScratch& get();
+    // Inline for the usual case (made already): a call costs as much as the test.
+    DecodeScratch& get() { return p_ ? *p_ : make(); }
 
 private:
+    DecodeScratch& make();
     std::unique_ptr<DecodeScratch> p_;
 };
 } // namespace detail
@@ -123,9 +125,14 @@ public:
     }
 
     // A fresh node of kind k, reusing a cleared node's string and vector capacity.
-    NodeId alloc(Kind k) {
-        if (used_ == nodes_.size()) nodes_.emplace_back();
-        Node& n = nodes_[used_];
+    // Always inlined: the decoder makes one per value, and a call costs about
+    // what the rest does.
+    [[gnu::always_inline]] NodeId alloc(Kind k) {
+        // Compared as pointers: size() divides by sizeof(Node), which is not a power of two.
+        Node* slot = nodes_.data() + used_;
+        if (slot == std::to_address(nodes_.end())) [[unlikely]]
+            slot = &nodes_.emplace_back();
+        Node& n = *slot;
         n.kind = k;
         n.flag = false;
         n.i = 0;
