@@ -19,8 +19,21 @@ namespace {
 // Python's bytes-regex \s.
 bool re_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
+// Source that installs an import hook (sys.meta_path, sys.path_hooks) for names in
+// its package, which it spells as a string (tlz._build_tlz: `if package == 'tlz':`);
+// a vendored six's hook serves six.moves, not its package (pip._vendor).
+bool hooks_package(std::string_view source, std::string_view package) {
+    if (package.empty() ||
+        (source.find("meta_path") == std::string_view::npos && source.find("path_hooks") == std::string_view::npos))
+        return false;
+    const std::string_view last = package.substr(package.rfind('.') + 1);
+    for (const char q : {'\'', '"'})
+        if (source.find(std::string(1, q) + std::string(last) + q) != std::string_view::npos) return true;
+    return false;
+}
+
 // Source that can make a module importable with no file of its own: an import hook
-// (sys.meta_path, sys.path_hooks) or an entry put into sys.modules.
+// or an entry put into sys.modules.
 bool provides_modules(std::string_view source) {
     for (const std::string_view marker : {"meta_path", "path_hooks", "sys.modules[", "sys.modules.update", "sys.modules.setdefault"})
         if (source.find(marker) != std::string_view::npos) return true;
@@ -207,7 +220,8 @@ bool Planner::import_found(const std::string& name, const FoundModule& found) {
     const bool stdlib = source_.is_stdlib_path(found.path);
     imported_.emplace(name, stdlib ? Imported::stdlib : Imported::served); // before its code runs, as in CPython
     if (stdlib) return true; // stdlib code imports nothing that is served
-    if (provides_modules(found.source)) hooked_.insert(std::string(package_of(name, found.is_pkg)));
+    if (const std::string_view package = package_of(name, found.is_pkg); hooks_package(found.source, package))
+        hooked_.insert(std::string(package));
     running_.insert(name);
     const bool ran = run_imports(name, found) && copy_into_packages(name, found.source);
     running_.erase(name);

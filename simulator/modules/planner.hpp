@@ -124,10 +124,10 @@ private:
     std::map<std::string, Imported, std::less<>> imported_; // imported while answering
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> bound_names_;
     std::set<std::string, std::less<>> running_; // modules whose code the model is running
-    // Packages one of whose modules installs an import hook or writes sys.modules when
-    // it runs (tlz._build_tlz puts a finder for tlz.* on sys.meta_path and fills tlz's
-    // namespace from toolz): a submodule missing from their directories may still
-    // import, and a name their text lacks may still be bound.
+    // Packages one of whose modules installs an import hook for the package's names
+    // when it runs (tlz._build_tlz puts a finder for tlz.* on sys.meta_path and fills
+    // tlz's namespace from toolz): a submodule missing from their directories may
+    // still import, and a name their text lacks may still be bound.
     std::set<std::string, std::less<>> hooked_;
     bool in_hooked_package(std::string_view name) const;
     struct ModuleExports; // a module's source and the constants read from it

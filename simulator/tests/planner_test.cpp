@@ -283,7 +283,7 @@ TEST(Planner, AFromImportOfANameTheModuleSurelyLacksRaisesImportError) {
     MemorySource s;
     s.add("pddunder", "", true, false, false);
     s.add("hk", "from . import _hook\n", true, false, false);
-    s.add("hk._hook", "import sys\nsys.meta_path.append(object())\n", false, false, false);
+    s.add("hk._hook", "import sys\nsys.meta_path.append(Finder(prefix='hk'))\n", false, false, false);
     s.add("pd", "import sys\nVERSION = 1\n", true, false, false);
     s.add("pdlazy", "def __getattr__(name):\n    raise AttributeError(name)\n", true, false, false);
     s.add("pdstar", "from os.path import *\n", true, false, false);
@@ -446,18 +446,24 @@ TEST(Planner, AnUnguardedImportOfAMissingModuleFailsTheImporter) {
     s.add("uses_hook", "import hooked.vendored\n", false, false, false);
     // So may one whose submodule installs it when the package imports it (tlz._build_tlz).
     s.add("hooked2", "from . import _hook\n", true, false, false);
-    s.add("hooked2._hook", "import sys\nsys.meta_path.append(TlzLoader())\n", false, false, false);
+    s.add("hooked2._hook", "import sys\nclass L:\n    def find_spec(self, name, path, target=None):\n"
+                           "        if name.partition('.')[0] == 'hooked2':\n            return spec(name)\n"
+                           "sys.meta_path.append(L())\n", false, false, false);
     s.add("uses_hook2", "import hooked2\nimport hooked2.functoolz\n", false, false, false);
+    // A vendored six's hook serves its own six.moves, not its package's other names.
+    s.add("vend", "from . import six\n", true, false, false);
+    s.add("vend.six", "import sys\nsys.meta_path.append(_SixMetaPathImporter(__name__))\n", false, false, false);
+    s.add("uses_vend", "import vend\nimport vend.missing\n", false, false, false);
     s.add("missing_sub", "from . import nowhere\n", true, false, false);
-    s.add("q", "import uses_hook\nimport missing_sub\nimport uses_hook2\n", true, false, false);
-    s.add("q.x", "import hooked, uses_hook, missing_sub, hooked2, uses_hook2\n", false, false, false);
+    s.add("q", "import uses_hook\nimport missing_sub\nimport uses_hook2\ntry:\n    import uses_vend\nexcept ImportError:\n    pass\n", true, false, false);
+    s.add("q.x", "import hooked, uses_hook, missing_sub, hooked2, uses_hook2, vend, uses_vend\n", false, false, false);
     Planner p(s, s);
     // Serving t.test_x imports its parent t, which imports ok (whose failures are not
     // certain, so it stays) and then raises.
     EXPECT_EQ(p.tuple("t.test_x")->related, (V{"ok"})) << "t and t.helper raised";
     // `from . import nowhere` only imports a submodule if there is one (else an attribute).
-    EXPECT_EQ(p.tuple("q.x")->related, (V{"hooked", "hooked2", "missing_sub", "q", "uses_hook", "uses_hook2"}))
-        << "uses_hook2 imported: hooked2._hook put a finder on sys.meta_path";
+    EXPECT_EQ(p.tuple("q.x")->related, (V{"hooked", "hooked2", "missing_sub", "q", "uses_hook", "uses_hook2", "vend"}))
+        << "uses_hook2 imported: hooked2._hook put a finder for hooked2 on sys.meta_path; uses_vend failed";
 }
 
 TEST(Planner, AFromImportOfACExtensionImportsIt) {
