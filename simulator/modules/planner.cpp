@@ -312,15 +312,15 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
             // from-import only where the package lacks the name (numba's `import
             // numba.core.types as types` keeps `from numba import types` from importing
             // numba/types/).
-            if (is_loaded(sub) || (!find(sub) && !source_.extension_path(sub)) || binds_name(target, item)) {
-                if (!is_loaded(sub) && !find(sub) && !source_.extension_path(sub) && lacks_name(target, item)) {
-                    // "cannot import name": the statement stops at it.
-                    if (propagates(ref, Outcome::raised)) return false;
-                    caught(ref, Outcome::raised);
-                    break;
-                }
-                continue;
+            const bool loaded = is_loaded(sub);
+            const bool file = !loaded && (find(sub) || source_.extension_path(sub));
+            if (!loaded && !file && lacks_name(target, item)) {
+                // "cannot import name": the statement stops at it.
+                if (propagates(ref, Outcome::raised)) return false;
+                caught(ref, Outcome::raised);
+                break;
             }
+            if (loaded || !file || binds_name(target, item)) continue;
             const Outcome rs = import_module(sub);
             if (propagates(ref, rs)) return false;
             caught(ref, rs);
