@@ -182,6 +182,27 @@ TEST(Importer, ChildReadsAVersionTupleImportedFromAnotherModule) {
     EXPECT_FALSE(n.module_cached("backport")) << "the Python 3.8 branch does not run";
 }
 
+TEST(Importer, ChildReadsAnAttributeOfAnImportedModule) {
+    // future.types: `from future import utils`, then `if utils.PY3: import builtins /
+    // else: from .newbytes import newbytes`; six: `import six`, then `if six.PY2:`.
+    ModWorld w;
+    w.src.add("fut", "", true, false, false);
+    w.src.add("fut.utils", "import sys\nPY3 = sys.version_info[0] >= 3\n", true, false, false);
+    w.src.add("sx", "import sys\nPY2 = sys.version_info[0] == 2\n", false, false, false);
+    w.src.add("auser", "from fut import utils\nimport sx\nif utils.PY3:\n    import modern\nelse:\n    import backport\n"
+                       "if sx.PY2:\n    import py2_only\n",
+              false, false, false);
+    for (const char* m : {"backport", "modern", "py2_only"}) w.src.add(m, "X = 1\n", false, false, false);
+    w.src.add("sys", "", false, true);
+    const ContextId c1 = w.spawn_from_master();
+    auto r = w.call(c1, w.import_call({"auser"}));
+    ASSERT_TRUE(r.ok()) << r.dead_reason << r.call_error.value_or("");
+    const Node& n = *w.sim->find(c1);
+    EXPECT_TRUE(n.module_imported("modern"));
+    EXPECT_FALSE(n.module_cached("backport")) << "utils.PY3 is true on the child's Python 3";
+    EXPECT_FALSE(n.module_cached("py2_only"));
+}
+
 TEST(Importer, CallIntoUnimportedModuleImportsItFirst) {
     ModWorld w;
     w.functions.add("mypkg.util", std::nullopt, "answer",
