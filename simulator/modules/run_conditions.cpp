@@ -51,12 +51,17 @@ std::optional<bool> version_truth(Toks c) {
         scalar = true;
         i += 2;
     } else if (i + 3 < c.size() && is(c[i], "[")) {
+        // `[:k]`, or `[0:k]` as future's `PY34_PLUS = sys.version_info[0:2] >= (3, 4)`.
+        const bool zero = c[i + 1].kind == TokKind::number && c[i + 1].text == "0" && i + 4 < c.size() && is(c[i + 2], ":");
+        if (zero) ++i;
         if (is(c[i + 1], ":") && i + 3 < c.size() && is(c[i + 3], "]")) {
             const auto n = small_int(c[i + 2]);
             if (!n || *n < 1 || *n > 3) return std::nullopt;
             lhs.resize(static_cast<std::size_t>(*n));
             whole = false;
             i += 4;
+        } else if (zero) {
+            return std::nullopt;
         } else if (is(c[i + 2], "]")) {
             const auto k = small_int(c[i + 1]);
             if (!k || *k > 2) return std::nullopt;
@@ -451,12 +456,13 @@ const AliasTarget* aliasable(std::string_view module, std::string_view attribute
     return nullptr;
 }
 
-// `sys.version_info` or `sys.version_info[:k]` (k of 1 to 3), all of `t`: its slice (0: whole).
+// `sys.version_info`, `sys.version_info[:k]` or `[0:k]` (k of 1 to 3), all of `t`: its slice (0: whole).
 std::optional<std::uint8_t> version_tuple(Toks t) {
     if (t.size() < 3 || !is(t[0], "sys") || !is(t[1], ".") || !is(t[2], "version_info")) return std::nullopt;
     if (t.size() == 3) return 0;
-    if (t.size() != 7 || !is(t[3], "[") || !is(t[4], ":") || !is(t[6], "]")) return std::nullopt;
-    const auto k = small_int(t[5]);
+    const std::size_t colon = t.size() == 8 && t[4].kind == TokKind::number && t[4].text == "0" ? 5 : 4;
+    if (t.size() != colon + 3 || !is(t[3], "[") || !is(t[colon], ":") || !is(t[colon + 2], "]")) return std::nullopt;
+    const auto k = small_int(t[colon + 1]);
     if (!k || *k < 1 || *k > 3) return std::nullopt;
     return static_cast<std::uint8_t>(*k);
 }

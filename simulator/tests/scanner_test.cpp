@@ -124,6 +124,9 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "if sys.implementation.name in ('pypy',): import pypy_impl\n"
         "if not bool(sys.platform == 'linux'): import not_linux\n"
         "if str is not bytes:\n    import py3_types\nelse:\n    import py2_types\n"
+        "PY34_PLUS = sys.version_info[0:2] >= (3, 4)\nif not PY34_PLUS: import before_34\n"
+        "if sys.version_info[0:2] < (3, 4): import before_34_inline\n"
+        "if sys.version_info[1:2] < (3, 4): import slice_unknown\n"
         "if not (bytes == str): import py3_eq\n"
         "optional_ok = not os.environ.get(\"PATSY_AVOID_OPTIONAL_DEPENDENCIES\")\n"
         "if optional_ok and hasattr(collections, \"OrderedDict\"):\n    import odict\nelse:\n    import py26_odict\n"
@@ -138,7 +141,7 @@ TEST(Scanner, ExecutedImportsSkipMainGuardsAndBranchesOnConstantNames) {
         "imported = None\ntry:\n    import imported\nexcept ImportError:\n    pass\nif imported:\n    import imported_unknown\n";
     EXPECT_EQ(modules_of(scan_executed_imports(src)),
               (V{"not_main", "no_tornado", "sni", "npn_unknown", "cpython", "not_frozen", "frozen_default_unknown",
-                 "frozen_raises_unknown", "_quoting_c", "py3_types", "py3_eq", "odict", "posix_only", "msvcrt", "fast", "twice_unknown",
+                 "frozen_raises_unknown", "_quoting_c", "py3_types", "slice_unknown", "py3_eq", "odict", "posix_only", "msvcrt", "fast", "twice_unknown",
                  "rebound_unknown", "later_unknown", "imported", "imported_unknown"}));
 }
 
