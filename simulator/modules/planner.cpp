@@ -40,15 +40,13 @@ bool provides_modules(std::string_view source) {
     return false;
 }
 
-// Whether a module whose source is this surely has no attribute `name` once run: the
-// name is nowhere in its text, and it does nothing that binds names the text does not
-// spell (a star import, globals(), setattr(), a module __getattr__, exec, its
-// __dict__, an entry put into sys.modules). partd.python's `from pandas import msgpack`
-// then raises ImportError, and its except clause imports msgpack. Submodules are the
-// caller's concern. Text matches only: any doubt leaves the name possible.
-bool surely_lacks(std::string_view source, std::string_view name) {
-    // Dunder names (__file__, __spec__, __path__...) are set by the import system.
-    if (name.empty() || name.substr(0, 2) == "__" || source.find(name) != std::string_view::npos) return false;
+// Whether a module whose source is this binds no name its text does not spell: no
+// star import, globals(), setattr(), module __getattr__, exec, __dict__, entry put
+// into sys.modules... Text matches only: any doubt says no. Such a module surely
+// lacks an attribute its text never spells (partd.python's `from pandas import
+// msgpack` would then raise ImportError and run its except clause; pandas has a
+// module __getattr__).
+bool spells_every_binding(std::string_view source) {
     for (const std::string_view marker : {"*", "globals", "locals", "setattr", "vars(", "exec", "__dict__", "__getattr__",
                                           "modules", "__builtins__", "import_module", "__import__"})
         if (source.find(marker) != std::string_view::npos) return false;
@@ -394,8 +392,15 @@ bool Planner::in_hooked_package(std::string_view name) const {
 bool Planner::lacks_name(const std::string& module, const std::string& name) {
     if (running_.count(module)) return false; // partly run: not its final namespace
     if (in_hooked_package(module)) return false; // tlz's hook fills tlz's namespace from toolz
-    const auto found = find(module);
-    return found && surely_lacks(found->source, name);
+    // Dunder names (__file__, __spec__, __path__...) are set by the import system.
+    if (name.empty() || name.compare(0, 2, "__") == 0) return false;
+    auto it = spelled_sources_.find(module);
+    if (it == spelled_sources_.end()) { // read once per module, as binds_name() does
+        std::optional<std::string> kept;
+        if (auto found = find(module); found && spells_every_binding(found->source)) kept = std::move(found->source);
+        it = spelled_sources_.emplace(module, std::move(kept)).first;
+    }
+    return it->second && it->second->find(name) == std::string::npos;
 }
 
 bool Planner::binds_name(const std::string& module, const std::string& name) {

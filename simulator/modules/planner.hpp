@@ -124,6 +124,9 @@ private:
     std::map<std::string, Imported, std::less<>> imported_; // imported while answering
     std::map<std::string, std::set<std::string, std::less<>>, std::less<>> bound_names_;
     std::set<std::string, std::less<>> running_; // modules whose code the model is running
+    // lacks_name(): per module, its source where spells_every_binding() holds (few,
+    // and small), else none.
+    std::map<std::string, std::optional<std::string>, std::less<>> spelled_sources_;
     // Packages one of whose modules installs an import hook for the package's names
     // when it runs (tlz._build_tlz puts a finder for tlz.* on sys.meta_path and fills
     // tlz's namespace from toolz): a submodule missing from their directories may

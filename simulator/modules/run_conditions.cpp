@@ -692,7 +692,7 @@ ConstNames::ConstNames(const std::vector<Line>& lines, const ModuleFacts* module
 // module it names binds ATTRIBUTE once to a known truth. Only those lines are read:
 // every other `np.array` would have the planner read numpy for nothing.
 void ConstNames::attribute_truths(const std::vector<Line>& lines, const ModuleFacts& module,
-                                  std::unordered_map<std::string_view, std::size_t>& all_bound) {
+                                  const std::unordered_map<std::string_view, std::size_t>& all_bound) {
     struct Bound {
         std::string module;
         std::size_t line;
@@ -704,7 +704,10 @@ void ConstNames::attribute_truths(const std::vector<Line>& lines, const ModuleFa
         module_bindings(lines[n], &module, found);
         for (auto& [name, target] : found) modules.emplace(name, Bound{std::move(target), n});
     }
-    std::erase_if(modules, [&](const auto& m) { return all_bound[m.first] != 1; });
+    std::erase_if(modules, [&](const auto& m) {
+        const auto b = all_bound.find(m.first);
+        return b == all_bound.end() || b->second != 1;
+    });
     if (modules.empty()) return;
     std::unordered_set<std::string> unknown;
     for (const Line& l : lines) {

@@ -58,7 +58,7 @@ private:
     std::unordered_map<std::string_view, Version> versions_;
     std::unordered_map<std::string, Const> attributes_; // "MODULE_NAME.ATTRIBUTE"
     void attribute_truths(const std::vector<Line>& lines, const ModuleFacts& module,
-                          std::unordered_map<std::string_view, std::size_t>& all_bound);
+                          const std::unordered_map<std::string_view, std::size_t>& all_bound);
 };
 
 // Every name the statement may bind, conservatively (counted into `bound`).
