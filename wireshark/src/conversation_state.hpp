@@ -45,8 +45,14 @@ struct Direction {
     // TCP sequence number (relative) where the next byte not yet accounted for
     // begins (the next frame, or the end of the frame being reassembled), when
     // known: a segment starting past it follows bytes missing from the capture.
+    // While TCP waits for "one more segment" only a lower bound is known (the end
+    // of the segment that asked), which is enough to tell a segment after a hole.
     bool next_seq_known = false;
     std::uint32_t next_seq = 0;
+    // Where the frame TCP reassembles begins: a reassembled buffer carries no
+    // sequence number of its own, and starts there.
+    bool reassembly_seq_known = false;
+    std::uint32_t reassembly_seq = 0;
 
     struct Collector final : StreamHandler {
         std::vector<BootItem> events;

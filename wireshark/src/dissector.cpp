@@ -216,21 +216,25 @@ std::optional<std::uint32_t> first_seq(tvbuff_t* tvb, const tcpinfo* tcp) {
 }
 
 // After tcp_dissect_pdus on the first pass: the sequence number of the next frame,
-// or of the end of the frame TCP now reassembles, when it can be known.
+// or of the end of the frame TCP now reassembles (a lower bound while it waits for
+// one more segment), and where that reassembly begins. `len` bytes from `start`
+// (or, reassembled, from where the reassembly began) were given, frames from `base`.
 void note_next_seq(Direction& d, packet_info* pinfo, std::optional<std::uint32_t> start, int len, int base) {
     if (d.mode != Direction::Mode::frames) return;
-    if (pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT || pinfo->desegment_len == DESEGMENT_UNTIL_FIN) {
-        d.next_seq_known = false;
+    if (!start && d.reassembly_seq_known) start = d.reassembly_seq;
+    if (!start) return;
+    const std::uint32_t end = *start + static_cast<std::uint32_t>(len);
+    if (!pinfo->desegment_len) {
+        d.next_seq = end;
+        d.next_seq_known = true;
+        d.reassembly_seq_known = false;
         return;
     }
-    if (start) {
-        d.next_seq = *start + static_cast<std::uint32_t>(len) + pinfo->desegment_len;
-        d.next_seq_known = true;
-    } else if (d.next_seq_known && pinfo->desegment_len) {
-        // A reassembled frame's data ends at the expected end; more is wanted after it.
-        (void)base;
-        d.next_seq += pinfo->desegment_len;
-    }
+    d.reassembly_seq = *start + static_cast<std::uint32_t>(base) + pinfo->desegment_offset;
+    d.reassembly_seq_known = true;
+    const bool open_ended = pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT || pinfo->desegment_len == DESEGMENT_UNTIL_FIN;
+    d.next_seq = open_ended ? end : end + pinfo->desegment_len;
+    d.next_seq_known = true;
 }
 
 SegmentInfo* resync_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
@@ -264,6 +268,7 @@ int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
         const bool gap = start && d.next_seq_known && static_cast<std::int32_t>(*start - d.next_seq) > 0;
         if (gap && (d.mode == Direction::Mode::frames || d.mode == Direction::Mode::bootstrap)) {
             d.mode = Direction::Mode::resync;
+            d.reassembly_seq_known = false;
             d.decoder.reset();
             d.collector.reset();
         }

@@ -45,6 +45,22 @@ def write(path):
         m.send("c", big[cut:cut + 3000])
         m.send("c", big[cut + 3000:] + frame(1, 0, 102, b"root\x0020\x00next"))
         m.send("c", frame(1, 0, 1004, pickled(9)))
+        # A segment ending in the first bytes of a header: TCP reassembles "one more
+        # segment" and the dissector sees the frame's end only reassembled, so where the
+        # next frame begins must come from where that reassembly began. Then segments lost.
+        x = frame(1, 0, 102, b"root\x0020\x00split header")
+        n = pcapgen.TcpConversation(w, 41003, 42003)
+        n.send("c", a + x[:8])
+        n.send("c", x[8:])
+        n.lose("c", b[:100])
+        n.send("c", b[100:] + cc)
+        n.send("c", e)
+        # The same, with the segment after the header's first bytes lost.
+        o = pcapgen.TcpConversation(w, 41004, 42004)
+        o.send("c", a + x[:8])
+        o.lose("c", x[8:] + b[:100])
+        o.send("c", b[100:] + cc)
+        o.send("c", e)
 
 
 def main():
@@ -62,12 +78,16 @@ def main():
                     f"frames link: handles {got.get(41000)}, want [102, 1001, 102, 1002] (1000 was cut by the hole)")
         fails.check(got.get(42001) == [100, 1003, 102],
                     f"child link without MITO002: handles {got.get(42001)}, want [100, 1003, 102]")
+        fails.check(got.get(41003) == [102, 102, 1001, 1002],
+                    f"split header, then a hole: handles {got.get(41003)}, want [102, 102, 1001, 1002]")
+        fails.check(got.get(41004) == [102, 1001, 1002],
+                    f"split header cut by a hole: handles {got.get(41004)}, want [102, 1001, 1002]")
         decode_as = ["-d", "tcp.port==43000,mitogen"]
         late = [m["handle"] for m in wstest.messages(sb, cap, decode_as) if m["srcport"] == 41002]
         fails.check(late == [102, 1004], f"capture begun inside a frame, Decode As: handles {late}, want [102, 1004]")
         rows = wstest.fields(sb, cap, ["frame.number", "mitogen.midstream"], ["-2"] + decode_as)
         midstream = [int(r[0][0]) for r in rows if r[1]]
-        fails.check(len(midstream) == 3, f"three segments start with the tail of a frame: {midstream}")
+        fails.check(len(midstream) == 5, f"five segments start with the tail of a frame: {midstream}")
         info = sb.tshark(["-r", cap, "-2", "-Y", "mitogen.midstream", "-T", "fields", "-e", "_ws.col.Info"]).stdout
         fails.check("Data after segments missing from the capture" in info, f"the tail is named: {info.strip()}")
         errors = sb.tshark(["-r", cap, "-2"] + decode_as + ["-Y", "mitogen.bad_encoding or mitogen.oversize or mitogen.after_failure "
