@@ -76,6 +76,19 @@ TEST(FrameSync, AHeaderSplitAcrossChunksIsFound) {
     EXPECT_EQ(Bytes(rest.begin(), rest.end()), Bytes(next.begin(), next.begin() + HEADER_SIZE + 2));
 }
 
+TEST(FrameSync, AHeaderInAPayloadWhoseFrameBreaksOffIsPassedOver) {
+    // The tail of a log line that quotes a frame: the quoted header is plausible,
+    // but what follows its 5 bytes is no header, so frames cannot start there.
+    const Bytes fake = frame(102, {'a', 'b', 'c', 'd', 'e'});
+    const Bytes tail = cat(cat({'q', 'u', 'o', 't', 'e', ' '}, fake), {'z', 'z', 'z', 'z', '\n'});
+    const Bytes next = frame(1001, {0x80, 0x02, 'K', 0x07, '.'});
+    FrameSync sync;
+    auto rest = sync.feed(cat(tail, next));
+    ASSERT_TRUE(sync.found());
+    EXPECT_EQ(sync.skipped(), tail.size());
+    EXPECT_EQ(Bytes(rest.begin(), rest.end()), next);
+}
+
 TEST(FrameSync, NoHeaderHoldsOnlyAnUndecidedTail) {
     FrameSync sync;
     const Bytes junk(10000, 0x11);

@@ -131,4 +131,20 @@ Plausibility plausible_frame_start(std::span<const std::uint8_t> bytes, std::uin
     return Plausibility::yes;
 }
 
+bool plausible_frame_chain(std::span<const std::uint8_t> bytes, std::uint32_t max_message_size,
+                           std::uint32_t max_plausible_id) {
+    if (bytes.size() < HEADER_SIZE) return false;
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+        const auto rest = bytes.subspan(pos);
+        const Plausibility p = plausible_frame_start(rest, max_message_size, max_plausible_id);
+        if (p == Plausibility::no) return false;
+        if (p == Plausibility::need_more) return true; // a header or payload start cut by the span's end
+        const std::uint64_t size = HEADER_SIZE + std::uint64_t{decode_header(rest.first(HEADER_SIZE), max_message_size)->length};
+        if (size >= rest.size()) return true; // the last frame ends at the span's end, or runs past it
+        pos += static_cast<std::size_t>(size);
+    }
+    return true;
+}
+
 } // namespace mitokit

@@ -80,6 +80,37 @@ TEST(FrameHeader, PeekRoutingIdsAgreesWithDecodeAndRefusesWhatIsNoFrame) {
     EXPECT_TRUE(peek_routing_ids(bytes));
 }
 
+std::vector<std::uint8_t> log_frame(std::size_t text) {
+    std::vector<std::uint8_t> payload(text, 'x');
+    return encode_frame(Header{Encoding::legacy, 0, 7, 7, handle::FORWARD_LOG, 0, 0}, payload);
+}
+
+TEST(FrameChain, FramesMustTileTheSpanAndEveryHeaderInItMustBePlausible) {
+    std::vector<std::uint8_t> bytes;
+    for (std::size_t n : {10u, 40u, 3u}) {
+        const auto f = log_frame(n);
+        bytes.insert(bytes.end(), f.begin(), f.end());
+    }
+    const std::span<const std::uint8_t> all(bytes);
+    EXPECT_TRUE(plausible_frame_chain(all));
+    EXPECT_TRUE(plausible_frame_chain(all.first(all.size() - 1)));  // the last frame cut short
+    EXPECT_TRUE(plausible_frame_chain(all.first(36 + 66 + 10)));   // the third header cut inside
+    EXPECT_TRUE(plausible_frame_chain(all.subspan(36)));            // from the second frame on
+    // One byte too many after the first frame: the second "header" starts one late.
+    auto shifted = log_frame(10);
+    shifted.push_back(0);
+    const auto second = log_frame(40);
+    shifted.insert(shifted.end(), second.begin(), second.end());
+    EXPECT_TRUE(plausible_frame_start(shifted) == Plausibility::yes); // the first header alone passes
+    EXPECT_FALSE(plausible_frame_chain(shifted));
+    // The first header must be whole.
+    EXPECT_FALSE(plausible_frame_chain(all.first(HEADER_SIZE - 1)));
+    // Inside a frame: not a header.
+    EXPECT_FALSE(plausible_frame_chain(all.subspan(1)));
+    // A length over the limit (the second frame's) is no frame.
+    EXPECT_FALSE(plausible_frame_chain(all, 20));
+}
+
 TEST(Handles, NamesRoundTrip) {
     EXPECT_EQ(handle_name(handle::LOAD_MODULE), "LOAD_MODULE");
     EXPECT_EQ(handle_name(handle::IS_DEAD), "IS_DEAD");

@@ -32,13 +32,6 @@ bool starts_with(tvbuff_t* tvb, const char* text) {
     return tvb_captured_length(tvb) >= static_cast<guint>(n) && tvb_memeql(tvb, 0, reinterpret_cast<const guint8*>(text), n) == 0;
 }
 
-int find_plausible_header(tvbuff_t* tvb, int from) {
-    const int len = static_cast<int>(tvb_captured_length(tvb));
-    for (int k = from; k + static_cast<int>(HEADER_SIZE) <= len; ++k)
-        if (plausible_header(tvb, k)) return k;
-    return -1;
-}
-
 bool contains_marker(tvbuff_t* tvb) {
     const int len = static_cast<int>(tvb_captured_length(tvb));
     const guint8* p = tvb_get_ptr(tvb, 0, len);
@@ -82,7 +75,7 @@ Start classify_start(tvbuff_t* tvb, int& first_header) {
         if (a == 0x78 && ((a << 8) | b) % 31 == 0) return Start::bootstrap;
     }
     if (contains_marker(tvb)) return Start::bootstrap;
-    first_header = find_plausible_header(tvb, 1);
+    first_header = find_frame_chain(tvb, 1);
     if (first_header >= 0) return Start::midstream;
     // Text without a marker yet: noise lines (an ssh banner) before MITO000. A capture
     // that began inside a big frame can start with a printable byte too, so the whole
@@ -243,7 +236,7 @@ SegmentInfo* resync_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
     si->stream_offset = d.stream_pos;
     si->midstream = true;
     si->after_gap = true;
-    const int first_header = plausible_header(tvb, 0) ? 0 : find_plausible_header(tvb, 1);
+    const int first_header = find_frame_chain(tvb, 0);
     si->boot_len = static_cast<std::uint32_t>(first_header >= 0 ? first_header : len);
     if (first_header >= 0) d.mode = Direction::Mode::frames;
     d.stream_pos += static_cast<std::uint64_t>(len);

@@ -156,6 +156,18 @@ bool plausible_header_prefix(tvbuff_t* tvb) {
     return plausible_frame_start({tvb_get_ptr(tvb, 0, len), static_cast<std::size_t>(len)}) != Plausibility::no;
 }
 
+int find_frame_chain(tvbuff_t* tvb, int from) {
+    const int len = static_cast<int>(tvb_captured_length(tvb));
+    if (from < 0 || len - from < static_cast<int>(HEADER_SIZE)) return -1;
+    const std::span<const std::uint8_t> bytes{tvb_get_ptr(tvb, 0, len), static_cast<std::size_t>(len)};
+    const std::uint32_t limit = registry().prefs.max_message_size;
+    for (int k = from; k + static_cast<int>(HEADER_SIZE) <= len; ++k) {
+        if (bytes[static_cast<std::size_t>(k)] != 'M') continue; // every encoding starts with it
+        if (plausible_frame_chain(bytes.subspan(static_cast<std::size_t>(k)), limit)) return k;
+    }
+    return -1;
+}
+
 guint pdu_length(packet_info*, tvbuff_t* tvb, int offset, void*) {
     const guint rest = tvb_reported_length_remaining(tvb, offset) > 0
                            ? static_cast<guint>(tvb_reported_length_remaining(tvb, offset)) : 0;

@@ -14,6 +14,13 @@ bool plausible_header(tvbuff_t* tvb, int offset);
 // true if the bytes present could begin a plausible header.
 bool plausible_header_prefix(tvbuff_t* tvb);
 
+// Where frames resume in a segment that starts inside one (a capture begun late,
+// segments lost): the first offset at or after `from` where frames start that
+// agree with the rest of the segment (mitokit::plausible_frame_chain: every header
+// plausible, each length leading to the next; the first header whole), or -1.
+// One plausible header alone can be payload bytes; a chain that breaks is.
+int find_frame_chain(tvbuff_t* tvb, int from);
+
 // 26 + length, or everything left in the tvb for a header the reference would
 // drop the connection over (bad encoding, over-size length).
 guint pdu_length(packet_info* pinfo, tvbuff_t* tvb, int offset, void* data);

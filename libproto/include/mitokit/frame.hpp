@@ -72,6 +72,14 @@ Plausibility plausible_frame_start(std::span<const std::uint8_t> bytes,
                                    std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE,
                                    std::uint32_t max_plausible_id = PLAUSIBLE_ID_LIMIT);
 
+// Whether the frames that would start at bytes[0] agree with the bytes: the first
+// header whole, every header in the span plausible (plausible_frame_start), each
+// frame's length leading to the next header; the last frame may run past the end.
+// One plausible header can be payload bytes; a chain that breaks is.
+bool plausible_frame_chain(std::span<const std::uint8_t> bytes,
+                           std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE,
+                           std::uint32_t max_plausible_id = PLAUSIBLE_ID_LIMIT);
+
 // Header (length taken from payload.size()) followed by payload.
 std::vector<std::uint8_t> encode_frame(Header h, std::span<const std::uint8_t> payload);
 

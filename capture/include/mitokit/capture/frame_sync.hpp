@@ -5,7 +5,10 @@
 //
 // Plausible means what a real tree sends: a known encoding (MI/MJ/MK), a length
 // within max_message_size, every context ID, handle and reply_to below
-// max_plausible_id, and a payload that should be a pickle beginning with PROTO.
+// max_plausible_id, and a payload that should be a pickle beginning with PROTO;
+// and the frames it starts must agree with the rest of the bytes held
+// (mitokit::plausible_frame_chain), so a header-like run in a payload followed
+// by anything but a header is passed over.
 // A payload that happens to hold such 26 bytes can still be taken for a frame;
 // nothing else can be done without the missing bytes.
 #pragma once
