@@ -158,13 +158,21 @@ bool plausible_header_prefix(tvbuff_t* tvb) {
 
 int find_frame_chain(tvbuff_t* tvb, int from) {
     const int len = static_cast<int>(tvb_captured_length(tvb));
-    if (from < 0 || len - from < static_cast<int>(HEADER_SIZE)) return -1;
+    if (from < 0 || from >= len) return -1;
     const std::span<const std::uint8_t> bytes{tvb_get_ptr(tvb, 0, len), static_cast<std::size_t>(len)};
     const std::uint32_t limit = registry().prefs.max_message_size;
-    for (int k = from; k + static_cast<int>(HEADER_SIZE) <= len; ++k) {
+    int k = from;
+    for (; k + static_cast<int>(HEADER_SIZE) <= len; ++k) {
         if (bytes[static_cast<std::size_t>(k)] != 'M') continue; // every encoding starts with it
         if (plausible_frame_chain(bytes.subspan(static_cast<std::size_t>(k)), limit)) return k;
     }
+    // A header cut by the segment's end: TCP reassembles it with the next segment.
+    // Its encoding, destination and source must be there to be taken for one.
+    constexpr int MIN_HEADER_PREFIX = 10;
+    for (; k + MIN_HEADER_PREFIX <= len; ++k)
+        if (bytes[static_cast<std::size_t>(k)] == 'M' &&
+            plausible_frame_start(bytes.subspan(static_cast<std::size_t>(k)), limit) == Plausibility::need_more)
+            return k;
     return -1;
 }
 

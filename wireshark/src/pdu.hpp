@@ -18,7 +18,8 @@ bool plausible_header_prefix(tvbuff_t* tvb);
 // segments lost): the first offset at or after `from` where frames start that
 // agree with the rest of the segment (mitokit::plausible_frame_chain: every header
 // plausible, each length leading to the next; the first header whole), or -1.
-// One plausible header alone can be payload bytes; a chain that breaks is.
+// One plausible header alone can be payload bytes; a chain that breaks is. Failing
+// that, a plausible start of a header of at least 10 bytes that the segment's end cuts.
 int find_frame_chain(tvbuff_t* tvb, int from);
 
 // 26 + length, or everything left in the tvb for a header the reference would

@@ -64,6 +64,13 @@ def write(path):
         p.lose("c", q[:20])
         p.send("c", q[20:] + cc + d)
         p.send("c", e)
+        # After the hole, the first header is cut by the segment's end.
+        r = pcapgen.TcpConversation(w, 41006, 42006)
+        r.send("c", a)
+        r.lose("c", b[:100])
+        r.send("c", b[100:] + cc[:12])
+        r.send("c", cc[12:] + d)
+        r.send("c", e)
         # The same, with the segment after the header's first bytes lost.
         o = pcapgen.TcpConversation(w, 41004, 42004)
         o.send("c", a + x[:8])
@@ -93,12 +100,14 @@ def main():
                     f"split header cut by a hole: handles {got.get(41004)}, want [102, 1001, 1002]")
         fails.check(got.get(41005) == [102, 1001, 102, 1002],
                     f"a quoted header after a hole: handles {got.get(41005)}, want [102, 1001, 102, 1002]")
+        fails.check(got.get(41006) == [102, 1001, 102, 1002],
+                    f"a header cut after a hole: handles {got.get(41006)}, want [102, 1001, 102, 1002]")
         decode_as = ["-d", "tcp.port==43000,mitogen"]
         late = [m["handle"] for m in wstest.messages(sb, cap, decode_as) if m["srcport"] == 41002]
         fails.check(late == [102, 1004], f"capture begun inside a frame, Decode As: handles {late}, want [102, 1004]")
         rows = wstest.fields(sb, cap, ["frame.number", "mitogen.midstream"], ["-2"] + decode_as)
         midstream = [int(r[0][0]) for r in rows if r[1]]
-        fails.check(len(midstream) == 6, f"six segments start with the tail of a frame: {midstream}")
+        fails.check(len(midstream) == 7, f"seven segments start with the tail of a frame: {midstream}")
         info = sb.tshark(["-r", cap, "-2", "-Y", "mitogen.midstream", "-T", "fields", "-e", "_ws.col.Info"]).stdout
         fails.check("Data after segments missing from the capture" in info, f"the tail is named: {info.strip()}")
         errors = sb.tshark(["-r", cap, "-2"] + decode_as + ["-Y", "mitogen.bad_encoding or mitogen.oversize or mitogen.after_failure "
