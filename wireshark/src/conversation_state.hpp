@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -47,12 +48,10 @@ struct Direction {
     // known: a segment starting past it follows bytes missing from the capture.
     // While TCP waits for "one more segment" only a lower bound is known (the end
     // of the segment that asked), which is enough to tell a segment after a hole.
-    bool next_seq_known = false;
-    std::uint32_t next_seq = 0;
+    std::optional<std::uint32_t> next_seq;
     // Where the frame TCP reassembles begins: a reassembled buffer carries no
     // sequence number of its own, and starts there.
-    bool reassembly_seq_known = false;
-    std::uint32_t reassembly_seq = 0;
+    std::optional<std::uint32_t> reassembly_seq;
 
     struct Collector final : StreamHandler {
         std::vector<BootItem> events;

@@ -214,20 +214,17 @@ std::optional<std::uint32_t> first_seq(tvbuff_t* tvb, const tcpinfo* tcp) {
 // (or, reassembled, from where the reassembly began) were given, frames from `base`.
 void note_next_seq(Direction& d, packet_info* pinfo, std::optional<std::uint32_t> start, int len, int base) {
     if (d.mode != Direction::Mode::frames) return;
-    if (!start && d.reassembly_seq_known) start = d.reassembly_seq;
+    if (!start) start = d.reassembly_seq;
     if (!start) return;
     const std::uint32_t end = *start + static_cast<std::uint32_t>(len);
     if (!pinfo->desegment_len) {
         d.next_seq = end;
-        d.next_seq_known = true;
-        d.reassembly_seq_known = false;
+        d.reassembly_seq.reset();
         return;
     }
     d.reassembly_seq = *start + static_cast<std::uint32_t>(base) + pinfo->desegment_offset;
-    d.reassembly_seq_known = true;
     const bool open_ended = pinfo->desegment_len == DESEGMENT_ONE_MORE_SEGMENT || pinfo->desegment_len == DESEGMENT_UNTIL_FIN;
     d.next_seq = open_ended ? end : end + pinfo->desegment_len;
-    d.next_seq_known = true;
 }
 
 SegmentInfo* resync_segment(tvbuff_t* tvb, packet_info* pinfo, Direction& d) {
@@ -258,10 +255,10 @@ int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
     if (!si && !PINFO_FD_VISITED(pinfo)) {
         // Bytes before this segment are missing from the capture: whatever frame or
         // bootstrap line they held is lost, and frames resume at the next header.
-        const bool gap = start && d.next_seq_known && static_cast<std::int32_t>(*start - d.next_seq) > 0;
+        const bool gap = start && d.next_seq && static_cast<std::int32_t>(*start - *d.next_seq) > 0;
         if (gap && (d.mode == Direction::Mode::frames || d.mode == Direction::Mode::bootstrap)) {
             d.mode = Direction::Mode::resync;
-            d.reassembly_seq_known = false;
+            d.reassembly_seq.reset();
             d.decoder.reset();
             d.collector.reset();
         }
@@ -270,7 +267,6 @@ int dissect_segment(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
         if (start && d.mode != Direction::Mode::frames) {
             // Bootstrap bytes and skipped bytes are accounted for segment by segment.
             d.next_seq = *start + static_cast<std::uint32_t>(len);
-            d.next_seq_known = true;
         }
     }
 
