@@ -91,6 +91,72 @@ TEST(PayloadsPickled, CallFunctionParsedIntoAReusedValueForgetsThePreviousCall) 
     EXPECT_EQ(build_call_function(into), ref("cf_getpid"));
 }
 
+// Everything a parse leaves in a CallFunction, as one comparable value.
+std::string parse_state(const Status& st, const CallFunction& c) {
+    if (!st) return "error: " + st.error().message;
+    std::string s = c.module + "|" + (c.klass ? *c.klass : "<none>") + "|" + c.function + "|" +
+                    std::to_string(c.chain_id) + "|" + std::to_string(c.args) + "|" + std::to_string(c.kwargs) + "|" +
+                    std::to_string(c.trailing_bytes) + "|" + std::to_string(c.doc.size()) + "|";
+    for (std::size_t i = 0; i < c.doc.size(); ++i) {
+        const auto& n = c.doc[static_cast<pickle::NodeId>(i)];
+        s += std::to_string(static_cast<int>(n.kind)) + "," + std::to_string(n.flag) + "," + std::to_string(n.i) + "," +
+             std::to_string(n.i2) + "," + n.s + ",";
+        for (auto id : n.items) s += std::to_string(id) + " ";
+        s += ";";
+    }
+    for (auto r : c.doc.roots()) s += std::to_string(r) + " ";
+    return s;
+}
+
+TEST(PayloadsPickled, CallFunctionParsedAgainIsWhatAFreshParseGives) {
+    // A sequence of payloads (repeats, near misses that differ in one byte or in
+    // length, errors, another encoding) through one reused CallFunction: after each
+    // step it holds what a fresh parse_call_function of that payload gives.
+    std::vector<std::vector<std::uint8_t>> inputs;
+    for (const char* name : {"cf_getpid", "cf_getpid", "cf_klass", "cf_klass", "cf_getpid", "cf_chain", "cf_proxy",
+                             "cf_proxy"})
+        inputs.push_back(ref(name));
+    auto last_byte_changed = ref("cf_chain");
+    last_byte_changed[last_byte_changed.size() / 2] ^= 1;
+    inputs.push_back(ref("cf_chain"));
+    inputs.push_back(last_byte_changed);
+    inputs.push_back(last_byte_changed);
+    inputs.push_back(ref("cf_chain"));
+    auto with_trailing = ref("cf_getpid");
+    with_trailing.push_back(0x4e); // MI: read the first pickle, count one trailing byte
+    inputs.push_back(with_trailing);
+    inputs.push_back(with_trailing);
+    inputs.push_back(ref("cf_getpid"));
+    auto truncated = ref("cf_getpid");
+    truncated.pop_back();
+    inputs.push_back(truncated);
+    inputs.push_back(truncated);
+    inputs.push_back(ref("cf_getpid"));
+    inputs.push_back({0x80, 0x02, 0x4e, 0x2e}); // None: no call
+    inputs.push_back(ref("cf_getpid"));
+    inputs.push_back({});
+    inputs.push_back(ref("cf_getpid"));
+    CallFunction again;
+    for (Encoding enc : {Encoding::legacy, Encoding::pickle, Encoding::legacy}) {
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            SCOPED_TRACE(i);
+            CallFunction fresh;
+            const Status want = parse_call_function(inputs[i], fresh, {}, enc);
+            const Status got = parse_call_function_again(inputs[i], again, enc);
+            EXPECT_EQ(parse_state(got, again), parse_state(want, fresh));
+            if (got) EXPECT_EQ(again.parsed_from, inputs[i]);
+            else EXPECT_TRUE(again.parsed_from.empty());
+        }
+    }
+    // A plain parse into the value forgets the record: the same bytes again decode.
+    ASSERT_TRUE(parse_call_function_again(ref("cf_klass"), again));
+    ASSERT_TRUE(parse_call_function(ref("cf_chain"), again));
+    EXPECT_TRUE(again.parsed_from.empty());
+    ASSERT_TRUE(parse_call_function_again(ref("cf_klass"), again));
+    EXPECT_EQ(again.klass, "Dispatcher");
+    EXPECT_EQ(build_call_function(again), ref("cf_klass"));
+}
+
 TEST(PayloadsPickled, CallFunctionBuiltFromFieldsMatchesTheReference) {
     CallFunction c; // os.getpid(): defaults give None chain, () args, Kwargs({})
     c.module = "posix";

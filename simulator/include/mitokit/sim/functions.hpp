@@ -4,12 +4,14 @@
 // dispatcher runs one call at a time, like the reference's main thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "mitokit/payloads.hpp"
 #include "mitokit/pickle/value.hpp"
@@ -49,6 +51,23 @@ struct CallResult {
         if (scalar == Scalar::no) return {&doc, root};
         scratch.clear();
         return {&scratch, scalar == Scalar::none ? scratch.none() : scratch.integer(int_value)};
+    }
+    // A None or int32 scalar's pickle appended to `out`, the bytes pickle::encode
+    // writes for it (PROTO 2, NONE or BININT1/BININT2/BININT, STOP), without a
+    // Document; false, with `out` unchanged, for any other result.
+    bool scalar_pickle(std::vector<std::uint8_t>& out) const {
+        if (error) return false;
+        if (scalar == Scalar::none) {
+            out.insert(out.end(), {0x80, 2, 'N', '.'});
+            return true;
+        }
+        if (scalar != Scalar::integer || int_value < INT32_MIN || int_value > INT32_MAX) return false;
+        const auto u = static_cast<std::uint32_t>(int_value);
+        const auto b = [u](int k) { return static_cast<std::uint8_t>(u >> (8 * k)); };
+        if (int_value >= 0 && int_value < 256) out.insert(out.end(), {0x80, 2, 'K', b(0), '.'});
+        else if (int_value >= 0 && int_value < 65536) out.insert(out.end(), {0x80, 2, 'M', b(0), b(1), '.'});
+        else out.insert(out.end(), {0x80, 2, 'J', b(0), b(1), b(2), b(3), '.'});
+        return true;
     }
     // type like "builtins.ValueError"; the text is what CallError(e) carries.
     static CallResult raise(std::string_view type, std::string_view message) {
