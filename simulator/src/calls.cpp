@@ -1,5 +1,8 @@
 #include "mitokit/sim/calls.hpp"
 
+#include <algorithm>
+#include <initializer_list>
+
 #include "mitokit/pickle/decoder.hpp"
 
 namespace mitokit::sim {
@@ -63,7 +66,44 @@ bool small_scalar(std::span<const std::uint8_t> d, pickle::Document& doc) {
     return true;
 }
 
+bool starts(std::span<const std::uint8_t>& d, std::initializer_list<std::uint8_t> bytes) {
+    if (d.size() < bytes.size() || !std::equal(bytes.begin(), bytes.end(), d.begin())) return false;
+    d = d.subspan(bytes.size());
+    return true;
+}
+
 } // namespace
+
+std::optional<std::int64_t> connected_reply_id(std::span<const std::uint8_t> d) {
+    if (!starts(d, {0x80, 2, '}', 'q', 0, '(', 'X', 2, 0, 0, 0, 'i', 'd', 'q', 1}) || d.empty()) return std::nullopt;
+    std::int64_t id;
+    std::size_t len;
+    if (d[0] == 'K' && d.size() >= 2) {
+        id = d[1];
+        len = 2;
+    } else if (d[0] == 'M' && d.size() >= 3) {
+        id = d[1] | d[2] << 8;
+        len = 3;
+    } else if (d[0] == 'J' && d.size() >= 5) {
+        id = static_cast<std::int32_t>(static_cast<std::uint32_t>(d[1]) | static_cast<std::uint32_t>(d[2]) << 8 |
+                                       static_cast<std::uint32_t>(d[3]) << 16 | static_cast<std::uint32_t>(d[4]) << 24);
+        len = 5;
+    } else {
+        return std::nullopt;
+    }
+    d = d.subspan(len);
+    if (!starts(d, {'X', 4, 0, 0, 0, 'n', 'a', 'm', 'e', 'q', 2, 'X'}) || d.size() < 4) return std::nullopt;
+    const std::size_t n = static_cast<std::size_t>(d[0]) | static_cast<std::size_t>(d[1]) << 8 |
+                          static_cast<std::size_t>(d[2]) << 16 | static_cast<std::size_t>(d[3]) << 24;
+    d = d.subspan(4);
+    if (d.size() < n) return std::nullopt;
+    // ASCII only: other text is valid or not by the decoder's UTF-8 rules.
+    for (std::size_t i = 0; i < n; ++i)
+        if (d[i] >= 0x80) return std::nullopt;
+    d = d.subspan(n);
+    if (!starts(d, {'q', 3, 'X', 3, 0, 0, 0, 'm', 's', 'g', 'q', 4, 'N', 'u', '.'}) || !d.empty()) return std::nullopt;
+    return id;
+}
 
 std::optional<std::int64_t> Reply::integer() const {
     if (!ok() || root == pickle::NO_NODE || doc[root].kind != pickle::Kind::integer) return std::nullopt;

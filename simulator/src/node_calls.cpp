@@ -246,7 +246,7 @@ void Node::finish_call(CallResult result, bool cache_failure) {
         if (result.error) {
             pickle_error_into(*result.error, buf);
         } else if (result.scalar_pickle(buf)) {
-            // getpid's int: five bytes, written without a Document and the encoder.
+            // getpid's int or _proxy_connect's dict, written without a Document and the encoder.
         } else {
             pickle::Document own_doc;
             const auto [doc, root] = result.value(shared_.scratch ? shared_.scratch->doc() : own_doc);

@@ -2,6 +2,8 @@
 // here crossed a link as bytes and was decoded by the far side's StreamDecoder.
 #include "sim_fixture.hpp"
 
+#include <algorithm>
+
 #include "mitokit/payloads.hpp"
 #include "mitokit/pickle/encoder.hpp"
 
@@ -398,6 +400,83 @@ TEST(Router, ScalarCallResultsPickleAsTheEncoderWrites) {
     failed_int.error = "builtins.ValueError: x";
     EXPECT_FALSE(failed_int.scalar_pickle(got));
     EXPECT_TRUE(got.empty());
+}
+
+TEST(Router, ConnectedResultsPickleAsTheEncoderWritesAndReadBackAsTheDecoderReads) {
+    const std::string long_name(300, 'n');
+    std::vector<std::vector<std::uint8_t>> payloads;
+    for (std::int64_t id : {std::int64_t{0}, std::int64_t{1}, std::int64_t{255}, std::int64_t{256}, std::int64_t{65535},
+                            std::int64_t{65536}, std::int64_t{1} << 20, std::int64_t{INT32_MAX}, std::int64_t{-1},
+                            std::int64_t{INT32_MIN}, std::int64_t{INT32_MAX} + 1, std::int64_t{1} << 40}) {
+        for (const std::string& name : {std::string("local.5"), std::string(), std::string("a"), std::string("id"),
+                                        std::string("name"), std::string("msg"), long_name, std::string("caf\xc3\xa9"),
+                                        std::string("\x01\n\0x", 4)}) {
+            SCOPED_TRACE(std::to_string(id) + " " + name);
+            const CallResult r = CallResult::connected(id, name);
+            pickle::Document scratch;
+            const auto [doc, root] = r.value(scratch);
+            std::vector<std::uint8_t> want;
+            ASSERT_TRUE(pickle::encode(*doc, root, want));
+            payloads.push_back(want);
+            std::vector<std::uint8_t> got;
+            const bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+            if (r.scalar_pickle(got)) {
+                EXPECT_EQ(got, want);
+                EXPECT_EQ(connected_reply_id(got), id);
+            } else {
+                EXPECT_TRUE(!ascii || id < INT32_MIN || id > INT32_MAX);
+                EXPECT_TRUE(got.empty());
+            }
+        }
+    }
+    // Near misses: every cut of one reply, a byte more, one byte changed anywhere,
+    // and other dicts (a bool id, keys in another order, a msg, a fourth key).
+    const auto base = payloads.front();
+    for (std::size_t n = 0; n < base.size(); ++n) payloads.emplace_back(base.begin(), base.begin() + static_cast<long>(n));
+    auto more = base;
+    more.push_back('.');
+    payloads.push_back(more);
+    for (std::size_t i = 0; i < base.size(); ++i)
+        for (std::uint8_t x : {std::uint8_t{1}, std::uint8_t{0x80}}) {
+            auto changed = base;
+            changed[i] ^= x;
+            payloads.push_back(changed);
+        }
+    const auto dict = [&](std::initializer_list<std::pair<const char*, int>> items) {
+        pickle::Document d;
+        std::vector<pickle::NodeId> v;
+        for (const auto& [k, kind] : items) {
+            v.push_back(d.str(k));
+            v.push_back(kind == 0 ? d.integer(7) : kind == 1 ? d.boolean(true) : kind == 2 ? d.none() : d.str("x"));
+        }
+        std::vector<std::uint8_t> out;
+        EXPECT_TRUE(pickle::encode(d, d.seq(pickle::Kind::dict, std::move(v)), out));
+        return out;
+    };
+    payloads.push_back(dict({{"id", 0}, {"name", 3}, {"msg", 2}}));
+    payloads.push_back(dict({{"id", 1}, {"name", 3}, {"msg", 2}}));
+    payloads.push_back(dict({{"name", 3}, {"id", 0}, {"msg", 2}}));
+    payloads.push_back(dict({{"id", 0}, {"name", 3}, {"msg", 3}}));
+    payloads.push_back(dict({{"id", 0}, {"name", 3}, {"msg", 2}, {"x", 2}}));
+    payloads.push_back(dict({{"id", 2}, {"name", 2}, {"msg", 3}}));
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+        SCOPED_TRACE(i);
+        const auto quick = connected_reply_id(payloads[i]);
+        if (!quick) continue;
+        Message m;
+        m.h.handle = handle::FIRST_DYNAMIC;
+        m.data = payloads[i];
+        const Reply r = read_reply(m);
+        ASSERT_TRUE(r.ok());
+        ASSERT_EQ(r.doc[r.root].kind, pickle::Kind::dict);
+        const auto& items = r.doc[r.root].items;
+        ASSERT_EQ(items.size(), 6u);
+        EXPECT_EQ(r.doc[items[0]].s, "id");
+        EXPECT_EQ(r.doc[items[1]].kind, pickle::Kind::integer);
+        EXPECT_EQ(r.doc[items[1]].i, *quick);
+        for (std::size_t k = 2; k < 6; k += 2) EXPECT_NE(r.doc[items[k]].s, "id");
+        EXPECT_EQ(r.trailing_bytes, 0u);
+    }
 }
 
 TEST(Router, UnidirectionalModeBlocksSiblingTraffic) {
