@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "mitokit/handles.hpp"
+#include "mitokit/pickle/encoder.hpp"
 #include "pickle_test_util.hpp"
 #include "stream_test_util.hpp"
 
@@ -289,6 +290,62 @@ TEST(PayloadsPickled, CallServiceAndAllocateId) {
     EXPECT_EQ(a->end, 1002);
     EXPECT_EQ(build_allocate_id_reply(*a), from_hex("80024b024dea038671002e")); // protocol-notes §8
     EXPECT_EQ(build_allocate_id_reply({1001002, 1002002}), ref("ai_big"));
+}
+
+TEST(PayloadsPickled, AllocateIdRepliesWrittenAndReadAsTheEncoderAndDecoderDo) {
+    // The reply's shortcut both ways: built, the encoder's bytes for the tuple; read,
+    // the values the decoder finds, or for any near miss the general path's answer.
+    const std::vector<std::int64_t> values = {0, 1, 255, 256, 65535, 65536, 1002002, INT32_MAX, -1, -256, INT32_MIN,
+                                              std::int64_t{INT32_MAX} + 1, std::int64_t{INT32_MIN} - 1,
+                                              std::int64_t{1} << 40};
+    std::vector<std::vector<std::uint8_t>> payloads;
+    for (std::int64_t a : values)
+        for (std::int64_t b : values) {
+            pickle::Document d;
+            std::vector<std::uint8_t> want;
+            ASSERT_TRUE(pickle::encode(d, d.tuple({d.integer(a), d.integer(b)}), want));
+            EXPECT_EQ(build_allocate_id_reply({a, b}), want) << a << " " << b;
+            payloads.push_back(want);
+        }
+    const auto base = build_allocate_id_reply({1000, 2000});
+    for (std::size_t n = 0; n < base.size(); ++n) payloads.emplace_back(base.begin(), base.begin() + static_cast<long>(n));
+    for (std::size_t i = 0; i < base.size(); ++i)
+        for (std::uint8_t x : {std::uint8_t{1}, std::uint8_t{0x80}, std::uint8_t{0x20}}) {
+            auto changed = base;
+            changed[i] ^= x;
+            payloads.push_back(changed);
+        }
+    auto longer = base;
+    longer.push_back('.');
+    payloads.push_back(longer);
+    payloads.push_back(from_hex("80024b024dea0386942e"));   // MEMOIZE in place of BINPUT
+    payloads.push_back(from_hex("80024b024dea03862e"));     // no memo put
+    payloads.push_back(from_hex("80024b02884dea038671002e")); // a third value
+    payloads.push_back(from_hex("8002884dea038671002e"));   // True as the start
+    payloads.push_back(from_hex("80034b024dea038671002e")); // protocol 3
+    payloads.push_back(ref("ok_ai_list"));
+    payloads.push_back(ref("ok_ai_bool"));
+    for (Encoding enc : {Encoding::legacy, Encoding::pickle}) {
+        for (std::size_t i = 0; i < payloads.size(); ++i) {
+            SCOPED_TRACE(std::to_string(i) + " " + std::to_string(static_cast<int>(enc)));
+            const auto got = parse_allocate_id_reply(payloads[i], enc);
+            // The decoder's reading of the same bytes.
+            pickle::Document d;
+            auto trailing = decode_pickles(payloads[i], d, enc);
+            const bool plain = trailing && d.roots().size() == 1 && *trailing == 0 &&
+                               d[d.root()].kind == Kind::tuple && d[d.root()].items.size() == 2 &&
+                               d[d[d.root()].items[0]].kind == Kind::integer &&
+                               d[d[d.root()].items[1]].kind == Kind::integer;
+            if (plain) {
+                ASSERT_TRUE(got) << got.error().message;
+                EXPECT_EQ(got->start, d[d[d.root()].items[0]].i);
+                EXPECT_EQ(got->end, d[d[d.root()].items[1]].i);
+                EXPECT_EQ(got->trailing_bytes, 0u);
+            } else if (!trailing || d.roots().size() != 1) {
+                EXPECT_FALSE(got); // the decoder's refusal, named: the general path's
+            }
+        }
+    }
 }
 
 TEST(PayloadsPickled, ShapesTheReceiversAcceptThoughNeverSent) {
