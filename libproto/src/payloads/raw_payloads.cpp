@@ -173,12 +173,14 @@ void build_route(std::uint32_t id, const std::optional<std::string>& name, std::
         id /= 10;
     } while (id);
     const bool named = name && !name->empty();
-    out.clear();
-    out.reserve(n + (named ? 1 + name->size() : 0));
-    while (n) out.push_back(static_cast<std::uint8_t>(digits[--n]));
+    // One resize and stores through a pointer: a push_back per digit tests the
+    // capacity each time.
+    out.resize(n + (named ? 1 + name->size() : 0));
+    std::uint8_t* p = out.data();
+    while (n) *p++ = static_cast<std::uint8_t>(digits[--n]);
     if (named) {
-        out.push_back(':');
-        out.insert(out.end(), name->begin(), name->end());
+        *p++ = ':';
+        std::copy(name->begin(), name->end(), p);
     }
 }
 
