@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "mitokit/handles.hpp"
+#include "mitokit/pickle/encoder.hpp"
 #include "pickle_test_util.hpp"
 #include "stream_test_util.hpp"
 
@@ -89,6 +90,72 @@ TEST(PayloadsPickled, CallFunctionParsedIntoAReusedValueForgetsThePreviousCall) 
     EXPECT_EQ(into.function, "getpid");
     EXPECT_FALSE(into.klass);
     EXPECT_EQ(build_call_function(into), ref("cf_getpid"));
+}
+
+// Everything a parse leaves in a CallFunction, as one comparable value.
+std::string parse_state(const Status& st, const CallFunction& c) {
+    if (!st) return "error: " + st.error().message;
+    std::string s = c.module + "|" + (c.klass ? *c.klass : "<none>") + "|" + c.function + "|" +
+                    std::to_string(c.chain_id) + "|" + std::to_string(c.args) + "|" + std::to_string(c.kwargs) + "|" +
+                    std::to_string(c.trailing_bytes) + "|" + std::to_string(c.doc.size()) + "|";
+    for (std::size_t i = 0; i < c.doc.size(); ++i) {
+        const auto& n = c.doc[static_cast<pickle::NodeId>(i)];
+        s += std::to_string(static_cast<int>(n.kind)) + "," + std::to_string(n.flag) + "," + std::to_string(n.i) + "," +
+             std::to_string(n.i2) + "," + n.s + ",";
+        for (auto id : n.items) s += std::to_string(id) + " ";
+        s += ";";
+    }
+    for (auto r : c.doc.roots()) s += std::to_string(r) + " ";
+    return s;
+}
+
+TEST(PayloadsPickled, CallFunctionParsedAgainIsWhatAFreshParseGives) {
+    // A sequence of payloads (repeats, near misses that differ in one byte or in
+    // length, errors, another encoding) through one reused CallFunction: after each
+    // step it holds what a fresh parse_call_function of that payload gives.
+    std::vector<std::vector<std::uint8_t>> inputs;
+    for (const char* name : {"cf_getpid", "cf_getpid", "cf_klass", "cf_klass", "cf_getpid", "cf_chain", "cf_proxy",
+                             "cf_proxy"})
+        inputs.push_back(ref(name));
+    auto last_byte_changed = ref("cf_chain");
+    last_byte_changed[last_byte_changed.size() / 2] ^= 1;
+    inputs.push_back(ref("cf_chain"));
+    inputs.push_back(last_byte_changed);
+    inputs.push_back(last_byte_changed);
+    inputs.push_back(ref("cf_chain"));
+    auto with_trailing = ref("cf_getpid");
+    with_trailing.push_back(0x4e); // MI: read the first pickle, count one trailing byte
+    inputs.push_back(with_trailing);
+    inputs.push_back(with_trailing);
+    inputs.push_back(ref("cf_getpid"));
+    auto truncated = ref("cf_getpid");
+    truncated.pop_back();
+    inputs.push_back(truncated);
+    inputs.push_back(truncated);
+    inputs.push_back(ref("cf_getpid"));
+    inputs.push_back({0x80, 0x02, 0x4e, 0x2e}); // None: no call
+    inputs.push_back(ref("cf_getpid"));
+    inputs.push_back({});
+    inputs.push_back(ref("cf_getpid"));
+    CallFunction again;
+    for (Encoding enc : {Encoding::legacy, Encoding::pickle, Encoding::legacy}) {
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            SCOPED_TRACE(i);
+            CallFunction fresh;
+            const Status want = parse_call_function(inputs[i], fresh, {}, enc);
+            const Status got = parse_call_function_again(inputs[i], again, enc);
+            EXPECT_EQ(parse_state(got, again), parse_state(want, fresh));
+            if (got) EXPECT_EQ(again.parsed_from, inputs[i]);
+            else EXPECT_TRUE(again.parsed_from.empty());
+        }
+    }
+    // A plain parse into the value forgets the record: the same bytes again decode.
+    ASSERT_TRUE(parse_call_function_again(ref("cf_klass"), again));
+    ASSERT_TRUE(parse_call_function(ref("cf_chain"), again));
+    EXPECT_TRUE(again.parsed_from.empty());
+    ASSERT_TRUE(parse_call_function_again(ref("cf_klass"), again));
+    EXPECT_EQ(again.klass, "Dispatcher");
+    EXPECT_EQ(build_call_function(again), ref("cf_klass"));
 }
 
 TEST(PayloadsPickled, CallFunctionBuiltFromFieldsMatchesTheReference) {
@@ -223,6 +290,62 @@ TEST(PayloadsPickled, CallServiceAndAllocateId) {
     EXPECT_EQ(a->end, 1002);
     EXPECT_EQ(build_allocate_id_reply(*a), from_hex("80024b024dea038671002e")); // protocol-notes §8
     EXPECT_EQ(build_allocate_id_reply({1001002, 1002002}), ref("ai_big"));
+}
+
+TEST(PayloadsPickled, AllocateIdRepliesWrittenAndReadAsTheEncoderAndDecoderDo) {
+    // The reply's shortcut both ways: built, the encoder's bytes for the tuple; read,
+    // the values the decoder finds, or for any near miss the general path's answer.
+    const std::vector<std::int64_t> values = {0, 1, 255, 256, 65535, 65536, 1002002, INT32_MAX, -1, -256, INT32_MIN,
+                                              std::int64_t{INT32_MAX} + 1, std::int64_t{INT32_MIN} - 1,
+                                              std::int64_t{1} << 40};
+    std::vector<std::vector<std::uint8_t>> payloads;
+    for (std::int64_t a : values)
+        for (std::int64_t b : values) {
+            pickle::Document d;
+            std::vector<std::uint8_t> want;
+            ASSERT_TRUE(pickle::encode(d, d.tuple({d.integer(a), d.integer(b)}), want));
+            EXPECT_EQ(build_allocate_id_reply({a, b}), want) << a << " " << b;
+            payloads.push_back(want);
+        }
+    const auto base = build_allocate_id_reply({1000, 2000});
+    for (std::size_t n = 0; n < base.size(); ++n) payloads.emplace_back(base.begin(), base.begin() + static_cast<long>(n));
+    for (std::size_t i = 0; i < base.size(); ++i)
+        for (std::uint8_t x : {std::uint8_t{1}, std::uint8_t{0x80}, std::uint8_t{0x20}}) {
+            auto changed = base;
+            changed[i] ^= x;
+            payloads.push_back(changed);
+        }
+    auto longer = base;
+    longer.push_back('.');
+    payloads.push_back(longer);
+    payloads.push_back(from_hex("80024b024dea0386942e"));   // MEMOIZE in place of BINPUT
+    payloads.push_back(from_hex("80024b024dea03862e"));     // no memo put
+    payloads.push_back(from_hex("80024b02884dea038671002e")); // a third value
+    payloads.push_back(from_hex("8002884dea038671002e"));   // True as the start
+    payloads.push_back(from_hex("80034b024dea038671002e")); // protocol 3
+    payloads.push_back(ref("ok_ai_list"));
+    payloads.push_back(ref("ok_ai_bool"));
+    for (Encoding enc : {Encoding::legacy, Encoding::pickle}) {
+        for (std::size_t i = 0; i < payloads.size(); ++i) {
+            SCOPED_TRACE(std::to_string(i) + " " + std::to_string(static_cast<int>(enc)));
+            const auto got = parse_allocate_id_reply(payloads[i], enc);
+            // The decoder's reading of the same bytes.
+            pickle::Document d;
+            auto trailing = decode_pickles(payloads[i], d, enc);
+            const bool plain = trailing && d.roots().size() == 1 && *trailing == 0 &&
+                               d[d.root()].kind == Kind::tuple && d[d.root()].items.size() == 2 &&
+                               d[d[d.root()].items[0]].kind == Kind::integer &&
+                               d[d[d.root()].items[1]].kind == Kind::integer;
+            if (plain) {
+                ASSERT_TRUE(got) << got.error().message;
+                EXPECT_EQ(got->start, d[d[d.root()].items[0]].i);
+                EXPECT_EQ(got->end, d[d[d.root()].items[1]].i);
+                EXPECT_EQ(got->trailing_bytes, 0u);
+            } else if (!trailing || d.roots().size() != 1) {
+                EXPECT_FALSE(got); // the decoder's refusal, named: the general path's
+            }
+        }
+    }
 }
 
 TEST(PayloadsPickled, ShapesTheReceiversAcceptThoughNeverSent) {

@@ -163,7 +163,10 @@ TEST(PayloadsRaw, RouteIdsAreReadAsPythonIntDoes) {
     }
     // Python agrees on which of these int() accepts.
     const std::vector<std::string> probes = {" 7\n", "+7", "1_0", "1__0", "_1", "1_", "0x10", "-0", "+", "",
-                                             "\v12\f", "1 2", "٣", "12\r\n", "0_0", "00"};
+                                             "\v12\f", "1 2", "٣", "12\r\n", "0_0", "00",
+                                             // the digits-only shortcut's shapes and its edges
+                                             "0", "7", "10", "123456789", "999999999", "1000000000", "4294967295",
+                                             "0123", "1a", "a1", "12 "};
     std::string input;
     for (const auto& p : probes) input += hex(p) + "\n";
     const std::string py = python(
@@ -179,6 +182,29 @@ TEST(PayloadsRaw, RouteIdsAreReadAsPythonIntDoes) {
         mine += r ? std::to_string(r->id) + "\n" : (r.error().message.find("not a decimal") != std::string::npos ? "x\n" : "0\n");
     }
     EXPECT_EQ(mine, py);
+}
+
+TEST(PayloadsRaw, RouteShortcutGivesWhatTheGeneralReadingGives) {
+    // "id" and "id:ASCII name" are read without int() and the UTF-8 check; a
+    // leading space sends the same ID through int(), which must agree.
+    std::mt19937 rng(7);
+    std::vector<std::uint32_t> ids = {0, 1, 9, 10, 99, 100, 999999999, 1000000000, 4294967295u};
+    for (int i = 0; i < 200; ++i) ids.push_back(static_cast<std::uint32_t>(rng() >> (rng() % 32)));
+    for (std::uint32_t id : ids) {
+        for (const std::string& tail : {std::string(), std::string(":"), std::string(":local.5"), std::string(":a:b"),
+                                        std::string(":\x01\x7f"), std::string(":caf\xc3\xa9")}) {
+            const std::string text = std::to_string(id) + tail;
+            SCOPED_TRACE(text);
+            auto quick = parse_route(handle::ADD_ROUTE, B(text));
+            auto general = parse_route(handle::ADD_ROUTE, B(" " + text));
+            ASSERT_TRUE(quick) << quick.error().message;
+            ASSERT_TRUE(general) << general.error().message;
+            EXPECT_EQ(quick->id, general->id);
+            EXPECT_EQ(quick->id, id);
+            EXPECT_EQ(quick->name, general->name);
+            EXPECT_EQ(quick->name.has_value(), !tail.empty());
+        }
+    }
 }
 
 TEST(PayloadsRaw, RouteNamesFollowPartitionAndStrictUtf8) {

@@ -151,18 +151,16 @@ FunctionRegistry FunctionRegistry::standard() {
         std::string name;
         if (const auto* k = kwarg(c, "name"); k && k->kind == pickle::Kind::str) name = k->s;
         n.spawn_child(name, [done, name](std::optional<ContextId> id, StreamId) {
+            if (id) {
+                // Context.name: the name asked for, else the stream's default.
+                done(CallResult::connected(*id, name.empty() ? "local." + std::to_string(*id) : name));
+                return;
+            }
             CallResult res;
             auto& d = res.doc;
             d.reserve(7); // the dict and its six items, without regrowing
-            if (id) {
-                // Context.name: the name asked for, else the stream's default.
-                const std::string nm = name.empty() ? "local." + std::to_string(*id) : name;
-                res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.integer(*id), d.str("name"), d.str(nm),
-                                                      d.str("msg"), d.none()});
-            } else {
-                res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.none(), d.str("name"), d.none(), d.str("msg"),
-                                                      d.str("error occurred on host mitokit-sim: no ID allocated")});
-            }
+            res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.none(), d.str("name"), d.none(), d.str("msg"),
+                                                  d.str("error occurred on host mitokit-sim: no ID allocated")});
             done(std::move(res));
         });
     });

@@ -85,8 +85,10 @@ void Node::on_add_route(const Message& msg) {
     if (!announced) announced = std::make_unique<std::vector<ContextId>>();
     announced->push_back(r->id);
     set_route(r->id, via);
-    // The name travels on only when non-empty (`if name:` in _send_one).
-    propagate_up(handle::ADD_ROUTE, r->id, r->name && !r->name->empty() ? r->name : std::nullopt);
+    // The name travels on only when non-empty (`if name:` in _send_one). Passed
+    // as it is, not through a ?: whose optional<string> result would copy it.
+    if (r->name && !r->name->empty()) propagate_up(handle::ADD_ROUTE, r->id, r->name);
+    else propagate_up(handle::ADD_ROUTE, r->id, std::nullopt);
 }
 
 void Node::on_del_route(const Message& msg) {

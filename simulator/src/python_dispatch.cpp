@@ -267,6 +267,7 @@ PyStep unpack_as_python(std::span<const std::uint8_t> data, ParsedCall& pc) {
     payload::CallFunction& call = pc.call;
     call.chain_id = call.args = call.kwargs = pickle::NO_NODE;
     call.klass.reset();
+    call.parsed_from.clear(); // no longer the typed parse of any payload
     auto used = pickle::decode_first(data, call.doc);
     if (!used) {
         auto ex = unpickle_exception(used.error());

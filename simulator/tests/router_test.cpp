@@ -2,7 +2,10 @@
 // here crossed a link as bytes and was decoded by the far side's StreamDecoder.
 #include "sim_fixture.hpp"
 
+#include <algorithm>
+
 #include "mitokit/payloads.hpp"
+#include "mitokit/pickle/encoder.hpp"
 
 namespace mitokit::sim::testing {
 namespace {
@@ -257,6 +260,223 @@ TEST(Router, PayloadsWithBytesAfterThePickleAreAcceptedAsTheReferenceDoes) {
     ASSERT_TRUE(mj.ok());
     EXPECT_EQ(mj.doc.roots().size(), 2u);
     EXPECT_EQ(mj.trailing_bytes, 0u);
+}
+
+// A Reply as one comparable value: what read_reply() leaves in it.
+std::string reply_state(const Reply& r) {
+    std::string s = std::to_string(r.dead) + "|" + r.dead_reason + "|" + r.call_error.value_or("<none>") + "|" +
+                    r.decode_error.value_or("<none>") + "|" + std::to_string(r.root) + "|" +
+                    std::to_string(r.trailing_bytes) + "|";
+    if (r.decode_error) return s; // what the decoder left in the Document is not the reply
+    for (std::size_t i = 0; i < r.doc.size(); ++i) {
+        const auto& n = r.doc[static_cast<pickle::NodeId>(i)];
+        s += std::to_string(static_cast<int>(n.kind)) + "," + std::to_string(n.flag) + "," + std::to_string(n.i) + "," +
+             std::to_string(n.i2) + "," + n.s + ",";
+        for (auto id : n.items) s += std::to_string(id) + " ";
+        s += ";";
+    }
+    for (auto id : r.doc.roots()) s += std::to_string(id) + " ";
+    return s;
+}
+
+// What read_reply() made of a payload before its shortcut for small scalars: the
+// decoder's reading, by the same steps.
+std::string decoded_reply_state(const Message& m) {
+    Reply r;
+    auto trailing = payload::decode_pickles(m.data, r.doc, m.h.enc);
+    if (!trailing) {
+        r.decode_error = trailing.error().message;
+    } else if (r.doc.roots().empty()) {
+        r.decode_error = "empty reply";
+    } else {
+        r.trailing_bytes = *trailing;
+        r.root = r.doc.root();
+        if (r.doc[r.root].kind == pickle::Kind::call_error) r.call_error = r.doc[r.root].s;
+    }
+    return reply_state(r);
+}
+
+TEST(Router, SmallScalarRepliesReadAsTheDecoderReadsThem) {
+    std::vector<std::vector<std::uint8_t>> payloads;
+    for (std::int64_t v : {std::int64_t{0}, std::int64_t{1}, std::int64_t{255}, std::int64_t{256}, std::int64_t{65535},
+                           std::int64_t{65536}, std::int64_t{-1}, std::int64_t{-256}, std::int64_t{INT32_MIN},
+                           std::int64_t{INT32_MAX}, std::int64_t{INT32_MAX} + 1, std::int64_t{INT32_MIN} - 1,
+                           std::int64_t{1} << 40, std::int64_t{123456789}}) {
+        pickle::Document d;
+        std::vector<std::uint8_t> p;
+        ASSERT_TRUE(pickle::encode(d, d.integer(v), p));
+        payloads.push_back(p);
+        auto trailing = p;
+        trailing.push_back('.');
+        payloads.push_back(trailing);
+        auto cut = p;
+        cut.pop_back();
+        payloads.push_back(cut);
+        auto proto3 = p;
+        proto3[1] = 3;
+        payloads.push_back(proto3);
+        auto memo = p; // a BINPUT before STOP: the same value, decoded by the decoder
+        memo.insert(memo.end() - 1, {'q', 0});
+        payloads.push_back(memo);
+        payloads.push_back(std::vector<std::uint8_t>(p.begin() + 2, p.end())); // no PROTO
+    }
+    // Near misses of the short forms: wrong lengths, other opcodes, no STOP.
+    payloads.push_back({0x80, 2, 'N', '.'});
+    payloads.push_back({0x80, 2, 'N', '.', '.'});
+    payloads.push_back({0x80, 2, 'N', 'N', '.'});
+    payloads.push_back({0x80, 2, 'N'});
+    payloads.push_back({0x80, 2, 'K', '.'});
+    payloads.push_back({0x80, 2, 'K', 7, 7, '.'});
+    payloads.push_back({0x80, 2, 'M', 1, '.'});
+    payloads.push_back({0x80, 2, 'M', 1, 2, 3, '.'});
+    payloads.push_back({0x80, 2, 'J', 1, 2, 3, '.'});
+    payloads.push_back({0x80, 2, 'J', 1, 2, 3, 4, 5, '.'});
+    payloads.push_back({0x80, 2, 'J', 0xff, 0xff, 0xff, 0xff, '.'});
+    payloads.push_back({0x80, 2, 'K', 5, 'N'});
+    payloads.push_back({0x80, 2, 0x88, '.'});
+    payloads.push_back({0x80, 2, 0x89, '.'});
+    payloads.push_back({0x80, 2, ')', '.'});
+    payloads.push_back({0x80, 2, 'K', '.', '.'});
+    payloads.push_back({0x80, 0x02, 'K', 7, 0x2e, 0x80, 0x02, 'K', 8, 0x2e});
+    payloads.push_back({'.'});
+    payloads.push_back({});
+    {
+        pickle::Document d;
+        std::vector<std::uint8_t> p;
+        ASSERT_TRUE(pickle::encode(d, d.call_error("builtins.ValueError: x"), p));
+        payloads.push_back(p);
+    }
+    Reply reused; // one Reply through every case, as the Driver reads them
+    for (Encoding enc : {Encoding::legacy, Encoding::pickle, Encoding::binary}) {
+        for (std::size_t i = 0; i < payloads.size(); ++i) {
+            SCOPED_TRACE(std::to_string(i) + " enc " + std::to_string(static_cast<int>(enc)));
+            Message m;
+            m.h.handle = handle::FIRST_DYNAMIC;
+            m.h.enc = enc;
+            m.data = payloads[i];
+            const std::string want = decoded_reply_state(m);
+            EXPECT_EQ(reply_state(read_reply(m)), want);
+            read_reply(m, reused);
+            EXPECT_EQ(reply_state(reused), want);
+        }
+    }
+}
+
+TEST(Router, ScalarCallResultsPickleAsTheEncoderWrites) {
+    for (std::int64_t v : {std::int64_t{0}, std::int64_t{1}, std::int64_t{255}, std::int64_t{256}, std::int64_t{65535},
+                           std::int64_t{65536}, std::int64_t{-1}, std::int64_t{-255}, std::int64_t{-65536},
+                           std::int64_t{INT32_MIN}, std::int64_t{INT32_MAX}, std::int64_t{INT32_MAX} + 1,
+                           std::int64_t{INT32_MIN} - 1, std::int64_t{1} << 40, INT64_MIN, INT64_MAX}) {
+        SCOPED_TRACE(v);
+        const CallResult r = CallResult::integer(v);
+        pickle::Document scratch;
+        const auto [doc, root] = r.value(scratch);
+        std::vector<std::uint8_t> want;
+        ASSERT_TRUE(pickle::encode(*doc, root, want));
+        std::vector<std::uint8_t> got = {1, 2}; // appended after what the buffer held
+        if (r.scalar_pickle(got)) {
+            EXPECT_EQ(std::vector<std::uint8_t>(got.begin() + 2, got.end()), want);
+        } else {
+            EXPECT_TRUE(v < INT32_MIN || v > INT32_MAX);
+            EXPECT_EQ(got, (std::vector<std::uint8_t>{1, 2}));
+        }
+    }
+    {
+        const CallResult r = CallResult::none();
+        pickle::Document scratch;
+        const auto [doc, root] = r.value(scratch);
+        std::vector<std::uint8_t> want, got;
+        ASSERT_TRUE(pickle::encode(*doc, root, want));
+        ASSERT_TRUE(r.scalar_pickle(got));
+        EXPECT_EQ(got, want);
+    }
+    // Results that are no scalar, or an error, are left to the encoder.
+    std::vector<std::uint8_t> got;
+    CallResult with_doc;
+    with_doc.root = with_doc.doc.integer(5);
+    EXPECT_FALSE(with_doc.scalar_pickle(got));
+    EXPECT_FALSE(CallResult::raise("builtins.ValueError", "x").scalar_pickle(got));
+    CallResult failed_int = CallResult::integer(3);
+    failed_int.error = "builtins.ValueError: x";
+    EXPECT_FALSE(failed_int.scalar_pickle(got));
+    EXPECT_TRUE(got.empty());
+}
+
+TEST(Router, ConnectedResultsPickleAsTheEncoderWritesAndReadBackAsTheDecoderReads) {
+    const std::string long_name(300, 'n');
+    std::vector<std::vector<std::uint8_t>> payloads;
+    for (std::int64_t id : {std::int64_t{0}, std::int64_t{1}, std::int64_t{255}, std::int64_t{256}, std::int64_t{65535},
+                            std::int64_t{65536}, std::int64_t{1} << 20, std::int64_t{INT32_MAX}, std::int64_t{-1},
+                            std::int64_t{INT32_MIN}, std::int64_t{INT32_MAX} + 1, std::int64_t{1} << 40}) {
+        for (const std::string& name : {std::string("local.5"), std::string(), std::string("a"), std::string("id"),
+                                        std::string("name"), std::string("msg"), long_name, std::string("caf\xc3\xa9"),
+                                        std::string("\x01\n\0x", 4)}) {
+            SCOPED_TRACE(std::to_string(id) + " " + name);
+            const CallResult r = CallResult::connected(id, name);
+            pickle::Document scratch;
+            const auto [doc, root] = r.value(scratch);
+            std::vector<std::uint8_t> want;
+            ASSERT_TRUE(pickle::encode(*doc, root, want));
+            payloads.push_back(want);
+            std::vector<std::uint8_t> got;
+            const bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+            if (r.scalar_pickle(got)) {
+                EXPECT_EQ(got, want);
+                EXPECT_EQ(connected_reply_id(got), id);
+            } else {
+                EXPECT_TRUE(!ascii || id < INT32_MIN || id > INT32_MAX);
+                EXPECT_TRUE(got.empty());
+            }
+        }
+    }
+    // Near misses: every cut of one reply, a byte more, one byte changed anywhere,
+    // and other dicts (a bool id, keys in another order, a msg, a fourth key).
+    const auto base = payloads.front();
+    for (std::size_t n = 0; n < base.size(); ++n) payloads.emplace_back(base.begin(), base.begin() + static_cast<long>(n));
+    auto more = base;
+    more.push_back('.');
+    payloads.push_back(more);
+    for (std::size_t i = 0; i < base.size(); ++i)
+        for (std::uint8_t x : {std::uint8_t{1}, std::uint8_t{0x80}}) {
+            auto changed = base;
+            changed[i] ^= x;
+            payloads.push_back(changed);
+        }
+    const auto dict = [&](std::initializer_list<std::pair<const char*, int>> items) {
+        pickle::Document d;
+        std::vector<pickle::NodeId> v;
+        for (const auto& [k, kind] : items) {
+            v.push_back(d.str(k));
+            v.push_back(kind == 0 ? d.integer(7) : kind == 1 ? d.boolean(true) : kind == 2 ? d.none() : d.str("x"));
+        }
+        std::vector<std::uint8_t> out;
+        EXPECT_TRUE(pickle::encode(d, d.seq(pickle::Kind::dict, std::move(v)), out));
+        return out;
+    };
+    payloads.push_back(dict({{"id", 0}, {"name", 3}, {"msg", 2}}));
+    payloads.push_back(dict({{"id", 1}, {"name", 3}, {"msg", 2}}));
+    payloads.push_back(dict({{"name", 3}, {"id", 0}, {"msg", 2}}));
+    payloads.push_back(dict({{"id", 0}, {"name", 3}, {"msg", 3}}));
+    payloads.push_back(dict({{"id", 0}, {"name", 3}, {"msg", 2}, {"x", 2}}));
+    payloads.push_back(dict({{"id", 2}, {"name", 2}, {"msg", 3}}));
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+        SCOPED_TRACE(i);
+        const auto quick = connected_reply_id(payloads[i]);
+        if (!quick) continue;
+        Message m;
+        m.h.handle = handle::FIRST_DYNAMIC;
+        m.data = payloads[i];
+        const Reply r = read_reply(m);
+        ASSERT_TRUE(r.ok());
+        ASSERT_EQ(r.doc[r.root].kind, pickle::Kind::dict);
+        const auto& items = r.doc[r.root].items;
+        ASSERT_EQ(items.size(), 6u);
+        EXPECT_EQ(r.doc[items[0]].s, "id");
+        EXPECT_EQ(r.doc[items[1]].kind, pickle::Kind::integer);
+        EXPECT_EQ(r.doc[items[1]].i, *quick);
+        for (std::size_t k = 2; k < 6; k += 2) EXPECT_NE(r.doc[items[k]].s, "id");
+        EXPECT_EQ(r.trailing_bytes, 0u);
+    }
 }
 
 TEST(Router, UnidirectionalModeBlocksSiblingTraffic) {

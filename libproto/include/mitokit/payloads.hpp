@@ -65,6 +65,11 @@ struct CallFunction {
     pickle::NodeId args = pickle::NO_NODE;   // a tuple
     pickle::NodeId kwargs = pickle::NO_NODE; // Kwargs (or dict)
     std::size_t trailing_bytes = 0;          // MI: bytes after the pickle, ignored
+    // The payload this value was parsed from by parse_call_function_again() (empty:
+    // none), which skips the decode for the same bytes. Whoever changes the value
+    // after such a parse must clear it.
+    std::vector<std::uint8_t> parsed_from;
+    Encoding parsed_enc = Encoding::legacy;
 };
 
 // 107: (fullname, pkg_present list|None, path|None, Blob(zlib)|bytes|None, related list|tuple)
@@ -111,6 +116,13 @@ Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions
 // call after call allocates nothing once warm. On error `into` holds no call.
 Status parse_call_function(Bytes data, CallFunction& into, const pickle::DecodeOptions& opt = {},
                            Encoding enc = Encoding::legacy);
+// The same with the default DecodeOptions, for a receiver that parses the same
+// payload into one CallFunction again and again (the simulator's thousands of
+// contexts receiving one broadcast call): when `data` and `enc` are those of
+// `into`'s last successful parse here (into.parsed_from), `into` is left as that
+// parse left it, which is what decoding again would give: the decoder and the
+// checks are a function of the bytes, the encoding and the options alone.
+Status parse_call_function_again(Bytes data, CallFunction& into, Encoding enc = Encoding::legacy);
 Result<LoadModule> parse_load_module(Bytes data, const pickle::DecodeOptions& opt = {}, Encoding enc = Encoding::legacy);
 Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc = Encoding::legacy);
 Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt = {}, Encoding enc = Encoding::legacy);

@@ -1,5 +1,6 @@
 // The raw (not pickled) payloads: GET_MODULE, FORWARD_LOG, ADD/DEL_ROUTE,
 // FORWARD_MODULE, dead reasons, and the handles whose payload is empty.
+#include <algorithm>
 #include <limits>
 
 #include "mitokit/handles.hpp"
@@ -88,14 +89,29 @@ Result<Route> parse_route(std::uint32_t handle, Bytes data) {
     // bytes.partition(b':'): the name is everything after the first colon.
     const std::string_view all = text::as_text(data.data(), data.size());
     const auto colon = all.find(':');
-    auto id = context_id(handle, "id", all.substr(0, colon));
-    if (!id) return std::move(id).error();
+    const std::string_view id_text = all.substr(0, colon);
     Route r;
-    r.id = *id;
+    // What RouteMonitor writes, str(int) of 1-9 digits without a leading zero,
+    // is read here: an ID every context's route carries past each ancestor.
+    // Anything else is int()'s to judge (signs, spaces, underscores, range).
+    if (id_text.size() - 1 < 9 && (id_text[0] != '0' || id_text.size() == 1) &&
+        std::all_of(id_text.begin(), id_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        for (char c : id_text) r.id = r.id * 10 + static_cast<std::uint32_t>(c - '0');
+    } else {
+        auto id = context_id(handle, "id", id_text);
+        if (!id) return std::move(id).error();
+        r.id = *id;
+    }
     if (colon != std::string_view::npos) {
-        auto name = strict_text(handle, "name", all.substr(colon + 1), colon + 1);
-        if (!name) return std::move(name).error();
-        r.name = std::move(*name);
+        const std::string_view name = all.substr(colon + 1);
+        // ASCII is valid UTF-8 as it is: no check to run.
+        if (std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+            r.name.emplace(name);
+            return r;
+        }
+        auto checked = strict_text(handle, "name", name, colon + 1);
+        if (!checked) return std::move(checked).error();
+        r.name = std::move(*checked);
     }
     return r;
 }
@@ -157,12 +173,14 @@ void build_route(std::uint32_t id, const std::optional<std::string>& name, std::
         id /= 10;
     } while (id);
     const bool named = name && !name->empty();
-    out.clear();
-    out.reserve(n + (named ? 1 + name->size() : 0));
-    while (n) out.push_back(static_cast<std::uint8_t>(digits[--n]));
+    // One resize and stores through a pointer: a push_back per digit tests the
+    // capacity each time.
+    out.resize(n + (named ? 1 + name->size() : 0));
+    std::uint8_t* p = out.data();
+    while (n) *p++ = static_cast<std::uint8_t>(digits[--n]);
     if (named) {
-        out.push_back(':');
-        out.insert(out.end(), name->begin(), name->end());
+        *p++ = ':';
+        std::copy(name->begin(), name->end(), p);
     }
 }
 
