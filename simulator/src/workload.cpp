@@ -101,7 +101,7 @@ struct Driver {
         // The usual _proxy_connect reply is read without the decoder: the same ok
         // Reply and ID as read_reply() and connected_id() give.
         const std::optional<std::int64_t> quick =
-            t.then == Then::connected && !m.is_dead() ? connected_reply_id(m.data) : std::nullopt;
+            t.then == Then::connected && !m.is_dead() ? payload::connect_reply_id(m.data) : std::nullopt;
         Reply& r = reply_;
         if (!quick) read_reply(m, r);
         if (!quick && r.dead) ++t.st->dead;

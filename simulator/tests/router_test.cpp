@@ -422,7 +422,7 @@ TEST(Router, ConnectedResultsPickleAsTheEncoderWritesAndReadBackAsTheDecoderRead
             const bool ascii = std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
             if (r.scalar_pickle(got)) {
                 EXPECT_EQ(got, want);
-                EXPECT_EQ(connected_reply_id(got), id);
+                EXPECT_EQ(payload::connect_reply_id(got), id);
             } else {
                 EXPECT_TRUE(!ascii || id < INT32_MIN || id > INT32_MAX);
                 EXPECT_TRUE(got.empty());
@@ -461,7 +461,7 @@ TEST(Router, ConnectedResultsPickleAsTheEncoderWritesAndReadBackAsTheDecoderRead
     payloads.push_back(dict({{"id", 2}, {"name", 2}, {"msg", 3}}));
     for (std::size_t i = 0; i < payloads.size(); ++i) {
         SCOPED_TRACE(i);
-        const auto quick = connected_reply_id(payloads[i]);
+        const auto quick = payload::connect_reply_id(payloads[i]);
         if (!quick) continue;
         Message m;
         m.h.handle = handle::FIRST_DYNAMIC;

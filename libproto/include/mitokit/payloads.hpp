@@ -123,6 +123,12 @@ Status parse_call_function(Bytes data, CallFunction& into, const pickle::DecodeO
 // parse left it, which is what decoding again would give: the decoder and the
 // checks are a function of the bytes, the encoding and the options alone.
 Status parse_call_function_again(Bytes data, CallFunction& into, Encoding enc = Encoding::legacy);
+// parent._proxy_connect's reply {'id': id, 'name': name, 'msg': None}: appended
+// to `out` as pickle::encode writes it, or false (`out` unchanged) unless the ID
+// is an int32 and the name ASCII. connect_reply_id reads exactly those bytes and
+// gives nullopt for any other payload (the general decoder's to read).
+bool build_connect_reply(std::int64_t id, std::string_view name, std::vector<std::uint8_t>& out);
+std::optional<std::int64_t> connect_reply_id(Bytes data);
 Result<LoadModule> parse_load_module(Bytes data, const pickle::DecodeOptions& opt = {}, Encoding enc = Encoding::legacy);
 Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc = Encoding::legacy);
 Result<CallService> parse_call_service(Bytes data, const pickle::DecodeOptions& opt = {}, Encoding enc = Encoding::legacy);

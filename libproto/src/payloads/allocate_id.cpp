@@ -1,6 +1,7 @@
 // ALLOCATE_ID (105) reply: (start, end), end exclusive, as ChildIdAllocator unpacks
 // it into range(start, end).
 #include "mitokit/payloads.hpp"
+#include "mitokit/pickle/small.hpp"
 #include "shape.hpp"
 
 namespace mitokit::payload {
@@ -8,39 +9,6 @@ namespace mitokit::payload {
 using pickle::Kind;
 
 namespace {
-
-// An int at d[i] as BININT1, BININT2 or BININT: its opcode and argument's length, or 0.
-std::size_t read_int(Bytes d, std::size_t i, std::int64_t& v) {
-    if (i >= d.size()) return 0;
-    const std::size_t left = d.size() - i;
-    if (d[i] == 'K' && left >= 2) {
-        v = d[i + 1];
-        return 2;
-    }
-    if (d[i] == 'M' && left >= 3) {
-        v = d[i + 1] | d[i + 2] << 8;
-        return 3;
-    }
-    if (d[i] == 'J' && left >= 5) {
-        v = static_cast<std::int32_t>(static_cast<std::uint32_t>(d[i + 1]) | static_cast<std::uint32_t>(d[i + 2]) << 8 |
-                                      static_cast<std::uint32_t>(d[i + 3]) << 16 | static_cast<std::uint32_t>(d[i + 4]) << 24);
-        return 5;
-    }
-    return 0;
-}
-
-// `v` (an int32) as the encoder writes it.
-void write_int(std::vector<std::uint8_t>& out, std::int64_t v) {
-    const auto u = static_cast<std::uint32_t>(v);
-    if (v >= 0 && v < 256) {
-        out.insert(out.end(), {'K', static_cast<std::uint8_t>(u)});
-    } else if (v >= 0 && v < 65536) {
-        out.insert(out.end(), {'M', static_cast<std::uint8_t>(u), static_cast<std::uint8_t>(u >> 8)});
-    } else {
-        out.insert(out.end(), {'J', static_cast<std::uint8_t>(u), static_cast<std::uint8_t>(u >> 8),
-                               static_cast<std::uint8_t>(u >> 16), static_cast<std::uint8_t>(u >> 24)});
-    }
-}
 
 bool is_int32(std::int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
@@ -54,8 +22,8 @@ Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc) {
     // however near, goes that path.
     if (data.size() >= 9 && data[0] == 0x80 && data[1] == 2) {
         AllocateIdReply r;
-        const std::size_t a = read_int(data, 2, r.start);
-        const std::size_t b = a ? read_int(data, 2 + a, r.end) : 0;
+        const std::size_t a = pickle::small::read_int32(data.subspan(2), r.start);
+        const std::size_t b = a ? pickle::small::read_int32(data.subspan(2 + a), r.end) : 0;
         const std::size_t at = 2 + a + b;
         if (b && data.size() == at + 4 && data[at] == 0x86 && data[at + 1] == 'q' && data[at + 2] == 0 &&
             data[at + 3] == '.')
@@ -87,12 +55,17 @@ Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc) {
 
 std::vector<std::uint8_t> build_allocate_id_reply(const AllocateIdReply& r) {
     if (is_int32(r.start) && is_int32(r.end)) { // the encoder's bytes for the usual block, without a Document
-        std::vector<std::uint8_t> out;
-        out.reserve(16);
-        out.insert(out.end(), {0x80, 2});
-        write_int(out, r.start);
-        write_int(out, r.end);
-        out.insert(out.end(), {0x86, 'q', 0, '.'});
+        const std::size_t a = pickle::small::int32_length(r.start), b = pickle::small::int32_length(r.end);
+        std::vector<std::uint8_t> out(2 + a + b + 4);
+        out[0] = 0x80;
+        out[1] = 2;
+        pickle::small::write_int32(&out[2], r.start);
+        pickle::small::write_int32(&out[2 + a], r.end);
+        const std::size_t at = 2 + a + b;
+        out[at] = 0x86; // TUPLE2
+        out[at + 1] = 'q'; // BINPUT 0
+        out[at + 2] = 0;
+        out[at + 3] = '.';
         return out;
     }
     pickle::Document doc;

@@ -2,9 +2,7 @@
 // CALL_FUNCTION payload and read a reply the way a Receiver would.
 #pragma once
 
-#include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,12 +35,6 @@ struct Reply {
     bool ok() const noexcept { return !dead && !call_error && !decode_error; }
     std::optional<std::int64_t> integer() const;
 };
-
-// The ID in a _proxy_connect reply pickled as CallResult::connected() writes it
-// ({'id': an int32, 'name': an ASCII str, 'msg': None}, those bytes exactly and
-// nothing after them); nullopt for any other payload, which read_reply() reads.
-// Where it gives an ID, read_reply() gives an ok Reply whose dict maps 'id' to it.
-std::optional<std::int64_t> connected_reply_id(std::span<const std::uint8_t> data);
 
 Reply read_reply(const Message& m);
 // The same into `into`, reusing its Document's storage (a caller reading many replies).

@@ -4,11 +4,8 @@
 // dispatcher runs one call at a time, like the reference's main thread.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +14,7 @@
 #include <vector>
 
 #include "mitokit/payloads.hpp"
+#include "mitokit/pickle/small.hpp"
 #include "mitokit/pickle/value.hpp"
 
 namespace mitokit::sim {
@@ -71,57 +69,18 @@ struct CallResult {
         return {&scratch, scalar == Scalar::none ? scratch.none() : scratch.integer(int_value)};
     }
     // The value's pickle appended to `out`, the bytes pickle::encode writes for
-    // value(), without a Document: for None, an int32, and a connected reply with
-    // an ASCII name; false, with `out` unchanged, for any other result. Written
-    // through a pointer into one resize: a reply's few dozen bytes cost less than
-    // an insert() each.
+    // value(), without a Document (libproto's writers of these few shapes): for
+    // None, an int32, and a connected reply with an ASCII name; false, with `out`
+    // unchanged, for any other result.
     bool scalar_pickle(std::vector<std::uint8_t>& out) const {
-        if (error || scalar == Scalar::no) return false;
-        if (scalar == Scalar::none) {
-            put(out, 4, {0x80, 2, 'N', '.'});
-            return true;
+        if (error) return false;
+        switch (scalar) {
+        case Scalar::no: return false;
+        case Scalar::none: pickle::small::append_none(out); return true;
+        case Scalar::integer: return pickle::small::append_int32(out, int_value);
+        case Scalar::connected: return payload::build_connect_reply(int_value, doc[root].s, out);
         }
-        if (int_value < INT32_MIN || int_value > INT32_MAX) return false;
-        const std::size_t int_len = int_value >= 0 && int_value < 256 ? 2 : int_value >= 0 && int_value < 65536 ? 3 : 5;
-        if (scalar == Scalar::integer) {
-            std::uint8_t* p = put(out, 3 + int_len, {0x80, 2});
-            put_int(p, int_len);
-            p[int_len] = '.';
-            return true;
-        }
-        const std::string& text = doc[root].s;
-        // Non-ASCII text is left to the encoder, which knows its rules for it.
-        for (char c : text)
-            if (static_cast<unsigned char>(c) >= 0x80) return false;
-        // EMPTY_DICT, BINPUT 0, MARK, then 'id' (BINUNICODE, BINPUT 1), the int,
-        // 'name' (put 2), the name (put 3), 'msg' (put 4), None; SETITEMS.
-        static constexpr std::uint8_t head[] = {0x80, 2, '}', 'q', 0, '(', 'X', 2, 0, 0, 0, 'i', 'd', 'q', 1};
-        static constexpr std::uint8_t name_key[] = {'X', 4, 0, 0, 0, 'n', 'a', 'm', 'e', 'q', 2, 'X'};
-        static constexpr std::uint8_t tail[] = {'q', 3, 'X', 3, 0, 0, 0, 'm', 's', 'g', 'q', 4, 'N', 'u', '.'};
-        const std::size_t at = out.size();
-        out.resize(at + sizeof head + int_len + sizeof name_key + 4 + text.size() + sizeof tail);
-        std::uint8_t* p = out.data() + at;
-        p = std::copy(std::begin(head), std::end(head), p);
-        put_int(p, int_len);
-        p = std::copy(std::begin(name_key), std::end(name_key), p + int_len);
-        const auto n = static_cast<std::uint32_t>(text.size());
-        for (int k = 0; k < 4; ++k) *p++ = static_cast<std::uint8_t>(n >> (8 * k));
-        p = std::copy(text.begin(), text.end(), p);
-        std::copy(std::begin(tail), std::end(tail), p);
-        return true;
-    }
-    // `prefix` then room for `size` bytes in all at the end of `out`; where the room starts past it.
-    static std::uint8_t* put(std::vector<std::uint8_t>& out, std::size_t size, std::initializer_list<std::uint8_t> prefix) {
-        const std::size_t at = out.size();
-        out.resize(at + size);
-        std::copy(prefix.begin(), prefix.end(), out.data() + at);
-        return out.data() + at + prefix.size();
-    }
-    // int_value (an int32) as the encoder writes it in `len` bytes: BININT1, BININT2 or BININT.
-    void put_int(std::uint8_t* p, std::size_t len) const {
-        const auto u = static_cast<std::uint32_t>(int_value);
-        p[0] = len == 2 ? 'K' : len == 3 ? 'M' : 'J';
-        for (std::size_t k = 1; k < len; ++k) p[k] = static_cast<std::uint8_t>(u >> (8 * (k - 1)));
+        return false;
     }
     // type like "builtins.ValueError"; the text is what CallError(e) carries.
     static CallResult raise(std::string_view type, std::string_view message) {

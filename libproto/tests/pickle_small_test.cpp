@@ -1,0 +1,114 @@
+// pickle::small and the _proxy_connect reply against the general codec: the
+// writers give the encoder's bytes, the readers agree with the decoder where they
+// answer and decline every other payload.
+#include "mitokit/pickle/small.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "mitokit/payloads.hpp"
+#include "mitokit/pickle/decoder.hpp"
+#include "mitokit/pickle/encoder.hpp"
+
+namespace mitokit {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+const std::int64_t INTS[] = {0, 1, 255, 256, 65535, 65536, 1 << 24, INT32_MAX, -1, -256, INT32_MIN};
+
+Bytes encoded(pickle::Document& d, pickle::NodeId root) {
+    Bytes out;
+    EXPECT_TRUE(pickle::encode(d, root, out));
+    return out;
+}
+
+TEST(PickleSmall, WritersGiveTheEncodersBytes) {
+    pickle::Document d;
+    Bytes got;
+    pickle::small::append_none(got);
+    EXPECT_EQ(got, encoded(d, d.none()));
+    for (std::int64_t v : INTS) {
+        got.clear();
+        ASSERT_TRUE(pickle::small::append_int32(got, v));
+        EXPECT_EQ(got, encoded(d, d.integer(v))) << v;
+    }
+    got.assign({7});
+    EXPECT_FALSE(pickle::small::append_int32(got, std::int64_t{INT32_MAX} + 1));
+    EXPECT_FALSE(pickle::small::append_int32(got, std::int64_t{INT32_MIN} - 1));
+    EXPECT_EQ(got, Bytes{7});
+}
+
+TEST(PickleSmall, ReadScalarAgreesWithTheDecoderOrDeclines) {
+    pickle::Document d;
+    std::vector<Bytes> payloads{encoded(d, d.none())};
+    for (std::int64_t v : INTS) payloads.push_back(encoded(d, d.integer(v)));
+    const std::size_t whole = payloads.size();
+    // Near misses: every cut, every byte changed, a byte appended.
+    for (std::size_t k = 0; k < whole; ++k) {
+        const Bytes p = payloads[k];
+        for (std::size_t n = 0; n < p.size(); ++n) payloads.emplace_back(p.begin(), p.begin() + static_cast<long>(n));
+        for (std::size_t i = 0; i < p.size(); ++i)
+            for (std::uint8_t x : {std::uint8_t{1}, std::uint8_t{0x80}}) {
+                Bytes q = p;
+                q[i] ^= x;
+                payloads.push_back(q);
+            }
+        Bytes longer = p;
+        longer.push_back('.');
+        payloads.push_back(longer);
+    }
+    std::size_t read = 0;
+    for (std::size_t k = 0; k < payloads.size(); ++k) {
+        const auto got = pickle::small::read_scalar(payloads[k]);
+        if (k < whole) {
+            ASSERT_TRUE(got) << "payload " << k;
+        }
+        if (!got) continue;
+        ++read;
+        pickle::Document doc;
+        ASSERT_TRUE(pickle::decode(payloads[k], doc)) << "payload " << k;
+        const auto& n = doc[doc.root()];
+        if (*got) {
+            ASSERT_EQ(n.kind, pickle::Kind::integer) << "payload " << k;
+            EXPECT_EQ(n.i, **got) << "payload " << k;
+        } else {
+            EXPECT_EQ(n.kind, pickle::Kind::none) << "payload " << k;
+        }
+    }
+    EXPECT_GE(read, whole);
+}
+
+TEST(ConnectReply, BytesAreTheEncodersAndReadBack) {
+    for (std::int64_t id : INTS) {
+        for (const char* name : {"", "local.7", "a:b c"}) {
+            pickle::Document d;
+            const auto root = d.seq(pickle::Kind::dict, {d.str("id"), d.integer(id), d.str("name"), d.str(name),
+                                                        d.str("msg"), d.none()});
+            Bytes got;
+            ASSERT_TRUE(payload::build_connect_reply(id, name, got));
+            EXPECT_EQ(got, encoded(d, root)) << id << " " << name;
+            EXPECT_EQ(payload::connect_reply_id(got), id);
+            // Every cut and changed byte is declined or read as the decoder reads it.
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                EXPECT_FALSE(payload::connect_reply_id(std::span(got).first(i))) << "cut at " << i;
+                Bytes q = got;
+                q[i] ^= 0x80;
+                if (const auto other = payload::connect_reply_id(q)) {
+                    pickle::Document doc;
+                    ASSERT_TRUE(pickle::decode(q, doc));
+                    EXPECT_EQ(doc[doc[doc.root()].items[1]].i, *other);
+                }
+            }
+        }
+    }
+    Bytes out{1};
+    EXPECT_FALSE(payload::build_connect_reply(std::int64_t{INT32_MAX} + 1, "x", out));
+    EXPECT_FALSE(payload::build_connect_reply(1, "caf\xc3\xa9", out));
+    EXPECT_EQ(out, Bytes{1});
+}
+
+} // namespace
+} // namespace mitokit
