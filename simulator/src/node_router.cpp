@@ -109,7 +109,6 @@ StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart sta
 }
 
 void Node::set_stream_tag(StreamId s, std::uint32_t tag) { streams_.at(s)->env_tag = tag; }
-std::uint32_t Node::stream_tag(StreamId s) const { return streams_.at(s)->env_tag; }
 
 void Node::attach_parent(StreamId s) {
     set_route(streams_[s]->remote_id, s);
@@ -127,7 +126,6 @@ void Node::register_peer(StreamId s) {
     streams_[s]->registered = true;
 }
 
-bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
 
 void Node::prefetch_stream(StreamId s, int stage, const RoutingIds* head) const noexcept {
     if (s >= streams_.size()) return;

@@ -52,21 +52,21 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     // Account the frame (one write = one frame) per handle.
     auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
                            UINT32_MAX);
-    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr);
+    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr, false);
 }
 
 void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) {
-    const HeaderBytes hb = encode_header(h);
-    send(n.stream_tag(s), hb, payload, &h);
+    send(n.stream_tag(s), {}, payload, &h, true);
 }
 
 void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-                      const Header* h) {
+                      const Header* h, bool encode_h) {
     const std::uint32_t li = ld >> 1;
     const int d = static_cast<int>(ld & 1);
     Link& L = links_[li];
     Direction& dir = L.dir[d];
-    const std::size_t total = head.size() + body.size();
+    std::size_t head_size = encode_h ? HEADER_SIZE : head.size();
+    const std::size_t total = head_size + body.size();
     link_stats_.bytes_written += total;
     if (dir.closed || L.cut) {
         link_stats_.bytes_dropped += total;
@@ -74,14 +74,25 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
     }
     if (h) count_frame(*h, total);
     ++hops_;
+    // The header's bytes, made only for a segment that holds part of it (or a
+    // garbled frame); a segment with all of it has them encoded in place.
+    HeaderBytes hb;
+    const auto materialize = [&] {
+        if (!encode_h) return;
+        hb = encode_header(*h);
+        head = hb;
+        encode_h = false;
+    };
     std::vector<std::uint8_t> garbled;
-    if (dir.corrupt_next && total >= 2) {
+    if (dir.corrupt_next && total >= 2) [[unlikely]] {
         dir.corrupt_next = false;
+        materialize();
         garbled.assign(head.begin(), head.end());
         garbled.insert(garbled.end(), body.begin(), body.end());
         garbled[0] = 'X';
         garbled[1] = 'X';
         head = garbled;
+        head_size = head.size();
         body = {};
         char line[96];
         std::snprintf(line, sizeof line, "%llu corrupt link=%u dir=%d",
@@ -96,11 +107,16 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
         const std::uint32_t b = segs_.make(len);
         std::uint8_t* seg = segs_.data(b);
         std::size_t o = 0;
-        if (off < head.size()) {
-            o = std::min(len, head.size() - off);
-            std::memcpy(seg, head.data() + off, o);
+        if (off < head_size) {
+            o = std::min(len, head_size - off);
+            if (encode_h && o == HEADER_SIZE) { // the whole header (so off == 0)
+                encode_header_into(*h, seg);
+            } else {
+                materialize();
+                std::memcpy(seg, head.data() + off, o);
+            }
         }
-        if (o < len) std::memcpy(seg + o, body.data() + (off + o - head.size()), len - o);
+        if (o < len) std::memcpy(seg + o, body.data() + (off + o - head_size), len - o);
         const Time depart = std::max(now(), dir.busy_until);
         const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
         dir.busy_until = depart + tx;
@@ -126,6 +142,12 @@ void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std
 void Simulation::defer_main_thread(Node& n, Time delay) { sched_.post(now() + delay, MAIN_THREAD_EVENT, index_of(n)); }
 
 void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
+    static_assert(CONNECT_EVENT < MAIN_THREAD_EVENT && CONNECT_EVENT < ROUTE_EVENT);
+    if (ld < CONNECT_EVENT) [[likely]] { // a link's segment or EOF
+        if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
+        else deliver(ld, seg);
+        return;
+    }
     if (ld == MAIN_THREAD_EVENT) {
         nodes_[seg].main_thread_free();
         return;
@@ -140,10 +162,7 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
     if (ld == CONNECT_EVENT) {
         PendingConnect pc = connects_.take(seg);
         if (nodes_[pc.parent].alive() && nodes_[pc.parent].stream_open(pc.stream)) pc.connected(pc.stream);
-        return;
     }
-    if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
-    else deliver(ld, seg);
 }
 
 void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {

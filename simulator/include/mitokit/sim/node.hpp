@@ -209,11 +209,11 @@ public:
     std::uint32_t env_tag = 0;
     // Per stream, also free for the NodeEnv (the simulation keeps the link there).
     void set_stream_tag(StreamId s, std::uint32_t tag);
-    std::uint32_t stream_tag(StreamId s) const;
+    std::uint32_t stream_tag(StreamId s) const { return streams_.at(s)->env_tag; }
 
     // --- observation (tests, invariants, reports) -----------------------------
     std::size_t stream_count() const noexcept { return streams_.size(); }
-    bool stream_open(StreamId s) const;
+    bool stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
     // A hint that bytes for `s` come soon: stage 0 loads the stream's table slot
     // and a small route table, stage 1 (once those are in) the stream itself.
     // `head`, when not null, holds the next frame's routing IDs as it will arrive

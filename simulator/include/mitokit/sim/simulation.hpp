@@ -143,8 +143,10 @@ private:
     static constexpr std::uint32_t CONNECT_EVENT = 0xfffffffcu;
     std::uint32_t index_of(const Node& n) const;
     // Bytes `head` then `body` onto link direction `ld` (link * 2 + direction).
+    // encode_h: the head is *h's encoding (`head` unused), written straight into
+    // the segment that holds it.
     void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-              const Header* h);
+              const Header* h, bool encode_h);
     void count_frame(const Header& h, std::size_t bytes);
     // Scheduler::Sink: (link * 2 + direction, segment buffer or EOF_SEGMENT).
     void on_event(std::uint32_t ld, std::uint32_t seg) override;
