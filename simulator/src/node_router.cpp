@@ -224,11 +224,6 @@ void Node::disconnect_stream(StreamId s) {
     stream_gone(s);
 }
 
-void Node::on_frame(StreamId s, const MessageView& v) {
-    if (!alive_ || !streams_[s]->open) return;
-    route_frame(v.header, v.payload, s, nullptr);
-}
-
 void Node::on_stream_error(StreamId s, const Error& e) {
     // Bad magic or an oversize length: the reference logs an ERROR and drops the
     // connection at once, with no dead replies.

@@ -114,7 +114,7 @@ inline const Scheduler::Item* Scheduler::peek() const noexcept {
 }
 
 bool Scheduler::prepare() {
-    if (peek()) return true;
+    // run() calls this only once the slot being run has nothing left.
     ready_.clear();
     ready_pos_ = 0;
     now_items_.clear();
@@ -125,7 +125,7 @@ bool Scheduler::prepare() {
     if (count_ == 0) return false;
     for (;;) {
         cur_slot_ = slot;
-        pull_far();
+        if (!far_.empty()) pull_far();
         // The first non-empty bucket from `slot` round the ring, by the occupancy bits.
         const std::size_t start = slot & (RING - 1);
         for (std::size_t k = 0; k < RING;) {
@@ -138,7 +138,7 @@ bool Scheduler::prepare() {
             k += static_cast<std::size_t>(std::countr_zero(w));
             if (k >= RING) break;
             cur_slot_ = slot + k;
-            pull_far();
+            if (!far_.empty()) pull_far();
             const std::size_t at = (start + k) & (RING - 1);
             ready_.swap(ring_[at]);
             // The bucket gives up the (emptied) buffer it got in exchange: the next
@@ -158,6 +158,22 @@ bool Scheduler::prepare() {
 
 void Scheduler::order_ready() {
     const std::size_t n = ready_.size();
+    if (n <= SMALL_SORT) {
+        // A slot holds two or three events on average: an insertion sort makes
+        // one comparison per item when they are in order already, and few moves
+        // when jitter has swapped a pair.
+        for (std::size_t i = 1; i < n; ++i) {
+            if (!before(ready_[i], ready_[i - 1])) continue;
+            const Item x = ready_[i];
+            std::size_t j = i;
+            do {
+                ready_[j] = ready_[j - 1];
+                --j;
+            } while (j > 0 && before(x, ready_[j - 1]));
+            ready_[j] = x;
+        }
+        return;
+    }
     bool by_time = true, by_seq = true;
     for (std::size_t i = 1; i < n; ++i) {
         by_time = by_time && !before(ready_[i], ready_[i - 1]);

@@ -253,9 +253,11 @@ private:
             else if (nm != "local." + std::to_string(remote)) custom_name = std::make_unique<std::string>(std::move(nm));
         }
 
+        // Called directly (Stream is final) by Node::receive's scan of whole frames.
         void on_message(const MessageView& v) override {
             at_boundary = v.offset + HEADER_SIZE + v.header.length == fed; // the chunk ends with this frame
-            node.on_frame(sid, v);
+            // An earlier frame of the chunk may have closed the stream or ended the process.
+            if (node.alive_ && open) node.route_frame(v.header, v.payload, sid, nullptr);
         }
         void on_error(const Error& e) override { node.on_stream_error(sid, e); }
 
@@ -371,7 +373,6 @@ private:
     Policy std_policy(Std kind) const;
     void set_std(std::uint32_t handle, Std kind);
     void run_std(Std kind, Message& msg, StreamId in);
-    void on_frame(StreamId s, const MessageView& v);
     StreamOptions stream_options(const Stream& st) const;
     StreamDecoder& decoder_for(Stream& st);
     void on_stream_error(StreamId s, const Error& e);

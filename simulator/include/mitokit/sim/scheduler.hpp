@@ -215,6 +215,7 @@ private:
     void rebuild(Time slot); // restart the ring at an earlier slot (rare)
     void pull_far();         // far_ items now within the ring's reach
     void order_ready();      // sorts ready_ by (t, seq)
+    static constexpr std::size_t SMALL_SORT = 16; // order_ready's insertion sort up to this many items
     std::vector<Item> sorted_; // order_ready's buffer
     std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
     std::array<std::uint64_t, RING / 64> occupied_{}; // a bit per non-empty ring bucket
