@@ -53,9 +53,11 @@ void EventLog::emit(std::string_view line) {
     if (sink_) sink_(line);
 }
 
-void EventLog::emit_fixed(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+void EventLog::emit_fixed(std::uint64_t time, std::string_view what, std::uint64_t a, std::uint64_t b,
+                          std::uint64_t c) {
     char buf[128];
-    std::snprintf(buf, sizeof buf, "%llu %s %llu %llu %llu", static_cast<unsigned long long>(time), what,
+    std::snprintf(buf, sizeof buf, "%llu %.*s %llu %llu %llu", static_cast<unsigned long long>(time),
+                  static_cast<int>(what.size()), what.data(),
                   static_cast<unsigned long long>(a), static_cast<unsigned long long>(b),
                   static_cast<unsigned long long>(c));
     emit(buf);
@@ -264,14 +266,15 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
         if (next == ready_.data() + ready_pos_) ++ready_pos_;
         else ++now_pos_;
         --count_;
-        if (it.a == TASK && !slots_[it.b]) { // cancelled
-            slots_.take(it.b);
-            continue;
-        }
-        now_ = it.t;
-        if (it.a != TASK) {
+        if (it.a != TASK) [[likely]] {
+            now_ = it.t;
             sink_->on_event(it.a, it.b);
         } else {
+            if (!slots_[it.b]) { // cancelled
+                slots_.take(it.b);
+                continue;
+            }
+            now_ = it.t;
             Task task = slots_.take(it.b);
             task();
         }

@@ -39,15 +39,6 @@ const std::map<std::uint32_t, HandleStats>& Simulation::per_handle() const {
     return per_handle_;
 }
 
-void Simulation::count_frame(const Header& h, std::size_t bytes) {
-    const std::uint32_t key = h.reply_to == handle::IS_DEAD       ? handle::IS_DEAD
-                              : h.handle >= handle::FIRST_DYNAMIC ? handle::FIRST_DYNAMIC
-                                                                  : h.handle;
-    auto& st = handle_counts_[key];
-    ++st.messages;
-    st.bytes += bytes;
-}
-
 void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     // Account the frame (one write = one frame) per handle.
     auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
@@ -59,46 +50,17 @@ void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<con
     send(n.stream_tag(s), {}, payload, &h, true);
 }
 
-void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-                      const Header* h, bool encode_h) {
+// Inline into send(), its one hot caller.
+inline void Simulation::put_segments(std::uint32_t ld, std::span<const std::uint8_t> head,
+                                     std::span<const std::uint8_t> body, const Header* h, bool encode_h) {
     const std::uint32_t li = ld >> 1;
     const int d = static_cast<int>(ld & 1);
-    Link& L = links_[li];
-    Direction& dir = L.dir[d];
-    std::size_t head_size = encode_h ? HEADER_SIZE : head.size();
+    Direction& dir = links_[li].dir[d];
+    const std::size_t head_size = encode_h ? HEADER_SIZE : head.size();
     const std::size_t total = head_size + body.size();
-    link_stats_.bytes_written += total;
-    if (dir.closed || L.cut) {
-        link_stats_.bytes_dropped += total;
-        return;
-    }
-    if (h) count_frame(*h, total);
-    ++hops_;
-    // The header's bytes, made only for a segment that holds part of it (or a
-    // garbled frame); a segment with all of it has them encoded in place.
+    // The header's bytes, made only for a segment that holds part of it; a
+    // segment with all of it has them encoded in place.
     HeaderBytes hb;
-    const auto materialize = [&] {
-        if (!encode_h) return;
-        hb = encode_header(*h);
-        head = hb;
-        encode_h = false;
-    };
-    std::vector<std::uint8_t> garbled;
-    if (dir.corrupt_next && total >= 2) [[unlikely]] {
-        dir.corrupt_next = false;
-        materialize();
-        garbled.assign(head.begin(), head.end());
-        garbled.insert(garbled.end(), body.begin(), body.end());
-        garbled[0] = 'X';
-        garbled[1] = 'X';
-        head = garbled;
-        head_size = head.size();
-        body = {};
-        char line[96];
-        std::snprintf(line, sizeof line, "%llu corrupt link=%u dir=%d",
-                      static_cast<unsigned long long>(now()), li, d);
-        record(line);
-    }
     // Segments of at most the buffer size, sometimes cut again at a random point.
     std::size_t off = 0;
     while (off < total) {
@@ -112,7 +74,11 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
             if (encode_h && o == HEADER_SIZE) { // the whole header (so off == 0)
                 encode_header_into(*h, seg);
             } else {
-                materialize();
+                if (encode_h) {
+                    hb = encode_header(*h);
+                    head = hb;
+                    encode_h = false;
+                }
                 std::memcpy(seg, head.data() + off, o);
             }
         }
@@ -129,6 +95,45 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
         ++in_flight_;
         sched_.post(arrive, ld, b);
     }
+}
+
+void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
+                      const Header* h, bool encode_h) {
+    Link& L = links_[ld >> 1];
+    Direction& dir = L.dir[ld & 1];
+    const std::size_t total = (encode_h ? HEADER_SIZE : head.size()) + body.size();
+    link_stats_.bytes_written += total;
+    if (dir.closed || L.cut) {
+        link_stats_.bytes_dropped += total;
+        return;
+    }
+    if (h) count_frame(*h, total);
+    ++hops_;
+    if (dir.corrupt_next && total >= 2) [[unlikely]] {
+        dir.corrupt_next = false;
+        send_garbled(ld, head, body, h, encode_h);
+        return;
+    }
+    put_segments(ld, head, body, h, encode_h);
+}
+
+void Simulation::send_garbled(std::uint32_t ld, std::span<const std::uint8_t> head,
+                              std::span<const std::uint8_t> body, const Header* h, bool encode_h) {
+    std::vector<std::uint8_t> garbled;
+    if (encode_h) {
+        const HeaderBytes hb = encode_header(*h);
+        garbled.assign(hb.begin(), hb.end());
+    } else {
+        garbled.assign(head.begin(), head.end());
+    }
+    garbled.insert(garbled.end(), body.begin(), body.end());
+    garbled[0] = 'X';
+    garbled[1] = 'X';
+    char line[96];
+    std::snprintf(line, sizeof line, "%llu corrupt link=%u dir=%d", static_cast<unsigned long long>(now()), ld >> 1,
+                  static_cast<int>(ld & 1));
+    record(line);
+    put_segments(ld, garbled, {}, nullptr, false);
 }
 
 void Simulation::defer_route(Node& n, Message msg) { defer_route_frame(n, msg.h, msg.data); }

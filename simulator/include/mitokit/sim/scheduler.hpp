@@ -69,7 +69,10 @@ public:
     // A fixed-shape record hashed as binary (no formatting on the hot path);
     // printed as "<time> <what> a b c" when lines are kept.
     // Inline, with the text only made when kept or sunk: it runs once per delivered segment.
-    void record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) {
+    // `what` as a string_view: a literal's length is known where this is inlined,
+    // and the loop over its bytes unrolled.
+    void record(std::uint64_t time, std::string_view what, std::uint64_t a, std::uint64_t b = 0,
+                std::uint64_t c = 0) {
         std::uint64_t h = hash_;
         // A word at a time; the fold keeps high-bit differences flowing into later steps.
         const auto mix = [&h](std::uint64_t v) {
@@ -77,8 +80,8 @@ public:
             h ^= h >> 29;
         };
         mix(time);
-        for (const char* p = what; *p; ++p) {
-            h ^= static_cast<unsigned char>(*p);
+        for (const char ch : what) {
+            h ^= static_cast<unsigned char>(ch);
             h *= FNV_PRIME;
         }
         mix(a);
@@ -102,7 +105,7 @@ public:
 private:
     static constexpr std::uint64_t FNV_PRIME = 0x100000001b3ull;
     void emit(std::string_view line);
-    void emit_fixed(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b, std::uint64_t c);
+    void emit_fixed(std::uint64_t time, std::string_view what, std::uint64_t a, std::uint64_t b, std::uint64_t c);
 
     std::uint64_t hash_ = 0xcbf29ce484222325ull;
     std::uint64_t count_ = 0;
@@ -152,6 +155,10 @@ public:
         if (slot - cur_slot_ - 1 < RING - 1) { // cur_slot_ < slot < cur_slot_ + RING
             const std::size_t pos = slot & (RING - 1);
             std::vector<Item>& bucket = ring_[pos];
+            if (bucket.capacity() == 0 && !spare_.empty()) { // the most recently emptied buffer: still in cache
+                bucket.swap(spare_.back());
+                spare_.pop_back();
+            }
             if (bucket.size() < bucket.capacity()) [[likely]] {
                 ++count_;
                 bucket.push_back(Item{t, seq_++, a, b});

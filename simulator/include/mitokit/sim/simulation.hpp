@@ -147,7 +147,21 @@ private:
     // the segment that holds it.
     void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
               const Header* h, bool encode_h);
-    void count_frame(const Header& h, std::size_t bytes);
+    // send()'s segments, once the frame is counted.
+    void put_segments(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
+                      const Header* h, bool encode_h);
+    // The frame with its magic garbled (corrupt_next), and a record of it.
+    [[gnu::cold]] void send_garbled(std::uint32_t ld, std::span<const std::uint8_t> head,
+                                    std::span<const std::uint8_t> body, const Header* h, bool encode_h);
+    // Per handle: every frame put on a link (inline: once per hop).
+    void count_frame(const Header& h, std::size_t bytes) {
+        const std::uint32_t key = h.reply_to == handle::IS_DEAD       ? handle::IS_DEAD
+                                  : h.handle >= handle::FIRST_DYNAMIC ? handle::FIRST_DYNAMIC
+                                                                      : h.handle;
+        auto& st = handle_counts_[key];
+        ++st.messages;
+        st.bytes += bytes;
+    }
     // Scheduler::Sink: (link * 2 + direction, segment buffer or EOF_SEGMENT).
     void on_event(std::uint32_t ld, std::uint32_t seg) override;
     void prefetch(std::uint32_t ld, std::uint32_t seg, int stage) override;
