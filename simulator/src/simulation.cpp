@@ -51,7 +51,7 @@ void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<con
 }
 
 // Inline into send(), its one hot caller.
-inline void Simulation::put_segments(std::uint32_t ld, std::span<const std::uint8_t> head,
+[[gnu::always_inline]] inline void Simulation::put_segments(std::uint32_t ld, std::span<const std::uint8_t> head,
                                      std::span<const std::uint8_t> body, const Header* h, bool encode_h) {
     const std::uint32_t li = ld >> 1;
     const int d = static_cast<int>(ld & 1);
@@ -147,12 +147,16 @@ void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std
 void Simulation::defer_main_thread(Node& n, Time delay) { sched_.post(now() + delay, MAIN_THREAD_EVENT, index_of(n)); }
 
 void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
+    // Only tail calls here, so a delivery pays for no saved registers.
     static_assert(CONNECT_EVENT < MAIN_THREAD_EVENT && CONNECT_EVENT < ROUTE_EVENT);
-    if (ld < CONNECT_EVENT) [[likely]] { // a link's segment or EOF
-        if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
-        else deliver(ld, seg);
-        return;
-    }
+    if (ld >= CONNECT_EVENT) [[unlikely]]
+        return on_own_event(ld, seg);
+    if (seg == EOF_SEGMENT) [[unlikely]]
+        return deliver_eof(ld >> 1, static_cast<int>(ld & 1));
+    deliver(ld, seg);
+}
+
+void Simulation::on_own_event(std::uint32_t ld, std::uint32_t seg) {
     if (ld == MAIN_THREAD_EVENT) {
         nodes_[seg].main_thread_free();
         return;

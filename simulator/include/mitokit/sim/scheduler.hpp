@@ -149,7 +149,7 @@ public:
     // `a` must not be TASK.
     // Inline for the usual cases (a later slot's bucket, or the current instant,
     // with room in the vector): every segment put on a link posts one.
-    void post(Time t, std::uint32_t a, std::uint32_t b) {
+    [[gnu::always_inline]] void post(Time t, std::uint32_t a, std::uint32_t b) {
         if (t < now_) t = now_;
         const Time slot = slot_of(t);
         if (slot - cur_slot_ - 1 < RING - 1) { // cur_slot_ < slot < cur_slot_ + RING

@@ -164,9 +164,10 @@ private:
     }
     // Scheduler::Sink: (link * 2 + direction, segment buffer or EOF_SEGMENT).
     void on_event(std::uint32_t ld, std::uint32_t seg) override;
+    [[gnu::noinline]] void on_own_event(std::uint32_t ld, std::uint32_t seg); // ROUTE_, MAIN_THREAD_, CONNECT_EVENT
     void prefetch(std::uint32_t ld, std::uint32_t seg, int stage) override;
-    void deliver(std::uint32_t ld, std::uint32_t seg);
-    void deliver_eof(std::uint32_t link, int d);
+    [[gnu::noinline]] void deliver(std::uint32_t ld, std::uint32_t seg);
+    [[gnu::noinline]] void deliver_eof(std::uint32_t link, int d);
     void record(std::string_view line) { log_.record(line); }
 
     static constexpr std::size_t SCRATCH_IDLE_KEEP = 64; // pooled objects an idle simulation keeps
