@@ -165,7 +165,8 @@ std::vector<ContextId> Node::routes() const {
     return out;
 }
 
-StreamOptions Node::stream_options(const Stream& st) const {
+// Inline: receive() builds one for every chunk it scans.
+inline StreamOptions Node::stream_options(const Stream& st) const {
     StreamOptions opt;
     opt.max_message_size = shared_.max_message_size;
     opt.start = st.start;
@@ -351,16 +352,7 @@ void Node::route_now_frame(const Header& h, std::span<const std::uint8_t> payloa
 
 void Node::send_on(StreamId s, const Message& msg) { send_frame(s, msg.h, msg.data); }
 
-void Node::send_frame(StreamId s, const Header& hdr, std::span<const std::uint8_t> data) {
-    if (s >= streams_.size() || !streams_[s]->open) {
-        env_.note(*this, Note::send_on_closed, &hdr, {});
-        return;
-    }
-    Header h = hdr;
-    h.enc = Encoding::legacy; // 0.3.3 writes every frame as MI
-    h.length = static_cast<std::uint32_t>(data.size());
-    env_.write_frame(*this, s, h, data);
-}
+void Node::send_on_closed(const Header& h) { env_.note(*this, Note::send_on_closed, &h, {}); }
 
 void Node::async_route(Message msg, StreamId in) { route_frame(msg.h, msg.data, in, &msg); }
 

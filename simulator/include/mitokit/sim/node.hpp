@@ -358,7 +358,18 @@ private:
     std::function<void(Node&, const Message&)> take_handler(std::uint32_t h);
     void maybe_send_dead(bool unreachable, const Header& h, std::string reason, Note why);
     void send_on(StreamId s, const Message& msg);
-    void send_frame(StreamId s, const Header& h, std::span<const std::uint8_t> data);
+    // Inline: route_frame ends with it on every forwarded hop.
+    void send_frame(StreamId s, const Header& hdr, std::span<const std::uint8_t> data) {
+        if (s >= streams_.size() || !streams_[s]->open) [[unlikely]] {
+            send_on_closed(hdr);
+            return;
+        }
+        Header h = hdr;
+        h.enc = Encoding::legacy; // 0.3.3 writes every frame as MI
+        h.length = static_cast<std::uint32_t>(data.size());
+        env_.write_frame(*this, s, h, data);
+    }
+    [[gnu::cold]] void send_on_closed(const Header& h); // the reference drops it too
     Message make(ContextId dst, std::uint32_t handle, std::vector<std::uint8_t> data) const;
     StreamId lookup(ContextId id) const;
     StreamId lookup_or(ContextId id, StreamId fallback) const;
