@@ -13,12 +13,6 @@ std::uint32_t load_be32(const std::uint8_t* p) noexcept {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
-void store_be32(std::uint8_t* p, std::uint32_t v) noexcept {
-    // One 4-byte store per field (every routed hop encodes a header).
-    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
-    std::memcpy(p, &v, sizeof v);
-}
-
 } // namespace
 
 std::optional<Encoding> encoding_from_u16(std::uint16_t v) noexcept {
@@ -49,16 +43,8 @@ std::string_view encoding_name(Encoding e) noexcept {
 bool Header::is_dead() const noexcept { return reply_to == handle::IS_DEAD; }
 
 HeaderBytes encode_header(const Header& h) noexcept {
-    HeaderBytes b{};
-    const auto enc = static_cast<std::uint16_t>(h.enc);
-    b[0] = static_cast<std::uint8_t>(enc >> 8);
-    b[1] = static_cast<std::uint8_t>(enc);
-    store_be32(&b[2], h.dst_id);
-    store_be32(&b[6], h.src_id);
-    store_be32(&b[10], h.auth_id);
-    store_be32(&b[14], h.handle);
-    store_be32(&b[18], h.reply_to);
-    store_be32(&b[22], h.length);
+    HeaderBytes b;
+    encode_header_into(h, b.data());
     return b;
 }
 

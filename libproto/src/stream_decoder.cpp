@@ -17,26 +17,8 @@ struct StreamDecoder::Bootstrap {
 
 namespace {
 
-inline std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
-// The frame fields after the first one; the encoding was checked by the caller.
-inline Header parse_fields(const std::uint8_t* h) noexcept {
-    Header hd;
-    hd.enc = static_cast<Encoding>((std::uint16_t{h[0]} << 8) | h[1]);
-    hd.dst_id = load_be32(h + 2);
-    hd.src_id = load_be32(h + 6);
-    hd.auth_id = load_be32(h + 10);
-    hd.handle = load_be32(h + 14);
-    hd.reply_to = load_be32(h + 18);
-    hd.length = load_be32(h + 22);
-    return hd;
-}
-
-inline bool encoding_ok(const std::uint8_t* h) noexcept {
-    return h[0] == 0x4d && h[1] >= 0x49 && h[1] <= 0x4b;
-}
+using detail::parse_frame_fields;
+using detail::whole_frames;
 
 std::string at(std::uint64_t offset) { return " at stream offset " + std::to_string(offset); }
 
@@ -134,18 +116,13 @@ std::size_t StreamDecoder::run(const std::uint8_t* p, std::size_t n, std::size_t
     return pos;
 }
 
-namespace {
+namespace detail {
 
-bool header_fits(const std::uint8_t* h, const StreamOptions& opt) noexcept {
-    return encoding_ok(h) && (!opt.legacy_only || h[1] == 0x49) && load_be32(h + 22) <= opt.max_message_size;
-}
-
-// Why a header that fails header_fits() is refused.
-[[gnu::cold, gnu::noinline]] Error bad_header(const std::uint8_t* h, const StreamOptions& opt, std::uint64_t at_offset) {
+[[gnu::cold, gnu::noinline]] Error bad_frame_header(const std::uint8_t* h, const StreamOptions& opt, std::uint64_t at_offset) {
     // Both errors are placed at the frame's first byte, as the conformance suite
     // (conformance/frames.jsonl) expects: the whole frame is what gets refused.
     // 0.3.3 checks the magic before the length.
-    Error e = opt.legacy_only && encoding_ok(h) && h[1] != 0x49
+    Error e = opt.legacy_only && detail::frame_encoding_ok(h) && h[1] != 0x49
                   ? make_error(Errc::bad_encoding, std::string("bad frame magic ") +
                                                        (h[1] == 0x4a ? "0x4d4a MJ" : "0x4d4b MK") +
                                                        " (0.3.3 reads only 0x4d49 MI)")
@@ -155,41 +132,13 @@ bool header_fits(const std::uint8_t* h, const StreamOptions& opt) noexcept {
     return e;
 }
 
-// Hands on the whole frames from p[pos] (stream offset base + pos) as views, and
-// returns where it stopped: at a frame cut off by the chunk's end, or (`bad` set)
-// at a header that does not fit.
-std::size_t whole_frames(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base,
-                         const StreamOptions& opt, StreamHandler& handler, bool& bad) {
-    while (n - pos >= HEADER_SIZE) {
-        const std::uint8_t* h = p + pos;
-        if (!header_fits(h, opt)) [[unlikely]] {
-            bad = true;
-            return pos;
-        }
-        const Header hd = parse_fields(h);
-        const std::size_t body = pos + HEADER_SIZE;
-        if (n - body < hd.length) return pos;
-        handler.on_message(MessageView{hd, {p + body, hd.length}, base + pos});
-        pos = body + hd.length;
-    }
-    return pos;
-}
-
-} // namespace
+} // namespace detail
 
 bool StreamDecoder::header_ok(const std::uint8_t* h, std::uint64_t at_offset) {
-    if (header_fits(h, opt_)) [[likely]]
+    if (detail::frame_header_fits(h, opt_)) [[likely]]
         return true;
-    fail(bad_header(h, opt_, at_offset));
+    fail(detail::bad_frame_header(h, opt_, at_offset));
     return false;
-}
-
-FrameScan StreamDecoder::scan_frames(std::span<const std::uint8_t> chunk, const StreamOptions& opt,
-                                     StreamHandler& handler, std::uint64_t start_offset) {
-    bool bad = false;
-    const std::size_t pos = whole_frames(chunk.data(), chunk.size(), 0, start_offset, opt, handler, bad);
-    if (bad) handler.on_error(bad_header(chunk.data() + pos, opt, start_offset + pos));
-    return {pos, bad};
 }
 
 std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base) {
@@ -201,7 +150,7 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
         if (hb_fill_ < HEADER_SIZE) return pos;
         hb_fill_ = 0;
         if (!header_ok(hb_.data(), frame_offset_)) return n;
-        hdr_ = parse_fields(hb_.data());
+        hdr_ = parse_frame_fields(hb_.data());
         if (n - pos >= hdr_.length) {
             handler_->on_message(MessageView{hdr_, {p + pos, hdr_.length}, frame_offset_});
             return pos + hdr_.length;
@@ -213,11 +162,11 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
     bool bad = false;
     pos = whole_frames(p, n, pos, base, opt_, *handler_, bad);
     if (bad) [[unlikely]] {
-        fail(bad_header(p + pos, opt_, base + pos));
+        fail(detail::bad_frame_header(p + pos, opt_, base + pos));
         return n;
     }
     if (n - pos >= HEADER_SIZE) { // a frame whose payload goes on in the next chunks
-        hdr_ = parse_fields(p + pos);
+        hdr_ = parse_frame_fields(p + pos);
         frame_offset_ = base + pos;
         phase_ = Phase::payload;
         return pos + HEADER_SIZE;

@@ -109,7 +109,6 @@ StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart sta
 }
 
 void Node::set_stream_tag(StreamId s, std::uint32_t tag) { streams_.at(s)->env_tag = tag; }
-std::uint32_t Node::stream_tag(StreamId s) const { return streams_.at(s)->env_tag; }
 
 void Node::attach_parent(StreamId s) {
     set_route(streams_[s]->remote_id, s);
@@ -127,7 +126,6 @@ void Node::register_peer(StreamId s) {
     streams_[s]->registered = true;
 }
 
-bool Node::stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
 
 void Node::prefetch_stream(StreamId s, int stage, const RoutingIds* head) const noexcept {
     if (s >= streams_.size()) return;
@@ -167,7 +165,8 @@ std::vector<ContextId> Node::routes() const {
     return out;
 }
 
-StreamOptions Node::stream_options(const Stream& st) const {
+// Inline: receive() builds one for every chunk it scans.
+inline StreamOptions Node::stream_options(const Stream& st) const {
     StreamOptions opt;
     opt.max_message_size = shared_.max_message_size;
     opt.start = st.start;
@@ -224,11 +223,6 @@ void Node::eof(StreamId s) {
 void Node::disconnect_stream(StreamId s) {
     if (!alive_ || s >= streams_.size() || !streams_[s]->open) return;
     stream_gone(s);
-}
-
-void Node::on_frame(StreamId s, const MessageView& v) {
-    if (!alive_ || !streams_[s]->open) return;
-    route_frame(v.header, v.payload, s, nullptr);
 }
 
 void Node::on_stream_error(StreamId s, const Error& e) {
@@ -358,16 +352,7 @@ void Node::route_now_frame(const Header& h, std::span<const std::uint8_t> payloa
 
 void Node::send_on(StreamId s, const Message& msg) { send_frame(s, msg.h, msg.data); }
 
-void Node::send_frame(StreamId s, const Header& hdr, std::span<const std::uint8_t> data) {
-    if (s >= streams_.size() || !streams_[s]->open) {
-        env_.note(*this, Note::send_on_closed, &hdr, {});
-        return;
-    }
-    Header h = hdr;
-    h.enc = Encoding::legacy; // 0.3.3 writes every frame as MI
-    h.length = static_cast<std::uint32_t>(data.size());
-    env_.write_frame(*this, s, h, data);
-}
+void Node::send_on_closed(const Header& h) { env_.note(*this, Note::send_on_closed, &h, {}); }
 
 void Node::async_route(Message msg, StreamId in) { route_frame(msg.h, msg.data, in, &msg); }
 

@@ -15,44 +15,21 @@ std::uint64_t splitmix64(std::uint64_t& x) noexcept {
     return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
-
-constexpr std::uint64_t FNV_PRIME = 0x100000001b3ull;
-
 } // namespace
 
 Rng::Rng(std::uint64_t seed) noexcept {
     for (auto& s : s_) s = splitmix64(seed);
 }
 
-std::uint64_t Rng::next() noexcept {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-}
-
-std::uint64_t Rng::below(std::uint64_t n) noexcept {
-    if (n == 0) return 0;
-    // Lemire's multiply-shift with rejection: exact (unbiased) and platform
-    // independent, and a division only in the rare rejection case (this runs
-    // twice per segment put on a link).
+std::uint64_t Rng::below_retry(std::uint64_t n, std::uint64_t low, std::uint64_t high) noexcept {
     __extension__ using u128 = unsigned __int128;
-    u128 m = static_cast<u128>(next()) * n;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < n) {
-        const std::uint64_t threshold = (0 - n) % n;
-        while (low < threshold) {
-            m = static_cast<u128>(next()) * n;
-            low = static_cast<std::uint64_t>(m);
-        }
+    const std::uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+        const u128 m = static_cast<u128>(next()) * n;
+        low = static_cast<std::uint64_t>(m);
+        high = static_cast<std::uint64_t>(m >> 64);
     }
-    return static_cast<std::uint64_t>(m >> 64);
+    return high;
 }
 
 void EventLog::record(std::string_view line) {
@@ -76,31 +53,14 @@ void EventLog::emit(std::string_view line) {
     if (sink_) sink_(line);
 }
 
-void EventLog::record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
-    std::uint64_t h = hash_;
-    // A word at a time (this runs once per delivered segment); the fold keeps
-    // high-bit differences flowing into later steps.
-    const auto mix = [&h](std::uint64_t v) {
-        h = (h ^ v) * FNV_PRIME;
-        h ^= h >> 29;
-    };
-    mix(time);
-    for (const char* p = what; *p; ++p) {
-        h ^= static_cast<unsigned char>(*p);
-        h *= FNV_PRIME;
-    }
-    mix(a);
-    mix(b);
-    mix(c);
-    hash_ = h;
-    ++count_;
-    if (keep_ || sink_) {
-        char buf[128];
-        std::snprintf(buf, sizeof buf, "%llu %s %llu %llu %llu", static_cast<unsigned long long>(time), what,
-                      static_cast<unsigned long long>(a), static_cast<unsigned long long>(b),
-                      static_cast<unsigned long long>(c));
-        emit(buf);
-    }
+void EventLog::emit_fixed(std::uint64_t time, std::string_view what, std::uint64_t a, std::uint64_t b,
+                          std::uint64_t c) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%llu %.*s %llu %llu %llu", static_cast<unsigned long long>(time),
+                  static_cast<int>(what.size()), what.data(),
+                  static_cast<unsigned long long>(a), static_cast<unsigned long long>(b),
+                  static_cast<unsigned long long>(c));
+    emit(buf);
 }
 
 std::string hash_hex(std::uint64_t h) {
@@ -156,7 +116,7 @@ inline const Scheduler::Item* Scheduler::peek() const noexcept {
 }
 
 bool Scheduler::prepare() {
-    if (peek()) return true;
+    // run() calls this only once the slot being run has nothing left.
     ready_.clear();
     ready_pos_ = 0;
     now_items_.clear();
@@ -167,7 +127,7 @@ bool Scheduler::prepare() {
     if (count_ == 0) return false;
     for (;;) {
         cur_slot_ = slot;
-        pull_far();
+        if (!far_.empty()) pull_far();
         // The first non-empty bucket from `slot` round the ring, by the occupancy bits.
         const std::size_t start = slot & (RING - 1);
         for (std::size_t k = 0; k < RING;) {
@@ -180,7 +140,7 @@ bool Scheduler::prepare() {
             k += static_cast<std::size_t>(std::countr_zero(w));
             if (k >= RING) break;
             cur_slot_ = slot + k;
-            pull_far();
+            if (!far_.empty()) pull_far();
             const std::size_t at = (start + k) & (RING - 1);
             ready_.swap(ring_[at]);
             // The bucket gives up the (emptied) buffer it got in exchange: the next
@@ -200,6 +160,22 @@ bool Scheduler::prepare() {
 
 void Scheduler::order_ready() {
     const std::size_t n = ready_.size();
+    if (n <= SMALL_SORT) {
+        // A slot holds two or three events on average: an insertion sort makes
+        // one comparison per item when they are in order already, and few moves
+        // when jitter has swapped a pair.
+        for (std::size_t i = 1; i < n; ++i) {
+            if (!before(ready_[i], ready_[i - 1])) continue;
+            const Item x = ready_[i];
+            std::size_t j = i;
+            do {
+                ready_[j] = ready_[j - 1];
+                --j;
+            } while (j > 0 && before(x, ready_[j - 1]));
+            ready_[j] = x;
+        }
+        return;
+    }
     bool by_time = true, by_seq = true;
     for (std::size_t i = 1; i < n; ++i) {
         by_time = by_time && !before(ready_[i], ready_[i - 1]);
@@ -266,8 +242,7 @@ void Scheduler::trim() {
     slots_.release();
 }
 
-void Scheduler::post(Time t, std::uint32_t a, std::uint32_t b) {
-    if (t < now_) t = now_;
+void Scheduler::post_slow(Time t, std::uint32_t a, std::uint32_t b) {
     if (slot_of(t) < cur_slot_) rebuild(slot_of(t));
     insert(Item{t, seq_++, a, b});
 }
@@ -291,14 +266,15 @@ std::uint64_t Scheduler::run(Time until, std::uint64_t max_events) {
         if (next == ready_.data() + ready_pos_) ++ready_pos_;
         else ++now_pos_;
         --count_;
-        if (it.a == TASK && !slots_[it.b]) { // cancelled
-            slots_.take(it.b);
-            continue;
-        }
-        now_ = it.t;
-        if (it.a != TASK) {
+        if (it.a != TASK) [[likely]] {
+            now_ = it.t;
             sink_->on_event(it.a, it.b);
         } else {
+            if (!slots_[it.b]) { // cancelled
+                slots_.take(it.b);
+                continue;
+            }
+            now_ = it.t;
             Task task = slots_.take(it.b);
             task();
         }

@@ -23,7 +23,7 @@ bool reuse(std::vector<std::uint32_t>& free, std::uint32_t& i) {
 
 } // namespace
 
-std::uint32_t SegmentStore::make(std::size_t len) {
+std::uint32_t SegmentStore::make_slow(std::size_t len) {
     if (len <= SLOT) {
         std::uint32_t h;
         if (!reuse(free_small_, h)) {
@@ -60,11 +60,7 @@ void SegmentStore::prefetch(std::uint32_t h) const noexcept {
     for (std::size_t off = 0; off < std::min<std::size_t>(n, SLOT); off += 64) __builtin_prefetch(p + off);
 }
 
-void SegmentStore::release(std::uint32_t h) {
-    if (!(h & LARGE)) {
-        free_small_.push_back(h);
-        return;
-    }
+void SegmentStore::release_large(std::uint32_t h) {
     const std::uint32_t i = h & ~LARGE;
     // A burst's large buffers are not all kept for ever.
     if (free_large_.size() >= KEEP_LARGE) std::vector<std::uint8_t>().swap(large_[i]);

@@ -39,55 +39,28 @@ const std::map<std::uint32_t, HandleStats>& Simulation::per_handle() const {
     return per_handle_;
 }
 
-void Simulation::count_frame(const Header& h, std::size_t bytes) {
-    const std::uint32_t key = h.reply_to == handle::IS_DEAD       ? handle::IS_DEAD
-                              : h.handle >= handle::FIRST_DYNAMIC ? handle::FIRST_DYNAMIC
-                                                                  : h.handle;
-    auto& st = handle_counts_[key];
-    ++st.messages;
-    st.bytes += bytes;
-}
-
 void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     // Account the frame (one write = one frame) per handle.
     auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
                            UINT32_MAX);
-    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr);
+    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr, false);
 }
 
 void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) {
-    const HeaderBytes hb = encode_header(h);
-    send(n.stream_tag(s), hb, payload, &h);
+    send(n.stream_tag(s), {}, payload, &h, true);
 }
 
-void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-                      const Header* h) {
+// Inline into send(), its one hot caller.
+[[gnu::always_inline]] inline void Simulation::put_segments(std::uint32_t ld, std::span<const std::uint8_t> head,
+                                     std::span<const std::uint8_t> body, const Header* h, bool encode_h) {
     const std::uint32_t li = ld >> 1;
     const int d = static_cast<int>(ld & 1);
-    Link& L = links_[li];
-    Direction& dir = L.dir[d];
-    const std::size_t total = head.size() + body.size();
-    link_stats_.bytes_written += total;
-    if (dir.closed || L.cut) {
-        link_stats_.bytes_dropped += total;
-        return;
-    }
-    if (h) count_frame(*h, total);
-    ++hops_;
-    std::vector<std::uint8_t> garbled;
-    if (dir.corrupt_next && total >= 2) {
-        dir.corrupt_next = false;
-        garbled.assign(head.begin(), head.end());
-        garbled.insert(garbled.end(), body.begin(), body.end());
-        garbled[0] = 'X';
-        garbled[1] = 'X';
-        head = garbled;
-        body = {};
-        char line[96];
-        std::snprintf(line, sizeof line, "%llu corrupt link=%u dir=%d",
-                      static_cast<unsigned long long>(now()), li, d);
-        record(line);
-    }
+    Direction& dir = links_[li].dir[d];
+    const std::size_t head_size = encode_h ? HEADER_SIZE : head.size();
+    const std::size_t total = head_size + body.size();
+    // The header's bytes, made only for a segment that holds part of it; a
+    // segment with all of it has them encoded in place.
+    HeaderBytes hb;
     // Segments of at most the buffer size, sometimes cut again at a random point.
     std::size_t off = 0;
     while (off < total) {
@@ -96,11 +69,20 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
         const std::uint32_t b = segs_.make(len);
         std::uint8_t* seg = segs_.data(b);
         std::size_t o = 0;
-        if (off < head.size()) {
-            o = std::min(len, head.size() - off);
-            std::memcpy(seg, head.data() + off, o);
+        if (off < head_size) {
+            o = std::min(len, head_size - off);
+            if (encode_h && o == HEADER_SIZE) { // the whole header (so off == 0)
+                encode_header_into(*h, seg);
+            } else {
+                if (encode_h) {
+                    hb = encode_header(*h);
+                    head = hb;
+                    encode_h = false;
+                }
+                std::memcpy(seg, head.data() + off, o);
+            }
         }
-        if (o < len) std::memcpy(seg + o, body.data() + (off + o - head.size()), len - o);
+        if (o < len) std::memcpy(seg + o, body.data() + (off + o - head_size), len - o);
         const Time depart = std::max(now(), dir.busy_until);
         const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
         dir.busy_until = depart + tx;
@@ -115,6 +97,45 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
     }
 }
 
+void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
+                      const Header* h, bool encode_h) {
+    Link& L = links_[ld >> 1];
+    Direction& dir = L.dir[ld & 1];
+    const std::size_t total = (encode_h ? HEADER_SIZE : head.size()) + body.size();
+    link_stats_.bytes_written += total;
+    if (dir.closed || L.cut) {
+        link_stats_.bytes_dropped += total;
+        return;
+    }
+    if (h) count_frame(*h, total);
+    ++hops_;
+    if (dir.corrupt_next && total >= 2) [[unlikely]] {
+        dir.corrupt_next = false;
+        send_garbled(ld, head, body, h, encode_h);
+        return;
+    }
+    put_segments(ld, head, body, h, encode_h);
+}
+
+void Simulation::send_garbled(std::uint32_t ld, std::span<const std::uint8_t> head,
+                              std::span<const std::uint8_t> body, const Header* h, bool encode_h) {
+    std::vector<std::uint8_t> garbled;
+    if (encode_h) {
+        const HeaderBytes hb = encode_header(*h);
+        garbled.assign(hb.begin(), hb.end());
+    } else {
+        garbled.assign(head.begin(), head.end());
+    }
+    garbled.insert(garbled.end(), body.begin(), body.end());
+    garbled[0] = 'X';
+    garbled[1] = 'X';
+    char line[96];
+    std::snprintf(line, sizeof line, "%llu corrupt link=%u dir=%d", static_cast<unsigned long long>(now()), ld >> 1,
+                  static_cast<int>(ld & 1));
+    record(line);
+    put_segments(ld, garbled, {}, nullptr, false);
+}
+
 void Simulation::defer_route(Node& n, Message msg) { defer_route_frame(n, msg.h, msg.data); }
 
 void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) {
@@ -126,6 +147,16 @@ void Simulation::defer_route_frame(Node& n, const Header& h, std::span<const std
 void Simulation::defer_main_thread(Node& n, Time delay) { sched_.post(now() + delay, MAIN_THREAD_EVENT, index_of(n)); }
 
 void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
+    // Only tail calls here, so a delivery pays for no saved registers.
+    static_assert(CONNECT_EVENT < MAIN_THREAD_EVENT && CONNECT_EVENT < ROUTE_EVENT);
+    if (ld >= CONNECT_EVENT) [[unlikely]]
+        return on_own_event(ld, seg);
+    if (seg == EOF_SEGMENT) [[unlikely]]
+        return deliver_eof(ld >> 1, static_cast<int>(ld & 1));
+    deliver(ld, seg);
+}
+
+void Simulation::on_own_event(std::uint32_t ld, std::uint32_t seg) {
     if (ld == MAIN_THREAD_EVENT) {
         nodes_[seg].main_thread_free();
         return;
@@ -140,10 +171,7 @@ void Simulation::on_event(std::uint32_t ld, std::uint32_t seg) {
     if (ld == CONNECT_EVENT) {
         PendingConnect pc = connects_.take(seg);
         if (nodes_[pc.parent].alive() && nodes_[pc.parent].stream_open(pc.stream)) pc.connected(pc.stream);
-        return;
     }
-    if (seg == EOF_SEGMENT) deliver_eof(ld >> 1, static_cast<int>(ld & 1));
-    else deliver(ld, seg);
 }
 
 void Simulation::prefetch(std::uint32_t ld, std::uint32_t seg, int stage) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <array>
+#include <bit>
+#include <cstring>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -42,6 +44,25 @@ struct Header {
 using HeaderBytes = std::array<std::uint8_t, HEADER_SIZE>;
 
 HeaderBytes encode_header(const Header& h) noexcept;
+
+// The same bytes written to out[0..HEADER_SIZE): inline, so a writer that has
+// its buffer already (the simulator's link segments) encodes into it with one
+// store per field and no copy.
+inline void encode_header_into(const Header& h, std::uint8_t* out) noexcept {
+    const auto be32 = [](std::uint8_t* p, std::uint32_t v) noexcept {
+        if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
+        std::memcpy(p, &v, sizeof v);
+    };
+    const auto enc = static_cast<std::uint16_t>(h.enc);
+    out[0] = static_cast<std::uint8_t>(enc >> 8);
+    out[1] = static_cast<std::uint8_t>(enc);
+    be32(out + 2, h.dst_id);
+    be32(out + 6, h.src_id);
+    be32(out + 10, h.auth_id);
+    be32(out + 14, h.handle);
+    be32(out + 18, h.reply_to);
+    be32(out + 22, h.length);
+}
 
 // Parses exactly HEADER_SIZE bytes. Errors: truncated, bad_encoding (offset 0),
 // oversize when length > max_message_size (offset 22).

@@ -101,6 +101,59 @@ struct FrameScan {
     bool failed = false;   // a bad header: on_error was called, the stream is over
 };
 
+namespace detail {
+
+inline std::uint32_t load_frame_be32(const std::uint8_t* p) noexcept {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+inline bool frame_encoding_ok(const std::uint8_t* h) noexcept { return h[0] == 0x4d && h[1] >= 0x49 && h[1] <= 0x4b; }
+
+// Whether a whole header is one the stream takes (encoding, 0.3.3's MI only, length).
+inline bool frame_header_fits(const std::uint8_t* h, const StreamOptions& opt) noexcept {
+    return frame_encoding_ok(h) && (!opt.legacy_only || h[1] == 0x49) && load_frame_be32(h + 22) <= opt.max_message_size;
+}
+
+// The fields of a header that fits.
+inline Header parse_frame_fields(const std::uint8_t* h) noexcept {
+    Header hd;
+    hd.enc = static_cast<Encoding>((std::uint16_t{h[0]} << 8) | h[1]);
+    hd.dst_id = load_frame_be32(h + 2);
+    hd.src_id = load_frame_be32(h + 6);
+    hd.auth_id = load_frame_be32(h + 10);
+    hd.handle = load_frame_be32(h + 14);
+    hd.reply_to = load_frame_be32(h + 18);
+    hd.length = load_frame_be32(h + 22);
+    return hd;
+}
+
+// Why a header that fails frame_header_fits() is refused (placed at its first byte).
+[[gnu::cold]] Error bad_frame_header(const std::uint8_t* h, const StreamOptions& opt, std::uint64_t at_offset);
+
+// Hands on the whole frames from p[pos] (stream offset base + pos) as views, and
+// returns where it stopped: at a frame cut off by the chunk's end, or (`bad` set)
+// at a header that does not fit. A template so that a caller's final handler
+// class gets its on_message called directly (once per routed hop in the simulator).
+template <class Handler>
+std::size_t whole_frames(const std::uint8_t* p, std::size_t n, std::size_t pos, std::uint64_t base,
+                         const StreamOptions& opt, Handler& handler, bool& bad) {
+    while (n - pos >= HEADER_SIZE) {
+        const std::uint8_t* h = p + pos;
+        if (!frame_header_fits(h, opt)) [[unlikely]] {
+            bad = true;
+            return pos;
+        }
+        const Header hd = parse_frame_fields(h);
+        const std::size_t body = pos + HEADER_SIZE;
+        if (n - body < hd.length) return pos;
+        handler.on_message(MessageView{hd, {p + body, hd.length}, base + pos});
+        pos = body + hd.length;
+    }
+    return pos;
+}
+
+} // namespace detail
+
 class StreamDecoder {
 public:
     // `start_offset`: the stream offset of the first byte this decoder is fed. A
@@ -122,8 +175,16 @@ public:
     // frames mode started at `start_offset` (the chunk's first byte), and so does a
     // bad header's error. Any rest (a frame cut off) is left to a decoder restarted
     // at start_offset + taken. For callers that keep no decoder per idle stream.
-    static FrameScan scan_frames(std::span<const std::uint8_t> chunk, const StreamOptions& opt,
-                                 StreamHandler& handler, std::uint64_t start_offset);
+    // `handler` is a StreamHandler, or any class with its on_message and on_error.
+    template <class Handler>
+    static FrameScan scan_frames(std::span<const std::uint8_t> chunk, const StreamOptions& opt, Handler& handler,
+                                 std::uint64_t start_offset) {
+        bool bad = false;
+        const std::size_t pos = detail::whole_frames(chunk.data(), chunk.size(), 0, start_offset, opt, handler, bad);
+        if (bad) [[unlikely]]
+            handler.on_error(detail::bad_frame_header(chunk.data() + pos, opt, start_offset + pos));
+        return {pos, bad};
+    }
 
     // Returns the stream's error once it has failed (also passed to on_error).
     Status feed(std::span<const std::uint8_t> chunk);

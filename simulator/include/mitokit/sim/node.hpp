@@ -209,11 +209,11 @@ public:
     std::uint32_t env_tag = 0;
     // Per stream, also free for the NodeEnv (the simulation keeps the link there).
     void set_stream_tag(StreamId s, std::uint32_t tag);
-    std::uint32_t stream_tag(StreamId s) const;
+    std::uint32_t stream_tag(StreamId s) const { return streams_.at(s)->env_tag; }
 
     // --- observation (tests, invariants, reports) -----------------------------
     std::size_t stream_count() const noexcept { return streams_.size(); }
-    bool stream_open(StreamId s) const;
+    bool stream_open(StreamId s) const { return s < streams_.size() && streams_[s]->open; }
     // A hint that bytes for `s` come soon: stage 0 loads the stream's table slot
     // and a small route table, stage 1 (once those are in) the stream itself.
     // `head`, when not null, holds the next frame's routing IDs as it will arrive
@@ -253,9 +253,11 @@ private:
             else if (nm != "local." + std::to_string(remote)) custom_name = std::make_unique<std::string>(std::move(nm));
         }
 
+        // Called directly (Stream is final) by Node::receive's scan of whole frames.
         void on_message(const MessageView& v) override {
             at_boundary = v.offset + HEADER_SIZE + v.header.length == fed; // the chunk ends with this frame
-            node.on_frame(sid, v);
+            // An earlier frame of the chunk may have closed the stream or ended the process.
+            if (node.alive_ && open) node.route_frame(v.header, v.payload, sid, nullptr);
         }
         void on_error(const Error& e) override { node.on_stream_error(sid, e); }
 
@@ -356,7 +358,18 @@ private:
     std::function<void(Node&, const Message&)> take_handler(std::uint32_t h);
     void maybe_send_dead(bool unreachable, const Header& h, std::string reason, Note why);
     void send_on(StreamId s, const Message& msg);
-    void send_frame(StreamId s, const Header& h, std::span<const std::uint8_t> data);
+    // Inline: route_frame ends with it on every forwarded hop.
+    void send_frame(StreamId s, const Header& hdr, std::span<const std::uint8_t> data) {
+        if (s >= streams_.size() || !streams_[s]->open) [[unlikely]] {
+            send_on_closed(hdr);
+            return;
+        }
+        Header h = hdr;
+        h.enc = Encoding::legacy; // 0.3.3 writes every frame as MI
+        h.length = static_cast<std::uint32_t>(data.size());
+        env_.write_frame(*this, s, h, data);
+    }
+    [[gnu::cold]] void send_on_closed(const Header& h); // the reference drops it too
     Message make(ContextId dst, std::uint32_t handle, std::vector<std::uint8_t> data) const;
     StreamId lookup(ContextId id) const;
     StreamId lookup_or(ContextId id, StreamId fallback) const;
@@ -371,7 +384,6 @@ private:
     Policy std_policy(Std kind) const;
     void set_std(std::uint32_t handle, Std kind);
     void run_std(Std kind, Message& msg, StreamId in);
-    void on_frame(StreamId s, const MessageView& v);
     StreamOptions stream_options(const Stream& st) const;
     StreamDecoder& decoder_for(Stream& st);
     void on_stream_error(StreamId s, const Error& e);

@@ -4,9 +4,10 @@
 // observable is appended to the EventLog, whose hash is the determinism check.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <functional>
-#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,16 +25,39 @@ inline constexpr Time SEC = 1000 * MS;
 
 // Seeded PRNG (xoshiro256**, seeded through splitmix64): small, fast and the same
 // on every platform, unlike std:: distributions.
+// Inline: every segment put on a link draws twice, and with a constant bound
+// (chance(p, 100)) the compiler folds below()'s rejection threshold.
 class Rng {
 public:
     explicit Rng(std::uint64_t seed) noexcept;
-    std::uint64_t next() noexcept;
+    std::uint64_t next() noexcept {
+        const std::uint64_t result = std::rotl(s_[1] * 5, 7) * 9;
+        const std::uint64_t t = s_[1] << 17;
+        s_[2] ^= s_[0];
+        s_[3] ^= s_[1];
+        s_[1] ^= s_[2];
+        s_[0] ^= s_[3];
+        s_[2] ^= t;
+        s_[3] = std::rotl(s_[3], 45);
+        return result;
+    }
     // Uniform in [0, n); n == 0 gives 0.
-    std::uint64_t below(std::uint64_t n) noexcept;
+    std::uint64_t below(std::uint64_t n) noexcept {
+        if (n == 0) return 0;
+        // Lemire's multiply-shift with rejection: exact (unbiased) and platform
+        // independent, and a division only in the rare rejection case.
+        __extension__ using u128 = unsigned __int128;
+        const u128 m = static_cast<u128>(next()) * n;
+        if (static_cast<std::uint64_t>(m) < n) [[unlikely]]
+            return below_retry(n, static_cast<std::uint64_t>(m), static_cast<std::uint64_t>(m >> 64));
+        return static_cast<std::uint64_t>(m >> 64);
+    }
     // True with probability num/den.
     bool chance(std::uint64_t num, std::uint64_t den) noexcept { return below(den) < num; }
 
 private:
+    // below()'s rejection loop, given the first draw's low and high words.
+    std::uint64_t below_retry(std::uint64_t n, std::uint64_t low, std::uint64_t high) noexcept;
     std::uint64_t s_[4];
 };
 
@@ -44,7 +68,30 @@ public:
     void record(std::string_view line);
     // A fixed-shape record hashed as binary (no formatting on the hot path);
     // printed as "<time> <what> a b c" when lines are kept.
-    void record(std::uint64_t time, const char* what, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0);
+    // Inline, with the text only made when kept or sunk: it runs once per delivered segment.
+    // `what` as a string_view: a literal's length is known where this is inlined,
+    // and the loop over its bytes unrolled.
+    void record(std::uint64_t time, std::string_view what, std::uint64_t a, std::uint64_t b = 0,
+                std::uint64_t c = 0) {
+        std::uint64_t h = hash_;
+        // A word at a time; the fold keeps high-bit differences flowing into later steps.
+        const auto mix = [&h](std::uint64_t v) {
+            h = (h ^ v) * FNV_PRIME;
+            h ^= h >> 29;
+        };
+        mix(time);
+        for (const char ch : what) {
+            h ^= static_cast<unsigned char>(ch);
+            h *= FNV_PRIME;
+        }
+        mix(a);
+        mix(b);
+        mix(c);
+        hash_ = h;
+        ++count_;
+        if (keep_ || sink_) [[unlikely]]
+            emit_fixed(time, what, a, b, c);
+    }
     std::uint64_t hash() const noexcept { return hash_; }
     std::uint64_t count() const noexcept { return count_; }
     // Keep the text of every record (tests); off by default at scale.
@@ -56,7 +103,9 @@ public:
     void set_line_sink(LineSink sink) { sink_ = std::move(sink); }
 
 private:
+    static constexpr std::uint64_t FNV_PRIME = 0x100000001b3ull;
     void emit(std::string_view line);
+    void emit_fixed(std::uint64_t time, std::string_view what, std::uint64_t a, std::uint64_t b, std::uint64_t c);
 
     std::uint64_t hash_ = 0xcbf29ce484222325ull;
     std::uint64_t count_ = 0;
@@ -98,7 +147,31 @@ public:
     void cancel(TaskId id) { slots_[id] = nullptr; }
     // A compact event for the sink, ordered with Tasks by (time, scheduling order).
     // `a` must not be TASK.
-    void post(Time t, std::uint32_t a, std::uint32_t b);
+    // Inline for the usual cases (a later slot's bucket, or the current instant,
+    // with room in the vector): every segment put on a link posts one.
+    [[gnu::always_inline]] void post(Time t, std::uint32_t a, std::uint32_t b) {
+        if (t < now_) t = now_;
+        const Time slot = slot_of(t);
+        if (slot - cur_slot_ - 1 < RING - 1) { // cur_slot_ < slot < cur_slot_ + RING
+            const std::size_t pos = slot & (RING - 1);
+            std::vector<Item>& bucket = ring_[pos];
+            if (bucket.capacity() == 0 && !spare_.empty()) { // the most recently emptied buffer: still in cache
+                bucket.swap(spare_.back());
+                spare_.pop_back();
+            }
+            if (bucket.size() < bucket.capacity()) [[likely]] {
+                ++count_;
+                bucket.push_back(Item{t, seq_++, a, b});
+                occupied_[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+                return;
+            }
+        } else if (t == now_ && slot == cur_slot_ && ready_live_ && now_items_.size() < now_items_.capacity()) {
+            ++count_;
+            now_items_.push_back(Item{t, seq_++, a, b});
+            return;
+        }
+        post_slow(t, a, b);
+    }
     void set_sink(Sink* s) noexcept { sink_ = s; }
     // Whether the sink gets prefetch hints (off by default): they pay only when
     // what the events touch does not fit in the caches.
@@ -144,10 +217,12 @@ private:
     static constexpr std::size_t RING = 2048;  // 8.4 ms ahead
     static Time slot_of(Time t) noexcept { return t >> SLOT_SHIFT; }
     void insert(const Item& it);
+    void post_slow(Time t, std::uint32_t a, std::uint32_t b); // post() for every other case
     bool prepare(); // fills ready_ with the next slot's items; false if none
     void rebuild(Time slot); // restart the ring at an earlier slot (rare)
     void pull_far();         // far_ items now within the ring's reach
     void order_ready();      // sorts ready_ by (t, seq)
+    static constexpr std::size_t SMALL_SORT = 16; // order_ready's insertion sort up to this many items
     std::vector<Item> sorted_; // order_ready's buffer
     std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
     std::array<std::uint64_t, RING / 64> occupied_{}; // a bit per non-empty ring bucket

@@ -25,7 +25,16 @@ public:
     static constexpr std::uint32_t NONE = 0xffffffffu; // never a handle
 
     // A new segment of `len` bytes (unspecified contents) and its handle.
-    std::uint32_t make(std::size_t len);
+    // Inline when a released slot is at hand (nearly always once a run is going).
+    std::uint32_t make(std::size_t len) {
+        if (len <= SLOT && !free_small_.empty()) [[likely]] {
+            const std::uint32_t h = free_small_.back();
+            free_small_.pop_back();
+            small_len_[h] = static_cast<std::uint8_t>(len);
+            return h;
+        }
+        return make_slow(len);
+    }
     std::uint8_t* data(std::uint32_t h) noexcept { return (h & LARGE) ? large_[h & ~LARGE].data() : slot(h); }
     const std::uint8_t* data(std::uint32_t h) const noexcept {
         return (h & LARGE) ? large_[h & ~LARGE].data() : slot(h);
@@ -37,7 +46,12 @@ public:
     // the length has arrived.
     void prefetch_length(std::uint32_t h) const noexcept;
     void prefetch(std::uint32_t h) const noexcept;
-    void release(std::uint32_t h);
+    void release(std::uint32_t h) {
+        if (!(h & LARGE)) [[likely]]
+            free_small_.push_back(h);
+        else
+            release_large(h);
+    }
     std::size_t in_use() const noexcept {
         return small_len_.size() - free_small_.size() + large_.size() - free_large_.size();
     }
@@ -46,6 +60,8 @@ public:
 
 private:
     static constexpr std::uint32_t LARGE = 0x80000000u;
+    std::uint32_t make_slow(std::size_t len);
+    void release_large(std::uint32_t h);
     std::uint8_t* slot(std::uint32_t h) const noexcept { return chunks_[h / SLOTS_PER_CHUNK].get() + (h % SLOTS_PER_CHUNK) * SLOT; }
 
     struct FreeChunk {

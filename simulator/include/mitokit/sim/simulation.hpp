@@ -143,14 +143,31 @@ private:
     static constexpr std::uint32_t CONNECT_EVENT = 0xfffffffcu;
     std::uint32_t index_of(const Node& n) const;
     // Bytes `head` then `body` onto link direction `ld` (link * 2 + direction).
+    // encode_h: the head is *h's encoding (`head` unused), written straight into
+    // the segment that holds it.
     void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-              const Header* h);
-    void count_frame(const Header& h, std::size_t bytes);
+              const Header* h, bool encode_h);
+    // send()'s segments, once the frame is counted.
+    void put_segments(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
+                      const Header* h, bool encode_h);
+    // The frame with its magic garbled (corrupt_next), and a record of it.
+    [[gnu::cold]] void send_garbled(std::uint32_t ld, std::span<const std::uint8_t> head,
+                                    std::span<const std::uint8_t> body, const Header* h, bool encode_h);
+    // Per handle: every frame put on a link (inline: once per hop).
+    void count_frame(const Header& h, std::size_t bytes) {
+        const std::uint32_t key = h.reply_to == handle::IS_DEAD       ? handle::IS_DEAD
+                                  : h.handle >= handle::FIRST_DYNAMIC ? handle::FIRST_DYNAMIC
+                                                                      : h.handle;
+        auto& st = handle_counts_[key];
+        ++st.messages;
+        st.bytes += bytes;
+    }
     // Scheduler::Sink: (link * 2 + direction, segment buffer or EOF_SEGMENT).
     void on_event(std::uint32_t ld, std::uint32_t seg) override;
+    [[gnu::noinline]] void on_own_event(std::uint32_t ld, std::uint32_t seg); // ROUTE_, MAIN_THREAD_, CONNECT_EVENT
     void prefetch(std::uint32_t ld, std::uint32_t seg, int stage) override;
-    void deliver(std::uint32_t ld, std::uint32_t seg);
-    void deliver_eof(std::uint32_t link, int d);
+    [[gnu::noinline]] void deliver(std::uint32_t ld, std::uint32_t seg);
+    [[gnu::noinline]] void deliver_eof(std::uint32_t link, int d);
     void record(std::string_view line) { log_.record(line); }
 
     static constexpr std::size_t SCRATCH_IDLE_KEEP = 64; // pooled objects an idle simulation keeps
