@@ -7,14 +7,6 @@
 #include "mitokit/handles.hpp"
 
 namespace mitokit {
-namespace {
-
-std::uint32_t load_be32(const std::uint8_t* p) noexcept {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
-} // namespace
-
 std::optional<Encoding> encoding_from_u16(std::uint16_t v) noexcept {
     switch (v) {
     case 0x4d49: return Encoding::legacy;
@@ -28,7 +20,7 @@ std::optional<RoutingIds> peek_routing_ids(std::span<const std::uint8_t> bytes) 
     if (bytes.size() < HEADER_SIZE || !encoding_from_u16(static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1])))
         return std::nullopt;
     const std::uint8_t* p = bytes.data();
-    return RoutingIds{load_be32(p + 2), load_be32(p + 6), load_be32(p + 10)};
+    return RoutingIds{load_header_be32(p + 2), load_header_be32(p + 6), load_header_be32(p + 10)};
 }
 
 std::string_view encoding_name(Encoding e) noexcept {
@@ -63,15 +55,7 @@ Result<Header> decode_header(std::span<const std::uint8_t> bytes, std::uint32_t 
         return make_error(Errc::bad_encoding,
                           std::string("bad frame encoding/magic ") + hex + " (want 0x4d49 MI, 0x4d4a MJ or 0x4d4b MK)", 0);
     }
-    Header h;
-    h.enc = *enc;
-    const std::uint8_t* p = bytes.data();
-    h.dst_id = load_be32(p + 2);
-    h.src_id = load_be32(p + 6);
-    h.auth_id = load_be32(p + 10);
-    h.handle = load_be32(p + 14);
-    h.reply_to = load_be32(p + 18);
-    h.length = load_be32(p + 22);
+    const Header h = header_fields(bytes.data());
     if (h.length > max_message_size)
         return make_error(Errc::oversize,
                           "frame length " + std::to_string(h.length) + " exceeds max_message_size " +

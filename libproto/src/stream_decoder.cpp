@@ -17,7 +17,6 @@ struct StreamDecoder::Bootstrap {
 
 namespace {
 
-using detail::parse_frame_fields;
 using detail::whole_frames;
 
 std::string at(std::uint64_t offset) { return " at stream offset " + std::to_string(offset); }
@@ -150,7 +149,7 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
         if (hb_fill_ < HEADER_SIZE) return pos;
         hb_fill_ = 0;
         if (!header_ok(hb_.data(), frame_offset_)) return n;
-        hdr_ = parse_frame_fields(hb_.data());
+        hdr_ = header_fields(hb_.data());
         if (n - pos >= hdr_.length) {
             handler_->on_message(MessageView{hdr_, {p + pos, hdr_.length}, frame_offset_});
             return pos + hdr_.length;
@@ -166,7 +165,7 @@ std::size_t StreamDecoder::on_frames(const std::uint8_t* p, std::size_t n, std::
         return n;
     }
     if (n - pos >= HEADER_SIZE) { // a frame whose payload goes on in the next chunks
-        hdr_ = parse_frame_fields(p + pos);
+        hdr_ = header_fields(p + pos);
         frame_offset_ = base + pos;
         phase_ = Phase::payload;
         return pos + HEADER_SIZE;

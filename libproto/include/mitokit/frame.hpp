@@ -64,6 +64,26 @@ inline void encode_header_into(const Header& h, std::uint8_t* out) noexcept {
     be32(out + 22, h.length);
 }
 
+// A big-endian u32 at p (the header's fields).
+inline std::uint32_t load_header_be32(const std::uint8_t* p) noexcept {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+// The fields of the HEADER_SIZE bytes at h, unchecked: for readers that have
+// checked the encoding (and the length, if they must) themselves. Inline: a
+// stream reader runs it once per frame.
+inline Header header_fields(const std::uint8_t* h) noexcept {
+    Header hd;
+    hd.enc = static_cast<Encoding>((std::uint16_t{h[0]} << 8) | h[1]);
+    hd.dst_id = load_header_be32(h + 2);
+    hd.src_id = load_header_be32(h + 6);
+    hd.auth_id = load_header_be32(h + 10);
+    hd.handle = load_header_be32(h + 14);
+    hd.reply_to = load_header_be32(h + 18);
+    hd.length = load_header_be32(h + 22);
+    return hd;
+}
+
 // Parses exactly HEADER_SIZE bytes. Errors: truncated, bad_encoding (offset 0),
 // oversize when length > max_message_size (offset 22).
 Result<Header> decode_header(std::span<const std::uint8_t> bytes,

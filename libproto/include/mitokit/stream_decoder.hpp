@@ -103,28 +103,11 @@ struct FrameScan {
 
 namespace detail {
 
-inline std::uint32_t load_frame_be32(const std::uint8_t* p) noexcept {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
-
 inline bool frame_encoding_ok(const std::uint8_t* h) noexcept { return h[0] == 0x4d && h[1] >= 0x49 && h[1] <= 0x4b; }
 
 // Whether a whole header is one the stream takes (encoding, 0.3.3's MI only, length).
 inline bool frame_header_fits(const std::uint8_t* h, const StreamOptions& opt) noexcept {
-    return frame_encoding_ok(h) && (!opt.legacy_only || h[1] == 0x49) && load_frame_be32(h + 22) <= opt.max_message_size;
-}
-
-// The fields of a header that fits.
-inline Header parse_frame_fields(const std::uint8_t* h) noexcept {
-    Header hd;
-    hd.enc = static_cast<Encoding>((std::uint16_t{h[0]} << 8) | h[1]);
-    hd.dst_id = load_frame_be32(h + 2);
-    hd.src_id = load_frame_be32(h + 6);
-    hd.auth_id = load_frame_be32(h + 10);
-    hd.handle = load_frame_be32(h + 14);
-    hd.reply_to = load_frame_be32(h + 18);
-    hd.length = load_frame_be32(h + 22);
-    return hd;
+    return frame_encoding_ok(h) && (!opt.legacy_only || h[1] == 0x49) && load_header_be32(h + 22) <= opt.max_message_size;
 }
 
 // Why a header that fails frame_header_fits() is refused (placed at its first byte).
@@ -143,7 +126,7 @@ std::size_t whole_frames(const std::uint8_t* p, std::size_t n, std::size_t pos, 
             bad = true;
             return pos;
         }
-        const Header hd = parse_frame_fields(h);
+        const Header hd = header_fields(h);
         const std::size_t body = pos + HEADER_SIZE;
         if (n - body < hd.length) return pos;
         handler.on_message(MessageView{hd, {p + body, hd.length}, base + pos});
