@@ -6,6 +6,8 @@
 #include "mitokit/pickle/decoder.hpp"
 #include "mitokit/pickle/disassembler.hpp"
 #include "mitokit/pickle/json.hpp"
+#include "mitokit/pickle/small.hpp"
+#include "mitokit/payloads.hpp"
 
 namespace mitokit::fuzz {
 namespace {
@@ -40,6 +42,26 @@ void check_first(std::span<const std::uint8_t> in, const pickle::DecodeOptions& 
     fuzz_check(again && *again == *used && first_json(alone) == json, "decode_first read past the first STOP");
 }
 
+// The byte-level readers of the small pickles (pickle/small.hpp, the
+// _proxy_connect reply) answer only where the decoder reads the same value.
+void check_small_readers(std::span<const std::uint8_t> in) {
+    const auto scalar = pickle::small::read_scalar(in);
+    const auto connected = payload::connect_reply_id(in);
+    if (!scalar && !connected) return;
+    pickle::Document doc;
+    fuzz_check(static_cast<bool>(pickle::decode(in, doc)) && doc.roots().size() == 1,
+               "a small reader took a payload the decoder refuses");
+    const pickle::Node& root = doc[doc.root()];
+    if (scalar) {
+        fuzz_check(*scalar ? root.kind == pickle::Kind::integer && root.i == **scalar : root.kind == pickle::Kind::none,
+                   "read_scalar disagrees with the decoder");
+    } else {
+        fuzz_check(root.kind == pickle::Kind::dict && root.items.size() == 6 &&
+                       doc[root.items[1]].kind == pickle::Kind::integer && doc[root.items[1]].i == *connected,
+                   "connect_reply_id disagrees with the decoder");
+    }
+}
+
 } // namespace
 
 int fuzz_pickle_decode(const std::uint8_t* data, std::size_t size) {
@@ -52,6 +74,7 @@ int fuzz_pickle_decode(const std::uint8_t* data, std::size_t size) {
     (void)pickle::disassemble(in, listing, kOut);
     fuzz_check(listing.size() <= kOut + 4096, "disassembly exceeded its output limit");
     check_first(in, opt);
+    check_small_readers(in);
     if (!pickle::decode(in, doc, opt)) return 0;
     for (auto root : doc.roots()) {
         std::string json;
