@@ -43,24 +43,22 @@ void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
     // Account the frame (one write = one frame) per handle.
     auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
                            UINT32_MAX);
-    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr, false);
+    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr);
 }
 
 void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) {
-    send(n.stream_tag(s), {}, payload, &h, true);
+    HeaderBytes head;
+    encode_header_into(h, head.data());
+    send(n.stream_tag(s), head, payload, &h);
 }
 
 // Inline into send(), its one hot caller.
 [[gnu::always_inline]] inline void Simulation::put_segments(std::uint32_t ld, std::span<const std::uint8_t> head,
-                                     std::span<const std::uint8_t> body, const Header* h, bool encode_h) {
+                                                            std::span<const std::uint8_t> body) {
     const std::uint32_t li = ld >> 1;
     const int d = static_cast<int>(ld & 1);
     Direction& dir = links_[li].dir[d];
-    const std::size_t head_size = encode_h ? HEADER_SIZE : head.size();
-    const std::size_t total = head_size + body.size();
-    // The header's bytes, made only for a segment that holds part of it; a
-    // segment with all of it has them encoded in place.
-    HeaderBytes hb;
+    const std::size_t total = head.size() + body.size();
     // Segments of at most the buffer size, sometimes cut again at a random point.
     std::size_t off = 0;
     while (off < total) {
@@ -69,20 +67,13 @@ void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<con
         const std::uint32_t b = segs_.make(len);
         std::uint8_t* seg = segs_.data(b);
         std::size_t o = 0;
-        if (off < head_size) {
-            o = std::min(len, head_size - off);
-            if (encode_h && o == HEADER_SIZE) { // the whole header (so off == 0)
-                encode_header_into(*h, seg);
-            } else {
-                if (encode_h) {
-                    hb = encode_header(*h);
-                    head = hb;
-                    encode_h = false;
-                }
-                std::memcpy(seg, head.data() + off, o);
-            }
+        if (off < head.size()) {
+            o = std::min(len, head.size() - off);
+            // A whole frame header (the usual segment) as a copy of known size.
+            if (o == HEADER_SIZE) std::memcpy(seg, head.data() + off, HEADER_SIZE);
+            else std::memcpy(seg, head.data() + off, o);
         }
-        if (o < len) std::memcpy(seg + o, body.data() + (off + o - head_size), len - o);
+        if (o < len) std::memcpy(seg + o, body.data() + (off + o - head.size()), len - o);
         const Time depart = std::max(now(), dir.busy_until);
         const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
         dir.busy_until = depart + tx;
@@ -98,10 +89,10 @@ void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<con
 }
 
 void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-                      const Header* h, bool encode_h) {
+                      const Header* h) {
     Link& L = links_[ld >> 1];
     Direction& dir = L.dir[ld & 1];
-    const std::size_t total = (encode_h ? HEADER_SIZE : head.size()) + body.size();
+    const std::size_t total = head.size() + body.size();
     link_stats_.bytes_written += total;
     if (dir.closed || L.cut) {
         link_stats_.bytes_dropped += total;
@@ -111,21 +102,15 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
     ++hops_;
     if (dir.corrupt_next && total >= 2) [[unlikely]] {
         dir.corrupt_next = false;
-        send_garbled(ld, head, body, h, encode_h);
+        send_garbled(ld, head, body);
         return;
     }
-    put_segments(ld, head, body, h, encode_h);
+    put_segments(ld, head, body);
 }
 
 void Simulation::send_garbled(std::uint32_t ld, std::span<const std::uint8_t> head,
-                              std::span<const std::uint8_t> body, const Header* h, bool encode_h) {
-    std::vector<std::uint8_t> garbled;
-    if (encode_h) {
-        const HeaderBytes hb = encode_header(*h);
-        garbled.assign(hb.begin(), hb.end());
-    } else {
-        garbled.assign(head.begin(), head.end());
-    }
+                              std::span<const std::uint8_t> body) {
+    std::vector<std::uint8_t> garbled(head.begin(), head.end());
     garbled.insert(garbled.end(), body.begin(), body.end());
     garbled[0] = 'X';
     garbled[1] = 'X';
@@ -133,7 +118,7 @@ void Simulation::send_garbled(std::uint32_t ld, std::span<const std::uint8_t> he
     std::snprintf(line, sizeof line, "%llu corrupt link=%u dir=%d", static_cast<unsigned long long>(now()), ld >> 1,
                   static_cast<int>(ld & 1));
     record(line);
-    put_segments(ld, garbled, {}, nullptr, false);
+    put_segments(ld, garbled, {});
 }
 
 void Simulation::defer_route(Node& n, Message msg) { defer_route_frame(n, msg.h, msg.data); }

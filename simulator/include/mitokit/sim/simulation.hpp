@@ -142,17 +142,15 @@ private:
     // ... or CONNECT_EVENT: the second word is a slot in connects_.
     static constexpr std::uint32_t CONNECT_EVENT = 0xfffffffcu;
     std::uint32_t index_of(const Node& n) const;
-    // Bytes `head` then `body` onto link direction `ld` (link * 2 + direction).
-    // encode_h: the head is *h's encoding (`head` unused), written straight into
-    // the segment that holds it.
+    // Bytes `head` (an encoded header, or a whole write) then `body` onto link
+    // direction `ld`; `h`, when known, is the frame's header, counted per handle.
     void send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-              const Header* h, bool encode_h);
+              const Header* h);
     // send()'s segments, once the frame is counted.
-    void put_segments(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-                      const Header* h, bool encode_h);
+    void put_segments(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body);
     // The frame with its magic garbled (corrupt_next), and a record of it.
     [[gnu::cold]] void send_garbled(std::uint32_t ld, std::span<const std::uint8_t> head,
-                                    std::span<const std::uint8_t> body, const Header* h, bool encode_h);
+                                    std::span<const std::uint8_t> body);
     // Per handle: every frame put on a link (inline: once per hop).
     void count_frame(const Header& h, std::size_t bytes) {
         const std::uint32_t key = h.reply_to == handle::IS_DEAD       ? handle::IS_DEAD
