@@ -90,7 +90,7 @@ void Scheduler::insert(const Item& it) {
             spare_.pop_back();
         }
         bucket.push_back(it);
-        occupied_[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+        set_occupied(pos);
         return;
     }
     far_.push_back(it);
@@ -128,28 +128,31 @@ bool Scheduler::prepare() {
     for (;;) {
         cur_slot_ = slot;
         if (!far_.empty()) pull_far();
-        // The first non-empty bucket from `slot` round the ring, by the occupancy bits.
+        // The first non-empty bucket from `slot` round the ring: in the start's
+        // word at or after it, else in the first non-empty word after that one
+        // (the summary, rotated so that word comes first; the start's own word
+        // comes last, for buckets before the start: a whole turn ahead).
         const std::size_t start = slot & (RING - 1);
-        for (std::size_t k = 0; k < RING;) {
-            const std::size_t pos = (start + k) & (RING - 1);
-            const std::uint64_t w = occupied_[pos >> 6] >> (pos & 63);
-            if (!w) {
-                k += 64 - (pos & 63);
-                continue;
-            }
-            k += static_cast<std::size_t>(std::countr_zero(w));
-            if (k >= RING) break;
+        const std::size_t w0 = start >> 6;
+        std::size_t pos = RING;
+        if (const std::uint64_t here = occupied_[w0] & (~std::uint64_t{0} << (start & 63)))
+            pos = (w0 << 6) | static_cast<std::size_t>(std::countr_zero(here));
+        else if (const std::uint32_t rest = std::rotr(summary_, static_cast<int>(w0 + 1))) {
+            const std::size_t w = (w0 + 1 + static_cast<std::size_t>(std::countr_zero(rest))) & (WORDS - 1);
+            pos = (w << 6) | static_cast<std::size_t>(std::countr_zero(occupied_[w]));
+        }
+        if (pos != RING) {
+            const std::size_t k = (pos - start) & (RING - 1);
             cur_slot_ = slot + k;
             if (!far_.empty()) pull_far();
-            const std::size_t at = (start + k) & (RING - 1);
-            ready_.swap(ring_[at]);
+            ready_.swap(ring_[pos]);
             // The bucket gives up the (emptied) buffer it got in exchange: the next
             // bucket to fill takes it while it is warm, where the bucket itself may
             // not fill again for a whole turn of the ring.
-            if (ring_[at].capacity() && spare_.size() < SPARE_KEEP) spare_.push_back(std::exchange(ring_[at], {}));
-            occupied_[at >> 6] &= ~(std::uint64_t{1} << (at & 63));
+            if (ring_[pos].capacity() && spare_.size() < SPARE_KEEP) spare_.push_back(std::exchange(ring_[pos], {}));
+            clear_occupied(pos);
             // Buckets fill in scheduling order except for items pulled from far_.
-            order_ready();
+            if (ready_.size() > 1) order_ready();
             ready_live_ = true;
             return true;
         }
@@ -212,6 +215,7 @@ void Scheduler::rebuild(Time slot) {
         b.clear();
     }
     occupied_.fill(0);
+    summary_ = 0;
     all.insert(all.end(), far_.begin(), far_.end());
     far_.clear();
     ready_.clear();

@@ -162,7 +162,7 @@ public:
             if (bucket.size() < bucket.capacity()) [[likely]] {
                 ++count_;
                 bucket.push_back(Item{t, seq_++, a, b});
-                occupied_[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+                set_occupied(pos);
                 return;
             }
         } else if (t == now_ && slot == cur_slot_ && ready_live_ && now_items_.size() < now_items_.capacity()) {
@@ -225,7 +225,18 @@ private:
     static constexpr std::size_t SMALL_SORT = 16; // order_ready's insertion sort up to this many items
     std::vector<Item> sorted_; // order_ready's buffer
     std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
-    std::array<std::uint64_t, RING / 64> occupied_{}; // a bit per non-empty ring bucket
+    static constexpr std::size_t WORDS = RING / 64;
+    static_assert(WORDS == 32, "summary_ has a bit per occupancy word");
+    std::array<std::uint64_t, WORDS> occupied_{}; // a bit per non-empty ring bucket
+    std::uint32_t summary_ = 0;                   // a bit per non-zero occupied_ word
+    void set_occupied(std::size_t pos) noexcept {
+        occupied_[pos >> 6] |= std::uint64_t{1} << (pos & 63);
+        summary_ |= std::uint32_t{1} << (pos >> 6);
+    }
+    void clear_occupied(std::size_t pos) noexcept {
+        occupied_[pos >> 6] &= ~(std::uint64_t{1} << (pos & 63));
+        if (!occupied_[pos >> 6]) summary_ &= ~(std::uint32_t{1} << (pos >> 6));
+    }
     // Emptied bucket buffers, the warmest last, for the next buckets to fill.
     static constexpr std::size_t SPARE_KEEP = 64;
     std::vector<std::vector<Item>> spare_;
