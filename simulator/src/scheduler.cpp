@@ -78,15 +78,15 @@ void Scheduler::insert(const Item& it) {
     }
     if (slot == cur_slot_ && ready_live_) {
         // Into the slot being run: after everything before it in (t, seq) order.
-        const auto from = ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_);
-        ready_.insert(std::upper_bound(from, ready_.end(), it, before), it);
+        const Item* at = std::upper_bound(ready_.begin() + ready_pos_, ready_.end(), it, before);
+        ready_.insert(static_cast<std::size_t>(at - ready_.begin()), it);
         return;
     }
     if (slot - cur_slot_ < RING) {
         const std::size_t pos = slot & (RING - 1);
-        std::vector<Item>& bucket = ring_[pos];
+        PodBuffer<Item>& bucket = ring_[pos];
         if (bucket.capacity() == 0 && !spare_.empty()) { // the most recently emptied buffer: still in cache
-            bucket = std::move(spare_.back());
+            bucket.swap(spare_.back());
             spare_.pop_back();
         }
         bucket.push_back(it);
@@ -198,7 +198,7 @@ void Scheduler::order_ready() {
     std::array<std::uint32_t, SLOT_TIMES + 1> start{};
     for (const Item& it : ready_) ++start[(it.t & MASK) + 1];
     for (std::size_t k = 1; k <= SLOT_TIMES; ++k) start[k] += start[k - 1];
-    sorted_.resize(n);
+    sorted_.resize_for_overwrite(n);
     for (const Item& it : ready_) sorted_[start[it.t & MASK]++] = it;
     ready_.swap(sorted_);
 }
@@ -206,8 +206,8 @@ void Scheduler::order_ready() {
 void Scheduler::rebuild(Time slot) {
     // Something was posted before the slot already prepared (run() stopped at
     // `until` in between): start the ring again from `slot`. Rare and O(n).
-    std::vector<Item> all(ready_.begin() + static_cast<std::ptrdiff_t>(ready_pos_), ready_.end());
-    all.insert(all.end(), now_items_.begin() + static_cast<std::ptrdiff_t>(now_pos_), now_items_.end());
+    std::vector<Item> all(ready_.begin() + ready_pos_, ready_.end());
+    all.insert(all.end(), now_items_.begin() + now_pos_, now_items_.end());
     now_items_.clear();
     now_pos_ = 0;
     for (auto& b : ring_) {
@@ -235,13 +235,13 @@ Scheduler::TaskId Scheduler::at(Time t, Task task) {
 
 void Scheduler::trim() {
     if (count_ != 0) return;
-    for (auto& b : ring_) std::vector<Item>().swap(b);
-    std::vector<std::vector<Item>>().swap(spare_);
+    for (auto& b : ring_) PodBuffer<Item>().swap(b);
+    std::vector<PodBuffer<Item>>().swap(spare_);
     std::vector<Item>().swap(far_);
-    std::vector<Item>().swap(ready_);
-    std::vector<Item>().swap(sorted_);
+    PodBuffer<Item>().swap(ready_);
+    PodBuffer<Item>().swap(sorted_);
     ready_pos_ = 0;
-    std::vector<Item>().swap(now_items_);
+    PodBuffer<Item>().swap(now_items_);
     now_pos_ = 0;
     slots_.release();
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mitokit/sim/pod_buffer.hpp"
 #include "mitokit/sim/slot_table.hpp"
 
 namespace mitokit::sim {
@@ -147,25 +148,24 @@ public:
     void cancel(TaskId id) { slots_[id] = nullptr; }
     // A compact event for the sink, ordered with Tasks by (time, scheduling order).
     // `a` must not be TASK.
-    // Inline for the usual cases (a later slot's bucket, or the current instant,
-    // with room in the vector): every segment put on a link posts one.
+    // Inline for the usual cases (a later slot's bucket, or the current instant):
+    // every segment put on a link posts one.
     [[gnu::always_inline]] void post(Time t, std::uint32_t a, std::uint32_t b) {
         if (t < now_) t = now_;
         const Time slot = slot_of(t);
         if (slot - cur_slot_ - 1 < RING - 1) { // cur_slot_ < slot < cur_slot_ + RING
             const std::size_t pos = slot & (RING - 1);
-            std::vector<Item>& bucket = ring_[pos];
+            PodBuffer<Item>& bucket = ring_[pos];
             if (bucket.capacity() == 0 && !spare_.empty()) { // the most recently emptied buffer: still in cache
                 bucket.swap(spare_.back());
                 spare_.pop_back();
             }
-            if (bucket.size() < bucket.capacity()) [[likely]] {
-                ++count_;
-                bucket.push_back(Item{t, seq_++, a, b});
-                set_occupied(pos);
-                return;
-            }
-        } else if (t == now_ && slot == cur_slot_ && ready_live_ && now_items_.size() < now_items_.capacity()) {
+            ++count_;
+            bucket.push_back(Item{t, seq_++, a, b});
+            set_occupied(pos);
+            return;
+        }
+        if (t == now_ && slot == cur_slot_ && ready_live_) {
             ++count_;
             now_items_.push_back(Item{t, seq_++, a, b});
             return;
@@ -223,8 +223,8 @@ private:
     void pull_far();         // far_ items now within the ring's reach
     void order_ready();      // sorts ready_ by (t, seq)
     static constexpr std::size_t SMALL_SORT = 16; // order_ready's insertion sort up to this many items
-    std::vector<Item> sorted_; // order_ready's buffer
-    std::vector<std::vector<Item>> ring_ = std::vector<std::vector<Item>>(RING);
+    PodBuffer<Item> sorted_; // order_ready's buffer
+    std::vector<PodBuffer<Item>> ring_ = std::vector<PodBuffer<Item>>(RING);
     static constexpr std::size_t WORDS = RING / 64;
     static_assert(WORDS == 32, "summary_ has a bit per occupancy word");
     std::array<std::uint64_t, WORDS> occupied_{}; // a bit per non-empty ring bucket
@@ -239,11 +239,11 @@ private:
     }
     // Emptied bucket buffers, the warmest last, for the next buckets to fill.
     static constexpr std::size_t SPARE_KEEP = 64;
-    std::vector<std::vector<Item>> spare_;
+    std::vector<PodBuffer<Item>> spare_;
     std::vector<Item> far_;  // a min-heap by (t, seq)
-    std::vector<Item> ready_;
+    PodBuffer<Item> ready_;
     std::size_t ready_pos_ = 0;
-    std::vector<Item> now_items_; // posted for t == now_ while its slot runs, in seq order
+    PodBuffer<Item> now_items_; // posted for t == now_ while its slot runs, in seq order
     std::size_t now_pos_ = 0;
     const Item* peek() const noexcept; // the next item of the slot being run, or null
     bool ready_live_ = false;  // ready_ holds slot cur_slot_ (events posted into it go there)
