@@ -10,7 +10,8 @@
 namespace mitokit::sim {
 
 Simulation::Simulation(SimConfig cfg, NodeShared shared)
-    : cfg_(cfg), shared_(shared), rng_(cfg.seed) {
+    : cfg_(cfg), shared_(shared), rng_(cfg.seed),
+      ns_per_byte_(cfg.link.bandwidth && SEC % cfg.link.bandwidth == 0 ? SEC / cfg.link.bandwidth : 0) {
     shared_.scratch = &scratch_;
     log_.keep_lines(cfg.keep_event_lines);
     log_.set_line_sink(cfg.event_line_sink);
@@ -75,7 +76,9 @@ void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<con
         }
         if (o < len) std::memcpy(seg + o, body.data() + (off + o - head.size()), len - o);
         const Time depart = std::max(now(), dir.busy_until);
-        const Time tx = cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth : 0;
+        const Time tx = ns_per_byte_                ? static_cast<Time>(len) * ns_per_byte_
+                        : cfg_.link.bandwidth ? static_cast<Time>(len) * SEC / cfg_.link.bandwidth
+                                              : 0;
         dir.busy_until = depart + tx;
         Time arrive = depart + tx + cfg_.link.latency + (cfg_.link.jitter ? rng_.below(cfg_.link.jitter + 1) : 0);
         arrive = std::max(arrive, dir.last_arrival); // a byte stream stays in order

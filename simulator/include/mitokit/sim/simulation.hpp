@@ -174,6 +174,10 @@ private:
     NodeShared shared_;
     Scheduler sched_;
     Rng rng_;
+    // A segment's transmission time per byte, where the bandwidth divides a
+    // second (1 Gbit/s: 8 ns): the same time as the division, without one per
+    // segment. 0: divide.
+    Time ns_per_byte_;
     EventLog log_;
     ChunkedStore<Node> nodes_; // in creation order; a Node never moves
     std::unordered_map<std::uint32_t, Scheduler::TaskId> shutdown_deadlines_; // by node index
