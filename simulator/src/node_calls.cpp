@@ -254,7 +254,8 @@ void Node::finish_call(CallResult result, bool cache_failure) {
         }
         env_.defer_route_frame(*this, make(rc.h.src_id, rc.h.reply_to, {}).h, buf);
     }
-    env_.note(*this, Note::call_finished, &rc.h, result.error ? *result.error : std::string());
+    // A view of the error, not a copy of it: the note reads no text for this kind.
+    env_.note(*this, Note::call_finished, &rc.h, result.error ? std::string_view(*result.error) : std::string_view());
     // The parsed call is done with: its storage goes back now, not after call_cost,
     // so a burst of short calls reuses one warm Document rather than thousands
     // (a later second answer finds no running call and is ignored, as before).
