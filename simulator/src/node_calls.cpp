@@ -168,10 +168,12 @@ bool Node::chain_failed() {
     return true;
 }
 
-void Node::run_native(const NativeFn& fn) {
-    fn(*this, running_->parsed->call, [this](CallResult r) {
-        if (alive_) finish_call(std::move(r), true);
-    });
+void CallDone::operator()(const CallResult& r) const {
+    if (node_->alive_) node_->finish_call(r, true);
+}
+
+void Node::run_native(NativeFn fn) {
+    fn(*this, running_->parsed->call, CallDone(*this));
     // Started (and maybe answered already): the native copied what it keeps.
     if (running_ && running_->parsed && shared_.scratch) shared_.scratch->give_parsed(std::move(running_->parsed));
 }
@@ -229,7 +231,7 @@ void Node::call_imported_slow() {
     run_native(*fn);
 }
 
-void Node::finish_call(CallResult result, bool cache_failure) {
+void Node::finish_call(const CallResult& result, bool cache_failure) {
     if (!running_ || running_->finished) return; // a native that answered twice
     RunningCall& rc = *running_;
     rc.finished = true;

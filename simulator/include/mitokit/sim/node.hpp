@@ -421,9 +421,10 @@ private:
     void call_imported(std::optional<std::string> import_error);
     void call_imported_slow(); // no native found, or a payload Python unpacked (error paths)
     bool chain_failed();                // the call's chain failed before: answered with that failure
-    void run_native(const NativeFn& fn); // fn(*args, **kwargs); its answer finishes the call
+    void run_native(NativeFn fn); // fn(*args, **kwargs); its answer finishes the call
     bool needs_import(std::string_view module) const; // neither child-local nor built in
-    void finish_call(CallResult result, bool cache_failure);
+    void finish_call(const CallResult& result, bool cache_failure);
+    friend class CallDone; // a native's answer finishes the running call
     void on_call_service(const Message& msg); // the Dispatcher's stub, then the pool's first checks
 
     // logs, shutdown, detach
