@@ -112,7 +112,8 @@ void Node::run_call(const Message& msg) {
     pc.unpacked = pickle::NO_NODE;
     // The workloads send one call to thousands of contexts, and the pooled
     // ParsedCall comes back to the next of them: the same bytes skip the decode.
-    if (auto st = payload::parse_call_function_again(msg.data, pc.call); !st) {
+    bool reused = false;
+    if (auto st = payload::parse_call_function_again(msg.data, pc.call, Encoding::legacy, &reused); !st) {
         // Refused by the typed parser: what would Python make of it?
         const PyStep step = unpack_as_python(msg.data, pc);
         if (step.what != PyStep::go) {
@@ -121,6 +122,7 @@ void Node::run_call(const Message& msg) {
             return;
         }
     }
+    if (!reused) pc.resolved = nullptr;
     const payload::CallFunction& call = pc.call;
     if (call.module.empty()) { // __import__('')
         finish_call(CallResult::raise("builtins.ValueError", "Empty module name"), false);
@@ -140,18 +142,20 @@ void Node::run_call(const Message& msg) {
 }
 
 void Node::call_imported(std::optional<std::string> import_error) {
-    const ParsedCall& pc = *running_->parsed;
+    ParsedCall& pc = *running_->parsed;
     const payload::CallFunction& call = pc.call;
     if (import_error) {
         finish_call(CallResult::failed(std::move(*import_error)), false);
         return;
     }
-    const NativeFn* fn = shared_.functions && pc.unpacked == pickle::NO_NODE
-                             ? shared_.functions->find(call.module, call.klass, call.function)
-                             : nullptr;
-    if (!fn) return call_imported_slow();
+    const FunctionRegistry* fns = pc.unpacked == pickle::NO_NODE ? shared_.functions : nullptr;
+    if (fns && !(pc.resolved && pc.resolved_in == fns)) {
+        pc.resolved = fns->find(call.module, call.klass, call.function);
+        pc.resolved_in = fns;
+    }
+    if (!fns || !pc.resolved) return call_imported_slow();
     if (chain_failed()) return;
-    run_native(*fn);
+    run_native(*pc.resolved);
 }
 
 bool Node::needs_import(std::string_view module) const {
