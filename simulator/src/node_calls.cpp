@@ -258,7 +258,7 @@ void Node::finish_call(const CallResult& result, bool cache_failure) {
             const auto [doc, root] = result.value(shared_.scratch ? shared_.scratch->doc() : own_doc);
             pickle_into(*doc, root, buf);
         }
-        env_.defer_route_frame(*this, make(rc.h.src_id, rc.h.reply_to, {}).h, buf);
+        env_.defer_route_frame(*this, header_to(rc.h.src_id, rc.h.reply_to), buf);
     }
     // A view of the error, not a copy of it: the note reads no text for this kind.
     env_.note(*this, Note::call_finished, &rc.h, result.error ? std::string_view(*result.error) : std::string_view());
@@ -333,15 +333,13 @@ void Node::call_async(ContextId target, const payload::CallFunction& call,
 
 void Node::call_async_pickled(ContextId target, std::span<const std::uint8_t> payload,
                               std::function<void(Node&, const Message&)> on_reply) {
-    const std::uint32_t h = add_reply_handler(target, std::move(on_reply));
-    Message m = make(target, handle::CALL_FUNCTION, {});
-    m.h.reply_to = h;
-    env_.defer_route_frame(*this, m.h, payload); // Router.route(), without a buffer of our own
+    Header h = header_to(target, handle::CALL_FUNCTION);
+    h.reply_to = add_reply_handler(target, std::move(on_reply));
+    env_.defer_route_frame(*this, h, payload); // Router.route(), without a buffer of our own
 }
 
 void Node::call_no_reply_pickled(ContextId target, std::span<const std::uint8_t> payload) {
-    Message m = make(target, handle::CALL_FUNCTION, {});
-    env_.defer_route_frame(*this, m.h, payload);
+    env_.defer_route_frame(*this, header_to(target, handle::CALL_FUNCTION), payload);
 }
 
 void Node::spawn_child(std::string name, SpawnDone done) {

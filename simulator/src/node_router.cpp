@@ -279,12 +279,7 @@ void Node::context_disconnected(ContextId id) {
 
 Message Node::make(ContextId dst, std::uint32_t h, std::vector<std::uint8_t> data) const {
     Message m;
-    m.h.enc = Encoding::legacy;
-    m.h.dst_id = dst;
-    m.h.src_id = id_;
-    m.h.auth_id = id_;
-    m.h.handle = h;
-    m.h.reply_to = 0;
+    m.h = header_to(dst, h);
     m.data = std::move(data);
     return m;
 }
@@ -486,10 +481,14 @@ std::uint32_t Node::add_reply_handler(std::optional<ContextId> respondent,
     if (!t.free.empty()) {
         slot = t.free.back();
         t.free.pop_back();
-        t.slots[slot] = Handler{respondent, false, std::move(fn)};
+        // Set in place: a whole Handler moved in would make and destroy a temporary.
+        Handler& s = t.slots[slot];
+        s.respondent = respondent;
+        s.persist = false;
+        s.fn = std::move(fn);
     } else {
         slot = static_cast<std::uint32_t>(t.slots.size());
-        t.slots.push_back(Handler{respondent, false, std::move(fn)});
+        t.slots.emplace_back(respondent, false, std::move(fn));
     }
     t.index.set(h, slot);
     return h;
@@ -501,8 +500,9 @@ std::function<void(Node&, const Message&)> Node::take_handler(std::uint32_t h) {
     const std::uint32_t* s = t.index.find(h);
     if (!s) return {};
     const std::uint32_t slot = *s;
+    // The slot is only read again through the index, once reused and set whole.
     auto fn = std::move(t.slots[slot].fn);
-    t.slots[slot] = Handler{};
+    t.slots[slot].fn = nullptr;
     t.index.erase(h);
     t.free.push_back(slot);
     if (t.index.empty()) { // an idle context keeps no table

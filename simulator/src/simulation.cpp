@@ -297,6 +297,10 @@ void Simulation::note(Node& n, Note what, const Header* h, std::string_view deta
         log_.record(now(), "call_finished", n.id(), h ? h->src_id : 0, h ? h->reply_to : 0);
         return;
     }
+    note_text(n, what, h, detail);
+}
+
+void Simulation::note_text(Node& n, Note what, const Header* h, std::string_view detail) {
     char line[160];
     if (h)
         std::snprintf(line, sizeof line, "%llu ctx=%u %s dst=%u src=%u auth=%u h=%u r=%u len=%u ",

@@ -371,6 +371,17 @@ private:
     }
     [[gnu::cold]] void send_on_closed(const Header& h); // the reference drops it too
     Message make(ContextId dst, std::uint32_t handle, std::vector<std::uint8_t> data) const;
+    // make()'s header alone, for a frame whose payload is a buffer the env copies
+    // (a call, a reply): no Message and no empty vector to make and destroy.
+    Header header_to(ContextId dst, std::uint32_t handle) const noexcept {
+        Header h;
+        h.enc = Encoding::legacy;
+        h.dst_id = dst;
+        h.src_id = id_;
+        h.auth_id = id_;
+        h.handle = handle;
+        return h;
+    }
     StreamId lookup(ContextId id) const;
     StreamId lookup_or(ContextId id, StreamId fallback) const;
     // The only writers of route_: they keep parent_stream_ and each stream's
