@@ -42,7 +42,7 @@ std::vector<std::uint8_t> pickled(const pickle::Document& doc, pickle::NodeId ro
 
 void Node::on_call_function(Message& msg) {
     if (!call_busy_ && !calls_) {
-        start_call(msg); // the main thread is idle and nothing waits: no queue needed
+        start_call(msg.h, msg.data); // the main thread is idle and nothing waits: no queue needed
         return;
     }
     if (!calls_) calls_ = shared_.scratch ? shared_.scratch->take_queue() : std::make_unique<CallQueue>();
@@ -57,7 +57,7 @@ void Node::dispatch_next() {
         if (shared_.scratch) shared_.scratch->give_queue(std::move(calls_));
         calls_.reset();
     }
-    start_call(msg);
+    start_call(msg.h, msg.data);
 }
 
 void Node::prefetch_main_thread(int stage) const noexcept {
@@ -82,29 +82,29 @@ std::size_t Node::queued_calls() const noexcept {
     return (calls_ ? calls_->q.size() - calls_->head : 0) + (call_busy_ ? 1 : 0);
 }
 
-void Node::start_call(const Message& msg) {
-    if (msg.is_dead()) {
+void Node::start_call(const Header& h, std::span<const std::uint8_t> data) {
+    if (h.is_dead()) {
         // Receiver iteration ends on ChannelError: the main thread returns and the
         // context shuts down.
         shutdown();
         return;
     }
     call_busy_ = true;
-    env_.note(*this, Note::call_started, &msg.h, {});
-    run_call(msg);
+    env_.note(*this, Note::call_started, &h, {});
+    run_call(h, data);
 }
 
 void Node::forget_chain(const std::string& chain_id) {
     if (chain_errors_) chain_errors_->erase(chain_id);
 }
 
-void Node::run_call(const Message& msg) {
+void Node::run_call(const Header& h, std::span<const std::uint8_t> data) {
     // The call's answer address lives in running_ until the main thread takes the
     // next one, its parsed payload only until the native starts; both come from
     // (and go back to) the shared scratch.
     running_ = shared_.scratch ? shared_.scratch->take_call() : std::make_unique<RunningCall>();
     RunningCall& rc = *running_;
-    rc.h = msg.h;
+    rc.h = h;
     rc.chain.reset();
     rc.finished = false;
     rc.parsed = shared_.scratch ? shared_.scratch->take_parsed() : std::make_unique<ParsedCall>();
@@ -113,9 +113,9 @@ void Node::run_call(const Message& msg) {
     // The workloads send one call to thousands of contexts, and the pooled
     // ParsedCall comes back to the next of them: the same bytes skip the decode.
     bool reused = false;
-    if (auto st = payload::parse_call_function_again(msg.data, pc.call, Encoding::legacy, &reused); !st) {
+    if (auto st = payload::parse_call_function_again(data, pc.call, Encoding::legacy, &reused); !st) {
         // Refused by the typed parser: what would Python make of it?
-        const PyStep step = unpack_as_python(msg.data, pc);
+        const PyStep step = unpack_as_python(data, pc);
         if (step.what != PyStep::go) {
             std::string text = step.what == PyStep::raise ? step.error : "mitogen.core.StreamError: " + st.error().message;
             finish_call(CallResult::failed(std::move(text)), false);

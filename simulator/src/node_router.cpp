@@ -390,6 +390,14 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
             invoke(*owned, in);
             return;
         }
+        // A call the idle main thread starts at once, as invoke() would, reads the
+        // frame where it lies: no copy into a Message (anything else falls through
+        // to invoke(), which decides again alike).
+        if (std_handler(h.handle) == Std::call_function && !call_busy_ && !calls_ &&
+            policy_ok(std_policy(Std::call_function), h, in)) {
+            start_call(h, data);
+            return;
+        }
         // A frame from the decoder's view: copied into the scratch Message (its
         // storage reused from frame to frame) unless a delivery is already using it.
         if (Message* m = shared_.scratch ? shared_.scratch->borrow_message() : nullptr) {
@@ -418,13 +426,13 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
     send_frame(out, h, data);
 }
 
-bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
+bool Node::policy_ok(Policy p, const Header& h, StreamId in) const {
     switch (p) {
     case Policy::none: return true;
     case Policy::parent_authority:
-        return msg.h.auth_id == id_ || parent_ids_.contains(msg.h.auth_id);
+        return h.auth_id == id_ || parent_ids_.contains(h.auth_id);
     case Policy::immediate_child:
-        return in != NO_STREAM && msg.h.src_id == streams_[in]->remote_id;
+        return in != NO_STREAM && h.src_id == streams_[in]->remote_id;
     }
     return false;
 }
@@ -432,7 +440,7 @@ bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
 void Node::invoke(Message& msg, StreamId in) {
     const Std kind = std_handler(msg.h.handle);
     if (kind != Std::none) {
-        if (!policy_ok(std_policy(kind), msg, in)) {
+        if (!policy_ok(std_policy(kind), msg.h, in)) {
             maybe_send_dead(true, msg.h, std::string(payload::reason::refused_by_policy), Note::dead_refused);
             return;
         }

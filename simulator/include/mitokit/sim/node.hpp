@@ -390,7 +390,7 @@ private:
     void set_route(ContextId id, StreamId s);
     void erase_route(ContextId id);
     void clear_routes();
-    bool policy_ok(Policy p, const Message& msg, StreamId in) const;
+    bool policy_ok(Policy p, const Header& h, StreamId in) const;
     Std std_handler(std::uint32_t handle) const;
     Policy std_policy(Std kind) const;
     void set_std(std::uint32_t handle, Std kind);
@@ -427,8 +427,10 @@ private:
     // calls
     void on_call_function(Message& msg); // may take msg's data (a queued call)
     void dispatch_next();
-    void start_call(const Message& msg);
-    void run_call(const Message& msg);
+    // The payload is read only until the native starts (it is parsed first): a
+    // call may be started from a frame still in the decoder's buffer.
+    void start_call(const Header& h, std::span<const std::uint8_t> data);
+    void run_call(const Header& h, std::span<const std::uint8_t> data);
     void call_imported(std::optional<std::string> import_error);
     void call_imported_slow(); // no native found, or a payload Python unpacked (error paths)
     bool chain_failed();                // the call's chain failed before: answered with that failure
