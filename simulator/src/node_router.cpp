@@ -461,7 +461,7 @@ void Node::invoke(Message& msg, StreamId in) {
         fn(*this, msg);
         return;
     }
-    auto fn = take_handler(msg.h.handle);
+    auto fn = take_handler_at(msg.h.handle, static_cast<std::uint32_t>(found - handlers_->slots.data()));
     fn(*this, msg);
 }
 
@@ -507,7 +507,11 @@ std::function<void(Node&, const Message&)> Node::take_handler(std::uint32_t h) {
     Handlers& t = *handlers_;
     const std::uint32_t* s = t.index.find(h);
     if (!s) return {};
-    const std::uint32_t slot = *s;
+    return take_handler_at(h, *s);
+}
+
+std::function<void(Node&, const Message&)> Node::take_handler_at(std::uint32_t h, std::uint32_t slot) {
+    Handlers& t = *handlers_;
     // The slot is only read again through the index, once reused and set whole.
     auto fn = std::move(t.slots[slot].fn);
     t.slots[slot].fn = nullptr;

@@ -356,6 +356,8 @@ private:
     void invoke(Message& msg, StreamId in);
     // Removes handle `h`'s handler and returns its function (empty if none).
     std::function<void(Node&, const Message&)> take_handler(std::uint32_t h);
+    // The same for a handler already found in its slot (no second lookup).
+    std::function<void(Node&, const Message&)> take_handler_at(std::uint32_t h, std::uint32_t slot);
     void maybe_send_dead(bool unreachable, const Header& h, std::string reason, Note why);
     void send_on(StreamId s, const Message& msg);
     // Inline: route_frame ends with it on every forwarded hop.
