@@ -158,6 +158,29 @@ TEST(PayloadsPickled, CallFunctionParsedAgainIsWhatAFreshParseGives) {
     EXPECT_EQ(build_call_function(again), ref("cf_klass"));
 }
 
+TEST(PayloadsPickled, CallFunctionParsedAgainSaysWhetherItReusedTheLastParse) {
+    CallFunction c;
+    bool reused = true;
+    ASSERT_TRUE(parse_call_function_again(ref("cf_getpid"), c, Encoding::legacy, &reused));
+    EXPECT_FALSE(reused); // nothing parsed before
+    reused = false;
+    ASSERT_TRUE(parse_call_function_again(ref("cf_getpid"), c, Encoding::legacy, &reused));
+    EXPECT_TRUE(reused);
+    ASSERT_TRUE(parse_call_function_again(ref("cf_getpid"), c, Encoding::pickle, &reused));
+    EXPECT_FALSE(reused); // another encoding decodes again
+    ASSERT_TRUE(parse_call_function_again(ref("cf_klass"), c, Encoding::pickle, &reused));
+    EXPECT_FALSE(reused);
+    EXPECT_EQ(c.klass, "Dispatcher");
+    auto truncated = ref("cf_klass");
+    truncated.pop_back();
+    EXPECT_FALSE(parse_call_function_again(truncated, c, Encoding::pickle, &reused));
+    EXPECT_FALSE(reused);
+    ASSERT_TRUE(parse_call_function_again(ref("cf_klass"), c, Encoding::pickle, &reused));
+    EXPECT_FALSE(reused); // the failed parse left nothing to reuse
+    ASSERT_TRUE(parse_call_function_again(ref("cf_klass"), c, Encoding::pickle, &reused));
+    EXPECT_TRUE(reused);
+}
+
 TEST(PayloadsPickled, CallFunctionBuiltFromFieldsMatchesTheReference) {
     CallFunction c; // os.getpid(): defaults give None chain, () args, Kwargs({})
     c.module = "posix";

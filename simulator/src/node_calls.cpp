@@ -42,7 +42,7 @@ std::vector<std::uint8_t> pickled(const pickle::Document& doc, pickle::NodeId ro
 
 void Node::on_call_function(Message& msg) {
     if (!call_busy_ && !calls_) {
-        start_call(msg); // the main thread is idle and nothing waits: no queue needed
+        start_call(msg.h, msg.data); // the main thread is idle and nothing waits: no queue needed
         return;
     }
     if (!calls_) calls_ = shared_.scratch ? shared_.scratch->take_queue() : std::make_unique<CallQueue>();
@@ -57,7 +57,7 @@ void Node::dispatch_next() {
         if (shared_.scratch) shared_.scratch->give_queue(std::move(calls_));
         calls_.reset();
     }
-    start_call(msg);
+    start_call(msg.h, msg.data);
 }
 
 void Node::prefetch_main_thread(int stage) const noexcept {
@@ -82,29 +82,29 @@ std::size_t Node::queued_calls() const noexcept {
     return (calls_ ? calls_->q.size() - calls_->head : 0) + (call_busy_ ? 1 : 0);
 }
 
-void Node::start_call(const Message& msg) {
-    if (msg.is_dead()) {
+void Node::start_call(const Header& h, std::span<const std::uint8_t> data) {
+    if (h.is_dead()) {
         // Receiver iteration ends on ChannelError: the main thread returns and the
         // context shuts down.
         shutdown();
         return;
     }
     call_busy_ = true;
-    env_.note(*this, Note::call_started, &msg.h, {});
-    run_call(msg);
+    env_.note(*this, Note::call_started, &h, {});
+    run_call(h, data);
 }
 
 void Node::forget_chain(const std::string& chain_id) {
     if (chain_errors_) chain_errors_->erase(chain_id);
 }
 
-void Node::run_call(const Message& msg) {
+void Node::run_call(const Header& h, std::span<const std::uint8_t> data) {
     // The call's answer address lives in running_ until the main thread takes the
     // next one, its parsed payload only until the native starts; both come from
     // (and go back to) the shared scratch.
     running_ = shared_.scratch ? shared_.scratch->take_call() : std::make_unique<RunningCall>();
     RunningCall& rc = *running_;
-    rc.h = msg.h;
+    rc.h = h;
     rc.chain.reset();
     rc.finished = false;
     rc.parsed = shared_.scratch ? shared_.scratch->take_parsed() : std::make_unique<ParsedCall>();
@@ -112,15 +112,17 @@ void Node::run_call(const Message& msg) {
     pc.unpacked = pickle::NO_NODE;
     // The workloads send one call to thousands of contexts, and the pooled
     // ParsedCall comes back to the next of them: the same bytes skip the decode.
-    if (auto st = payload::parse_call_function_again(msg.data, pc.call); !st) {
+    bool reused = false;
+    if (auto st = payload::parse_call_function_again(data, pc.call, Encoding::legacy, &reused); !st) {
         // Refused by the typed parser: what would Python make of it?
-        const PyStep step = unpack_as_python(msg.data, pc);
+        const PyStep step = unpack_as_python(data, pc);
         if (step.what != PyStep::go) {
             std::string text = step.what == PyStep::raise ? step.error : "mitogen.core.StreamError: " + st.error().message;
             finish_call(CallResult::failed(std::move(text)), false);
             return;
         }
     }
+    if (!reused) pc.resolved = nullptr;
     const payload::CallFunction& call = pc.call;
     if (call.module.empty()) { // __import__('')
         finish_call(CallResult::raise("builtins.ValueError", "Empty module name"), false);
@@ -140,18 +142,20 @@ void Node::run_call(const Message& msg) {
 }
 
 void Node::call_imported(std::optional<std::string> import_error) {
-    const ParsedCall& pc = *running_->parsed;
+    ParsedCall& pc = *running_->parsed;
     const payload::CallFunction& call = pc.call;
     if (import_error) {
         finish_call(CallResult::failed(std::move(*import_error)), false);
         return;
     }
-    const NativeFn* fn = shared_.functions && pc.unpacked == pickle::NO_NODE
-                             ? shared_.functions->find(call.module, call.klass, call.function)
-                             : nullptr;
-    if (!fn) return call_imported_slow();
+    const FunctionRegistry* fns = pc.unpacked == pickle::NO_NODE ? shared_.functions : nullptr;
+    if (fns && !(pc.resolved && pc.resolved_in == fns)) {
+        pc.resolved = fns->find(call.module, call.klass, call.function);
+        pc.resolved_in = fns;
+    }
+    if (!fns || !pc.resolved) return call_imported_slow();
     if (chain_failed()) return;
-    run_native(*fn);
+    run_native(*pc.resolved);
 }
 
 bool Node::needs_import(std::string_view module) const {
@@ -168,10 +172,12 @@ bool Node::chain_failed() {
     return true;
 }
 
-void Node::run_native(const NativeFn& fn) {
-    fn(*this, running_->parsed->call, [this](CallResult r) {
-        if (alive_) finish_call(std::move(r), true);
-    });
+void CallDone::operator()(const CallResult& r) const {
+    if (node_->alive_) node_->finish_call(r, true);
+}
+
+void Node::run_native(NativeFn fn) {
+    fn(*this, running_->parsed->call, CallDone(*this));
     // Started (and maybe answered already): the native copied what it keeps.
     if (running_ && running_->parsed && shared_.scratch) shared_.scratch->give_parsed(std::move(running_->parsed));
 }
@@ -229,7 +235,7 @@ void Node::call_imported_slow() {
     run_native(*fn);
 }
 
-void Node::finish_call(CallResult result, bool cache_failure) {
+void Node::finish_call(const CallResult& result, bool cache_failure) {
     if (!running_ || running_->finished) return; // a native that answered twice
     RunningCall& rc = *running_;
     rc.finished = true;
@@ -252,9 +258,10 @@ void Node::finish_call(CallResult result, bool cache_failure) {
             const auto [doc, root] = result.value(shared_.scratch ? shared_.scratch->doc() : own_doc);
             pickle_into(*doc, root, buf);
         }
-        env_.defer_route_frame(*this, make(rc.h.src_id, rc.h.reply_to, {}).h, buf);
+        env_.defer_route_frame(*this, header_to(rc.h.src_id, rc.h.reply_to), buf);
     }
-    env_.note(*this, Note::call_finished, &rc.h, result.error ? *result.error : std::string());
+    // A view of the error, not a copy of it: the note reads no text for this kind.
+    env_.note(*this, Note::call_finished, &rc.h, result.error ? std::string_view(*result.error) : std::string_view());
     // The parsed call is done with: its storage goes back now, not after call_cost,
     // so a burst of short calls reuses one warm Document rather than thousands
     // (a later second answer finds no running call and is ignored, as before).
@@ -326,15 +333,13 @@ void Node::call_async(ContextId target, const payload::CallFunction& call,
 
 void Node::call_async_pickled(ContextId target, std::span<const std::uint8_t> payload,
                               std::function<void(Node&, const Message&)> on_reply) {
-    const std::uint32_t h = add_reply_handler(target, std::move(on_reply));
-    Message m = make(target, handle::CALL_FUNCTION, {});
-    m.h.reply_to = h;
-    env_.defer_route_frame(*this, m.h, payload); // Router.route(), without a buffer of our own
+    Header h = header_to(target, handle::CALL_FUNCTION);
+    h.reply_to = add_reply_handler(target, std::move(on_reply));
+    env_.defer_route_frame(*this, h, payload); // Router.route(), without a buffer of our own
 }
 
 void Node::call_no_reply_pickled(ContextId target, std::span<const std::uint8_t> payload) {
-    Message m = make(target, handle::CALL_FUNCTION, {});
-    env_.defer_route_frame(*this, m.h, payload);
+    env_.defer_route_frame(*this, header_to(target, handle::CALL_FUNCTION), payload);
 }
 
 void Node::spawn_child(std::string name, SpawnDone done) {

@@ -279,12 +279,7 @@ void Node::context_disconnected(ContextId id) {
 
 Message Node::make(ContextId dst, std::uint32_t h, std::vector<std::uint8_t> data) const {
     Message m;
-    m.h.enc = Encoding::legacy;
-    m.h.dst_id = dst;
-    m.h.src_id = id_;
-    m.h.auth_id = id_;
-    m.h.handle = h;
-    m.h.reply_to = 0;
+    m.h = header_to(dst, h);
     m.data = std::move(data);
     return m;
 }
@@ -395,6 +390,14 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
             invoke(*owned, in);
             return;
         }
+        // A call the idle main thread starts at once, as invoke() would, reads the
+        // frame where it lies: no copy into a Message (anything else falls through
+        // to invoke(), which decides again alike).
+        if (std_handler(h.handle) == Std::call_function && !call_busy_ && !calls_ &&
+            policy_ok(std_policy(Std::call_function), h, in)) {
+            start_call(h, data);
+            return;
+        }
         // A frame from the decoder's view: copied into the scratch Message (its
         // storage reused from frame to frame) unless a delivery is already using it.
         if (Message* m = shared_.scratch ? shared_.scratch->borrow_message() : nullptr) {
@@ -423,13 +426,13 @@ void Node::route_frame(Header h, std::span<const std::uint8_t> data, StreamId in
     send_frame(out, h, data);
 }
 
-bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
+bool Node::policy_ok(Policy p, const Header& h, StreamId in) const {
     switch (p) {
     case Policy::none: return true;
     case Policy::parent_authority:
-        return msg.h.auth_id == id_ || parent_ids_.contains(msg.h.auth_id);
+        return h.auth_id == id_ || parent_ids_.contains(h.auth_id);
     case Policy::immediate_child:
-        return in != NO_STREAM && msg.h.src_id == streams_[in]->remote_id;
+        return in != NO_STREAM && h.src_id == streams_[in]->remote_id;
     }
     return false;
 }
@@ -437,7 +440,7 @@ bool Node::policy_ok(Policy p, const Message& msg, StreamId in) const {
 void Node::invoke(Message& msg, StreamId in) {
     const Std kind = std_handler(msg.h.handle);
     if (kind != Std::none) {
-        if (!policy_ok(std_policy(kind), msg, in)) {
+        if (!policy_ok(std_policy(kind), msg.h, in)) {
             maybe_send_dead(true, msg.h, std::string(payload::reason::refused_by_policy), Note::dead_refused);
             return;
         }
@@ -458,7 +461,7 @@ void Node::invoke(Message& msg, StreamId in) {
         fn(*this, msg);
         return;
     }
-    auto fn = take_handler(msg.h.handle);
+    auto fn = take_handler_at(msg.h.handle, static_cast<std::uint32_t>(found - handlers_->slots.data()));
     fn(*this, msg);
 }
 
@@ -486,10 +489,14 @@ std::uint32_t Node::add_reply_handler(std::optional<ContextId> respondent,
     if (!t.free.empty()) {
         slot = t.free.back();
         t.free.pop_back();
-        t.slots[slot] = Handler{respondent, false, std::move(fn)};
+        // Set in place: a whole Handler moved in would make and destroy a temporary.
+        Handler& s = t.slots[slot];
+        s.respondent = respondent;
+        s.persist = false;
+        s.fn = std::move(fn);
     } else {
         slot = static_cast<std::uint32_t>(t.slots.size());
-        t.slots.push_back(Handler{respondent, false, std::move(fn)});
+        t.slots.emplace_back(respondent, false, std::move(fn));
     }
     t.index.set(h, slot);
     return h;
@@ -500,9 +507,14 @@ std::function<void(Node&, const Message&)> Node::take_handler(std::uint32_t h) {
     Handlers& t = *handlers_;
     const std::uint32_t* s = t.index.find(h);
     if (!s) return {};
-    const std::uint32_t slot = *s;
+    return take_handler_at(h, *s);
+}
+
+std::function<void(Node&, const Message&)> Node::take_handler_at(std::uint32_t h, std::uint32_t slot) {
+    Handlers& t = *handlers_;
+    // The slot is only read again through the index, once reused and set whole.
     auto fn = std::move(t.slots[slot].fn);
-    t.slots[slot] = Handler{};
+    t.slots[slot].fn = nullptr;
     t.index.erase(h);
     t.free.push_back(slot);
     if (t.index.empty()) { // an idle context keeps no table

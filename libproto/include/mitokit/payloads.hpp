@@ -122,7 +122,10 @@ Status parse_call_function(Bytes data, CallFunction& into, const pickle::DecodeO
 // `into`'s last successful parse here (into.parsed_from), `into` is left as that
 // parse left it, which is what decoding again would give: the decoder and the
 // checks are a function of the bytes, the encoding and the options alone.
-Status parse_call_function_again(Bytes data, CallFunction& into, Encoding enc = Encoding::legacy);
+// `reused`, when given, tells whether that was so: a caller may then keep what it
+// derived from the last parse (the simulator's resolved function).
+Status parse_call_function_again(Bytes data, CallFunction& into, Encoding enc = Encoding::legacy,
+                                 bool* reused = nullptr);
 // parent._proxy_connect's reply {'id': id, 'name': name, 'msg': None}: appended
 // to `out` as pickle::encode writes it, or false (`out` unchanged) unless the ID
 // is an int32 and the name ASCII. connect_reply_id reads exactly those bytes and

@@ -66,12 +66,13 @@ Status parse_call_function(Bytes data, CallFunction& c, const pickle::DecodeOpti
     return {};
 }
 
-Status parse_call_function_again(Bytes data, CallFunction& c, Encoding enc) {
+Status parse_call_function_again(Bytes data, CallFunction& c, Encoding enc, bool* reused) {
     // A memcmp of the ~100-200 bytes of a call against the decoder's few thousand
     // instructions for them.
-    if (!c.parsed_from.empty() && enc == c.parsed_enc && data.size() == c.parsed_from.size() &&
-        std::memcmp(data.data(), c.parsed_from.data(), data.size()) == 0)
-        return {};
+    const bool same = !c.parsed_from.empty() && enc == c.parsed_enc && data.size() == c.parsed_from.size() &&
+                      std::memcmp(data.data(), c.parsed_from.data(), data.size()) == 0;
+    if (reused) *reused = same;
+    if (same) return {};
     auto st = parse_call_function(data, c, {}, enc); // clears parsed_from
     if (st) {
         c.parsed_from.assign(data.begin(), data.end());

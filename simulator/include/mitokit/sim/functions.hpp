@@ -94,8 +94,21 @@ struct CallResult {
     }
 };
 
-using CallDone = std::function<void(CallResult)>;
-using NativeFn = std::function<void(Node&, const payload::CallFunction&, CallDone)>;
+// The answer to the call a native was given: it finishes the node's running call
+// (once; a later answer is ignored, as is one after the process ended). The node
+// alone says which call that is, so a pointer to it is all a copy holds: no heap
+// and nothing to destroy, however many steps a slow native keeps it through.
+class CallDone {
+public:
+    explicit CallDone(Node& n) noexcept : node_(&n) {}
+    void operator()(const CallResult& r) const; // node_calls.cpp (the Dispatcher's)
+
+private:
+    Node* node_;
+};
+// A native is a plain function: every one registered so far captures nothing,
+// and a call through a pointer makes no closure.
+using NativeFn = void (*)(Node&, const payload::CallFunction&, CallDone);
 
 class FunctionRegistry {
 public:

@@ -356,6 +356,8 @@ private:
     void invoke(Message& msg, StreamId in);
     // Removes handle `h`'s handler and returns its function (empty if none).
     std::function<void(Node&, const Message&)> take_handler(std::uint32_t h);
+    // The same for a handler already found in its slot (no second lookup).
+    std::function<void(Node&, const Message&)> take_handler_at(std::uint32_t h, std::uint32_t slot);
     void maybe_send_dead(bool unreachable, const Header& h, std::string reason, Note why);
     void send_on(StreamId s, const Message& msg);
     // Inline: route_frame ends with it on every forwarded hop.
@@ -371,6 +373,17 @@ private:
     }
     [[gnu::cold]] void send_on_closed(const Header& h); // the reference drops it too
     Message make(ContextId dst, std::uint32_t handle, std::vector<std::uint8_t> data) const;
+    // make()'s header alone, for a frame whose payload is a buffer the env copies
+    // (a call, a reply): no Message and no empty vector to make and destroy.
+    Header header_to(ContextId dst, std::uint32_t handle) const noexcept {
+        Header h;
+        h.enc = Encoding::legacy;
+        h.dst_id = dst;
+        h.src_id = id_;
+        h.auth_id = id_;
+        h.handle = handle;
+        return h;
+    }
     StreamId lookup(ContextId id) const;
     StreamId lookup_or(ContextId id, StreamId fallback) const;
     // The only writers of route_: they keep parent_stream_ and each stream's
@@ -379,7 +392,7 @@ private:
     void set_route(ContextId id, StreamId s);
     void erase_route(ContextId id);
     void clear_routes();
-    bool policy_ok(Policy p, const Message& msg, StreamId in) const;
+    bool policy_ok(Policy p, const Header& h, StreamId in) const;
     Std std_handler(std::uint32_t handle) const;
     Policy std_policy(Std kind) const;
     void set_std(std::uint32_t handle, Std kind);
@@ -416,14 +429,17 @@ private:
     // calls
     void on_call_function(Message& msg); // may take msg's data (a queued call)
     void dispatch_next();
-    void start_call(const Message& msg);
-    void run_call(const Message& msg);
+    // The payload is read only until the native starts (it is parsed first): a
+    // call may be started from a frame still in the decoder's buffer.
+    void start_call(const Header& h, std::span<const std::uint8_t> data);
+    void run_call(const Header& h, std::span<const std::uint8_t> data);
     void call_imported(std::optional<std::string> import_error);
     void call_imported_slow(); // no native found, or a payload Python unpacked (error paths)
     bool chain_failed();                // the call's chain failed before: answered with that failure
-    void run_native(const NativeFn& fn); // fn(*args, **kwargs); its answer finishes the call
+    void run_native(NativeFn fn); // fn(*args, **kwargs); its answer finishes the call
     bool needs_import(std::string_view module) const; // neither child-local nor built in
-    void finish_call(CallResult result, bool cache_failure);
+    void finish_call(const CallResult& result, bool cache_failure);
+    friend class CallDone; // a native's answer finishes the running call
     void on_call_service(const Message& msg); // the Dispatcher's stub, then the pool's first checks
 
     // logs, shutdown, detach

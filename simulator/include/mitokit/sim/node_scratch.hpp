@@ -12,6 +12,7 @@
 
 #include "mitokit/frame.hpp"
 #include "mitokit/payloads.hpp"
+#include "mitokit/sim/functions.hpp"
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/reply_handlers.hpp"
 #include "mitokit/stream_decoder.hpp"
@@ -28,6 +29,12 @@ struct ParsedCall {
     // Python would: then a 6-tuple in call.doc whose klass, funcname, args and
     // kwargs are checked again where getattr and the call would fail on them.
     pickle::NodeId unpacked = pickle::NO_NODE;
+    // The registry's entry for this parse's names, found on its first call: while
+    // the next payload is the same bytes (parse_call_function_again reused the
+    // parse) the names are the same, and so is the entry (a registry's entries
+    // never move), so the pooled parse of a broadcast call looks it up once.
+    const FunctionRegistry* resolved_in = nullptr;
+    const NativeFn* resolved = nullptr;
 };
 
 // The Dispatcher's call in progress: where its answer goes and its chain.

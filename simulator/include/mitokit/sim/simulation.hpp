@@ -167,6 +167,9 @@ private:
     [[gnu::noinline]] void deliver(std::uint32_t ld, std::uint32_t seg);
     [[gnu::noinline]] void deliver_eof(std::uint32_t link, int d);
     void record(std::string_view line) { log_.record(line); }
+    // note() past its two hot kinds: a line of text (kept apart so the hot path
+    // sets up no buffer for it).
+    [[gnu::cold]] void note_text(Node& n, Note what, const Header* h, std::string_view detail);
 
     static constexpr std::size_t SCRATCH_IDLE_KEEP = 64; // pooled objects an idle simulation keeps
     SimConfig cfg_;
