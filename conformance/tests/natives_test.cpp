@@ -26,17 +26,19 @@ std::string run(const std::string& fn, const std::string& args, const std::strin
     runtime::LiveEnv env{runtime::LiveOptions{}};
     sim::NodeShared shared;
     sim::Node node(env, shared, sim::NodeConfig{1, {0}});
-    (*f)(node, c, [&](sim::CallResult res) {
+    const auto keep = [](void* into, const sim::CallResult& res) {
+        std::string& o = *static_cast<std::string*>(into);
         if (res.error) {
-            out = *res.error;
+            o = *res.error;
             return;
         }
         std::string j;
         pickle::Document scratch;
         const auto [doc, root] = res.value(scratch);
         (void)pickle::to_json(*doc, root, j);
-        out = "value " + j;
-    });
+        o = "value " + j;
+    };
+    (*f)(node, c, sim::CallDone(keep, &out));
     return out;
 }
 

@@ -172,8 +172,9 @@ bool Node::chain_failed() {
     return true;
 }
 
-void CallDone::operator()(const CallResult& r) const {
-    if (node_->alive_) node_->finish_call(r, true);
+void CallDone::finish_running_call(void* node, const CallResult& r) {
+    Node& n = *static_cast<Node*>(node);
+    if (n.alive_) n.finish_call(r, true);
 }
 
 void Node::run_native(NativeFn fn) {

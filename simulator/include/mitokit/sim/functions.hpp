@@ -94,17 +94,22 @@ struct CallResult {
     }
 };
 
-// The answer to the call a native was given: it finishes the node's running call
-// (once; a later answer is ignored, as is one after the process ended). The node
-// alone says which call that is, so a pointer to it is all a copy holds: no heap
-// and nothing to destroy, however many steps a slow native keeps it through.
+// Where a native's answer goes: a plain function and the context it is handed,
+// two words with no heap and nothing to destroy, however many steps a slow native
+// keeps a copy through. The Dispatcher's finishes the node's running call (once;
+// a later answer is ignored, as is one after the process ended); a test or tool
+// that runs a native on its own passes its own.
 class CallDone {
 public:
-    explicit CallDone(Node& n) noexcept : node_(&n) {}
-    void operator()(const CallResult& r) const; // node_calls.cpp (the Dispatcher's)
+    using Sink = void (*)(void* context, const CallResult& r);
+    CallDone(Sink sink, void* context) noexcept : sink_(sink), context_(context) {}
+    explicit CallDone(Node& n) noexcept : sink_(&finish_running_call), context_(&n) {}
+    void operator()(const CallResult& r) const { sink_(context_, r); }
 
 private:
-    Node* node_;
+    static void finish_running_call(void* node, const CallResult& r); // node_calls.cpp (the Dispatcher's)
+    Sink sink_;
+    void* context_;
 };
 // A native is a plain function: every one registered so far captures nothing,
 // and a call through a pointer makes no closure.
