@@ -83,6 +83,24 @@ Result<ForwardLog> parse_forward_log(Bytes data) {
     return out;
 }
 
+std::optional<RouteView> read_route(Bytes data) noexcept {
+    const std::size_t n = data.size();
+    std::size_t i = 0;
+    std::uint32_t id = 0;
+    while (i < n && i < 10 && data[i] >= '0' && data[i] <= '9') id = id * 10 + static_cast<std::uint32_t>(data[i++] - '0');
+    // parse_route's own shortcut takes the same IDs; longer ones go through int().
+    if (i == 0 || i > 9 || (data[0] == '0' && i > 1)) return std::nullopt;
+    RouteView v;
+    v.id = id;
+    if (i == n) return v;
+    if (data[i] != ':') return std::nullopt;
+    for (std::size_t j = i + 1; j < n; ++j)
+        if (data[j] >= 0x80) return std::nullopt; // not ASCII: the UTF-8 check is parse_route's
+    v.has_name = true;
+    v.name = text::as_text(data.data() + i + 1, n - i - 1);
+    return v;
+}
+
 Result<Route> parse_route(std::uint32_t handle, Bytes data) {
     if (handle != handle::ADD_ROUTE && handle != handle::DEL_ROUTE)
         return bad(handle, "not a route handle (want ADD_ROUTE or DEL_ROUTE)");
@@ -164,6 +182,10 @@ std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std:
 }
 
 void build_route(std::uint32_t id, const std::optional<std::string>& name, std::vector<std::uint8_t>& out) {
+    write_route(id, name ? std::string_view(*name) : std::string_view(), out);
+}
+
+void write_route(std::uint32_t id, std::string_view name, std::vector<std::uint8_t>& out) {
     // RouteMonitor writes "id:name" only for a non-empty name. Written straight
     // into one buffer: every context's route crosses each of its ancestors.
     char digits[10];
@@ -172,15 +194,15 @@ void build_route(std::uint32_t id, const std::optional<std::string>& name, std::
         digits[n++] = static_cast<char>('0' + id % 10);
         id /= 10;
     } while (id);
-    const bool named = name && !name->empty();
+    const bool named = !name.empty();
     // One resize and stores through a pointer: a push_back per digit tests the
     // capacity each time.
-    out.resize(n + (named ? 1 + name->size() : 0));
+    out.resize(n + (named ? 1 + name.size() : 0));
     std::uint8_t* p = out.data();
     while (n) *p++ = static_cast<std::uint8_t>(digits[--n]);
     if (named) {
         *p++ = ':';
-        std::copy(name->begin(), name->end(), p);
+        std::copy(name.begin(), name.end(), p);
     }
 }
 

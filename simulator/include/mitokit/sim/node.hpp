@@ -13,7 +13,9 @@
 // view of it and written on without being copied into a Message.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -249,8 +251,9 @@ private:
     struct Stream final : StreamHandler {
         Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart st, std::optional<ContextId> stamp)
             : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp) {
+            char buf[NAME_BUF];
             if (nm == "parent") parent_named = true;
-            else if (nm != "local." + std::to_string(remote)) custom_name = std::make_unique<std::string>(std::move(nm));
+            else if (nm != default_name(remote, buf)) custom_name = std::make_unique<std::string>(std::move(nm));
         }
 
         // Called directly (Stream is final) by Node::receive's scan of whole frames.
@@ -291,8 +294,19 @@ private:
         // child's "parent", take no memory (a million streams of each at scale).
         std::unique_ptr<std::string> custom_name;
         std::string name() const {
+            char buf[NAME_BUF];
+            return std::string(name_view(buf));
+        }
+        // name() without a string: the default one is written into `buf`.
+        static constexpr std::size_t NAME_BUF = 16; // "local." and a 32-bit ID
+        std::string_view name_view(char (&buf)[NAME_BUF]) const {
             if (custom_name) return *custom_name;
-            return parent_named ? std::string("parent") : "local." + std::to_string(remote_id);
+            if (parent_named) return "parent";
+            return default_name(remote_id, buf);
+        }
+        static std::string_view default_name(ContextId id, char (&buf)[NAME_BUF]) {
+            std::memcpy(buf, "local.", 6);
+            return {buf, static_cast<std::size_t>(std::to_chars(buf + 6, buf + NAME_BUF, id).ptr - buf)};
         }
 
         std::set<std::string>& sent(); // made with the planner's initial set on first use
@@ -401,9 +415,10 @@ private:
     void on_del_route(const Message& msg);
     void on_del_route_stub(const Message& msg);
     void route_monitor_stream_gone(StreamId s);
-    void propagate_up(std::uint32_t handle, ContextId target, const std::optional<std::string>& name);
+    // An empty name is none (RouteMonitor sends a name only `if name:`).
+    void propagate_up(std::uint32_t handle, ContextId target, std::string_view name);
     void propagate_down(ContextId target);
-    void send_route(StreamId s, std::uint32_t handle, ContextId target, const std::optional<std::string>& name);
+    void send_route(StreamId s, std::uint32_t handle, ContextId target, std::string_view name);
 
     // IDs
     void on_allocate_id(const Message& msg);
