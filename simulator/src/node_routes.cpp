@@ -95,7 +95,12 @@ void Node::on_add_route(const Message& msg) {
         return;
     }
     auto& announced = streams_[via]->monitor_routes;
-    if (!announced) announced = std::make_unique<std::vector<ContextId>>();
+    if (!announced) {
+        // Four to start (the growth then doubles to what one would have):
+        // the first reallocations cost more than the few bytes.
+        announced = std::make_unique<std::vector<ContextId>>();
+        announced->reserve(4);
+    }
     announced->push_back(rid);
     set_route(rid, via);
     // The name travels on only when non-empty (`if name:` in _send_one), which

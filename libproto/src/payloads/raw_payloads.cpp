@@ -1,6 +1,8 @@
 // The raw (not pickled) payloads: GET_MODULE, FORWARD_LOG, ADD/DEL_ROUTE,
 // FORWARD_MODULE, dead reasons, and the handles whose payload is empty.
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <limits>
 
 #include "mitokit/handles.hpp"
@@ -84,20 +86,35 @@ Result<ForwardLog> parse_forward_log(Bytes data) {
 }
 
 std::optional<RouteView> read_route(Bytes data) noexcept {
+    const std::uint8_t* p = data.data();
     const std::size_t n = data.size();
+    const std::size_t lim = n < 10 ? n : 10;
     std::size_t i = 0;
     std::uint32_t id = 0;
-    while (i < n && i < 10 && data[i] >= '0' && data[i] <= '9') id = id * 10 + static_cast<std::uint32_t>(data[i++] - '0');
+    for (; i < lim; ++i) {
+        const unsigned d = p[i] - unsigned{'0'}; // wraps for bytes below '0'
+        if (d > 9) break;
+        id = id * 10 + d;
+    }
     // parse_route's own shortcut takes the same IDs; longer ones go through int().
-    if (i == 0 || i > 9 || (data[0] == '0' && i > 1)) return std::nullopt;
+    if (i == 0 || i > 9 || (p[0] == '0' && i > 1)) return std::nullopt;
     RouteView v;
     v.id = id;
     if (i == n) return v;
-    if (data[i] != ':') return std::nullopt;
-    for (std::size_t j = i + 1; j < n; ++j)
-        if (data[j] >= 0x80) return std::nullopt; // not ASCII: the UTF-8 check is parse_route's
+    if (p[i] != ':') return std::nullopt;
+    // Not ASCII is parse_route's to judge (the UTF-8 check). Eight bytes a
+    // step: a name is a dozen or so.
+    std::uint64_t high = 0;
+    std::size_t j = i + 1;
+    for (; j + 8 <= n; j += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + j, 8);
+        high |= w;
+    }
+    for (; j < n; ++j) high |= p[j];
+    if (high & 0x8080808080808080ull) return std::nullopt;
     v.has_name = true;
-    v.name = text::as_text(data.data() + i + 1, n - i - 1);
+    v.name = text::as_text(p + i + 1, n - i - 1);
     return v;
 }
 
@@ -187,22 +204,17 @@ void build_route(std::uint32_t id, const std::optional<std::string>& name, std::
 
 void write_route(std::uint32_t id, std::string_view name, std::vector<std::uint8_t>& out) {
     // RouteMonitor writes "id:name" only for a non-empty name. Written straight
-    // into one buffer: every context's route crosses each of its ancestors.
+    // into one buffer with one resize: every context's route crosses each of
+    // its ancestors.
     char digits[10];
-    std::size_t n = 0;
-    do {
-        digits[n++] = static_cast<char>('0' + id % 10);
-        id /= 10;
-    } while (id);
+    const auto n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, id).ptr - digits);
     const bool named = !name.empty();
-    // One resize and stores through a pointer: a push_back per digit tests the
-    // capacity each time.
     out.resize(n + (named ? 1 + name.size() : 0));
     std::uint8_t* p = out.data();
-    while (n) *p++ = static_cast<std::uint8_t>(digits[--n]);
+    std::memcpy(p, digits, n);
     if (named) {
-        *p++ = ':';
-        std::copy(name.begin(), name.end(), p);
+        p[n] = ':';
+        std::memcpy(p + n + 1, name.data(), name.size());
     }
 }
 

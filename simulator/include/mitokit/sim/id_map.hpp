@@ -191,7 +191,9 @@ private:
     // two pages, rather than a hash of 256 slots over 32 lines).
     static constexpr std::uint32_t PAGE_FROM_SLOTS = 64;
     struct Page {
-        std::array<Value, PAGE_KEYS> value{};
+        // Read only where `present` says so: a new page leaves it unwritten (a
+        // parent's sparse ID blocks make a page for every few keys).
+        std::array<Value, PAGE_KEYS> value;
         std::array<std::uint64_t, PAGE_KEYS / 64> present{};
         std::uint32_t number = 0; // holds keys number * PAGE_KEYS ... (kept when erases empty it, until unpaging)
         bool has(std::uint32_t i) const noexcept { return present[i >> 6] >> (i & 63) & 1u; }
@@ -336,7 +338,7 @@ private:
                 pd.index = std::move(index);
                 pd.index_cap = cap;
             }
-            pd.owned.push_back(std::make_unique<Page>());
+            pd.owned.push_back(std::make_unique_for_overwrite<Page>());
             pg = pd.owned.back().get();
             pg->number = number;
             index_put(pd.index.get(), pd.index_cap, pg);

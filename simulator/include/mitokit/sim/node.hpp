@@ -325,6 +325,9 @@ private:
         template <class... A>
         Stream& emplace(A&&... a) {
             if (!first_) return first_.emplace(std::forward<A>(a)...);
+            // Four to start, as a parent of any size ends with the same doubling
+            // capacity: a parent of a hundred saves two reallocations.
+            if (rest_.capacity() == 0) rest_.reserve(4);
             rest_.push_back(std::make_unique<Stream>(std::forward<A>(a)...));
             return *rest_.back();
         }
