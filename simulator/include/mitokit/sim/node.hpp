@@ -113,12 +113,14 @@ public:
 };
 
 class NodeScratch;
+class BlockPool;
 struct RunningCall;
 struct CallQueue;
 
 struct NodeShared {
     const FunctionRegistry* functions = nullptr;
     NodeScratch* scratch = nullptr;       // pooled decoders and calls (optional; the simulation's)
+    BlockPool* stream_blocks = nullptr;   // where a parent's streams to its children live (optional; the simulation's)
     ModuleCatalog* modules = nullptr;     // master's responder + interned module data
     std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
     bool unidirectional = false;
@@ -149,7 +151,7 @@ public:
 
     // --- streams -------------------------------------------------------------
     // A new stream to `remote_id`. `stamp_auth` is a UNIX listener's auth_id stamp.
-    StreamId add_stream(ContextId remote_id, std::string name, StreamStart start = StreamStart::frames,
+    StreamId add_stream(ContextId remote_id, std::string_view name, StreamStart start = StreamStart::frames,
                         std::optional<ContextId> stamp_auth = std::nullopt);
     // Child side: the stream to the parent is up.
     void attach_parent(StreamId s);
@@ -249,11 +251,11 @@ public:
 
 private:
     struct Stream final : StreamHandler {
-        Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart st, std::optional<ContextId> stamp)
+        Stream(Node& n, StreamId i, ContextId remote, std::string_view nm, StreamStart st, std::optional<ContextId> stamp)
             : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp) {
             char buf[NAME_BUF];
             if (nm == "parent") parent_named = true;
-            else if (nm != default_name(remote, buf)) custom_name = std::make_unique<std::string>(std::move(nm));
+            else if (nm != default_name(remote, buf)) custom_name = std::make_unique<std::string>(nm);
         }
 
         // Called directly (Stream is final) by Node::receive's scan of whole frames.
@@ -312,6 +314,13 @@ private:
         std::set<std::string>& sent(); // made with the planner's initial set on first use
     };
 
+    // Frees a stream made by StreamList::make (in NodeShared::stream_blocks when
+    // there is one): stateless, so a pointer to a stream stays one word.
+    struct StreamDelete {
+        void operator()(Stream* s) const noexcept;
+    };
+    using StreamPtr = std::unique_ptr<Stream, StreamDelete>;
+
     // A context's streams by StreamId. The first (a child's stream to its parent)
     // lives inside the Node: most contexts are leaves with that one stream, and
     // routing to them then follows no pointer to reach it.
@@ -322,13 +331,14 @@ private:
         const Stream* operator[](std::size_t i) const noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
         Stream* at(std::size_t i) { return (*this)[checked(i)]; }
         const Stream* at(std::size_t i) const { return (*this)[checked(i)]; }
+        // The streams after the first come from `pool` when not null.
         template <class... A>
-        Stream& emplace(A&&... a) {
+        Stream& emplace(BlockPool* pool, A&&... a) {
             if (!first_) return first_.emplace(std::forward<A>(a)...);
             // Four to start, as a parent of any size ends with the same doubling
             // capacity: a parent of a hundred saves two reallocations.
             if (rest_.capacity() == 0) rest_.reserve(4);
-            rest_.push_back(std::make_unique<Stream>(std::forward<A>(a)...));
+            rest_.push_back(make(pool, std::forward<A>(a)...));
             return *rest_.back();
         }
         template <class F>
@@ -345,6 +355,8 @@ private:
         void prefetch_slot(std::size_t i) const noexcept {
             if (i > 0 && i <= rest_.size()) __builtin_prefetch(&rest_[i - 1]);
         }
+        // Gives back the memory of a stream made by make() (StreamDelete's second half).
+        static void release(BlockPool* pool, Stream* mem) noexcept;
         // Heap bytes beyond the Node (the streams after the first, and their table).
         std::size_t heap_bytes() const noexcept { return rest_.capacity() * sizeof(void*) + rest_.size() * sizeof(Stream); }
 
@@ -353,8 +365,19 @@ private:
             if (i >= size()) throw std::out_of_range("no stream " + std::to_string(i));
             return i;
         }
+        template <class... A>
+        static StreamPtr make(BlockPool* pool, A&&... a) {
+            void* mem = pool ? pool_allocate(*pool) : std::allocator<Stream>().allocate(1);
+            try {
+                return StreamPtr(std::construct_at(static_cast<Stream*>(mem), std::forward<A>(a)...));
+            } catch (...) {
+                release(pool, static_cast<Stream*>(mem));
+                throw;
+            }
+        }
+        static void* pool_allocate(BlockPool& pool);
         std::optional<Stream> first_;
-        std::vector<std::unique_ptr<Stream>> rest_;
+        std::vector<StreamPtr> rest_;
     };
     using Handler = ReplyHandler;
     enum class Std : std::uint8_t { none, del_route_stub, route_monitor, alloc_id, responder, forwarder,
