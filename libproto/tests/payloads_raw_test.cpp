@@ -212,8 +212,8 @@ TEST(PayloadsRaw, RouteViewReadsWhatParseRouteReads) {
     // with parse_route's ID and name: fed every cut, every changed byte and an
     // appended byte of such payloads.
     std::vector<std::string> seeds;
-    for (std::uint32_t id : {0u, 7u, 10u, 123456789u, 999999999u})
-        for (const char* name : {"", "local.5", "parent", "a:b"}) {
+    for (std::uint32_t id : {0u, 7u, 10u, 305u, 4096u, 70001u, 123456u, 9999999u, 12345678u, 123456789u, 999999999u})
+        for (const char* name : {"", "x", "local.5", "parent", "a:b"}) {
             std::vector<std::uint8_t> w;
             write_route(id, name, w);
             EXPECT_EQ(S(w), S(build_route(id, *name ? std::optional<std::string>(name) : std::nullopt)));

@@ -12,7 +12,11 @@ void Node::send_route(StreamId s, std::uint32_t h, ContextId target, std::string
     std::vector<std::uint8_t> own;
     std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;
     payload::write_route(target, name, buf);
-    send_frame(s, make(streams_[s]->remote_id, h, {}).h, buf);
+    Header hdr;
+    hdr.dst_id = streams_[s]->remote_id;
+    hdr.src_id = hdr.auth_id = id_;
+    hdr.handle = h;
+    send_frame(s, hdr, buf); // what make() would head a Message with, without one
 }
 
 void Node::propagate_up(std::uint32_t h, ContextId target, std::string_view name) {

@@ -1,6 +1,7 @@
 // The raw (not pickled) payloads: GET_MODULE, FORWARD_LOG, ADD/DEL_ROUTE,
 // FORWARD_MODULE, dead reasons, and the handles whose payload is empty.
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -88,13 +89,33 @@ Result<ForwardLog> parse_forward_log(Bytes data) {
 std::optional<RouteView> read_route(Bytes data) noexcept {
     const std::uint8_t* p = data.data();
     const std::size_t n = data.size();
-    const std::size_t lim = n < 10 ? n : 10;
     std::size_t i = 0;
     std::uint32_t id = 0;
-    for (; i < lim; ++i) {
-        const unsigned d = p[i] - unsigned{'0'}; // wraps for bytes below '0'
-        if (d > 9) break;
-        id = id * 10 + d;
+    std::uint64_t w = 0;
+    if (n >= 8) std::memcpy(&w, p, 8);
+    // Bytes that are not digits, each marked by its top bit: b ^ '0' is 0-9 for
+    // a digit, and adding 0x76 to its low seven bits sets the top one from 10 on.
+    const std::uint64_t a = w ^ 0x3030303030303030ull;
+    const std::uint64_t not_digit =
+        (((a & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | a) & 0x8080808080808080ull;
+    const auto leading = static_cast<std::size_t>(std::countr_zero(not_digit)) / 8; // 8 when all are
+    if (std::endian::native == std::endian::little && n >= 8 && leading > 0 && leading < 8) {
+        i = leading;
+        // Up to seven digits, the first in the lowest byte: moved up (zeros
+        // before them change nothing) and combined in pairs, fours, eights.
+        std::uint64_t v = a << (64 - 8 * i);
+        v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffull;
+        v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffull;
+        v = v * 10000 + (v >> 32);
+        id = static_cast<std::uint32_t>(v);
+    } else {
+        // A short payload, eight digits or more, or none.
+        const std::size_t lim = n < 10 ? n : 10;
+        for (; i < lim; ++i) {
+            const unsigned d = p[i] - unsigned{'0'}; // wraps for bytes below '0'
+            if (d > 9) break;
+            id = id * 10 + d;
+        }
     }
     // parse_route's own shortcut takes the same IDs; longer ones go through int().
     if (i == 0 || i > 9 || (p[0] == '0' && i > 1)) return std::nullopt;
@@ -107,9 +128,9 @@ std::optional<RouteView> read_route(Bytes data) noexcept {
     std::uint64_t high = 0;
     std::size_t j = i + 1;
     for (; j + 8 <= n; j += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p + j, 8);
-        high |= w;
+        std::uint64_t chunk;
+        std::memcpy(&chunk, p + j, 8);
+        high |= chunk;
     }
     for (; j < n; ++j) high |= p[j];
     if (high & 0x8080808080808080ull) return std::nullopt;

@@ -253,9 +253,8 @@ private:
     struct Stream final : StreamHandler {
         Stream(Node& n, StreamId i, ContextId remote, std::string_view nm, StreamStart st, std::optional<ContextId> stamp)
             : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp) {
-            char buf[NAME_BUF];
             if (nm == "parent") parent_named = true;
-            else if (nm != default_name(remote, buf)) custom_name = std::make_unique<std::string>(nm);
+            else if (!is_default_name(nm, remote)) custom_name = std::make_unique<std::string>(nm);
         }
 
         // Called directly (Stream is final) by Node::receive's scan of whole frames.
@@ -305,6 +304,17 @@ private:
             if (custom_name) return *custom_name;
             if (parent_named) return "parent";
             return default_name(remote_id, buf);
+        }
+        // nm == default_name(id), read rather than written: "local." and str(id).
+        static bool is_default_name(std::string_view nm, ContextId id) noexcept {
+            if (nm.size() < 7 || nm.size() > 16 || nm.substr(0, 6) != "local.") return false;
+            if (nm[6] == '0' && nm.size() > 7) return false;
+            std::uint64_t v = 0;
+            for (char c : nm.substr(6)) {
+                if (c < '0' || c > '9') return false;
+                v = v * 10 + static_cast<std::uint64_t>(c - '0');
+            }
+            return v == id;
         }
         static std::string_view default_name(ContextId id, char (&buf)[NAME_BUF]) {
             std::memcpy(buf, "local.", 6);
