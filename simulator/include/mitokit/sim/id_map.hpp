@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -164,15 +165,20 @@ public:
             for (const PagePtr& pg : paged_->owned) by_number.push_back(pg.get());
             std::sort(by_number.begin(), by_number.end(),
                       [](const Page* a, const Page* b) { return a->number < b->number; });
-            for (const Page* pg : by_number) {
-                const Key first = pg->number << PAGE_BITS;
-                for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
-                    if (pg->has(i)) fn(first | i, pg->value[i]);
-            }
+            for (const Page* pg : by_number) page_for_each(*pg, fn);
         } else {
-            if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
-            for (std::uint32_t i = 0; i < cap_; ++i)
-                if (slots_[i].key != EMPTY) fn(slots_[i].key, slots_[i].value);
+            hash_for_each(fn);
+        }
+        if (has_max_) fn(EMPTY, max_value_);
+    }
+    // The same in no promised order (pages as made): for a caller that only
+    // asks whether some entry matches, with no sort of the pages.
+    template <class Fn>
+    void for_each_any_order(Fn&& fn) const {
+        if (paged()) {
+            for (const PagePtr& pg : paged_->owned) page_for_each(*pg, fn);
+        } else {
+            hash_for_each(fn);
         }
         if (has_max_) fn(EMPTY, max_value_);
     }
@@ -235,6 +241,24 @@ private:
     }
 
     std::uint32_t slot_of(Key k) const noexcept { return spread(k, cap_); }
+
+    // A page's keys in order, visiting only those present: a parent's sparse
+    // ID blocks leave a few keys in a page of 64.
+    template <class Fn>
+    static void page_for_each(const Page& pg, Fn& fn) {
+        const Key first = pg.number << PAGE_BITS;
+        for (std::uint32_t w = 0; w < pg.present.size(); ++w)
+            for (std::uint64_t bits = pg.present[w]; bits; bits &= bits - 1) {
+                const auto i = w * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
+                fn(first | i, pg.value[i]);
+            }
+    }
+    template <class Fn>
+    void hash_for_each(Fn& fn) const {
+        if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
+        for (std::uint32_t i = 0; i < cap_; ++i)
+            if (slots_[i].key != EMPTY) fn(slots_[i].key, slots_[i].value);
+    }
 
     void release() noexcept { // every entry but the sentinel key's
         slots_.reset();

@@ -237,7 +237,7 @@ public:
     template <class Pred>
     bool any_route(Pred&& pred) const { // pred(id) for some ID with an own route
         bool hit = false;
-        route_.for_each([&](ContextId id, StreamId) { hit = hit || pred(id); });
+        route_.for_each_any_order([&](ContextId id, StreamId) { hit = hit || pred(id); });
         return hit;
     }
     // The shortcuts _async_route takes (the parent's stream, each stream's
