@@ -315,9 +315,8 @@ StreamId Node::lookup_or(ContextId id, StreamId fallback) const {
 }
 
 void Node::set_route(ContextId id, StreamId s) {
-    if (const StreamId* old = route_.find(id); old && *old != s && streams_[*old]->remote_id == id)
+    if (const auto old = route_.exchange(id, s); old && *old != s && streams_[*old]->remote_id == id)
         streams_[*old]->routed_here = false;
-    route_.set(id, s);
     if (streams_[s]->remote_id == id) streams_[s]->routed_here = true;
     if (has_parent_ && id == parent0_) parent_stream_ = s;
 }

@@ -64,7 +64,16 @@ Walk random_ops(std::uint64_t key_range, std::uint32_t far_one = 0, bool phases 
             }
         } else if (op < 2 && !shrinking) {
             const auto v = static_cast<std::uint32_t>(rng.next());
-            m.set(k, v);
+            if (op == 0) {
+                m.set(k, v);
+            } else {
+                const auto it = ref.find(k);
+                const auto old = m.exchange(k, v);
+                EXPECT_EQ(old.has_value(), it != ref.end()) << "exchange " << k << " at step " << step;
+                if (old && it != ref.end()) {
+                    EXPECT_EQ(*old, it->second) << "exchange " << k << " at step " << step;
+                }
+            }
             ref[k] = v;
         } else {
             EXPECT_EQ(m.erase(k), ref.erase(k) == 1) << "erase " << k << " at step " << step;

@@ -109,6 +109,27 @@ public:
         }
         hash_set(k, v);
     }
+    // set(), returning what k held (nullopt if nothing): where k's page is
+    // already made, one lookup does both (a route table learning a subtree).
+    std::optional<Value> exchange(Key k, Value v) {
+        if (k != EMPTY && paged()) {
+            if (Page* pg = find_page(k >> PAGE_BITS)) {
+                const std::uint32_t i = k & PAGE_MASK;
+                std::optional<Value> old;
+                if (pg->has(i)) {
+                    old = pg->value[i];
+                } else {
+                    pg->present[i >> 6] |= std::uint64_t{1} << (i & 63);
+                    ++size_;
+                }
+                pg->value[i] = v;
+                return old;
+            }
+        }
+        const std::optional<Value> old = get(k);
+        set(k, v);
+        return old;
+    }
     // Inserts if absent; true when it was inserted.
     bool insert(Key k, Value v = 0) {
         if (contains(k)) return false;
