@@ -123,17 +123,8 @@ std::optional<RouteView> read_route(Bytes data) noexcept {
     v.id = id;
     if (i == n) return v;
     if (p[i] != ':') return std::nullopt;
-    // Not ASCII is parse_route's to judge (the UTF-8 check). Eight bytes a
-    // step: a name is a dozen or so.
-    std::uint64_t high = 0;
-    std::size_t j = i + 1;
-    for (; j + 8 <= n; j += 8) {
-        std::uint64_t chunk;
-        std::memcpy(&chunk, p + j, 8);
-        high |= chunk;
-    }
-    for (; j < n; ++j) high |= p[j];
-    if (high & 0x8080808080808080ull) return std::nullopt;
+    // Not ASCII is parse_route's to judge (the UTF-8 check).
+    if (!text::is_ascii(p + i + 1, n - i - 1)) return std::nullopt;
     v.has_name = true;
     v.name = text::as_text(p + i + 1, n - i - 1);
     return v;
