@@ -627,7 +627,7 @@ std::size_t Node::memory_estimate() const {
     n += streams_.heap_bytes();
     streams_.for_each([&](const Stream& s) {
         n += s.egress_ids.heap_bytes();
-        if (s.monitor_routes) n += sizeof(*s.monitor_routes) + s.monitor_routes->capacity() * 4;
+        n += s.monitor_routes.heap_bytes();
         if (s.decoder) n += sizeof(StreamDecoder) + s.decoder->heap_bytes();
         if (s.custom_name) n += sizeof(std::string) + (s.custom_name->capacity() > 15 ? s.custom_name->capacity() + 1 : 0);
         if (s.sent_modules) n += s.sent_modules->size() * 64;

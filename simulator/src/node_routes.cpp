@@ -43,7 +43,7 @@ void Node::notice_stream(StreamId s) {
     Stream& st = *streams_[s];
     st.noticed = true;
     st.monitor_self = true;
-    st.monitor_routes.reset();
+    st.monitor_routes.clear();
     char buf[Stream::NAME_BUF];
     propagate_up(handle::ADD_ROUTE, st.remote_id, st.name_view(buf));
 }
@@ -52,9 +52,7 @@ void Node::route_monitor_stream_gone(StreamId s) {
     Stream& st = *streams_[s];
     if (!st.noticed) return;
     st.noticed = false;
-    std::vector<ContextId> routes;
-    if (st.monitor_routes) routes = std::move(*st.monitor_routes);
-    st.monitor_routes.reset();
+    std::vector<ContextId> routes = st.monitor_routes.take();
     if (st.monitor_self) routes.push_back(st.remote_id);
     st.monitor_self = false;
     std::sort(routes.begin(), routes.end());
@@ -98,14 +96,7 @@ void Node::on_add_route(const Message& msg) {
         env_.note(*this, Note::handler_error, &msg.h, "ADD_ROUTE on a stream with no routes (KeyError)");
         return;
     }
-    auto& announced = streams_[via]->monitor_routes;
-    if (!announced) {
-        // Four to start (the growth then doubles to what one would have):
-        // the first reallocations cost more than the few bytes.
-        announced = std::make_unique<std::vector<ContextId>>();
-        announced->reserve(4);
-    }
-    announced->push_back(rid);
+    streams_[via]->monitor_routes.push_back(rid);
     set_route(rid, via);
     // The name travels on only when non-empty (`if name:` in _send_one), which
     // is how send_route takes an empty one.
@@ -130,7 +121,7 @@ void Node::on_del_route(const Message& msg) {
     }
     context_disconnected(r->id);
     if (r->id == streams_[via]->remote_id) streams_[via]->monitor_self = false;
-    if (auto& mr = streams_[via]->monitor_routes) mr->erase(std::remove(mr->begin(), mr->end(), r->id), mr->end());
+    streams_[via]->monitor_routes.erase_value(r->id);
     erase_route(r->id);
     if (!pid || streams_[via]->remote_id != *pid) propagate_up(handle::DEL_ROUTE, r->id, {});
     propagate_down(r->id);

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "mitokit/sim/functions.hpp"
+#include "mitokit/sim/id_list.hpp"
 #include "mitokit/sim/id_map.hpp"
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/module_catalog.hpp"
@@ -289,7 +290,7 @@ private:
         std::uint64_t fed = 0;
         // RouteMonitor._routes_by_stream: the child itself (monitor_self, no heap for
         // a leaf) and the routes it announced (monitor_routes, made on the first).
-        std::unique_ptr<std::vector<ContextId>> monitor_routes;
+        IdList monitor_routes;
         std::unique_ptr<std::set<std::string>> sent_modules; // made on first module sent
         // The two names nearly every stream has, a child's default "local.<id>" and a
         // child's "parent", take no memory (a million streams of each at scale).
