@@ -207,6 +207,53 @@ TEST(PayloadsRaw, RouteShortcutGivesWhatTheGeneralReadingGives) {
     }
 }
 
+TEST(PayloadsRaw, RouteViewReadsWhatParseRouteReads) {
+    // read_route answers for what RouteMonitor writes and, wherever it answers,
+    // with parse_route's ID and name: fed every cut, every changed byte and an
+    // appended byte of such payloads.
+    std::vector<std::string> seeds;
+    for (std::uint32_t id : {0u, 7u, 10u, 305u, 4096u, 70001u, 123456u, 9999999u, 12345678u, 123456789u, 999999999u})
+        for (const char* name : {"", "x", "local.5", "parent", "a:b"}) {
+            std::vector<std::uint8_t> w;
+            write_route(id, name, w);
+            EXPECT_EQ(S(w), S(build_route(id, *name ? std::optional<std::string>(name) : std::nullopt)));
+            seeds.push_back(S(w));
+            auto v = read_route(w);
+            ASSERT_TRUE(v) << S(w);
+            EXPECT_EQ(v->id, id);
+            EXPECT_EQ(v->name, name);
+        }
+    seeds.push_back("5:");
+    const auto agree = [](const std::string& text) {
+        SCOPED_TRACE(text);
+        const auto v = read_route(B(text));
+        if (!v) return;
+        for (std::uint32_t h : {handle::ADD_ROUTE, handle::DEL_ROUTE}) {
+            auto r = parse_route(h, B(text));
+            ASSERT_TRUE(r) << r.error().message;
+            EXPECT_EQ(r->id, v->id);
+            EXPECT_EQ(r->name.has_value(), v->has_name);
+            EXPECT_EQ(r->name.value_or(""), v->name);
+        }
+    };
+    std::size_t answered = 0;
+    for (const std::string& seed : seeds) {
+        for (std::size_t cut = 0; cut <= seed.size(); ++cut) agree(seed.substr(0, cut));
+        for (std::size_t i = 0; i < seed.size(); ++i)
+            for (int b = 0; b < 256; ++b) {
+                std::string t = seed;
+                t[i] = static_cast<char>(b);
+                agree(t);
+                answered += read_route(B(t)).has_value();
+            }
+        for (int b = 0; b < 256; ++b) agree(seed + static_cast<char>(b));
+    }
+    EXPECT_GT(answered, 0u);
+    // What it leaves to parse_route: longer IDs, leading zeros, signs, spaces, non-ASCII names.
+    for (const char* t : {"1000000000", "4294967295", "05", "+5", " 5", "5 ", "", ":x", "5:caf\xc3\xa9"})
+        EXPECT_FALSE(read_route(B(t))) << t;
+}
+
 TEST(PayloadsRaw, RouteNamesFollowPartitionAndStrictUtf8) {
     auto r = parse_route(handle::ADD_ROUTE, B("5:"));
     ASSERT_TRUE(r);

@@ -356,7 +356,10 @@ void Node::spawn_with_id(std::uint32_t slot, std::optional<ContextId> id) {
     }
     const ContextId cid = *id;
     std::string name = std::move(ids().spawns[slot].name);
-    if (name.empty()) name = "local." + std::to_string(cid);
+    if (name.empty()) {
+        char buf[Stream::NAME_BUF];
+        name = std::string(Stream::default_name(cid, buf)); // made short, not assigned (_M_replace)
+    }
     env_.spawn_child(*this, cid, std::move(name), [this, slot, cid](StreamId s) {
         SpawnDone done = take_spawn(slot);
         if (!alive_) return;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mitokit/payloads.hpp"
+#include "mitokit/sim/block_pool.hpp"
 #include "mitokit/sim/node_scratch.hpp"
 #include "node_internal.hpp"
 
@@ -98,10 +99,24 @@ void Node::upgrade() {
 
 // --- streams -------------------------------------------------------------------
 
-StreamId Node::add_stream(ContextId remote_id, std::string name, StreamStart start,
+void* Node::StreamList::pool_allocate(BlockPool& pool) { return pool.allocate(sizeof(Stream), alignof(Stream)); }
+
+void Node::StreamList::release(BlockPool* pool, Stream* mem) noexcept {
+    if (pool) pool->deallocate(mem);
+    else std::allocator<Stream>().deallocate(mem, 1);
+}
+
+void Node::StreamDelete::operator()(Stream* s) const noexcept {
+    // The node's pool is the one add_stream made it from.
+    BlockPool* pool = s->node.shared_.stream_blocks;
+    std::destroy_at(s);
+    StreamList::release(pool, s);
+}
+
+StreamId Node::add_stream(ContextId remote_id, std::string_view name, StreamStart start,
                           std::optional<ContextId> stamp_auth) {
     const auto sid = static_cast<StreamId>(streams_.size());
-    Stream& s = streams_.emplace(*this, sid, remote_id, std::move(name), start, stamp_auth);
+    Stream& s = streams_.emplace(shared_.stream_blocks, *this, sid, remote_id, name, start, stamp_auth);
     // is_privileged: remote_id in parent_ids, or a stamping auth_id that is us or a parent.
     s.privileged = parent_ids_.contains(remote_id) ||
                    (stamp_auth && (*stamp_auth == id_ || parent_ids_.contains(*stamp_auth)));
@@ -295,9 +310,8 @@ StreamId Node::lookup_or(ContextId id, StreamId fallback) const {
 }
 
 void Node::set_route(ContextId id, StreamId s) {
-    if (const StreamId* old = route_.find(id); old && *old != s && streams_[*old]->remote_id == id)
+    if (const auto old = route_.exchange(id, s); old && *old != s && streams_[*old]->remote_id == id)
         streams_[*old]->routed_here = false;
-    route_.set(id, s);
     if (streams_[s]->remote_id == id) streams_[s]->routed_here = true;
     if (has_parent_ && id == parent0_) parent_stream_ = s;
 }
@@ -625,7 +639,7 @@ std::size_t Node::memory_estimate() const {
     n += streams_.heap_bytes();
     streams_.for_each([&](const Stream& s) {
         n += s.egress_ids.heap_bytes();
-        if (s.monitor_routes) n += sizeof(*s.monitor_routes) + s.monitor_routes->capacity() * 4;
+        n += s.monitor_routes.heap_bytes();
         if (s.decoder) n += sizeof(StreamDecoder) + s.decoder->heap_bytes();
         if (s.custom_name) n += sizeof(std::string) + (s.custom_name->capacity() > 15 ? s.custom_name->capacity() + 1 : 0);
         if (s.sent_modules) n += s.sent_modules->size() * 64;

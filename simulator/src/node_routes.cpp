@@ -6,17 +6,21 @@
 
 namespace mitokit::sim {
 
-void Node::send_route(StreamId s, std::uint32_t h, ContextId target, const std::optional<std::string>& name) {
+void Node::send_route(StreamId s, std::uint32_t h, ContextId target, std::string_view name) {
     if (s == NO_STREAM || !streams_[s]->open) return; // no stream during shutdown
     // Built in the scratch buffer and copied onto the link at once.
     std::vector<std::uint8_t> own;
     std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;
-    payload::build_route(target, name, buf);
-    send_frame(s, make(streams_[s]->remote_id, h, {}).h, buf);
+    payload::write_route(target, name, buf);
+    Header hdr;
+    hdr.dst_id = streams_[s]->remote_id;
+    hdr.src_id = hdr.auth_id = id_;
+    hdr.handle = h;
+    send_frame(s, hdr, buf); // what make() would head a Message with, without one
 }
 
-void Node::propagate_up(std::uint32_t h, ContextId target, const std::optional<std::string>& name) {
-    if (const auto pid = parent_id()) send_route(lookup(*pid), h, target, name);
+void Node::propagate_up(std::uint32_t h, ContextId target, std::string_view name) {
+    if (has_parent_) send_route(parent_stream_, h, target, name);
 }
 
 void Node::propagate_down(ContextId target) {
@@ -31,7 +35,7 @@ void Node::propagate_down(ContextId target) {
         Stream& s = *streams_[sid];
         if (!s.egress_ids.contains(target)) continue;
         if (pid && s.remote_id == *pid) continue;
-        send_route(sid, handle::DEL_ROUTE, target, std::nullopt);
+        send_route(sid, handle::DEL_ROUTE, target, {});
     }
 }
 
@@ -39,23 +43,22 @@ void Node::notice_stream(StreamId s) {
     Stream& st = *streams_[s];
     st.noticed = true;
     st.monitor_self = true;
-    st.monitor_routes.reset();
-    propagate_up(handle::ADD_ROUTE, st.remote_id, st.name());
+    st.monitor_routes.clear();
+    char buf[Stream::NAME_BUF];
+    propagate_up(handle::ADD_ROUTE, st.remote_id, st.name_view(buf));
 }
 
 void Node::route_monitor_stream_gone(StreamId s) {
     Stream& st = *streams_[s];
     if (!st.noticed) return;
     st.noticed = false;
-    std::vector<ContextId> routes;
-    if (st.monitor_routes) routes = std::move(*st.monitor_routes);
-    st.monitor_routes.reset();
+    std::vector<ContextId> routes = st.monitor_routes.take();
     if (st.monitor_self) routes.push_back(st.remote_id);
     st.monitor_self = false;
     std::sort(routes.begin(), routes.end());
     for (ContextId target : routes) {
         erase_route(target);
-        propagate_up(handle::DEL_ROUTE, target, std::nullopt);
+        propagate_up(handle::DEL_ROUTE, target, {});
         propagate_down(target);
         context_disconnected(target);
     }
@@ -63,17 +66,29 @@ void Node::route_monitor_stream_gone(StreamId s) {
 
 void Node::on_add_route(const Message& msg) {
     if (msg.is_dead()) return;
-    auto r = payload::parse_route(handle::ADD_ROUTE, msg.data);
-    if (!r) {
-        env_.note(*this, Note::handler_error, &msg.h, r.error().message);
-        return;
+    // What RouteMonitor writes is read in place; anything else goes to parse_route.
+    std::uint32_t rid;
+    std::string_view rname;
+    std::optional<payload::Route> general;
+    if (const auto v = payload::read_route(msg.data)) {
+        rid = v->id;
+        rname = v->name;
+    } else {
+        auto r = payload::parse_route(handle::ADD_ROUTE, msg.data);
+        if (!r) {
+            env_.note(*this, Note::handler_error, &msg.h, r.error().message);
+            return;
+        }
+        general = std::move(*r);
+        rid = general->id;
+        if (general->name) rname = *general->name;
     }
-    const StreamId via = lookup_or(msg.h.src_id, parent_id() ? lookup(*parent_id()) : NO_STREAM);
-    const auto pid = parent_id();
-    const StreamId parent_stream = pid ? lookup(*pid) : NO_STREAM;
-    const StreamId current = lookup_or(r->id, parent_stream);
-    if (current != NO_STREAM && (!pid || streams_[current]->remote_id != *pid)) {
-        env_.note(*this, Note::duplicate_route, &msg.h, std::to_string(r->id));
+    // parent_stream_ is the route table's entry for the parent (set_route keeps it).
+    const StreamId parent_stream = has_parent_ ? parent_stream_ : NO_STREAM;
+    const StreamId via = lookup_or(msg.h.src_id, parent_stream);
+    const StreamId current = lookup_or(rid, parent_stream);
+    if (current != NO_STREAM && (!has_parent_ || streams_[current]->remote_id != parent0_)) {
+        env_.note(*this, Note::duplicate_route, &msg.h, std::to_string(rid));
         return;
     }
     if (via == NO_STREAM || !streams_[via]->noticed) {
@@ -81,14 +96,11 @@ void Node::on_add_route(const Message& msg) {
         env_.note(*this, Note::handler_error, &msg.h, "ADD_ROUTE on a stream with no routes (KeyError)");
         return;
     }
-    auto& announced = streams_[via]->monitor_routes;
-    if (!announced) announced = std::make_unique<std::vector<ContextId>>();
-    announced->push_back(r->id);
-    set_route(r->id, via);
-    // The name travels on only when non-empty (`if name:` in _send_one). Passed
-    // as it is, not through a ?: whose optional<string> result would copy it.
-    if (r->name && !r->name->empty()) propagate_up(handle::ADD_ROUTE, r->id, r->name);
-    else propagate_up(handle::ADD_ROUTE, r->id, std::nullopt);
+    streams_[via]->monitor_routes.push_back(rid);
+    set_route(rid, via);
+    // The name travels on only when non-empty (`if name:` in _send_one), which
+    // is how send_route takes an empty one.
+    propagate_up(handle::ADD_ROUTE, rid, rname);
 }
 
 void Node::on_del_route(const Message& msg) {
@@ -109,9 +121,9 @@ void Node::on_del_route(const Message& msg) {
     }
     context_disconnected(r->id);
     if (r->id == streams_[via]->remote_id) streams_[via]->monitor_self = false;
-    if (auto& mr = streams_[via]->monitor_routes) mr->erase(std::remove(mr->begin(), mr->end(), r->id), mr->end());
+    streams_[via]->monitor_routes.erase_value(r->id);
     erase_route(r->id);
-    if (!pid || streams_[via]->remote_id != *pid) propagate_up(handle::DEL_ROUTE, r->id, std::nullopt);
+    if (!pid || streams_[via]->remote_id != *pid) propagate_up(handle::DEL_ROUTE, r->id, {});
     propagate_down(r->id);
 }
 

@@ -13,6 +13,7 @@ Simulation::Simulation(SimConfig cfg, NodeShared shared)
     : cfg_(cfg), shared_(shared), rng_(cfg.seed),
       ns_per_byte_(cfg.link.bandwidth && SEC % cfg.link.bandwidth == 0 ? SEC / cfg.link.bandwidth : 0) {
     shared_.scratch = &scratch_;
+    shared_.stream_blocks = &stream_blocks_;
     log_.keep_lines(cfg.keep_event_lines);
     log_.set_line_sink(cfg.event_line_sink);
     sched_.set_sink(this);

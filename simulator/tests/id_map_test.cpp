@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -16,8 +17,19 @@ namespace {
 void expect_same(const IdMap& m, const std::map<std::uint32_t, std::uint32_t>& ref) {
     ASSERT_EQ(m.size(), ref.size());
     std::map<std::uint32_t, std::uint32_t> seen;
-    m.for_each([&](std::uint32_t k, std::uint32_t v) { EXPECT_TRUE(seen.emplace(k, v).second) << "key twice: " << k; });
+    std::vector<std::uint32_t> order;
+    m.for_each([&](std::uint32_t k, std::uint32_t v) {
+        EXPECT_TRUE(seen.emplace(k, v).second) << "key twice: " << k;
+        order.push_back(k);
+    });
     EXPECT_EQ(seen, ref);
+    if (m.paged()) {
+        EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << "a paged table walks by key";
+    }
+    std::map<std::uint32_t, std::uint32_t> any;
+    m.for_each_any_order(
+        [&](std::uint32_t k, std::uint32_t v) { EXPECT_TRUE(any.emplace(k, v).second) << "key twice: " << k; });
+    EXPECT_EQ(any, ref);
 }
 
 // Keys below key_range, plus, one step in far_one, a key anywhere (which sends
@@ -52,7 +64,16 @@ Walk random_ops(std::uint64_t key_range, std::uint32_t far_one = 0, bool phases 
             }
         } else if (op < 2 && !shrinking) {
             const auto v = static_cast<std::uint32_t>(rng.next());
-            m.set(k, v);
+            if (op == 0) {
+                m.set(k, v);
+            } else {
+                const auto it = ref.find(k);
+                const auto old = m.exchange(k, v);
+                EXPECT_EQ(old.has_value(), it != ref.end()) << "exchange " << k << " at step " << step;
+                if (old && it != ref.end()) {
+                    EXPECT_EQ(*old, it->second) << "exchange " << k << " at step " << step;
+                }
+            }
             ref[k] = v;
         } else {
             EXPECT_EQ(m.erase(k), ref.erase(k) == 1) << "erase " << k << " at step " << step;

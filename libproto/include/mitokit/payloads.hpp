@@ -108,6 +108,13 @@ struct CallService {
 Result<GetModule> parse_get_module(Bytes data);
 Result<ForwardLog> parse_forward_log(Bytes data);
 Result<Route> parse_route(std::uint32_t handle, Bytes data); // ADD_ROUTE or DEL_ROUTE
+// The route payload RouteMonitor writes, "id" or "id:name" with an ID of 1-9
+// digits and no leading zero and an ASCII name, read with no Result and no
+// string: `name` points into `data`. Any other payload is nullopt, for
+// parse_route to judge; where this answers, parse_route gives the same ID and name.
+// A router relays every context's route past each of its ancestors.
+struct RouteView { std::uint32_t id = 0; std::string_view name; bool has_name = false; };
+std::optional<RouteView> read_route(Bytes data) noexcept;
 Result<ForwardModule> parse_forward_module(Bytes data);
 Result<Dead> parse_dead(Bytes data);
 Result<CallFunction> parse_call_function(Bytes data, const pickle::DecodeOptions& opt = {},
@@ -145,6 +152,8 @@ std::vector<std::uint8_t> build_forward_log(std::string_view logger, int level, 
 std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std::string>& name);
 // The same into `out` (replacing what it held), so a router relaying routes reuses one buffer.
 void build_route(std::uint32_t id, const std::optional<std::string>& name, std::vector<std::uint8_t>& out);
+// The same with the name as a view: an empty one is omitted, as a missing one is.
+void write_route(std::uint32_t id, std::string_view name, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> build_forward_module(std::uint32_t target, std::string_view fullname);
 std::vector<std::uint8_t> build_dead(std::string_view reason);
 std::vector<std::uint8_t> build_call_function(const CallFunction& c);

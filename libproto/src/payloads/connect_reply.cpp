@@ -6,6 +6,7 @@
 
 #include "mitokit/payloads.hpp"
 #include "mitokit/pickle/small.hpp"
+#include "python_text.hpp"
 
 namespace mitokit::payload {
 namespace {
@@ -17,9 +18,7 @@ constexpr std::uint8_t HEAD[] = {0x80, 2, '}', 'q', 0, '(', 'X', 2, 0, 0, 0, 'i'
 constexpr std::uint8_t NAME_KEY[] = {'X', 4, 0, 0, 0, 'n', 'a', 'm', 'e', 'q', 2, 'X'};
 constexpr std::uint8_t TAIL[] = {'q', 3, 'X', 3, 0, 0, 0, 'm', 's', 'g', 'q', 4, 'N', 'u', '.'};
 
-bool ascii(std::span<const std::uint8_t> s) {
-    return std::all_of(s.begin(), s.end(), [](std::uint8_t c) { return c < 0x80; });
-}
+bool ascii(std::span<const std::uint8_t> s) { return text::is_ascii(s.data(), s.size()); }
 
 bool take(Bytes& d, std::span<const std::uint8_t> bytes) {
     if (d.size() < bytes.size() || !std::equal(bytes.begin(), bytes.end(), d.begin())) return false;

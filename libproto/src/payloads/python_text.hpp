@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,20 @@ std::string utf8_replace(std::string_view s);
 // The payload bytes as text, for splitting.
 inline std::string_view as_text(const std::uint8_t* p, std::size_t n) noexcept {
     return {reinterpret_cast<const char*>(p), n};
+}
+
+// No byte of p[0..n) has its top bit set: ASCII, which is valid UTF-8 as it is.
+// Eight bytes a step: a context's name is read on every hop of its route.
+inline bool is_ascii(const std::uint8_t* p, std::size_t n) noexcept {
+    std::uint64_t high = 0;
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        std::uint64_t chunk;
+        std::memcpy(&chunk, p + j, 8);
+        high |= chunk;
+    }
+    for (; j < n; ++j) high |= p[j];
+    return (high & 0x8080808080808080ull) == 0;
 }
 
 } // namespace mitokit::payload::text

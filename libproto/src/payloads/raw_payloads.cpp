@@ -1,6 +1,9 @@
 // The raw (not pickled) payloads: GET_MODULE, FORWARD_LOG, ADD/DEL_ROUTE,
 // FORWARD_MODULE, dead reasons, and the handles whose payload is empty.
 #include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cstring>
 #include <limits>
 
 #include "mitokit/handles.hpp"
@@ -81,6 +84,50 @@ Result<ForwardLog> parse_forward_log(Bytes data) {
     out.level = static_cast<int>(*v);
     out.message = all.substr(b + 1);
     return out;
+}
+
+std::optional<RouteView> read_route(Bytes data) noexcept {
+    const std::uint8_t* p = data.data();
+    const std::size_t n = data.size();
+    std::size_t i = 0;
+    std::uint32_t id = 0;
+    std::uint64_t w = 0;
+    if (n >= 8) std::memcpy(&w, p, 8);
+    // Bytes that are not digits, each marked by its top bit: b ^ '0' is 0-9 for
+    // a digit, and adding 0x76 to its low seven bits sets the top one from 10 on.
+    const std::uint64_t a = w ^ 0x3030303030303030ull;
+    const std::uint64_t not_digit =
+        (((a & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | a) & 0x8080808080808080ull;
+    const auto leading = static_cast<std::size_t>(std::countr_zero(not_digit)) / 8; // 8 when all are
+    if (std::endian::native == std::endian::little && n >= 8 && leading > 0 && leading < 8) {
+        i = leading;
+        // Up to seven digits, the first in the lowest byte: moved up (zeros
+        // before them change nothing) and combined in pairs, fours, eights.
+        std::uint64_t v = a << (64 - 8 * i);
+        v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffull;
+        v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffull;
+        v = v * 10000 + (v >> 32);
+        id = static_cast<std::uint32_t>(v);
+    } else {
+        // A short payload, eight digits or more, or none.
+        const std::size_t lim = n < 10 ? n : 10;
+        for (; i < lim; ++i) {
+            const unsigned d = p[i] - unsigned{'0'}; // wraps for bytes below '0'
+            if (d > 9) break;
+            id = id * 10 + d;
+        }
+    }
+    // parse_route's own shortcut takes the same IDs; longer ones go through int().
+    if (i == 0 || i > 9 || (p[0] == '0' && i > 1)) return std::nullopt;
+    RouteView v;
+    v.id = id;
+    if (i == n) return v;
+    if (p[i] != ':') return std::nullopt;
+    // Not ASCII is parse_route's to judge (the UTF-8 check).
+    if (!text::is_ascii(p + i + 1, n - i - 1)) return std::nullopt;
+    v.has_name = true;
+    v.name = text::as_text(p + i + 1, n - i - 1);
+    return v;
 }
 
 Result<Route> parse_route(std::uint32_t handle, Bytes data) {
@@ -164,23 +211,22 @@ std::vector<std::uint8_t> build_route(std::uint32_t id, const std::optional<std:
 }
 
 void build_route(std::uint32_t id, const std::optional<std::string>& name, std::vector<std::uint8_t>& out) {
+    write_route(id, name ? std::string_view(*name) : std::string_view(), out);
+}
+
+void write_route(std::uint32_t id, std::string_view name, std::vector<std::uint8_t>& out) {
     // RouteMonitor writes "id:name" only for a non-empty name. Written straight
-    // into one buffer: every context's route crosses each of its ancestors.
+    // into one buffer with one resize: every context's route crosses each of
+    // its ancestors.
     char digits[10];
-    std::size_t n = 0;
-    do {
-        digits[n++] = static_cast<char>('0' + id % 10);
-        id /= 10;
-    } while (id);
-    const bool named = name && !name->empty();
-    // One resize and stores through a pointer: a push_back per digit tests the
-    // capacity each time.
-    out.resize(n + (named ? 1 + name->size() : 0));
+    const auto n = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, id).ptr - digits);
+    const bool named = !name.empty();
+    out.resize(n + (named ? 1 + name.size() : 0));
     std::uint8_t* p = out.data();
-    while (n) *p++ = static_cast<std::uint8_t>(digits[--n]);
+    std::memcpy(p, digits, n);
     if (named) {
-        *p++ = ':';
-        std::copy(name->begin(), name->end(), p);
+        p[n] = ':';
+        std::memcpy(p + n + 1, name.data(), name.size());
     }
 }
 

@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -108,6 +109,27 @@ public:
         }
         hash_set(k, v);
     }
+    // set(), returning what k held (nullopt if nothing): where k's page is
+    // already made, one lookup does both (a route table learning a subtree).
+    std::optional<Value> exchange(Key k, Value v) {
+        if (k != EMPTY && paged()) {
+            if (Page* pg = find_page(k >> PAGE_BITS)) {
+                const std::uint32_t i = k & PAGE_MASK;
+                std::optional<Value> old;
+                if (pg->has(i)) {
+                    old = pg->value[i];
+                } else {
+                    pg->present[i >> 6] |= std::uint64_t{1} << (i & 63);
+                    ++size_;
+                }
+                pg->value[i] = v;
+                return old;
+            }
+        }
+        const std::optional<Value> old = get(k);
+        set(k, v);
+        return old;
+    }
     // Inserts if absent; true when it was inserted.
     bool insert(Key k, Value v = 0) {
         if (contains(k)) return false;
@@ -164,15 +186,20 @@ public:
             for (const PagePtr& pg : paged_->owned) by_number.push_back(pg.get());
             std::sort(by_number.begin(), by_number.end(),
                       [](const Page* a, const Page* b) { return a->number < b->number; });
-            for (const Page* pg : by_number) {
-                const Key first = pg->number << PAGE_BITS;
-                for (std::uint32_t i = 0; i < PAGE_KEYS; ++i)
-                    if (pg->has(i)) fn(first | i, pg->value[i]);
-            }
+            for (const Page* pg : by_number) page_for_each(*pg, fn);
         } else {
-            if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
-            for (std::uint32_t i = 0; i < cap_; ++i)
-                if (slots_[i].key != EMPTY) fn(slots_[i].key, slots_[i].value);
+            hash_for_each(fn);
+        }
+        if (has_max_) fn(EMPTY, max_value_);
+    }
+    // The same in no promised order (pages as made): for a caller that only
+    // asks whether some entry matches, with no sort of the pages.
+    template <class Fn>
+    void for_each_any_order(Fn&& fn) const {
+        if (paged()) {
+            for (const PagePtr& pg : paged_->owned) page_for_each(*pg, fn);
+        } else {
+            hash_for_each(fn);
         }
         if (has_max_) fn(EMPTY, max_value_);
     }
@@ -191,7 +218,9 @@ private:
     // two pages, rather than a hash of 256 slots over 32 lines).
     static constexpr std::uint32_t PAGE_FROM_SLOTS = 64;
     struct Page {
-        std::array<Value, PAGE_KEYS> value{};
+        // Read only where `present` says so: a new page leaves it unwritten (a
+        // parent's sparse ID blocks make a page for every few keys).
+        std::array<Value, PAGE_KEYS> value;
         std::array<std::uint64_t, PAGE_KEYS / 64> present{};
         std::uint32_t number = 0; // holds keys number * PAGE_KEYS ... (kept when erases empty it, until unpaging)
         bool has(std::uint32_t i) const noexcept { return present[i >> 6] >> (i & 63) & 1u; }
@@ -233,6 +262,24 @@ private:
     }
 
     std::uint32_t slot_of(Key k) const noexcept { return spread(k, cap_); }
+
+    // A page's keys in order, visiting only those present: a parent's sparse
+    // ID blocks leave a few keys in a page of 64.
+    template <class Fn>
+    static void page_for_each(const Page& pg, Fn& fn) {
+        const Key first = pg.number << PAGE_BITS;
+        for (std::uint32_t w = 0; w < pg.present.size(); ++w)
+            for (std::uint64_t bits = pg.present[w]; bits; bits &= bits - 1) {
+                const auto i = w * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
+                fn(first | i, pg.value[i]);
+            }
+    }
+    template <class Fn>
+    void hash_for_each(Fn& fn) const {
+        if (!cap_ && one_.key != EMPTY) fn(one_.key, one_.value);
+        for (std::uint32_t i = 0; i < cap_; ++i)
+            if (slots_[i].key != EMPTY) fn(slots_[i].key, slots_[i].value);
+    }
 
     void release() noexcept { // every entry but the sentinel key's
         slots_.reset();
@@ -336,7 +383,7 @@ private:
                 pd.index = std::move(index);
                 pd.index_cap = cap;
             }
-            pd.owned.push_back(std::make_unique<Page>());
+            pd.owned.push_back(std::make_unique_for_overwrite<Page>());
             pg = pd.owned.back().get();
             pg->number = number;
             index_put(pd.index.get(), pd.index_cap, pg);

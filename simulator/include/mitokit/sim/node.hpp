@@ -13,7 +13,9 @@
 // view of it and written on without being copied into a Message.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "mitokit/sim/functions.hpp"
+#include "mitokit/sim/id_list.hpp"
 #include "mitokit/sim/id_map.hpp"
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/module_catalog.hpp"
@@ -111,12 +114,14 @@ public:
 };
 
 class NodeScratch;
+class BlockPool;
 struct RunningCall;
 struct CallQueue;
 
 struct NodeShared {
     const FunctionRegistry* functions = nullptr;
     NodeScratch* scratch = nullptr;       // pooled decoders and calls (optional; the simulation's)
+    BlockPool* stream_blocks = nullptr;   // where a parent's streams to its children live (optional; the simulation's)
     ModuleCatalog* modules = nullptr;     // master's responder + interned module data
     std::uint32_t max_message_size = DEFAULT_MAX_MESSAGE_SIZE;
     bool unidirectional = false;
@@ -147,7 +152,7 @@ public:
 
     // --- streams -------------------------------------------------------------
     // A new stream to `remote_id`. `stamp_auth` is a UNIX listener's auth_id stamp.
-    StreamId add_stream(ContextId remote_id, std::string name, StreamStart start = StreamStart::frames,
+    StreamId add_stream(ContextId remote_id, std::string_view name, StreamStart start = StreamStart::frames,
                         std::optional<ContextId> stamp_auth = std::nullopt);
     // Child side: the stream to the parent is up.
     void attach_parent(StreamId s);
@@ -233,7 +238,7 @@ public:
     template <class Pred>
     bool any_route(Pred&& pred) const { // pred(id) for some ID with an own route
         bool hit = false;
-        route_.for_each([&](ContextId id, StreamId) { hit = hit || pred(id); });
+        route_.for_each_any_order([&](ContextId id, StreamId) { hit = hit || pred(id); });
         return hit;
     }
     // The shortcuts _async_route takes (the parent's stream, each stream's
@@ -247,10 +252,10 @@ public:
 
 private:
     struct Stream final : StreamHandler {
-        Stream(Node& n, StreamId i, ContextId remote, std::string nm, StreamStart st, std::optional<ContextId> stamp)
+        Stream(Node& n, StreamId i, ContextId remote, std::string_view nm, StreamStart st, std::optional<ContextId> stamp)
             : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp) {
             if (nm == "parent") parent_named = true;
-            else if (nm != "local." + std::to_string(remote)) custom_name = std::make_unique<std::string>(std::move(nm));
+            else if (!is_default_name(nm, remote)) custom_name = std::make_unique<std::string>(nm);
         }
 
         // Called directly (Stream is final) by Node::receive's scan of whole frames.
@@ -285,18 +290,47 @@ private:
         std::uint64_t fed = 0;
         // RouteMonitor._routes_by_stream: the child itself (monitor_self, no heap for
         // a leaf) and the routes it announced (monitor_routes, made on the first).
-        std::unique_ptr<std::vector<ContextId>> monitor_routes;
+        IdList monitor_routes;
         std::unique_ptr<std::set<std::string>> sent_modules; // made on first module sent
         // The two names nearly every stream has, a child's default "local.<id>" and a
         // child's "parent", take no memory (a million streams of each at scale).
         std::unique_ptr<std::string> custom_name;
         std::string name() const {
+            char buf[NAME_BUF];
+            return std::string(name_view(buf));
+        }
+        // name() without a string: the default one is written into `buf`.
+        static constexpr std::size_t NAME_BUF = 16; // "local." and a 32-bit ID
+        std::string_view name_view(char (&buf)[NAME_BUF]) const {
             if (custom_name) return *custom_name;
-            return parent_named ? std::string("parent") : "local." + std::to_string(remote_id);
+            if (parent_named) return "parent";
+            return default_name(remote_id, buf);
+        }
+        // nm == default_name(id), read rather than written: "local." and str(id).
+        static bool is_default_name(std::string_view nm, ContextId id) noexcept {
+            if (nm.size() < 7 || nm.size() > 16 || nm.substr(0, 6) != "local.") return false;
+            if (nm[6] == '0' && nm.size() > 7) return false;
+            std::uint64_t v = 0;
+            for (char c : nm.substr(6)) {
+                if (c < '0' || c > '9') return false;
+                v = v * 10 + static_cast<std::uint64_t>(c - '0');
+            }
+            return v == id;
+        }
+        static std::string_view default_name(ContextId id, char (&buf)[NAME_BUF]) {
+            std::memcpy(buf, "local.", 6);
+            return {buf, static_cast<std::size_t>(std::to_chars(buf + 6, buf + NAME_BUF, id).ptr - buf)};
         }
 
         std::set<std::string>& sent(); // made with the planner's initial set on first use
     };
+
+    // Frees a stream made by StreamList::make (in NodeShared::stream_blocks when
+    // there is one): stateless, so a pointer to a stream stays one word.
+    struct StreamDelete {
+        void operator()(Stream* s) const noexcept;
+    };
+    using StreamPtr = std::unique_ptr<Stream, StreamDelete>;
 
     // A context's streams by StreamId. The first (a child's stream to its parent)
     // lives inside the Node: most contexts are leaves with that one stream, and
@@ -308,10 +342,14 @@ private:
         const Stream* operator[](std::size_t i) const noexcept { return i == 0 ? &*first_ : rest_[i - 1].get(); }
         Stream* at(std::size_t i) { return (*this)[checked(i)]; }
         const Stream* at(std::size_t i) const { return (*this)[checked(i)]; }
+        // The streams after the first come from `pool` when not null.
         template <class... A>
-        Stream& emplace(A&&... a) {
+        Stream& emplace(BlockPool* pool, A&&... a) {
             if (!first_) return first_.emplace(std::forward<A>(a)...);
-            rest_.push_back(std::make_unique<Stream>(std::forward<A>(a)...));
+            // Four to start, as a parent of any size ends with the same doubling
+            // capacity: a parent of a hundred saves two reallocations.
+            if (rest_.capacity() == 0) rest_.reserve(4);
+            rest_.push_back(make(pool, std::forward<A>(a)...));
             return *rest_.back();
         }
         template <class F>
@@ -328,6 +366,8 @@ private:
         void prefetch_slot(std::size_t i) const noexcept {
             if (i > 0 && i <= rest_.size()) __builtin_prefetch(&rest_[i - 1]);
         }
+        // Gives back the memory of a stream made by make() (StreamDelete's second half).
+        static void release(BlockPool* pool, Stream* mem) noexcept;
         // Heap bytes beyond the Node (the streams after the first, and their table).
         std::size_t heap_bytes() const noexcept { return rest_.capacity() * sizeof(void*) + rest_.size() * sizeof(Stream); }
 
@@ -336,8 +376,19 @@ private:
             if (i >= size()) throw std::out_of_range("no stream " + std::to_string(i));
             return i;
         }
+        template <class... A>
+        static StreamPtr make(BlockPool* pool, A&&... a) {
+            void* mem = pool ? pool_allocate(*pool) : std::allocator<Stream>().allocate(1);
+            try {
+                return StreamPtr(std::construct_at(static_cast<Stream*>(mem), std::forward<A>(a)...));
+            } catch (...) {
+                release(pool, static_cast<Stream*>(mem));
+                throw;
+            }
+        }
+        static void* pool_allocate(BlockPool& pool);
         std::optional<Stream> first_;
-        std::vector<std::unique_ptr<Stream>> rest_;
+        std::vector<StreamPtr> rest_;
     };
     using Handler = ReplyHandler;
     enum class Std : std::uint8_t { none, del_route_stub, route_monitor, alloc_id, responder, forwarder,
@@ -414,9 +465,10 @@ private:
     void on_del_route(const Message& msg);
     void on_del_route_stub(const Message& msg);
     void route_monitor_stream_gone(StreamId s);
-    void propagate_up(std::uint32_t handle, ContextId target, const std::optional<std::string>& name);
+    // An empty name is none (RouteMonitor sends a name only `if name:`).
+    void propagate_up(std::uint32_t handle, ContextId target, std::string_view name);
     void propagate_down(ContextId target);
-    void send_route(StreamId s, std::uint32_t handle, ContextId target, const std::optional<std::string>& name);
+    void send_route(StreamId s, std::uint32_t handle, ContextId target, std::string_view name);
 
     // IDs
     void on_allocate_id(const Message& msg);

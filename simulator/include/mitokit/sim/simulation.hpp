@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mitokit/sim/block_pool.hpp"
 #include "mitokit/sim/chunked_store.hpp"
 #include "mitokit/sim/node_scratch.hpp"
 #include "mitokit/sim/node.hpp"
@@ -174,6 +175,7 @@ private:
     static constexpr std::size_t SCRATCH_IDLE_KEEP = 64; // pooled objects an idle simulation keeps
     SimConfig cfg_;
     NodeScratch scratch_;
+    BlockPool stream_blocks_; // before nodes_: their streams are given back to it
     NodeShared shared_;
     Scheduler sched_;
     Rng rng_;
