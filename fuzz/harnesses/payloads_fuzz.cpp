@@ -2,6 +2,8 @@
 // source decompression under a small cap.
 #include <FuzzedDataProvider.h>
 
+#include <vector>
+
 #include "harness.hpp"
 #include "mitokit/handles.hpp"
 #include "mitokit/payloads.hpp"
@@ -42,6 +44,18 @@ int fuzz_payloads(const std::uint8_t* data, std::size_t size) {
             fuzz_check(again && again->fullname == lm->fullname && again->related == lm->related &&
                            again->path == lm->path && again->compressed == lm->compressed,
                        "LOAD_MODULE rebuild changed its fields");
+        }
+    }
+    // The route reader for what RouteMonitor writes answers only where the general
+    // parser agrees, and what it reads writes back to the same bytes.
+    if (const auto v = payload::read_route(bytes); v && (h.handle == handle::ADD_ROUTE || h.handle == handle::DEL_ROUTE)) {
+        auto r = payload::parse_route(h.handle, bytes);
+        fuzz_check(r && r->id == v->id && r->name.has_value() == v->has_name && r->name.value_or("") == v->name,
+                   "read_route disagrees with parse_route");
+        if (v->has_name == !v->name.empty()) {
+            std::vector<std::uint8_t> w;
+            payload::write_route(v->id, v->name, w);
+            fuzz_check(w == bytes, "write_route does not give back what read_route read");
         }
     }
     return 0;

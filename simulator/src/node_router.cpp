@@ -510,7 +510,7 @@ std::uint32_t Node::add_reply_handler(std::optional<ContextId> respondent,
         s.fn = std::move(fn);
     } else {
         slot = static_cast<std::uint32_t>(t.slots.size());
-        t.slots.emplace_back(respondent, false, std::move(fn));
+        t.slots.push_back(Handler{respondent, false, std::move(fn)});
     }
     t.index.set(h, slot);
     return h;
