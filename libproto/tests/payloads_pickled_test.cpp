@@ -11,6 +11,7 @@
 
 #include "mitokit/handles.hpp"
 #include "mitokit/pickle/encoder.hpp"
+#include "support/near_misses.hpp"
 #include "pickle_test_util.hpp"
 #include "stream_test_util.hpp"
 
@@ -331,16 +332,7 @@ TEST(PayloadsPickled, AllocateIdRepliesWrittenAndReadAsTheEncoderAndDecoderDo) {
             payloads.push_back(want);
         }
     const auto base = build_allocate_id_reply({1000, 2000});
-    for (std::size_t n = 0; n < base.size(); ++n) payloads.emplace_back(base.begin(), base.begin() + static_cast<long>(n));
-    for (std::size_t i = 0; i < base.size(); ++i)
-        for (std::uint8_t x : {std::uint8_t{1}, std::uint8_t{0x80}, std::uint8_t{0x20}}) {
-            auto changed = base;
-            changed[i] ^= x;
-            payloads.push_back(changed);
-        }
-    auto longer = base;
-    longer.push_back('.');
-    payloads.push_back(longer);
+    testing::add_near_misses(base, {1, 0x80, 0x20}, payloads);
     payloads.push_back(from_hex("80024b024dea0386942e"));   // MEMOIZE in place of BINPUT
     payloads.push_back(from_hex("80024b024dea03862e"));     // no memo put
     payloads.push_back(from_hex("80024b02884dea038671002e")); // a third value

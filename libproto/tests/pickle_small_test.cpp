@@ -11,6 +11,7 @@
 #include "mitokit/payloads.hpp"
 #include "mitokit/pickle/decoder.hpp"
 #include "mitokit/pickle/encoder.hpp"
+#include "support/near_misses.hpp"
 
 namespace mitokit {
 namespace {
@@ -47,19 +48,7 @@ TEST(PickleSmall, ReadScalarAgreesWithTheDecoderOrDeclines) {
     for (std::int64_t v : INTS) payloads.push_back(encoded(d, d.integer(v)));
     const std::size_t whole = payloads.size();
     // Near misses: every cut, every byte changed, a byte appended.
-    for (std::size_t k = 0; k < whole; ++k) {
-        const Bytes p = payloads[k];
-        for (std::size_t n = 0; n < p.size(); ++n) payloads.emplace_back(p.begin(), p.begin() + static_cast<long>(n));
-        for (std::size_t i = 0; i < p.size(); ++i)
-            for (std::uint8_t x : {std::uint8_t{1}, std::uint8_t{0x80}}) {
-                Bytes q = p;
-                q[i] ^= x;
-                payloads.push_back(q);
-            }
-        Bytes longer = p;
-        longer.push_back('.');
-        payloads.push_back(longer);
-    }
+    for (std::size_t k = 0; k < whole; ++k) testing::add_near_misses(Bytes(payloads[k]), {1, 0x80}, payloads);
     std::size_t read = 0;
     for (std::size_t k = 0; k < payloads.size(); ++k) {
         const auto got = pickle::small::read_scalar(payloads[k]);

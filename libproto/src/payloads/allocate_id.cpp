@@ -8,12 +8,6 @@ namespace mitokit::payload {
 
 using pickle::Kind;
 
-namespace {
-
-bool is_int32(std::int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
-
-} // namespace
-
 Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc) {
     static constexpr std::string_view H = "ALLOCATE_ID";
     // The reply as the master writes it, PROTO 2, two ints, TUPLE2, BINPUT 0, STOP
@@ -54,7 +48,7 @@ Result<AllocateIdReply> parse_allocate_id_reply(Bytes data, Encoding enc) {
 }
 
 std::vector<std::uint8_t> build_allocate_id_reply(const AllocateIdReply& r) {
-    if (is_int32(r.start) && is_int32(r.end)) { // the encoder's bytes for the usual block, without a Document
+    if (pickle::small::fits_int32(r.start) && pickle::small::fits_int32(r.end)) { // the encoder's bytes for the usual block, without a Document
         const std::size_t a = pickle::small::int32_length(r.start), b = pickle::small::int32_length(r.end);
         std::vector<std::uint8_t> out(2 + a + b + 4);
         out[0] = 0x80;

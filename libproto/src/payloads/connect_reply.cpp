@@ -31,7 +31,7 @@ bool take(Bytes& d, std::span<const std::uint8_t> bytes) {
 bool build_connect_reply(std::int64_t id, std::string_view name, std::vector<std::uint8_t>& out) {
     const auto text = std::span(reinterpret_cast<const std::uint8_t*>(name.data()), name.size());
     // Other text goes through the encoder, which owns the rules for it.
-    if (id < INT32_MIN || id > INT32_MAX || !ascii(text)) return false;
+    if (!pickle::small::fits_int32(id) || !ascii(text)) return false;
     const std::size_t int_len = pickle::small::int32_length(id);
     const std::size_t at = out.size();
     out.resize(at + sizeof HEAD + int_len + sizeof NAME_KEY + 4 + text.size() + sizeof TAIL);

@@ -39,7 +39,7 @@ std::size_t read_int32(std::span<const std::uint8_t> d, std::int64_t& v) noexcep
 void append_none(std::vector<std::uint8_t>& out) { out.insert(out.end(), {PROTO, 2, NONE, STOP}); }
 
 bool append_int32(std::vector<std::uint8_t>& out, std::int64_t v) {
-    if (v < INT32_MIN || v > INT32_MAX) return false;
+    if (!fits_int32(v)) return false;
     const std::size_t at = out.size(), len = int32_length(v);
     // One resize, then stores: a reply's few bytes cost less than an insert each.
     out.resize(at + 3 + len);

@@ -16,6 +16,9 @@
 
 namespace mitokit::pickle::small {
 
+// Whether `v` is an int32: the ints these writers take (the encoder's BININT
+// range; larger ones go through it).
+constexpr bool fits_int32(std::int64_t v) noexcept { return v >= INT32_MIN && v <= INT32_MAX; }
 // How many bytes the encoder writes for an int32 `v`: 2 (BININT1), 3 (BININT2) or 5 (BININT).
 std::size_t int32_length(std::int64_t v) noexcept;
 // Writes that opcode and argument at p[0..int32_length(v)).
