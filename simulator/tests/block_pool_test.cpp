@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <set>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -50,6 +51,16 @@ TEST(BlockPool, OneSizeAndAtMostOperatorNewsAlignment) {
     EXPECT_NO_THROW(pool.allocate(33, 8)) << "33 rounds up to the same 40";
     EXPECT_THROW(pool.allocate(48, 8), std::logic_error);
     EXPECT_THROW(pool.allocate(40, 2 * alignof(std::max_align_t)), std::logic_error);
+    const auto message = [&](std::size_t size, std::size_t align) -> std::string {
+        try {
+            pool.allocate(size, align);
+        } catch (const std::logic_error& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    EXPECT_EQ(message(48, 8), "BlockPool: one block size per pool");
+    EXPECT_EQ(message(40, 2 * alignof(std::max_align_t)), "BlockPool: unsupported alignment");
 }
 
 } // namespace
