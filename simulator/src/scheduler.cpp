@@ -85,10 +85,7 @@ void Scheduler::insert(const Item& it) {
     if (slot - cur_slot_ < RING) {
         const std::size_t pos = slot & (RING - 1);
         PodBuffer<Item>& bucket = ring_[pos];
-        if (bucket.capacity() == 0 && !spare_.empty()) { // the most recently emptied buffer: still in cache
-            bucket.swap(spare_.back());
-            spare_.pop_back();
-        }
+        take_spare(bucket);
         bucket.push_back(it);
         set_occupied(pos);
         return;
@@ -146,10 +143,7 @@ bool Scheduler::prepare() {
             cur_slot_ = slot + k;
             if (!far_.empty()) pull_far();
             ready_.swap(ring_[pos]);
-            // The bucket gives up the (emptied) buffer it got in exchange: the next
-            // bucket to fill takes it while it is warm, where the bucket itself may
-            // not fill again for a whole turn of the ring.
-            if (ring_[pos].capacity() && spare_.size() < SPARE_KEEP) spare_.push_back(std::exchange(ring_[pos], {}));
+            keep_spare(ring_[pos]); // the emptied buffer it got in exchange
             clear_occupied(pos);
             // Buckets fill in scheduling order except for items pulled from far_.
             if (ready_.size() > 1) order_ready();
@@ -236,7 +230,8 @@ Scheduler::TaskId Scheduler::at(Time t, Task task) {
 void Scheduler::trim() {
     if (count_ != 0) return;
     for (auto& b : ring_) PodBuffer<Item>().swap(b);
-    std::vector<PodBuffer<Item>>().swap(spare_);
+    for (auto& b : spare_) PodBuffer<Item>().swap(b);
+    spare_count_ = 0;
     std::vector<Item>().swap(far_);
     PodBuffer<Item>().swap(ready_);
     PodBuffer<Item>().swap(sorted_);

@@ -156,10 +156,7 @@ public:
         if (slot - cur_slot_ - 1 < RING - 1) { // cur_slot_ < slot < cur_slot_ + RING
             const std::size_t pos = slot & (RING - 1);
             PodBuffer<Item>& bucket = ring_[pos];
-            if (bucket.capacity() == 0 && !spare_.empty()) { // the most recently emptied buffer: still in cache
-                bucket.swap(spare_.back());
-                spare_.pop_back();
-            }
+            take_spare(bucket);
             ++count_;
             bucket.push_back(Item{t, seq_++, a, b});
             set_occupied(pos);
@@ -237,9 +234,20 @@ private:
         occupied_[pos >> 6] &= ~(std::uint64_t{1} << (pos & 63));
         if (!occupied_[pos >> 6]) summary_ &= ~(std::uint32_t{1} << (pos >> 6));
     }
-    // Emptied bucket buffers, the warmest last, for the next buckets to fill.
+    // Emptied bucket buffers, the warmest last, for the next buckets to fill: a
+    // fixed stack whose entries past spare_count_ are empty buffers, so that a
+    // hand-over either way is a swap (no buffer made or destroyed).
     static constexpr std::size_t SPARE_KEEP = 64;
-    std::vector<PodBuffer<Item>> spare_;
+    std::array<PodBuffer<Item>, SPARE_KEEP> spare_;
+    std::size_t spare_count_ = 0;
+    // A bucket about to take its first item takes the most recently emptied buffer: still in cache.
+    void take_spare(PodBuffer<Item>& bucket) noexcept {
+        if (bucket.capacity() == 0 && spare_count_) bucket.swap(spare_[--spare_count_]);
+    }
+    // A bucket just emptied gives its buffer up, where the bucket itself may not fill again for a turn of the ring.
+    void keep_spare(PodBuffer<Item>& bucket) noexcept {
+        if (bucket.capacity() && spare_count_ < SPARE_KEEP) bucket.swap(spare_[spare_count_++]);
+    }
     std::vector<Item> far_;  // a min-heap by (t, seq)
     PodBuffer<Item> ready_;
     std::size_t ready_pos_ = 0;
