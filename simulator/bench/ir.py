@@ -4,7 +4,8 @@ for changes too small for ab.py's CPU times on a machine whose speed varies by
 are not time (a cache miss costs no instruction), so a change to memory layout
 or prefetching still needs ab.py. A benchmark script, not a test.
 
-usage: /usr/bin/python3 ir.py [--levels 100,100,5] [--build sequential|concurrent] OLD_SIM [NEW_SIM ...]
+usage: /usr/bin/python3 ir.py [--levels 100,100,5] [--build sequential|concurrent] [--call-window N]
+                              OLD_SIM [NEW_SIM ...]
 
 Each binary runs twice under `valgrind --tool=callgrind`: the tree with no calls,
 then with one posix.getpid call per leaf. The first run's count is the build
@@ -25,10 +26,10 @@ import tempfile
 from sim_cmd import require_executables, simulate_command
 
 
-def callgrind_run(exe, levels, calls, build):
+def callgrind_run(exe, levels, calls, build, call_window):
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=' + os.path.join(tmp, 'cg.out')] +
-                             simulate_command(exe, levels, calls, build == 'sequential'),
+                             simulate_command(exe, levels, calls, build == 'sequential', call_window),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if out.returncode != 0:
         raise SystemExit(f'{exe} under callgrind exited {out.returncode}: {out.stderr.strip()[-400:]}')
@@ -44,15 +45,19 @@ def main():
     ap.add_argument('sims', nargs='+', help='mitokit-sim binaries, the baseline first')
     ap.add_argument('--levels', default='100,100,5')
     ap.add_argument('--build', choices=('sequential', 'concurrent'), default='sequential')
+    ap.add_argument('--call-window', type=int, default=0,
+                    help="leaf calls the master keeps in flight (default 0: all at once); scale.py's 1M run uses 256")
     args = ap.parse_args()
     if not shutil.which('valgrind'):
         ap.error('valgrind is not installed (apt-get install valgrind)')
+    if args.call_window < 0:
+        ap.error(f'--call-window must not be negative, got {args.call_window}')
     require_executables(ap, args.sims)
-    out = {'levels': args.levels, 'build': args.build, 'sims': {}}
+    out = {'levels': args.levels, 'build': args.build, 'call_window': args.call_window, 'sims': {}}
     base = None
     for exe in args.sims:
-        build_ir, rep0 = callgrind_run(exe, args.levels, 0, args.build)
-        total_ir, rep1 = callgrind_run(exe, args.levels, 1, args.build)
+        build_ir, rep0 = callgrind_run(exe, args.levels, 0, args.build, args.call_window)
+        total_ir, rep1 = callgrind_run(exe, args.levels, 1, args.build, args.call_window)
         leaf_ir = total_ir - build_ir
         contexts = rep1['contexts']
         calls = rep1['calls']['started']

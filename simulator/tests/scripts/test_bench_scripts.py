@@ -83,6 +83,20 @@ class BenchScripts(unittest.TestCase):
         self.assertGreater(s['hops'], 0)
         self.assertTrue(out['same_events'])
 
+    def test_ir_runs_the_call_window_it_is_given(self):
+        fake = self.fake_valgrind('echo "$@" >> "$(dirname "$0")/args"\n"$@"\necho "==1== Collected : 1000" >&2')
+        r = run_script('ir.py', ['--levels', '2,2', '--call-window', '3', SIM], path=fake.path())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)['call_window'], 3)
+        with open(os.path.join(fake.dir.name, 'args')) as f:
+            runs = f.read().splitlines()
+        self.assertEqual(len(runs), 2)
+        for run in runs:
+            self.assertIn('--call-window 3', run)
+        r = run_script('ir.py', ['--call-window', '-1', SIM], path=fake.path())
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.strip().splitlines()[-1], 'ir.py: error: --call-window must not be negative, got -1')
+
     def test_ab_compares_two_runs_of_the_same_events(self):
         r = run_script('ab.py', ['--rounds', '1', '--levels', '2,2', SIM, SIM])
         self.assertEqual(r.returncode, 0, r.stderr)
