@@ -33,6 +33,7 @@
 #include "mitokit/sim/functions.hpp"
 #include "mitokit/sim/id_list.hpp"
 #include "mitokit/sim/id_map.hpp"
+#include "mitokit/sim/id_set.hpp"
 #include "mitokit/sim/message.hpp"
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/parent_ids.hpp"
@@ -282,7 +283,7 @@ private:
         bool parent_named = false; // name() is "parent"
         StreamStart start;        // how the next decoder begins (frames once one has seen a frame)
         std::optional<ContextId> stamp_auth;
-        IdMap egress_ids;         // a set: the values are unused
+        IdSet egress_ids;         // every destination routed from this stream (egress_ids)
         // Made when bytes arrive and dropped again at a frame boundary, so an idle
         // stream holds no decoder (most of a million contexts are idle). A new one
         // resumes at stream offset `fed` (counted before each chunk is fed).
