@@ -41,19 +41,6 @@ const std::map<std::uint32_t, HandleStats>& Simulation::per_handle() const {
     return per_handle_;
 }
 
-void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
-    // Account the frame (one write = one frame) per handle.
-    auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
-                           UINT32_MAX);
-    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr);
-}
-
-void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) {
-    HeaderBytes head;
-    encode_header_into(h, head.data());
-    send(n.stream_tag(s), head, payload, &h);
-}
-
 // Inline into send(), its one hot caller.
 [[gnu::always_inline]] inline void Simulation::put_segments(std::uint32_t ld, std::span<const std::uint8_t> head,
                                                             std::span<const std::uint8_t> body) {
@@ -92,8 +79,9 @@ void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<con
     }
 }
 
-void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std::span<const std::uint8_t> body,
-                      const Header* h) {
+// Inline into write_frame(), its hot caller (every hop), and write().
+[[gnu::always_inline]] inline void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head,
+                                                    std::span<const std::uint8_t> body, const Header* h) {
     Link& L = links_[ld >> 1];
     Direction& dir = L.dir[ld & 1];
     const std::size_t total = head.size() + body.size();
@@ -110,6 +98,19 @@ void Simulation::send(std::uint32_t ld, std::span<const std::uint8_t> head, std:
         return;
     }
     put_segments(ld, head, body);
+}
+
+void Simulation::write(Node& n, StreamId s, std::vector<std::uint8_t> bytes) {
+    // Account the frame (one write = one frame) per handle.
+    auto h = decode_header(std::span<const std::uint8_t>(bytes).first(std::min<std::size_t>(bytes.size(), HEADER_SIZE)),
+                           UINT32_MAX);
+    send(n.stream_tag(s), bytes, {}, h ? &*h : nullptr);
+}
+
+void Simulation::write_frame(Node& n, StreamId s, const Header& h, std::span<const std::uint8_t> payload) {
+    HeaderBytes head;
+    encode_header_into(h, head.data());
+    send(n.stream_tag(s), head, payload, &h);
 }
 
 void Simulation::send_garbled(std::uint32_t ld, std::span<const std::uint8_t> head,
