@@ -277,8 +277,7 @@ void Simulation::defer(Node& n, Time delay, std::function<void()> fn) {
 void Simulation::note(Node& n, Note what, const Header* h, std::string_view detail) {
     ++notes_[static_cast<std::size_t>(what)];
     // Hot and fixed-shape: hashed as binary (the error text, if any, travels in the
-    // reply). The names are note_name()'s, as literals: their lengths known here,
-    // the hash's loop over them is unrolled, with no call and no strlen.
+    // reply). The names are note_name()'s, as literals: EventKinds made at compile time.
     if (what == Note::call_started) {
         log_.record(now(), "call_started", n.id(), h ? h->src_id : 0, h ? h->reply_to : 0);
         return;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -62,6 +63,26 @@ private:
     std::uint64_t s_[4];
 };
 
+// A fixed-shape record's kind: its name (for the text of kept lines) and the
+// name's FNV-1a hash, both made at compile time from a literal, so that a record
+// hashes one word for its kind instead of a loop over its letters.
+class EventKind {
+public:
+    template <std::size_t N>
+    consteval EventKind(const char (&name)[N]) : name_(name, N - 1), hash_(fnv1a(name_)) {}
+    std::string_view name() const noexcept { return name_; }
+    std::uint64_t hash() const noexcept { return hash_; }
+
+private:
+    static consteval std::uint64_t fnv1a(std::string_view s) {
+        std::uint64_t h = 0xcbf29ce484222325ull;
+        for (const char ch : s) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
+        return h;
+    }
+    std::string_view name_;
+    std::uint64_t hash_;
+};
+
 // FNV-1a 64 over a sequence of records. Records are hashed with their length so
 // that ("ab","c") and ("a","bc") differ.
 class EventLog {
@@ -70,10 +91,7 @@ public:
     // A fixed-shape record hashed as binary (no formatting on the hot path);
     // printed as "<time> <what> a b c" when lines are kept.
     // Inline, with the text only made when kept or sunk: it runs once per delivered segment.
-    // `what` as a string_view: a literal's length is known where this is inlined,
-    // and the loop over its bytes unrolled.
-    void record(std::uint64_t time, std::string_view what, std::uint64_t a, std::uint64_t b = 0,
-                std::uint64_t c = 0) {
+    void record(std::uint64_t time, EventKind what, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) {
         std::uint64_t h = hash_;
         // A word at a time; the fold keeps high-bit differences flowing into later steps.
         const auto mix = [&h](std::uint64_t v) {
@@ -81,17 +99,14 @@ public:
             h ^= h >> 29;
         };
         mix(time);
-        for (const char ch : what) {
-            h ^= static_cast<unsigned char>(ch);
-            h *= FNV_PRIME;
-        }
+        mix(what.hash());
         mix(a);
         mix(b);
         mix(c);
         hash_ = h;
         ++count_;
         if (keep_ || sink_) [[unlikely]]
-            emit_fixed(time, what, a, b, c);
+            emit_fixed(time, what.name(), a, b, c);
     }
     std::uint64_t hash() const noexcept { return hash_; }
     std::uint64_t count() const noexcept { return count_; }
