@@ -229,6 +229,26 @@ TEST(Scheduler, TrimKeepsPendingEventsAndFreesADrainedQueue) {
 namespace mitokit::sim {
 namespace {
 
+TEST(EventLog, AFixedRecordHashesItsKindAndNumbersAndPrintsItsName) {
+    const auto hash_of = [](auto&& write) {
+        EventLog log;
+        write(log);
+        return log.hash();
+    };
+    const std::uint64_t rx = hash_of([](EventLog& l) { l.record(5, "rx", 1, 2, 3); });
+    EXPECT_EQ(rx, hash_of([](EventLog& l) { l.record(5, "rx", 1, 2, 3); })) << "the same record, the same hash";
+    EXPECT_NE(rx, hash_of([](EventLog& l) { l.record(5, "tx", 1, 2, 3); })) << "the kind counts";
+    EXPECT_NE(rx, hash_of([](EventLog& l) { l.record(6, "rx", 1, 2, 3); })) << "the time counts";
+    EXPECT_NE(rx, hash_of([](EventLog& l) { l.record(5, "rx", 1, 3, 2); })) << "the numbers count, in order";
+    EXPECT_NE(hash_of([](EventLog& l) { l.record(5, "spawn", 7); }), hash_of([](EventLog& l) { l.record(5, "spawn", 8); }));
+    EventLog kept;
+    kept.keep_lines(true);
+    kept.record(5, "call_started", 1, 2, 3);
+    ASSERT_EQ(kept.lines().size(), 1u);
+    EXPECT_EQ(kept.lines()[0], "5 call_started 1 2 3");
+    EXPECT_EQ(kept.count(), 1u);
+}
+
 TEST(Rng, BelowIsInRangeUniformAndReproducible) {
     Rng a(42), b(42), c(43);
     EXPECT_EQ(a.below(0), 0u);
