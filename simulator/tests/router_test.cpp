@@ -668,6 +668,29 @@ TEST(Router, AForgedAddRouteForADeadContextIsTakenUpToTheMasterAsInTheReference)
                                             std::to_string(c2)}));
 }
 
+TEST(Router, ARouteToAContextThatNeverWasIsStaleToo) {
+    // A grandchild announces IDs no context has: one the allocator may yet reach
+    // and one far past any it hands out. Both are routes to no live context.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    w.sim->run();
+    ASSERT_TRUE(w.sim->stale_routes().empty());
+    Node& n1 = *w.sim->find(c1);
+    const ContextId never = 4242, far = 0xfffffff0u;
+    for (const ContextId id : {never, far})
+        n1.receive(*n1.route_for(g), frame(c1, g, g, handle::ADD_ROUTE, 0, to_bytes(std::to_string(id))));
+    w.sim->run();
+    auto stale = w.sim->stale_routes();
+    std::sort(stale.begin(), stale.end());
+    std::vector<std::string> want;
+    for (const ContextId at : {ContextId{0}, c1})
+        for (const ContextId id : {never, far})
+            want.push_back("context " + std::to_string(at) + " still routes to dead context " + std::to_string(id));
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(stale, want);
+}
+
 TEST(Router, CallChainsRememberFailureUntilForgotten) {
     World w;
     const ContextId c1 = w.spawn_from_master();
