@@ -402,6 +402,34 @@ TEST(Router, ScalarCallResultsPickleAsTheEncoderWrites) {
     EXPECT_TRUE(got.empty());
 }
 
+// A child spawned with no name: the result keeps only the ID, and reads, pickles
+// and encodes as the result with "local.<id>" spelt out.
+TEST(Router, ConnectedResultsWithTheDefaultNameAreTheNamedOnes) {
+    for (std::uint32_t id : {0u, 1u, 9u, 10u, 99999u, 1000000u, std::uint32_t{INT32_MAX}, std::uint32_t{INT32_MAX} + 1,
+                             UINT32_MAX}) {
+        SCOPED_TRACE(id);
+        const std::string name = "local." + std::to_string(id);
+        const CallResult quick = CallResult::connected_default(id);
+        const CallResult named = CallResult::connected(id, name);
+        EXPECT_EQ(quick.doc.size(), 0u);
+        char buf[DEFAULT_NAME_BUF];
+        EXPECT_EQ(quick.connected_name(buf), name);
+        pickle::Document s1, s2;
+        const auto [d1, r1] = quick.value(s1);
+        const auto [d2, r2] = named.value(s2);
+        std::vector<std::uint8_t> want, got;
+        ASSERT_TRUE(pickle::encode(*d2, r2, want));
+        ASSERT_TRUE(pickle::encode(*d1, r1, got));
+        EXPECT_EQ(got, want);
+        std::vector<std::uint8_t> p1, p2;
+        EXPECT_EQ(quick.scalar_pickle(p1), named.scalar_pickle(p2));
+        EXPECT_EQ(p1, p2);
+        if (!p1.empty()) {
+            EXPECT_EQ(p1, want);
+        }
+    }
+}
+
 TEST(Router, ConnectedResultsPickleAsTheEncoderWritesAndReadBackAsTheDecoderReads) {
     const std::string long_name(300, 'n');
     std::vector<std::vector<std::uint8_t>> payloads;

@@ -300,7 +300,7 @@ private:
             return std::string(name_view(buf));
         }
         // name() without a string: the default one is written into `buf`.
-        static constexpr std::size_t NAME_BUF = 16; // "local." and a 32-bit ID
+        static constexpr std::size_t NAME_BUF = DEFAULT_NAME_BUF;
         std::string_view name_view(char (&buf)[NAME_BUF]) const {
             if (custom_name) return *custom_name;
             if (parent_named) return "parent";
@@ -316,10 +316,6 @@ private:
                 v = v * 10 + static_cast<std::uint64_t>(c - '0');
             }
             return v == id;
-        }
-        static std::string_view default_name(ContextId id, char (&buf)[NAME_BUF]) {
-            std::memcpy(buf, "local.", 6);
-            return {buf, static_cast<std::size_t>(std::to_chars(buf + 6, buf + NAME_BUF, id).ptr - buf)};
         }
 
         std::set<std::string>& sent(); // made with the planner's initial set on first use
@@ -477,6 +473,9 @@ public:
     // ALLOCATE_ID round trip failed.
     void allocate_id(std::function<void(std::optional<ContextId>)> done);
 private:
+    // The next ID without a round trip (the master's counter, or the block in
+    // hand); nullopt when it takes an ALLOCATE_ID.
+    std::optional<ContextId> id_at_hand();
 
     // calls
     void on_call_function(Message& msg); // may take msg's data (a queued call)
