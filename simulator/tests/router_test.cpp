@@ -647,6 +647,38 @@ TEST(Router, AContextsOwnDelRouteLeavesItsDescendantsRoutesBehindAsInTheReferenc
     EXPECT_EQ(w.sim->stale_routes(), (std::vector<std::string>{"context 0 still routes to dead context " + std::to_string(g)}));
 }
 
+TEST(Router, AnAddRouteGoesUpAsRouteMonitorWritesIt) {
+    // c1 takes routes its child g announces and sends each up in the form
+    // _send_one writes, "id" or "id:name": what came in that form goes up as it
+    // came, "id:" goes up as "id", and a number Python's int() reads in another
+    // spelling goes up in its own.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    Node& n1 = *w.sim->find(c1);
+    Node& m = w.sim->master();
+    const StreamId to_g = *n1.route_for(g);
+    const auto sent_bytes = [&] { return w.sim->per_handle().at(handle::ADD_ROUTE).bytes; };
+    const std::pair<std::string, std::string> cases[] = {
+        {"700001", "700001"},         {"700002:nm", "700002:nm"}, {"700003:", "700003"},
+        {"0700004", "700004"},        {"700005:a:b", "700005:a:b"}, {"12345678901:x", ""},
+    };
+    for (const auto& [in, up] : cases) {
+        SCOPED_TRACE(in);
+        const auto before = sent_bytes();
+        n1.receive(to_g, frame(c1, g, g, handle::ADD_ROUTE, 0, to_bytes(in)));
+        w.sim->run();
+        if (up.empty()) {
+            EXPECT_EQ(sent_bytes(), before) << "no such ID: nothing goes up";
+            continue;
+        }
+        EXPECT_EQ(sent_bytes() - before, HEADER_SIZE + up.size());
+        const auto id = static_cast<ContextId>(std::stoul(up));
+        EXPECT_EQ(n1.route_for(id), std::optional<StreamId>(to_g));
+        EXPECT_EQ(m.route_for(id), m.route_for(c1));
+    }
+}
+
 TEST(Router, AForgedAddRouteForASiblingOutlivesItAsInTheReference) {
     // Grandchild g sends its parent c1 an ADD_ROUTE for c2, the master's other child.
     // c1 takes it on trust (its route for c2 was the parent fallback, which 0.3.3's

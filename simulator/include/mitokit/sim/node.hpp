@@ -465,6 +465,8 @@ private:
     void propagate_up(std::uint32_t handle, ContextId target, std::string_view name);
     void propagate_down(ContextId target);
     void send_route(StreamId s, std::uint32_t handle, ContextId target, std::string_view name);
+    // The same with the payload already written ("id" or "id:name").
+    void send_route_payload(StreamId s, std::uint32_t handle, std::span<const std::uint8_t> payload);
 
     // IDs
     void on_allocate_id(const Message& msg);
