@@ -362,12 +362,16 @@ void Node::spawn_with_id(std::uint32_t slot, std::optional<ContextId> id) {
         char buf[Stream::NAME_BUF];
         name = std::string(default_name(cid, buf)); // made short, not assigned (_M_replace)
     }
-    env_.spawn_child(*this, cid, std::move(name), [this, slot, cid](StreamId s) {
-        SpawnDone done = take_spawn(slot);
-        if (!alive_) return;
-        child_connected(s);
-        done(cid, s);
-    });
+    ids().spawns[slot].id = cid;
+    env_.spawn_child(*this, cid, std::move(name), slot);
+}
+
+void Node::spawn_connected(std::uint32_t slot, StreamId s) {
+    const ContextId cid = ids().spawns[slot].id;
+    SpawnDone done = take_spawn(slot);
+    if (!alive_) return;
+    child_connected(s);
+    done(cid, s);
 }
 
 Node::SpawnDone Node::take_spawn(std::uint32_t slot) {

@@ -102,10 +102,10 @@ public:
     // exited by then; an env may drop the timer when n exits instead.
     virtual void shutdown_deadline(Node& n, Time delay);
     virtual void note(Node& n, Note what, const Header* h, std::string_view detail) = 0;
-    // parent.Router.local(): start a child with this ID; call connected(stream) once
-    // it is up (MITO002 seen), or failed(reason).
-    virtual void spawn_child(Node& parent, ContextId id, std::string name,
-                             std::function<void(StreamId)> connected) = 0;
+    // parent.Router.local(): start a child with this ID; call
+    // parent.spawn_connected(spawn, stream) once it is up (MITO002 seen). The
+    // parent finds the spawn again by that word: an env keeps no closure a child.
+    virtual void spawn_child(Node& parent, ContextId id, std::string name, std::uint32_t spawn) = 0;
     // The master's log sink (FORWARD_LOG).
     virtual void log_record(Node& master, ContextId src, std::string_view logger, int level,
                             std::string_view text) = 0;
@@ -191,6 +191,8 @@ public:
     // parent.Router.local(): allocate an ID (a round trip for non-masters) and spawn.
     // done(id, stream) once connected; done(nullopt, NO_STREAM) if no ID could be had.
     void spawn_child(std::string name, std::function<void(std::optional<ContextId>, StreamId)> done);
+    // The env's answer to NodeEnv::spawn_child: the child of spawn `spawn` is up on stream `s`.
+    void spawn_connected(std::uint32_t spawn, StreamId s);
     // Importer: import `fullname` as the main thread would; done(error or empty).
     void import_module(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
     // Broker shutdown: SHUTDOWN to children, then exit once every stream but the
@@ -548,6 +550,7 @@ private:
     struct Spawn {
         std::string name;
         SpawnDone done;
+        ContextId id = 0; // once allocated
     };
     // IdAllocator (master) / ChildIdAllocator, and the spawns waiting on them.
     // Made on first use: leaves never allocate IDs.
