@@ -357,13 +357,11 @@ void Node::spawn_with_id(std::uint32_t slot, std::optional<ContextId> id) {
         return;
     }
     const ContextId cid = *id;
-    std::string name = std::move(ids().spawns[slot].name);
-    if (name.empty()) {
-        char buf[Stream::NAME_BUF];
-        name = std::string(default_name(cid, buf)); // made short, not assigned (_M_replace)
-    }
-    ids().spawns[slot].id = cid;
-    env_.spawn_child(*this, cid, std::move(name), slot);
+    Spawn& sp = ids().spawns[slot];
+    sp.id = cid;
+    // An empty name stays empty: the env's stream takes the default without
+    // writing it out and reading it back.
+    env_.spawn_child(*this, cid, std::move(sp.name), slot);
 }
 
 void Node::spawn_connected(std::uint32_t slot, StreamId s) {

@@ -647,6 +647,33 @@ TEST(Router, AContextsOwnDelRouteLeavesItsDescendantsRoutesBehindAsInTheReferenc
     EXPECT_EQ(w.sim->stale_routes(), (std::vector<std::string>{"context 0 still routes to dead context " + std::to_string(g)}));
 }
 
+TEST(Router, AChildsRouteCarriesTheNameItWasSpawnedWith) {
+    // c1's RouteMonitor announces each new child as "id:name": the default
+    // "local.<id>" for _proxy_connect(name=None), else the name asked for. The
+    // reply names the child the same way.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const auto sent_bytes = [&] {
+        const auto& ph = w.sim->per_handle();
+        const auto it = ph.find(handle::ADD_ROUTE);
+        return it == ph.end() ? std::uint64_t{0} : it->second.bytes;
+    };
+    for (const std::string name : {"", "web", "local.1"}) {
+        SCOPED_TRACE(name);
+        auto c = make_call("mitogen.parent", std::nullopt, "_proxy_connect");
+        if (!name.empty()) c.kwargs = c.doc.seq(pickle::Kind::kwargs, {c.doc.str("name"), c.doc.str(name)});
+        const auto before = sent_bytes();
+        const Reply r = w.call(c1, c);
+        ASSERT_TRUE(r.ok());
+        const auto& d = r.doc[r.root];
+        const auto g = static_cast<ContextId>(r.doc[d.items.at(1)].i);
+        const std::string want = name.empty() ? "local." + std::to_string(g) : name;
+        EXPECT_EQ(r.doc[d.items.at(3)].s, want);
+        EXPECT_EQ(sent_bytes() - before, HEADER_SIZE + (std::to_string(g) + ":" + want).size());
+        EXPECT_TRUE(w.sim->master().route_for(g));
+    }
+}
+
 TEST(Router, AnAddRouteGoesUpAsRouteMonitorWritesIt) {
     // c1 takes routes its child g announces and sends each up in the form
     // _send_one writes, "id" or "id:name": what came in that form goes up as it

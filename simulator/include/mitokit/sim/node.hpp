@@ -102,9 +102,10 @@ public:
     // exited by then; an env may drop the timer when n exits instead.
     virtual void shutdown_deadline(Node& n, Time delay);
     virtual void note(Node& n, Note what, const Header* h, std::string_view detail) = 0;
-    // parent.Router.local(): start a child with this ID; call
-    // parent.spawn_connected(spawn, stream) once it is up (MITO002 seen). The
-    // parent finds the spawn again by that word: an env keeps no closure a child.
+    // parent.Router.local(): start a child with this ID, its name `name` (empty
+    // for the default, "local.<id>"); call parent.spawn_connected(spawn, stream)
+    // once it is up (MITO002 seen). The parent finds the spawn again by that
+    // word: an env keeps no closure a child.
     virtual void spawn_child(Node& parent, ContextId id, std::string name, std::uint32_t spawn) = 0;
     // The master's log sink (FORWARD_LOG).
     virtual void log_record(Node& master, ContextId src, std::string_view logger, int level,
@@ -151,7 +152,8 @@ public:
     bool upgraded() const noexcept { return upgraded_; }
 
     // --- streams -------------------------------------------------------------
-    // A new stream to `remote_id`. `stamp_auth` is a UNIX listener's auth_id stamp.
+    // A new stream to `remote_id`, named `name` or, when that is empty, by the
+    // default "local.<remote_id>". `stamp_auth` is a UNIX listener's auth_id stamp.
     StreamId add_stream(ContextId remote_id, std::string_view name, StreamStart start = StreamStart::frames,
                         std::optional<ContextId> stamp_auth = std::nullopt);
     // Child side: the stream to the parent is up.
@@ -257,7 +259,7 @@ private:
         Stream(Node& n, StreamId i, ContextId remote, std::string_view nm, StreamStart st, std::optional<ContextId> stamp)
             : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp) {
             if (nm == "parent") parent_named = true;
-            else if (!is_default_name(nm, remote)) custom_name = std::make_unique<std::string>(nm);
+            else if (!nm.empty() && !is_default_name(nm, remote)) custom_name = std::make_unique<std::string>(nm);
         }
 
         // Called directly (Stream is final) by Node::receive's scan of whole frames.
