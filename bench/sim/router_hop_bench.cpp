@@ -36,7 +36,7 @@ public:
     void close_stream(Node&, StreamId) override {}
     void defer(Node&, Time, std::function<void()> fn) override { fn(); }
     void note(Node&, Note, const Header*, std::string_view) override {}
-    void spawn_child(Node&, ContextId, std::string, std::function<void(StreamId)>) override {}
+    void spawn_child(Node&, ContextId, std::string, std::uint32_t) override {}
     void log_record(Node&, ContextId, std::string_view, int, std::string_view) override {}
     void exited(Node&) override {}
 };

@@ -6,12 +6,14 @@
 #include <unistd.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <regex>
 
 #include "mitokit/handles.hpp"
 #include "stream_test_util.hpp"
+#include "../src/payloads/python_text.hpp"
 
 namespace mitokit::payload {
 namespace {
@@ -133,6 +135,26 @@ TEST(PayloadsRaw, ReasonsAreTheReferenceText) {
     EXPECT_EQ(got, want);
     EXPECT_EQ(Dead{}.channel_error(true), "Channel closed by local end.");
     EXPECT_EQ(Dead{"boom"}.channel_error(), "boom");
+}
+
+// Every length from none to a few words, a byte with its top bit set at each
+// place in turn, between bytes that are not ASCII: what is read is exactly p[0..n).
+TEST(PayloadsRaw, AsciiCheckReadsEveryByteAndNoOther) {
+    for (std::size_t n = 0; n <= 40; ++n) {
+        SCOPED_TRACE(n);
+        std::vector<std::uint8_t> buf(n + 16, 0xff);
+        std::uint8_t* p = buf.data() + 8;
+        std::fill(p, p + n, std::uint8_t{'a'});
+        EXPECT_TRUE(payload::text::is_ascii(p, n));
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::uint8_t bad : {std::uint8_t{0x80}, std::uint8_t{0xc3}, std::uint8_t{0xff}}) {
+                p[i] = bad;
+                EXPECT_FALSE(payload::text::is_ascii(p, n)) << "byte " << i;
+                p[i] = 0x7f;
+                EXPECT_TRUE(payload::text::is_ascii(p, n)) << "byte " << i;
+                p[i] = 'a';
+            }
+    }
 }
 
 TEST(PayloadsRaw, RouteIdsAreReadAsPythonIntDoes) {

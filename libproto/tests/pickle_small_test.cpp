@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "mitokit/payloads.hpp"
@@ -71,14 +72,22 @@ TEST(PickleSmall, ReadScalarAgreesWithTheDecoderOrDeclines) {
 }
 
 TEST(ConnectReply, BytesAreTheEncodersAndReadBack) {
+    // Names short and long (the writer's stack buffer holds 128 bytes, which a
+    // name of 75 to 79 bytes fills by the ID's size), appended after other bytes too.
+    std::vector<std::string> names = {"", "local.7", "a:b c"};
+    for (std::size_t n : {74, 75, 76, 77, 78, 79, 80, 300}) names.push_back(std::string(n, 'n'));
     for (std::int64_t id : INTS) {
-        for (const char* name : {"", "local.7", "a:b c"}) {
+        for (const std::string& name : names) {
             pickle::Document d;
             const auto root = d.seq(pickle::Kind::dict, {d.str("id"), d.integer(id), d.str("name"), d.str(name),
                                                         d.str("msg"), d.none()});
             Bytes got;
             ASSERT_TRUE(payload::build_connect_reply(id, name, got));
             EXPECT_EQ(got, encoded(d, root)) << id << " " << name;
+            Bytes after{9, 9};
+            ASSERT_TRUE(payload::build_connect_reply(id, name, after));
+            EXPECT_EQ(Bytes(after.begin() + 2, after.end()), got);
+            EXPECT_EQ(Bytes(after.begin(), after.begin() + 2), (Bytes{9, 9}));
             EXPECT_EQ(payload::connect_reply_id(got), id);
             // Every cut and changed byte is declined or read as the decoder reads it.
             for (std::size_t i = 0; i < got.size(); ++i) {

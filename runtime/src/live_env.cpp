@@ -322,15 +322,16 @@ void LiveEnv::note(sim::Node& n, sim::Note what, const Header* h, std::string_vi
     }
 }
 
-void LiveEnv::spawn_child(sim::Node& parent, sim::ContextId id, std::string name,
-                          std::function<void(sim::StreamId)> connected) {
+void LiveEnv::spawn_child(sim::Node& parent, sim::ContextId id, std::string name, std::uint32_t spawn) {
+    char buf[sim::DEFAULT_NAME_BUF];
+    if (name.empty()) name = sim::default_name(id, buf); // the Python child's context name too
     auto s = boot_child(parent, id, name);
     if (!s) {
         // NodeEnv has no failure callback: the reason is kept for the caller.
         errors_.push_back(s.error().message);
         return;
     }
-    connected(*s);
+    parent.spawn_connected(spawn, *s);
 }
 
 void LiveEnv::log_record(sim::Node&, sim::ContextId src, std::string_view logger, int level, std::string_view text) {

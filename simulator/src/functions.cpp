@@ -70,6 +70,16 @@ void allocate_next(Node& node, std::shared_ptr<IdRun> run) {
     });
 }
 
+// _proxy_connect's answer when the child got no ID.
+CallResult no_id_allocated() {
+    CallResult res;
+    auto& d = res.doc;
+    d.reserve(7); // the dict and its six items, without regrowing
+    res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.none(), d.str("name"), d.none(), d.str("msg"),
+                                          d.str("error occurred on host mitokit-sim: no ID allocated")});
+    return res;
+}
+
 } // namespace
 
 std::string FunctionRegistry::key(std::string_view m, const std::optional<std::string>& k, std::string_view f) {
@@ -148,20 +158,17 @@ FunctionRegistry FunctionRegistry::standard() {
     // parent._proxy_connect: upgrade, allocate an ID (a round trip below the
     // master), connect a child, answer {'id', 'name', 'msg'}.
     r.add("mitogen.parent", std::nullopt, "_proxy_connect", [](Node& n, const payload::CallFunction& c, CallDone done) {
-        std::string name;
-        if (const auto* k = kwarg(c, "name"); k && k->kind == pickle::Kind::str) name = k->s;
-        n.spawn_child(name, [done, name](std::optional<ContextId> id, StreamId) {
-            if (id) {
-                // Context.name: the name asked for, else the stream's default.
-                done(CallResult::connected(*id, name.empty() ? "local." + std::to_string(*id) : name));
-                return;
-            }
-            CallResult res;
-            auto& d = res.doc;
-            d.reserve(7); // the dict and its six items, without regrowing
-            res.root = d.seq(pickle::Kind::dict, {d.str("id"), d.none(), d.str("name"), d.none(), d.str("msg"),
-                                                  d.str("error occurred on host mitokit-sim: no ID allocated")});
-            done(std::move(res));
+        // Context.name: the name asked for, else the stream's default.
+        if (const auto* k = kwarg(c, "name"); k && k->kind == pickle::Kind::str && !k->s.empty()) {
+            n.spawn_child(k->s, [done, name = k->s](std::optional<ContextId> id, StreamId) {
+                done(id ? CallResult::connected(*id, name) : no_id_allocated());
+            });
+            return;
+        }
+        // The usual name=None: a callback of one CallDone, which std::function
+        // keeps without a heap block (one per context a tree builds).
+        n.spawn_child({}, [done](std::optional<ContextId> id, StreamId) {
+            done(id ? CallResult::connected_default(*id) : no_id_allocated());
         });
     });
     r.mark_takes_context("mitogen.parent", std::nullopt, "_proxy_connect");

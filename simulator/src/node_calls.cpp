@@ -346,6 +346,8 @@ void Node::call_no_reply_pickled(ContextId target, std::span<const std::uint8_t>
 void Node::spawn_child(std::string name, SpawnDone done) {
     upgrade();
     const std::uint32_t slot = ids().spawns.put(Spawn{std::move(name), std::move(done)});
+    // An ID in hand (the master's, or from the block) needs no callback.
+    if (const auto id = id_at_hand()) return spawn_with_id(slot, id);
     allocate_id([this, slot](std::optional<ContextId> id) { spawn_with_id(slot, id); });
 }
 
@@ -355,17 +357,19 @@ void Node::spawn_with_id(std::uint32_t slot, std::optional<ContextId> id) {
         return;
     }
     const ContextId cid = *id;
-    std::string name = std::move(ids().spawns[slot].name);
-    if (name.empty()) {
-        char buf[Stream::NAME_BUF];
-        name = std::string(Stream::default_name(cid, buf)); // made short, not assigned (_M_replace)
-    }
-    env_.spawn_child(*this, cid, std::move(name), [this, slot, cid](StreamId s) {
-        SpawnDone done = take_spawn(slot);
-        if (!alive_) return;
-        child_connected(s);
-        done(cid, s);
-    });
+    Spawn& sp = ids().spawns[slot];
+    sp.id = cid;
+    // An empty name stays empty: the env's stream takes the default without
+    // writing it out and reading it back.
+    env_.spawn_child(*this, cid, std::move(sp.name), slot);
+}
+
+void Node::spawn_connected(std::uint32_t slot, StreamId s) {
+    const ContextId cid = ids().spawns[slot].id;
+    SpawnDone done = take_spawn(slot);
+    if (!alive_) return;
+    child_connected(s);
+    done(cid, s);
 }
 
 Node::SpawnDone Node::take_spawn(std::uint32_t slot) {

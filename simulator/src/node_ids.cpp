@@ -14,13 +14,16 @@ void Node::on_allocate_id(const Message& msg) {
     route(std::move(reply));
 }
 
+std::optional<ContextId> Node::id_at_hand() {
+    IdState& st = ids();
+    if (is_master()) return static_cast<ContextId>(st.next_id++);
+    if (st.block_next < st.block_end) return st.block_next++;
+    return std::nullopt;
+}
+
 void Node::allocate_id(std::function<void(std::optional<ContextId>)> done) {
-    if (is_master()) {
-        done(static_cast<ContextId>(ids().next_id++));
-        return;
-    }
-    if (ids().block_next < ids().block_end) {
-        done(ids().block_next++);
+    if (const auto id = id_at_hand()) {
+        done(id);
         return;
     }
     ids().waiters.push_back(std::move(done));

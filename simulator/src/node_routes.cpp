@@ -12,11 +12,16 @@ void Node::send_route(StreamId s, std::uint32_t h, ContextId target, std::string
     std::vector<std::uint8_t> own;
     std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;
     payload::write_route(target, name, buf);
+    send_route_payload(s, h, buf);
+}
+
+void Node::send_route_payload(StreamId s, std::uint32_t h, std::span<const std::uint8_t> payload) {
+    if (s == NO_STREAM || !streams_[s]->open) return; // no stream during shutdown
     Header hdr;
     hdr.dst_id = streams_[s]->remote_id;
     hdr.src_id = hdr.auth_id = id_;
     hdr.handle = h;
-    send_frame(s, hdr, buf); // what make() would head a Message with, without one
+    send_frame(s, hdr, payload); // what make() would head a Message with, without one
 }
 
 void Node::propagate_up(std::uint32_t h, ContextId target, std::string_view name) {
@@ -70,9 +75,13 @@ void Node::on_add_route(const Message& msg) {
     std::uint32_t rid;
     std::string_view rname;
     std::optional<payload::Route> general;
+    // The payload is the bytes write_route writes for (rid, rname): it goes up as
+    // it came. Not so for "id:" (an empty name is written with no colon).
+    bool as_written = false;
     if (const auto v = payload::read_route(msg.data)) {
         rid = v->id;
         rname = v->name;
+        as_written = !v->has_name || !v->name.empty();
     } else {
         auto r = payload::parse_route(handle::ADD_ROUTE, msg.data);
         if (!r) {
@@ -100,7 +109,9 @@ void Node::on_add_route(const Message& msg) {
     set_route(rid, via);
     // The name travels on only when non-empty (`if name:` in _send_one), which
     // is how send_route takes an empty one.
-    propagate_up(handle::ADD_ROUTE, rid, rname);
+    if (!has_parent_) return;
+    if (as_written) send_route_payload(parent_stream_, handle::ADD_ROUTE, msg.data);
+    else send_route(parent_stream_, handle::ADD_ROUTE, rid, rname);
 }
 
 void Node::on_del_route(const Message& msg) {

@@ -159,8 +159,9 @@ void Simulation::on_own_event(std::uint32_t ld, std::uint32_t seg) {
         return;
     }
     if (ld == CONNECT_EVENT) {
-        PendingConnect pc = connects_.take(seg);
-        if (nodes_[pc.parent].alive() && nodes_[pc.parent].stream_open(pc.stream)) pc.connected(pc.stream);
+        const PendingConnect pc = connects_.take(seg);
+        Node& parent = nodes_[pc.parent];
+        if (parent.alive() && parent.stream_open(pc.stream)) parent.spawn_connected(pc.spawn, pc.stream);
     }
 }
 
@@ -303,7 +304,7 @@ void Simulation::note_text(Node& n, Note what, const Header* h, std::string_view
     record(s);
 }
 
-void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) {
+void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::uint32_t spawn) {
     NodeConfig cfg;
     cfg.id = id;
     cfg.parent_ids = ParentIds::below(parent.id(), parent.parent_ids());
@@ -332,7 +333,7 @@ void Simulation::spawn_child(Node& parent, ContextId id, std::string name, std::
     if (pcap_) pcap_->open(li, parent.id(), id, now());
     log_.record(now(), "spawn", id, parent.id()); // one per context: hashed as binary
     sched_.post(now() + cfg_.connect_delay, CONNECT_EVENT,
-                connects_.put(PendingConnect{L.node[0], L.stream[0], std::move(connected)}));
+                connects_.put(PendingConnect{L.node[0], L.stream[0], spawn}));
 }
 
 void Simulation::log_record(Node&, ContextId src, std::string_view logger, int level, std::string_view text) {

@@ -402,6 +402,34 @@ TEST(Router, ScalarCallResultsPickleAsTheEncoderWrites) {
     EXPECT_TRUE(got.empty());
 }
 
+// A child spawned with no name: the result keeps only the ID, and reads, pickles
+// and encodes as the result with "local.<id>" spelt out.
+TEST(Router, ConnectedResultsWithTheDefaultNameAreTheNamedOnes) {
+    for (std::uint32_t id : {0u, 1u, 9u, 10u, 99999u, 1000000u, std::uint32_t{INT32_MAX}, std::uint32_t{INT32_MAX} + 1,
+                             UINT32_MAX}) {
+        SCOPED_TRACE(id);
+        const std::string name = "local." + std::to_string(id);
+        const CallResult quick = CallResult::connected_default(id);
+        const CallResult named = CallResult::connected(id, name);
+        EXPECT_EQ(quick.doc.size(), 0u);
+        char buf[DEFAULT_NAME_BUF];
+        EXPECT_EQ(quick.connected_name(buf), name);
+        pickle::Document s1, s2;
+        const auto [d1, r1] = quick.value(s1);
+        const auto [d2, r2] = named.value(s2);
+        std::vector<std::uint8_t> want, got;
+        ASSERT_TRUE(pickle::encode(*d2, r2, want));
+        ASSERT_TRUE(pickle::encode(*d1, r1, got));
+        EXPECT_EQ(got, want);
+        std::vector<std::uint8_t> p1, p2;
+        EXPECT_EQ(quick.scalar_pickle(p1), named.scalar_pickle(p2));
+        EXPECT_EQ(p1, p2);
+        if (!p1.empty()) {
+            EXPECT_EQ(p1, want);
+        }
+    }
+}
+
 TEST(Router, ConnectedResultsPickleAsTheEncoderWritesAndReadBackAsTheDecoderReads) {
     const std::string long_name(300, 'n');
     std::vector<std::vector<std::uint8_t>> payloads;
@@ -617,6 +645,65 @@ TEST(Router, AContextsOwnDelRouteLeavesItsDescendantsRoutesBehindAsInTheReferenc
     EXPECT_GE(w.note(Note::bad_auth_drop), 1u);
     EXPECT_TRUE(m.route_for(g)) << "the DEL_ROUTE for g was dropped";
     EXPECT_EQ(w.sim->stale_routes(), (std::vector<std::string>{"context 0 still routes to dead context " + std::to_string(g)}));
+}
+
+TEST(Router, AChildsRouteCarriesTheNameItWasSpawnedWith) {
+    // c1's RouteMonitor announces each new child as "id:name": the default
+    // "local.<id>" for _proxy_connect(name=None), else the name asked for. The
+    // reply names the child the same way.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const auto sent_bytes = [&] {
+        const auto& ph = w.sim->per_handle();
+        const auto it = ph.find(handle::ADD_ROUTE);
+        return it == ph.end() ? std::uint64_t{0} : it->second.bytes;
+    };
+    for (const std::string name : {"", "web", "local.1"}) {
+        SCOPED_TRACE(name);
+        auto c = make_call("mitogen.parent", std::nullopt, "_proxy_connect");
+        if (!name.empty()) c.kwargs = c.doc.seq(pickle::Kind::kwargs, {c.doc.str("name"), c.doc.str(name)});
+        const auto before = sent_bytes();
+        const Reply r = w.call(c1, c);
+        ASSERT_TRUE(r.ok());
+        const auto& d = r.doc[r.root];
+        const auto g = static_cast<ContextId>(r.doc[d.items.at(1)].i);
+        const std::string want = name.empty() ? "local." + std::to_string(g) : name;
+        EXPECT_EQ(r.doc[d.items.at(3)].s, want);
+        EXPECT_EQ(sent_bytes() - before, HEADER_SIZE + (std::to_string(g) + ":" + want).size());
+        EXPECT_TRUE(w.sim->master().route_for(g));
+    }
+}
+
+TEST(Router, AnAddRouteGoesUpAsRouteMonitorWritesIt) {
+    // c1 takes routes its child g announces and sends each up in the form
+    // _send_one writes, "id" or "id:name": what came in that form goes up as it
+    // came, "id:" goes up as "id", and a number Python's int() reads in another
+    // spelling goes up in its own.
+    World w;
+    const ContextId c1 = w.spawn_from_master();
+    const ContextId g = w.spawn_via(c1);
+    Node& n1 = *w.sim->find(c1);
+    Node& m = w.sim->master();
+    const StreamId to_g = *n1.route_for(g);
+    const auto sent_bytes = [&] { return w.sim->per_handle().at(handle::ADD_ROUTE).bytes; };
+    const std::pair<std::string, std::string> cases[] = {
+        {"700001", "700001"},         {"700002:nm", "700002:nm"}, {"700003:", "700003"},
+        {"0700004", "700004"},        {"700005:a:b", "700005:a:b"}, {"12345678901:x", ""},
+    };
+    for (const auto& [in, up] : cases) {
+        SCOPED_TRACE(in);
+        const auto before = sent_bytes();
+        n1.receive(to_g, frame(c1, g, g, handle::ADD_ROUTE, 0, to_bytes(in)));
+        w.sim->run();
+        if (up.empty()) {
+            EXPECT_EQ(sent_bytes(), before) << "no such ID: nothing goes up";
+            continue;
+        }
+        EXPECT_EQ(sent_bytes() - before, HEADER_SIZE + up.size());
+        const auto id = static_cast<ContextId>(std::stoul(up));
+        EXPECT_EQ(n1.route_for(id), std::optional<StreamId>(to_g));
+        EXPECT_EQ(m.route_for(id), m.route_for(c1));
+    }
 }
 
 TEST(Router, AForgedAddRouteForASiblingOutlivesItAsInTheReference) {

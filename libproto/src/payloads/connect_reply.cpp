@@ -33,15 +33,21 @@ bool build_connect_reply(std::int64_t id, std::string_view name, std::vector<std
     // Other text goes through the encoder, which owns the rules for it.
     if (!pickle::small::fits_int32(id) || !ascii(text)) return false;
     const std::size_t int_len = pickle::small::int32_length(id);
-    const std::size_t at = out.size();
-    out.resize(at + sizeof HEAD + int_len + sizeof NAME_KEY + 4 + text.size() + sizeof TAIL);
-    std::uint8_t* p = std::copy(std::begin(HEAD), std::end(HEAD), out.data() + at);
+    const std::size_t len = sizeof HEAD + int_len + sizeof NAME_KEY + 4 + text.size() + sizeof TAIL;
+    // Written on the stack and appended in one copy, where out.resize() would
+    // zero the bytes first (a long name is written in place).
+    std::uint8_t stack[128];
+    const bool on_stack = len <= sizeof stack;
+    if (!on_stack) out.resize(out.size() + len);
+    std::uint8_t* const start = on_stack ? stack : out.data() + out.size() - len;
+    std::uint8_t* p = std::copy(std::begin(HEAD), std::end(HEAD), start);
     pickle::small::write_int32(p, id);
     p = std::copy(std::begin(NAME_KEY), std::end(NAME_KEY), p + int_len);
     const auto n = static_cast<std::uint32_t>(text.size());
     for (int k = 0; k < 4; ++k) *p++ = static_cast<std::uint8_t>(n >> (8 * k));
     p = std::copy(text.begin(), text.end(), p);
     std::copy(std::begin(TAIL), std::end(TAIL), p);
+    if (on_stack) out.insert(out.end(), stack, stack + len);
     return true;
 }
 

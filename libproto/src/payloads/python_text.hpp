@@ -33,16 +33,29 @@ inline std::string_view as_text(const std::uint8_t* p, std::size_t n) noexcept {
 }
 
 // No byte of p[0..n) has its top bit set: ASCII, which is valid UTF-8 as it is.
-// Eight bytes a step: a context's name is read on every hop of its route.
+// Eight bytes a step: a context's name is read on every hop of its route. The
+// bytes past the last whole eight are read as the last eight, or from four
+// bytes up as the first and last four (overlapping), not one at a time: a
+// default name, "local." and five digits, ends in three.
 inline bool is_ascii(const std::uint8_t* p, std::size_t n) noexcept {
     std::uint64_t high = 0;
-    std::size_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        std::uint64_t chunk;
-        std::memcpy(&chunk, p + j, 8);
-        high |= chunk;
+    if (n >= 8) {
+        for (std::size_t j = 0; j + 8 <= n; j += 8) {
+            std::uint64_t chunk;
+            std::memcpy(&chunk, p + j, 8);
+            high |= chunk;
+        }
+        std::uint64_t last;
+        std::memcpy(&last, p + n - 8, 8);
+        high |= last;
+    } else if (n >= 4) {
+        std::uint32_t first, last;
+        std::memcpy(&first, p, 4);
+        std::memcpy(&last, p + n - 4, 4);
+        high = first | last;
+    } else {
+        for (std::size_t j = 0; j < n; ++j) high |= p[j];
     }
-    for (; j < n; ++j) high |= p[j];
     return (high & 0x8080808080808080ull) == 0;
 }
 

@@ -122,8 +122,7 @@ public:
     void close_stream(sim::Node& n, sim::StreamId s) override;
     void defer(sim::Node& n, sim::Time delay, std::function<void()> fn) override;
     void note(sim::Node& n, sim::Note what, const Header* h, std::string_view detail) override;
-    void spawn_child(sim::Node& parent, sim::ContextId id, std::string name,
-                     std::function<void(sim::StreamId)> connected) override;
+    void spawn_child(sim::Node& parent, sim::ContextId id, std::string name, std::uint32_t spawn) override;
     void log_record(sim::Node& master, sim::ContextId src, std::string_view logger, int level,
                     std::string_view text) override;
     void exited(sim::Node& n) override;

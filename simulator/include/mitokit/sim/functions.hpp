@@ -4,7 +4,9 @@
 // dispatcher runs one call at a time, like the reference's main thread.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -20,6 +22,14 @@
 namespace mitokit::sim {
 
 class Node;
+
+// "local.<id>": the name a child spawned with none gets (its stream's and its
+// Context's), written into `buf` (room for "local." and a 32-bit ID).
+inline constexpr std::size_t DEFAULT_NAME_BUF = 16;
+inline std::string_view default_name(std::uint32_t id, char (&buf)[DEFAULT_NAME_BUF]) noexcept {
+    std::memcpy(buf, "local.", 6);
+    return {buf, static_cast<std::size_t>(std::to_chars(buf + 6, buf + DEFAULT_NAME_BUF, id).ptr - buf)};
+}
 
 // The most IDs one mitokit.sim.allocate_ids call hands out (its reply lists them all).
 inline constexpr std::int64_t MAX_IDS_PER_CALL = 100000;
@@ -56,15 +66,24 @@ struct CallResult {
         r.root = r.doc.str(name);
         return r;
     }
+    // connected(id, "local.<id>"), the name of a child spawned with none (nearly
+    // every one), kept as the ID alone: `doc` stays empty.
+    static CallResult connected_default(std::uint32_t id) {
+        CallResult r;
+        r.scalar = Scalar::connected;
+        r.int_value = id;
+        return r;
+    }
     // The result as a value: in `doc`, or for a scalar in `scratch` (cleared first).
     std::pair<const pickle::Document*, pickle::NodeId> value(pickle::Document& scratch) const {
         if (scalar == Scalar::no) return {&doc, root};
         scratch.clear();
         if (scalar == Scalar::connected) {
+            char buf[DEFAULT_NAME_BUF];
             auto& d = scratch;
             d.reserve(7); // the dict and its six items, without regrowing
             return {&d, d.seq(pickle::Kind::dict, {d.str("id"), d.integer(int_value), d.str("name"),
-                                                   d.str(doc[root].s), d.str("msg"), d.none()})};
+                                                   d.str(connected_name(buf)), d.str("msg"), d.none()})};
         }
         return {&scratch, scalar == Scalar::none ? scratch.none() : scratch.integer(int_value)};
     }
@@ -78,9 +97,17 @@ struct CallResult {
         case Scalar::no: return false;
         case Scalar::none: pickle::small::append_none(out); return true;
         case Scalar::integer: return pickle::small::append_int32(out, int_value);
-        case Scalar::connected: return payload::build_connect_reply(int_value, doc[root].s, out);
+        case Scalar::connected: {
+            char buf[DEFAULT_NAME_BUF];
+            return payload::build_connect_reply(int_value, connected_name(buf), out);
+        }
         }
         return false;
+    }
+    // A connected result's name: the one in `doc`, or the default written into `buf`.
+    std::string_view connected_name(char (&buf)[DEFAULT_NAME_BUF]) const {
+        if (root != pickle::NO_NODE) return doc[root].s;
+        return default_name(static_cast<std::uint32_t>(int_value), buf);
     }
     // type like "builtins.ValueError"; the text is what CallError(e) carries.
     static CallResult raise(std::string_view type, std::string_view message) {

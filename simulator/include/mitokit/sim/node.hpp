@@ -103,10 +103,11 @@ public:
     // exited by then; an env may drop the timer when n exits instead.
     virtual void shutdown_deadline(Node& n, Time delay);
     virtual void note(Node& n, Note what, const Header* h, std::string_view detail) = 0;
-    // parent.Router.local(): start a child with this ID; call connected(stream) once
-    // it is up (MITO002 seen), or failed(reason).
-    virtual void spawn_child(Node& parent, ContextId id, std::string name,
-                             std::function<void(StreamId)> connected) = 0;
+    // parent.Router.local(): start a child with this ID, its name `name` (empty
+    // for the default, "local.<id>"); call parent.spawn_connected(spawn, stream)
+    // once it is up (MITO002 seen). The parent finds the spawn again by that
+    // word: an env keeps no closure a child.
+    virtual void spawn_child(Node& parent, ContextId id, std::string name, std::uint32_t spawn) = 0;
     // The master's log sink (FORWARD_LOG).
     virtual void log_record(Node& master, ContextId src, std::string_view logger, int level,
                             std::string_view text) = 0;
@@ -152,7 +153,8 @@ public:
     bool upgraded() const noexcept { return upgraded_; }
 
     // --- streams -------------------------------------------------------------
-    // A new stream to `remote_id`. `stamp_auth` is a UNIX listener's auth_id stamp.
+    // A new stream to `remote_id`, named `name` or, when that is empty, by the
+    // default "local.<remote_id>". `stamp_auth` is a UNIX listener's auth_id stamp.
     StreamId add_stream(ContextId remote_id, std::string_view name, StreamStart start = StreamStart::frames,
                         std::optional<ContextId> stamp_auth = std::nullopt);
     // Child side: the stream to the parent is up.
@@ -192,6 +194,8 @@ public:
     // parent.Router.local(): allocate an ID (a round trip for non-masters) and spawn.
     // done(id, stream) once connected; done(nullopt, NO_STREAM) if no ID could be had.
     void spawn_child(std::string name, std::function<void(std::optional<ContextId>, StreamId)> done);
+    // The env's answer to NodeEnv::spawn_child: the child of spawn `spawn` is up on stream `s`.
+    void spawn_connected(std::uint32_t spawn, StreamId s);
     // Importer: import `fullname` as the main thread would; done(error or empty).
     void import_module(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
     // Broker shutdown: SHUTDOWN to children, then exit once every stream but the
@@ -256,7 +260,7 @@ private:
         Stream(Node& n, StreamId i, ContextId remote, std::string_view nm, StreamStart st, std::optional<ContextId> stamp)
             : node(n), sid(i), remote_id(remote), start(st), stamp_auth(stamp) {
             if (nm == "parent") parent_named = true;
-            else if (!is_default_name(nm, remote)) custom_name = std::make_unique<std::string>(nm);
+            else if (!nm.empty() && !is_default_name(nm, remote)) custom_name = std::make_unique<std::string>(nm);
         }
 
         // Called directly (Stream is final) by Node::receive's scan of whole frames.
@@ -301,7 +305,7 @@ private:
             return std::string(name_view(buf));
         }
         // name() without a string: the default one is written into `buf`.
-        static constexpr std::size_t NAME_BUF = 16; // "local." and a 32-bit ID
+        static constexpr std::size_t NAME_BUF = DEFAULT_NAME_BUF;
         std::string_view name_view(char (&buf)[NAME_BUF]) const {
             if (custom_name) return *custom_name;
             if (parent_named) return "parent";
@@ -317,10 +321,6 @@ private:
                 v = v * 10 + static_cast<std::uint64_t>(c - '0');
             }
             return v == id;
-        }
-        static std::string_view default_name(ContextId id, char (&buf)[NAME_BUF]) {
-            std::memcpy(buf, "local.", 6);
-            return {buf, static_cast<std::size_t>(std::to_chars(buf + 6, buf + NAME_BUF, id).ptr - buf)};
         }
 
         std::set<std::string>& sent(); // made with the planner's initial set on first use
@@ -470,6 +470,8 @@ private:
     void propagate_up(std::uint32_t handle, ContextId target, std::string_view name);
     void propagate_down(ContextId target);
     void send_route(StreamId s, std::uint32_t handle, ContextId target, std::string_view name);
+    // The same with the payload already written ("id" or "id:name").
+    void send_route_payload(StreamId s, std::uint32_t handle, std::span<const std::uint8_t> payload);
 
     // IDs
     void on_allocate_id(const Message& msg);
@@ -478,6 +480,9 @@ public:
     // ALLOCATE_ID round trip failed.
     void allocate_id(std::function<void(std::optional<ContextId>)> done);
 private:
+    // The next ID without a round trip (the master's counter, or the block in
+    // hand); nullopt when it takes an ALLOCATE_ID.
+    std::optional<ContextId> id_at_hand();
 
     // calls
     void on_call_function(Message& msg); // may take msg's data (a queued call)
@@ -548,6 +553,7 @@ private:
     struct Spawn {
         std::string name;
         SpawnDone done;
+        ContextId id = 0; // once allocated
     };
     // IdAllocator (master) / ChildIdAllocator, and the spawns waiting on them.
     // Made on first use: leaves never allocate IDs.

@@ -114,7 +114,7 @@ public:
     void defer_route_frame(Node& n, const Header& h, std::span<const std::uint8_t> payload) override;
     void defer_main_thread(Node& n, Time delay) override;
     void note(Node& n, Note what, const Header* h, std::string_view detail) override;
-    void spawn_child(Node& parent, ContextId id, std::string name, std::function<void(StreamId)> connected) override;
+    void spawn_child(Node& parent, ContextId id, std::string name, std::uint32_t spawn) override;
     void log_record(Node& master, ContextId src, std::string_view logger, int level, std::string_view text) override;
     void exited(Node& n) override;
 
@@ -202,7 +202,7 @@ private:
     struct PendingConnect {
         std::uint32_t parent = 0; // node index
         StreamId stream = 0;      // the parent's stream to the child
-        std::function<void(StreamId)> connected;
+        std::uint32_t spawn = 0;  // for Node::spawn_connected
     };
     SlotTable<PendingConnect> connects_;
     LinkStats link_stats_;      // all links together
