@@ -107,7 +107,7 @@ void Node::run_call(const Header& h, std::span<const std::uint8_t> data) {
     rc.h = h;
     rc.chain.reset();
     rc.finished = false;
-    rc.parsed = shared_.scratch ? shared_.scratch->take_parsed() : std::make_unique<ParsedCall>();
+    if (!rc.parsed) rc.parsed = shared_.scratch ? shared_.scratch->take_parsed() : std::make_unique<ParsedCall>();
     ParsedCall& pc = *rc.parsed;
     pc.unpacked = pickle::NO_NODE;
     // The workloads send one call to thousands of contexts, and the pooled
@@ -154,7 +154,7 @@ void Node::call_imported(std::optional<std::string> import_error) {
         pc.resolved_in = fns;
     }
     if (!fns || !pc.resolved) return call_imported_slow();
-    if (chain_failed()) return;
+    if (chain_errors_ && chain_failed()) return; // no chain has failed here: no call
     run_native(*pc.resolved);
 }
 
@@ -179,7 +179,8 @@ void CallDone::finish_running_call(void* node, const CallResult& r) {
 
 void Node::run_native(NativeFn fn) {
     fn(*this, running_->parsed->call, CallDone(*this));
-    // Started (and maybe answered already): the native copied what it keeps.
+    // Started and not answered yet: the native copied what it keeps, and the
+    // payload's storage goes back now (an answered call gave it back with itself).
     if (running_ && running_->parsed && shared_.scratch) shared_.scratch->give_parsed(std::move(running_->parsed));
 }
 
