@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,27 @@ TEST(PickleSmall, WritersGiveTheEncodersBytes) {
     EXPECT_FALSE(pickle::small::append_int32(got, std::int64_t{INT32_MAX} + 1));
     EXPECT_FALSE(pickle::small::append_int32(got, std::int64_t{INT32_MIN} - 1));
     EXPECT_EQ(got, Bytes{7});
+}
+
+TEST(PickleSmall, FixedBufferWritersGiveTheEncodersBytes) {
+    pickle::Document d;
+    // Filled with a marker: nothing may be written past the length returned.
+    std::uint8_t buf[pickle::small::MAX_SCALAR + 1];
+    std::fill(std::begin(buf), std::end(buf), 0xee);
+    std::size_t n = pickle::small::write_none_pickle(buf);
+    EXPECT_EQ(Bytes(buf, buf + n), encoded(d, d.none()));
+    for (std::int64_t v : INTS) {
+        std::fill(std::begin(buf), std::end(buf), 0xee);
+        n = pickle::small::write_int32_pickle(buf, v);
+        ASSERT_LE(n, pickle::small::MAX_SCALAR) << v;
+        EXPECT_EQ(Bytes(buf, buf + n), encoded(d, d.integer(v))) << v;
+        EXPECT_EQ(buf[n], 0xee) << v;
+    }
+    for (std::int64_t v : {std::int64_t{INT32_MAX} + 1, std::int64_t{INT32_MIN} - 1, INT64_MIN, INT64_MAX}) {
+        std::fill(std::begin(buf), std::end(buf), 0xee);
+        EXPECT_EQ(pickle::small::write_int32_pickle(buf, v), 0u) << v;
+        EXPECT_EQ(buf[0], 0xee) << v;
+    }
 }
 
 TEST(PickleSmall, ReadScalarAgreesWithTheDecoderOrDeclines) {

@@ -107,7 +107,7 @@ void Node::run_call(const Header& h, std::span<const std::uint8_t> data) {
     rc.h = h;
     rc.chain.reset();
     rc.finished = false;
-    rc.parsed = shared_.scratch ? shared_.scratch->take_parsed() : std::make_unique<ParsedCall>();
+    if (!rc.parsed) rc.parsed = shared_.scratch ? shared_.scratch->take_parsed() : std::make_unique<ParsedCall>();
     ParsedCall& pc = *rc.parsed;
     pc.unpacked = pickle::NO_NODE;
     // The workloads send one call to thousands of contexts, and the pooled
@@ -154,7 +154,7 @@ void Node::call_imported(std::optional<std::string> import_error) {
         pc.resolved_in = fns;
     }
     if (!fns || !pc.resolved) return call_imported_slow();
-    if (chain_failed()) return;
+    if (chain_errors_ && chain_failed()) return; // no chain has failed here: no call
     run_native(*pc.resolved);
 }
 
@@ -179,7 +179,8 @@ void CallDone::finish_running_call(void* node, const CallResult& r) {
 
 void Node::run_native(NativeFn fn) {
     fn(*this, running_->parsed->call, CallDone(*this));
-    // Started (and maybe answered already): the native copied what it keeps.
+    // Started and not answered yet: the native copied what it keeps, and the
+    // payload's storage goes back now (an answered call gave it back with itself).
     if (running_ && running_->parsed && shared_.scratch) shared_.scratch->give_parsed(std::move(running_->parsed));
 }
 
@@ -245,21 +246,28 @@ void Node::finish_call(const CallResult& result, bool cache_failure) {
         chain_errors_->emplace(*rc.chain, *result.error);
     }
     if (rc.h.reply_to) {
-        // Pickled into the scratch buffer and copied on by the env, not into a
-        // fresh vector each reply.
-        std::vector<std::uint8_t> own;
-        std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;
-        buf.clear();
-        if (result.error) {
-            pickle_error_into(*result.error, buf);
-        } else if (result.scalar_pickle(buf)) {
-            // getpid's int or _proxy_connect's dict, written without a Document and the encoder.
+        const Header to = header_to(rc.h.src_id, rc.h.reply_to);
+        std::uint8_t small[pickle::small::MAX_SCALAR];
+        if (const std::size_t n = result.small_pickle(small)) {
+            // getpid's int or a None, from the stack: no buffer to clear and grow.
+            env_.defer_route_frame(*this, to, std::span<const std::uint8_t>(small, n));
         } else {
-            pickle::Document own_doc;
-            const auto [doc, root] = result.value(shared_.scratch ? shared_.scratch->doc() : own_doc);
-            pickle_into(*doc, root, buf);
+            // Pickled into the scratch buffer and copied on by the env, not into a
+            // fresh vector each reply.
+            std::vector<std::uint8_t> own;
+            std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;
+            buf.clear();
+            if (result.error) {
+                pickle_error_into(*result.error, buf);
+            } else if (result.scalar_pickle(buf)) {
+                // _proxy_connect's dict, written without a Document and the encoder.
+            } else {
+                pickle::Document own_doc;
+                const auto [doc, root] = result.value(shared_.scratch ? shared_.scratch->doc() : own_doc);
+                pickle_into(*doc, root, buf);
+            }
+            env_.defer_route_frame(*this, to, buf);
         }
-        env_.defer_route_frame(*this, header_to(rc.h.src_id, rc.h.reply_to), buf);
     }
     // A view of the error, not a copy of it: the note reads no text for this kind.
     env_.note(*this, Note::call_finished, &rc.h, result.error ? std::string_view(*result.error) : std::string_view());

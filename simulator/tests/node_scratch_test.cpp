@@ -63,17 +63,23 @@ TEST(NodeScratch, KeepsAtMostItsLimitAndTrimsToWhatItIsTold) {
     EXPECT_EQ(s.pooled(), 2u);
 }
 
-TEST(NodeScratch, ARunningCallGivesItsParsedPayloadBackToItsOwnPool) {
+TEST(NodeScratch, ARunningCallComesBackWithItsParsedPayloadAndAPayloadGivenApartToo) {
     NodeScratch s;
     auto c = s.take_call();
     c->parsed = s.take_parsed();
     c->parsed->unpacked = 7;
     const ParsedCall* parsed = c->parsed.get();
-    s.give_call(std::move(c));
-    EXPECT_EQ(s.pooled(), 2u); // the call and, apart, its parsed payload
+    s.give_call(std::move(c)); // answered at once: both go back together
+    EXPECT_EQ(s.pooled(), 1u);
     auto again = s.take_call();
-    EXPECT_EQ(again->parsed, nullptr); // a call comes back without one
-    EXPECT_EQ(s.take_parsed().get(), parsed); // the payload's storage is reused
+    EXPECT_EQ(again->parsed.get(), parsed); // the payload's storage is reused with the call
+    // An answer that comes later: the payload went back apart when the native started.
+    s.give_parsed(std::move(again->parsed));
+    s.give_call(std::move(again));
+    EXPECT_EQ(s.pooled(), 2u);
+    auto third = s.take_call();
+    EXPECT_EQ(third->parsed, nullptr);
+    EXPECT_EQ(s.take_parsed().get(), parsed);
 }
 
 } // namespace

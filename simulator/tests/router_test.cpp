@@ -373,10 +373,14 @@ TEST(Router, ScalarCallResultsPickleAsTheEncoderWrites) {
         const auto [doc, root] = r.value(scratch);
         std::vector<std::uint8_t> want;
         ASSERT_TRUE(pickle::encode(*doc, root, want));
+        std::uint8_t small[pickle::small::MAX_SCALAR];
+        const std::size_t n = r.small_pickle(small);
         std::vector<std::uint8_t> got = {1, 2}; // appended after what the buffer held
         if (r.scalar_pickle(got)) {
             EXPECT_EQ(std::vector<std::uint8_t>(got.begin() + 2, got.end()), want);
+            EXPECT_EQ(std::vector<std::uint8_t>(small, small + n), want);
         } else {
+            EXPECT_EQ(n, 0u);
             EXPECT_TRUE(v < INT32_MIN || v > INT32_MAX);
             EXPECT_EQ(got, (std::vector<std::uint8_t>{1, 2}));
         }
@@ -389,6 +393,9 @@ TEST(Router, ScalarCallResultsPickleAsTheEncoderWrites) {
         ASSERT_TRUE(pickle::encode(*doc, root, want));
         ASSERT_TRUE(r.scalar_pickle(got));
         EXPECT_EQ(got, want);
+        std::uint8_t small[pickle::small::MAX_SCALAR];
+        const std::size_t n = r.small_pickle(small);
+        EXPECT_EQ(std::vector<std::uint8_t>(small, small + n), want);
     }
     // Results that are no scalar, or an error, are left to the encoder.
     std::vector<std::uint8_t> got;
@@ -400,6 +407,10 @@ TEST(Router, ScalarCallResultsPickleAsTheEncoderWrites) {
     failed_int.error = "builtins.ValueError: x";
     EXPECT_FALSE(failed_int.scalar_pickle(got));
     EXPECT_TRUE(got.empty());
+    std::uint8_t small[pickle::small::MAX_SCALAR];
+    EXPECT_EQ(with_doc.small_pickle(small), 0u);
+    EXPECT_EQ(failed_int.small_pickle(small), 0u);
+    EXPECT_EQ(CallResult::connected(5, "local.5").small_pickle(small), 0u);
 }
 
 // A child spawned with no name: the result keeps only the ID, and reads, pickles

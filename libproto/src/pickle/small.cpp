@@ -12,10 +12,23 @@ std::size_t int32_length(std::int64_t v) noexcept {
 }
 
 void write_int32(std::uint8_t* p, std::int64_t v) noexcept {
-    const std::size_t len = int32_length(v);
     const auto u = static_cast<std::uint32_t>(v);
-    p[0] = len == 2 ? BININT1 : len == 3 ? BININT2 : BININT;
-    for (std::size_t k = 1; k < len; ++k) p[k] = static_cast<std::uint8_t>(u >> (8 * (k - 1)));
+    const auto byte = [u](int k) { return static_cast<std::uint8_t>(u >> (8 * k)); };
+    // Unrolled per length: every reply of a tree writes one.
+    if (v >= 0 && v < 256) {
+        p[0] = BININT1;
+        p[1] = byte(0);
+    } else if (v >= 0 && v < 65536) {
+        p[0] = BININT2;
+        p[1] = byte(0);
+        p[2] = byte(1);
+    } else {
+        p[0] = BININT;
+        p[1] = byte(0);
+        p[2] = byte(1);
+        p[3] = byte(2);
+        p[4] = byte(3);
+    }
 }
 
 std::size_t read_int32(std::span<const std::uint8_t> d, std::int64_t& v) noexcept {
@@ -36,19 +49,34 @@ std::size_t read_int32(std::span<const std::uint8_t> d, std::int64_t& v) noexcep
     return 0;
 }
 
-void append_none(std::vector<std::uint8_t>& out) { out.insert(out.end(), {PROTO, 2, NONE, STOP}); }
+void append_none(std::vector<std::uint8_t>& out) {
+    std::uint8_t buf[MAX_SCALAR];
+    out.insert(out.end(), buf, buf + write_none_pickle(buf));
+}
 
 bool append_int32(std::vector<std::uint8_t>& out, std::int64_t v) {
-    if (!fits_int32(v)) return false;
-    const std::size_t at = out.size(), len = int32_length(v);
-    // One resize, then stores: a reply's few bytes cost less than an insert each.
-    out.resize(at + 3 + len);
-    std::uint8_t* p = out.data() + at;
+    std::uint8_t buf[MAX_SCALAR];
+    const std::size_t n = write_int32_pickle(buf, v);
+    out.insert(out.end(), buf, buf + n);
+    return n != 0;
+}
+
+std::size_t write_none_pickle(std::uint8_t* p) noexcept {
+    p[0] = PROTO;
+    p[1] = 2;
+    p[2] = NONE;
+    p[3] = STOP;
+    return 4;
+}
+
+std::size_t write_int32_pickle(std::uint8_t* p, std::int64_t v) noexcept {
+    if (!fits_int32(v)) return 0;
+    const std::size_t len = int32_length(v);
     p[0] = PROTO;
     p[1] = 2;
     write_int32(p + 2, v);
     p[2 + len] = STOP;
-    return true;
+    return 3 + len;
 }
 
 std::optional<std::optional<std::int64_t>> read_scalar(std::span<const std::uint8_t> d) noexcept {

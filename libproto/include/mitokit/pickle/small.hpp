@@ -32,6 +32,13 @@ std::size_t read_int32(std::span<const std::uint8_t> d, std::int64_t& v) noexcep
 void append_none(std::vector<std::uint8_t>& out);
 bool append_int32(std::vector<std::uint8_t>& out, std::int64_t v);
 
+// The same pickles written at p[0..), which must hold MAX_SCALAR bytes: their
+// length, or 0 (nothing written) for a larger int. For a reply sent from a
+// stack buffer, with no vector to clear and grow.
+inline constexpr std::size_t MAX_SCALAR = 8; // PROTO 2, BININT and its four bytes, STOP
+std::size_t write_none_pickle(std::uint8_t* p) noexcept;
+std::size_t write_int32_pickle(std::uint8_t* p, std::int64_t v) noexcept;
+
 // A payload that is exactly such a pickle: None (nullopt inside) or the int.
 // Any encoding reads it alike: one pickle with nothing after it.
 std::optional<std::optional<std::int64_t>> read_scalar(std::span<const std::uint8_t> d) noexcept;

@@ -93,16 +93,22 @@ struct CallResult {
     // unchanged, for any other result.
     bool scalar_pickle(std::vector<std::uint8_t>& out) const {
         if (error) return false;
-        switch (scalar) {
-        case Scalar::no: return false;
-        case Scalar::none: pickle::small::append_none(out); return true;
-        case Scalar::integer: return pickle::small::append_int32(out, int_value);
-        case Scalar::connected: {
+        if (scalar == Scalar::connected) {
             char buf[DEFAULT_NAME_BUF];
             return payload::build_connect_reply(int_value, connected_name(buf), out);
         }
-        }
-        return false;
+        std::uint8_t small[pickle::small::MAX_SCALAR];
+        const std::size_t n = small_pickle(small);
+        out.insert(out.end(), small, small + n);
+        return n != 0;
+    }
+    // The same for None and an int32 only, written at p[0..) (MAX_SCALAR bytes):
+    // its length, or 0 for any other result. A getpid reply needs no vector.
+    std::size_t small_pickle(std::uint8_t* p) const noexcept {
+        if (error) return 0;
+        if (scalar == Scalar::none) return pickle::small::write_none_pickle(p);
+        if (scalar == Scalar::integer) return pickle::small::write_int32_pickle(p, int_value);
+        return 0;
     }
     // A connected result's name: the one in `doc`, or the default written into `buf`.
     std::string_view connected_name(char (&buf)[DEFAULT_NAME_BUF]) const {

@@ -41,7 +41,7 @@ struct ParsedCall {
 struct RunningCall {
     Header h{};
     std::optional<std::string> chain;
-    std::unique_ptr<ParsedCall> parsed; // until the native has started
+    std::unique_ptr<ParsedCall> parsed; // until the native has started (or, pooled, for the next call)
     bool finished = false; // answered: a second answer from a native is ignored
 };
 
@@ -105,14 +105,16 @@ public:
         message_busy_ = false;
         if (message_.data.capacity() > RETAIN_MESSAGE) std::vector<std::uint8_t>().swap(message_.data);
     }
+    // A call comes back with the parsed payload it held, if any: a native that
+    // answers at once (getpid) gives both back together, one pool round trip
+    // per call rather than two, and the next call finds the payload's storage
+    // (and its last parse) where it left it. A native that answers later has
+    // given its payload back apart when it started (Node::run_native).
     std::unique_ptr<RunningCall> take_call() {
         if (auto c = calls_.take()) return c;
         return std::make_unique<RunningCall>();
     }
-    void give_call(std::unique_ptr<RunningCall> c) {
-        if (c && c->parsed) give_parsed(std::move(c->parsed));
-        calls_.give(std::move(c));
-    }
+    void give_call(std::unique_ptr<RunningCall> c) { calls_.give(std::move(c)); }
     std::unique_ptr<ParsedCall> take_parsed() {
         if (auto p = parsed_.take()) return p;
         return std::make_unique<ParsedCall>();
