@@ -7,7 +7,6 @@
 namespace mitokit::sim {
 
 void Node::send_route(StreamId s, std::uint32_t h, ContextId target, std::string_view name) {
-    if (s == NO_STREAM || !streams_[s]->open) return; // no stream during shutdown
     // Built in the scratch buffer and copied onto the link at once.
     std::vector<std::uint8_t> own;
     std::vector<std::uint8_t>& buf = shared_.scratch ? shared_.scratch->bytes() : own;

@@ -13,9 +13,7 @@
 // view of it and written on without being copied into a Message.
 #pragma once
 
-#include <charconv>
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -311,16 +309,10 @@ private:
             if (parent_named) return "parent";
             return default_name(remote_id, buf);
         }
-        // nm == default_name(id), read rather than written: "local." and str(id).
+        // nm == "local.<id>", the default a name is left out for.
         static bool is_default_name(std::string_view nm, ContextId id) noexcept {
-            if (nm.size() < 7 || nm.size() > 16 || nm.substr(0, 6) != "local.") return false;
-            if (nm[6] == '0' && nm.size() > 7) return false;
-            std::uint64_t v = 0;
-            for (char c : nm.substr(6)) {
-                if (c < '0' || c > '9') return false;
-                v = v * 10 + static_cast<std::uint64_t>(c - '0');
-            }
-            return v == id;
+            char buf[NAME_BUF];
+            return nm == default_name(id, buf);
         }
 
         std::set<std::string>& sent(); // made with the planner's initial set on first use
