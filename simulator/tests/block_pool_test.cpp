@@ -29,6 +29,18 @@ TEST(BlockPool, BlocksAreDistinctAlignedAndDoNotOverlapAcrossChunks) {
     EXPECT_EQ(std::set<unsigned char*>(blocks.begin(), blocks.end()).size(), blocks.size());
 }
 
+TEST(BlockPool, ChunksDoubleUpToTheCap) {
+    BlockPool pool(4, 16); // chunks of 4, 8, 16, 16 ... blocks
+    std::set<void*> blocks;
+    for (int i = 0; i < 4 + 8 + 16; ++i) blocks.insert(pool.allocate(16, 8));
+    EXPECT_EQ(pool.heap_bytes(), (4u + 8 + 16) * 16);
+    blocks.insert(pool.allocate(16, 8));
+    EXPECT_EQ(pool.heap_bytes(), (4u + 8 + 16 + 16) * 16);
+    for (int i = 0; i < 16; ++i) blocks.insert(pool.allocate(16, 8));
+    EXPECT_EQ(pool.heap_bytes(), (4u + 8 + 16 + 16 + 16) * 16);
+    EXPECT_EQ(blocks.size(), 4u + 8 + 16 + 1 + 16) << "a block was handed out twice";
+}
+
 TEST(BlockPool, AFreedBlockComesBackFirst) {
     BlockPool pool(4);
     void* a = pool.allocate(16, 8);

@@ -43,5 +43,23 @@ TEST(ChunkedStore, ObjectsNeverMoveAndDieOnceNewestFirst) {
     for (int i = 0; i < 100; ++i) EXPECT_EQ(destroyed[static_cast<std::size_t>(i)], 99 - i);
 }
 
+TEST(ChunkedStore, AllocationsDoubleUpToTheirCap) {
+    ChunkedStore<int, 2> store; // chunks of 4, carved from 1, 2, 4 ... chunks at a time
+    const auto fill_to = [&](std::size_t n) {
+        while (store.size() < n) store.emplace_back(static_cast<int>(store.size()));
+    };
+    fill_to(4 * (1 + 2 + 4));
+    EXPECT_EQ(store.allocations(), 3u);
+    fill_to(4 * (1 + 2 + 4) + 1);
+    EXPECT_EQ(store.allocations(), 4u) << "the fourth allocation holds 8 chunks";
+    // 1 + 2 + ... + 256 chunks, then allocations of the cap, 256 chunks each.
+    constexpr std::size_t cap = decltype(store)::MAX_ALLOC_CHUNKS;
+    fill_to(4 * (2 * cap - 1 + 2 * cap));
+    EXPECT_EQ(store.allocations(), 11u);
+    fill_to(store.size() + 1);
+    EXPECT_EQ(store.allocations(), 12u);
+    for (std::size_t i = 0; i < store.size(); i += 97) ASSERT_EQ(store[i], static_cast<int>(i));
+}
+
 } // namespace
 } // namespace mitokit::sim

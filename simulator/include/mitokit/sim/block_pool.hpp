@@ -5,22 +5,33 @@
 // stores, and a block takes only its size.
 //
 // The size is fixed by the first allocation. Chunks are freed with the pool, so
-// it must outlive every block it handed out.
+// it must outlive every block it handed out. A pool may let its chunks double,
+// up to a cap: then a pool of a million streams reaches chunks of
+// HUGE_PAGE_BYTES or more, which come in transparent huge pages (huge_pages.hpp),
+// while a small one stays small.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <vector>
+
+#include "mitokit/sim/huge_pages.hpp"
 
 namespace mitokit::sim {
 
 class BlockPool {
 public:
     static constexpr std::size_t DEFAULT_PER_CHUNK = 256;
-    explicit BlockPool(std::size_t per_chunk = DEFAULT_PER_CHUNK) : per_chunk_(per_chunk) {}
+    // Chunks of `per_chunk` blocks, each next one twice the last up to `max_per_chunk` (0: no growth).
+    explicit BlockPool(std::size_t per_chunk = DEFAULT_PER_CHUNK, std::size_t max_per_chunk = 0)
+        : per_chunk_(per_chunk), max_per_chunk_(std::max(per_chunk, max_per_chunk)) {}
     BlockPool(const BlockPool&) = delete;
     BlockPool& operator=(const BlockPool&) = delete;
+    ~BlockPool() {
+        for (const Chunk& c : chunks_) HugeAllocator<std::byte>().deallocate(c.mem, size_ * c.blocks);
+    }
 
     // `size` bytes aligned to `align` (at most operator new's: the chunks'),
     // the size rounded up to it so that every block in a chunk is.
@@ -37,9 +48,11 @@ public:
             return b;
         }
         if (left_ == 0) {
-            chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(size_ * per_chunk_));
-            next_ = chunks_.back().get();
-            left_ = per_chunk_;
+            const std::size_t blocks = chunks_.empty() ? per_chunk_ : std::min(chunks_.back().blocks * 2, max_per_chunk_);
+            chunks_.reserve(chunks_.size() + 1); // no chunk is lost if this throws
+            chunks_.push_back(Chunk{HugeAllocator<std::byte>().allocate(size_ * blocks), blocks});
+            next_ = chunks_.back().mem;
+            left_ = blocks;
         }
         void* p = next_;
         next_ += size_;
@@ -51,15 +64,23 @@ public:
         free_ = std::construct_at(static_cast<FreeBlock*>(p), FreeBlock{free_});
     }
     // Bytes held in chunks (for memory reports).
-    std::size_t heap_bytes() const noexcept { return chunks_.size() * size_ * per_chunk_; }
+    std::size_t heap_bytes() const noexcept {
+        std::size_t blocks = 0;
+        for (const Chunk& c : chunks_) blocks += c.blocks;
+        return blocks * size_;
+    }
 
 private:
     struct FreeBlock {
         FreeBlock* next;
     };
-    std::size_t per_chunk_;
+    struct Chunk {
+        std::byte* mem;
+        std::size_t blocks; // of size_ bytes
+    };
+    std::size_t per_chunk_, max_per_chunk_;
     std::size_t size_ = 0;
-    std::vector<std::unique_ptr<std::byte[]>> chunks_;
+    std::vector<Chunk> chunks_; // freed by the destructor
     std::byte* next_ = nullptr;
     std::size_t left_ = 0;
     FreeBlock* free_ = nullptr;

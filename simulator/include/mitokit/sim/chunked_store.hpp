@@ -2,13 +2,21 @@
 // std::deque gives, without its cost here. libstdc++'s deque fits two 176-byte
 // Nodes in a 512-byte block, so a million contexts cost half a million blocks
 // (80 bytes a context wasted) and every index a division and two dependent
-// loads. Here a chunk holds 2^CHUNK_BITS objects: one allocation per chunk, and
-// an index is a shift, a mask and one load from a small table.
+// loads. Here an index is a shift, a mask and one load from a small table of
+// chunks of 2^CHUNK_BITS objects.
+//
+// The chunks are carved from allocations that double (1, 2, 4 ... up to
+// MAX_ALLOC_CHUNKS chunks): a small store stays small, and a big one's
+// allocations reach HUGE_PAGE_BYTES and come in transparent huge pages
+// (huge_pages.hpp) without a bigger chunk, which would cost a small store more.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <utility>
 #include <vector>
+
+#include "mitokit/sim/huge_pages.hpp"
 
 namespace mitokit::sim {
 
@@ -16,6 +24,7 @@ template <class T, unsigned CHUNK_BITS = 8>
 class ChunkedStore {
 public:
     static constexpr std::size_t CHUNK = std::size_t{1} << CHUNK_BITS;
+    static constexpr std::size_t MAX_ALLOC_CHUNKS = 256;
 
     ChunkedStore() = default;
     ChunkedStore(const ChunkedStore&) = delete;
@@ -23,20 +32,23 @@ public:
     ~ChunkedStore() {
         // Newest first, the reverse of construction.
         while (size_) std::destroy_at(&(*this)[--size_]);
+        for (const Alloc& a : allocs_) HugeAllocator<T>().deallocate(a.mem, a.chunks * CHUNK);
     }
 
     template <class... Args>
     T& emplace_back(Args&&... args) {
-        if ((size_ & (CHUNK - 1)) == 0 && (size_ >> CHUNK_BITS) == chunks_.size()) chunks_.push_back(Chunk(alloc_.allocate(CHUNK), Free{}));
-        T* p = std::construct_at(chunks_[size_ >> CHUNK_BITS].get() + (size_ & (CHUNK - 1)), std::forward<Args>(args)...);
+        if ((size_ & (CHUNK - 1)) == 0 && (size_ >> CHUNK_BITS) == chunks_.size()) add_chunk();
+        T* p = std::construct_at(chunks_[size_ >> CHUNK_BITS] + (size_ & (CHUNK - 1)), std::forward<Args>(args)...);
         ++size_;
         return *p;
     }
-    T& operator[](std::size_t i) noexcept { return chunks_[i >> CHUNK_BITS].get()[i & (CHUNK - 1)]; }
-    const T& operator[](std::size_t i) const noexcept { return chunks_[i >> CHUNK_BITS].get()[i & (CHUNK - 1)]; }
+    T& operator[](std::size_t i) noexcept { return chunks_[i >> CHUNK_BITS][i & (CHUNK - 1)]; }
+    const T& operator[](std::size_t i) const noexcept { return chunks_[i >> CHUNK_BITS][i & (CHUNK - 1)]; }
     std::size_t size() const noexcept { return size_; }
     T& front() noexcept { return (*this)[0]; }
     T& back() noexcept { return (*this)[size_ - 1]; }
+    // Allocations made so far (for tests: how the chunks were carved).
+    std::size_t allocations() const noexcept { return allocs_.size(); }
 
     template <class Fn>
     void for_each(Fn&& fn) const {
@@ -44,12 +56,27 @@ public:
     }
 
 private:
-    struct Free {
-        void operator()(T* p) const noexcept { std::allocator<T>().deallocate(p, CHUNK); }
+    struct Alloc {
+        T* mem;
+        std::size_t chunks;
     };
-    using Chunk = std::unique_ptr<T, Free>;
-    std::allocator<T> alloc_;
-    std::vector<Chunk> chunks_;
+    void add_chunk() {
+        if (spare_ == 0) {
+            const std::size_t n = allocs_.empty() ? 1 : std::min(allocs_.back().chunks * 2, MAX_ALLOC_CHUNKS);
+            allocs_.reserve(allocs_.size() + 1); // nothing allocated is lost if this throws
+            allocs_.push_back(Alloc{HugeAllocator<T>().allocate(n * CHUNK), n});
+            next_ = allocs_.back().mem;
+            spare_ = n;
+        }
+        chunks_.push_back(next_); // if this throws, the chunk stays spare
+        next_ += CHUNK;
+        --spare_;
+    }
+
+    std::vector<T*> chunks_;   // chunk k holds objects k * CHUNK ...
+    std::vector<Alloc> allocs_; // ... carved in order from these
+    T* next_ = nullptr;        // the next spare chunk of the newest allocation
+    std::size_t spare_ = 0;
     std::size_t size_ = 0;
 };
 

@@ -16,6 +16,7 @@
 
 #include "mitokit/sim/block_pool.hpp"
 #include "mitokit/sim/chunked_store.hpp"
+#include "mitokit/sim/huge_pages.hpp"
 #include "mitokit/sim/node_scratch.hpp"
 #include "mitokit/sim/node.hpp"
 #include "mitokit/sim/scheduler.hpp"
@@ -175,7 +176,9 @@ private:
     static constexpr std::size_t SCRATCH_IDLE_KEEP = 64; // pooled objects an idle simulation keeps
     SimConfig cfg_;
     NodeScratch scratch_;
-    BlockPool stream_blocks_; // before nodes_: their streams are given back to it
+    // A parent's stream per child, in chunks that double up to a few MiB (huge pages at scale).
+    static constexpr std::size_t STREAM_BLOCKS_MAX_PER_CHUNK = std::size_t{1} << 15;
+    BlockPool stream_blocks_{BlockPool::DEFAULT_PER_CHUNK, STREAM_BLOCKS_MAX_PER_CHUNK}; // before nodes_: their streams are given back to it
     NodeShared shared_;
     Scheduler sched_;
     Rng rng_;
@@ -187,7 +190,7 @@ private:
     ChunkedStore<Node> nodes_; // in creation order; a Node never moves
     std::unordered_map<std::uint32_t, Scheduler::TaskId> shutdown_deadlines_; // by node index
     IdMap by_id_;               // context ID -> node index
-    std::vector<Link> links_;   // a node's stream tag is link * 2 + its direction
+    std::vector<Link, HugeAllocator<Link>> links_; // a node's stream tag is link * 2 + its direction
     SegmentStore segs_;         // segments in flight: the scheduler's events carry their handles
     // Messages handed to Router.route(), waiting for their event: no closure and
     // no buffer each (the payload waits in the segment store, as bytes on a link do).
