@@ -57,6 +57,20 @@ TEST(HugePages, MappedBlocksAreAlignedZeroedAndWritable) {
     unmap_huge(nullptr, bytes); // nothing to give back
 }
 
+TEST(HugePages, AMappedPoolFillsItsLastHugePage) {
+    struct Obj {
+        char bytes[344];
+    };
+    EXPECT_EQ(huge_fill<Obj>(100), 100u) << "34 KB: not mapped, nothing to fill";
+    const std::size_t n = HUGE_PAGE_BYTES / sizeof(Obj) + 10; // just past one huge page
+    const std::size_t filled = huge_fill<Obj>(n);
+    EXPECT_GE(filled, n);
+    EXPECT_LE(filled * sizeof(Obj), 2 * HUGE_PAGE_BYTES);
+    EXPECT_GT((filled + 1) * sizeof(Obj), 2 * HUGE_PAGE_BYTES) << "room for one more was left unused";
+    EXPECT_EQ(huge_fill<char>(HUGE_PAGE_BYTES), HUGE_PAGE_BYTES);
+    EXPECT_EQ(huge_fill<char>(SIZE_MAX - 1), SIZE_MAX - 1) << "left for allocate() to refuse";
+}
+
 TEST(HugePages, AnImpossibleSizeIsBadAlloc) {
     EXPECT_THROW(map_huge(SIZE_MAX - 10), std::bad_alloc);
     EXPECT_THROW(HugeAllocator<std::uint64_t>().allocate(SIZE_MAX / 4), std::bad_array_new_length);

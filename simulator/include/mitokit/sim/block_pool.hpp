@@ -30,7 +30,7 @@ public:
     BlockPool(const BlockPool&) = delete;
     BlockPool& operator=(const BlockPool&) = delete;
     ~BlockPool() {
-        for (const Chunk& c : chunks_) HugeAllocator<std::byte>().deallocate(c.mem, size_ * c.blocks);
+        for (const Chunk& c : chunks_) HugeAllocator<std::byte>().deallocate(c.mem, c.bytes);
     }
 
     // `size` bytes aligned to `align` (at most operator new's: the chunks'),
@@ -48,11 +48,12 @@ public:
             return b;
         }
         if (left_ == 0) {
-            const std::size_t blocks = chunks_.empty() ? per_chunk_ : std::min(chunks_.back().blocks * 2, max_per_chunk_);
+            const std::size_t asked = chunks_.empty() ? per_chunk_ : std::min(chunks_.back().asked * 2, max_per_chunk_);
+            const std::size_t bytes = huge_fill<std::byte>(size_ * asked); // the blocks, and more if they fit
             chunks_.reserve(chunks_.size() + 1); // no chunk is lost if this throws
-            chunks_.push_back(Chunk{HugeAllocator<std::byte>().allocate(size_ * blocks), blocks});
+            chunks_.push_back(Chunk{HugeAllocator<std::byte>().allocate(bytes), bytes, asked});
             next_ = chunks_.back().mem;
-            left_ = blocks;
+            left_ = bytes / size_;
         }
         void* p = next_;
         next_ += size_;
@@ -65,9 +66,9 @@ public:
     }
     // Bytes held in chunks (for memory reports).
     std::size_t heap_bytes() const noexcept {
-        std::size_t blocks = 0;
-        for (const Chunk& c : chunks_) blocks += c.blocks;
-        return blocks * size_;
+        std::size_t bytes = 0;
+        for (const Chunk& c : chunks_) bytes += c.bytes;
+        return bytes;
     }
 
 private:
@@ -76,7 +77,8 @@ private:
     };
     struct Chunk {
         std::byte* mem;
-        std::size_t blocks; // of size_ bytes
+        std::size_t bytes;
+        std::size_t asked; // blocks asked for (the next chunk asks for twice as many)
     };
     std::size_t per_chunk_, max_per_chunk_;
     std::size_t size_ = 0;

@@ -32,7 +32,7 @@ public:
     ~ChunkedStore() {
         // Newest first, the reverse of construction.
         while (size_) std::destroy_at(&(*this)[--size_]);
-        for (const Alloc& a : allocs_) HugeAllocator<T>().deallocate(a.mem, a.chunks * CHUNK);
+        for (const Alloc& a : allocs_) HugeAllocator<T>().deallocate(a.mem, a.objects);
     }
 
     template <class... Args>
@@ -58,15 +58,17 @@ public:
 private:
     struct Alloc {
         T* mem;
-        std::size_t chunks;
+        std::size_t objects; // room for, at least a chunk's worth
+        std::size_t chunks;  // chunks asked for (the next allocation asks for twice as many)
     };
     void add_chunk() {
         if (spare_ == 0) {
             const std::size_t n = allocs_.empty() ? 1 : std::min(allocs_.back().chunks * 2, MAX_ALLOC_CHUNKS);
+            const std::size_t objects = huge_fill<T>(n * CHUNK); // whole chunks, and more if they fit
             allocs_.reserve(allocs_.size() + 1); // nothing allocated is lost if this throws
-            allocs_.push_back(Alloc{HugeAllocator<T>().allocate(n * CHUNK), n});
+            allocs_.push_back(Alloc{HugeAllocator<T>().allocate(objects), objects, n});
             next_ = allocs_.back().mem;
-            spare_ = n;
+            spare_ = objects / CHUNK;
         }
         chunks_.push_back(next_); // if this throws, the chunk stays spare
         next_ += CHUNK;

@@ -24,6 +24,18 @@ inline constexpr std::size_t HUGE_PAGE_BYTES = std::size_t{2} << 20;
 void* map_huge(std::size_t bytes);
 void unmap_huge(void* p, std::size_t bytes) noexcept;
 
+// How many T to ask HugeAllocator for when `n` are needed: n, or when that many
+// are mapped (HUGE_PAGE_BYTES or more), as many as fill their last huge page,
+// which small pages would otherwise back. For pools that carve blocks out of
+// one allocation and can use the extra.
+template <class T>
+constexpr std::size_t huge_fill(std::size_t n) noexcept {
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T) - HUGE_PAGE_BYTES) return n; // allocate() refuses it
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < HUGE_PAGE_BYTES) return n;
+    return (bytes + HUGE_PAGE_BYTES - 1) / HUGE_PAGE_BYTES * HUGE_PAGE_BYTES / sizeof(T);
+}
+
 // A stateless allocator: blocks of HUGE_PAGE_BYTES and more are map_huge's, the
 // rest std::allocator's (the size picks, on the way back too).
 template <class T>

@@ -177,7 +177,7 @@ private:
     SimConfig cfg_;
     NodeScratch scratch_;
     // A parent's stream per child, in chunks that double up to a few MiB (huge pages at scale).
-    static constexpr std::size_t STREAM_BLOCKS_MAX_PER_CHUNK = std::size_t{1} << 15;
+    static constexpr std::size_t STREAM_BLOCKS_MAX_PER_CHUNK = std::size_t{1} << 17;
     BlockPool stream_blocks_{BlockPool::DEFAULT_PER_CHUNK, STREAM_BLOCKS_MAX_PER_CHUNK}; // before nodes_: their streams are given back to it
     NodeShared shared_;
     Scheduler sched_;
