@@ -186,14 +186,16 @@ struct Driver {
         kids.resize(parent_of.size());
         std::vector<std::uint32_t> fill(first.begin(), first.end() - 1);
         for (std::size_t i = 0; i < parent_of.size(); ++i) kids[fill[parent_of[i]]++] = static_cast<std::uint32_t>(i + 1);
-        // What the run appends once per context or leaf call, sized now: at a million
+        // What the run appends once per context or leaf, sized now: at a million
         // contexts each doubling would copy megabytes into freshly faulted pages.
+        // (Bounded by the tree, which is already in memory: not by --calls, which
+        // may ask for more calls than there is room to list.)
         std::size_t leaf_slots = 0;
         for (std::size_t p = 1; p < n; ++p) leaf_slots += first[p + 1] == first[p];
         leaves.reserve(leaf_slots);
         intermediates.reserve(n - 1 - leaf_slots);
         rep.connects.latencies.reserve(n - 1);
-        rep.calls.latencies.reserve(leaf_slots * wl.calls_per_leaf);
+        if (wl.calls_per_leaf) rep.calls.latencies.reserve(leaf_slots);
     }
 
     void connected(std::optional<ContextId> id, std::uint32_t slot) {
