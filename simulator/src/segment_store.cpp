@@ -6,7 +6,7 @@
 
 namespace mitokit::sim {
 
-static_assert(SegmentStore::SLOT <= 255, "slot lengths are kept in a byte");
+static_assert(SegmentStore::SLOT <= 65535, "slot lengths are kept in 16 bits");
 static_assert(SegmentStore::SLOT % 64 == 0, "a slot is whole cache lines");
 // Handles below 2^31 are slots: 2^31 slots would be 256 GiB of chunks, so memory
 // runs out (std::bad_alloc, as for any other allocation) long before they do.
@@ -36,7 +36,7 @@ std::uint32_t SegmentStore::make_slow(std::size_t len) {
             }
             small_len_.push_back(0);
         }
-        small_len_[h] = static_cast<std::uint8_t>(len);
+        small_len_[h] = static_cast<std::uint16_t>(len);
         return h;
     }
     std::uint32_t i;
@@ -72,7 +72,7 @@ void SegmentStore::FreeChunk::operator()(std::uint8_t* p) const noexcept { std::
 void SegmentStore::trim() {
     if (in_use() != 0) return;
     std::vector<std::unique_ptr<std::uint8_t[], FreeChunk>>().swap(chunks_);
-    std::vector<std::uint8_t>().swap(small_len_);
+    std::vector<std::uint16_t>().swap(small_len_);
     std::vector<std::uint32_t>().swap(free_small_);
     std::vector<std::vector<std::uint8_t>>().swap(large_);
     std::vector<std::uint32_t>().swap(free_large_);

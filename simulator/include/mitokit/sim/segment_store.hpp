@@ -1,10 +1,10 @@
 // The bytes of the segments in flight on links (and of messages waiting for the
 // broker in Router.route()), by a 32-bit handle that the scheduler's compact
 // events carry. A segment of at most SLOT bytes (nearly every frame: a
-// getpid call with its header is 93, a route or a reply about 50; a
-// _proxy_connect call, 232, is not) takes a fixed slot of three cache lines
-// carved from large line-aligned chunks, so a burst of a million segments costs
-// no allocation each, a frame spans no more lines than it must, and the slots of
+// getpid call with its header is 93, a route or a reply about 50, a
+// _proxy_connect call 232) takes a fixed slot of four cache lines carved from
+// large line-aligned chunks, so a burst of a million segments costs no
+// allocation each, a frame spans no more lines than it must, and the slots of
 // segments written one after another sit side by side, as they are read. A larger
 // segment gets a vector of its own. Released handles are reused, last in first
 // out (the warmest memory first).
@@ -18,8 +18,11 @@ namespace mitokit::sim {
 
 class SegmentStore {
 public:
-    static constexpr std::size_t SLOT = 192;
-    static constexpr std::uint32_t SLOTS_PER_CHUNK = 512; // 96 KiB chunks, under malloc's mmap threshold
+    // Four lines: a context built through _proxy_connect sends its 232-byte call
+    // three times (two hops and the wait for the broker), and a vector each was 2%
+    // of a tree's build instructions (docs/performance.md, twenty-first session).
+    static constexpr std::size_t SLOT = 256;
+    static constexpr std::uint32_t SLOTS_PER_CHUNK = 256; // 64 KiB chunks, under malloc's mmap threshold
     // Large segments' vectors kept (with their memory) for reuse once released.
     static constexpr std::size_t KEEP_LARGE = 1024;
     static constexpr std::uint32_t NONE = 0xffffffffu; // never a handle
@@ -30,7 +33,7 @@ public:
         if (len <= SLOT && !free_small_.empty()) [[likely]] {
             const std::uint32_t h = free_small_.back();
             free_small_.pop_back();
-            small_len_[h] = static_cast<std::uint8_t>(len);
+            small_len_[h] = static_cast<std::uint16_t>(len);
             return h;
         }
         return make_slow(len);
@@ -68,7 +71,7 @@ private:
         void operator()(std::uint8_t* p) const noexcept;
     };
     std::vector<std::unique_ptr<std::uint8_t[], FreeChunk>> chunks_;
-    std::vector<std::uint8_t> small_len_; // by slot (SLOT fits a byte)
+    std::vector<std::uint16_t> small_len_; // by slot
     std::vector<std::uint32_t> free_small_;
     std::vector<std::vector<std::uint8_t>> large_;
     std::vector<std::uint32_t> free_large_;
