@@ -8,7 +8,7 @@ namespace mitokit::sim {
 
 static_assert(SegmentStore::SLOT <= 65535, "slot lengths are kept in 16 bits");
 static_assert(SegmentStore::SLOT % 64 == 0, "a slot is whole cache lines");
-// Handles below 2^31 are slots: 2^31 slots would be 256 GiB of chunks, so memory
+// Handles below 2^31 are slots: 2^31 slots would be 512 GiB of chunks, so memory
 // runs out (std::bad_alloc, as for any other allocation) long before they do.
 
 namespace {
