@@ -64,6 +64,8 @@ public:
         if (!p) return;
         free_ = std::construct_at(static_cast<FreeBlock*>(p), FreeBlock{free_});
     }
+    // Chunks allocated so far.
+    std::size_t chunks() const noexcept { return chunks_.size(); }
     // Bytes held in chunks (for memory reports).
     std::size_t heap_bytes() const noexcept {
         std::size_t bytes = 0;

@@ -5,18 +5,17 @@
 // loads. Here an index is a shift, a mask and one load from a small table of
 // chunks of 2^CHUNK_BITS objects.
 //
-// The chunks are carved from allocations that double (1, 2, 4 ... up to
-// MAX_ALLOC_CHUNKS chunks): a small store stays small, and a big one's
+// The chunks are the blocks of a BlockPool whose allocations double (1, 2, 4 ...
+// up to MAX_ALLOC_CHUNKS chunks): a small store stays small, and a big one's
 // allocations reach HUGE_PAGE_BYTES and come in transparent huge pages
 // (huge_pages.hpp) without a bigger chunk, which would cost a small store more.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <utility>
 #include <vector>
 
-#include "mitokit/sim/huge_pages.hpp"
+#include "mitokit/sim/block_pool.hpp"
 
 namespace mitokit::sim {
 
@@ -25,6 +24,7 @@ class ChunkedStore {
 public:
     static constexpr std::size_t CHUNK = std::size_t{1} << CHUNK_BITS;
     static constexpr std::size_t MAX_ALLOC_CHUNKS = 256;
+    static_assert(alignof(T) <= alignof(std::max_align_t), "a BlockPool's blocks are aligned for operator new");
 
     ChunkedStore() = default;
     ChunkedStore(const ChunkedStore&) = delete;
@@ -32,7 +32,6 @@ public:
     ~ChunkedStore() {
         // Newest first, the reverse of construction.
         while (size_) std::destroy_at(&(*this)[--size_]);
-        for (const Alloc& a : allocs_) HugeAllocator<T>().deallocate(a.mem, a.objects);
     }
 
     template <class... Args>
@@ -48,7 +47,7 @@ public:
     T& front() noexcept { return (*this)[0]; }
     T& back() noexcept { return (*this)[size_ - 1]; }
     // Allocations made so far (for tests: how the chunks were carved).
-    std::size_t allocations() const noexcept { return allocs_.size(); }
+    std::size_t allocations() const noexcept { return pool_.chunks(); }
 
     template <class Fn>
     void for_each(Fn&& fn) const {
@@ -56,29 +55,14 @@ public:
     }
 
 private:
-    struct Alloc {
-        T* mem;
-        std::size_t objects; // room for, at least a chunk's worth
-        std::size_t chunks;  // chunks asked for (the next allocation asks for twice as many)
-    };
     void add_chunk() {
-        if (spare_ == 0) {
-            const std::size_t n = allocs_.empty() ? 1 : std::min(allocs_.back().chunks * 2, MAX_ALLOC_CHUNKS);
-            const std::size_t objects = huge_fill<T>(n * CHUNK); // whole chunks, and more if they fit
-            allocs_.reserve(allocs_.size() + 1); // nothing allocated is lost if this throws
-            allocs_.push_back(Alloc{HugeAllocator<T>().allocate(objects), objects, n});
-            next_ = allocs_.back().mem;
-            spare_ = objects / CHUNK;
-        }
-        chunks_.push_back(next_); // if this throws, the chunk stays spare
-        next_ += CHUNK;
-        --spare_;
+        chunks_.reserve(chunks_.size() + 1); // the chunk is not lost if this throws
+        // At operator new's alignment, which covers T's and the pool's own (its free list).
+        chunks_.push_back(static_cast<T*>(pool_.allocate(CHUNK * sizeof(T), alignof(std::max_align_t))));
     }
 
-    std::vector<T*> chunks_;   // chunk k holds objects k * CHUNK ...
-    std::vector<Alloc> allocs_; // ... carved in order from these
-    T* next_ = nullptr;        // the next spare chunk of the newest allocation
-    std::size_t spare_ = 0;
+    BlockPool pool_{1, MAX_ALLOC_CHUNKS}; // its blocks are the chunks; before chunks_, which point into it
+    std::vector<T*> chunks_;               // chunk k holds objects k * CHUNK ...
     std::size_t size_ = 0;
 };
 
