@@ -73,14 +73,19 @@ bool parse_faults(const std::string& spec, sim::FaultConfig& f, std::string& err
 
 class ProgressBar {
 public:
-    void operator()(double frac) {
+    // Draws on stderr once a run has taken a second, at most five times a second,
+    // and the end of a run it has drawn.
+    void operator()(const sim::ProgressInfo& p) {
         const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-        if (t < 1.0 || t - last_ < 0.2) return;
+        const bool end = p.planned && p.done >= p.planned;
+        if (t < 1.0 || (t - last_ < 0.2 && !(end && drawn_))) return;
         last_ = t;
         drawn_ = true;
+        const double frac = p.fraction();
         const int width = 40, fill = static_cast<int>(frac * width);
-        std::fprintf(stderr, "\r[%.*s%*s] %5.1f%% %6.1fs", fill, "########################################",
-                     width - fill, "", frac * 100.0, t);
+        std::fprintf(stderr, "\r[%.*s%*s] %5.1f%%  %llu/%llu tasks %6.1fs", fill, "########################################",
+                     width - fill, "", frac * 100.0, static_cast<unsigned long long>(p.done),
+                     static_cast<unsigned long long>(p.planned), t);
         std::fflush(stderr);
     }
     ~ProgressBar() {
@@ -328,7 +333,7 @@ int run_simulate(int argc, char** argv) {
     sim::Report rep;
     {
         ProgressBar bar;
-        rep = sim::run_workload(simulation, wl, faults, [&](double f) { bar(f); });
+        rep = sim::run_workload(simulation, wl, faults, [&](const sim::ProgressInfo& p) { bar(p); });
     }
     if (pcap) {
         if (auto st = pcap->close(); !st) {

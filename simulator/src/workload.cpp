@@ -46,8 +46,32 @@ struct Driver {
     Report& rep;
     std::vector<ContextId> leaves, intermediates;
     std::uint64_t pending_connects = 0, pending_work = 0, total_tasks = 0, done_tasks = 0;
+    // Tasks the whole run will start, from the planned tree: the progress bar's
+    // denominator (total_tasks only counts those started, which a run that starts
+    // them one at a time keeps just ahead of done_tasks). A subtree that cannot
+    // connect takes its share off again.
+    std::uint64_t planned_tasks = 0;
 
     void tick() { ++done_tasks; }
+    ProgressInfo progress() const { return ProgressInfo{done_tasks, std::max(planned_tasks, total_tasks)}; }
+    // Tasks a slot brings besides its own connect: a leaf's work, an intermediate's preload.
+    std::uint64_t own_tasks(std::uint32_t slot) const {
+        if (first[slot + 1] == first[slot])
+            return std::uint64_t{wl.calls_per_leaf} + !wl.imports.empty() + (wl.logs_per_leaf != 0) + (wl.ids_per_leaf != 0);
+        return wl.preload && !wl.imports.empty() ? 1 : 0;
+    }
+    // A context that did not connect: its own tasks and its whole subtree's never start.
+    void unplan_subtree(std::uint32_t slot) {
+        std::uint64_t gone = own_tasks(slot);
+        std::vector<std::uint32_t> todo(children_of(slot).begin(), children_of(slot).end());
+        while (!todo.empty()) {
+            const std::uint32_t s = todo.back();
+            todo.pop_back();
+            gone += 1 + own_tasks(s);
+            for (std::uint32_t k : children_of(s)) todo.push_back(k);
+        }
+        planned_tasks -= std::min(gone, planned_tasks);
+    }
 
     // CALL_FUNCTION payloads the workload sends again and again, pickled once.
     const std::vector<std::uint8_t> getpid_call = payload::build_call_function(make_call("posix", std::nullopt, "getpid"));
@@ -196,9 +220,11 @@ struct Driver {
         intermediates.reserve(n - 1 - leaf_slots);
         rep.connects.latencies.reserve(n - 1);
         if (wl.calls_per_leaf) rep.calls.latencies.reserve(leaf_slots);
+        for (std::uint32_t slot = 1; slot < n; ++slot) planned_tasks += 1 + own_tasks(slot);
     }
 
     void connected(std::optional<ContextId> id, std::uint32_t slot) {
+        if (!id) unplan_subtree(slot);
         if (id) {
             if (!children_of(slot).empty()) {
                 intermediates.push_back(*id);
@@ -454,10 +480,12 @@ Report run_workload(Simulation& sim, const WorkloadConfig& wl, const FaultConfig
     if (!d.children_of(0).empty()) d.build(0, 0);
     else d.built();
     // Run in slices so a progress callback can draw.
+    const std::uint64_t slice = std::max<std::uint64_t>(wl.progress_every_events, 1);
     while (!sim.scheduler().empty()) {
-        sim.scheduler().run(UINT64_MAX, 200000);
-        if (progress && d.total_tasks) progress(static_cast<double>(d.done_tasks) / static_cast<double>(d.total_tasks));
+        sim.scheduler().run(UINT64_MAX, slice);
+        if (progress && !sim.scheduler().empty()) progress(d.progress());
     }
+    if (progress) progress(d.progress());
     rep.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     const double cpu1 = process_cpu_s();
     rep.run_cpu_s = cpu1 - cpu0;

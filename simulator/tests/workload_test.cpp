@@ -1,4 +1,6 @@
 // Whole runs: tree building, workload, faults from the seed, invariants, report.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "mitokit/handles.hpp"
@@ -91,6 +93,62 @@ TEST(Workload, TheCallWindowBoundsLeafCallsInFlightAndEndsThemAll) {
         EXPECT_EQ(rep.leaf_calls_peak, window ? window - 1 + 3 : 27u) << window;
         EXPECT_NE(report_json(rep).find("\"calls_in_flight_peak\":" + std::to_string(rep.leaf_calls_peak)),
                   std::string::npos);
+    }
+}
+
+TEST(Workload, ProgressRisesToOneOverThePlannedTasks) {
+    // The fraction counts against every task the tree will bring, not only those
+    // started so far: a tree connected one context at a time must not show nearly
+    // done from the start, nor fall back when the leaf calls start. With faults, a
+    // subtree that cannot connect takes its tasks off, so a run still ends at 1.
+    FaultConfig f;
+    f.cuts = 1;
+    f.crashes = 1;
+    for (const bool sequential : {false, true}) {
+        for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+            TreeRun r(seed);
+            r.wl.fanout = {4, 3};
+            r.wl.sequential_connects = sequential;
+            r.wl.call_window = 2;
+            r.wl.progress_every_events = 10;
+            std::vector<double> seen;
+            const Report rep = run_workload(*r.sim, r.wl, seed > 3 ? f : FaultConfig{}, [&](const ProgressInfo& x) { seen.push_back(x.fraction()); });
+            const std::string what = (sequential ? "sequential, seed " : "concurrent, seed ") + std::to_string(seed);
+            ASSERT_GE(seen.size(), 20u) << what;
+            EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end())) << what;
+            EXPECT_LT(seen.front(), 0.2) << what;
+            EXPECT_DOUBLE_EQ(seen.back(), 1.0) << what;
+            const auto mid = std::count_if(seen.begin(), seen.end(), [](double x) { return x > 0.3 && x < 0.7; });
+            EXPECT_GT(mid, 0) << what;
+            if (seed <= 3) {
+                EXPECT_TRUE(rep.violations.empty()) << what;
+            }
+        }
+    }
+}
+
+TEST(Workload, ProgressTakesOffTheTasksOfASubtreeThatCannotConnect) {
+    // Context 1 refuses every _proxy_connect: its children never connect, so their
+    // subtrees' connects and leaf calls never start, and the fraction still ends at 1.
+    for (const bool sequential : {false, true}) {
+        TreeRun r(1);
+        r.functions.add("mitogen.parent", std::nullopt, "_proxy_connect",
+                        [](Node& n, const payload::CallFunction&, CallDone done) {
+                            if (n.id() == 1) return done(CallResult::raise("builtins.OSError", "refused"));
+                            n.spawn_child({}, [done](std::optional<ContextId> id, StreamId) {
+                                done(id ? CallResult::connected_default(*id) : CallResult::raise("x", "no id"));
+                            });
+                        });
+        r.wl.fanout = {2, 2, 2};
+        r.wl.sequential_connects = sequential;
+        r.wl.progress_every_events = 10;
+        std::vector<double> seen;
+        const Report rep = run_workload(*r.sim, r.wl, {}, [&](const ProgressInfo& x) { seen.push_back(x.fraction()); });
+        EXPECT_EQ(rep.connects.call_errors, 2u) << sequential;
+        EXPECT_EQ(rep.contexts, 9u) << sequential << ": the master, two, two under context 2, and their four";
+        ASSERT_FALSE(seen.empty());
+        EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end())) << sequential;
+        EXPECT_DOUBLE_EQ(seen.back(), 1.0) << sequential;
     }
 }
 

@@ -47,6 +47,8 @@ struct WorkloadConfig {
     // gone, and calls to them end dead.
     std::vector<ContextId> kill;
     Time kill_wait = 1 * SEC;
+    // Events run between two calls of run_workload's progress callback.
+    std::uint64_t progress_every_events = 20000;
 };
 
 struct FaultConfig {
@@ -84,7 +86,16 @@ struct Report {
     std::uint64_t node_memory_bytes = 0;     // sum of Node::memory_estimate()
 };
 
-using Progress = std::function<void(double fraction)>;
+// How far a run is, in tasks (connects, preloads, leaf calls): those ended, of
+// those the planned tree brings (less the subtrees that could not connect).
+struct ProgressInfo {
+    std::uint64_t done = 0, planned = 0;
+    double fraction() const noexcept {
+        return planned ? static_cast<double>(done < planned ? done : planned) / static_cast<double>(planned) : 1.0;
+    }
+};
+// Called every WorkloadConfig::progress_every_events events, and once at the end.
+using Progress = std::function<void(const ProgressInfo&)>;
 
 // Parses a tree file: one line per context after the master, holding the line
 // number of its parent (0 for the master); blank lines and '#' comments ignored.
