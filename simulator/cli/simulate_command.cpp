@@ -43,32 +43,59 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
-// "cut=2,crash=1,stall=1,corrupt=1"
+// The most faults of one kind a run takes.
+constexpr std::uint32_t MAX_FAULTS_PER_KIND = 1000000;
+
+// "cut=2,crash=1,stall=1,corrupt=1"; a kind without a count is one fault.
 bool parse_faults(const std::string& spec, sim::FaultConfig& f, std::string& err) {
+    std::vector<std::string> seen;
     for (const auto& item : split(spec, ',')) {
         const auto eq = item.find('=');
         const std::string k = item.substr(0, eq);
         std::uint32_t n = 1;
         if (eq != std::string::npos) {
-            try {
-                const long v = std::stol(item.substr(eq + 1));
-                if (v < 0 || v > 1000000) throw std::out_of_range("range");
-                n = static_cast<std::uint32_t>(v);
-            } catch (const std::exception&) {
-                err = "bad count in --faults item '" + item + "'";
+            const std::string v = item.substr(eq + 1);
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || n > MAX_FAULTS_PER_KIND) {
+                err = "bad count in --faults item '" + item + "' (want a whole number 0.." +
+                      std::to_string(MAX_FAULTS_PER_KIND) + ")";
                 return false;
             }
         }
-        if (k == "cut") f.cuts = n;
-        else if (k == "crash") f.crashes = n;
-        else if (k == "stall") f.stalls = n;
-        else if (k == "corrupt") f.corruptions = n;
-        else {
+        std::uint32_t* slot = k == "cut"       ? &f.cuts
+                              : k == "crash"   ? &f.crashes
+                              : k == "stall"   ? &f.stalls
+                              : k == "corrupt" ? &f.corruptions
+                                               : nullptr;
+        if (!slot) {
             err = "unknown fault '" + k + "' in --faults (want cut, crash, stall, corrupt)";
             return false;
         }
+        if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+            err = "fault '" + k + "' given twice in --faults '" + spec + "'";
+            return false;
+        }
+        seen.push_back(k);
+        *slot = n;
     }
     return true;
+}
+
+// A whole file into `out`; false with the reason in `err` (a directory, a read error).
+bool read_whole_file(const std::string& path, std::string& out, std::string& err) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+        err = std::strerror(errno);
+        return false;
+    }
+    char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+    const bool failed = std::ferror(f) != 0;
+    const int e = errno;
+    std::fclose(f);
+    if (failed) err = std::strerror(e);
+    return !failed;
 }
 
 class ProgressBar {
@@ -163,6 +190,22 @@ int run_simulate(int argc, char** argv) {
         return 0;
     }
     sim::WorkloadConfig wl;
+    if (!tree_file.empty() || vm.count("tree")) {
+        for (const char* shape : {"levels", "fanout", "depth"}) {
+            if (vm.count(shape)) {
+                std::cerr << "mitokit simulate: --tree gives the whole tree; --" << shape << " cannot be given with it\n";
+                return 2;
+            }
+        }
+    }
+    if (vm.count("levels") && levels.empty()) {
+        std::cerr << "mitokit simulate: --levels is empty (want fanouts such as 10,5,2)\n";
+        return 2;
+    }
+    if (vm.count("tree") && tree_file.empty()) {
+        std::cerr << "mitokit simulate: --tree needs a file name\n";
+        return 2;
+    }
     if (!levels.empty()) {
         wl.fanout.clear();
         std::stringstream items(levels);
@@ -180,7 +223,7 @@ int run_simulate(int argc, char** argv) {
             std::cerr << "mitokit simulate: bad --levels '" << levels << "' (a trailing comma)\n";
             return 2;
         }
-    } else {
+    } else if (tree_file.empty()) {
         if (depth == 0 || depth > 8) {
             std::cerr << "mitokit simulate: --depth must be 1..8, got " << depth << "\n";
             return 2;
@@ -188,14 +231,12 @@ int run_simulate(int argc, char** argv) {
         wl.fanout.assign(depth, fanout);
     }
     if (!tree_file.empty()) {
-        std::ifstream in(tree_file);
-        if (!in) {
-            std::cerr << "mitokit simulate: cannot open tree file '" << tree_file << "'\n";
+        std::string text, why;
+        if (!read_whole_file(tree_file, text, why)) {
+            std::cerr << "mitokit simulate: cannot read tree file '" << tree_file << "': " << why << "\n";
             return 1;
         }
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto t = sim::parse_tree(ss.str());
+        auto t = sim::parse_tree(text);
         if (!t) {
             std::cerr << "mitokit simulate: " << tree_file << ": " << t.error().message << "\n";
             return 1;
@@ -203,10 +244,25 @@ int run_simulate(int argc, char** argv) {
         wl.tree_parents = std::move(*t);
         wl.fanout.clear();
     }
-    double total = 1 + static_cast<double>(wl.tree_parents.size()), level = 1;
-    for (auto f : wl.fanout) total += (level *= f);
-    if (total > 2e6) {
-        std::cerr << "mitokit simulate: " << total << " contexts is above the limit of 2000000\n";
+    // Contexts and leaves of the tree asked for, counted up to just past the limit.
+    std::uint64_t total = 1 + wl.tree_parents.size(), leaves = 0;
+    bool more = false; // the count stopped at the limit
+    if (!wl.fanout.empty()) {
+        std::uint64_t level = 1;
+        for (auto f : wl.fanout) {
+            level = std::min<std::uint64_t>(level * f, sim::MAX_CONTEXTS + 1);
+            total = std::min<std::uint64_t>(total + level, sim::MAX_CONTEXTS + 1);
+        }
+        more = total > sim::MAX_CONTEXTS;
+        leaves = level;
+    } else {
+        std::vector<bool> parent(wl.tree_parents.size() + 1, false);
+        for (auto p : wl.tree_parents) parent[p] = true;
+        for (std::size_t i = 1; i < parent.size(); ++i) leaves += !parent[i];
+    }
+    if (total > sim::MAX_CONTEXTS) {
+        std::cerr << "mitokit simulate: the tree has " << (more ? "more than " + std::to_string(sim::MAX_CONTEXTS) : std::to_string(total))
+                  << " contexts, above the limit of " << sim::MAX_CONTEXTS << "\n";
         return 2;
     }
     for (const auto& [name, us] : {std::pair{"latency-us", latency_us}, std::pair{"jitter-us", jitter_us}}) {
@@ -224,6 +280,11 @@ int run_simulate(int argc, char** argv) {
     }
     if (buffer == 0) {
         std::cerr << "mitokit simulate: --buffer must be at least 1 byte\n";
+        return 2;
+    }
+    if (calls > sim::MAX_CALLS_PER_LEAF || logs > sim::MAX_LOGS_PER_CALL) {
+        std::cerr << "mitokit simulate: --calls must be 0.." << sim::MAX_CALLS_PER_LEAF << " and --logs 0.."
+                  << sim::MAX_LOGS_PER_CALL << ", got " << calls << " and " << logs << "\n";
         return 2;
     }
     wl.calls_per_leaf = calls;
@@ -249,6 +310,14 @@ int run_simulate(int argc, char** argv) {
             }
             wl.kill.push_back(id);
         }
+    }
+    if (!kill_arg.empty() && kill_arg.back() == ',') {
+        std::cerr << "mitokit simulate: bad --kill '" << kill_arg << "' (a trailing comma)\n";
+        return 2;
+    }
+    if (vm.count("kill") && kill_arg.empty()) {
+        std::cerr << "mitokit simulate: --kill is empty (want context IDs such as 1,1003)\n";
+        return 2;
     }
     wl.shutdown_at_end = vm.count("shutdown") != 0;
     sim::FaultConfig faults;
@@ -282,7 +351,27 @@ int run_simulate(int argc, char** argv) {
         std::cerr << "mitokit simulate: unknown --modules '" << module_set << "'\n";
         return 2;
     }
+    if (module_set == "none" && !imports_arg.empty()) {
+        std::cerr << "mitokit simulate: --imports needs modules to serve, and --modules none serves none "
+                     "(use --path DIR, --modules synthetic or --modules mitogen)\n";
+        return 2;
+    }
     wl.imports = imports_arg.empty() ? default_imports : split(imports_arg, ',');
+    {
+        // The leaf phase's tasks, all of them and those in flight at once: a bound on
+        // the run's time and on the memory of the calls waiting for their answers.
+        const std::uint64_t per_leaf = std::uint64_t{wl.calls_per_leaf} + !wl.imports.empty() +
+                                       (wl.logs_per_leaf != 0) + (wl.ids_per_leaf != 0);
+        const std::uint64_t all = leaves * per_leaf;
+        const std::uint64_t at_once = wl.call_window ? std::min<std::uint64_t>(all, std::uint64_t{wl.call_window} + per_leaf) : all;
+        if (all > sim::MAX_LEAF_TASKS || at_once > sim::MAX_LEAF_TASKS_IN_FLIGHT) {
+            std::cerr << "mitokit simulate: " << leaves << " leaves x " << per_leaf << " tasks each is " << all
+                      << " leaf tasks, " << at_once << " of them at once; the limits are " << sim::MAX_LEAF_TASKS
+                      << " in all and " << sim::MAX_LEAF_TASKS_IN_FLIGHT
+                      << " at once (fewer --calls, or a --call-window)\n";
+            return 2;
+        }
+    }
     std::unique_ptr<sim::ModuleCatalog> catalog;
     if (source) catalog = std::make_unique<sim::ModuleCatalog>(*source, *loaded);
     if (catalog && (module_set == "mitogen" || module_set == "dirs")) {
@@ -308,6 +397,35 @@ int run_simulate(int argc, char** argv) {
     cfg.link.buffer = buffer;
     // Every output file is opened before the run, so a bad path costs no run.
     std::ofstream event_out, dot_out, json_out;
+    {
+        // Each output its own file: "-" (stdout) is for the JSON report alone, and
+        // two outputs on one path would write over each other.
+        const std::pair<const char*, const std::string*> outputs[] = {
+            {"pcap", &pcap_path}, {"dot", &dot_path}, {"json", &json_path}, {"event-log", &event_log}};
+        std::vector<std::pair<std::filesystem::path, const char*>> taken;
+        for (const auto& [opt, path] : outputs) {
+            if (!vm.count(opt)) continue;
+            if (path->empty()) {
+                std::cerr << "mitokit simulate: --" << opt << " needs a file name\n";
+                return 2;
+            }
+            if (*path == "-") {
+                if (std::string_view(opt) == "json") continue;
+                std::cerr << "mitokit simulate: --" << opt << " needs a file name ('-', standard output, is for --json only)\n";
+                return 2;
+            }
+            std::error_code ec;
+            const auto canon = std::filesystem::weakly_canonical(*path, ec);
+            const auto key = ec ? std::filesystem::path(*path) : canon;
+            for (const auto& [other, other_opt] : taken) {
+                if (other == key) {
+                    std::cerr << "mitokit simulate: --" << other_opt << " and --" << opt << " both write '" << *path << "'\n";
+                    return 2;
+                }
+            }
+            taken.emplace_back(key, opt);
+        }
+    }
     for (auto [path, out, what] : {std::tuple{&event_log, &event_out, "event log"}, std::tuple{&dot_path, &dot_out, "dot file"},
                                    std::tuple{&json_path, &json_out, "JSON report"}}) {
         if (path->empty() || *path == "-") continue;
@@ -337,7 +455,7 @@ int run_simulate(int argc, char** argv) {
     }
     if (pcap) {
         if (auto st = pcap->close(); !st) {
-            std::cerr << "mitokit simulate: " << st.error().message << "\n";
+            std::cerr << "mitokit simulate: " << pcap_path << ": " << st.error().message << "\n";
             return 1;
         }
     }

@@ -28,17 +28,33 @@ std::optional<std::int64_t> as_int(const pickle::Node* n) {
     return std::nullopt;
 }
 
-// Imports names[i..] one after another; done(number that imported cleanly).
-void import_all(Node& node, std::shared_ptr<std::vector<std::string>> names, std::size_t i, std::int64_t ok,
-                CallDone done) {
-    if (i >= names->size()) {
-        done(CallResult::integer(ok));
-        return;
+// Imports the names one after another, then done(number that imported cleanly).
+// A name answered at once (imported already, declined) goes round the loop
+// instead of recursing: the list may hold thousands.
+struct ImportRun {
+    std::vector<std::string> names;
+    std::size_t next = 0;
+    std::int64_t ok = 0;
+    CallDone done;
+    bool waiting = false; // an import is out; its answer moves the run on
+    bool inside = false;  // import_all() is running it: an answer now only counts
+};
+
+void import_all(Node& node, const std::shared_ptr<ImportRun>& run) {
+    while (run->next < run->names.size()) {
+        const std::string name = run->names[run->next];
+        run->waiting = true;
+        run->inside = true;
+        node.import_module(name, [&node, run](std::optional<std::string> err) {
+            run->ok += err ? 0 : 1;
+            ++run->next;
+            run->waiting = false;
+            if (!run->inside) import_all(node, run);
+        });
+        run->inside = false;
+        if (run->waiting) return;
     }
-    const std::string name = (*names)[i];
-    node.import_module(name, [&node, names, i, ok, done](std::optional<std::string> err) mutable {
-        import_all(node, std::move(names), i + 1, ok + (err ? 0 : 1), std::move(done));
-    });
+    run->done(CallResult::integer(run->ok));
 }
 
 // Allocates the IDs one after another (each may wait for a block), then answers the list.
@@ -186,6 +202,10 @@ FunctionRegistry FunctionRegistry::standard() {
     });
     r.add("mitokit.sim", std::nullopt, "log", [](Node& n, const payload::CallFunction& c, CallDone done) {
         const auto count = as_int(arg(c, 0)).value_or(1);
+        if (count < 0 || count > MAX_LOGS_PER_CALL) {
+            done(CallResult::raise("builtins.ValueError", "log() needs a count of 0.." + std::to_string(MAX_LOGS_PER_CALL)));
+            return;
+        }
         for (std::int64_t i = 0; i < count; ++i) n.log("mitokit.sim", 20, "record " + std::to_string(i));
         done(CallResult::none());
     });
@@ -203,11 +223,11 @@ FunctionRegistry FunctionRegistry::standard() {
         allocate_next(n, std::move(run));
     });
     r.add("mitokit.sim", std::nullopt, "import_modules", [](Node& n, const payload::CallFunction& c, CallDone done) {
-        auto names = std::make_shared<std::vector<std::string>>();
+        auto run = std::make_shared<ImportRun>(ImportRun{{}, 0, 0, done});
         if (const auto* l = arg(c, 0); l && (l->kind == pickle::Kind::list || l->kind == pickle::Kind::tuple))
             for (auto id : l->items)
-                if (c.doc[id].kind == pickle::Kind::str) names->push_back(c.doc[id].s);
-        import_all(n, std::move(names), 0, 0, std::move(done));
+                if (c.doc[id].kind == pickle::Kind::str) run->names.push_back(c.doc[id].s);
+        import_all(n, run);
     });
     return r;
 }

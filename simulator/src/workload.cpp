@@ -432,6 +432,26 @@ std::uint64_t messages_of(const Report& r, std::uint32_t h) {
     return it == r.per_handle.end() ? 0 : it->second.messages;
 }
 
+// A bad line as an error shows it: quoted, its first 40 bytes, other than
+// printable ASCII as \xNN escapes (a tree file may hold anything).
+std::string shown(std::string_view line) {
+    constexpr std::size_t SHOWN = 40;
+    std::string out = "'";
+    for (const char ch : line.substr(0, SHOWN)) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (u >= 0x20 && u < 0x7f && ch != '\'' && ch != '\\') {
+            out += ch;
+        } else {
+            char esc[5];
+            std::snprintf(esc, sizeof esc, "\\x%02x", u);
+            out += esc;
+        }
+    }
+    out += '\'';
+    if (line.size() > SHOWN) out += "... (" + std::to_string(line.size()) + " bytes)";
+    return out;
+}
+
 } // namespace
 
 Result<std::vector<std::uint32_t>> parse_tree(std::string_view text) {
@@ -449,13 +469,14 @@ Result<std::vector<std::uint32_t>> parse_tree(std::string_view text) {
         std::uint64_t v = 0;
         for (char ch : line) {
             if (ch < '0' || ch > '9' || v > 100000000)
-                return make_error(Errc::usage, "tree line " + std::to_string(lineno) + ": expected a parent number, got '" +
-                                                   std::string(line) + "'");
+                return make_error(Errc::usage, "tree line " + std::to_string(lineno) + ": expected a parent number, got " +
+                                                   shown(line));
             v = v * 10 + static_cast<std::uint64_t>(ch - '0');
         }
         if (v > parents.size())
-            return make_error(Errc::usage, "tree line " + std::to_string(lineno) + ": parent " + std::to_string(v) +
-                                               " does not come before context " + std::to_string(parents.size() + 1));
+            return make_error(Errc::usage, "tree line " + std::to_string(lineno) + " (context " +
+                                               std::to_string(parents.size() + 1) + "): parent " + std::to_string(v) +
+                                               " does not come before it");
         parents.push_back(static_cast<std::uint32_t>(v));
     }
     return parents;

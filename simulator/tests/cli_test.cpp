@@ -52,10 +52,46 @@ TEST(SimulateCli, BadArgumentsAreNamed) {
     EXPECT_NE(o.text.find("unknown --modules 'bogus'"), std::string::npos) << o.text;
     o = run("simulate --tree /nonexistent/tree.txt");
     EXPECT_EQ(o.status, 1);
-    EXPECT_NE(o.text.find("cannot open tree file '/nonexistent/tree.txt'"), std::string::npos) << o.text;
+    EXPECT_NE(o.text.find("cannot read tree file '/nonexistent/tree.txt': No such file or directory"), std::string::npos)
+        << o.text;
     o = run("simulate --pcap /nonexistent-dir/x.pcapng --levels 1");
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find("cannot create capture file"), std::string::npos) << o.text;
+}
+
+TEST(SimulateCli, LooseOrClashingArgumentsAreRefused) {
+    // Each: the arguments, the exit status, what the message must say.
+    const struct {
+        const char* args;
+        int status;
+        const char* says;
+    } cases[] = {
+        {"--faults cut=1x", 2, "bad count in --faults item 'cut=1x'"},
+        {"--faults 'cut=1;crash=2'", 2, "bad count in --faults item 'cut=1;crash=2'"},
+        {"--faults cut=1,cut=2", 2, "fault 'cut' given twice"},
+        {"--tree /dev/null --levels 5,5", 2, "--levels cannot be given with it"},
+        {"--tree /dev/null --depth 0", 2, "--depth cannot be given with it"},
+        {"--tree /", 1, "cannot read tree file '/': Is a directory"},
+        {"--levels ''", 2, "--levels is empty"},
+        {"--levels 2 --kill 1,", 2, "bad --kill '1,' (a trailing comma)"},
+        {"--levels 2 --dot -", 2, "--dot needs a file name"},
+        {"--levels 2 --pcap ''", 2, "--pcap needs a file name"},
+        {"--levels 2 --json /tmp/mitokit-same.out --dot /tmp/../tmp/mitokit-same.out", 2, "--dot and --json both write"},
+        {"--levels 1 --calls 4294967295", 2, "--calls must be 0..1000000"},
+        {"--levels 1 --logs 4294967295", 2, "--logs 0..100000"},
+        {"--levels 100,100 --calls 500", 2, "the limits are 100000000 in all and 4000000 at once"},
+        {"--levels 1 --modules none --imports a0", 2, "--modules none serves none"},
+        {"--levels 2000000", 2, "the tree has more than 2000000 contexts"},
+    };
+    for (const auto& c : cases) {
+        const auto o = run(std::string("simulate ") + c.args);
+        EXPECT_EQ(o.status, c.status) << c.args << ": " << o.text;
+        EXPECT_NE(o.text.find(c.says), std::string::npos) << c.args << ": " << o.text;
+    }
+    // Within the limits, a window makes many calls per leaf acceptable.
+    const auto o = run("simulate --levels 2 --modules none --logs 0 --calls 3 --call-window 1 --json");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_NE(o.text.find("\"calls\":{\"started\":6,\"ok\":6"), std::string::npos) << o.text;
 }
 
 TEST(SimulateCli, JsonReportHasTheDocumentedKeys) {

@@ -232,5 +232,36 @@ TEST(Importer, ForwardModulesPushesTowardADeepContext) {
     EXPECT_EQ(w.gets() - before, 0u) << "everything came with the push (the forwarder does not filter related)";
 }
 
+// Imports answered at once (imported already, declined without a round trip) must
+// not nest a stack frame or a callback per import: a long list, a long dotted
+// name, a from-import of thousands of names.
+TEST(Importer, ImportsAnsweredAtOnceNeitherRecurseNorGrowPerLevel) {
+    ModWorld w;
+    const ContextId c1 = w.spawn_from_master();
+    ASSERT_TRUE(w.call(c1, w.import_call({"mypkg"})).ok());
+    // 200,000 imports of a module already in sys.modules, in one call.
+    auto r = w.call(c1, w.import_call(std::vector<std::string>(200000, "mypkg")));
+    ASSERT_TRUE(r.ok()) << r.dead_reason << r.call_error.value_or("");
+    EXPECT_EQ(r.integer(), 200000);
+    // A name of 60 parts under a package that lists none of them: declined at
+    // the first, with no request; a callback copied per level would double 60 times.
+    std::string deep = "mypkg";
+    for (int i = 0; i < 60; ++i) deep += ".p" + std::to_string(i);
+    const auto before = w.gets();
+    r = w.call(c1, w.import_call({deep}));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.integer(), 0);
+    EXPECT_EQ(w.gets(), before);
+    // A module whose from-import lists 100,000 names that are no submodules.
+    std::string body = "from mypkg import (";
+    for (int i = 0; i < 100000; ++i) body += "n" + std::to_string(i) + ", ";
+    body += "util)\n";
+    w.src.add("wide", body, false, false, false);
+    r = w.call(c1, w.import_call({"wide"}));
+    ASSERT_TRUE(r.ok()) << r.dead_reason << r.call_error.value_or("");
+    EXPECT_EQ(r.integer(), 1);
+    EXPECT_TRUE(w.sim->find(c1)->module_imported("wide"));
+}
+
 } // namespace
 } // namespace mitokit::sim::testing

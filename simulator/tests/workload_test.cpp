@@ -219,7 +219,16 @@ TEST(Workload, BadTreeFilesAreNamedByLine) {
     EXPECT_EQ(t.error().message, "tree line 2: expected a parent number, got 'x'");
     t = parse_tree("0\n5\n");
     ASSERT_FALSE(t);
-    EXPECT_EQ(t.error().message, "tree line 2: parent 5 does not come before context 2");
+    EXPECT_EQ(t.error().message, "tree line 2 (context 2): parent 5 does not come before it");
+    // A comment line counts as a line, not as a context.
+    t = parse_tree("0\n# two\n3\n");
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().message, "tree line 3 (context 2): parent 3 does not come before it");
+    // A bad line is shown escaped and cut short, not echoed whole.
+    t = parse_tree("0\n\x1b[2J" + std::string(100000, '7') + "x\n");
+    ASSERT_FALSE(t);
+    EXPECT_EQ(t.error().message, "tree line 2: expected a parent number, got '\\x1b[2J" + std::string(36, '7') +
+                                     "'... (100005 bytes)");
 }
 
 TEST(Workload, PreloadingSavesLeafRoundTrips) {

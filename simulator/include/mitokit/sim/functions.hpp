@@ -33,6 +33,8 @@ inline std::string_view default_name(std::uint32_t id, char (&buf)[DEFAULT_NAME_
 
 // The most IDs one mitokit.sim.allocate_ids call hands out (its reply lists them all).
 inline constexpr std::int64_t MAX_IDS_PER_CALL = 100000;
+// The most records one mitokit.sim.log call sends (each is a FORWARD_LOG message, queued at once).
+inline constexpr std::int64_t MAX_LOGS_PER_CALL = 100000;
 
 // A call's outcome: a value or an exception, as "module.Class: text". Read the
 // value through value(): integer() and none() leave `doc` empty.

@@ -511,12 +511,17 @@ private:
         const ExecPlan* plan;
         modules::TryFailures failed;
         std::function<void(std::optional<std::string>)> done;
+        std::size_t next = 0; // the step to look at next
+        bool waiting = false; // an import is out; its answer moves the run on
+        bool inside = false;  // exec_steps() is running it: an answer now only marks the step done
     };
     void exec_plan(const ExecPlan& plan, std::function<void(std::optional<std::string>)> done);
-    void exec_step(std::shared_ptr<ExecRun> run, std::size_t i);
+    void exec_steps(std::shared_ptr<ExecRun> run);
     // A module the child has locally: in sys.modules, and run unless it was there at boot.
     void import_local(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
     void import_one(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
+    // import_one() once the parent package is in: the child's find_spec and the request.
+    void fetch_module(const std::string& fullname, std::function<void(std::optional<std::string>)> done);
 
     // What every routed frame reads comes first (a cold context costs a cache
     // miss per line touched).

@@ -15,6 +15,14 @@
 
 namespace mitokit::sim {
 
+// Bounds on what a run may ask for, checked by `mitokit simulate` before it starts:
+// the tree's size, and the leaf phase's tasks (its time) and the tasks waiting for
+// an answer at once (about 650 bytes each while they wait).
+inline constexpr std::uint64_t MAX_CONTEXTS = 2000000;
+inline constexpr std::uint32_t MAX_CALLS_PER_LEAF = 1000000;
+inline constexpr std::uint64_t MAX_LEAF_TASKS = 100000000;
+inline constexpr std::uint64_t MAX_LEAF_TASKS_IN_FLIGHT = 4000000;
+
 struct WorkloadConfig {
     std::vector<std::uint32_t> fanout{10, 10};  // children per context at each level (size = depth)
     // An explicit tree instead of `fanout`: entry i is the parent of context slot
