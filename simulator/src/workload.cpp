@@ -323,7 +323,11 @@ struct Driver {
             // until their subtrees are gone.
             killed_ = true;
             const auto exit_call = int_call("posix", "_exit", 0);
-            for (ContextId id : wl.kill) sim.master().call_no_reply_pickled(id, exit_call);
+            for (ContextId id : wl.kill) {
+                // Sent all the same, as a program would; the report says it went nowhere.
+                if (!sim.find(id)) rep.faults.push_back("kill " + std::to_string(id) + ": no such context in the tree");
+                sim.master().call_no_reply_pickled(id, exit_call);
+            }
             sim.scheduler().after(wl.kill_wait, [this] { leaf_phase(); });
             return;
         }

@@ -152,6 +152,16 @@ TEST(Workload, ProgressTakesOffTheTasksOfASubtreeThatCannotConnect) {
     }
 }
 
+TEST(Workload, AKillOfAContextNotInTheTreeIsReported) {
+    TreeRun r(1);
+    r.wl.kill = {1, 999999};
+    const Report rep = r.go();
+    EXPECT_TRUE(rep.violations.empty()) << rep.violations.front();
+    EXPECT_GT(rep.calls.dead, 0u) << "context 1's subtree is gone";
+    ASSERT_EQ(rep.faults.size(), 1u);
+    EXPECT_EQ(rep.faults[0], "kill 999999: no such context in the tree");
+}
+
 TEST(Workload, SameSeedSameHashAcrossWholeRuns) {
     EXPECT_EQ(TreeRun(4).go().event_hash, TreeRun(4).go().event_hash);
     EXPECT_NE(TreeRun(4).go().event_hash, TreeRun(5).go().event_hash);
