@@ -252,7 +252,11 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     // sys.modules (ImportRef::Kind::replace_self): the module it names, or unknown.
     std::unordered_map<std::string, std::string> refers;
     std::optional<std::string> replacement;
-    for (const ImportRef& ref : scan_executed_imports(found.source, &facts)) {
+    // A module that does not compile raises SyntaxError when imported (taken as a
+    // sure failure, like an ImportError).
+    const auto refs = checked_scan_executed_imports(found.source, &facts);
+    if (!refs) return false;
+    for (const ImportRef& ref : *refs) {
         if (!tries.runs(ref.tries)) continue;
         if (ref.kind == ImportRef::Kind::assign) {
             const auto it = refers.find(ref.module);
@@ -504,7 +508,11 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
         }
         // resolve_relpath asks sys.modules whether the scanned module has a __path__.
         const bool pkg = is_loaded(fullname) && (found->is_pkg || sets_path(found->source));
-        for (const ImportRef& ref : scan_imports(found->source)) {
+        // compile() raises SyntaxError (too many nested parentheses): so does
+        // find_related_imports, and the request is answered negatively.
+        const auto refs = checked_scan_imports(found->source);
+        if (!refs) return std::nullopt;
+        for (const ImportRef& ref : *refs) {
             const std::string mod = resolve_relpath(fullname, ref.level, pkg) + ref.module;
             maybe.push_back(mod);
             for (const auto& name : ref.fromlist) maybe.push_back(mod + "." + name);
