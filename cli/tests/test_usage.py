@@ -72,7 +72,11 @@ class Usage(unittest.TestCase):
             (["--kill", "1,,2"], "bad --kill item '' in '1,,2'"),
             (["--kill", "0"], "bad --kill item '0' in '0' (want context IDs other than the master's 0"),
             (["--modules", "synthetic", "--synthetic-modules", "4000000000"],
-             "--synthetic-packages x (--synthetic-modules + 1) is 1.6e+10 modules, above the limit of 100000"),
+             "--synthetic-packages x (--synthetic-modules + 1) is 1.6e+10 modules, above the limit of 2000 (each module's related list"),
+            (["--modules", "synthetic", "--synthetic-packages", "1", "--synthetic-modules", "2000"],
+             "--synthetic-packages x (--synthetic-modules + 1) is 2001 modules, above the limit of 2000"),
+            (["--modules", "synthetic", "--synthetic-packages", "1000"],
+             "--synthetic-packages x (--synthetic-modules + 1) is 9000 modules, above the limit of 2000"),
         ]
         for args, want in cases:
             r = mitokit("simulate", *args)

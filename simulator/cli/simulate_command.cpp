@@ -275,7 +275,8 @@ int run_simulate(int argc, char** argv) {
     if (const double n = static_cast<double>(syn.packages) * (1.0 + syn.modules_per_package);
         n > sim::MAX_SYNTHETIC_MODULES) {
         std::cerr << "mitokit simulate: --synthetic-packages x (--synthetic-modules + 1) is " << n
-                  << " modules, above the limit of " << sim::MAX_SYNTHETIC_MODULES << "\n";
+                  << " modules, above the limit of " << sim::MAX_SYNTHETIC_MODULES
+                  << " (each module's related list can hold the whole set, so LOAD_MODULE bytes grow with its square)\n";
         return 2;
     }
     if (buffer == 0) {

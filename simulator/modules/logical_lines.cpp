@@ -1,5 +1,7 @@
 #include "logical_lines.hpp"
 
+#include <string>
+
 namespace mitokit::modules::detail {
 namespace {
 
@@ -22,7 +24,7 @@ std::size_t string_prefix(std::string_view s, std::size_t i) {
 
 // Splits source into logical lines (implicit joining inside brackets, backslash
 // continuation), dropping comments and blank lines.
-std::vector<Line> logical_lines(std::string_view s) {
+Result<std::vector<Line>> checked_logical_lines(std::string_view s) {
     std::vector<Line> lines;
     Line cur;
     bool at_line_start = true;
@@ -121,6 +123,11 @@ std::vector<Line> logical_lines(std::string_view s) {
             continue;
         }
         if (c == '(' || c == '[' || c == '{') {
+            if (depth >= MAX_BRACKET_NESTING)
+                return make_error(Errc::limit,
+                                  "too many nested parentheses (more than " + std::to_string(MAX_BRACKET_NESTING) +
+                                      " brackets open at byte " + std::to_string(i) + ")",
+                                  i);
             cur.toks.push_back({TokKind::op, s.substr(i, 1), depth});
             ++depth;
             ++i;
@@ -147,6 +154,11 @@ std::vector<Line> logical_lines(std::string_view s) {
     }
     end_line();
     return lines;
+}
+
+std::vector<Line> logical_lines(std::string_view s) {
+    auto lines = checked_logical_lines(s);
+    return lines ? std::move(*lines) : std::vector<Line>{};
 }
 
 } // namespace mitokit::modules::detail

@@ -8,6 +8,17 @@
 #include <string_view>
 #include <vector>
 
+#include "mitokit/result.hpp"
+
+namespace mitokit::modules {
+
+// CPython's tokenizer keeps at most this many brackets open at once (its MAXLEVEL):
+// one more is "too many nested parentheses", a SyntaxError, so the master's compile()
+// refuses such a module, and so does its import system.
+inline constexpr int MAX_BRACKET_NESTING = 200;
+
+} // namespace mitokit::modules
+
 namespace mitokit::modules::detail {
 
 enum class TokKind : std::uint8_t { name, op, string, number };
@@ -25,6 +36,11 @@ struct Line {
 
 using Toks = std::span<const Tok>;
 
+// The logical lines, or, where a bracket opens with MAX_BRACKET_NESTING already
+// open, an Errc::limit error at that bracket's offset: the source does not compile.
+// Reading stops there, so its cost stays linear in the source.
+Result<std::vector<Line>> checked_logical_lines(std::string_view source);
+// checked_logical_lines, with no lines for a source that does not compile.
 std::vector<Line> logical_lines(std::string_view source);
 
 // The token is this name or operator (never a string with that text).

@@ -252,7 +252,11 @@ bool Planner::run_imports(const std::string& name, const FoundModule& found) {
     // sys.modules (ImportRef::Kind::replace_self): the module it names, or unknown.
     std::unordered_map<std::string, std::string> refers;
     std::optional<std::string> replacement;
-    for (const ImportRef& ref : scan_executed_imports(found.source, &facts)) {
+    // A module that does not compile raises SyntaxError when imported (taken as a
+    // sure failure, like an ImportError).
+    const auto refs = checked_scan_executed_imports(found.source, &facts);
+    if (!refs) return false;
+    for (const ImportRef& ref : *refs) {
         if (!tries.runs(ref.tries)) continue;
         if (ref.kind == ImportRef::Kind::assign) {
             const auto it = refers.find(ref.module);
@@ -504,7 +508,11 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
         }
         // resolve_relpath asks sys.modules whether the scanned module has a __path__.
         const bool pkg = is_loaded(fullname) && (found->is_pkg || sets_path(found->source));
-        for (const ImportRef& ref : scan_imports(found->source)) {
+        // compile() raises SyntaxError (too many nested parentheses): so does
+        // find_related_imports, and the request is answered negatively.
+        const auto refs = checked_scan_imports(found->source);
+        if (!refs) return std::nullopt;
+        for (const ImportRef& ref : *refs) {
             const std::string mod = resolve_relpath(fullname, ref.level, pkg) + ref.module;
             maybe.push_back(mod);
             for (const auto& name : ref.fromlist) maybe.push_back(mod + "." + name);
@@ -521,21 +529,62 @@ std::optional<std::vector<std::string>> Planner::related_imports(const std::stri
     return related_imports_.emplace(fullname, std::move(keep)).first->second;
 }
 
+std::uint32_t Planner::name_id(const std::string& name) {
+    const auto [it, fresh] = ids_.try_emplace(name, static_cast<std::uint32_t>(names_.size()));
+    if (fresh) {
+        names_.push_back(&it->first);
+        edges_.emplace_back();
+        visited_.push_back(0);
+    }
+    return it->second;
+}
+
+// find_related: a breadth-first walk over find_related_imports from `fullname`, in
+// the reference's order (related_imports has side effects the first time it reads a
+// name: the parents it imports). Names are walked as numbers, each name's edges kept
+// once read, and marked per walk, so a walk costs what it reaches, not a set search
+// per edge: a graph whose every module reaches every other (a synthetic set) still
+// lists O(N) names per module, but no more than that.
 std::optional<std::vector<std::string>> Planner::related(const std::string& fullname) {
-    std::set<std::string> found;
-    std::set<std::string> queued{fullname};
-    std::deque<std::string> stack{fullname};
-    while (!stack.empty()) {
-        const std::string name = std::move(stack.front());
-        stack.pop_front();
-        const auto imports = related_imports(name);
-        if (!imports) return std::nullopt;
-        for (const auto& r : *imports) {
-            if (found.insert(r).second && queued.insert(r).second) stack.push_back(r);
+    const std::uint32_t start = name_id(fullname);
+    if (++walk_ == 0) { // the marks wrapped around: clear them
+        std::fill(visited_.begin(), visited_.end(), 0);
+        walk_ = 1;
+    }
+    visited_[start] = walk_;
+    std::vector<std::uint32_t> reached;
+    std::deque<std::uint32_t> queue{start};
+    while (!queue.empty()) {
+        const std::uint32_t id = queue.front();
+        queue.pop_front();
+        if (!edges_[id]) {
+            const auto imports = related_imports(*names_[id]);
+            if (!imports) return std::nullopt;
+            std::vector<std::uint32_t> to;
+            to.reserve(imports->size());
+            for (const auto& r : *imports) to.push_back(name_id(r));
+            edges_[id] = std::move(to);
+        }
+        for (const std::uint32_t r : *edges_[id]) {
+            if (visited_[r] == walk_) continue;
+            visited_[r] = walk_;
+            reached.push_back(r);
+            queue.push_back(r);
         }
     }
-    found.erase(fullname);
-    return std::vector<std::string>(found.begin(), found.end());
+    if (rank_.size() != names_.size()) {
+        // Names were added since the last ranking: rank them all by text again.
+        std::vector<std::uint32_t> by_text(names_.size());
+        for (std::uint32_t i = 0; i < by_text.size(); ++i) by_text[i] = i;
+        std::sort(by_text.begin(), by_text.end(), [&](std::uint32_t a, std::uint32_t b) { return *names_[a] < *names_[b]; });
+        rank_.assign(names_.size(), 0);
+        for (std::uint32_t r = 0; r < by_text.size(); ++r) rank_[by_text[r]] = r;
+    }
+    std::sort(reached.begin(), reached.end(), [&](std::uint32_t a, std::uint32_t b) { return rank_[a] < rank_[b]; });
+    std::vector<std::string> out;
+    out.reserve(reached.size());
+    for (const std::uint32_t id : reached) out.push_back(*names_[id]);
+    return out;
 }
 
 std::vector<std::shared_ptr<const ModuleTuple>> Planner::plan(const std::string& fullname,

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "module_source.hpp"
@@ -119,6 +120,16 @@ private:
     PlannerOptions opt_;
     std::map<std::string, std::shared_ptr<const ModuleTuple>, std::less<>> tuples_;
     std::map<std::string, std::vector<std::string>, std::less<>> related_imports_;
+    // related(): every name it has walked, numbered; each one's related_imports by
+    // number once read; the walk that last reached it; its place in text order
+    // (ranked again once names were added), for sorting a walk's names.
+    std::uint32_t name_id(const std::string& name);
+    std::unordered_map<std::string, std::uint32_t> ids_;
+    std::vector<const std::string*> names_;
+    std::vector<std::optional<std::vector<std::uint32_t>>> edges_;
+    std::vector<std::uint32_t> visited_;
+    std::uint32_t walk_ = 0;
+    std::vector<std::uint32_t> rank_; // each numbered name's place in text order
     enum class Imported : std::uint8_t { served, stdlib, no_file };
     bool file_is_none(std::string_view name) const;
     std::map<std::string, Imported, std::less<>> imported_; // imported while answering

@@ -151,8 +151,10 @@ public:
     Scanner(bool executed_only, bool reference_limits, const ModuleFacts* module)
         : executed_only_(executed_only), reference_limits_(reference_limits), module_(module) {}
 
-    std::vector<ImportRef> run(std::string_view source) {
-        const std::vector<Line> lines = detail::logical_lines(source);
+    Result<std::vector<ImportRef>> run(std::string_view source) {
+        auto checked = detail::checked_logical_lines(source);
+        if (!checked) return std::move(checked.error());
+        const std::vector<Line> lines = std::move(*checked);
         // Names set once to a constant: only the executed scan evaluates conditions.
         const std::optional<ConstNames> consts =
             executed_only_ ? std::optional<ConstNames>(std::in_place, lines, module_) : std::nullopt;
@@ -767,12 +769,22 @@ private:
 
 } // namespace
 
-std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limits) {
+Result<std::vector<ImportRef>> checked_scan_imports(std::string_view source, bool reference_limits) {
     return Scanner{false, reference_limits, nullptr}.run(source);
 }
 
-std::vector<ImportRef> scan_executed_imports(std::string_view source, const ModuleFacts* module) {
+Result<std::vector<ImportRef>> checked_scan_executed_imports(std::string_view source, const ModuleFacts* module) {
     return Scanner{true, false, module}.run(source);
+}
+
+std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limits) {
+    auto refs = checked_scan_imports(source, reference_limits);
+    return refs ? std::move(*refs) : std::vector<ImportRef>{};
+}
+
+std::vector<ImportRef> scan_executed_imports(std::string_view source, const ModuleFacts* module) {
+    auto refs = checked_scan_executed_imports(source, module);
+    return refs ? std::move(*refs) : std::vector<ImportRef>{};
 }
 
 bool TryFailures::runs(std::span<const ImportRef::InTry> tries) const {

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mitokit/result.hpp"
+
 namespace mitokit::modules {
 
 struct ImportRef {
@@ -75,6 +77,11 @@ struct ImportRef {
 // the 256th entry of the module code's names table is left out, as the
 // reference's scan misses it (code_names.hpp); without, every compiled import.
 std::vector<ImportRef> scan_imports(std::string_view source, bool reference_limits = true);
+// scan_imports, or why the master's compile() refuses the source, where the scanner
+// can tell: brackets nested deeper than MAX_BRACKET_NESTING (logical_lines.hpp), a
+// SyntaxError. The reference's find_related_imports then raises, and the request is
+// answered negatively. scan_imports gives no imports for such a source.
+Result<std::vector<ImportRef>> checked_scan_imports(std::string_view source, bool reference_limits = true);
 
 // The imports that importing the module may run, for modelling what an import
 // adds to the master's sys.modules: scan_imports without the bodies of branches
@@ -107,6 +114,9 @@ inline std::string_view package_of(std::string_view name, bool is_pkg) {
     return dot == std::string_view::npos ? std::string_view() : name.substr(0, dot);
 }
 std::vector<ImportRef> scan_executed_imports(std::string_view source, const ModuleFacts* module = nullptr);
+// scan_executed_imports, or the error checked_scan_imports gives: importing such a
+// module raises SyntaxError.
+Result<std::vector<ImportRef>> checked_scan_executed_imports(std::string_view source, const ModuleFacts* module = nullptr);
 
 // The try statements of one run of a module body that have failed so far, for
 // deciding which of its executed imports run (ImportRef::tries).

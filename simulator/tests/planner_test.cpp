@@ -54,6 +54,34 @@ TEST(Planner, AModuleThatSetsPathResolvesItsRelativeImportsAsAPackage) {
     EXPECT_EQ(*p.related_imports("lk.infunc"), (V{"lk", "lk.utils"}));
 }
 
+TEST(Planner, AModuleNestedDeeperThanCPythonCompilesIsRefusedAsTheReferenceDoes) {
+    // The real master's compile() raises SyntaxError ("too many nested parentheses")
+    // in find_related_imports: each request is answered negatively and not recorded
+    // as sent; a module nested 200 deep is served. Importing one fails.
+    auto nest = [](std::size_t n) { return "import other\nx = " + std::string(n, '(') + "1" + std::string(n, ')') + "\n"; };
+    MemorySource s;
+    s.add("deep", nest(201));
+    s.add("ok", nest(200));
+    s.add("other", "X = 2\n");
+    s.add("user", "import deep\n");
+    Planner p(s, s);
+    std::set<std::string> sent;
+    for (int i = 0; i < 2; ++i) {
+        const auto out = p.plan("deep", sent);
+        ASSERT_EQ(out.size(), 1u);
+        EXPECT_TRUE(out[0]->negative());
+        EXPECT_FALSE(sent.count("deep")) << "a failed request is not recorded";
+    }
+    EXPECT_FALSE(p.related_imports("deep"));
+    const auto ok = p.plan("ok", sent);
+    ASSERT_EQ(names(ok), (V{"ok"})) << "other is related, but no top-level package of it was sent";
+    EXPECT_EQ(ok[0]->related, (V{"other"}));
+    MemorySource empty_loaded;
+    Planner master(s, empty_loaded);
+    EXPECT_FALSE(master.import_into_master("user")) << "importing deep raises";
+    EXPECT_TRUE(master.import_into_master("ok"));
+}
+
 TEST(Planner, ReproducesVerifiedSendSequences) {
     auto src = mypkg();
     Planner p(src, src);

@@ -1,4 +1,5 @@
 #include "modules/scanner.hpp"
+#include "modules/logical_lines.hpp"
 
 #include <gtest/gtest.h>
 
@@ -494,6 +495,58 @@ TEST(Scanner, BodyEndsAtDedentEvenAfterBlankLinesAndComments) {
 TEST(Scanner, SurvivesGarbageWithoutInventingImports) {
     auto r = scan_imports("from import\nimport\nfrom . import\n)))\n'''unterminated\nimport x");
     EXPECT_TRUE(r.empty());
+}
+
+// CPython's tokenizer keeps at most 200 brackets open (MAX_BRACKET_NESTING); one more
+// is a SyntaxError ("too many nested parentheses"), so the master cannot compile the
+// module and its find_related_imports raises.
+std::string nested(char open, char close, std::size_t levels) {
+    return "x = " + std::string(levels, open) + "1" + std::string(levels, close) + "\n";
+}
+
+TEST(Scanner, AcceptsBracketsNestedAsDeepAsCPythonDoes) {
+    for (const auto& [open, close] : {std::pair{'(', ')'}, std::pair{'[', ']'}, std::pair{'{', '}'}}) {
+        const std::string src = "import a\n" + nested(open, close, MAX_BRACKET_NESTING) + "import b\n";
+        const auto r = checked_scan_imports(src);
+        ASSERT_TRUE(r) << open << ": " << r.error().message;
+        EXPECT_EQ(modules_of(*r), (V{"a", "b"})) << open;
+        EXPECT_EQ(modules_of(scan_executed_imports(src)), (V{"a", "b"})) << open;
+    }
+}
+
+TEST(Scanner, RefusesBracketsNestedDeeperThanCPythonCompiles) {
+    const std::string mixed = "x = " + std::string(100, '(') + std::string(100, '[') + "{1}" + std::string(100, ']') +
+                              std::string(100, ')') + "\n";
+    for (const std::string& body : {nested('(', ')', 201), nested('[', ']', 201), nested('{', '}', 201), mixed,
+                                    "x = " + std::string(201, '(') + "\n"}) {
+        const std::string src = "import a\n" + body + "import b\n";
+        const auto r = checked_scan_imports(src);
+        ASSERT_FALSE(r) << body.substr(0, 10);
+        EXPECT_EQ(r.error().code, Errc::limit);
+        EXPECT_NE(r.error().message.find("too many nested parentheses"), std::string::npos) << r.error().message;
+        EXPECT_EQ(r.error().offset, 9u + 4u + 200u) << "the 201st bracket";
+        EXPECT_FALSE(checked_scan_executed_imports(src));
+        EXPECT_TRUE(scan_imports(src).empty()) << "a module that does not compile has no imports to scan";
+        EXPECT_TRUE(scan_executed_imports(src).empty());
+    }
+}
+
+TEST(Scanner, ReadsAMillionCharactersOfNestingOnce) {
+    // Each bracket used to re-read the tokens it encloses: this took minutes.
+    for (const std::string& body : {nested('(', ')', 500'000), nested('[', ']', 500'000), nested('{', '}', 500'000),
+                                    "x = " + std::string(1'000'000, '(') + "\n"}) {
+        const auto r = checked_scan_imports("import a\n" + body);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, Errc::limit);
+        EXPECT_FALSE(checked_scan_executed_imports("import a\n" + body));
+    }
+    // At the limit (the innermost `[b]` is the 200th level), with a million characters inside.
+    std::string wide = "import a\nx = " + std::string(MAX_BRACKET_NESTING - 1, '[');
+    for (int i = 0; i < 250'000; ++i) wide += "[b],";
+    wide += std::string(MAX_BRACKET_NESTING - 1, ']') + "\nimport c\n";
+    const auto r = checked_scan_imports(wide);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(modules_of(*r), (V{"a", "c"}));
 }
 
 TEST(Scanner, ImportedModuleResolvesRelativeImportsAgainstThePackage) {
