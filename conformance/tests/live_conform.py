@@ -75,6 +75,10 @@ class Conform(LiveCase):
             self.assertEqual(r.returncode, 2, cmd)
             self.assertIn("mitokit %s: unrecognised option '--bogus'" % cmd, r.stderr)
             self.assertIn('usage: mitokit ' + cmd, r.stderr)
+            if cmd != 'replay':  # replay's one word is its CAPTURE
+                r = self.mitokit(cmd, 'extra')
+                self.assertEqual(r.returncode, 2, cmd)
+                self.assertIn("mitokit %s: unexpected argument 'extra'" % cmd, r.stderr)
             h = self.mitokit(cmd, '--help')
             self.assertEqual(h.returncode, 0, cmd)
             self.assertTrue(h.stdout.startswith('usage: mitokit ' + cmd), h.stdout)
