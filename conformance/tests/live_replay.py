@@ -75,6 +75,12 @@ class Replay(LiveCase):
         r = self.mitokit('replay', missing, '--to', 'unix:/x', '--map', '2')
         self.assertEqual(r.returncode, 2)
         self.assertIn("--map needs CAPTURED=LIVE context IDs, got '2'", r.stderr)
+        r = self.mitokit('replay', missing, '--to', 'unix:/x', '--map', '2=1', '--map', '2=3')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('--map gives context ID 2 twice', r.stderr)
+        r = self.mitokit('replay', missing, '--to', 'unix:/x', '--max-message-size', '0')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('--max-message-size must be between 1 and 4294967295', r.stderr)
         r = self.mitokit('replay', missing, '--to', 'unix:/x', '--send', 'up')
         self.assertEqual(r.returncode, 2)
         if os.path.exists(CAPTURE_0352):
