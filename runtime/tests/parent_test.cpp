@@ -468,6 +468,16 @@ TEST(ParentLoaded, MissingFileIsAClearError) {
         << p.error().message;
 }
 
+TEST(ParentLoaded, ADirectoryIsAReadError) {
+    auto o = options();
+    o.loaded_file = ::testing::TempDir();
+    auto p = Parent::create(o);
+    ASSERT_FALSE(p);
+    EXPECT_NE(p.error().message.find("cannot read loaded-modules file '" + o.loaded_file + "': Is a directory"),
+              std::string::npos)
+        << p.error().message;
+}
+
 TEST(ParentCommand, PrintsAReplyWhoseJsonIsPastTheDefaultBudget) {
     // 50 MiB of bytes from a real child: base64 past to_json's default 64 MiB, well
     // within the 128 MiB the reference accepts; the value has no sharing, so it prints.

@@ -164,4 +164,21 @@ TEST(ModulesCli, MinifyErrorsAreNamed) {
     std::remove(bad.c_str());
 }
 
+TEST(ModulesCli, ADirectoryIsAReadErrorNotAnEmptyFile) {
+    const std::string dir = ::testing::TempDir();
+    for (const char* action : {"scan", "minify"}) {
+        auto o = run(std::string("modules ") + action + " " + dir);
+        EXPECT_EQ(o.status, 1) << action << ": " << o.text;
+        EXPECT_NE(o.text.find("cannot read '" + dir + "': Is a directory"), std::string::npos) << o.text;
+        EXPECT_EQ(o.text.find("{\"file\""), std::string::npos) << o.text;
+    }
+    auto o = run("modules plan --path /tmp --loaded " + dir + " --request six");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot read loaded-modules file '" + dir + "': Is a directory"), std::string::npos)
+        << o.text;
+    o = run("modules scan --bogus");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("mitokit modules scan: unknown option '--bogus'"), std::string::npos) << o.text;
+}
+
 } // namespace
