@@ -173,7 +173,10 @@ int run_minify(const std::vector<std::string>& args) {
             continue;
         }
         std::cout << "{\"file\":" << sim::json_str(f) << ",\"minify_safe\":" << (marked ? "true" : "false");
-        if (!error.empty()) std::cout << ",\"error\":" << sim::json_str(error) << "}\n";
+        if (!error.empty()) {
+            std::cout << ",\"error\":" << sim::json_str(error) << "}\n";
+            rc = 1; // bad input: the JSON still says which file and why
+        }
         else std::cout << ",\"bytes\":" << source.size() << ",\"sha1\":\"" << mitokit::sha1_hex(source) << "\"}\n";
     }
     return rc;

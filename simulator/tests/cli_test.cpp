@@ -156,7 +156,7 @@ TEST(ModulesCli, MinifyErrorsAreNamed) {
     const std::string bad = ::testing::TempDir() + "/mitokit_bad_minify_" + std::to_string(getpid()) + ".py";
     std::ofstream(bad) << "x = \"\"\"never closed\n";
     o = run("modules minify --all " + bad);
-    EXPECT_EQ(o.status, 0); // one JSON object per file; the error is its "error" key
+    EXPECT_EQ(o.status, 1); // bad input, and still one JSON object per file: the error is its "error" key
     EXPECT_NE(o.text.find("\"error\":\"EOF in multi-line string starting at line 1\""), std::string::npos) << o.text;
     o = run("modules minify --all --source " + bad);
     EXPECT_EQ(o.status, 1);
