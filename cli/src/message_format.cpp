@@ -1,5 +1,6 @@
 #include "message_format.hpp"
 
+#include <algorithm>
 #include <type_traits>
 #include <variant>
 
@@ -97,6 +98,21 @@ void typed_json(std::string& out, const pl::Typed& t) {
     o.close();
 }
 
+std::string quoted(std::string_view v) {
+    std::string s;
+    json_string(s, v);
+    return s;
+}
+
+// A name from the payload (module, logger, path, ...): as it is when plain, else
+// quoted() so control bytes cannot reach the terminal or split the line.
+std::string name_text(std::string_view v) {
+    const bool plain = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+        return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+    });
+    return plain ? std::string(v) : quoted(v);
+}
+
 // JSON items of a tuple/list/kwargs node, joined for a human "f(a, b, k=v)" line.
 std::string call_arguments(const pickle::Document& doc, pickle::NodeId args, pickle::NodeId kwargs) {
     std::string s;
@@ -110,17 +126,11 @@ std::string call_arguments(const pickle::Document& doc, pickle::NodeId args, pic
         for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
             if (!s.empty()) s += ", ";
             const auto& k = doc[items[i]];
-            s += k.kind == pickle::Kind::str ? k.s : node_json(doc, items[i]);
+            s += k.kind == pickle::Kind::str ? name_text(k.s) : node_json(doc, items[i]);
             s += '=';
             s += node_json(doc, items[i + 1]);
         }
     }
-    return s;
-}
-
-std::string quoted(std::string_view v) {
-    std::string s;
-    json_string(s, v);
     return s;
 }
 
@@ -131,7 +141,7 @@ std::string typed_summary(const pl::Typed& t) {
             if constexpr (std::is_same_v<T, pl::GetModule>) {
                 return quoted(p.fullname);
             } else if constexpr (std::is_same_v<T, pl::ForwardLog>) {
-                return p.logger + " level " + std::to_string(p.level) + ": " + quoted(p.message);
+                return name_text(p.logger) + " level " + std::to_string(p.level) + ": " + quoted(p.message);
             } else if constexpr (std::is_same_v<T, pl::Route>) {
                 return "context " + std::to_string(p.id) + (p.name ? " " + quoted(*p.name) : std::string());
             } else if constexpr (std::is_same_v<T, pl::ForwardModule>) {
@@ -139,15 +149,16 @@ std::string typed_summary(const pl::Typed& t) {
             } else if constexpr (std::is_same_v<T, pl::Dead>) {
                 return "dead: " + quoted(p.reason);
             } else if constexpr (std::is_same_v<T, pl::CallFunction>) {
-                std::string s = p.module + "." + (p.klass ? *p.klass + "." : std::string()) + p.function + "(" +
+                std::string s = name_text(p.module) + "." + (p.klass ? name_text(*p.klass) + "." : std::string()) +
+                                name_text(p.function) + "(" +
                                 call_arguments(p.doc, p.args, p.kwargs) + ")";
                 if (p.chain_id != pickle::NO_NODE && p.doc[p.chain_id].kind != pickle::Kind::none)
                     s += " chain " + node_json(p.doc, p.chain_id);
                 return s;
             } else if constexpr (std::is_same_v<T, pl::LoadModule>) {
-                if (p.is_negative()) return p.fullname + " (not served)";
-                std::string s = p.fullname + (p.pkg_present ? " package" : "");
-                if (p.path) s += " from " + *p.path;
+                if (p.is_negative()) return name_text(p.fullname) + " (not served)";
+                std::string s = name_text(p.fullname) + (p.pkg_present ? " package" : "");
+                if (p.path) s += " from " + name_text(*p.path);
                 if (p.compressed) {
                     auto src = pl::inflate_source(*p.compressed);
                     s += ", " + (src ? std::to_string(src->size()) + " bytes source" : std::string("bad source")) +
@@ -155,13 +166,13 @@ std::string typed_summary(const pl::Typed& t) {
                 }
                 if (!p.related.empty()) {
                     s += ", related:";
-                    for (const auto& r : p.related) s += " " + r;
+                    for (const auto& r : p.related) s += " " + name_text(r);
                 }
                 return s;
             } else if constexpr (std::is_same_v<T, pl::AllocateIdReply>) {
                 return "ids [" + std::to_string(p.start) + ", " + std::to_string(p.end) + ")";
             } else if constexpr (std::is_same_v<T, pl::CallService>) {
-                return p.service + "." + p.method + "(" + call_arguments(p.doc, pickle::NO_NODE, p.kwargs) + ")";
+                return name_text(p.service) + "." + name_text(p.method) + "(" + call_arguments(p.doc, pickle::NO_NODE, p.kwargs) + ")";
             } else if constexpr (std::is_same_v<T, pl::Pickled>) {
                 std::string s;
                 for (auto r : p.doc.roots()) {

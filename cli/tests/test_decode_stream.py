@@ -1,6 +1,7 @@
 """mitokit decode on raw byte streams (one direction of a link)."""
 import hashlib
 import json
+import struct
 import unittest
 
 from clitest import frame, mitokit, temp_file, vectors
@@ -88,6 +89,27 @@ class Frames(unittest.TestCase):
         self.assertIn('"fullname":"h\\u00e9llo\\u000a\\"q\\" \\ud83d\\ude00"', r.text)
         (m,) = r.json_lines()
         self.assertEqual(m["payload"]["fullname"], name)
+
+    def test_human_names_from_payloads_are_escaped(self):
+        # Control bytes in any name must not reach the terminal or split the line.
+        def x(s):
+            b = s.encode()
+            return b"X" + struct.pack("<I", len(b)) + b
+        call = b"\x80\x02(N" + x("mo\nd") + x("C\x1b[2J") + x("f\x07") + b")}(" + x("k\r") + b"K\x01ut."
+        load = b"\x80\x02(" + x("x\ny") + b"N" + x("/p\n") + b"N]" + x("r\x1b") + b"atq\x04."
+        data = (frame(call, handle=101) + frame(b"log\x1bger\x0020\x00m", handle=102) + frame(load, handle=107) +
+                frame(b"\x80\x02" + x("s\n") + x("m\x1b") + b"}\x87.", handle=110))
+        r = mitokit("decode", "--start", "frames", "-", stdin=data)
+        self.assertEqual(r.code, 0, r.err)
+        lines = r.text.splitlines()
+        self.assertEqual(len(lines), 5, r.text)
+        for line in lines:
+            self.assertFalse(any(ord(c) < 0x20 or ord(c) == 0x7f for c in line), repr(line))
+        self.assertIn('CALL_FUNCTION len %d: "mo\\u000ad"."C\\u001b[2J"."f\\u0007"("k\\u000d"=1)' % len(call),
+                      lines[0])
+        self.assertIn('FORWARD_LOG len 12: "log\\u001bger" level 20: "m"', lines[1])
+        self.assertIn('LOAD_MODULE len %d: "x\\u000ay" from "/p\\u000a", related: "r\\u001b"' % len(load), lines[2])
+        self.assertIn('"s\\u000a"."m\\u001b"()', lines[3])
 
     def test_start_lines_and_preamble(self):
         import zlib

@@ -1,5 +1,6 @@
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
 
@@ -68,6 +69,13 @@ int run_conform(int argc, char** argv) {
     if (max_size == 0 || max_size == UINT32_MAX) {
         std::cerr << "mitokit conform: --max-message-size must be between 1 and 4294967294\n";
         return 2;
+    }
+    const auto names = conformance::suite_case_names();
+    for (const auto& prefix : only) {
+        if (std::none_of(names.begin(), names.end(), [&](const auto& n) { return n.rfind(prefix, 0) == 0; })) {
+            std::cerr << "mitokit conform: --case '" << prefix << "' matches no case (see --list)\n";
+            return 2;
+        }
     }
     conformance::SuiteOptions opt;
     opt.socket_path = *path;

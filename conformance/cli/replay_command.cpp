@@ -69,6 +69,10 @@ int run_replay(int argc, char** argv) {
     const auto si = seconds_option("replay", "silence", silence);
     const auto ct = seconds_option("replay", "connect-timeout", connect_timeout);
     if (!rt || !si || !ct) return 2;
+    if (max_size == 0) {
+        std::cerr << "mitokit replay: --max-message-size must be between 1 and 4294967295\n";
+        return 2;
+    }
     conformance::ReplayOptions opt;
     opt.capture_path = capture;
     opt.socket_path = *path;
@@ -82,7 +86,10 @@ int run_replay(int argc, char** argv) {
             std::cerr << "mitokit replay: --map needs CAPTURED=LIVE context IDs, got '" << m << "'\n" << USAGE;
             return 2;
         }
-        opt.id_map[static_cast<std::uint32_t>(a)] = static_cast<std::uint32_t>(b);
+        if (!opt.id_map.emplace(static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b)).second) {
+            std::cerr << "mitokit replay: --map gives context ID " << a << " twice\n" << USAGE;
+            return 2;
+        }
     }
     opt.shutdown = vm.count("shutdown") > 0;
     opt.keep_encoding = vm.count("keep-encoding") > 0;

@@ -1,10 +1,7 @@
 """mitokit conform: the live suite against real mitogen 0.3.3 and against our
 C++ listener, a case that must fail, and bad input."""
 import os
-import socket
-import struct
 import sys
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -58,6 +55,9 @@ class Conform(LiveCase):
         r = self.mitokit('conform')
         self.assertEqual(r.returncode, 2)
         self.assertIn('--peer unix:PATH is required', r.stderr)
+        r = self.mitokit('conform', '--peer', 'unix:x', '--case', 'call.', '--case', 'nosuchcase')
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, "mitokit conform: --case 'nosuchcase' matches no case (see --list)\n")
         missing = os.path.join(self.tmp, 'none.sock')
         r = self.mitokit('conform', '--peer', 'unix:' + missing)
         self.assertEqual(r.returncode, 1)
@@ -75,35 +75,13 @@ class Conform(LiveCase):
             self.assertEqual(r.returncode, 2, cmd)
             self.assertIn("mitokit %s: unrecognised option '--bogus'" % cmd, r.stderr)
             self.assertIn('usage: mitokit ' + cmd, r.stderr)
+            if cmd != 'replay':  # replay's one word is its CAPTURE
+                r = self.mitokit(cmd, 'extra')
+                self.assertEqual(r.returncode, 2, cmd)
+                self.assertIn("mitokit %s: unexpected argument 'extra'" % cmd, r.stderr)
             h = self.mitokit(cmd, '--help')
             self.assertEqual(h.returncode, 0, cmd)
             self.assertTrue(h.stdout.startswith('usage: mitokit ' + cmd), h.stdout)
-
-    def fake_listener(self, behaviour):
-        """A UNIX listener that misbehaves: 'mute' never answers the handshake,
-        'hangup' answers it and closes every connection at once."""
-        path = os.path.join(self.tmp, behaviour + '.sock')
-        srv = socket.socket(socket.AF_UNIX)
-        srv.bind(path)
-        srv.listen(10)
-        conns = []
-
-        def run():
-            while True:
-                try:
-                    c, _ = srv.accept()
-                except OSError:
-                    return
-                c.recv(4)
-                conns.append(c)
-                if behaviour == 'hangup':
-                    c.sendall(struct.pack('>LLL', 5, 0, os.getpid()))
-                    c.close()
-        t = threading.Thread(target=run, daemon=True)
-        t.start()
-        self.addCleanup(srv.close)
-        self.addCleanup(lambda: [c.close() for c in conns])
-        return path
 
     def test_mute_listener_times_out(self):
         path = self.fake_listener('mute')
@@ -112,6 +90,16 @@ class Conform(LiveCase):
         self.assertIn('handshake with %s: ' % path, r.stderr)
         self.assertIn('timed out', r.stderr)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1)
+
+    def test_peer_that_stops_reading(self):
+        # A 4 MB argument fills the socket buffer; the write must still end at the deadline.
+        path = self.fake_listener('deaf')
+        r = self.mitokit('conform', '--peer', 'unix:' + path, '--json', '--reply-timeout', '1', '--silence', '0.2',
+                         '--case', 'call.large_args')
+        (case,) = self.json_cases(r.stdout)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertFalse(case['pass'])
+        self.assertIn('timed out writing', case['got'])
 
     def test_peer_that_hangs_up(self):
         path = self.fake_listener('hangup')

@@ -56,6 +56,13 @@ class Replay(LiveCase):
         self.assertEqual(fail['expected'], 'CallError: builtins.ValueError: deliberate failure')
         self.assertIn('12 answers/SHUTDOWN not re-sent', rows['replay.sent']['got'])
 
+    @unittest.skipUnless(os.path.exists(CAPTURE_0352), 'no 0.3.52 capture')
+    def test_peer_that_stops_reading(self):
+        path = self.fake_listener('deaf')
+        r = self.mitokit('replay', CAPTURE_0352, '--to', 'unix:' + path, '--reply-timeout', '1', '--silence', '0.2')
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn('timed out writing', r.stdout + r.stderr)
+
     def test_bad_input(self):
         r = self.mitokit('replay', '--to', 'unix:/x')
         self.assertEqual(r.returncode, 2)
@@ -68,6 +75,12 @@ class Replay(LiveCase):
         r = self.mitokit('replay', missing, '--to', 'unix:/x', '--map', '2')
         self.assertEqual(r.returncode, 2)
         self.assertIn("--map needs CAPTURED=LIVE context IDs, got '2'", r.stderr)
+        r = self.mitokit('replay', missing, '--to', 'unix:/x', '--map', '2=1', '--map', '2=3')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('--map gives context ID 2 twice', r.stderr)
+        r = self.mitokit('replay', missing, '--to', 'unix:/x', '--max-message-size', '0')
+        self.assertEqual(r.returncode, 2)
+        self.assertIn('--max-message-size must be between 1 and 4294967295', r.stderr)
         r = self.mitokit('replay', missing, '--to', 'unix:/x', '--send', 'up')
         self.assertEqual(r.returncode, 2)
         if os.path.exists(CAPTURE_0352):

@@ -5,9 +5,12 @@ import json
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 MITOKIT = os.environ.get('MITOKIT_BIN', 'mitokit')
@@ -86,3 +89,31 @@ class LiveCase(unittest.TestCase):
         failed = ['%s: expected %r, got %r' % (c['case'], c['expected'][:200], c['got'][:200])
                   for c in cases if not c['pass']]
         self.assertEqual(failed, [])
+
+    def fake_listener(self, behaviour):
+        """A UNIX listener that misbehaves: 'mute' never answers the handshake,
+        'hangup' answers it and closes every connection at once, 'deaf' answers it
+        and never reads again."""
+        path = os.path.join(self.tmp, behaviour + '.sock')
+        srv = socket.socket(socket.AF_UNIX)
+        srv.bind(path)
+        srv.listen(10)
+        conns = []
+
+        def run():
+            while True:
+                try:
+                    c, _ = srv.accept()
+                except OSError:
+                    return
+                c.recv(4)
+                conns.append(c)
+                if behaviour in ('hangup', 'deaf'):
+                    c.sendall(struct.pack('>LLL', 5, 0, os.getpid()))
+                if behaviour == 'hangup':
+                    c.close()
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        self.addCleanup(srv.close)
+        self.addCleanup(lambda: [c.close() for c in conns])
+        return path

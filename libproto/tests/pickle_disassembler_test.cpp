@@ -112,6 +112,7 @@ TEST(PickleDisassembler, TextArgumentsAsPickletoolsReadsThem) {
         {"BINUNICODE unassigned and format characters", "80025808000000f0968985c2adcdb82e"},
         {"UNICODE astral, ideographic space, nbsp, line separator", "565c5530303032656463665c75333030305c75303061305c75323032380a2e"},
         {"BINUNICODE tag character", "80025804000000f3a080812e"},
+        {"FRAME length past INT64_MAX is unsigned", "800495ffffffffffffffff4e2e"},
     };
     std::vector<std::string> hexes;
     for (const auto& c : cases) hexes.push_back(c.hex);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "mitokit/cli/stray_argument.hpp"
 #include "mitokit/cli/unsigned_options.hpp"
 #include "mitokit/pickle/json.hpp"
 #include "mitokit/runtime/parent.hpp"
@@ -56,7 +57,11 @@ int run_parent(int argc, char** argv) {
         "json", "print one JSON object instead of lines");
     po::variables_map vm;
     try {
-        const auto parsed = po::command_line_parser(argc, argv).options(desc).run();
+        const auto parsed = po::command_line_parser(argc, argv)
+                                .options(desc)
+                                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                                .run();
+        if (auto stray = stray_argument(parsed)) throw po::error(*stray);
         if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
         po::store(parsed, vm);
         po::notify(vm);
@@ -85,8 +90,17 @@ int run_parent(int argc, char** argv) {
         std::cerr << "mitokit parent: --repeat must be between 0 and 100000000\n" << USAGE;
         return 2;
     }
+    // Bad --args/--kwargs are the user's to fix: say so before booting a child.
+    {
+        payload::CallFunction check;
+        if (auto st = runtime::set_call_arguments(check, args, kwargs); !st) {
+            std::cerr << "mitokit parent: " << st.error().message << "\n" << USAGE;
+            return 2;
+        }
+    }
     const bool json = vm.count("json") > 0;
-    const auto limit = runtime::milliseconds(static_cast<long long>(timeout * 1000));
+    // Rounded up, as the conformance commands do: 0.0001 s is 1 ms, not 0.
+    const auto limit = runtime::milliseconds(static_cast<long long>(std::ceil(timeout * 1000)));
 
     runtime::ParentOptions po;
     po.paths = paths;

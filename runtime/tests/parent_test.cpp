@@ -315,6 +315,17 @@ TEST(ParentCommand, CallsAndPrintsResultAndCounts) {
     EXPECT_EQ(status, 2);
     (void)run_command(exe + " --call os.getpid --link carrier-pigeon 2>/dev/null", &status);
     EXPECT_EQ(status, 2);
+    // Checked before a child boots: this interpreter does not exist.
+    std::string bad = run_command(exe + " --call os.getpid --args '[1' --python /nonexistent/python3 2>&1", &status);
+    EXPECT_EQ(status, 2) << bad;
+    EXPECT_NE(bad.find("mitokit parent: --args: "), std::string::npos) << bad;
+    bad = run_command(exe + " --call os.getpid extra 2>&1", &status);
+    EXPECT_EQ(status, 2) << bad;
+    EXPECT_NE(bad.find("mitokit parent: unexpected argument 'extra'"), std::string::npos) << bad;
+    // 0.1 ms rounds up to 1 ms, not down to 0 (no interpreter boots in 1 ms).
+    bad = run_command(exe + " --call os.getpid --timeout 0.0001 2>&1", &status);
+    EXPECT_EQ(status, 1) << bad;
+    EXPECT_NE(bad.find(" within 1 ms"), std::string::npos) << bad;
     const std::string help = run_command(exe + " --help", &status);
     EXPECT_EQ(status, 0);
     EXPECT_NE(help.find("--call"), std::string::npos);
@@ -464,6 +475,16 @@ TEST(ParentLoaded, MissingFileIsAClearError) {
     auto p = Parent::create(o);
     ASSERT_FALSE(p);
     EXPECT_NE(p.error().message.find("cannot open loaded-modules file '/nonexistent/mitokit-loaded.txt'"),
+              std::string::npos)
+        << p.error().message;
+}
+
+TEST(ParentLoaded, ADirectoryIsAReadError) {
+    auto o = options();
+    o.loaded_file = ::testing::TempDir();
+    auto p = Parent::create(o);
+    ASSERT_FALSE(p);
+    EXPECT_NE(p.error().message.find("cannot read loaded-modules file '" + o.loaded_file + "': Is a directory"),
               std::string::npos)
         << p.error().message;
 }

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "mitokit/cli/unsigned_options.hpp"
 #include "mitokit/sim/directory_source.hpp"
 #include "mitokit/sim/json_out.hpp"
+#include "mitokit/sim/read_file.hpp"
 #include "modules/minify.hpp"
 #include "modules/planner.hpp"
 #include "mitokit/sha1.hpp"
@@ -94,10 +93,19 @@ bool asks_help(const std::vector<std::string>& args) {
     return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "-h" || a == "--help"; });
 }
 
+// "-x", "--x": never a file name here ("./-x" is).
+bool is_option(const std::string& a) { return a.size() > 1 && a[0] == '-'; }
+
 int run_scan(const std::vector<std::string>& files) {
     if (asks_help(files)) {
         std::cout << USAGE << "scan: the imports mitogen's bytecode scan finds, one JSON object per import\n";
         return 0;
+    }
+    for (const auto& a : files) {
+        if (is_option(a)) {
+            std::cerr << "mitokit modules scan: unknown option '" << a << "'\n" << USAGE;
+            return 2;
+        }
     }
     if (files.empty()) {
         std::cerr << "mitokit modules scan: need at least one FILE\n" << USAGE;
@@ -105,15 +113,13 @@ int run_scan(const std::vector<std::string>& files) {
     }
     int rc = 0;
     for (const auto& f : files) {
-        std::ifstream in(f, std::ios::binary);
-        if (!in) {
-            std::cerr << "mitokit modules scan: cannot open '" << f << "'\n";
+        auto text = sim::read_whole_file(f);
+        if (!text) {
+            std::cerr << "mitokit modules scan: " << text.error().message << "\n";
             rc = 1;
             continue;
         }
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        for (const auto& ref : modules::scan_imports(sim::decode_python_source(ss.str())))
+        for (const auto& ref : modules::scan_imports(sim::decode_python_source(*text)))
             std::cout << "{\"file\":" << sim::json_str(f) << ",\"level\":" << ref.level
                       << ",\"module\":" << sim::json_str(ref.module) << ",\"fromlist\":" << json_list(ref.fromlist)
                       << "}\n";
@@ -133,7 +139,7 @@ int run_minify(const std::vector<std::string>& args) {
     for (const auto& a : args) {
         if (a == "--all") all = true;
         else if (a == "--source") print = true;
-        else if (a.starts_with("--")) {
+        else if (is_option(a)) {
             std::cerr << "mitokit modules minify: unknown option '" << a << "'\n" << USAGE;
             return 2;
         } else files.push_back(a);
@@ -145,15 +151,13 @@ int run_minify(const std::vector<std::string>& args) {
     }
     int rc = 0;
     for (const auto& f : files) {
-        std::ifstream in(f, std::ios::binary);
-        if (!in) {
-            std::cerr << "mitokit modules minify: cannot open '" << f << "'\n";
+        auto text = sim::read_whole_file(f);
+        if (!text) {
+            std::cerr << "mitokit modules minify: " << text.error().message << "\n";
             rc = 1;
             continue;
         }
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        std::string source = sim::decode_python_source(ss.str());
+        std::string source = sim::decode_python_source(*text);
         const bool marked = modules::has_minify_marker(source);
         std::string error;
         if (marked || all) {
@@ -169,7 +173,10 @@ int run_minify(const std::vector<std::string>& args) {
             continue;
         }
         std::cout << "{\"file\":" << sim::json_str(f) << ",\"minify_safe\":" << (marked ? "true" : "false");
-        if (!error.empty()) std::cout << ",\"error\":" << sim::json_str(error) << "}\n";
+        if (!error.empty()) {
+            std::cout << ",\"error\":" << sim::json_str(error) << "}\n";
+            rc = 1; // bad input: the JSON still says which file and why
+        }
         else std::cout << ",\"bytes\":" << source.size() << ",\"sha1\":\"" << mitokit::sha1_hex(source) << "\"}\n";
     }
     return rc;

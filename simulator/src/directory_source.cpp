@@ -1,4 +1,5 @@
 #include "mitokit/sim/directory_source.hpp"
+#include "mitokit/sim/read_file.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -282,8 +283,9 @@ bool DirectorySource::is_namespace_package(std::string_view fullname) const {
 }
 
 Result<LoadedFile> LoadedFile::read(const std::string& file, const modules::ModuleSource& source) {
-    std::ifstream in(file);
-    if (!in) return make_error(Errc::io, "cannot open loaded-modules file '" + file + "'");
+    auto text = read_whole_file(file, "loaded-modules file");
+    if (!text) return std::move(text).error();
+    std::istringstream in(std::move(*text));
     std::set<std::string, std::less<>> loaded, stdlib, nofile, getsource;
     std::map<std::string, std::string, std::less<>> files;
     std::string line;

@@ -192,12 +192,29 @@ TEST(ModulesCli, MinifyErrorsAreNamed) {
     const std::string bad = ::testing::TempDir() + "/mitokit_bad_minify_" + std::to_string(getpid()) + ".py";
     std::ofstream(bad) << "x = \"\"\"never closed\n";
     o = run("modules minify --all " + bad);
-    EXPECT_EQ(o.status, 0); // one JSON object per file; the error is its "error" key
+    EXPECT_EQ(o.status, 1); // bad input, and still one JSON object per file: the error is its "error" key
     EXPECT_NE(o.text.find("\"error\":\"EOF in multi-line string starting at line 1\""), std::string::npos) << o.text;
     o = run("modules minify --all --source " + bad);
     EXPECT_EQ(o.status, 1);
     EXPECT_NE(o.text.find(": EOF in multi-line string starting at line 1"), std::string::npos) << o.text;
     std::remove(bad.c_str());
+}
+
+TEST(ModulesCli, ADirectoryIsAReadErrorNotAnEmptyFile) {
+    const std::string dir = ::testing::TempDir();
+    for (const char* action : {"scan", "minify"}) {
+        auto o = run(std::string("modules ") + action + " " + dir);
+        EXPECT_EQ(o.status, 1) << action << ": " << o.text;
+        EXPECT_NE(o.text.find("cannot read '" + dir + "': Is a directory"), std::string::npos) << o.text;
+        EXPECT_EQ(o.text.find("{\"file\""), std::string::npos) << o.text;
+    }
+    auto o = run("modules plan --path /tmp --loaded " + dir + " --request six");
+    EXPECT_EQ(o.status, 1);
+    EXPECT_NE(o.text.find("cannot read loaded-modules file '" + dir + "': Is a directory"), std::string::npos)
+        << o.text;
+    o = run("modules scan --bogus");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.text.find("mitokit modules scan: unknown option '--bogus'"), std::string::npos) << o.text;
 }
 
 } // namespace

@@ -27,6 +27,29 @@ Result<bool> wait_for(int fd, short events, Deadline deadline) {
     }
 }
 
+// Clears O_NONBLOCK again on scope exit if it set it.
+class NonBlockingScope {
+public:
+    explicit NonBlockingScope(int fd) : fd_(fd) {
+        const int fl = ::fcntl(fd, F_GETFL);
+        if (fl < 0) { err_ = errno; return; }
+        if (fl & O_NONBLOCK) return;
+        if (::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) { err_ = errno; return; }
+        restore_ = fl;
+    }
+    ~NonBlockingScope() {
+        if (restore_ >= 0) ::fcntl(fd_, F_SETFL, restore_);
+    }
+    NonBlockingScope(const NonBlockingScope&) = delete;
+    NonBlockingScope& operator=(const NonBlockingScope&) = delete;
+    int error() const { return err_; }
+
+private:
+    int fd_;
+    int restore_ = -1;
+    int err_ = 0;
+};
+
 } // namespace
 
 void Fd::reset() noexcept {
@@ -35,10 +58,21 @@ void Fd::reset() noexcept {
 }
 
 Status write_all(int fd, std::span<const std::uint8_t> bytes, Deadline deadline) {
+    // A blocking write() of more than the buffer has room for would sleep past
+    // the deadline: poll only promises some room.
+    NonBlockingScope nb(fd);
+    if (nb.error() != 0) {
+        errno = nb.error();
+        return sys_error("fcntl(O_NONBLOCK)", fd);
+    }
+    const std::size_t total = bytes.size();
     while (!bytes.empty()) {
         auto ready = wait_for(fd, POLLOUT, deadline);
         if (!ready) return std::move(ready).error();
-        if (!*ready) return make_error(Errc::io, "timed out writing to fd " + std::to_string(fd));
+        if (!*ready)
+            return make_error(Errc::io, "timed out writing to fd " + std::to_string(fd) + " (" +
+                                            std::to_string(total - bytes.size()) + " of " + std::to_string(total) +
+                                            " bytes written)");
         const ssize_t n = ::write(fd, bytes.data(), bytes.size());
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;

@@ -32,6 +32,21 @@ std::uint32_t get_be32(const std::uint8_t* p) {
     return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
 }
 
+// Removes a stale socket at path: one nobody accepts on. Anything else there
+// (a file, a directory) is the user's, never removed.
+Status remove_stale_socket(const std::string& path, const sockaddr_un& sa) {
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) < 0) return errno == ENOENT ? Status{} : sys_error("lstat " + path);
+    if (S_ISDIR(st.st_mode)) return make_error(Errc::io, "UNIX socket path '" + path + "' is a directory");
+    if (!S_ISSOCK(st.st_mode))
+        return make_error(Errc::io, "UNIX socket path '" + path + "' exists and is not a socket");
+    Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) < 0 &&
+        errno == ECONNREFUSED)
+        ::unlink(path.c_str());
+    return {};
+}
+
 } // namespace
 
 Result<UnixConnection> unix_connect(const std::string& path, std::uint32_t my_pid, Deadline deadline) {
@@ -53,13 +68,7 @@ Result<UnixConnection> unix_connect(const std::string& path, std::uint32_t my_pi
 Result<UnixListener> UnixListener::listen(const std::string& path, int backlog) {
     auto sa = address(path);
     if (!sa) return std::move(sa).error();
-    {
-        // Remove a stale socket: one nobody accepts on.
-        Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&*sa), sizeof *sa) < 0 &&
-            (errno == ECONNREFUSED || errno == ENOENT))
-            ::unlink(path.c_str());
-    }
+    if (auto st = remove_stale_socket(path, *sa); !st) return std::move(st).error();
     UnixListener l;
     l.fd_ = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!l.fd_) return sys_error("socket");

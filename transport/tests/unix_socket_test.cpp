@@ -56,6 +56,28 @@ TEST(UnixSocket, ListenerRemovesStaleSocketAndUnlinksOnExit) {
     ASSERT_TRUE(l2) << l2.error().message;
 }
 
+TEST(UnixSocket, ListenerLeavesAFileOrDirectoryAtThePathAlone) {
+    const auto path = temp_socket_path();
+    {
+        std::FILE* f = std::fopen(path.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        std::fputs("data\n", f);
+        std::fclose(f);
+    }
+    auto l = UnixListener::listen(path);
+    ASSERT_FALSE(l);
+    EXPECT_NE(l.error().message.find("'" + path + "' exists and is not a socket"), std::string::npos)
+        << l.error().message;
+    EXPECT_EQ(::access(path.c_str(), F_OK), 0) << "the file was removed";
+    ::unlink(path.c_str());
+
+    ASSERT_EQ(::mkdir(path.c_str(), 0700), 0);
+    auto d = UnixListener::listen(path);
+    ASSERT_FALSE(d);
+    EXPECT_NE(d.error().message.find("'" + path + "' is a directory"), std::string::npos) << d.error().message;
+    ::rmdir(path.c_str());
+}
+
 TEST(UnixSocket, ConnectErrorsNameThePath) {
     auto c = unix_connect("/nonexistent/dir/x.sock", 1, Clock::now() + 1s);
     ASSERT_FALSE(c);

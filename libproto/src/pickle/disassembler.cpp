@@ -111,7 +111,8 @@ private:
             if (auto st = need(n); !st) return st;
             std::uint64_t v = le(n);
             number = info.arg == Arg::i4 ? static_cast<std::int32_t>(v) : static_cast<std::int64_t>(v);
-            text = std::to_string(number);
+            // u8 (FRAME's length) past INT64_MAX prints unsigned, as pickletools does.
+            text = info.arg == Arg::i4 ? std::to_string(number) : std::to_string(v);
             return {};
         }
         case Arg::f8: {
