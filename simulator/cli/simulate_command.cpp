@@ -21,6 +21,7 @@
 #include "mitokit/sim/module_catalog.hpp"
 #include "mitokit/sim/module_sets.hpp"
 #include "mitokit/sim/pcap.hpp"
+#include "mitokit/sim/read_file.hpp"
 #include "mitokit/sim/simulation.hpp"
 #include "mitokit/sim/workload.hpp"
 
@@ -79,23 +80,6 @@ bool parse_faults(const std::string& spec, sim::FaultConfig& f, std::string& err
         *slot = n;
     }
     return true;
-}
-
-// A whole file into `out`; false with the reason in `err` (a directory, a read error).
-bool read_whole_file(const std::string& path, std::string& out, std::string& err) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) {
-        err = std::strerror(errno);
-        return false;
-    }
-    char buf[65536];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-    const bool failed = std::ferror(f) != 0;
-    const int e = errno;
-    std::fclose(f);
-    if (failed) err = std::strerror(e);
-    return !failed;
 }
 
 class ProgressBar {
@@ -231,12 +215,12 @@ int run_simulate(int argc, char** argv) {
         wl.fanout.assign(depth, fanout);
     }
     if (!tree_file.empty()) {
-        std::string text, why;
-        if (!read_whole_file(tree_file, text, why)) {
-            std::cerr << "mitokit simulate: cannot read tree file '" << tree_file << "': " << why << "\n";
+        const auto text = sim::read_whole_file(tree_file, "tree file");
+        if (!text) {
+            std::cerr << "mitokit simulate: " << text.error().message << "\n";
             return 1;
         }
-        auto t = sim::parse_tree(text);
+        auto t = sim::parse_tree(*text);
         if (!t) {
             std::cerr << "mitokit simulate: " << tree_file << ": " << t.error().message << "\n";
             return 1;

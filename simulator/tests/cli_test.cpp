@@ -52,7 +52,7 @@ TEST(SimulateCli, BadArgumentsAreNamed) {
     EXPECT_NE(o.text.find("unknown --modules 'bogus'"), std::string::npos) << o.text;
     o = run("simulate --tree /nonexistent/tree.txt");
     EXPECT_EQ(o.status, 1);
-    EXPECT_NE(o.text.find("cannot read tree file '/nonexistent/tree.txt': No such file or directory"), std::string::npos)
+    EXPECT_NE(o.text.find("cannot open tree file '/nonexistent/tree.txt': No such file or directory"), std::string::npos)
         << o.text;
     o = run("simulate --pcap /nonexistent-dir/x.pcapng --levels 1");
     EXPECT_EQ(o.status, 1);
