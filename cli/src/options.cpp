@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "mitokit/cli/unsigned_options.hpp"
+#include "mitokit/cli/strict_parse.hpp"
 
 namespace mitokit::cli {
 
@@ -22,12 +22,7 @@ Parsed parse_command_line(const CommandArgs& a, CommandSpec& spec) {
     spec.options.add_options()("help,h", "show this help and exit");
     Parsed p;
     try {
-        const auto parsed = po::command_line_parser(a.args)
-                                .options(spec.options)
-                                .positional(spec.positional)
-                                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                                .run();
-        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        const auto parsed = parse_strictly(po::command_line_parser(a.args).options(spec.options).positional(spec.positional));
         po::store(parsed, p.vm);
         if (p.vm.count("help")) {
             std::cout << "usage: " << spec.usage << "\n\n" << spec.description << "\n\n" << spec.options << std::flush;

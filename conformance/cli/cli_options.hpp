@@ -8,8 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "mitokit/cli/stray_argument.hpp"
-#include "mitokit/cli/unsigned_options.hpp"
+#include "mitokit/cli/strict_parse.hpp"
 
 namespace mitokit::cli {
 
@@ -32,11 +31,7 @@ inline std::optional<int> parse_command_line(const char* cmd, boost::program_opt
                                              const char* usage, boost::program_options::variables_map& vm) {
     namespace po = boost::program_options;
     try {
-        // No guessing: a stray word would otherwise be "option '' is ambiguous".
-        const auto parsed =
-            parser.style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing).run();
-        if (auto stray = stray_argument(parsed)) throw po::error(*stray);
-        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        const auto parsed = parse_strictly(std::move(parser));
         po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {

@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mitokit/cli/stray_argument.hpp"
-#include "mitokit/cli/unsigned_options.hpp"
+#include "mitokit/cli/strict_parse.hpp"
 #include "mitokit/pickle/json.hpp"
 #include "mitokit/runtime/parent.hpp"
 #include "mitokit/sim/json_out.hpp"
@@ -57,12 +56,7 @@ int run_parent(int argc, char** argv) {
         "json", "print one JSON object instead of lines");
     po::variables_map vm;
     try {
-        const auto parsed = po::command_line_parser(argc, argv)
-                                .options(desc)
-                                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                                .run();
-        if (auto stray = stray_argument(parsed)) throw po::error(*stray);
-        if (auto negative = negative_unsigned_option(parsed)) throw po::error(*negative);
+        const auto parsed = parse_strictly(po::command_line_parser(argc, argv).options(desc));
         po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -80,6 +81,34 @@ bool parse_faults(const std::string& spec, sim::FaultConfig& f, std::string& err
         *slot = n;
     }
     return true;
+}
+
+// A comma-separated list of unsigned numbers, each at least `min`, for --OPT; with
+// nothing empty (no trailing comma), and not empty itself. Prints the error and
+// gives nullopt on a bad one.
+std::optional<std::vector<std::uint32_t>> number_list(const char* opt, const std::string& text, std::uint32_t min,
+                                                      const char* want_item, const char* want_list) {
+    if (text.empty()) {
+        std::cerr << "mitokit simulate: --" << opt << " is empty (want " << want_list << ")\n";
+        return std::nullopt;
+    }
+    std::vector<std::uint32_t> out;
+    std::stringstream items(text);
+    for (std::string item; std::getline(items, item, ',');) {
+        std::uint32_t v = 0;
+        const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+        if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || v < min) {
+            std::cerr << "mitokit simulate: bad --" << opt << " item '" << item << "' in '" << text << "' (want "
+                      << want_item << ")\n";
+            return std::nullopt;
+        }
+        out.push_back(v);
+    }
+    if (text.back() == ',') {
+        std::cerr << "mitokit simulate: bad --" << opt << " '" << text << "' (a trailing comma)\n";
+        return std::nullopt;
+    }
+    return out;
 }
 
 class ProgressBar {
@@ -182,31 +211,14 @@ int run_simulate(int argc, char** argv) {
             }
         }
     }
-    if (vm.count("levels") && levels.empty()) {
-        std::cerr << "mitokit simulate: --levels is empty (want fanouts such as 10,5,2)\n";
-        return 2;
-    }
     if (vm.count("tree") && tree_file.empty()) {
         std::cerr << "mitokit simulate: --tree needs a file name\n";
         return 2;
     }
-    if (!levels.empty()) {
-        wl.fanout.clear();
-        std::stringstream items(levels);
-        for (std::string l; std::getline(items, l, ',');) {
-            std::uint32_t f = 0;
-            const auto [end, ec] = std::from_chars(l.data(), l.data() + l.size(), f);
-            if (l.empty() || ec != std::errc{} || end != l.data() + l.size()) {
-                std::cerr << "mitokit simulate: bad --levels item '" << l << "' in '" << levels
-                          << "' (want fanouts such as 10,5,2)\n";
-                return 2;
-            }
-            wl.fanout.push_back(f);
-        }
-        if (levels.back() == ',') {
-            std::cerr << "mitokit simulate: bad --levels '" << levels << "' (a trailing comma)\n";
-            return 2;
-        }
+    if (vm.count("levels")) {
+        auto f = number_list("levels", levels, 0, "fanouts such as 10,5,2", "fanouts such as 10,5,2");
+        if (!f) return 2;
+        wl.fanout = std::move(*f);
     } else if (tree_file.empty()) {
         if (depth == 0 || depth > 8) {
             std::cerr << "mitokit simulate: --depth must be 1..8, got " << depth << "\n";
@@ -283,26 +295,11 @@ int run_simulate(int argc, char** argv) {
     wl.connect_window = connect_window;
     wl.call_window = call_window;
     wl.sequential_connects = vm.count("sequential-connects") != 0;
-    if (!kill_arg.empty()) {
-        std::stringstream items(kill_arg);
-        for (std::string k; std::getline(items, k, ',');) {
-            std::uint32_t id = 0;
-            const auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), id);
-            if (k.empty() || ec != std::errc{} || end != k.data() + k.size() || id == 0) {
-                std::cerr << "mitokit simulate: bad --kill item '" << k << "' in '" << kill_arg
-                          << "' (want context IDs other than the master's 0, e.g. 1,1003)\n";
-                return 2;
-            }
-            wl.kill.push_back(id);
-        }
-    }
-    if (!kill_arg.empty() && kill_arg.back() == ',') {
-        std::cerr << "mitokit simulate: bad --kill '" << kill_arg << "' (a trailing comma)\n";
-        return 2;
-    }
-    if (vm.count("kill") && kill_arg.empty()) {
-        std::cerr << "mitokit simulate: --kill is empty (want context IDs such as 1,1003)\n";
-        return 2;
+    if (vm.count("kill")) {
+        auto ids = number_list("kill", kill_arg, 1, "context IDs other than the master's 0, e.g. 1,1003",
+                               "context IDs such as 1,1003");
+        if (!ids) return 2;
+        wl.kill = std::move(*ids);
     }
     wl.shutdown_at_end = vm.count("shutdown") != 0;
     sim::FaultConfig faults;
@@ -345,8 +342,7 @@ int run_simulate(int argc, char** argv) {
     {
         // The leaf phase's tasks, all of them and those in flight at once: a bound on
         // the run's time and on the memory of the calls waiting for their answers.
-        const std::uint64_t per_leaf = std::uint64_t{wl.calls_per_leaf} + !wl.imports.empty() +
-                                       (wl.logs_per_leaf != 0) + (wl.ids_per_leaf != 0);
+        const std::uint64_t per_leaf = sim::tasks_per_leaf(wl);
         const std::uint64_t all = leaves * per_leaf;
         const std::uint64_t at_once = wl.call_window ? std::min<std::uint64_t>(all, std::uint64_t{wl.call_window} + per_leaf) : all;
         if (all > sim::MAX_LEAF_TASKS || at_once > sim::MAX_LEAF_TASKS_IN_FLIGHT) {

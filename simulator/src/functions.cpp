@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mitokit/sim/node.hpp"
+#include "mitokit/sim/step_loop.hpp"
 
 namespace mitokit::sim {
 namespace {
@@ -29,30 +30,25 @@ std::optional<std::int64_t> as_int(const pickle::Node* n) {
 }
 
 // Imports the names one after another, then done(number that imported cleanly).
-// A name answered at once (imported already, declined) goes round the loop
-// instead of recursing: the list may hold thousands.
 struct ImportRun {
     std::vector<std::string> names;
     std::size_t next = 0;
     std::int64_t ok = 0;
     CallDone done;
-    bool waiting = false; // an import is out; its answer moves the run on
-    bool inside = false;  // import_all() is running it: an answer now only counts
+    StepLoop steps{}; // the list may hold thousands answered at once
 };
 
 void import_all(Node& node, const std::shared_ptr<ImportRun>& run) {
     while (run->next < run->names.size()) {
         const std::string name = run->names[run->next];
-        run->waiting = true;
-        run->inside = true;
-        node.import_module(name, [&node, run](std::optional<std::string> err) {
-            run->ok += err ? 0 : 1;
-            ++run->next;
-            run->waiting = false;
-            if (!run->inside) import_all(node, run);
+        const bool at_once = run->steps.answered_at_once([&] {
+            node.import_module(name, [&node, run](std::optional<std::string> err) {
+                run->ok += err ? 0 : 1;
+                ++run->next;
+                if (run->steps.answer()) import_all(node, run);
+            });
         });
-        run->inside = false;
-        if (run->waiting) return;
+        if (!at_once) return;
     }
     run->done(CallResult::integer(run->ok));
 }

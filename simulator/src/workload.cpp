@@ -56,8 +56,7 @@ struct Driver {
     ProgressInfo progress() const { return ProgressInfo{done_tasks, std::max(planned_tasks, total_tasks)}; }
     // Tasks a slot brings besides its own connect: a leaf's work, an intermediate's preload.
     std::uint64_t own_tasks(std::uint32_t slot) const {
-        if (first[slot + 1] == first[slot])
-            return std::uint64_t{wl.calls_per_leaf} + !wl.imports.empty() + (wl.logs_per_leaf != 0) + (wl.ids_per_leaf != 0);
+        if (first[slot + 1] == first[slot]) return tasks_per_leaf(wl);
         return wl.preload && !wl.imports.empty() ? 1 : 0;
     }
     // A context that did not connect: its own tasks and its whole subtree's never start.
@@ -224,14 +223,13 @@ struct Driver {
     }
 
     void connected(std::optional<ContextId> id, std::uint32_t slot) {
-        if (!id) unplan_subtree(slot);
-        if (id) {
-            if (!children_of(slot).empty()) {
-                intermediates.push_back(*id);
-                build(*id, slot);
-            } else {
-                leaves.push_back(*id);
-            }
+        if (!id) {
+            unplan_subtree(slot);
+        } else if (!children_of(slot).empty()) {
+            intermediates.push_back(*id);
+            build(*id, slot);
+        } else {
+            leaves.push_back(*id);
         }
         if (wl.sequential_connects) connect_in_order();
         else connect_next(parent_slot_[slot]);

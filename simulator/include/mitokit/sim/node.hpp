@@ -38,6 +38,7 @@
 #include "mitokit/sim/reply_handlers.hpp"
 #include "mitokit/sim/scheduler.hpp"
 #include "mitokit/sim/slot_table.hpp"
+#include "mitokit/sim/step_loop.hpp"
 #include "mitokit/stream_decoder.hpp"
 
 namespace mitokit::sim {
@@ -512,8 +513,7 @@ private:
         modules::TryFailures failed;
         std::function<void(std::optional<std::string>)> done;
         std::size_t next = 0; // the step to look at next
-        bool waiting = false; // an import is out; its answer moves the run on
-        bool inside = false;  // exec_steps() is running it: an answer now only marks the step done
+        StepLoop steps{};     // a from-import may list thousands of names answered at once
     };
     void exec_plan(const ExecPlan& plan, std::function<void(std::optional<std::string>)> done);
     void exec_steps(std::shared_ptr<ExecRun> run);

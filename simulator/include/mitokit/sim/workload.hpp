@@ -59,6 +59,12 @@ struct WorkloadConfig {
     std::uint64_t progress_every_events = 20000;
 };
 
+// The leaf-phase tasks each leaf brings: its getpid calls, and one each for the
+// import, the log records and the ID allocation when asked for.
+inline std::uint64_t tasks_per_leaf(const WorkloadConfig& wl) {
+    return std::uint64_t{wl.calls_per_leaf} + !wl.imports.empty() + (wl.logs_per_leaf != 0) + (wl.ids_per_leaf != 0);
+}
+
 struct FaultConfig {
     std::uint32_t cuts = 0, crashes = 0, stalls = 0, corruptions = 0;
     Time stall_for = 50 * MS;
