@@ -82,6 +82,11 @@ TEST(SimulateCli, LooseOrClashingArgumentsAreRefused) {
         {"--levels 100,100 --calls 500", 2, "the limits are 100000000 in all and 4000000 at once"},
         {"--levels 1 --modules none --imports a0", 2, "--modules none serves none"},
         {"--levels 2000000", 2, "the tree has more than 2000000 contexts"},
+        {"--faults cut=1000001", 2, "bad count in --faults item 'cut=1000001' (want a whole number 0..1000000)"},
+        {"--tree ''", 2, "--tree needs a file name"},
+        {"--levels 2 --kill ''", 2, "--kill is empty (want context IDs such as 1,1003)"},
+        {"--levels 2 --kill 0", 2, "bad --kill item '0' in '0' (want context IDs other than the master's 0"},
+        {"--levels 2 --modules none --pcap /dev/full", 1, "/dev/full: writing the capture failed"},
     };
     for (const auto& c : cases) {
         const auto o = run(std::string("simulate ") + c.args);

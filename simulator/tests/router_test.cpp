@@ -826,6 +826,15 @@ TEST(Router, LogsReachTheMasterSink) {
     EXPECT_TRUE(w.call(g, c).ok());
     EXPECT_EQ(w.sim->log_records(), 5u);
     EXPECT_EQ(w.sim->per_handle().at(handle::FORWARD_LOG).messages, 10u) << "5 records, 2 hops each";
+    // More records than MAX_LOGS_PER_CALL, or fewer than none: a ValueError, nothing sent.
+    for (const std::int64_t n : {MAX_LOGS_PER_CALL + 1, std::int64_t{-1}}) {
+        auto big = make_call("mitokit.sim", std::nullopt, "log");
+        big.args = big.doc.tuple({big.doc.integer(n)});
+        const auto r = w.call(g, big);
+        ASSERT_TRUE(r.call_error) << n;
+        EXPECT_EQ(*r.call_error, "builtins.ValueError: log() needs a count of 0..100000") << n;
+    }
+    EXPECT_EQ(w.sim->log_records(), 5u);
 }
 
 TEST(Router, ShutdownEndsTheWholeTree) {
